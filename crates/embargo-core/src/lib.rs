@@ -1,0 +1,21 @@
+//! Embargo's domain: identifiers, the model of organisations, projects, reports
+//! and advisories, the report lifecycle, and the one permission function.
+//!
+//! This crate does no IO, no async, and reads no clock or random source:
+//! the current time and new identifiers are always arguments.
+
+pub mod advisory;
+pub mod id;
+pub mod lifecycle;
+pub mod message;
+pub mod organisation;
+pub mod permission;
+pub mod private;
+pub mod project;
+pub mod report;
+pub mod severity;
+pub mod text;
+pub mod user;
+
+/// A point in time, always UTC in Embargo.
+pub type Timestamp = time::OffsetDateTime;

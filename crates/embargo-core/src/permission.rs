@@ -1,0 +1,244 @@
+//! The one place that decides who may do what.
+//!
+//! Use cases ask [`decide`] before every read or change. A resource the
+//! actor may not see yields [`Decision::Hidden`], which callers answer as
+//! "not found", so that its existence does not leak.
+
+use crate::id::{OrgId, ProjectId, ReportId, UserId};
+use crate::user::{Role, TokenScope, TokenScopes};
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// Nobody signed in.
+    Anonymous,
+    /// The holder of one report's secret follow-up token.
+    FollowUp(ReportId),
+    /// A signed-in user.
+    User(UserActor),
+}
+
+/// A signed-in user as the permission function sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserActor {
+    /// The user.
+    pub id: UserId,
+    /// Instance administrator.
+    pub is_admin: bool,
+    /// Banned reporters may read their reports but not add to them.
+    pub is_banned: bool,
+    /// Organisations whose security team the user is on.
+    pub team_orgs: Vec<OrgId>,
+    /// Projects whose security team the user is on.
+    pub team_projects: Vec<ProjectId>,
+    /// The token's scopes; `None` for a browser session, which has them all.
+    pub scopes: Option<TokenScopes>,
+}
+
+impl UserActor {
+    /// Whether the user is on the security team of `project` (directly or through its organisation).
+    pub fn is_team(&self, org: OrgId, project: ProjectId) -> bool {
+        self.team_orgs.contains(&org) || self.team_projects.contains(&project)
+    }
+
+    fn has(&self, scope: TokenScope) -> bool {
+        self.scopes.as_ref().is_none_or(|scopes| scopes.contains(scope))
+    }
+}
+
+impl Actor {
+    /// The strongest role the actor holds anywhere, for display.
+    pub fn role(&self) -> Role {
+        match self {
+            Actor::Anonymous => Role::Anonymous,
+            Actor::FollowUp(_) => Role::Reporter,
+            Actor::User(user) if user.is_admin => Role::InstanceAdmin,
+            Actor::User(user) if !user.team_orgs.is_empty() => Role::OrganisationTeam,
+            Actor::User(user) if !user.team_projects.is_empty() => Role::ProjectTeam,
+            Actor::User(_) => Role::Reporter,
+        }
+    }
+
+    /// The signed-in user, if any.
+    pub fn user(&self) -> Option<&UserActor> {
+        match self {
+            Actor::User(user) => Some(user),
+            Actor::Anonymous | Actor::FollowUp(_) => None,
+        }
+    }
+
+    /// The signed-in user's id, if any.
+    pub fn user_id(&self) -> Option<UserId> {
+        self.user().map(|u| u.id)
+    }
+}
+
+/// The facts about a report that decide access to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportAccess {
+    /// The report.
+    pub id: ReportId,
+    /// Its project's organisation.
+    pub org: OrgId,
+    /// Its project.
+    pub project: ProjectId,
+    /// Its signed-in reporter, if any.
+    pub reporter: Option<UserId>,
+}
+
+/// The facts about a project that decide access to its team areas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProjectAccess {
+    /// The organisation.
+    pub org: OrgId,
+    /// The project.
+    pub project: ProjectId,
+}
+
+/// Everything an actor can ask to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Manage users and instance settings.
+    ManageInstance,
+    /// Create an organisation.
+    CreateOrganisation,
+    /// Edit an organisation, its members, and create its projects.
+    ManageOrganisation(OrgId),
+    /// Edit a project, its release lines and its members.
+    ManageProject(ProjectAccess),
+    /// See a project's team (members, release-line administration).
+    ViewProjectTeam(ProjectAccess),
+    /// Submit a new report.
+    SubmitReport,
+    /// List the reports one may see.
+    ListReports,
+    /// Read a report and its reporter-visible thread.
+    ViewReport(ReportAccess),
+    /// Read internal notes and team fields.
+    ViewInternal(ReportAccess),
+    /// Post a reporter-visible message.
+    Reply(ReportAccess),
+    /// Post an internal note.
+    AddInternalNote(ReportAccess),
+    /// Move a report through the lifecycle, edit team fields.
+    Triage(ReportAccess),
+    /// Withdraw a report.
+    Withdraw(ReportAccess),
+    /// See an advisory that is not published.
+    ViewDraftAdvisory(ProjectAccess),
+    /// Draft or edit an advisory.
+    EditAdvisory(ProjectAccess),
+    /// Publish an advisory.
+    PublishAdvisory(ProjectAccess),
+}
+
+/// The answer to "may this actor do this?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Go ahead.
+    Allow,
+    /// The actor may see the thing but not do this to it (HTTP 403).
+    Forbidden,
+    /// The actor may not even know the thing exists (HTTP 404).
+    Hidden,
+}
+
+impl Decision {
+    fn when(allowed: bool, otherwise: Decision) -> Decision {
+        if allowed { Decision::Allow } else { otherwise }
+    }
+}
+
+/// How the actor relates to a report.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReportRelation {
+    Team,
+    Reporter,
+    Stranger,
+}
+
+fn relation(actor: &Actor, report: &ReportAccess) -> ReportRelation {
+    match actor {
+        Actor::Anonymous => ReportRelation::Stranger,
+        Actor::FollowUp(id) if *id == report.id => ReportRelation::Reporter,
+        Actor::FollowUp(_) => ReportRelation::Stranger,
+        Actor::User(user) if user.is_team(report.org, report.project) => ReportRelation::Team,
+        Actor::User(user) if report.reporter == Some(user.id) => ReportRelation::Reporter,
+        Actor::User(_) => ReportRelation::Stranger,
+    }
+}
+
+/// Whether the actor's token carries `scope` (sessions and follow-up tokens carry all they can use).
+fn scoped(actor: &Actor, scope: TokenScope) -> bool {
+    match actor {
+        Actor::User(user) => user.has(scope),
+        Actor::Anonymous | Actor::FollowUp(_) => true,
+    }
+}
+
+/// Decides whether `actor` may do `action`.
+pub fn decide(actor: &Actor, action: Action) -> Decision {
+    match action {
+        Action::ManageInstance | Action::CreateOrganisation => {
+            let admin = actor.user().is_some_and(|u| u.is_admin && u.has(TokenScope::Admin));
+            Decision::when(admin, Decision::Forbidden)
+        }
+        Action::ManageOrganisation(org) => {
+            let allowed =
+                actor.user().is_some_and(|u| (u.is_admin || u.team_orgs.contains(&org)) && u.has(TokenScope::Admin));
+            Decision::when(allowed, Decision::Forbidden)
+        }
+        Action::ManageProject(p) => {
+            let allowed =
+                actor.user().is_some_and(|u| (u.is_admin || u.is_team(p.org, p.project)) && u.has(TokenScope::Admin));
+            Decision::when(allowed, Decision::Forbidden)
+        }
+        Action::ViewProjectTeam(p) => {
+            let allowed =
+                actor.user().is_some_and(|u| (u.is_admin || u.is_team(p.org, p.project)) && u.has(TokenScope::Read));
+            Decision::when(allowed, Decision::Hidden)
+        }
+        Action::SubmitReport => match actor {
+            Actor::Anonymous => Decision::Allow,
+            Actor::FollowUp(_) => Decision::Forbidden,
+            Actor::User(user) => Decision::when(!user.is_banned && user.has(TokenScope::Report), Decision::Forbidden),
+        },
+        Action::ListReports => match actor {
+            Actor::Anonymous => Decision::Hidden,
+            Actor::FollowUp(_) => Decision::Allow,
+            Actor::User(user) => Decision::when(user.has(TokenScope::Read), Decision::Hidden),
+        },
+        Action::ViewReport(report) => {
+            let visible = relation(actor, &report) != ReportRelation::Stranger;
+            Decision::when(visible && scoped(actor, TokenScope::Read), Decision::Hidden)
+        }
+        Action::ViewInternal(report) => {
+            let team = relation(actor, &report) == ReportRelation::Team;
+            Decision::when(team && scoped(actor, TokenScope::Read), Decision::Hidden)
+        }
+        Action::Reply(report) | Action::Withdraw(report) => match relation(actor, &report) {
+            ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Triage), Decision::Forbidden),
+            ReportRelation::Reporter => {
+                let banned = actor.user().is_some_and(|u| u.is_banned);
+                Decision::when(!banned && scoped(actor, TokenScope::Report), Decision::Forbidden)
+            }
+            ReportRelation::Stranger => Decision::Hidden,
+        },
+        Action::AddInternalNote(report) | Action::Triage(report) => match relation(actor, &report) {
+            ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Triage), Decision::Forbidden),
+            ReportRelation::Reporter => Decision::Forbidden,
+            ReportRelation::Stranger => Decision::Hidden,
+        },
+        Action::ViewDraftAdvisory(p) => {
+            let team = actor.user().is_some_and(|u| u.is_team(p.org, p.project) && u.has(TokenScope::Read));
+            Decision::when(team, Decision::Hidden)
+        }
+        Action::EditAdvisory(p) | Action::PublishAdvisory(p) => match actor.user() {
+            Some(u) if u.is_team(p.org, p.project) => Decision::when(u.has(TokenScope::Publish), Decision::Forbidden),
+            Some(_) | None => Decision::Hidden,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,141 @@
+use uuid::Uuid;
+
+use super::*;
+
+fn uid(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+const ORG: u128 = 10;
+const PROJECT: u128 = 20;
+const OTHER_PROJECT: u128 = 21;
+const REPORTER: u128 = 30;
+const REPORT: u128 = 40;
+
+fn report() -> ReportAccess {
+    ReportAccess {
+        id: ReportId::from_uuid(uid(REPORT)),
+        org: OrgId::from_uuid(uid(ORG)),
+        project: ProjectId::from_uuid(uid(PROJECT)),
+        reporter: Some(UserId::from_uuid(uid(REPORTER))),
+    }
+}
+
+fn project() -> ProjectAccess {
+    ProjectAccess { org: OrgId::from_uuid(uid(ORG)), project: ProjectId::from_uuid(uid(PROJECT)) }
+}
+
+fn user(id: u128) -> UserActor {
+    UserActor {
+        id: UserId::from_uuid(uid(id)),
+        is_admin: false,
+        is_banned: false,
+        team_orgs: vec![],
+        team_projects: vec![],
+        scopes: None,
+    }
+}
+
+/// One actor per role, named as in the authorization matrix.
+fn actors() -> Vec<(&'static str, Actor)> {
+    vec![
+        ("anonymous", Actor::Anonymous),
+        ("follow-up token of the report", Actor::FollowUp(report().id)),
+        ("follow-up token of another report", Actor::FollowUp(ReportId::from_uuid(uid(41)))),
+        ("the reporter", Actor::User(user(REPORTER))),
+        ("another reporter", Actor::User(user(31))),
+        ("instance admin", Actor::User(UserActor { is_admin: true, ..user(1) })),
+        ("organisation team", Actor::User(UserActor { team_orgs: vec![OrgId::from_uuid(uid(ORG))], ..user(2) })),
+        ("project team", Actor::User(UserActor { team_projects: vec![ProjectId::from_uuid(uid(PROJECT))], ..user(3) })),
+        (
+            "other project's team",
+            Actor::User(UserActor { team_projects: vec![ProjectId::from_uuid(uid(OTHER_PROJECT))], ..user(4) }),
+        ),
+    ]
+}
+
+/// Checks one action against the expected decision for each actor, in the order of [`actors`].
+fn check(action: Action, expected: [Decision; 9]) {
+    for ((name, actor), want) in actors().into_iter().zip(expected) {
+        assert_eq!(decide(&actor, action), want, "{action:?} by {name}");
+    }
+}
+
+use Decision::{Allow as A, Forbidden as F, Hidden as H};
+
+#[test]
+fn report_access_matrix() {
+    let r = report();
+    //                                  anon fu  fu2 rep rep2 adm org prj oprj
+    check(Action::ViewReport(r), /*   */ [H, A, H, A, H, H, A, A, H]);
+    check(Action::ViewInternal(r), /* */ [H, H, H, H, H, H, A, A, H]);
+    check(Action::Reply(r), /*        */ [H, A, H, A, H, H, A, A, H]);
+    check(Action::AddInternalNote(r), [H, F, H, F, H, H, A, A, H]);
+    check(Action::Triage(r), /*       */ [H, F, H, F, H, H, A, A, H]);
+    check(Action::Withdraw(r), /*     */ [H, A, H, A, H, H, A, A, H]);
+}
+
+#[test]
+fn administration_matrix() {
+    let p = project();
+    let org = p.org;
+    check(Action::ManageInstance, [F, F, F, F, F, A, F, F, F]);
+    check(Action::CreateOrganisation, [F, F, F, F, F, A, F, F, F]);
+    check(Action::ManageOrganisation(org), [F, F, F, F, F, A, A, F, F]);
+    check(Action::ManageProject(p), [F, F, F, F, F, A, A, A, F]);
+    check(Action::ViewProjectTeam(p), [H, H, H, H, H, A, A, A, H]);
+}
+
+#[test]
+fn advisory_and_intake_matrix() {
+    let p = project();
+    check(Action::ViewDraftAdvisory(p), [H, H, H, H, H, H, A, A, H]);
+    check(Action::EditAdvisory(p), [H, H, H, H, H, H, A, A, H]);
+    check(Action::PublishAdvisory(p), [H, H, H, H, H, H, A, A, H]);
+    check(Action::SubmitReport, [A, F, F, A, A, A, A, A, A]);
+    check(Action::ListReports, [H, A, A, A, A, A, A, A, A]);
+}
+
+#[test]
+fn token_scopes_narrow_what_a_user_may_do() {
+    let team = UserActor { team_projects: vec![ProjectId::from_uuid(uid(PROJECT))], ..user(3) };
+    let read_only = Actor::User(UserActor { scopes: Some([TokenScope::Read].into_iter().collect()), ..team.clone() });
+    assert_eq!(decide(&read_only, Action::ViewReport(report())), A);
+    assert_eq!(decide(&read_only, Action::Triage(report())), F);
+    assert_eq!(decide(&read_only, Action::PublishAdvisory(project())), F);
+
+    let triage_only = Actor::User(UserActor { scopes: Some([TokenScope::Triage].into_iter().collect()), ..team });
+    assert_eq!(decide(&triage_only, Action::ViewReport(report())), H, "reading needs the read scope");
+    assert_eq!(decide(&triage_only, Action::Triage(report())), A);
+
+    let admin_reader =
+        Actor::User(UserActor { is_admin: true, scopes: Some([TokenScope::Read].into_iter().collect()), ..user(1) });
+    assert_eq!(decide(&admin_reader, Action::CreateOrganisation), F);
+}
+
+#[test]
+fn banned_reporters_can_read_but_not_write() {
+    let banned = Actor::User(UserActor { is_banned: true, ..user(REPORTER) });
+    assert_eq!(decide(&banned, Action::ViewReport(report())), A);
+    assert_eq!(decide(&banned, Action::Reply(report())), F);
+    assert_eq!(decide(&banned, Action::SubmitReport), F);
+}
+
+#[test]
+fn roles_for_display() {
+    let roles: Vec<Role> = actors().iter().map(|(_, a)| a.role()).collect();
+    assert_eq!(
+        roles,
+        vec![
+            Role::Anonymous,
+            Role::Reporter,
+            Role::Reporter,
+            Role::Reporter,
+            Role::Reporter,
+            Role::InstanceAdmin,
+            Role::OrganisationTeam,
+            Role::ProjectTeam,
+            Role::ProjectTeam,
+        ]
+    );
+}

@@ -1,0 +1,144 @@
+//! Projects, the packages they ship and their release lines.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::Timestamp;
+use crate::id::{OrgId, ProjectId};
+use crate::text::{Slug, TextError, UnknownName, one_line};
+
+/// A project of an organisation: one repository, some packages, release lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    /// Its id.
+    pub id: ProjectId,
+    /// The organisation it belongs to.
+    pub org_id: OrgId,
+    /// Its URL name, unique within the organisation.
+    pub slug: Slug,
+    /// Its display name.
+    pub name: String,
+    /// Where its source lives, if public.
+    pub repository_url: Option<String>,
+    /// The packages it ships, for advisories' `affected` entries.
+    pub packages: Vec<Package>,
+    /// When it was made.
+    pub created_at: Timestamp,
+}
+
+/// A package a project ships: an OSV ecosystem and a name (OSV `affected[].package`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Package {
+    /// The OSV ecosystem, such as `PyPI` or `crates.io`.
+    pub ecosystem: String,
+    /// The package's name in that ecosystem.
+    pub name: String,
+}
+
+impl Package {
+    /// Checks both parts: single lines of at most 100 characters.
+    pub fn new(ecosystem: &str, name: &str) -> Result<Self, TextError> {
+        Ok(Package { ecosystem: one_line("ecosystem", ecosystem, 100)?, name: one_line("package", name, 200)? })
+    }
+}
+
+/// The name of a release line (`3.1`, `2.x`, `main`): 1 to 40 ASCII letters,
+/// digits and `.`, `_`, `+`, `-`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LineName(String);
+
+impl LineName {
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LineName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for LineName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line:{}", self.0)
+    }
+}
+
+impl FromStr for LineName {
+    type Err = TextError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let ok = (1..=40).contains(&s.len())
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'+' | b'-'));
+        if ok {
+            Ok(LineName(s.to_owned()))
+        } else {
+            Err(TextError::Malformed { field: "name", expected: "1 to 40 letters, digits, '.', '_', '+' or '-'" })
+        }
+    }
+}
+
+/// Where a release line is in its life, as the policies describe it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LineStatus {
+    /// Under development; not yet released.
+    Feature,
+    /// Alphas, betas and release candidates.
+    Prerelease,
+    /// Released; gets bug fixes and security fixes.
+    Bugfix,
+    /// Released; gets security fixes only.
+    Security,
+    /// No longer supported.
+    EndOfLife,
+}
+
+impl LineStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [LineStatus; 5] =
+        [LineStatus::Feature, LineStatus::Prerelease, LineStatus::Bugfix, LineStatus::Security, LineStatus::EndOfLife];
+
+    /// The status's name in requests and storage.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LineStatus::Feature => "feature",
+            LineStatus::Prerelease => "prerelease",
+            LineStatus::Bugfix => "bugfix",
+            LineStatus::Security => "security",
+            LineStatus::EndOfLife => "end-of-life",
+        }
+    }
+}
+
+impl fmt::Display for LineStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for LineStatus {
+    type Err = UnknownName;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        LineStatus::ALL.into_iter().find(|status| status.as_str() == s).ok_or_else(|| {
+            UnknownName::new("release line status", s, "feature, prerelease, bugfix, security or end-of-life")
+        })
+    }
+}
+
+/// A release line of a project and its lifecycle status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseLine {
+    /// The project it belongs to.
+    pub project_id: ProjectId,
+    /// Its name, unique within the project.
+    pub name: LineName,
+    /// Where it is in its life.
+    pub status: LineStatus,
+    /// When its first release came out, if known.
+    pub released_on: Option<time::Date>,
+    /// When support ends or ended, if known.
+    pub end_of_life_on: Option<time::Date>,
+}
