@@ -1,1 +1,96 @@
-//! placeholder
+//! Embargo's storage: one [`Store`] trait with a SQLite and a PostgreSQL
+//! implementation, chosen once from the database URL by [`open`].
+//!
+//! Reads go through a [`Reader`], which can only read. Changes go through
+//! [`StoreExt::write`]: a use case is a closure run inside one transaction
+//! with a [`Writer`], answered only after it committed. On SQLite one writer
+//! task batches concurrent closures into one transaction, each in its own
+//! savepoint; on PostgreSQL each closure has its own transaction.
+//!
+//! Private text (report content, messages, reasons, draft advisories) passes
+//! through [`seal`] on its way in and out, so a database dump alone does not
+//! disclose it. Every change appends to a hash-chained audit log ([`audit`]).
+
+mod error;
+mod handle;
+mod open;
+mod postgres;
+mod sql;
+mod sqlite;
+mod stored;
+mod work;
+
+pub mod advisories;
+pub mod audit;
+pub mod jobs;
+pub mod organisations;
+pub mod reports;
+pub mod seal;
+pub mod settings;
+pub mod users;
+
+pub use error::StoreError;
+pub use open::{DatabaseUrl, InvalidDatabaseUrl, OpenOptions, open};
+pub use work::{Store, StoreExt, TxFuture, WriteError};
+
+/// Everything a use case may read, inside or outside a transaction.
+pub trait Reader:
+    users::UserReads
+    + settings::SettingReads
+    + organisations::OrganisationReads
+    + reports::ReportReads
+    + advisories::AdvisoryReads
+    + audit::AuditReads
+    + jobs::JobReads
+    + Send
+{
+}
+
+impl<T> Reader for T where
+    T: users::UserReads
+        + settings::SettingReads
+        + organisations::OrganisationReads
+        + reports::ReportReads
+        + advisories::AdvisoryReads
+        + audit::AuditReads
+        + jobs::JobReads
+        + Send
+{
+}
+
+/// Everything a use case may change, inside its transaction.
+pub trait Writer:
+    Reader
+    + users::UserWrites
+    + settings::SettingWrites
+    + organisations::OrganisationWrites
+    + reports::ReportWrites
+    + advisories::AdvisoryWrites
+    + audit::AuditWrites
+    + jobs::JobWrites
+{
+}
+
+impl<T> Writer for T where
+    T: Reader
+        + users::UserWrites
+        + settings::SettingWrites
+        + organisations::OrganisationWrites
+        + reports::ReportWrites
+        + advisories::AdvisoryWrites
+        + audit::AuditWrites
+        + jobs::JobWrites
+{
+}
+
+/// The read and write traits, to bring their methods into scope.
+pub mod prelude {
+    pub use crate::advisories::{AdvisoryReads as _, AdvisoryWrites as _};
+    pub use crate::audit::{AuditReads as _, AuditWrites as _};
+    pub use crate::jobs::{JobReads as _, JobWrites as _};
+    pub use crate::organisations::{OrganisationReads as _, OrganisationWrites as _};
+    pub use crate::reports::{ReportReads as _, ReportWrites as _};
+    pub use crate::settings::{SettingReads as _, SettingWrites as _};
+    pub use crate::users::{UserReads as _, UserWrites as _};
+    pub use crate::{Reader, Store, StoreExt, Writer};
+}

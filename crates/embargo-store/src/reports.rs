@@ -1,0 +1,360 @@
+//! Reports, their state history and their messages. Reporter content,
+//! reasons and message bodies are sealed here, and only here.
+
+use std::ops::DerefMut;
+
+use embargo_core::id::{MessageId, OrgId, ProjectId, ReportId, UserId};
+use embargo_core::lifecycle::ReportState;
+use embargo_core::message::{Message, Visibility};
+use embargo_core::private::Private;
+use embargo_core::report::{Report, StateChange};
+
+use crate::StoreError;
+use crate::handle::Handle;
+use crate::seal::Place;
+use crate::sql::{Conn, Dialect, RowRead, query};
+use crate::stored::{StoredReportContent, StoredTeamFields, from_json, to_json};
+use crate::users::TokenHash;
+
+/// Whose reports a listing shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    /// A signed-in user: the reports of the teams they are on, and their own.
+    User(UserId),
+    /// A follow-up token's holder: that one report.
+    FollowUp(ReportId),
+}
+
+/// Which reports to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFilter {
+    /// Whose view.
+    pub viewer: Viewer,
+    /// Only this project's.
+    pub project: Option<ProjectId>,
+    /// Only in this state.
+    pub state: Option<ReportState>,
+    /// Only assigned to this user.
+    pub assignee: Option<UserId>,
+    /// At most this many, newest first.
+    pub limit: u32,
+    /// Skip this many.
+    pub offset: u32,
+}
+
+/// Which messages to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Thread {
+    /// Reporter-visible messages and internal notes: the team's view.
+    WithInternal,
+    /// Reporter-visible messages only: what a reporter may receive.
+    ReporterVisible,
+}
+
+/// Reading reports.
+#[async_trait::async_trait]
+pub trait ReportReads {
+    /// A report by id.
+    async fn report(&mut self, id: ReportId) -> Result<Option<Report>, StoreError>;
+    /// The report a follow-up token belongs to.
+    async fn report_by_followup(&mut self, hash: &TokenHash) -> Result<Option<ReportId>, StoreError>;
+    /// Reports the viewer may see, newest first.
+    async fn reports(&mut self, filter: &ReportFilter) -> Result<Vec<Report>, StoreError>;
+    /// A report's messages, oldest first.
+    async fn messages(&mut self, report: ReportId, thread: Thread) -> Result<Vec<Message>, StoreError>;
+    /// A report's state history, oldest first.
+    async fn state_changes(&mut self, report: ReportId) -> Result<Vec<StateChange>, StoreError>;
+}
+
+/// Changing reports.
+#[async_trait::async_trait]
+pub trait ReportWrites {
+    /// A report, locked against concurrent changes until the transaction ends.
+    async fn lock_report(&mut self, id: ReportId) -> Result<Option<Report>, StoreError>;
+    /// Adds a report with the hash of its follow-up token.
+    async fn insert_report(&mut self, report: &Report, followup: &TokenHash) -> Result<(), StoreError>;
+    /// Saves a report's state, team fields, duplicate link and update time.
+    async fn update_report(&mut self, report: &Report) -> Result<(), StoreError>;
+    /// Appends to a report's state history.
+    async fn insert_state_change(&mut self, change: &StateChange) -> Result<(), StoreError>;
+    /// Adds a message.
+    async fn insert_message(&mut self, message: &Message) -> Result<(), StoreError>;
+}
+
+const REPORT_COLUMNS: &str = "r.id, r.org_id, r.project_id, r.reporter_id, r.channel, r.content, r.state, r.team, \
+                              r.assignee_id, r.duplicate_of, r.created_at, r.updated_at";
+
+impl<H> Handle<H>
+where
+    H: DerefMut + Send,
+    H::Target: Conn,
+{
+    fn report_from(&self, row: &impl RowRead) -> Result<Report, StoreError> {
+        let id = ReportId::from_uuid(row.uuid("id")?);
+        let row_id = id.to_string();
+        let content = self
+            .sealer
+            .open_text(Place { table: "reports", column: "content", row: &row_id }, &row.bytes("content")?)?;
+        let content = from_json::<StoredReportContent>("reports.content", &content)?.into_domain()?;
+        let assignee = row.opt_uuid("assignee_id")?.map(UserId::from_uuid);
+        Ok(Report {
+            id,
+            org_id: OrgId::from_uuid(row.uuid("org_id")?),
+            project_id: ProjectId::from_uuid(row.uuid("project_id")?),
+            reporter_id: row.opt_uuid("reporter_id")?.map(UserId::from_uuid),
+            channel: row.parsed("channel")?,
+            content: Private::new(content),
+            state: row.parsed("state")?,
+            team: from_json::<StoredTeamFields>("reports.team", &row.text("team")?)?.into_domain(assignee)?,
+            duplicate_of: row.opt_uuid("duplicate_of")?.map(ReportId::from_uuid),
+            created_at: row.time("created_at")?,
+            updated_at: row.time("updated_at")?,
+        })
+    }
+
+    fn reason_place(report: ReportId, seq: i64) -> String {
+        format!("{report}:{seq}")
+    }
+}
+
+#[async_trait::async_trait]
+impl<H> ReportReads for Handle<H>
+where
+    H: DerefMut + Send,
+    H::Target: Conn,
+{
+    async fn report(&mut self, id: ReportId) -> Result<Option<Report>, StoreError> {
+        const SQL: &str = const_format::concatcp!("SELECT ", REPORT_COLUMNS, " FROM reports r WHERE r.id = $1");
+        let row = self.fetch_optional(query(SQL).bind(id)).await?;
+        row.map(|r| self.report_from(&r)).transpose()
+    }
+
+    async fn report_by_followup(&mut self, hash: &TokenHash) -> Result<Option<ReportId>, StoreError> {
+        let row = self
+            .fetch_optional(query("SELECT id FROM reports WHERE followup_hash = $1").bind(hash.0.as_slice()))
+            .await?;
+        row.map(|r| r.uuid("id").map(ReportId::from_uuid)).transpose()
+    }
+
+    async fn reports(&mut self, filter: &ReportFilter) -> Result<Vec<Report>, StoreError> {
+        const SQL: &str = const_format::concatcp!(
+            "SELECT ",
+            REPORT_COLUMNS,
+            " FROM reports r WHERE \
+             ( r.id = $1 \
+               OR r.reporter_id = $2 \
+               OR r.project_id IN (SELECT project_id FROM project_members WHERE user_id = $2) \
+               OR r.org_id IN (SELECT org_id FROM org_members WHERE user_id = $2) ) \
+             AND ($3 IS NULL OR r.project_id = $3) \
+             AND ($4 IS NULL OR r.state = $4) \
+             AND ($5 IS NULL OR r.assignee_id = $5) \
+             ORDER BY r.created_at DESC, r.id LIMIT $6 OFFSET $7"
+        );
+        let (followup, user) = match filter.viewer {
+            Viewer::User(user) => (None, Some(user)),
+            Viewer::FollowUp(report) => (Some(report), None),
+        };
+        let rows = self
+            .fetch_all(
+                query(SQL)
+                    .bind(followup)
+                    .bind(user)
+                    .bind(filter.project)
+                    .bind(filter.state.map(|s| s.as_str()))
+                    .bind(filter.assignee)
+                    .bind(i64::from(filter.limit))
+                    .bind(i64::from(filter.offset)),
+            )
+            .await?;
+        rows.iter().map(|r| self.report_from(r)).collect()
+    }
+
+    async fn messages(&mut self, report: ReportId, thread: Thread) -> Result<Vec<Message>, StoreError> {
+        let only = match thread {
+            Thread::WithInternal => None,
+            Thread::ReporterVisible => Some(Visibility::ReporterVisible.as_str()),
+        };
+        let rows = self
+            .fetch_all(
+                query(
+                    "SELECT id, report_id, author_id, author_role, visibility, channel, body, created_at \
+                     FROM messages WHERE report_id = $1 AND ($2 IS NULL OR visibility = $2) \
+                     ORDER BY created_at, id",
+                )
+                .bind(report)
+                .bind(only),
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let id = MessageId::from_uuid(row.uuid("id")?);
+                let row_id = id.to_string();
+                let body = self
+                    .sealer
+                    .open_text(Place { table: "messages", column: "body", row: &row_id }, &row.bytes("body")?)?;
+                Ok(Message {
+                    id,
+                    report_id: ReportId::from_uuid(row.uuid("report_id")?),
+                    author_id: row.opt_uuid("author_id")?.map(UserId::from_uuid),
+                    author_role: row.parsed("author_role")?,
+                    visibility: row.parsed("visibility")?,
+                    channel: row.parsed("channel")?,
+                    body: Private::new(body),
+                    created_at: row.time("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn state_changes(&mut self, report: ReportId) -> Result<Vec<StateChange>, StoreError> {
+        let rows = self
+            .fetch_all(
+                query(
+                    "SELECT seq, from_state, to_state, reason, actor_id, at FROM report_states \
+                     WHERE report_id = $1 ORDER BY seq",
+                )
+                .bind(report),
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let place = Self::reason_place(report, row.int("seq")?);
+                let reason = row
+                    .opt_bytes("reason")?
+                    .map(|sealed| {
+                        self.sealer.open_text(Place { table: "report_states", column: "reason", row: &place }, &sealed)
+                    })
+                    .transpose()?;
+                Ok(StateChange {
+                    report_id: report,
+                    from: row.opt_parsed("from_state")?,
+                    to: row.parsed("to_state")?,
+                    reason: reason.map(Private::new),
+                    actor_id: row.opt_uuid("actor_id")?.map(UserId::from_uuid),
+                    at: row.time("at")?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl<H> ReportWrites for Handle<H>
+where
+    H: DerefMut + Send,
+    H::Target: Conn,
+{
+    async fn lock_report(&mut self, id: ReportId) -> Result<Option<Report>, StoreError> {
+        const SQLITE: &str = const_format::concatcp!("SELECT ", REPORT_COLUMNS, " FROM reports r WHERE r.id = $1");
+        const POSTGRES: &str =
+            const_format::concatcp!("SELECT ", REPORT_COLUMNS, " FROM reports r WHERE r.id = $1 FOR UPDATE");
+        let sql = match self.dialect() {
+            // SQLite has one writer at a time: the transaction itself is the lock.
+            Dialect::Sqlite => SQLITE,
+            Dialect::Postgres => POSTGRES,
+        };
+        let row = self.fetch_optional(query(sql).bind(id)).await?;
+        row.map(|r| self.report_from(&r)).transpose()
+    }
+
+    async fn insert_report(&mut self, report: &Report, followup: &TokenHash) -> Result<(), StoreError> {
+        let row_id = report.id.to_string();
+        let content = to_json("reports.content", &StoredReportContent::from(report.content.expose()))?;
+        let sealed = self.sealer.seal_text(Place { table: "reports", column: "content", row: &row_id }, &content)?;
+        let team = to_json("reports.team", &StoredTeamFields::from(&report.team))?;
+        self.execute(
+            query(
+                "INSERT INTO reports (id, org_id, project_id, reporter_id, channel, content, state, team, \
+                 assignee_id, duplicate_of, followup_hash, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            )
+            .bind(report.id)
+            .bind(report.org_id)
+            .bind(report.project_id)
+            .bind(report.reporter_id)
+            .bind(report.channel.as_str())
+            .bind(sealed)
+            .bind(report.state.as_str())
+            .bind(team)
+            .bind(report.team.assignee)
+            .bind(report.duplicate_of)
+            .bind(followup.0.as_slice())
+            .bind(report.created_at)
+            .bind(report.updated_at),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn update_report(&mut self, report: &Report) -> Result<(), StoreError> {
+        let team = to_json("reports.team", &StoredTeamFields::from(&report.team))?;
+        self.execute_one(
+            query(
+                "UPDATE reports SET state = $1, team = $2, assignee_id = $3, duplicate_of = $4, updated_at = $5 \
+                 WHERE id = $6",
+            )
+            .bind(report.state.as_str())
+            .bind(team)
+            .bind(report.team.assignee)
+            .bind(report.duplicate_of)
+            .bind(report.updated_at)
+            .bind(report.id),
+        )
+        .await
+    }
+
+    async fn insert_state_change(&mut self, change: &StateChange) -> Result<(), StoreError> {
+        let next = self
+            .fetch_optional(
+                query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM report_states WHERE report_id = $1")
+                    .bind(change.report_id),
+            )
+            .await?
+            .map(|r| r.int("next"))
+            .transpose()?
+            .unwrap_or(1);
+        let place = Self::reason_place(change.report_id, next);
+        let reason = change
+            .reason
+            .as_ref()
+            .map(|r| self.sealer.seal_text(Place { table: "report_states", column: "reason", row: &place }, r.expose()))
+            .transpose()?;
+        self.execute(
+            query(
+                "INSERT INTO report_states (report_id, seq, from_state, to_state, reason, actor_id, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(change.report_id)
+            .bind(next)
+            .bind(change.from.map(|s| s.as_str()))
+            .bind(change.to.as_str())
+            .bind(reason)
+            .bind(change.actor_id)
+            .bind(change.at),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn insert_message(&mut self, message: &Message) -> Result<(), StoreError> {
+        let row_id = message.id.to_string();
+        let body =
+            self.sealer.seal_text(Place { table: "messages", column: "body", row: &row_id }, message.body.expose())?;
+        self.execute(
+            query(
+                "INSERT INTO messages (id, report_id, author_id, author_role, visibility, channel, body, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(message.id)
+            .bind(message.report_id)
+            .bind(message.author_id)
+            .bind(message.author_role.as_str())
+            .bind(message.visibility.as_str())
+            .bind(message.channel.as_str())
+            .bind(body)
+            .bind(message.created_at),
+        )
+        .await
+        .map(drop)
+    }
+}

@@ -1,0 +1,78 @@
+//! Instance settings kept in the database, so every replica sees the same.
+
+use std::ops::DerefMut;
+
+use crate::StoreError;
+use crate::handle::Handle;
+use crate::sql::{Conn, RowRead, query};
+
+/// A setting's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// Whether reporters may create accounts themselves (`true`/`false`).
+    SignupOpen,
+    /// The hash of the one-time token that creates the first admin.
+    SetupTokenHash,
+}
+
+impl Setting {
+    fn key(self) -> &'static str {
+        match self {
+            Setting::SignupOpen => "signup_open",
+            Setting::SetupTokenHash => "setup_token_hash",
+        }
+    }
+}
+
+/// Reading settings.
+#[async_trait::async_trait]
+pub trait SettingReads {
+    /// The setting's value, if set.
+    async fn setting(&mut self, key: Setting) -> Result<Option<String>, StoreError>;
+}
+
+/// Changing settings.
+#[async_trait::async_trait]
+pub trait SettingWrites {
+    /// Sets the value, or removes the setting when `value` is `None`.
+    async fn set_setting(&mut self, key: Setting, value: Option<String>) -> Result<(), StoreError>;
+}
+
+#[async_trait::async_trait]
+impl<H> SettingReads for Handle<H>
+where
+    H: DerefMut + Send,
+    H::Target: Conn,
+{
+    async fn setting(&mut self, key: Setting) -> Result<Option<String>, StoreError> {
+        let row = self.fetch_optional(query("SELECT value FROM settings WHERE key = $1").bind(key.key())).await?;
+        row.map(|r| r.text("value")).transpose()
+    }
+}
+
+#[async_trait::async_trait]
+impl<H> SettingWrites for Handle<H>
+where
+    H: DerefMut + Send,
+    H::Target: Conn,
+{
+    async fn set_setting(&mut self, key: Setting, value: Option<String>) -> Result<(), StoreError> {
+        match value {
+            Some(value) => {
+                self.execute(
+                    query(
+                        "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    )
+                    .bind(key.key())
+                    .bind(value),
+                )
+                .await?;
+            }
+            None => {
+                self.execute(query("DELETE FROM settings WHERE key = $1").bind(key.key())).await?;
+            }
+        }
+        Ok(())
+    }
+}

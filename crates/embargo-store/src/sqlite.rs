@@ -1,0 +1,298 @@
+//! The SQLite backend: WAL, foreign keys, a read pool, and one writer task
+//! that batches concurrent use cases into one transaction, each in its own
+//! savepoint, and answers each only after the batch committed.
+
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Connection, Row, SqlitePool};
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, PrimitiveDateTime};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::handle::Handle;
+use crate::seal::Sealer;
+use crate::sql::{Conn, Dialect, Query, RowRead, Value};
+use crate::work::{Erased, Work, WriteError};
+use crate::{Reader, Store, StoreError};
+
+/// Timestamps as fixed-width UTC text, so that text order is time order.
+const TIME_FORMAT: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+const DATE_FORMAT: &[BorrowedFormatItem<'_>] = format_description!("[year]-[month]-[day]");
+
+/// The most use cases the writer commits in one transaction.
+const MAX_BATCH: usize = 512;
+
+fn format_time(t: OffsetDateTime) -> Result<String, StoreError> {
+    t.to_offset(time::UtcOffset::UTC).format(TIME_FORMAT).map_err(|e| StoreError::Other(e.to_string()))
+}
+
+fn format_date(d: Date) -> Result<String, StoreError> {
+    d.format(DATE_FORMAT).map_err(|e| StoreError::Other(e.to_string()))
+}
+
+fn arguments(params: Vec<Value>) -> Result<SqliteArguments, StoreError> {
+    use sqlx::Arguments;
+    let mut args = SqliteArguments::default();
+    let add = |args: &mut SqliteArguments, r: Result<(), sqlx::error::BoxDynError>| {
+        r.map_err(|e| StoreError::Other(format!("cannot bind a parameter: {e}"))).map(|()| args.len())
+    };
+    for value in params {
+        let result = match value {
+            Value::Bool(v) => args.add(v),
+            Value::Int(v) => args.add(v),
+            Value::Text(v) => args.add(v),
+            Value::Bytes(v) => args.add(v),
+            Value::Id(v) => args.add(v.map(|u| u.hyphenated().to_string())),
+            Value::Time(v) => args.add(v.map(format_time).transpose()?),
+            Value::Date(v) => args.add(v.map(format_date).transpose()?),
+        };
+        add(&mut args, result)?;
+    }
+    Ok(args)
+}
+
+#[async_trait::async_trait]
+impl Conn for SqliteConnection {
+    type Row = SqliteRow;
+
+    const DIALECT: Dialect = Dialect::Sqlite;
+
+    async fn execute(&mut self, query: Query) -> Result<u64, StoreError> {
+        let args = arguments(query.params)?;
+        Ok(sqlx::query_with(query.sql, args).execute(&mut *self).await?.rows_affected())
+    }
+
+    async fn fetch_optional(&mut self, query: Query) -> Result<Option<SqliteRow>, StoreError> {
+        let args = arguments(query.params)?;
+        Ok(sqlx::query_with(query.sql, args).fetch_optional(&mut *self).await?)
+    }
+
+    async fn fetch_all(&mut self, query: Query) -> Result<Vec<SqliteRow>, StoreError> {
+        let args = arguments(query.params)?;
+        Ok(sqlx::query_with(query.sql, args).fetch_all(&mut *self).await?)
+    }
+}
+
+fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
+    row: &'r SqliteRow,
+    col: &str,
+) -> Result<T, StoreError> {
+    row.try_get::<T, _>(col).map_err(|e| StoreError::corrupt(col, e))
+}
+
+impl RowRead for SqliteRow {
+    fn text(&self, col: &str) -> Result<String, StoreError> {
+        get(self, col)
+    }
+    fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
+        get(self, col)
+    }
+    fn int(&self, col: &str) -> Result<i64, StoreError> {
+        get(self, col)
+    }
+    fn bool(&self, col: &str) -> Result<bool, StoreError> {
+        get(self, col)
+    }
+    fn bytes(&self, col: &str) -> Result<Vec<u8>, StoreError> {
+        get(self, col)
+    }
+    fn opt_bytes(&self, col: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        get(self, col)
+    }
+    fn opt_uuid(&self, col: &str) -> Result<Option<Uuid>, StoreError> {
+        let text: Option<String> = get(self, col)?;
+        text.map(|t| Uuid::try_parse(&t).map_err(|e| StoreError::corrupt(col, e))).transpose()
+    }
+    fn opt_time(&self, col: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        let text: Option<String> = get(self, col)?;
+        text.map(|t| {
+            PrimitiveDateTime::parse(&t, TIME_FORMAT)
+                .map(PrimitiveDateTime::assume_utc)
+                .map_err(|e| StoreError::corrupt(col, e))
+        })
+        .transpose()
+    }
+    fn opt_date(&self, col: &str) -> Result<Option<Date>, StoreError> {
+        let text: Option<String> = get(self, col)?;
+        text.map(|t| Date::parse(&t, DATE_FORMAT).map_err(|e| StoreError::corrupt(col, e))).transpose()
+    }
+}
+
+/// One queued use case and where to send its result.
+struct Job {
+    work: Box<dyn Work>,
+    reply: oneshot::Sender<Result<Erased, WriteError>>,
+}
+
+/// The SQLite store.
+pub(crate) struct SqliteStore {
+    readers: SqlitePool,
+    /// The writer's queue; taken on close so that the writer drains and stops.
+    writer: RwLock<Option<mpsc::Sender<Job>>>,
+    writer_task: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    sealer: Arc<Sealer>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteStore")
+    }
+}
+
+fn connect_options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        .log_statements(tracing::log::LevelFilter::Trace)
+}
+
+impl SqliteStore {
+    /// Opens (creating if asked) the database file, migrates it, starts the writer.
+    pub(crate) async fn open(path: &Path, create: bool, sealer: Arc<Sealer>) -> Result<Self, StoreError> {
+        let mut writer_conn = connect_options(path).create_if_missing(create).connect().await.map_err(|e| match e {
+            sqlx::Error::Database(_) | sqlx::Error::Io(_) if !path.exists() => {
+                StoreError::Unavailable(format!("no database at {}", path.display()))
+            }
+            other => StoreError::from(other),
+        })?;
+        sqlx::migrate!("migrations/sqlite").run(&mut writer_conn).await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(connect_options(path).read_only(true))
+            .await?;
+        let (tx, rx) = mpsc::channel(4096);
+        let task = tokio::spawn(run_writer(writer_conn, rx, Arc::clone(&sealer)));
+        Ok(SqliteStore {
+            readers,
+            writer: RwLock::new(Some(tx)),
+            writer_task: tokio::sync::Mutex::new(Some(task)),
+            sealer,
+        })
+    }
+}
+
+/// The writer: takes every queued use case, runs each in a savepoint of one
+/// transaction, commits once, then answers them all.
+async fn run_writer(mut conn: SqliteConnection, mut queue: mpsc::Receiver<Job>, sealer: Arc<Sealer>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        run_batch(&mut conn, batch, &sealer).await;
+    }
+    if let Err(e) = conn.close().await {
+        tracing::warn!(error = %e, "closing the SQLite writer connection failed");
+    }
+}
+
+async fn run_batch(conn: &mut SqliteConnection, batch: Vec<Job>, sealer: &Arc<Sealer>) {
+    let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
+        Ok(tx) => tx,
+        Err(e) => {
+            let error = StoreError::from(e);
+            tracing::error!(error = %error, "cannot begin a write transaction");
+            for job in batch {
+                let _ = job.reply.send(Err(WriteError::Store(StoreError::Unavailable(error.to_string()))));
+            }
+            return;
+        }
+    };
+    let mut answers = Vec::with_capacity(batch.len());
+    for job in batch {
+        let result = run_in_savepoint(&mut tx, job.work, sealer).await;
+        answers.push((job.reply, result));
+    }
+    match tx.commit().await {
+        Ok(()) => {
+            for (reply, result) in answers {
+                let _ = reply.send(result);
+            }
+        }
+        Err(e) => {
+            let error = StoreError::from(e);
+            tracing::error!(error = %error, "committing a write batch failed");
+            for (reply, _) in answers {
+                let _ = reply.send(Err(WriteError::Store(StoreError::Unavailable(error.to_string()))));
+            }
+        }
+    }
+}
+
+async fn run_in_savepoint(
+    conn: &mut SqliteConnection,
+    work: Box<dyn Work>,
+    sealer: &Arc<Sealer>,
+) -> Result<Erased, WriteError> {
+    let mut savepoint = Connection::begin(conn).await.map_err(|e| WriteError::Store(e.into()))?;
+    let result = {
+        let mut handle = Handle::new(&mut *savepoint, Arc::clone(sealer));
+        work.run(&mut handle).await
+    };
+    match result {
+        Ok(value) => {
+            savepoint.commit().await.map_err(|e| WriteError::Store(e.into()))?;
+            Ok(value)
+        }
+        Err(error) => {
+            savepoint.rollback().await.map_err(|e| WriteError::Store(e.into()))?;
+            Err(WriteError::Work(error))
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn reader(&self) -> Result<Box<dyn Reader>, StoreError> {
+        let conn = self.readers.acquire().await?;
+        Ok(Box::new(Handle::new(conn, Arc::clone(&self.sealer))))
+    }
+
+    async fn write_work(&self, work: Box<dyn Work>) -> Result<Erased, WriteError> {
+        let stopped = || WriteError::Store(StoreError::Unavailable("the store is closed".into()));
+        let sender = self.writer.read().map_err(|_| stopped())?.clone().ok_or_else(stopped)?;
+        let (reply, answer) = oneshot::channel();
+        sender.send(Job { work, reply }).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.readers.acquire().await?;
+        sqlx::query("SELECT 1").execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn close(&self) {
+        // Dropping the last sender lets the writer finish the queue, then stop.
+        if let Ok(mut sender) = self.writer.write() {
+            sender.take();
+        }
+        let task = self.writer_task.lock().await.take();
+        if let Some(task) = task
+            && let Err(e) = task.await
+        {
+            tracing::error!(error = %e, "the SQLite writer task failed");
+        }
+        self.readers.close().await;
+    }
+}

@@ -1,0 +1,317 @@
+//! The JSON shapes stored in text and sealed columns. They are a
+//! compatibility promise to existing databases, so they are separate from the
+//! domain types and converted explicitly; fields are only ever added, with
+//! defaults.
+
+use embargo_core::advisory::{
+    AdvisoryContent, Affected, Credit, CreditKind, Range, RangeEvent, RangeKind, Reference, ReferenceKind,
+};
+use embargo_core::id::{CveId, CweId};
+use embargo_core::project::Package;
+use embargo_core::report::{ReportContent, TeamFields};
+use embargo_core::severity::Severity;
+use serde::{Deserialize, Serialize};
+
+use crate::StoreError;
+
+fn parse_all<T: std::str::FromStr>(column: &str, values: &[String]) -> Result<Vec<T>, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    values.iter().map(|v| v.parse().map_err(|e| StoreError::corrupt(column, e))).collect()
+}
+
+/// `reports.content`, sealed.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct StoredReportContent {
+    title: String,
+    body: String,
+    #[serde(default)]
+    component: Option<String>,
+    #[serde(default)]
+    versions_tested: Option<String>,
+    #[serde(default)]
+    versions_vulnerable: Option<String>,
+    #[serde(default)]
+    platform: Option<String>,
+    #[serde(default)]
+    threat_model: Option<String>,
+    #[serde(default)]
+    proof_of_concept: Option<String>,
+    #[serde(default)]
+    patch: Option<String>,
+    #[serde(default)]
+    reporter_name: Option<String>,
+    #[serde(default)]
+    reporter_email: Option<String>,
+}
+
+impl From<&ReportContent> for StoredReportContent {
+    fn from(c: &ReportContent) -> Self {
+        StoredReportContent {
+            title: c.title.clone(),
+            body: c.body.clone(),
+            component: c.component.clone(),
+            versions_tested: c.versions_tested.clone(),
+            versions_vulnerable: c.versions_vulnerable.clone(),
+            platform: c.platform.clone(),
+            threat_model: c.threat_model.clone(),
+            proof_of_concept: c.proof_of_concept.clone(),
+            patch: c.patch.clone(),
+            reporter_name: c.reporter_name.clone(),
+            reporter_email: c.reporter_email.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+impl StoredReportContent {
+    pub(crate) fn into_domain(self) -> Result<ReportContent, StoreError> {
+        Ok(ReportContent {
+            title: self.title,
+            body: self.body,
+            component: self.component,
+            versions_tested: self.versions_tested,
+            versions_vulnerable: self.versions_vulnerable,
+            platform: self.platform,
+            threat_model: self.threat_model,
+            proof_of_concept: self.proof_of_concept,
+            patch: self.patch,
+            reporter_name: self.reporter_name,
+            reporter_email: self
+                .reporter_email
+                .map(|e| e.parse().map_err(|err| StoreError::corrupt("content.reporter_email", err)))
+                .transpose()?,
+        })
+    }
+}
+
+/// `reports.team` (the assignee has its own column, to filter on).
+#[derive(Serialize, Deserialize, Default)]
+pub(crate) struct StoredTeamFields {
+    #[serde(default)]
+    cvss_v3: Option<String>,
+    #[serde(default)]
+    cvss_v4: Option<String>,
+    #[serde(default)]
+    cwes: Vec<String>,
+    #[serde(default)]
+    affected_versions: Vec<String>,
+}
+
+impl From<&TeamFields> for StoredTeamFields {
+    fn from(t: &TeamFields) -> Self {
+        StoredTeamFields {
+            cvss_v3: t.severity.cvss_v3.as_ref().map(|c| c.vector().to_owned()),
+            cvss_v4: t.severity.cvss_v4.as_ref().map(|c| c.vector().to_owned()),
+            cwes: t.cwes.iter().map(ToString::to_string).collect(),
+            affected_versions: t.affected_versions.clone(),
+        }
+    }
+}
+
+impl StoredTeamFields {
+    pub(crate) fn into_domain(self, assignee: Option<embargo_core::id::UserId>) -> Result<TeamFields, StoreError> {
+        Ok(TeamFields {
+            severity: Severity::parse(self.cvss_v3.as_deref(), self.cvss_v4.as_deref())
+                .map_err(|e| StoreError::corrupt("team.severity", e))?,
+            cwes: parse_all::<CweId>("team.cwes", &self.cwes)?,
+            assignee,
+            affected_versions: self.affected_versions,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredRange {
+    kind: String,
+    #[serde(default)]
+    repo: Option<String>,
+    events: Vec<StoredEvent>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum StoredEvent {
+    Introduced(String),
+    Fixed(String),
+    LastAffected(String),
+    Limit(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredAffected {
+    ecosystem: String,
+    package: String,
+    #[serde(default)]
+    ranges: Vec<StoredRange>,
+    #[serde(default)]
+    versions: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredReference {
+    kind: String,
+    url: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredCredit {
+    name: String,
+    kind: String,
+    #[serde(default)]
+    contact: Vec<String>,
+}
+
+/// `advisories.draft` (sealed) and `advisory_revisions.content` (public).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct StoredAdvisoryContent {
+    summary: String,
+    details: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    affected: Vec<StoredAffected>,
+    #[serde(default)]
+    cvss_v3: Option<String>,
+    #[serde(default)]
+    cvss_v4: Option<String>,
+    #[serde(default)]
+    cwes: Vec<String>,
+    #[serde(default)]
+    references: Vec<StoredReference>,
+    #[serde(default)]
+    credits: Vec<StoredCredit>,
+}
+
+impl From<&AdvisoryContent> for StoredAdvisoryContent {
+    fn from(c: &AdvisoryContent) -> Self {
+        StoredAdvisoryContent {
+            summary: c.summary.clone(),
+            details: c.details.clone(),
+            aliases: c.aliases.iter().map(ToString::to_string).collect(),
+            affected: c
+                .affected
+                .iter()
+                .map(|a| StoredAffected {
+                    ecosystem: a.package.ecosystem.clone(),
+                    package: a.package.name.clone(),
+                    ranges: a
+                        .ranges
+                        .iter()
+                        .map(|r| StoredRange {
+                            kind: r.kind.as_str().to_owned(),
+                            repo: r.repo.clone(),
+                            events: r
+                                .events
+                                .iter()
+                                .map(|e| match e {
+                                    RangeEvent::Introduced(v) => StoredEvent::Introduced(v.clone()),
+                                    RangeEvent::Fixed(v) => StoredEvent::Fixed(v.clone()),
+                                    RangeEvent::LastAffected(v) => StoredEvent::LastAffected(v.clone()),
+                                    RangeEvent::Limit(v) => StoredEvent::Limit(v.clone()),
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                    versions: a.versions.clone(),
+                })
+                .collect(),
+            cvss_v3: c.severity.cvss_v3.as_ref().map(|v| v.vector().to_owned()),
+            cvss_v4: c.severity.cvss_v4.as_ref().map(|v| v.vector().to_owned()),
+            cwes: c.cwes.iter().map(ToString::to_string).collect(),
+            references: c
+                .references
+                .iter()
+                .map(|r| StoredReference { kind: r.kind.as_str().to_owned(), url: r.url.clone() })
+                .collect(),
+            credits: c
+                .credits
+                .iter()
+                .map(|cr| StoredCredit {
+                    name: cr.name.clone(),
+                    kind: cr.kind.as_str().to_owned(),
+                    contact: cr.contact.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl StoredAdvisoryContent {
+    pub(crate) fn into_domain(self) -> Result<AdvisoryContent, StoreError> {
+        let corrupt = |what: &str, e: &dyn std::fmt::Display| StoreError::corrupt(what, e);
+        let affected = self
+            .affected
+            .into_iter()
+            .map(|a| {
+                let ranges = a
+                    .ranges
+                    .into_iter()
+                    .map(|r| {
+                        Ok(Range {
+                            kind: r.kind.parse::<RangeKind>().map_err(|e| corrupt("affected.ranges.kind", &e))?,
+                            repo: r.repo,
+                            events: r
+                                .events
+                                .into_iter()
+                                .map(|e| match e {
+                                    StoredEvent::Introduced(v) => RangeEvent::Introduced(v),
+                                    StoredEvent::Fixed(v) => RangeEvent::Fixed(v),
+                                    StoredEvent::LastAffected(v) => RangeEvent::LastAffected(v),
+                                    StoredEvent::Limit(v) => RangeEvent::Limit(v),
+                                })
+                                .collect(),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                Ok(Affected {
+                    package: Package { ecosystem: a.ecosystem, name: a.package },
+                    ranges,
+                    versions: a.versions,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let references = self
+            .references
+            .into_iter()
+            .map(|r| {
+                Ok(Reference {
+                    kind: r.kind.parse::<ReferenceKind>().map_err(|e| corrupt("references.kind", &e))?,
+                    url: r.url,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let credits = self
+            .credits
+            .into_iter()
+            .map(|c| {
+                Ok(Credit {
+                    name: c.name,
+                    kind: c.kind.parse::<CreditKind>().map_err(|e| corrupt("credits.kind", &e))?,
+                    contact: c.contact,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(AdvisoryContent {
+            summary: self.summary,
+            details: self.details,
+            aliases: parse_all::<CveId>("aliases", &self.aliases)?,
+            affected,
+            severity: Severity::parse(self.cvss_v3.as_deref(), self.cvss_v4.as_deref())
+                .map_err(|e| corrupt("severity", &e))?,
+            cwes: parse_all::<CweId>("cwes", &self.cwes)?,
+            references,
+            credits,
+        })
+    }
+}
+
+/// Serialises a stored shape.
+pub(crate) fn to_json<T: Serialize>(column: &str, value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Other(format!("cannot encode {column}: {e}")))
+}
+
+/// Deserialises a stored shape.
+pub(crate) fn from_json<'a, T: Deserialize<'a>>(column: &str, text: &'a str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::corrupt(column, e))
+}

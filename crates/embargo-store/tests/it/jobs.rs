@@ -1,0 +1,118 @@
+//! Jobs: leases, completion, retries, and no job claimed twice at once.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use embargo_core::id::JobId;
+use embargo_store::jobs::NewJob;
+use embargo_store::prelude::*;
+use tokio::sync::Mutex;
+
+use crate::conformance;
+use crate::fixture::{Db, at, new_uuid};
+
+conformance!(leases_hide_claimed_jobs_until_they_expire, retries_and_abandon, concurrent_claimers_never_share_a_job);
+
+async fn enqueue(db: &Db, n: usize, minutes: i64) -> Vec<JobId> {
+    let ids: Vec<JobId> = (0..n).map(|_| JobId::from_uuid(new_uuid())).collect();
+    let stored = ids.clone();
+    db.write(move |tx| {
+        Box::pin(async move {
+            for id in stored {
+                let job = NewJob {
+                    id,
+                    kind: "notify.test".into(),
+                    payload: serde_json::json!({"n": 1}),
+                    run_at: at(minutes),
+                };
+                tx.enqueue_job(&job, at(0)).await?;
+            }
+            Ok(())
+        })
+    })
+    .await
+    .unwrap();
+    ids
+}
+
+async fn claim(db: &Db, worker: &'static str, now: i64, limit: u32) -> Vec<JobId> {
+    db.write(move |tx| Box::pin(async move { tx.claim_jobs(worker, at(now), at(now + 5), limit).await }))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.id)
+        .collect()
+}
+
+async fn leases_hide_claimed_jobs_until_they_expire(db: &Db) {
+    let ids = enqueue(db, 2, 1).await;
+    assert!(claim(db, "a", 0, 10).await.is_empty(), "not due yet");
+    let claimed = claim(db, "a", 1, 10).await;
+    assert_eq!(claimed.len(), 2);
+    assert!(claim(db, "b", 2, 10).await.is_empty(), "leased to a");
+
+    let first = ids[0];
+    let done = db.write(move |tx| Box::pin(async move { tx.complete_job(first, "a", at(2)).await })).await.unwrap();
+    assert!(done);
+    // a's lease on the second job ends at minute 6: b takes it over.
+    let taken = claim(db, "b", 6, 10).await;
+    assert_eq!(taken, vec![ids[1]]);
+    let stale = db.write(move |tx| Box::pin(async move { tx.complete_job(ids[1], "a", at(7)).await })).await.unwrap();
+    assert!(!stale, "a lost its lease");
+    let mut r = db.read().await;
+    let pending = r.pending_jobs(10).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].attempts, 2);
+}
+
+async fn retries_and_abandon(db: &Db) {
+    let ids = enqueue(db, 2, 0).await;
+    claim(db, "a", 0, 10).await;
+    let (first, second) = (ids[0], ids[1]);
+    db.write(move |tx| {
+        Box::pin(async move {
+            tx.retry_job(first, "a", "smtp: connection refused", at(30)).await?;
+            tx.abandon_job(second, "a", "no such report", at(1)).await
+        })
+    })
+    .await
+    .unwrap();
+    assert!(claim(db, "a", 29, 10).await.is_empty(), "backing off");
+    assert_eq!(claim(db, "a", 30, 10).await, vec![first]);
+    let mut r = db.read().await;
+    let pending = r.pending_jobs(10).await.unwrap();
+    assert_eq!(pending.len(), 1, "the abandoned job is done");
+    assert_eq!(pending[0].last_error.as_deref(), Some("smtp: connection refused"));
+}
+
+async fn concurrent_claimers_never_share_a_job(db: &Db) {
+    let ids = enqueue(db, 60, 0).await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let store = db.store();
+    let workers = ["w1", "w2", "w3", "w4"].map(|worker| {
+        let seen = Arc::clone(&seen);
+        async move {
+            loop {
+                let jobs = store
+                    .write(move |tx| Box::pin(async move { tx.claim_jobs(worker, at(1), at(60), 3).await }))
+                    .await
+                    .unwrap();
+                if jobs.is_empty() {
+                    break;
+                }
+                seen.lock().await.extend(jobs.into_iter().map(|j| j.id));
+            }
+        }
+    });
+    futures_join(workers).await;
+    let seen = seen.lock().await;
+    let unique: HashSet<_> = seen.iter().collect();
+    assert_eq!(seen.len(), 60, "every job claimed once");
+    assert_eq!(unique.len(), 60, "no job claimed twice");
+    assert!(ids.iter().all(|id| unique.contains(id)));
+}
+
+async fn futures_join<F: std::future::Future<Output = ()>>(futures: [F; 4]) {
+    let [a, b, c, d] = futures;
+    tokio::join!(a, b, c, d);
+}

@@ -1,0 +1,151 @@
+//! Reports, their history and messages, and who sees which.
+
+use embargo_core::id::{MessageId, ReportId};
+use embargo_core::lifecycle::ReportState;
+use embargo_core::message::{AuthorRole, Channel, Message, Visibility};
+use embargo_core::private::Private;
+use embargo_core::report::StateChange;
+use embargo_core::severity::Severity;
+use embargo_core::user::{Membership, TeamScope};
+use embargo_store::reports::{ReportFilter, Thread, Viewer};
+
+use crate::conformance;
+use crate::fixture::{Db, at, new_uuid};
+
+conformance!(reports_round_trip, report_listing_follows_visibility, report_filters_and_paging, history_and_thread);
+
+fn filter(viewer: Viewer) -> ReportFilter {
+    ReportFilter { viewer, project: None, state: None, assignee: None, limit: 100, offset: 0 }
+}
+
+fn titles(reports: &[embargo_core::report::Report]) -> Vec<String> {
+    reports.iter().map(|r| r.content.expose().title.clone()).collect()
+}
+
+async fn reports_round_trip(db: &Db) {
+    let org = db.organisation("pallets").await;
+    let flask = db.project(&org, "flask").await;
+    let alice = db.user("alice@example.org").await;
+    let (report, hash) = db.report(&flask, Some(alice.id), "XSS in templates", 0).await;
+    let mut r = db.read().await;
+    assert_eq!(r.report(report.id).await.unwrap(), Some(report.clone()));
+    assert_eq!(r.report_by_followup(&hash).await.unwrap(), Some(report.id));
+    assert_eq!(r.report(ReportId::from_uuid(new_uuid())).await.unwrap(), None);
+
+    let mut changed = report.clone();
+    changed.state = ReportState::Acknowledged;
+    changed.team.severity = Severity::parse(Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"), None).unwrap();
+    changed.team.cwes = vec!["CWE-79".parse().unwrap()];
+    changed.team.assignee = Some(alice.id);
+    changed.team.affected_versions = vec!["< 3.0.3".into()];
+    changed.updated_at = at(10);
+    let stored = changed.clone();
+    db.write(move |tx| Box::pin(async move { tx.update_report(&stored).await })).await.unwrap();
+    assert_eq!(r.report(report.id).await.unwrap(), Some(changed.clone()));
+    let id = report.id;
+    let locked = db.write(move |tx| Box::pin(async move { tx.lock_report(id).await })).await.unwrap();
+    assert_eq!(locked, Some(changed));
+}
+
+async fn report_listing_follows_visibility(db: &Db) {
+    let pallets = db.organisation("pallets").await;
+    let python = db.organisation("python").await;
+    let flask = db.project(&pallets, "flask").await;
+    let jinja = db.project(&pallets, "jinja").await;
+    let cpython = db.project(&python, "cpython").await;
+    let reporter = db.user("reporter@example.org").await;
+    let org_team = db.user("org-team@example.org").await;
+    let jinja_team = db.user("jinja-team@example.org").await;
+    let stranger = db.user("stranger@example.org").await;
+    for (user, scope) in
+        [(org_team.id, TeamScope::Organisation(pallets.id)), (jinja_team.id, TeamScope::Project(jinja.id))]
+    {
+        let m = Membership { user_id: user, scope, created_at: at(0) };
+        db.write(move |tx| Box::pin(async move { tx.add_member(&m).await })).await.unwrap();
+    }
+    let (flask_report, _) = db.report(&flask, Some(reporter.id), "flask", 1).await;
+    db.report(&jinja, None, "jinja", 2).await;
+    db.report(&cpython, Some(reporter.id), "cpython", 3).await;
+
+    let mut r = db.read().await;
+    assert_eq!(titles(&r.reports(&filter(Viewer::User(org_team.id))).await.unwrap()), ["jinja", "flask"]);
+    assert_eq!(titles(&r.reports(&filter(Viewer::User(jinja_team.id))).await.unwrap()), ["jinja"]);
+    assert_eq!(titles(&r.reports(&filter(Viewer::User(reporter.id))).await.unwrap()), ["cpython", "flask"]);
+    assert!(r.reports(&filter(Viewer::User(stranger.id))).await.unwrap().is_empty());
+    assert_eq!(titles(&r.reports(&filter(Viewer::FollowUp(flask_report.id))).await.unwrap()), ["flask"]);
+}
+
+async fn report_filters_and_paging(db: &Db) {
+    let org = db.organisation("pallets").await;
+    let flask = db.project(&org, "flask").await;
+    let jinja = db.project(&org, "jinja").await;
+    let team = db.user("team@example.org").await;
+    let m = Membership { user_id: team.id, scope: TeamScope::Organisation(org.id), created_at: at(0) };
+    db.write(move |tx| Box::pin(async move { tx.add_member(&m).await })).await.unwrap();
+    let (mut first, _) = db.report(&flask, None, "one", 1).await;
+    db.report(&flask, None, "two", 2).await;
+    db.report(&jinja, None, "three", 3).await;
+    first.state = ReportState::Acknowledged;
+    first.team.assignee = Some(team.id);
+    let stored = first.clone();
+    db.write(move |tx| Box::pin(async move { tx.update_report(&stored).await })).await.unwrap();
+
+    let mut r = db.read().await;
+    let base = filter(Viewer::User(team.id));
+    let by_project = ReportFilter { project: Some(flask.id), ..base.clone() };
+    assert_eq!(titles(&r.reports(&by_project).await.unwrap()), ["two", "one"]);
+    let by_state = ReportFilter { state: Some(ReportState::Acknowledged), ..base.clone() };
+    assert_eq!(titles(&r.reports(&by_state).await.unwrap()), ["one"]);
+    let by_assignee = ReportFilter { assignee: Some(team.id), ..base.clone() };
+    assert_eq!(titles(&r.reports(&by_assignee).await.unwrap()), ["one"]);
+    let page = ReportFilter { limit: 1, offset: 1, ..base };
+    assert_eq!(titles(&r.reports(&page).await.unwrap()), ["two"]);
+}
+
+async fn history_and_thread(db: &Db) {
+    let org = db.organisation("pallets").await;
+    let flask = db.project(&org, "flask").await;
+    let team = db.user("team@example.org").await;
+    let (report, _) = db.report(&flask, None, "flaw", 0).await;
+    let changes = vec![
+        StateChange { report_id: report.id, from: None, to: ReportState::New, reason: None, actor_id: None, at: at(0) },
+        StateChange {
+            report_id: report.id,
+            from: Some(ReportState::New),
+            to: ReportState::OutOfScope,
+            reason: Some(Private::new("documented behaviour".into())),
+            actor_id: Some(team.id),
+            at: at(5),
+        },
+    ];
+    let message = |visibility, body: &str, minutes| Message {
+        id: MessageId::from_uuid(new_uuid()),
+        report_id: report.id,
+        author_id: Some(team.id),
+        author_role: AuthorRole::Team,
+        visibility,
+        channel: Channel::Web,
+        body: Private::new(body.to_owned()),
+        created_at: at(minutes),
+    };
+    let messages =
+        vec![message(Visibility::ReporterVisible, "thanks", 1), message(Visibility::Internal, "looks like a dupe", 2)];
+    let (stored_changes, stored_messages) = (changes.clone(), messages.clone());
+    db.write(move |tx| {
+        Box::pin(async move {
+            for c in &stored_changes {
+                tx.insert_state_change(c).await?;
+            }
+            for m in &stored_messages {
+                tx.insert_message(m).await?;
+            }
+            Ok(())
+        })
+    })
+    .await
+    .unwrap();
+    let mut r = db.read().await;
+    assert_eq!(r.state_changes(report.id).await.unwrap(), changes);
+    assert_eq!(r.messages(report.id, Thread::WithInternal).await.unwrap(), messages);
+    assert_eq!(r.messages(report.id, Thread::ReporterVisible).await.unwrap(), messages[..1].to_vec());
+}
