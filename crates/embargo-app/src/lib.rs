@@ -1,1 +1,93 @@
-//! placeholder
+//! Embargo's use cases. Each change is one transaction that also appends an
+//! audit event and, where someone must hear of it, enqueues a job (the
+//! outbox). Every use case asks `embargo_core::permission::decide` first.
+//!
+//! The web layer and the command line call these methods and nothing below.
+
+mod accounts;
+mod advisories;
+mod audit;
+mod auth;
+mod error;
+mod jobs;
+mod organisations;
+mod reports;
+
+pub mod clock;
+pub mod entropy;
+pub mod secret;
+
+use std::sync::Arc;
+
+use embargo_core::Timestamp;
+use embargo_core::permission::{Action, Actor, Decision, decide};
+use embargo_store::Store;
+
+pub use accounts::{InstanceSettings, Me, NewAccount};
+pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, RangeInput};
+pub use auth::Credential;
+pub use error::AppError;
+pub use jobs::{JobsRun, LogNotifier, Notice, Notifier};
+pub use organisations::{NewOrganisation, NewProject, OrganisationPatch, ProjectPatch, ReleaseLineInput, TeamRef};
+pub use reports::{Receipt, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView, ViewerRole};
+
+use crate::clock::Clock;
+use crate::entropy::Entropy;
+
+/// Settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// How long a browser session lasts.
+    pub session_ttl: time::Duration,
+    /// The most items one listing returns.
+    pub max_page: u32,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig { session_ttl: time::Duration::days(14), max_page: 500 }
+    }
+}
+
+/// The application: the store, the clock and the random source, and every use case.
+#[derive(Clone, Debug)]
+pub struct App {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    entropy: Arc<dyn Entropy>,
+    config: AppConfig,
+}
+
+impl App {
+    /// Wires an application.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>, config: AppConfig) -> Self {
+        App { store, clock, entropy, config }
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Checks that the database answers.
+    pub async fn ready(&self) -> Result<&'static str, AppError> {
+        self.store.ping().await?;
+        Ok(self.store.backend())
+    }
+
+    /// Finishes pending writes and closes the database.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}
+
+/// Asks the permission function; hidden things are "not found", and an
+/// anonymous caller refused something is asked to sign in.
+pub(crate) fn require(actor: &Actor, action: Action) -> Result<(), AppError> {
+    match decide(actor, action) {
+        Decision::Allow => Ok(()),
+        Decision::Forbidden if *actor == Actor::Anonymous => Err(AppError::Unauthenticated),
+        Decision::Forbidden => Err(AppError::Forbidden),
+        Decision::Hidden => Err(AppError::NotFound),
+    }
+}

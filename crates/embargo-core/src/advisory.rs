@@ -12,7 +12,7 @@ use crate::id::{AdvisoryId, CveId, CweId, OrgId, ProjectId, ReportId};
 use crate::lifecycle::ReportState;
 use crate::project::Package;
 use crate::severity::Severity;
-use crate::text::UnknownName;
+use crate::text::{FieldErrors, MAX_SHORT_CHARS, MAX_TITLE_CHARS, TextError, UnknownName, one_line, plain_text};
 
 /// Where an advisory is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -378,6 +378,53 @@ pub enum AdvisoryError {
         /// The missing part.
         field: &'static str,
     },
+}
+
+/// The most bytes an advisory's details may hold.
+pub const MAX_DETAILS_BYTES: usize = 64 * 1024;
+
+/// Checks a URL for a reference: `http` or `https`, no spaces, at most 2,000 bytes.
+pub fn check_url(field: &'static str, url: &str) -> Result<String, TextError> {
+    let url = url.trim();
+    let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+    let host_ok = url.split_once("://").is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with('/'));
+    if scheme_ok && host_ok && url.len() <= 2000 && !url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Ok(url.to_owned())
+    } else {
+        Err(TextError::Malformed { field, expected: "an http:// or https:// URL" })
+    }
+}
+
+impl AdvisoryContent {
+    /// Checks what a team typed: a one-line summary, plain-text details of
+    /// bounded size, http(s) references, credits with names, packages named.
+    pub fn check(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors(Vec::new());
+        if !self.summary.is_empty() {
+            errors.take(one_line("summary", &self.summary, MAX_TITLE_CHARS));
+        }
+        errors.take(plain_text("details", &self.details, MAX_DETAILS_BYTES));
+        for reference in &self.references {
+            errors.take(check_url("references", &reference.url));
+        }
+        for credit in &self.credits {
+            errors.take(one_line("credits", &credit.name, MAX_SHORT_CHARS));
+        }
+        for affected in &self.affected {
+            errors.take(Package::new(&affected.package.ecosystem, &affected.package.name));
+            for version in affected.versions.iter().chain(affected.ranges.iter().flat_map(|r| {
+                r.events.iter().map(|e| match e {
+                    RangeEvent::Introduced(v)
+                    | RangeEvent::Fixed(v)
+                    | RangeEvent::LastAffected(v)
+                    | RangeEvent::Limit(v) => v,
+                })
+            })) {
+                errors.take(one_line("affected", version, MAX_SHORT_CHARS));
+            }
+        }
+        errors.finish(|| Some(()))
+    }
 }
 
 /// Whether a draft may be made from a report in `state`.

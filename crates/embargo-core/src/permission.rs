@@ -16,6 +16,10 @@ pub enum Actor {
     FollowUp(ReportId),
     /// A signed-in user.
     User(UserActor),
+    /// The operator at the server's command line (`embargo admin ...`), who
+    /// already holds the database: may administer, but reads no report
+    /// unless acting as a user.
+    Operator,
 }
 
 /// A signed-in user as the permission function sees them.
@@ -51,6 +55,7 @@ impl Actor {
     pub fn role(&self) -> Role {
         match self {
             Actor::Anonymous => Role::Anonymous,
+            Actor::Operator => Role::InstanceAdmin,
             Actor::FollowUp(_) => Role::Reporter,
             Actor::User(user) if user.is_admin => Role::InstanceAdmin,
             Actor::User(user) if !user.team_orgs.is_empty() => Role::OrganisationTeam,
@@ -63,7 +68,7 @@ impl Actor {
     pub fn user(&self) -> Option<&UserActor> {
         match self {
             Actor::User(user) => Some(user),
-            Actor::Anonymous | Actor::FollowUp(_) => None,
+            Actor::Anonymous | Actor::FollowUp(_) | Actor::Operator => None,
         }
     }
 
@@ -159,7 +164,7 @@ enum ReportRelation {
 
 fn relation(actor: &Actor, report: &ReportAccess) -> ReportRelation {
     match actor {
-        Actor::Anonymous => ReportRelation::Stranger,
+        Actor::Anonymous | Actor::Operator => ReportRelation::Stranger,
         Actor::FollowUp(id) if *id == report.id => ReportRelation::Reporter,
         Actor::FollowUp(_) => ReportRelation::Stranger,
         Actor::User(user) if user.is_team(report.org, report.project) => ReportRelation::Team,
@@ -172,12 +177,15 @@ fn relation(actor: &Actor, report: &ReportAccess) -> ReportRelation {
 fn scoped(actor: &Actor, scope: TokenScope) -> bool {
     match actor {
         Actor::User(user) => user.has(scope),
-        Actor::Anonymous | Actor::FollowUp(_) => true,
+        Actor::Anonymous | Actor::FollowUp(_) | Actor::Operator => true,
     }
 }
 
 /// Decides whether `actor` may do `action`.
 pub fn decide(actor: &Actor, action: Action) -> Decision {
+    if *actor == Actor::Operator {
+        return operator(action);
+    }
     match action {
         Action::ManageInstance | Action::CreateOrganisation => {
             let admin = actor.user().is_some_and(|u| u.is_admin && u.has(TokenScope::Admin));
@@ -200,11 +208,11 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         }
         Action::SubmitReport => match actor {
             Actor::Anonymous => Decision::Allow,
-            Actor::FollowUp(_) => Decision::Forbidden,
+            Actor::FollowUp(_) | Actor::Operator => Decision::Forbidden,
             Actor::User(user) => Decision::when(!user.is_banned && user.has(TokenScope::Report), Decision::Forbidden),
         },
         Action::ListReports => match actor {
-            Actor::Anonymous => Decision::Hidden,
+            Actor::Anonymous | Actor::Operator => Decision::Hidden,
             Actor::FollowUp(_) => Decision::Allow,
             Actor::User(user) => Decision::when(user.has(TokenScope::Read), Decision::Hidden),
         },
@@ -237,6 +245,28 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             Some(u) if u.is_team(p.org, p.project) => Decision::when(u.has(TokenScope::Publish), Decision::Forbidden),
             Some(_) | None => Decision::Hidden,
         },
+    }
+}
+
+/// The operator administers the instance but sees no private report.
+fn operator(action: Action) -> Decision {
+    match action {
+        Action::ManageInstance
+        | Action::CreateOrganisation
+        | Action::ManageOrganisation(_)
+        | Action::ManageProject(_)
+        | Action::ViewProjectTeam(_) => Decision::Allow,
+        Action::SubmitReport => Decision::Forbidden,
+        Action::ListReports
+        | Action::ViewReport(_)
+        | Action::ViewInternal(_)
+        | Action::Reply(_)
+        | Action::AddInternalNote(_)
+        | Action::Triage(_)
+        | Action::Withdraw(_)
+        | Action::ViewDraftAdvisory(_)
+        | Action::EditAdvisory(_)
+        | Action::PublishAdvisory(_) => Decision::Hidden,
     }
 }
 

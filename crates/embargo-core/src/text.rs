@@ -46,6 +46,14 @@ pub enum TextError {
         /// The field's name in the request.
         field: &'static str,
     },
+    /// The value was parsed and refused, for the reason given.
+    #[error("{field} is not valid: {reason}")]
+    Refused {
+        /// The field's name in the request.
+        field: &'static str,
+        /// What is wrong, naming the bad part of the value.
+        reason: String,
+    },
     /// The value does not have the required form.
     #[error("{field} is not valid: {expected}")]
     Malformed {
@@ -64,6 +72,7 @@ impl TextError {
             | TextError::TooLong { field, .. }
             | TextError::NotPlainText { field, .. }
             | TextError::MultiLine { field }
+            | TextError::Refused { field, .. }
             | TextError::Malformed { field, .. } => field,
         }
     }

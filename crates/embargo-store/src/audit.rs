@@ -361,3 +361,33 @@ impl AuditCheck {
         self.problem
     }
 }
+
+/// The outcome of checking the whole chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verification {
+    /// How many events were checked.
+    pub checked: u64,
+    /// The first problem, if any.
+    pub problem: Option<AuditProblem>,
+}
+
+/// Checks the whole audit chain of `store`, a page at a time.
+pub async fn verify(store: &dyn crate::Store) -> Result<Verification, StoreError> {
+    const PAGE: u32 = 1000;
+    let mut check = store.audit_check();
+    let mut reader = store.reader().await?;
+    let mut after = 0;
+    loop {
+        let events = reader.audit_events(after, PAGE).await?;
+        let Some(last) = events.last() else { break };
+        after = last.seq;
+        for event in &events {
+            check.feed(event);
+        }
+        if check.problem().is_some() {
+            break;
+        }
+    }
+    let problem = check.finish(reader.audit_head().await?);
+    Ok(Verification { checked: check.checked(), problem })
+}

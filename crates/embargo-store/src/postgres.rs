@@ -156,6 +156,10 @@ impl Store for PgStore {
         "postgres"
     }
 
+    fn audit_check(&self) -> crate::audit::AuditCheck {
+        crate::audit::AuditCheck::new(&self.sealer)
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }

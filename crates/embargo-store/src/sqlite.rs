@@ -282,6 +282,10 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    fn audit_check(&self) -> crate::audit::AuditCheck {
+        crate::audit::AuditCheck::new(&self.sealer)
+    }
+
     async fn close(&self) {
         // Dropping the last sender lets the writer finish the queue, then stop.
         if let Ok(mut sender) = self.writer.write() {

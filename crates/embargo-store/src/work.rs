@@ -79,6 +79,9 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// `sqlite` or `postgres`, for logs and `/readyz`.
     fn backend(&self) -> &'static str;
 
+    /// A checker for the audit chain, holding this instance's audit key.
+    fn audit_check(&self) -> crate::audit::AuditCheck;
+
     /// Finishes pending writes and closes connections.
     async fn close(&self);
 }

@@ -57,3 +57,16 @@ fn publishing_needs_content_and_a_change() {
 
     assert_eq!(check_publish(&advisory(AdvisoryState::Withdrawn), None), Err(AdvisoryError::Withdrawn));
 }
+
+#[test]
+fn content_checks_name_the_bad_field() {
+    let mut content = advisory(AdvisoryState::Draft).draft;
+    assert_eq!(content.check(), Ok(()));
+    content.references.push(Reference { kind: ReferenceKind::Fix, url: "javascript:alert(1)".into() });
+    content.summary = "two\nlines".into();
+    let fields: Vec<&str> = content.check().unwrap_err().0.iter().map(crate::text::TextError::field).collect();
+    assert_eq!(fields, vec!["summary", "references"]);
+    assert!(check_url("url", "https://github.com/pallets/flask/pull/1").is_ok());
+    assert!(check_url("url", "https:///nohost").is_err());
+    assert!(check_url("url", "ftp://example.org").is_err());
+}

@@ -51,11 +51,12 @@ fn actors() -> Vec<(&'static str, Actor)> {
             "other project's team",
             Actor::User(UserActor { team_projects: vec![ProjectId::from_uuid(uid(OTHER_PROJECT))], ..user(4) }),
         ),
+        ("operator", Actor::Operator),
     ]
 }
 
 /// Checks one action against the expected decision for each actor, in the order of [`actors`].
-fn check(action: Action, expected: [Decision; 9]) {
+fn check(action: Action, expected: [Decision; 10]) {
     for ((name, actor), want) in actors().into_iter().zip(expected) {
         assert_eq!(decide(&actor, action), want, "{action:?} by {name}");
     }
@@ -66,34 +67,34 @@ use Decision::{Allow as A, Forbidden as F, Hidden as H};
 #[test]
 fn report_access_matrix() {
     let r = report();
-    //                                  anon fu  fu2 rep rep2 adm org prj oprj
-    check(Action::ViewReport(r), /*   */ [H, A, H, A, H, H, A, A, H]);
-    check(Action::ViewInternal(r), /* */ [H, H, H, H, H, H, A, A, H]);
-    check(Action::Reply(r), /*        */ [H, A, H, A, H, H, A, A, H]);
-    check(Action::AddInternalNote(r), [H, F, H, F, H, H, A, A, H]);
-    check(Action::Triage(r), /*       */ [H, F, H, F, H, H, A, A, H]);
-    check(Action::Withdraw(r), /*     */ [H, A, H, A, H, H, A, A, H]);
+    //                                  anon fu  fu2 rep rep2 adm org prj oprj op
+    check(Action::ViewReport(r), /*   */ [H, A, H, A, H, H, A, A, H, H]);
+    check(Action::ViewInternal(r), /* */ [H, H, H, H, H, H, A, A, H, H]);
+    check(Action::Reply(r), /*        */ [H, A, H, A, H, H, A, A, H, H]);
+    check(Action::AddInternalNote(r), [H, F, H, F, H, H, A, A, H, H]);
+    check(Action::Triage(r), /*       */ [H, F, H, F, H, H, A, A, H, H]);
+    check(Action::Withdraw(r), /*     */ [H, A, H, A, H, H, A, A, H, H]);
 }
 
 #[test]
 fn administration_matrix() {
     let p = project();
     let org = p.org;
-    check(Action::ManageInstance, [F, F, F, F, F, A, F, F, F]);
-    check(Action::CreateOrganisation, [F, F, F, F, F, A, F, F, F]);
-    check(Action::ManageOrganisation(org), [F, F, F, F, F, A, A, F, F]);
-    check(Action::ManageProject(p), [F, F, F, F, F, A, A, A, F]);
-    check(Action::ViewProjectTeam(p), [H, H, H, H, H, A, A, A, H]);
+    check(Action::ManageInstance, [F, F, F, F, F, A, F, F, F, A]);
+    check(Action::CreateOrganisation, [F, F, F, F, F, A, F, F, F, A]);
+    check(Action::ManageOrganisation(org), [F, F, F, F, F, A, A, F, F, A]);
+    check(Action::ManageProject(p), [F, F, F, F, F, A, A, A, F, A]);
+    check(Action::ViewProjectTeam(p), [H, H, H, H, H, A, A, A, H, A]);
 }
 
 #[test]
 fn advisory_and_intake_matrix() {
     let p = project();
-    check(Action::ViewDraftAdvisory(p), [H, H, H, H, H, H, A, A, H]);
-    check(Action::EditAdvisory(p), [H, H, H, H, H, H, A, A, H]);
-    check(Action::PublishAdvisory(p), [H, H, H, H, H, H, A, A, H]);
-    check(Action::SubmitReport, [A, F, F, A, A, A, A, A, A]);
-    check(Action::ListReports, [H, A, A, A, A, A, A, A, A]);
+    check(Action::ViewDraftAdvisory(p), [H, H, H, H, H, H, A, A, H, H]);
+    check(Action::EditAdvisory(p), [H, H, H, H, H, H, A, A, H, H]);
+    check(Action::PublishAdvisory(p), [H, H, H, H, H, H, A, A, H, H]);
+    check(Action::SubmitReport, [A, F, F, A, A, A, A, A, A, F]);
+    check(Action::ListReports, [H, A, A, A, A, A, A, A, A, H]);
 }
 
 #[test]
@@ -136,6 +137,7 @@ fn roles_for_display() {
             Role::OrganisationTeam,
             Role::ProjectTeam,
             Role::ProjectTeam,
+            Role::InstanceAdmin,
         ]
     );
 }

@@ -1,7 +1,7 @@
 //! The audit chain: appends commit with their transaction; tampering is found.
 
 use embargo_store::StoreError;
-use embargo_store::audit::{AuditCheck, AuditEntry, AuditProblem};
+use embargo_store::audit::{AuditEntry, AuditProblem};
 
 use crate::conformance;
 use crate::fixture::{Db, at};
@@ -38,20 +38,8 @@ async fn append(db: &Db, n: usize) {
 }
 
 async fn verify(db: &Db) -> (u64, Option<AuditProblem>) {
-    let mut r = db.read().await;
-    let sealer = db.sealer();
-    let mut check = AuditCheck::new(&sealer);
-    let mut after = 0;
-    loop {
-        let events = r.audit_events(after, 2).await.unwrap();
-        let Some(last) = events.last() else { break };
-        after = last.seq;
-        for event in &events {
-            check.feed(event);
-        }
-    }
-    let problem = check.finish(r.audit_head().await.unwrap());
-    (check.checked(), problem)
+    let outcome = embargo_store::audit::verify(db.store()).await.unwrap();
+    (outcome.checked, outcome.problem)
 }
 
 async fn an_untouched_chain_verifies(db: &Db) {

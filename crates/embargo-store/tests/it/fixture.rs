@@ -12,7 +12,7 @@ use embargo_core::project::{Package, Project};
 use embargo_core::report::{Report, ReportContent, TeamFields};
 use embargo_core::user::User;
 use embargo_store::prelude::*;
-use embargo_store::seal::{Sealer, SecretKey};
+use embargo_store::seal::SecretKey;
 use embargo_store::users::TokenHash;
 use embargo_store::{DatabaseUrl, OpenOptions, StoreError};
 use sqlx::Connection;
@@ -105,10 +105,6 @@ impl Db {
 
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
-    }
-
-    pub fn sealer(&self) -> Sealer {
-        Sealer::new(&self.secret)
     }
 
     /// Reopens the same database with a new store (as after a restart).

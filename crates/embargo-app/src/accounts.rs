@@ -1,0 +1,344 @@
+//! Accounts: the first admin, sign-up, sign-in, API tokens, instance settings.
+
+use embargo_core::id::TokenId;
+use embargo_core::permission::{Action, Actor};
+use embargo_core::private::Private;
+use embargo_core::text::{Email, MAX_SHORT_CHARS, one_line};
+use embargo_core::user::{Membership, TokenScope, TokenScopes, User};
+use embargo_store::StoreExt;
+use embargo_store::settings::Setting;
+use embargo_store::users::ApiToken;
+use serde_json::json;
+
+use crate::audit::record;
+use crate::entropy::NewIds;
+use crate::secret::{Token, TokenKind, check_password, hash_password, hash_token, token_kind, verify_password};
+use crate::{App, AppError, require};
+
+/// What it takes to make an account.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// The sign-in address.
+    pub email: String,
+    /// The display name.
+    pub name: String,
+    /// The password, at least 10 characters.
+    pub password: Private<String>,
+}
+
+/// Instance-wide settings an administrator may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstanceSettings {
+    /// Whether reporters may create accounts themselves.
+    pub signup_open: bool,
+}
+
+/// The signed-in user and their teams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Me {
+    /// The user.
+    pub user: User,
+    /// Their security-team memberships.
+    pub memberships: Vec<Membership>,
+    /// The token's scopes; `None` for a browser session.
+    pub scopes: Option<TokenScopes>,
+}
+
+/// A checked new account, with its password already hashed.
+struct CheckedAccount {
+    email: Email,
+    name: String,
+    password_hash: String,
+}
+
+async fn check_account(account: NewAccount) -> Result<CheckedAccount, AppError> {
+    let email: Email = account.email.parse()?;
+    let name = one_line("name", &account.name, MAX_SHORT_CHARS)?;
+    check_password(account.password.expose())?;
+    let password_hash = hash_password(account.password).await?;
+    Ok(CheckedAccount { email, name, password_hash })
+}
+
+impl App {
+    fn user_from(&self, account: &CheckedAccount, is_admin: bool) -> Result<User, AppError> {
+        Ok(User {
+            id: self.entropy.user_id()?,
+            email: account.email.clone(),
+            name: account.name.clone(),
+            is_admin,
+            created_at: self.now(),
+            banned_at: None,
+        })
+    }
+
+    /// Whether the instance still waits for its first administrator.
+    pub async fn setup_pending(&self) -> Result<bool, AppError> {
+        let mut reader = self.store.reader().await?;
+        Ok(!reader.users().await?.iter().any(|u| u.is_admin))
+    }
+
+    /// While no administrator exists, makes a new one-time setup token
+    /// (replacing any earlier one) and returns it; afterwards `None`.
+    pub async fn issue_setup_token(&self) -> Result<Option<Token>, AppError> {
+        if !self.setup_pending().await? {
+            return Ok(None);
+        }
+        let token = Token::generate(TokenKind::Setup, self.entropy.as_ref())?;
+        let hash = hex(&token.hash().0);
+        let now = self.now();
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.set_setting(Setting::SetupTokenHash, Some(hash)).await?;
+                    record(tx, now, &Actor::Operator, "setup.token_issued", "instance:setup".into(), json!({})).await
+                })
+            })
+            .await?;
+        Ok(Some(token))
+    }
+
+    /// Creates the first administrator with the one-time setup token, and signs them in.
+    pub async fn complete_setup(&self, token: &str, account: NewAccount) -> Result<(User, Token), AppError> {
+        if token_kind(token) != Some(TokenKind::Setup) {
+            return Err(AppError::NotFound);
+        }
+        let presented = hex(&hash_token(token).0);
+        let account = check_account(account).await?;
+        let user = self.user_from(&account, true)?;
+        let session = Token::generate(TokenKind::Session, self.entropy.as_ref())?;
+        let (now, ttl) = (self.now(), self.config.session_ttl);
+        let (stored, session_hash) = (user.clone(), session.hash());
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let expected = tx.setting(Setting::SetupTokenHash).await?;
+                    let admin_exists = tx.users().await?.iter().any(|u| u.is_admin);
+                    if admin_exists || expected.as_deref() != Some(presented.as_str()) {
+                        return Err(AppError::NotFound);
+                    }
+                    if tx.user_by_email(&stored.email).await?.is_some() {
+                        return Err(AppError::Conflict { what: "an account with this email address" });
+                    }
+                    tx.insert_user(&stored, Some(account.password_hash)).await?;
+                    tx.set_setting(Setting::SetupTokenHash, None).await?;
+                    tx.insert_session(&session_hash, stored.id, now, now + ttl).await?;
+                    let actor = Actor::Anonymous;
+                    record(tx, now, &actor, "setup.completed", format!("user:{}", stored.id), json!({"admin": true}))
+                        .await
+                })
+            })
+            .await?;
+        Ok((user, session))
+    }
+
+    /// The instance settings.
+    pub async fn settings(&self) -> Result<InstanceSettings, AppError> {
+        let mut reader = self.store.reader().await?;
+        let signup_open = reader.setting(Setting::SignupOpen).await?.is_none_or(|v| v == "true");
+        Ok(InstanceSettings { signup_open })
+    }
+
+    /// Changes the instance settings (administrators).
+    pub async fn update_settings(
+        &self,
+        actor: &Actor,
+        settings: InstanceSettings,
+    ) -> Result<InstanceSettings, AppError> {
+        require(actor, Action::ManageInstance)?;
+        let (now, actor) = (self.now(), actor.clone());
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.set_setting(Setting::SignupOpen, Some(settings.signup_open.to_string())).await?;
+                    let details = json!({"signup_open": settings.signup_open});
+                    record(tx, now, &actor, "settings.updated", "instance:settings".into(), details).await
+                })
+            })
+            .await?;
+        Ok(settings)
+    }
+
+    /// A reporter makes their own account, when the instance allows it.
+    pub async fn sign_up(&self, account: NewAccount) -> Result<User, AppError> {
+        if !self.settings().await?.signup_open {
+            return Err(AppError::SignupClosed);
+        }
+        let account = check_account(account).await?;
+        self.insert_user(&Actor::Anonymous, account, false, "user.signed_up").await
+    }
+
+    /// An administrator (or the operator) makes an account.
+    pub async fn create_user(&self, actor: &Actor, account: NewAccount, is_admin: bool) -> Result<User, AppError> {
+        require(actor, Action::ManageInstance)?;
+        let account = check_account(account).await?;
+        self.insert_user(actor, account, is_admin, "user.created").await
+    }
+
+    async fn insert_user(
+        &self,
+        actor: &Actor,
+        account: CheckedAccount,
+        is_admin: bool,
+        action: &'static str,
+    ) -> Result<User, AppError> {
+        let user = self.user_from(&account, is_admin)?;
+        let (stored, now, actor) = (user.clone(), self.now(), actor.clone());
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    if tx.user_by_email(&stored.email).await?.is_some() {
+                        return Err(AppError::Conflict { what: "an account with this email address" });
+                    }
+                    tx.insert_user(&stored, Some(account.password_hash)).await?;
+                    record(tx, now, &actor, action, format!("user:{}", stored.id), json!({"admin": is_admin})).await
+                })
+            })
+            .await?;
+        Ok(user)
+    }
+
+    /// Every account (administrators).
+    pub async fn users(&self, actor: &Actor) -> Result<Vec<User>, AppError> {
+        require(actor, Action::ManageInstance)?;
+        Ok(self.store.reader().await?.users().await?)
+    }
+
+    /// A user by address (administrators and the operator).
+    pub async fn user_by_email(&self, actor: &Actor, email: &str) -> Result<User, AppError> {
+        require(actor, Action::ManageInstance)?;
+        let email: Email = email.parse()?;
+        self.store.reader().await?.user_by_email(&email).await?.ok_or(AppError::NotFound)
+    }
+
+    /// Signs in with address and password; answers a new session token.
+    pub async fn sign_in(&self, email: &str, password: Private<String>) -> Result<(User, Token), AppError> {
+        let Ok(email) = email.parse::<Email>() else {
+            verify_password(password, None).await?;
+            return Err(AppError::BadCredentials);
+        };
+        let credentials = self.store.reader().await?.credentials(&email).await?;
+        let (user, hash) = match credentials {
+            Some(c) => (Some(c.user), c.password_hash),
+            None => (None, None),
+        };
+        let valid = verify_password(password, hash).await?;
+        let Some(user) = user.filter(|_| valid) else {
+            return Err(AppError::BadCredentials);
+        };
+        let session = Token::generate(TokenKind::Session, self.entropy.as_ref())?;
+        let (now, ttl, hash, id) = (self.now(), self.config.session_ttl, session.hash(), user.id);
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.insert_session(&hash, id, now, now + ttl).await?;
+                    let actor = Actor::Anonymous;
+                    record(tx, now, &actor, "session.created", format!("user:{id}"), json!({})).await
+                })
+            })
+            .await?;
+        Ok((user, session))
+    }
+
+    /// Ends a browser session.
+    pub async fn sign_out(&self, session: &str) -> Result<(), AppError> {
+        let (hash, now) = (hash_token(session), self.now());
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    if tx.delete_session(&hash).await? {
+                        record(tx, now, &Actor::Anonymous, "session.ended", "session".into(), json!({})).await?;
+                    }
+                    Ok::<_, AppError>(())
+                })
+            })
+            .await
+    }
+
+    /// The signed-in user and their teams.
+    pub async fn me(&self, actor: &Actor) -> Result<Me, AppError> {
+        let user_actor = actor.user().ok_or(AppError::Unauthenticated)?;
+        let mut reader = self.store.reader().await?;
+        let user = reader.user(user_actor.id).await?.ok_or(AppError::Unauthenticated)?;
+        let memberships = reader.memberships(user.id).await?;
+        Ok(Me { user, memberships, scopes: user_actor.scopes.clone() })
+    }
+
+    /// Makes an API token for the signed-in user. A token can only make
+    /// tokens with scopes it has itself.
+    pub async fn create_api_token(
+        &self,
+        actor: &Actor,
+        name: &str,
+        scopes: &[String],
+        expires_in_days: Option<u32>,
+    ) -> Result<(ApiToken, Token), AppError> {
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let name = one_line("name", name, 100)?;
+        let scopes: TokenScopes = scopes
+            .iter()
+            .map(|s| s.parse::<TokenScope>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| AppError::invalid("scopes", "a list of read, report, triage, publish, admin"))?;
+        if scopes.is_empty() {
+            return Err(AppError::invalid("scopes", "at least one of read, report, triage, publish, admin"));
+        }
+        if let Some(own) = &user.scopes
+            && scopes.iter().any(|s| !own.contains(s))
+        {
+            return Err(AppError::Forbidden);
+        }
+        let days = expires_in_days.unwrap_or(90);
+        if !(1..=3650).contains(&days) {
+            return Err(AppError::invalid("expires_in_days", "a number of days from 1 to 3650"));
+        }
+        let now = self.now();
+        let token = Token::generate(TokenKind::Api, self.entropy.as_ref())?;
+        let api = ApiToken {
+            id: self.entropy.token_id()?,
+            user_id: user.id,
+            name,
+            scopes,
+            created_at: now,
+            expires_at: Some(now + time::Duration::days(i64::from(days))),
+            revoked_at: None,
+        };
+        let (stored, hash, actor) = (api.clone(), token.hash(), actor.clone());
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.insert_api_token(&stored, &hash).await?;
+                    let details = json!({"scopes": stored.scopes.to_string()});
+                    record(tx, now, &actor, "token.created", format!("token:{}", stored.id), details).await
+                })
+            })
+            .await?;
+        Ok((api, token))
+    }
+
+    /// The signed-in user's API tokens.
+    pub async fn api_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>, AppError> {
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        Ok(self.store.reader().await?.api_tokens(user.id).await?)
+    }
+
+    /// Revokes one of the signed-in user's API tokens.
+    pub async fn revoke_api_token(&self, actor: &Actor, id: TokenId) -> Result<(), AppError> {
+        let user = actor.user().ok_or(AppError::Unauthenticated)?.id;
+        let (now, actor) = (self.now(), actor.clone());
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    if !tx.revoke_api_token(id, user, now).await? {
+                        return Err(AppError::NotFound);
+                    }
+                    record(tx, now, &actor, "token.revoked", format!("token:{id}"), json!({})).await
+                })
+            })
+            .await
+    }
+}
+
+/// Lower-case hex, for storing token hashes in settings.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

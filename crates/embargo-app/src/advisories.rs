@@ -1,0 +1,470 @@
+//! Advisories: drafted from an accepted report, edited by the team,
+//! published once the fix is public (which discloses the report).
+
+use std::collections::HashMap;
+
+use embargo_core::Timestamp;
+use embargo_core::advisory::{
+    Advisory, AdvisoryContent, AdvisoryError, AdvisoryState, Affected, Credit, CreditKind, Range, RangeEvent,
+    RangeKind, Reference, ReferenceKind, Revision, check_draft, check_publish, check_url,
+};
+use embargo_core::id::{AdvisoryId, CveId, CweId, ReportId};
+use embargo_core::lifecycle::{Performer, ReportState, TransitionRequest, check_transition};
+use embargo_core::organisation::Organisation;
+use embargo_core::permission::{Action, Actor, Decision, ProjectAccess, ReportAccess, decide};
+use embargo_core::project::{Package, Project};
+use embargo_core::report::StateChange;
+use embargo_core::severity::Severity;
+use embargo_core::text::{FieldErrors, TextError};
+use embargo_store::StoreExt;
+use embargo_store::advisories::{PublishedAdvisory, PublishedFilter};
+use serde_json::json;
+
+use crate::audit::record;
+use crate::entropy::NewIds;
+use crate::jobs::{Notice, enqueue};
+use crate::organisations::{find_organisation, find_project};
+use crate::{App, AppError, require};
+
+/// An advisory as one viewer may see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdvisoryView {
+    /// Its id.
+    pub id: AdvisoryId,
+    /// The issuing organisation.
+    pub org: Organisation,
+    /// The project it is about.
+    pub project: Project,
+    /// Where it stands.
+    pub state: AdvisoryState,
+    /// The latest published revision: what the public sees.
+    pub published: Option<Revision>,
+    /// The team's working copy (team only).
+    pub draft: Option<AdvisoryContent>,
+    /// The report it came from (team only).
+    pub report_id: Option<ReportId>,
+    /// When it was first published.
+    pub first_published_at: Option<Timestamp>,
+    /// When it was withdrawn.
+    pub withdrawn_at: Option<Timestamp>,
+    /// When the working copy last changed (team only).
+    pub updated_at: Option<Timestamp>,
+}
+
+/// Which advisories to list.
+#[derive(Debug, Clone, Default)]
+pub struct AdvisoryQuery {
+    /// Only this organisation's.
+    pub org: Option<String>,
+    /// Only this project's (needs `org`).
+    pub project: Option<String>,
+}
+
+/// One version range as typed: `kind` is `SEMVER`, `ECOSYSTEM` or `GIT`;
+/// events are `(introduced|fixed|last_affected|limit, version)`.
+#[derive(Debug, Clone, Default)]
+pub struct RangeInput {
+    /// The ordering.
+    pub kind: String,
+    /// The repository, for `GIT`.
+    pub repo: Option<String>,
+    /// The events in order.
+    pub events: Vec<(String, String)>,
+}
+
+/// One affected package as typed.
+#[derive(Debug, Clone, Default)]
+pub struct AffectedInput {
+    /// The OSV ecosystem.
+    pub ecosystem: String,
+    /// The package name.
+    pub name: String,
+    /// Version ranges.
+    pub ranges: Vec<RangeInput>,
+    /// Versions one by one.
+    pub versions: Vec<String>,
+}
+
+/// Changes to an advisory's working copy; absent fields stay.
+#[derive(Debug, Clone, Default)]
+pub struct AdvisoryPatch {
+    /// One line.
+    pub summary: Option<String>,
+    /// Markdown.
+    pub details: Option<String>,
+    /// CVE ids.
+    pub aliases: Option<Vec<String>>,
+    /// Affected packages.
+    pub affected: Option<Vec<AffectedInput>>,
+    /// A CVSS 3.x vector; `Some(None)` clears.
+    pub cvss_v3: Option<Option<String>>,
+    /// A CVSS 4.0 vector; `Some(None)` clears.
+    pub cvss_v4: Option<Option<String>>,
+    /// CWE ids.
+    pub cwes: Option<Vec<String>>,
+    /// `(kind, url)` pairs.
+    pub references: Option<Vec<(String, String)>>,
+    /// `(name, kind, contacts)`.
+    pub credits: Option<Vec<(String, String, Vec<String>)>>,
+}
+
+fn refused(field: &'static str) -> impl Fn(String) -> TextError {
+    move |reason| TextError::Refused { field, reason }
+}
+
+fn parse_range(input: &RangeInput) -> Result<Range, TextError> {
+    let kind = input.kind.parse::<RangeKind>().map_err(|e| refused("affected")(e.to_string()))?;
+    let events = input
+        .events
+        .iter()
+        .map(|(event, version)| match event.as_str() {
+            "introduced" => Ok(RangeEvent::Introduced(version.clone())),
+            "fixed" => Ok(RangeEvent::Fixed(version.clone())),
+            "last_affected" => Ok(RangeEvent::LastAffected(version.clone())),
+            "limit" => Ok(RangeEvent::Limit(version.clone())),
+            other => Err(refused("affected")(format!(
+                "unknown range event {other:?}: expected introduced, fixed, last_affected or limit"
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let repo = input.repo.as_deref().map(|r| check_url("affected", r)).transpose()?;
+    if kind == RangeKind::Git && repo.is_none() {
+        return Err(refused("affected")("a GIT range needs repo".into()));
+    }
+    if !events.iter().any(|e| matches!(e, RangeEvent::Introduced(_))) {
+        return Err(refused("affected")("each range needs an introduced event (\"0\" for all versions)".into()));
+    }
+    Ok(Range { kind, repo, events })
+}
+
+impl AdvisoryPatch {
+    /// Applies the patch to a working copy, checking every field given.
+    fn apply(self, content: &mut AdvisoryContent) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors(Vec::new());
+        if let Some(summary) = self.summary {
+            content.summary = summary.trim().to_owned();
+        }
+        if let Some(details) = self.details {
+            content.details = details;
+        }
+        if let Some(aliases) = self.aliases {
+            let parsed = aliases.iter().map(|a| a.parse::<CveId>()).collect::<Result<Vec<_>, _>>();
+            if let Some(v) = errors.take(parsed.map_err(|e| refused("aliases")(e.to_string()))) {
+                content.aliases = v;
+            }
+        }
+        if let Some(affected) = self.affected {
+            let parsed = affected
+                .iter()
+                .map(|a| {
+                    Ok(Affected {
+                        package: Package::new(&a.ecosystem, &a.name)?,
+                        ranges: a.ranges.iter().map(parse_range).collect::<Result<Vec<_>, _>>()?,
+                        versions: a.versions.clone(),
+                    })
+                })
+                .collect::<Result<Vec<_>, TextError>>();
+            if let Some(v) = errors.take(parsed) {
+                content.affected = v;
+            }
+        }
+        let severity = Severity::parse(
+            self.cvss_v3
+                .clone()
+                .unwrap_or_else(|| content.severity.cvss_v3.as_ref().map(|c| c.vector().to_owned()))
+                .as_deref(),
+            self.cvss_v4
+                .clone()
+                .unwrap_or_else(|| content.severity.cvss_v4.as_ref().map(|c| c.vector().to_owned()))
+                .as_deref(),
+        );
+        if let Some(v) = errors.take(severity.map_err(|e| refused("severity")(e.to_string()))) {
+            content.severity = v;
+        }
+        if let Some(cwes) = self.cwes {
+            let parsed = cwes.iter().map(|c| c.parse::<CweId>()).collect::<Result<Vec<_>, _>>();
+            if let Some(v) = errors.take(parsed.map_err(|e| refused("cwes")(e.to_string()))) {
+                content.cwes = v;
+            }
+        }
+        if let Some(references) = self.references {
+            let parsed = references
+                .iter()
+                .map(|(kind, url)| {
+                    Ok(Reference {
+                        kind: kind.parse::<ReferenceKind>().map_err(|e| refused("references")(e.to_string()))?,
+                        url: check_url("references", url)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, TextError>>();
+            if let Some(v) = errors.take(parsed) {
+                content.references = v;
+            }
+        }
+        if let Some(credits) = self.credits {
+            let parsed = credits
+                .iter()
+                .map(|(name, kind, contact)| {
+                    Ok(Credit {
+                        name: name.trim().to_owned(),
+                        kind: kind.parse::<CreditKind>().map_err(|e| refused("credits")(e.to_string()))?,
+                        contact: contact.clone(),
+                    })
+                })
+                .collect::<Result<Vec<_>, TextError>>();
+            if let Some(v) = errors.take(parsed) {
+                content.credits = v;
+            }
+        }
+        errors.finish(|| Some(()))?;
+        content.check()
+    }
+}
+
+fn project_access(advisory: &Advisory) -> ProjectAccess {
+    ProjectAccess { org: advisory.org_id, project: advisory.project_id }
+}
+
+fn parse_advisory_id(id: &str) -> Result<AdvisoryId, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+impl App {
+    fn team_view(advisory: Advisory, org: Organisation, project: Project) -> AdvisoryView {
+        AdvisoryView {
+            id: advisory.id,
+            org,
+            project,
+            state: advisory.state,
+            published: advisory.published,
+            draft: Some(advisory.draft),
+            report_id: advisory.report_id,
+            first_published_at: advisory.first_published_at,
+            withdrawn_at: advisory.withdrawn_at,
+            updated_at: Some(advisory.updated_at),
+        }
+    }
+
+    fn public_view(advisory: PublishedAdvisory, org: Organisation, project: Project) -> AdvisoryView {
+        AdvisoryView {
+            id: advisory.id,
+            org,
+            project,
+            state: advisory.state,
+            published: Some(advisory.revision),
+            draft: None,
+            report_id: None,
+            first_published_at: Some(advisory.first_published_at),
+            withdrawn_at: advisory.withdrawn_at,
+            updated_at: None,
+        }
+    }
+
+    /// Drafts an advisory from an accepted report, prefilled from it.
+    pub async fn draft_advisory(&self, actor: &Actor, report: &str) -> Result<AdvisoryView, AppError> {
+        let report_id: ReportId = report.parse().map_err(|_| AppError::NotFound)?;
+        let (now, tx_actor) = (self.now(), actor.clone());
+        let id = self
+            .store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let actor = tx_actor;
+                    let report = tx.lock_report(report_id).await?.ok_or(AppError::NotFound)?;
+                    let access = ReportAccess {
+                        id: report.id,
+                        org: report.org_id,
+                        project: report.project_id,
+                        reporter: report.reporter_id,
+                    };
+                    require(&actor, Action::ViewReport(access))?;
+                    require(
+                        &actor,
+                        Action::EditAdvisory(ProjectAccess { org: report.org_id, project: report.project_id }),
+                    )?;
+                    check_draft(report.state)?;
+                    if tx.advisory_for_report(report.id).await?.is_some() {
+                        return Err(AppError::Conflict { what: "an advisory for this report" });
+                    }
+                    let org = tx.organisation(report.org_id).await?.ok_or(AppError::NotFound)?;
+                    let project = tx.project(report.project_id).await?.ok_or(AppError::NotFound)?;
+                    let number = tx.next_advisory_number(&org.advisory_prefix, now.year()).await?;
+                    let credit_name = match (&report.content.expose().reporter_name, report.reporter_id) {
+                        (Some(name), _) => Some(name.clone()),
+                        (None, Some(user)) => tx.user(user).await?.map(|u| u.name),
+                        (None, None) => None,
+                    };
+                    let content = report.content.expose();
+                    let advisory = Advisory {
+                        id: AdvisoryId::allocated(&org.advisory_prefix, now.year(), number),
+                        org_id: org.id,
+                        project_id: project.id,
+                        report_id: Some(report.id),
+                        state: AdvisoryState::Draft,
+                        draft: AdvisoryContent {
+                            summary: content.title.clone(),
+                            details: String::new(),
+                            aliases: Vec::new(),
+                            affected: project
+                                .packages
+                                .iter()
+                                .map(|p| Affected { package: p.clone(), ranges: Vec::new(), versions: Vec::new() })
+                                .collect(),
+                            severity: report.team.severity.clone(),
+                            cwes: report.team.cwes.clone(),
+                            references: Vec::new(),
+                            credits: credit_name
+                                .map(|name| Credit { name, kind: CreditKind::Reporter, contact: Vec::new() })
+                                .into_iter()
+                                .collect(),
+                        },
+                        published: None,
+                        created_at: now,
+                        updated_at: now,
+                        first_published_at: None,
+                        withdrawn_at: None,
+                    };
+                    tx.insert_advisory(&advisory).await?;
+                    let details = json!({"report": report.id.to_string()});
+                    record(tx, now, &actor, "advisory.drafted", format!("advisory:{}", advisory.id), details).await?;
+                    Ok(advisory.id)
+                })
+            })
+            .await?;
+        self.advisory(actor, id.as_str()).await
+    }
+
+    /// Edits an advisory's working copy.
+    pub async fn update_advisory(
+        &self,
+        actor: &Actor,
+        id: &str,
+        patch: AdvisoryPatch,
+    ) -> Result<AdvisoryView, AppError> {
+        let id = parse_advisory_id(id)?;
+        let (now, tx_actor, tx_id) = (self.now(), actor.clone(), id.clone());
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let (actor, id) = (tx_actor, tx_id);
+                    let mut advisory = tx.lock_advisory(&id).await?.ok_or(AppError::NotFound)?;
+                    require(&actor, Action::EditAdvisory(project_access(&advisory)))?;
+                    if advisory.state == AdvisoryState::Withdrawn {
+                        return Err(AdvisoryError::Withdrawn.into());
+                    }
+                    patch.apply(&mut advisory.draft)?;
+                    advisory.updated_at = now;
+                    tx.update_advisory(&advisory).await?;
+                    record(tx, now, &actor, "advisory.updated", format!("advisory:{id}"), json!({})).await
+                })
+            })
+            .await?;
+        self.advisory(actor, id.as_str()).await
+    }
+
+    /// Publishes the working copy as a new revision; the report becomes disclosed.
+    pub async fn publish_advisory(&self, actor: &Actor, id: &str) -> Result<AdvisoryView, AppError> {
+        let id = parse_advisory_id(id)?;
+        let (now, job, tx_actor, tx_id) = (self.now(), self.entropy.job_id()?, actor.clone(), id.clone());
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let (actor, id) = (tx_actor, tx_id);
+                    let mut advisory = tx.lock_advisory(&id).await?.ok_or(AppError::NotFound)?;
+                    require(&actor, Action::PublishAdvisory(project_access(&advisory)))?;
+                    let mut report = match advisory.report_id {
+                        Some(report) => Some(tx.lock_report(report).await?.ok_or(AppError::NotFound)?),
+                        None => None,
+                    };
+                    check_publish(&advisory, report.as_ref().map(|r| r.state))?;
+                    let number = advisory.published.as_ref().map_or(1, |r| r.number + 1);
+                    let revision = Revision { number, content: advisory.draft.clone(), published_at: now };
+                    tx.insert_revision(&id, &revision).await?;
+                    advisory.state = AdvisoryState::Published;
+                    advisory.first_published_at = advisory.first_published_at.or(Some(now));
+                    advisory.updated_at = now;
+                    tx.update_advisory(&advisory).await?;
+                    if let Some(report) = report.as_mut().filter(|r| r.state == ReportState::Fixed) {
+                        let request =
+                            TransitionRequest { to: ReportState::Disclosed, reason: None, duplicate_of: None };
+                        check_transition(report.id, report.state, &request, Performer::System)?;
+                        report.state = ReportState::Disclosed;
+                        report.updated_at = now;
+                        tx.update_report(report).await?;
+                        let change = StateChange {
+                            report_id: report.id,
+                            from: Some(ReportState::Fixed),
+                            to: ReportState::Disclosed,
+                            reason: None,
+                            actor_id: actor.user_id(),
+                            at: now,
+                        };
+                        tx.insert_state_change(&change).await?;
+                        let details = json!({"from": "fixed", "to": "disclosed", "advisory": id.as_str()});
+                        record(tx, now, &actor, "report.transitioned", format!("report:{}", report.id), details)
+                            .await?;
+                    }
+                    let details = json!({"revision": number});
+                    record(tx, now, &actor, "advisory.published", format!("advisory:{id}"), details).await?;
+                    enqueue(tx, job, now, &Notice::AdvisoryPublished { advisory: id }).await
+                })
+            })
+            .await?;
+        self.advisory(actor, id.as_str()).await
+    }
+
+    /// One advisory: the team sees its working copy; everyone else sees the
+    /// published revision, and nothing at all of a draft.
+    pub async fn advisory(&self, actor: &Actor, id: &str) -> Result<AdvisoryView, AppError> {
+        let id = parse_advisory_id(id)?;
+        let mut reader = self.store.reader().await?;
+        let advisory = reader.advisory(&id).await?.ok_or(AppError::NotFound)?;
+        let org = reader.organisation(advisory.org_id).await?.ok_or(AppError::NotFound)?;
+        let project = reader.project(advisory.project_id).await?.ok_or(AppError::NotFound)?;
+        if decide(actor, Action::ViewDraftAdvisory(project_access(&advisory))) == Decision::Allow {
+            return Ok(Self::team_view(advisory, org, project));
+        }
+        let published = reader.published_advisory(&id).await?.ok_or(AppError::NotFound)?;
+        Ok(Self::public_view(published, org, project))
+    }
+
+    /// Published advisories, newest first; for a team member also the
+    /// drafts of their projects.
+    pub async fn advisories(&self, actor: &Actor, query: &AdvisoryQuery) -> Result<Vec<AdvisoryView>, AppError> {
+        let mut reader = self.store.reader().await?;
+        let filter = match (&query.org, &query.project) {
+            (Some(org), Some(project)) => {
+                let (org, project) = find_project(reader.as_mut(), org, project).await?;
+                PublishedFilter { org: Some(org.id), project: Some(project.id) }
+            }
+            (Some(org), None) => {
+                PublishedFilter { org: Some(find_organisation(reader.as_mut(), org).await?.id), project: None }
+            }
+            (None, Some(_)) => return Err(AppError::invalid("project", "given together with org")),
+            (None, None) => PublishedFilter::default(),
+        };
+        let orgs: HashMap<_, _> = reader.organisations().await?.into_iter().map(|o| (o.id, o)).collect();
+        let projects: HashMap<_, _> = reader.projects(None).await?.into_iter().map(|p| (p.id, p)).collect();
+        let place = |org, project| Some((orgs.get(&org)?.clone(), projects.get(&project)?.clone()));
+        let mut views = Vec::new();
+        if let Some(user) = actor.user() {
+            for advisory in reader.team_advisories(user.id, filter.project).await? {
+                let visible = decide(actor, Action::ViewDraftAdvisory(project_access(&advisory))) == Decision::Allow;
+                let in_org = filter.org.is_none_or(|org| org == advisory.org_id);
+                if let (true, true, Some((org, project))) =
+                    (visible, in_org, place(advisory.org_id, advisory.project_id))
+                {
+                    views.push(Self::team_view(advisory, org, project));
+                }
+            }
+        }
+        for advisory in reader.published_advisories(&filter).await? {
+            if views.iter().any(|v| v.id == advisory.id) {
+                continue;
+            }
+            if let Some((org, project)) = place(advisory.org_id, advisory.project_id) {
+                views.push(Self::public_view(advisory, org, project));
+            }
+        }
+        Ok(views)
+    }
+}

@@ -1,0 +1,117 @@
+//! The app's error type. Each variant has a stable snake_case code that API
+//! clients may rely on; messages never contain private text.
+
+use embargo_core::advisory::AdvisoryError;
+use embargo_core::lifecycle::TransitionError;
+use embargo_core::text::{FieldErrors, TextError};
+use embargo_store::StoreError;
+
+/// Why a use case was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The thing does not exist, or the caller may not know it exists.
+    #[error("not found")]
+    NotFound,
+    /// A credential is needed (or the one presented is not valid).
+    #[error("sign in or present a valid token")]
+    Unauthenticated,
+    /// The caller may see the thing but not do this to it.
+    #[error("you may not do this")]
+    Forbidden,
+    /// Email and password do not match an account.
+    #[error("the email address or password is wrong")]
+    BadCredentials,
+    /// One or more fields are not valid.
+    #[error("{0}")]
+    Invalid(FieldErrors),
+    /// The lifecycle refuses the transition.
+    #[error("{0}")]
+    IllegalTransition(TransitionError),
+    /// The advisory may not be drafted or published now.
+    #[error("{0}")]
+    Advisory(AdvisoryError),
+    /// The change conflicts with existing data.
+    #[error("{what} already exists")]
+    Conflict {
+        /// What exists already (`an account with this email address`).
+        what: &'static str,
+    },
+    /// Reporters may not sign themselves up on this instance.
+    #[error("self sign-up is closed on this instance; ask an administrator for an account")]
+    SignupClosed,
+    /// Intake through this channel is closed for the project.
+    #[error("this project does not take reports through this channel")]
+    ChannelClosed,
+    /// The database cannot be reached; try again.
+    #[error("the service is unavailable, try again shortly")]
+    Unavailable(String),
+    /// A bug or an unexpected failure; details go to the log only.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A single invalid field.
+    pub fn invalid(field: &'static str, expected: &'static str) -> Self {
+        AppError::Invalid(FieldErrors(vec![TextError::Malformed { field, expected }]))
+    }
+
+    /// The stable code clients rely on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden => "forbidden",
+            AppError::BadCredentials => "invalid_credentials",
+            AppError::Invalid(_) => "invalid_input",
+            AppError::IllegalTransition(_) => "illegal_transition",
+            AppError::Advisory(e) => match e {
+                AdvisoryError::ReportNotAccepted { .. } => "report_not_accepted",
+                AdvisoryError::FixNotPublic { .. } => "fix_not_public",
+                AdvisoryError::Withdrawn => "advisory_withdrawn",
+                AdvisoryError::Unchanged => "advisory_unchanged",
+                AdvisoryError::Incomplete { .. } => "advisory_incomplete",
+            },
+            AppError::Conflict { .. } => "conflict",
+            AppError::SignupClosed => "signup_closed",
+            AppError::ChannelClosed => "channel_closed",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict { .. } => AppError::Conflict { what: "a record with these details" },
+            StoreError::Unavailable(why) => AppError::Unavailable(why),
+            StoreError::Other(why) => AppError::Internal(why),
+        }
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(errors: FieldErrors) -> Self {
+        AppError::Invalid(errors)
+    }
+}
+
+impl From<TextError> for AppError {
+    fn from(error: TextError) -> Self {
+        AppError::Invalid(FieldErrors(vec![error]))
+    }
+}
+
+impl From<TransitionError> for AppError {
+    fn from(error: TransitionError) -> Self {
+        AppError::IllegalTransition(error)
+    }
+}
+
+impl From<AdvisoryError> for AppError {
+    fn from(error: AdvisoryError) -> Self {
+        AppError::Advisory(error)
+    }
+}

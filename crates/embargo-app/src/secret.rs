@@ -1,0 +1,163 @@
+//! Secret tokens (sessions, API tokens, follow-up links, setup) and passwords.
+//!
+//! A token is a kind prefix and 256 random bits in URL-safe base64. Only its
+//! SHA-256 is stored, so a database dump does not yield working tokens.
+
+use std::fmt;
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use embargo_core::private::Private;
+use embargo_store::users::TokenHash;
+use sha2::{Digest, Sha256};
+
+use crate::AppError;
+use crate::entropy::{Entropy, EntropyExt};
+
+/// What a token is for; its prefix tells it apart at a glance and in logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A browser session (`embs_`).
+    Session,
+    /// An API token (`emba_`).
+    Api,
+    /// A report's follow-up link (`embf_`).
+    FollowUp,
+    /// The one-time token that creates the first admin (`embi_`).
+    Setup,
+}
+
+impl TokenKind {
+    const fn prefix(self) -> &'static str {
+        match self {
+            TokenKind::Session => "embs_",
+            TokenKind::Api => "emba_",
+            TokenKind::FollowUp => "embf_",
+            TokenKind::Setup => "embi_",
+        }
+    }
+}
+
+/// A secret token as handed to its holder, once.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(Private<String>);
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+impl Token {
+    /// A new random token of `kind`.
+    pub fn generate(kind: TokenKind, entropy: &dyn Entropy) -> Result<Token, AppError> {
+        let bytes: [u8; 32] = entropy.bytes()?;
+        Ok(Token(Private::new(format!("{}{}", kind.prefix(), URL_SAFE_NO_PAD.encode(bytes)))))
+    }
+
+    /// The token text, to give to its holder.
+    pub fn expose(&self) -> &str {
+        self.0.expose()
+    }
+
+    /// What is stored.
+    pub fn hash(&self) -> TokenHash {
+        hash_token(self.expose())
+    }
+}
+
+/// The kind of a presented token, from its prefix and shape.
+pub fn token_kind(token: &str) -> Option<TokenKind> {
+    [TokenKind::Session, TokenKind::Api, TokenKind::FollowUp, TokenKind::Setup].into_iter().find(|kind| {
+        token.strip_prefix(kind.prefix()).is_some_and(|rest| {
+            rest.len() == 43 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+    })
+}
+
+/// The stored form of a presented token.
+pub fn hash_token(token: &str) -> TokenHash {
+    TokenHash(Sha256::digest(token.as_bytes()).into())
+}
+
+/// The shortest and longest passwords accepted.
+pub const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 10..=1024;
+
+/// Checks a new password's length (NIST SP 800-63B: length, not composition rules).
+pub fn check_password(password: &str) -> Result<(), AppError> {
+    if PASSWORD_CHARS.contains(&password.chars().count()) {
+        Ok(())
+    } else {
+        Err(AppError::invalid("password", "must be 10 to 1024 characters long"))
+    }
+}
+
+/// Hashes a password with Argon2id (off the async threads: it is slow on purpose).
+pub async fn hash_password(password: Private<String>) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.expose().as_bytes())
+            .map(|hash| hash.to_string())
+            .map_err(|e| AppError::Internal(format!("cannot hash a password: {e}")))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))?
+}
+
+/// A hash of a password nobody knows, made once per process, so that a
+/// sign-in for an unknown address costs as much time as for a known one.
+static DECOY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn decoy_hash() -> &'static str {
+    DECOY_HASH.get_or_init(|| {
+        Argon2::default()
+            .hash_password(b"no password matches a decoy; it only costs time")
+            .map(|hash| hash.to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// Checks a password against a stored hash, or against a decoy when there is none.
+pub async fn verify_password(password: Private<String>, hash: Option<Private<String>>) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let real = hash.is_some();
+        let stored = hash.map_or_else(|| decoy_hash().to_owned(), Private::into_inner);
+        let matches = Argon2::default().verify_password(password.expose().as_bytes(), stored.as_str()).is_ok();
+        Ok(real && matches)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("password check failed: {e}")))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entropy::OsEntropy;
+
+    #[test]
+    fn tokens_carry_their_kind() {
+        for kind in [TokenKind::Session, TokenKind::Api, TokenKind::FollowUp, TokenKind::Setup] {
+            let token = Token::generate(kind, &OsEntropy).unwrap();
+            assert_eq!(token_kind(token.expose()), Some(kind));
+            assert_eq!(token.hash(), hash_token(token.expose()));
+        }
+        assert_eq!(token_kind("emba_short"), None);
+        assert_eq!(token_kind("nope_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), None);
+        assert_eq!(format!("{:?}", Token::generate(TokenKind::Api, &OsEntropy).unwrap()), "Token(<redacted>)");
+    }
+
+    #[tokio::test]
+    async fn passwords_hash_and_verify() {
+        let hash = hash_password(Private::new("correct horse battery".into())).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        let check = |pw: &str, hash: Option<&str>| {
+            verify_password(Private::new(pw.into()), hash.map(|h| Private::new(h.to_owned())))
+        };
+        assert!(check("correct horse battery", Some(&hash)).await.unwrap());
+        assert!(!check("wrong horse battery", Some(&hash)).await.unwrap());
+        assert!(!check("correct horse battery", None).await.unwrap(), "no hash never matches");
+        assert!(check_password("short").is_err());
+        assert!(check_password("long enough now").is_ok());
+    }
+}
