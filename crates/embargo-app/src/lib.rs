@@ -27,7 +27,7 @@ pub use accounts::{InstanceSettings, Me, NewAccount};
 pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, RangeInput};
 pub use auth::Credential;
 pub use error::AppError;
-pub use jobs::{JobsRun, LogNotifier, Notice, Notifier};
+pub use jobs::{DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
 pub use organisations::{NewOrganisation, NewProject, OrganisationPatch, ProjectPatch, ReleaseLineInput, TeamRef};
 pub use reports::{Receipt, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView, ViewerRole};
 

@@ -1,0 +1,376 @@
+//! Accounts: first-admin setup, sign-up, sessions, API tokens, settings.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use embargo_app::{InstanceSettings, Me, NewAccount};
+use embargo_core::id::TokenId;
+use time::OffsetDateTime;
+
+use embargo_core::private::Private;
+use embargo_core::user::TeamScope;
+use embargo_store::users::ApiToken;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::json::UserJson;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{CurrentActor, Json, Path, SESSION_COOKIE};
+use crate::{AppState, WebConfig};
+
+/// Creates the first administrator.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetupRequest {
+    /// The one-time token `embargo serve` printed (`embi_…`).
+    token: String,
+    /// The administrator's address.
+    email: String,
+    /// Their name.
+    name: String,
+    /// At least 10 characters.
+    password: String,
+}
+
+/// Signs in.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignInRequest {
+    /// The account's address.
+    email: String,
+    /// Its password.
+    password: String,
+}
+
+/// Makes an account: a reporter's own sign-up, or an administrator's.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewUserRequest {
+    /// The sign-in address.
+    email: String,
+    /// The display name.
+    name: String,
+    /// At least 10 characters.
+    password: String,
+    /// Make an administrator (administrators only).
+    #[serde(default)]
+    is_admin: bool,
+}
+
+/// Makes an API token.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TokenRequest {
+    /// A label, such as the script that will use it.
+    name: String,
+    /// Any of `read`, `report`, `triage`, `publish`, `admin`.
+    scopes: Vec<String>,
+    /// Days until it stops working (1 to 3650, default 90).
+    expires_in_days: Option<u32>,
+}
+
+/// Instance settings.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SettingsJson {
+    /// Whether reporters may make their own accounts.
+    signup_open: bool,
+}
+
+/// A team the user is on.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TeamJson {
+    /// The organisation's slug.
+    organisation: String,
+    /// The project's slug, for a project team.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project: Option<String>,
+}
+
+/// The signed-in user.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct MeJson {
+    /// The account.
+    user: UserJson,
+    /// Security teams they are on.
+    teams: Vec<TeamJson>,
+    /// The token's scopes, when signed in with a token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scopes: Option<Vec<String>>,
+}
+
+/// An API token (never its secret).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TokenJson {
+    /// Its id, for revoking it.
+    id: String,
+    /// Its label.
+    name: String,
+    /// What it may be used for.
+    scopes: Vec<String>,
+    /// When it was made.
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    /// When it stops working.
+    #[serde(with = "time::serde::rfc3339::option")]
+    expires_at: Option<OffsetDateTime>,
+    /// When it was revoked.
+    #[serde(with = "time::serde::rfc3339::option")]
+    revoked_at: Option<OffsetDateTime>,
+}
+
+impl From<&ApiToken> for TokenJson {
+    fn from(t: &ApiToken) -> Self {
+        TokenJson {
+            id: t.id.to_string(),
+            name: t.name.clone(),
+            scopes: t.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+/// A new API token with its secret, shown only this once.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct NewTokenJson {
+    /// The token's record.
+    token: TokenJson,
+    /// Send as `Authorization: Bearer SECRET`. Not stored; keep it safe.
+    secret: String,
+}
+
+fn session_cookie(config: &WebConfig, value: &str, max_age: i64) -> Result<HeaderValue, ApiError> {
+    let secure = if config.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .map_err(|_| ApiError::from(embargo_app::AppError::Internal("bad cookie".into())))
+}
+
+async fn me_json(state: &AppState, me: Me) -> Result<MeJson, ApiError> {
+    let orgs = state.app.organisations().await?;
+    let projects = state.app.projects(None).await?;
+    let org_slug = |id| orgs.iter().find(|o| o.id == id).map(|o| o.slug.to_string());
+    let teams = me
+        .memberships
+        .iter()
+        .filter_map(|m| match m.scope {
+            TeamScope::Organisation(org) => Some(TeamJson { organisation: org_slug(org)?, project: None }),
+            TeamScope::Project(project) => {
+                let project = projects.iter().find(|p| p.id == project)?;
+                Some(TeamJson { organisation: org_slug(project.org_id)?, project: Some(project.slug.to_string()) })
+            }
+        })
+        .collect();
+    Ok(MeJson {
+        user: UserJson::from(&me.user),
+        teams,
+        scopes: me.scopes.map(|s| s.iter().map(|s| s.as_str().to_owned()).collect()),
+    })
+}
+
+/// Creates the first administrator with the one-time token printed by
+/// `embargo serve`, and signs them in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/setup",
+    tag = "accounts",
+    request_body = SetupRequest,
+    responses(
+        (status = 201, description = "Administrator created and signed in", body = UserJson),
+        (status = 404, description = "No setup is pending, or the token is wrong", body = ErrorBody),
+        (status = 422, description = "Invalid address, name or password", body = ErrorBody),
+    )
+)]
+pub(crate) async fn setup(State(state): State<AppState>, Json(body): Json<SetupRequest>) -> Result<Response, ApiError> {
+    let account = NewAccount { email: body.email, name: body.name, password: Private::new(body.password) };
+    let (user, session) = state.app.complete_setup(&body.token, account).await?;
+    let cookie = session_cookie(&state.config, session.expose(), state.config.session_ttl.whole_seconds())?;
+    let mut response = (StatusCode::CREATED, axum::Json(UserJson::from(&user))).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// Signs in and sets the session cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    tag = "accounts",
+    request_body = SignInRequest,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = MeJson),
+        (status = 401, description = "Wrong address or password", body = ErrorBody),
+    )
+)]
+pub(crate) async fn sign_in(
+    State(state): State<AppState>,
+    Json(body): Json<SignInRequest>,
+) -> Result<Response, ApiError> {
+    let (user, session) = state.app.sign_in(&body.email, Private::new(body.password)).await?;
+    let actor = state.app.authenticate(Some(&embargo_app::Credential::Session(session.expose().to_owned()))).await?;
+    let me = state.app.me(&actor).await?;
+    debug_assert_eq!(me.user.id, user.id);
+    let cookie = session_cookie(&state.config, session.expose(), state.config.session_ttl.whole_seconds())?;
+    let mut response = axum::Json(me_json(&state, me).await?).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// Signs out: ends the session and clears the cookie.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "accounts", responses((status = 204, description = "Signed out")))]
+pub(crate) async fn sign_out(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(session) = crate::extract::session_cookie(&headers) {
+        state.app.sign_out(&session).await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&state.config, "", 0)?);
+    Ok(response)
+}
+
+/// Who is signed in.
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    tag = "accounts",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = MeJson), (status = 401, body = ErrorBody))
+)]
+pub(crate) async fn whoami(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> Result<axum::Json<MeJson>, ApiError> {
+    let me = state.app.me(&actor).await?;
+    Ok(axum::Json(me_json(&state, me).await?))
+}
+
+/// Makes an account. Anonymous callers sign themselves up as reporters (when
+/// the instance allows it); administrators may make any account.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "accounts",
+    request_body = NewUserRequest,
+    responses(
+        (status = 201, body = UserJson),
+        (status = 403, description = "Sign-up is closed, or only administrators make administrators", body = ErrorBody),
+        (status = 409, description = "The address has an account", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+pub(crate) async fn create_user(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Json(body): Json<NewUserRequest>,
+) -> Result<(StatusCode, axum::Json<UserJson>), ApiError> {
+    let account = NewAccount { email: body.email, name: body.name, password: Private::new(body.password) };
+    let admin = actor.user().is_some_and(|u| u.is_admin);
+    let user = if admin {
+        state.app.create_user(&actor, account, body.is_admin).await?
+    } else if body.is_admin {
+        return Err(embargo_app::AppError::Forbidden.into());
+    } else {
+        state.app.sign_up(account).await?
+    };
+    Ok((StatusCode::CREATED, axum::Json(UserJson::from(&user))))
+}
+
+/// Every account (administrators).
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "accounts",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = [UserJson]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+pub(crate) async fn list_users(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> Result<axum::Json<Vec<UserJson>>, ApiError> {
+    let users = state.app.users(&actor).await?;
+    Ok(axum::Json(users.iter().map(UserJson::from).collect()))
+}
+
+/// Makes an API token for the signed-in user; the secret is shown once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    tag = "accounts",
+    security(("session" = []), ("bearer" = [])),
+    request_body = TokenRequest,
+    responses((status = 201, body = NewTokenJson), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub(crate) async fn create_token(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Json(body): Json<TokenRequest>,
+) -> Result<(StatusCode, axum::Json<NewTokenJson>), ApiError> {
+    let (token, secret) = state.app.create_api_token(&actor, &body.name, &body.scopes, body.expires_in_days).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(NewTokenJson { token: TokenJson::from(&token), secret: secret.expose().to_owned() }),
+    ))
+}
+
+/// The signed-in user's API tokens.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    tag = "accounts",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = [TokenJson]), (status = 401, body = ErrorBody))
+)]
+pub(crate) async fn list_tokens(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> Result<axum::Json<Vec<TokenJson>>, ApiError> {
+    Ok(axum::Json(state.app.api_tokens(&actor).await?.iter().map(TokenJson::from).collect()))
+}
+
+/// Revokes one of the signed-in user's API tokens.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/{id}",
+    tag = "accounts",
+    params(("id" = String, Path, description = "The token's id")),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 204, description = "Revoked"), (status = 404, body = ErrorBody))
+)]
+pub(crate) async fn revoke_token(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id: TokenId = id.parse().map_err(|_| ApiError::not_found())?;
+    state.app.revoke_api_token(&actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The instance settings (public: a reporter may check whether sign-up is open).
+#[utoipa::path(get, path = "/api/v1/settings", tag = "accounts", responses((status = 200, body = SettingsJson)))]
+pub(crate) async fn get_settings(State(state): State<AppState>) -> Result<axum::Json<SettingsJson>, ApiError> {
+    let settings = state.app.settings().await?;
+    Ok(axum::Json(SettingsJson { signup_open: settings.signup_open }))
+}
+
+/// Changes the instance settings (administrators).
+#[utoipa::path(
+    put,
+    path = "/api/v1/settings",
+    tag = "accounts",
+    security(("session" = []), ("bearer" = [])),
+    request_body = SettingsJson,
+    responses((status = 200, body = SettingsJson), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+pub(crate) async fn put_settings(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Json(body): Json<SettingsJson>,
+) -> Result<axum::Json<SettingsJson>, ApiError> {
+    let settings = state.app.update_settings(&actor, InstanceSettings { signup_open: body.signup_open }).await?;
+    Ok(axum::Json(SettingsJson { signup_open: settings.signup_open }))
+}

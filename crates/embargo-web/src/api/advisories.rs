@@ -1,0 +1,418 @@
+//! Advisories: drafted from a report, edited and published by the team;
+//! the public sees published revisions only. Content follows OSV's shape.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use embargo_app::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, RangeInput};
+use embargo_core::advisory::{AdvisoryContent, RangeEvent, Revision};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+use super::json::ProjectRef;
+use super::reports::CvssJson;
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{CurrentActor, Json, Path, Query, double_option};
+
+/// An affected package (OSV `affected[].package`).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PackageRef {
+    /// The OSV ecosystem.
+    ecosystem: String,
+    /// The package name.
+    name: String,
+}
+
+/// One range event: exactly one of the fields (OSV `ranges[].events[]`).
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EventJson {
+    /// Affected from this version (`"0"`: from the start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    introduced: Option<String>,
+    /// Fixed in this version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed: Option<String>,
+    /// The last affected version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_affected: Option<String>,
+    /// An upper limit (git branches).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<String>,
+}
+
+/// A version range (OSV `ranges[]`).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RangeJson {
+    /// `SEMVER`, `ECOSYSTEM` or `GIT`.
+    #[serde(rename = "type")]
+    kind: String,
+    /// The repository, for `GIT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    repo: Option<String>,
+    /// The events, in order.
+    events: Vec<EventJson>,
+}
+
+/// An affected package with its versions (OSV `affected[]`).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AffectedJson {
+    /// The package.
+    package: PackageRef,
+    /// Version ranges.
+    #[serde(default)]
+    ranges: Vec<RangeJson>,
+    /// Versions one by one.
+    #[serde(default)]
+    versions: Vec<String>,
+}
+
+/// A reference (OSV `references[]`).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReferenceJson {
+    /// `ADVISORY`, `ARTICLE`, `FIX`, `REPORT`, `WEB`, ...
+    #[serde(rename = "type")]
+    kind: String,
+    /// An http(s) URL.
+    url: String,
+}
+
+/// A credit (OSV `credits[]`).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreditJson {
+    /// The name to print.
+    name: String,
+    /// `FINDER`, `REPORTER`, `REMEDIATION_DEVELOPER`, ...
+    #[serde(rename = "type")]
+    kind: String,
+    /// Public ways to reach them.
+    #[serde(default)]
+    contact: Vec<String>,
+}
+
+/// The team's severity.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SeverityJson {
+    /// CVSS 3.x.
+    cvss_v3: Option<CvssJson>,
+    /// CVSS 4.0.
+    cvss_v4: Option<CvssJson>,
+}
+
+/// What an advisory says.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ContentJson {
+    /// One line.
+    summary: String,
+    /// Markdown.
+    details: String,
+    /// CVE ids.
+    aliases: Vec<String>,
+    /// Affected packages.
+    affected: Vec<AffectedJson>,
+    /// The team's severity.
+    severity: SeverityJson,
+    /// CWE ids.
+    cwes: Vec<String>,
+    /// Links.
+    references: Vec<ReferenceJson>,
+    /// Credits.
+    credits: Vec<CreditJson>,
+}
+
+/// A published revision.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RevisionJson {
+    /// 1 for the first publication.
+    number: u32,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    published_at: OffsetDateTime,
+    /// What was published.
+    content: ContentJson,
+}
+
+/// An advisory as the caller may see it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AdvisoryJson {
+    /// `PREFIX-YEAR-N`.
+    id: String,
+    /// Where it belongs.
+    project: ProjectRef,
+    /// `draft`, `published` or `withdrawn`.
+    state: String,
+    /// The latest published revision: what the public sees.
+    published: Option<RevisionJson>,
+    /// The working copy (team only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    draft: Option<ContentJson>,
+    /// The report it came from (team only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<String>,
+    /// When first published.
+    #[serde(with = "time::serde::rfc3339::option")]
+    first_published_at: Option<OffsetDateTime>,
+    /// When withdrawn.
+    #[serde(with = "time::serde::rfc3339::option")]
+    withdrawn_at: Option<OffsetDateTime>,
+}
+
+/// Changes to the working copy; absent fields stay, `null` clears a vector.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AdvisoryPatchRequest {
+    /// One line.
+    summary: Option<String>,
+    /// Markdown.
+    details: Option<String>,
+    /// CVE ids.
+    aliases: Option<Vec<String>>,
+    /// Affected packages.
+    affected: Option<Vec<AffectedJson>>,
+    /// A CVSS 3.x vector.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    cvss_v3: Option<Option<String>>,
+    /// A CVSS 4.0 vector.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    cvss_v4: Option<Option<String>>,
+    /// CWE ids.
+    cwes: Option<Vec<String>>,
+    /// Links.
+    references: Option<Vec<ReferenceJson>>,
+    /// Credits.
+    credits: Option<Vec<CreditJson>>,
+}
+
+/// Which advisories to list.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AdvisoryListQuery {
+    /// Only this organisation's.
+    org: Option<String>,
+    /// Only this project's (with `org`).
+    project: Option<String>,
+}
+
+fn event_json(e: &RangeEvent) -> EventJson {
+    match e {
+        RangeEvent::Introduced(v) => EventJson { introduced: Some(v.clone()), ..EventJson::default() },
+        RangeEvent::Fixed(v) => EventJson { fixed: Some(v.clone()), ..EventJson::default() },
+        RangeEvent::LastAffected(v) => EventJson { last_affected: Some(v.clone()), ..EventJson::default() },
+        RangeEvent::Limit(v) => EventJson { limit: Some(v.clone()), ..EventJson::default() },
+    }
+}
+
+fn content_json(c: &AdvisoryContent) -> ContentJson {
+    ContentJson {
+        summary: c.summary.clone(),
+        details: c.details.clone(),
+        aliases: c.aliases.iter().map(ToString::to_string).collect(),
+        affected: c
+            .affected
+            .iter()
+            .map(|a| AffectedJson {
+                package: PackageRef { ecosystem: a.package.ecosystem.clone(), name: a.package.name.clone() },
+                ranges: a
+                    .ranges
+                    .iter()
+                    .map(|r| RangeJson {
+                        kind: r.kind.as_str().to_owned(),
+                        repo: r.repo.clone(),
+                        events: r.events.iter().map(event_json).collect(),
+                    })
+                    .collect(),
+                versions: a.versions.clone(),
+            })
+            .collect(),
+        severity: SeverityJson {
+            cvss_v3: c.severity.cvss_v3.as_ref().map(CvssJson::from),
+            cvss_v4: c.severity.cvss_v4.as_ref().map(CvssJson::from),
+        },
+        cwes: c.cwes.iter().map(ToString::to_string).collect(),
+        references: c
+            .references
+            .iter()
+            .map(|r| ReferenceJson { kind: r.kind.as_str().to_owned(), url: r.url.clone() })
+            .collect(),
+        credits: c
+            .credits
+            .iter()
+            .map(|cr| CreditJson {
+                name: cr.name.clone(),
+                kind: cr.kind.as_str().to_owned(),
+                contact: cr.contact.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn revision_json(r: &Revision) -> RevisionJson {
+    RevisionJson { number: r.number, published_at: r.published_at, content: content_json(&r.content) }
+}
+
+fn advisory_json(v: &AdvisoryView) -> AdvisoryJson {
+    AdvisoryJson {
+        id: v.id.to_string(),
+        project: ProjectRef::new(&v.org, &v.project),
+        state: v.state.as_str().to_owned(),
+        published: v.published.as_ref().map(revision_json),
+        draft: v.draft.as_ref().map(content_json),
+        report: v.report_id.map(|r| r.to_string()),
+        first_published_at: v.first_published_at,
+        withdrawn_at: v.withdrawn_at,
+    }
+}
+
+fn event_input(e: EventJson) -> Result<(String, String), ApiError> {
+    let set =
+        [("introduced", e.introduced), ("fixed", e.fixed), ("last_affected", e.last_affected), ("limit", e.limit)];
+    let mut given = set.into_iter().filter_map(|(name, v)| v.map(|v| (name.to_owned(), v)));
+    match (given.next(), given.next()) {
+        (Some(event), None) => Ok(event),
+        _ => Err(ApiError::from(embargo_app::AppError::invalid(
+            "affected",
+            "each range event has exactly one of introduced, fixed, last_affected, limit",
+        ))),
+    }
+}
+
+fn affected_input(a: AffectedJson) -> Result<AffectedInput, ApiError> {
+    Ok(AffectedInput {
+        ecosystem: a.package.ecosystem,
+        name: a.package.name,
+        ranges: a
+            .ranges
+            .into_iter()
+            .map(|r| {
+                Ok(RangeInput {
+                    kind: r.kind,
+                    repo: r.repo,
+                    events: r.events.into_iter().map(event_input).collect::<Result<_, ApiError>>()?,
+                })
+            })
+            .collect::<Result<_, ApiError>>()?,
+        versions: a.versions,
+    })
+}
+
+/// Drafts an advisory from an accepted report (the report's team only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{id}/advisory",
+    tag = "advisories",
+    params(("id" = String, Path, description = "The report's id")),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 201, body = AdvisoryJson),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The report is not accepted, or has an advisory", body = ErrorBody)
+    )
+)]
+pub(crate) async fn draft_advisory(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, axum::Json<AdvisoryJson>), ApiError> {
+    let view = state.app.draft_advisory(&actor, &id).await?;
+    Ok((StatusCode::CREATED, axum::Json(advisory_json(&view))))
+}
+
+/// Published advisories, newest first; a team member also gets the drafts of
+/// their projects.
+#[utoipa::path(
+    get,
+    path = "/api/v1/advisories",
+    tag = "advisories",
+    params(AdvisoryListQuery),
+    responses((status = 200, body = [AdvisoryJson]), (status = 404, body = ErrorBody))
+)]
+pub(crate) async fn list_advisories(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Query(query): Query<AdvisoryListQuery>,
+) -> Result<axum::Json<Vec<AdvisoryJson>>, ApiError> {
+    let views = state.app.advisories(&actor, &AdvisoryQuery { org: query.org, project: query.project }).await?;
+    Ok(axum::Json(views.iter().map(advisory_json).collect()))
+}
+
+/// One advisory: a draft only for its team, else the published revision.
+#[utoipa::path(
+    get,
+    path = "/api/v1/advisories/{id}",
+    tag = "advisories",
+    params(("id" = String, Path)),
+    responses((status = 200, body = AdvisoryJson), (status = 404, body = ErrorBody))
+)]
+pub(crate) async fn get_advisory(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> Result<axum::Json<AdvisoryJson>, ApiError> {
+    Ok(axum::Json(advisory_json(&state.app.advisory(&actor, &id).await?)))
+}
+
+/// Edits the working copy (the project's team).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/advisories/{id}",
+    tag = "advisories",
+    params(("id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    request_body = AdvisoryPatchRequest,
+    responses(
+        (status = 200, body = AdvisoryJson),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)
+    )
+)]
+pub(crate) async fn update_advisory(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    Json(body): Json<AdvisoryPatchRequest>,
+) -> Result<axum::Json<AdvisoryJson>, ApiError> {
+    let patch = AdvisoryPatch {
+        summary: body.summary,
+        details: body.details,
+        aliases: body.aliases,
+        affected: body.affected.map(|list| list.into_iter().map(affected_input).collect()).transpose()?,
+        cvss_v3: body.cvss_v3,
+        cvss_v4: body.cvss_v4,
+        cwes: body.cwes,
+        references: body.references.map(|list| list.into_iter().map(|r| (r.kind, r.url)).collect()),
+        credits: body.credits.map(|list| list.into_iter().map(|c| (c.name, c.kind, c.contact)).collect()),
+    };
+    Ok(axum::Json(advisory_json(&state.app.update_advisory(&actor, &id, patch).await?)))
+}
+
+/// Publishes the working copy as a new revision; its report becomes disclosed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/advisories/{id}/publish",
+    tag = "advisories",
+    params(("id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, body = AdvisoryJson),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The report is not accepted or not fixed, or nothing changed", body = ErrorBody),
+        (status = 422, description = "A required part is missing", body = ErrorBody)
+    )
+)]
+pub(crate) async fn publish_advisory(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> Result<axum::Json<AdvisoryJson>, ApiError> {
+    Ok(axum::Json(advisory_json(&state.app.publish_advisory(&actor, &id).await?)))
+}

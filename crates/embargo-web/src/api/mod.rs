@@ -1,0 +1,48 @@
+//! The JSON API, one module per resource; `routes` gathers them with their
+//! OpenAPI descriptions.
+
+mod accounts;
+mod advisories;
+mod health;
+mod json;
+mod organisations;
+mod reports;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+
+/// Every API route.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(accounts::setup))
+        .routes(routes!(accounts::sign_in, accounts::sign_out, accounts::whoami))
+        .routes(routes!(accounts::create_user, accounts::list_users))
+        .routes(routes!(accounts::create_token, accounts::list_tokens))
+        .routes(routes!(accounts::revoke_token))
+        .routes(routes!(accounts::get_settings, accounts::put_settings))
+        .routes(routes!(organisations::list_organisations, organisations::create_organisation))
+        .routes(routes!(organisations::get_organisation, organisations::update_organisation))
+        .routes(routes!(organisations::list_projects, organisations::create_project))
+        .routes(routes!(organisations::list_org_members))
+        .routes(routes!(organisations::add_org_member))
+        .routes(routes!(organisations::remove_org_member))
+        .routes(routes!(organisations::get_project, organisations::update_project))
+        .routes(routes!(organisations::list_project_members))
+        .routes(routes!(organisations::add_project_member))
+        .routes(routes!(organisations::remove_project_member))
+        .routes(routes!(organisations::list_release_lines))
+        .routes(routes!(organisations::put_release_line, organisations::delete_release_line))
+        .routes(routes!(reports::submit_report))
+        .routes(routes!(reports::list_reports))
+        .routes(routes!(reports::get_report, reports::update_report))
+        .routes(routes!(reports::post_message))
+        .routes(routes!(reports::transition_report))
+        .routes(routes!(advisories::draft_advisory))
+        .routes(routes!(advisories::list_advisories))
+        .routes(routes!(advisories::get_advisory, advisories::update_advisory))
+        .routes(routes!(advisories::publish_advisory))
+}

@@ -1,0 +1,563 @@
+//! Reports: intake (anonymous or signed in), the thread, transitions and
+//! the team's fields.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use embargo_app::{ReportQuery, ReportSummary, ReportView, TeamPatch, ViewerRole};
+use embargo_core::message::{AuthorRole, Channel, Message, Visibility};
+use embargo_core::report::{StateChange, Submission};
+use embargo_core::severity::Cvss;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+use super::json::{ProjectRef, UserRef};
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{CurrentActor, Json, Path, Query, double_option};
+
+/// A new report. Plain text only; the team assesses severity itself.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SubmissionRequest {
+    /// A one-line summary.
+    title: String,
+    /// A few sentences: what is wrong and why it is a security issue.
+    body: String,
+    /// The affected component.
+    component: Option<String>,
+    /// The versions tested.
+    versions_tested: Option<String>,
+    /// Which of those were vulnerable.
+    versions_vulnerable: Option<String>,
+    /// The platform, if it matters.
+    platform: Option<String>,
+    /// The threat model the report was checked against.
+    threat_model: Option<String>,
+    /// A proof-of-concept script: exits 1 when vulnerable, 0 when not.
+    proof_of_concept: Option<String>,
+    /// A minimal patch.
+    patch: Option<String>,
+    /// The name to credit.
+    reporter_name: Option<String>,
+    /// Where to reach you if you are not signed in.
+    reporter_email: Option<String>,
+}
+
+/// The receipt: keep the follow-up token secret, it opens this report.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReceiptJson {
+    /// The report's reference.
+    id: String,
+    /// Reads and answers this report only: send it as `Authorization: Bearer`.
+    followup_token: String,
+    /// Where the report went.
+    project: ProjectRef,
+    /// Where it stands (`new`).
+    state: String,
+    /// When it arrived.
+    #[serde(with = "time::serde::rfc3339")]
+    submitted_at: OffsetDateTime,
+}
+
+/// Which reports to list.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ReportListQuery {
+    /// Only this organisation's.
+    org: Option<String>,
+    /// Only this project's (with `org`).
+    project: Option<String>,
+    /// Only in this state.
+    state: Option<String>,
+    /// Only assigned to this user id.
+    assignee: Option<String>,
+    /// At most this many (default 100, at most 500).
+    limit: Option<u32>,
+    /// Skip this many.
+    offset: Option<u32>,
+}
+
+/// A line of a report list.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReportSummaryJson {
+    /// The report's id.
+    id: String,
+    /// Where it belongs.
+    project: ProjectRef,
+    /// The reporter's title.
+    title: String,
+    /// Where it stands.
+    state: String,
+    /// The team's rating (team only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    severity: Option<String>,
+    /// Who handles it (team only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assignee: Option<UserRef>,
+    /// `team` or `reporter`.
+    viewer: String,
+    /// When it arrived.
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    /// Last activity.
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: OffsetDateTime,
+}
+
+/// A CVSS vector with its computed score.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CvssJson {
+    /// The vector.
+    vector: String,
+    /// The base score.
+    score: f64,
+    /// `none`, `low`, `medium`, `high` or `critical`.
+    rating: String,
+}
+
+impl From<&Cvss> for CvssJson {
+    fn from(c: &Cvss) -> Self {
+        CvssJson { vector: c.vector().to_owned(), score: c.score(), rating: c.level().as_str().to_owned() }
+    }
+}
+
+/// The team's fields (team only).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TeamJson {
+    /// CVSS 3.x.
+    cvss_v3: Option<CvssJson>,
+    /// CVSS 4.0.
+    cvss_v4: Option<CvssJson>,
+    /// CWE ids.
+    cwes: Vec<String>,
+    /// Who handles it.
+    assignee: Option<UserRef>,
+    /// Affected versions or release lines.
+    affected_versions: Vec<String>,
+    /// The original, when a duplicate.
+    duplicate_of: Option<String>,
+    /// The signed-in reporter.
+    reporter: Option<UserRef>,
+}
+
+/// Who wrote a message.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AuthorJson {
+    /// `reporter` or `team`.
+    role: String,
+    /// Their name, when known.
+    name: Option<String>,
+}
+
+/// A message on a report.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct MessageJson {
+    /// Its id.
+    id: String,
+    /// Who wrote it.
+    author: AuthorJson,
+    /// `reporter-visible` or `internal`.
+    visibility: String,
+    /// How it arrived.
+    channel: String,
+    /// The text.
+    body: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+}
+
+/// A step in a report's history.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HistoryJson {
+    /// The state before (absent for the submission).
+    from: Option<String>,
+    /// The state reached.
+    to: String,
+    /// The reason given.
+    reason: Option<String>,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    at: OffsetDateTime,
+}
+
+/// A report as the caller may see it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReportJson {
+    /// Its id.
+    id: String,
+    /// Where it belongs.
+    project: ProjectRef,
+    /// Where it stands.
+    state: String,
+    /// How it arrived.
+    channel: String,
+    /// The reporter's title.
+    title: String,
+    /// The description.
+    body: String,
+    /// The affected component.
+    component: Option<String>,
+    /// The versions tested.
+    versions_tested: Option<String>,
+    /// Which were vulnerable.
+    versions_vulnerable: Option<String>,
+    /// The platform.
+    platform: Option<String>,
+    /// The threat model cited.
+    threat_model: Option<String>,
+    /// The proof of concept.
+    proof_of_concept: Option<String>,
+    /// The patch offered.
+    patch: Option<String>,
+    /// The name to credit.
+    reporter_name: Option<String>,
+    /// `team` or `reporter`: how the caller relates to the report.
+    viewer: String,
+    /// The team's fields (team only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    team: Option<TeamJson>,
+    /// The thread (internal notes for the team only).
+    messages: Vec<MessageJson>,
+    /// The states it went through.
+    history: Vec<HistoryJson>,
+    /// Where the caller may move it now.
+    allowed_transitions: Vec<String>,
+    /// Its advisory (for the reporter, once published).
+    advisory: Option<String>,
+    /// When it arrived.
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    /// Last activity.
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: OffsetDateTime,
+}
+
+/// A new message.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MessageRequest {
+    /// Plain text.
+    body: String,
+    /// `reporter-visible` (default) or `internal` (team only).
+    visibility: Option<String>,
+}
+
+/// A lifecycle transition.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TransitionRequest {
+    /// The target state.
+    to: String,
+    /// Why; required for `not_vulnerable` and `out_of_scope`, sent to the reporter.
+    reason: Option<String>,
+    /// The original report, for `duplicate`.
+    duplicate_of: Option<String>,
+}
+
+/// Changes to the team's fields; `null` clears a field.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReportPatchRequest {
+    /// A CVSS 3.x vector.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    cvss_v3: Option<Option<String>>,
+    /// A CVSS 4.0 vector.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    cvss_v4: Option<Option<String>>,
+    /// CWE ids (`CWE-79`).
+    cwes: Option<Vec<String>>,
+    /// The user id of a team member.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    assignee: Option<Option<String>>,
+    /// Affected versions or release lines.
+    affected_versions: Option<Vec<String>>,
+}
+
+fn viewer(role: ViewerRole) -> String {
+    match role {
+        ViewerRole::Team => "team",
+        ViewerRole::Reporter => "reporter",
+    }
+    .to_owned()
+}
+
+fn summary_json(s: &ReportSummary) -> ReportSummaryJson {
+    ReportSummaryJson {
+        id: s.id.to_string(),
+        project: ProjectRef::new(&s.org, &s.project),
+        title: s.title.clone(),
+        state: s.state.as_str().to_owned(),
+        severity: s.severity.map(|l| l.as_str().to_owned()),
+        assignee: s.assignee.as_ref().map(UserRef::from),
+        viewer: viewer(s.viewer),
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+    }
+}
+
+fn message_json(m: &Message, view: &ReportView) -> MessageJson {
+    MessageJson {
+        id: m.id.to_string(),
+        author: AuthorJson {
+            role: match m.author_role {
+                AuthorRole::Reporter => "reporter",
+                AuthorRole::Team => "team",
+            }
+            .to_owned(),
+            name: m.author_id.and_then(|id| view.authors.get(&id).cloned()),
+        },
+        visibility: m.visibility.as_str().to_owned(),
+        channel: m.channel.as_str().to_owned(),
+        body: m.body.expose().clone(),
+        created_at: m.created_at,
+    }
+}
+
+fn history_json(c: &StateChange) -> HistoryJson {
+    HistoryJson {
+        from: c.from.map(|s| s.as_str().to_owned()),
+        to: c.to.as_str().to_owned(),
+        reason: c.reason.as_ref().map(|r| r.expose().clone()),
+        at: c.at,
+    }
+}
+
+fn report_json(view: &ReportView) -> ReportJson {
+    let content = view.content.expose();
+    ReportJson {
+        id: view.id.to_string(),
+        project: ProjectRef::new(&view.org, &view.project),
+        state: view.state.as_str().to_owned(),
+        channel: view.channel.as_str().to_owned(),
+        title: content.title.clone(),
+        body: content.body.clone(),
+        component: content.component.clone(),
+        versions_tested: content.versions_tested.clone(),
+        versions_vulnerable: content.versions_vulnerable.clone(),
+        platform: content.platform.clone(),
+        threat_model: content.threat_model.clone(),
+        proof_of_concept: content.proof_of_concept.clone(),
+        patch: content.patch.clone(),
+        reporter_name: content.reporter_name.clone(),
+        viewer: viewer(view.viewer),
+        team: view.team.as_ref().map(|t| TeamJson {
+            cvss_v3: t.severity.cvss_v3.as_ref().map(CvssJson::from),
+            cvss_v4: t.severity.cvss_v4.as_ref().map(CvssJson::from),
+            cwes: t.cwes.iter().map(ToString::to_string).collect(),
+            assignee: t.assignee.as_ref().map(UserRef::from),
+            affected_versions: t.affected_versions.clone(),
+            duplicate_of: t.duplicate_of.map(|d| d.to_string()),
+            reporter: t.reporter.as_ref().map(UserRef::from),
+        }),
+        messages: view.messages.iter().map(|m| message_json(m, view)).collect(),
+        history: view.history.iter().map(history_json).collect(),
+        allowed_transitions: view.allowed_transitions.iter().map(|s| s.as_str().to_owned()).collect(),
+        advisory: view.advisory.as_ref().map(ToString::to_string),
+        created_at: view.created_at,
+        updated_at: view.updated_at,
+    }
+}
+
+/// Submits a report, anonymously or signed in. The answer holds the report's
+/// id and a secret follow-up token that reads and answers this report only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/projects/{org}/{project}/reports",
+    tag = "reports",
+    params(("org" = String, Path), ("project" = String, Path)),
+    request_body = SubmissionRequest,
+    responses(
+        (status = 201, description = "Received and stored", body = ReceiptJson),
+        (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+pub(crate) async fn submit_report(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path((org, project)): Path<(String, String)>,
+    Json(body): Json<SubmissionRequest>,
+) -> Result<(StatusCode, axum::Json<ReceiptJson>), ApiError> {
+    let submission = Submission {
+        title: body.title,
+        body: body.body,
+        component: body.component,
+        versions_tested: body.versions_tested,
+        versions_vulnerable: body.versions_vulnerable,
+        platform: body.platform,
+        threat_model: body.threat_model,
+        proof_of_concept: body.proof_of_concept,
+        patch: body.patch,
+        reporter_name: body.reporter_name,
+        reporter_email: body.reporter_email,
+    };
+    let receipt = state.app.submit_report(&actor, &org, &project, submission, Channel::Api).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ReceiptJson {
+            id: receipt.report_id.to_string(),
+            followup_token: receipt.followup.expose().to_owned(),
+            project: ProjectRef::new(&receipt.org, &receipt.project),
+            state: "new".into(),
+            submitted_at: receipt.submitted_at,
+        }),
+    ))
+}
+
+/// The reports the caller may see: a team's queue, a reporter's own reports,
+/// or with a follow-up token that one report.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports",
+    tag = "reports",
+    params(ReportListQuery),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = [ReportSummaryJson]), (status = 401, body = ErrorBody))
+)]
+pub(crate) async fn list_reports(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Query(query): Query<ReportListQuery>,
+) -> Result<axum::Json<Vec<ReportSummaryJson>>, ApiError> {
+    let assignee = query
+        .assignee
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "assignee must be a user id"))?;
+    let query = ReportQuery {
+        org: query.org,
+        project: query.project,
+        state: query.state,
+        assignee,
+        limit: query.limit,
+        offset: query.offset,
+    };
+    let reports = state.app.reports(&actor, &query).await?;
+    Ok(axum::Json(reports.iter().map(summary_json).collect()))
+}
+
+/// One report with its thread.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/{id}",
+    tag = "reports",
+    params(("id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = ReportJson), (status = 404, body = ErrorBody))
+)]
+pub(crate) async fn get_report(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> Result<axum::Json<ReportJson>, ApiError> {
+    Ok(axum::Json(report_json(&state.app.report(&actor, &id).await?)))
+}
+
+/// Changes the team's fields: severity vectors, CWE, assignee, affected versions.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/reports/{id}",
+    tag = "reports",
+    params(("id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    request_body = ReportPatchRequest,
+    responses(
+        (status = 200, body = ReportJson),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)
+    )
+)]
+pub(crate) async fn update_report(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    Json(body): Json<ReportPatchRequest>,
+) -> Result<axum::Json<ReportJson>, ApiError> {
+    let assignee = match body.assignee {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(user)) => Some(Some(user.parse().map_err(|_| {
+            ApiError::from(embargo_app::AppError::invalid("assignee", "the user id of a team member"))
+        })?)),
+    };
+    let patch = TeamPatch {
+        cvss_v3: body.cvss_v3,
+        cvss_v4: body.cvss_v4,
+        cwes: body.cwes,
+        assignee,
+        affected_versions: body.affected_versions,
+    };
+    Ok(axum::Json(report_json(&state.app.update_report(&actor, &id, patch).await?)))
+}
+
+/// Posts a message: reporter-visible, or an internal note (team only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{id}/messages",
+    tag = "reports",
+    params(("id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    request_body = MessageRequest,
+    responses(
+        (status = 201, body = MessageJson),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)
+    )
+)]
+pub(crate) async fn post_message(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    Json(body): Json<MessageRequest>,
+) -> Result<(StatusCode, axum::Json<MessageJson>), ApiError> {
+    let visibility = match body.visibility.as_deref() {
+        None => Visibility::ReporterVisible,
+        Some(v) => v.parse::<Visibility>().map_err(|e| {
+            ApiError::from(embargo_app::AppError::Invalid(embargo_core::text::FieldErrors(vec![
+                embargo_core::text::TextError::Refused { field: "visibility", reason: e.to_string() },
+            ])))
+        })?,
+    };
+    let message = state.app.post_message(&actor, &id, &body.body, visibility, Channel::Api).await?;
+    let view = state.app.report(&actor, &id).await?;
+    Ok((StatusCode::CREATED, axum::Json(message_json(&message, &view))))
+}
+
+/// Moves a report through its lifecycle.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{id}/transitions",
+    tag = "reports",
+    params(("id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    request_body = TransitionRequest,
+    responses(
+        (status = 200, body = ReportJson),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not allowed from the current state", body = ErrorBody),
+        (status = 422, body = ErrorBody)
+    )
+)]
+pub(crate) async fn transition_report(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    Json(body): Json<TransitionRequest>,
+) -> Result<axum::Json<ReportJson>, ApiError> {
+    let view = state
+        .app
+        .transition_report(&actor, &id, &body.to, body.reason.as_deref(), body.duplicate_of.as_deref())
+        .await?;
+    Ok(axum::Json(report_json(&view)))
+}

@@ -1,0 +1,117 @@
+//! Extractors that answer their rejections as [`ApiError`]s, and the one
+//! that tells who is asking.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use embargo_app::Credential;
+use embargo_core::permission::Actor;
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The name of the browser session cookie.
+pub const SESSION_COOKIE: &str = "embargo_session";
+
+/// A JSON body; refuses unknown fields, wrong types and bad syntax alike.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(Json(value))
+    }
+}
+
+/// Path parameters; a segment that does not parse is "not found".
+#[derive(Debug, Clone)]
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(value) = axum::extract::Path::<T>::from_request_parts(parts, state).await?;
+        Ok(Path(value))
+    }
+}
+
+/// Query parameters; unknown ones and wrong types are a clear 400.
+#[derive(Debug, Clone)]
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Query(value) = axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(Query(value))
+    }
+}
+
+/// The credential presented with a request: a bearer token wins over the cookie.
+pub fn credential(parts: &Parts) -> Result<Option<Credential>, ApiError> {
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().map_err(|_| unauthenticated())?;
+        let (scheme, token) = value.split_once(' ').ok_or_else(unauthenticated)?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(unauthenticated());
+        }
+        return Ok(Some(Credential::Bearer(token.trim().to_owned())));
+    }
+    Ok(session_cookie(&parts.headers).map(Credential::Session))
+}
+
+/// The session cookie's value, if sent.
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+fn unauthenticated() -> ApiError {
+    ApiError::from(embargo_app::AppError::Unauthenticated)
+}
+
+/// Who is asking: anonymous, a follow-up token's holder, or a user.
+#[derive(Debug, Clone)]
+pub struct CurrentActor(pub Actor);
+
+impl FromRequestParts<AppState> for CurrentActor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let credential = credential(parts)?;
+        Ok(CurrentActor(state.app.authenticate(credential.as_ref()).await?))
+    }
+}
+
+/// Distinguishes a field set to `null` (`Some(None)`) from a field left out (`None`).
+pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}

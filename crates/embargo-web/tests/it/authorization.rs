@@ -1,0 +1,285 @@
+//! The authorization matrix: every route, for every role. A resource a role
+//! may not see answers 404; one it may see but not change answers 403 (401
+//! when signing in would help). Statuses that are not 2xx or 4xx of this
+//! kind (409, 404 for a missing item) show that authorization passed and the
+//! use case itself answered.
+
+use embargo_testkit::Auth;
+use http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::fixture::World;
+
+/// The roles, in the order of every row's expected statuses.
+pub const ROLES: [&str; 8] =
+    ["anonymous", "follow-up token", "reporter", "other reporter", "admin", "org team", "project team", "other team"];
+
+/// One route: method, path template (as in the OpenAPI document), a concrete
+/// path, a body maker (per role index, so that creations do not collide),
+/// and the expected status per role.
+pub struct Row {
+    pub method: Method,
+    pub template: &'static str,
+    pub path: String,
+    pub body: Option<Box<dyn Fn(usize) -> Value + Send + Sync>>,
+    pub expected: [u16; 8],
+}
+
+fn row(method: Method, template: &'static str, path: impl Into<String>, expected: [u16; 8]) -> Row {
+    Row { method, template, path: path.into(), body: None, expected }
+}
+
+fn with_body(mut r: Row, body: impl Fn(usize) -> Value + Send + Sync + 'static) -> Row {
+    r.body = Some(Box::new(body));
+    r
+}
+
+/// Every route the API serves, with what each role gets.
+pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
+    use Method as M;
+    vec![
+        row(M::GET, "/healthz", "/healthz", [200; 8]),
+        row(M::GET, "/readyz", "/readyz", [200; 8]),
+        with_body(
+            row(M::POST, "/api/v1/setup", "/api/v1/setup", [404; 8]),
+            |_| json!({"token": "embi_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "email": "x@example.org", "name": "x", "password": "long enough pw"}),
+        ),
+        with_body(
+            row(M::POST, "/api/v1/session", "/api/v1/session", [401; 8]),
+            |_| json!({"email": "nobody@example.org", "password": "not a password"}),
+        ),
+        row(M::GET, "/api/v1/session", "/api/v1/session", [401, 401, 200, 200, 200, 200, 200, 200]),
+        with_body(
+            row(M::POST, "/api/v1/users", "/api/v1/users", [201; 8]),
+            |i| json!({"email": format!("signup{i}@example.org"), "name": "New", "password": "long enough pw"}),
+        ),
+        row(M::GET, "/api/v1/users", "/api/v1/users", [401, 403, 403, 403, 200, 403, 403, 403]),
+        with_body(
+            row(M::POST, "/api/v1/tokens", "/api/v1/tokens", [401, 401, 201, 201, 201, 201, 201, 201]),
+            |_| json!({"name": "ci", "scopes": ["read"]}),
+        ),
+        row(M::GET, "/api/v1/tokens", "/api/v1/tokens", [401, 401, 200, 200, 200, 200, 200, 200]),
+        row(
+            M::DELETE,
+            "/api/v1/tokens/{id}",
+            format!("/api/v1/tokens/{outsider}"),
+            [401, 401, 404, 404, 404, 404, 404, 404],
+        ),
+        row(M::GET, "/api/v1/settings", "/api/v1/settings", [200; 8]),
+        with_body(
+            row(M::PUT, "/api/v1/settings", "/api/v1/settings", [401, 403, 403, 403, 200, 403, 403, 403]),
+            |_| json!({"signup_open": true}),
+        ),
+        row(M::GET, "/api/v1/orgs", "/api/v1/orgs", [200; 8]),
+        with_body(
+            row(M::POST, "/api/v1/orgs", "/api/v1/orgs", [401, 403, 403, 403, 201, 403, 403, 403]),
+            |i| json!({"slug": format!("org-{i}"), "name": "New organisation"}),
+        ),
+        row(M::GET, "/api/v1/orgs/{org}", "/api/v1/orgs/pallets", [200; 8]),
+        with_body(
+            row(M::PATCH, "/api/v1/orgs/{org}", "/api/v1/orgs/pallets", [401, 403, 403, 403, 200, 200, 403, 403]),
+            |_| json!({"name": "Pallets"}),
+        ),
+        row(M::GET, "/api/v1/orgs/{org}/projects", "/api/v1/orgs/pallets/projects", [200; 8]),
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/orgs/{org}/projects",
+                "/api/v1/orgs/pallets/projects",
+                [401, 403, 403, 403, 201, 201, 403, 403],
+            ),
+            |i| json!({"slug": format!("project-{i}"), "name": "New project"}),
+        ),
+        row(
+            M::GET,
+            "/api/v1/orgs/{org}/members",
+            "/api/v1/orgs/pallets/members",
+            [401, 404, 404, 404, 200, 200, 404, 404],
+        ),
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/orgs/{org}/members",
+                "/api/v1/orgs/pallets/members",
+                [401, 403, 403, 403, 201, 201, 403, 403],
+            ),
+            |_| json!({"email": "extra@example.org"}),
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/orgs/{org}/members/{user}",
+            format!("/api/v1/orgs/pallets/members/{outsider}"),
+            [401, 403, 403, 403, 404, 404, 403, 403],
+        ),
+        row(M::GET, "/api/v1/projects/{org}/{project}", "/api/v1/projects/pallets/flask", [200; 8]),
+        with_body(
+            row(
+                M::PATCH,
+                "/api/v1/projects/{org}/{project}",
+                "/api/v1/projects/pallets/flask",
+                [401, 403, 403, 403, 200, 200, 200, 403],
+            ),
+            |_| json!({"name": "Flask"}),
+        ),
+        row(
+            M::GET,
+            "/api/v1/projects/{org}/{project}/members",
+            "/api/v1/projects/pallets/flask/members",
+            [404, 404, 404, 404, 200, 200, 200, 404],
+        ),
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/projects/{org}/{project}/members",
+                "/api/v1/projects/pallets/flask/members",
+                [401, 403, 403, 403, 201, 201, 201, 403],
+            ),
+            |_| json!({"email": "extra@example.org"}),
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/projects/{org}/{project}/members/{user}",
+            format!("/api/v1/projects/pallets/flask/members/{outsider}"),
+            [401, 403, 403, 403, 404, 404, 404, 403],
+        ),
+        row(
+            M::GET,
+            "/api/v1/projects/{org}/{project}/release-lines",
+            "/api/v1/projects/pallets/flask/release-lines",
+            [200; 8],
+        ),
+        with_body(
+            row(
+                M::PUT,
+                "/api/v1/projects/{org}/{project}/release-lines/{name}",
+                "/api/v1/projects/pallets/flask/release-lines/3.1",
+                [401, 403, 403, 403, 200, 200, 200, 403],
+            ),
+            |_| json!({"status": "bugfix", "released_on": "2024-11-13"}),
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/projects/{org}/{project}/release-lines/{name}",
+            "/api/v1/projects/pallets/flask/release-lines/9.9",
+            [401, 403, 403, 403, 404, 404, 404, 403],
+        ),
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/projects/{org}/{project}/reports",
+                "/api/v1/projects/pallets/flask/reports",
+                [201, 403, 201, 201, 201, 201, 201, 201],
+            ),
+            |_| json!({"title": "A flaw", "body": "Details."}),
+        ),
+        row(M::GET, "/api/v1/reports", "/api/v1/reports", [401, 200, 200, 200, 200, 200, 200, 200]),
+        row(
+            M::GET,
+            "/api/v1/reports/{id}",
+            format!("/api/v1/reports/{report}"),
+            [404, 200, 200, 404, 404, 200, 200, 404],
+        ),
+        with_body(
+            row(
+                M::PATCH,
+                "/api/v1/reports/{id}",
+                format!("/api/v1/reports/{report}"),
+                [404, 403, 403, 404, 404, 200, 200, 404],
+            ),
+            |_| json!({"cwes": ["CWE-79"]}),
+        ),
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/reports/{id}/messages",
+                format!("/api/v1/reports/{report}/messages"),
+                [404, 201, 201, 404, 404, 201, 201, 404],
+            ),
+            |_| json!({"body": "A message."}),
+        ),
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/reports/{id}/transitions",
+                format!("/api/v1/reports/{report}/transitions"),
+                [404, 403, 403, 404, 404, 409, 409, 404],
+            ),
+            |_| json!({"to": "fixed"}),
+        ),
+        row(
+            M::POST,
+            "/api/v1/reports/{id}/advisory",
+            format!("/api/v1/reports/{report}/advisory"),
+            [404, 404, 404, 404, 404, 409, 409, 404],
+        ),
+        row(M::GET, "/api/v1/advisories", "/api/v1/advisories", [200; 8]),
+        row(
+            M::GET,
+            "/api/v1/advisories/{id}",
+            format!("/api/v1/advisories/{advisory}"),
+            [404, 404, 404, 404, 404, 200, 200, 404],
+        ),
+        with_body(
+            row(
+                M::PATCH,
+                "/api/v1/advisories/{id}",
+                format!("/api/v1/advisories/{advisory}"),
+                [404, 404, 404, 404, 404, 200, 200, 404],
+            ),
+            |_| json!({"details": "Upgrade."}),
+        ),
+        row(
+            M::POST,
+            "/api/v1/advisories/{id}/publish",
+            format!("/api/v1/advisories/{advisory}/publish"),
+            [404, 404, 404, 404, 404, 409, 409, 404],
+        ),
+        // Last: it ends each role's session.
+        row(M::DELETE, "/api/v1/session", "/api/v1/session", [204; 8]),
+    ]
+}
+
+#[tokio::test]
+async fn every_route_for_every_role() {
+    let w = World::new().await;
+    w.t.user("extra@example.org", false).await;
+    let outsider =
+        w.t.app.user_by_email(&embargo_core::permission::Actor::Operator, "bob@researcher.example").await.unwrap().id;
+    let (report, token) = w.report("flask", &w.alice, "the report").await;
+    let (_, advisory) = w.drafted("the advisory's report").await;
+    let roles = [
+        Auth::None,
+        Auth::Bearer(token),
+        w.alice.clone(),
+        w.bob.clone(),
+        w.admin.clone(),
+        w.org_team.clone(),
+        w.flask_team.clone(),
+        w.jinja_team.clone(),
+    ];
+    let mut failures = Vec::new();
+    for r in matrix(&report, &advisory, &outsider.to_string()) {
+        for (i, auth) in roles.iter().enumerate() {
+            let body = r.body.as_ref().map(|make| make(i));
+            let reply = w.t.call(r.method.clone(), &r.path, body, auth).await;
+            let expected = StatusCode::from_u16(r.expected[i]).unwrap();
+            if reply.status != expected {
+                failures.push(format!(
+                    "{} {} as {}: {} (expected {expected}): {}",
+                    r.method, r.path, ROLES[i], reply.status, reply.text
+                ));
+            }
+            if reply.status.is_client_error() {
+                let shaped = reply.json["error"].is_string() && reply.json["message"].is_string();
+                if !shaped {
+                    failures.push(format!(
+                        "{} {} as {}: error body not in the error shape: {}",
+                        r.method, r.path, ROLES[i], reply.text
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    w.finish().await;
+}

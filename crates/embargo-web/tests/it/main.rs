@@ -1,0 +1,16 @@
+//! HTTP-level tests: the real router on a real database, called in-process.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests may unwrap (STYLE.md, Tests)"
+)]
+
+mod authorization;
+mod bad_input;
+mod fixture;
+mod flow;
+mod lifecycle;
+mod openapi;
+mod privacy;
