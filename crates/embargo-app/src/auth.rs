@@ -55,6 +55,21 @@ impl App {
     }
 }
 
+impl App {
+    /// The actor for a user named on the server's command line
+    /// (`embargo report --as EMAIL`): the operator already holds the
+    /// database, so no password is asked; every action is audited as that user.
+    pub async fn act_as(&self, email: &str) -> Result<Actor, AppError> {
+        let email: embargo_core::text::Email = email.parse()?;
+        let mut reader = self.store.reader().await?;
+        let user = reader
+            .user_by_email(&email)
+            .await?
+            .ok_or_else(|| AppError::invalid("as", "the address of an existing account"))?;
+        Ok(Actor::User(user_actor(reader.as_mut(), &user, None).await?))
+    }
+}
+
 /// A user as the permission function sees them: their teams and token scopes.
 pub(crate) async fn user_actor(
     reader: &mut dyn Reader,

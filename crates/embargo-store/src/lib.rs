@@ -1,5 +1,5 @@
 //! Embargo's storage: one [`Store`] trait with a SQLite and a PostgreSQL
-//! implementation, chosen once from the database URL by [`open`].
+//! implementation, chosen once from the database URL by [`open()`].
 //!
 //! Reads go through a [`Reader`], which can only read. Changes go through
 //! [`StoreExt::write`]: a use case is a closure run inside one transaction

@@ -1,1 +1,29 @@
-fn main() {}
+//! The `embargo` binary: parses the command line, loads the configuration,
+//! wires the application and runs one command. No business logic lives here.
+
+mod cli;
+mod commands;
+mod config;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            output::error(&format!("cannot start the runtime: {e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            output::error(&format!("{e:#}"));
+            ExitCode::FAILURE
+        }
+    }
+}

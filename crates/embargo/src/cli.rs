@@ -1,0 +1,449 @@
+//! The command line: every command, its flags, and its help with examples.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// What `--help` shows after the list of commands.
+const AFTER_HELP: &str = "\
+Examples:
+  embargo serve       (127.0.0.1:8080, SQLite in ./embargo-data)
+  embargo admin user create --email me@example.org --admin
+  embargo audit verify
+
+Exit codes:
+  0  success
+  1  failure (the reason is printed)
+  2  usage error
+  3  the audit log was tampered with (audit verify)";
+
+/// Embargo: private vulnerability reports in, coordinated advisories out.
+#[derive(Debug, Parser)]
+#[command(name = "embargo", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Where Embargo keeps its data (SQLite database, secret key, config).
+    #[arg(long, global = true, env = "EMBARGO_DATA_DIR", default_value = "./embargo-data")]
+    pub data_dir: PathBuf,
+
+    /// The database: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB (default: SQLite in the data dir).
+    #[arg(long, global = true, env = "EMBARGO_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every command.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    #[command(after_help = "Examples:\n  embargo serve\n  embargo serve --listen 0.0.0.0:8080 \
+                            --database-url postgres://embargo@db/embargo\n\n\
+                            With no administrator yet, it prints a one-time token to create the first one.")]
+    Serve(ServeArgs),
+    /// Create the data directory, a commented config file and the secret key.
+    #[command(after_help = "Examples:\n  embargo init\n  embargo --data-dir /var/lib/embargo init\n  \
+                            embargo init --print-secret   # a new secret for EMBARGO_SECRET_KEY")]
+    Init(InitArgs),
+    /// Manage users, organisations, projects, teams and settings (as the operator).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Work on reports from the shell.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Draft, edit and publish advisories from the shell.
+    #[command(subcommand)]
+    Advisory(AdvisoryCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where to listen.
+    #[arg(long, env = "EMBARGO_LISTEN")]
+    pub listen: Option<String>,
+}
+
+/// `init`
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Print a new secret key (for EMBARGO_SECRET_KEY) and do nothing else.
+    #[arg(long)]
+    pub print_secret: bool,
+}
+
+/// `admin …`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// User accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Organisations.
+    #[command(subcommand, name = "org")]
+    Organisation(OrganisationCommand),
+    /// Projects.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Security-team members.
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Release lines of a project.
+    #[command(subcommand, name = "release-line")]
+    ReleaseLine(ReleaseLineCommand),
+    /// Instance settings.
+    #[command(after_help = "Example:\n  embargo admin settings --signup closed")]
+    Settings(SettingsArgs),
+}
+
+/// `admin user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input when it is
+    /// not a terminal, else asked for twice.
+    #[command(after_help = "Examples:\n  embargo admin user create --email admin@example.org --admin\n  \
+                            printf '%s\\n' \"$PASSWORD\" | embargo admin user create --email team@example.org --name 'Team'")]
+    Create {
+        /// The sign-in address.
+        #[arg(long)]
+        email: String,
+        /// The display name (default: the part of the address before @).
+        #[arg(long)]
+        name: Option<String>,
+        /// Make an instance administrator.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// List accounts.
+    #[command(after_help = "Example:\n  embargo admin user list")]
+    List,
+}
+
+/// `admin org …`
+#[derive(Debug, Subcommand)]
+pub enum OrganisationCommand {
+    /// Create an organisation.
+    #[command(after_help = "Example:\n  embargo admin org create pallets --name 'Pallets' --advisory-prefix PALLETS")]
+    Create {
+        /// Its URL name: lower-case letters, digits, hyphens.
+        slug: String,
+        /// Its display name.
+        #[arg(long)]
+        name: String,
+        /// The prefix of its advisory ids (default: from the slug).
+        #[arg(long)]
+        advisory_prefix: Option<String>,
+    },
+    /// List organisations.
+    #[command(after_help = "Example:\n  embargo admin org list")]
+    List,
+}
+
+/// `admin project …`
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Create a project.
+    #[command(after_help = "Example:\n  embargo admin project create pallets/flask --name Flask \
+                            --repository https://github.com/pallets/flask --package PyPI:flask")]
+    Create {
+        /// ORG/PROJECT
+        path: String,
+        /// Its display name.
+        #[arg(long)]
+        name: String,
+        /// Where its source lives.
+        #[arg(long)]
+        repository: Option<String>,
+        /// A package it ships, as ECOSYSTEM:NAME (repeatable).
+        #[arg(long = "package")]
+        packages: Vec<String>,
+    },
+    /// List projects.
+    #[command(after_help = "Example:\n  embargo admin project list pallets")]
+    List {
+        /// Only this organisation's.
+        org: Option<String>,
+    },
+}
+
+/// `admin member …`
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Put an account on a security team.
+    #[command(after_help = "Examples:\n  embargo admin member add pallets --email lead@example.org\n  \
+                            embargo admin member add pallets/flask --email maintainer@example.org")]
+    Add {
+        /// ORG (the organisation's team) or ORG/PROJECT (one project's team).
+        team: String,
+        /// The account's address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Take an account off a security team.
+    #[command(after_help = "Example:\n  embargo admin member remove pallets/flask --email maintainer@example.org")]
+    Remove {
+        /// ORG or ORG/PROJECT.
+        team: String,
+        /// The account's address.
+        #[arg(long)]
+        email: String,
+    },
+    /// List a team.
+    #[command(after_help = "Example:\n  embargo admin member list pallets")]
+    List {
+        /// ORG or ORG/PROJECT.
+        team: String,
+    },
+}
+
+/// `admin release-line …`
+#[derive(Debug, Subcommand)]
+pub enum ReleaseLineCommand {
+    /// Add or change a release line.
+    #[command(
+        after_help = "Example:\n  embargo admin release-line set python/cpython 3.13 --status bugfix --released-on 2024-10-07"
+    )]
+    Set {
+        /// ORG/PROJECT
+        path: String,
+        /// The line's name (3.13, 2.x, main).
+        name: String,
+        /// feature, prerelease, bugfix, security or end-of-life.
+        #[arg(long)]
+        status: String,
+        /// First release, YYYY-MM-DD.
+        #[arg(long)]
+        released_on: Option<String>,
+        /// End of support, YYYY-MM-DD.
+        #[arg(long)]
+        end_of_life_on: Option<String>,
+    },
+    /// List a project's release lines.
+    #[command(after_help = "Example:\n  embargo admin release-line list python/cpython")]
+    List {
+        /// ORG/PROJECT
+        path: String,
+    },
+}
+
+/// `admin settings`
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// Whether reporters may create their own accounts: open or closed.
+    #[arg(long, value_parser = ["open", "closed"])]
+    pub signup: Option<String>,
+}
+
+/// Acting as a user, for the report and advisory commands.
+#[derive(Debug, Args)]
+pub struct AsUser {
+    /// The account to act as; every action is audited as that user.
+    #[arg(long = "as", env = "EMBARGO_AS", value_name = "EMAIL")]
+    pub email: String,
+}
+
+/// `report …`
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Submit a report (anonymously unless --as is given). Prints its id and follow-up token.
+    #[command(
+        after_help = "Example:\n  embargo report submit pallets/flask --title 'XSS in debugger' --body-file report.txt \
+                            --poc-file poc.sh"
+    )]
+    Submit {
+        /// ORG/PROJECT
+        path: String,
+        /// A one-line summary.
+        #[arg(long)]
+        title: String,
+        /// The description (or use --body-file).
+        #[arg(long, conflicts_with = "body_file")]
+        body: Option<String>,
+        /// A file with the description; - for standard input.
+        #[arg(long)]
+        body_file: Option<PathBuf>,
+        /// A proof-of-concept script file.
+        #[arg(long)]
+        poc_file: Option<PathBuf>,
+        /// The versions tested.
+        #[arg(long)]
+        versions_tested: Option<String>,
+        /// Which of them were vulnerable.
+        #[arg(long)]
+        versions_vulnerable: Option<String>,
+        /// The name to credit.
+        #[arg(long)]
+        reporter_name: Option<String>,
+        /// Submit as this account instead of anonymously.
+        #[arg(long = "as", env = "EMBARGO_AS", value_name = "EMAIL")]
+        as_user: Option<String>,
+    },
+    /// List the reports the user may see.
+    #[command(after_help = "Example:\n  embargo report list --as lead@example.org --state new")]
+    List {
+        #[command(flatten)]
+        user: AsUser,
+        /// Only this project's (ORG/PROJECT).
+        #[arg(long)]
+        project: Option<String>,
+        /// Only in this state.
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Show a report and its thread.
+    #[command(
+        after_help = "Example:\n  embargo report show 0190a0b2-7c1e-4d2a-9f3b-0a1b2c3d4e5f --as lead@example.org"
+    )]
+    Show {
+        /// The report's id.
+        id: String,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Move a report to another state.
+    #[command(after_help = "Examples:\n  embargo report transition ID acknowledged --as lead@example.org\n  \
+                            embargo report transition ID not_vulnerable --reason 'Documented behaviour' --as lead@example.org")]
+    Transition {
+        /// The report's id.
+        id: String,
+        /// The target state.
+        to: String,
+        /// Why (required for not_vulnerable and out_of_scope; sent to the reporter).
+        #[arg(long)]
+        reason: Option<String>,
+        /// The original report, for duplicate.
+        #[arg(long)]
+        duplicate_of: Option<String>,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Post a message to the reporter, or an internal note.
+    #[command(after_help = "Example:\n  embargo report message ID --body 'Thanks, confirmed.' --as lead@example.org")]
+    Message {
+        /// The report's id.
+        id: String,
+        /// The text (or use --body-file).
+        #[arg(long, conflicts_with = "body_file")]
+        body: Option<String>,
+        /// A file with the text; - for standard input.
+        #[arg(long)]
+        body_file: Option<PathBuf>,
+        /// A note for the team only.
+        #[arg(long)]
+        internal: bool,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Set the team's fields.
+    #[command(
+        after_help = "Example:\n  embargo report update ID --cvss-v3 CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H \
+                            --cwe CWE-79 --assignee lead@example.org --as lead@example.org"
+    )]
+    Update {
+        /// The report's id.
+        id: String,
+        /// A CVSS 3.x vector.
+        #[arg(long)]
+        cvss_v3: Option<String>,
+        /// A CVSS 4.0 vector.
+        #[arg(long)]
+        cvss_v4: Option<String>,
+        /// A CWE id (repeatable; replaces the list).
+        #[arg(long = "cwe")]
+        cwes: Vec<String>,
+        /// The team member handling it, by address.
+        #[arg(long)]
+        assignee: Option<String>,
+        /// An affected version or line (repeatable; replaces the list).
+        #[arg(long = "affected")]
+        affected_versions: Vec<String>,
+        #[command(flatten)]
+        user: AsUser,
+    },
+}
+
+/// `advisory …`
+#[derive(Debug, Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "parsed once per process; boxing would only obscure clap's derive")]
+pub enum AdvisoryCommand {
+    /// Draft an advisory from an accepted report.
+    #[command(after_help = "Example:\n  embargo advisory draft REPORT_ID --as lead@example.org")]
+    Draft {
+        /// The report's id.
+        report: String,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// List advisories (published ones, and the user's teams' drafts).
+    #[command(after_help = "Example:\n  embargo advisory list --as lead@example.org")]
+    List {
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Show an advisory.
+    #[command(after_help = "Example:\n  embargo advisory show PALLETS-2026-1 --as lead@example.org")]
+    Show {
+        /// The advisory's id.
+        id: String,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Edit an advisory's working copy.
+    #[command(
+        after_help = "Example:\n  embargo advisory edit PALLETS-2026-1 --details-file details.md --alias CVE-2026-1234 \
+                            --affected PyPI:flask:0:3.1.1 --reference FIX=https://github.com/pallets/flask/pull/1 \
+                            --as lead@example.org"
+    )]
+    Edit {
+        /// The advisory's id.
+        id: String,
+        /// One line.
+        #[arg(long)]
+        summary: Option<String>,
+        /// A Markdown file with the details; - for standard input.
+        #[arg(long)]
+        details_file: Option<PathBuf>,
+        /// A CVE id (repeatable; replaces the list).
+        #[arg(long = "alias")]
+        aliases: Vec<String>,
+        /// ECOSYSTEM:NAME:INTRODUCED:FIXED, an ECOSYSTEM range (repeatable; replaces the list).
+        #[arg(long = "affected")]
+        affected: Vec<String>,
+        /// TYPE=URL (repeatable; replaces the list).
+        #[arg(long = "reference")]
+        references: Vec<String>,
+        /// NAME or NAME=TYPE (repeatable; replaces the list).
+        #[arg(long = "credit")]
+        credits: Vec<String>,
+        /// A CVSS 3.x vector.
+        #[arg(long)]
+        cvss_v3: Option<String>,
+        /// A CVSS 4.0 vector.
+        #[arg(long)]
+        cvss_v4: Option<String>,
+        /// A CWE id (repeatable; replaces the list).
+        #[arg(long = "cwe")]
+        cwes: Vec<String>,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Publish an advisory (its report must be fixed); the report becomes disclosed.
+    #[command(after_help = "Example:\n  embargo advisory publish PALLETS-2026-1 --as lead@example.org")]
+    Publish {
+        /// The advisory's id.
+        id: String,
+        #[command(flatten)]
+        user: AsUser,
+    },
+}
+
+/// `audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check that no audit event was modified, inserted or deleted; exit 3 if one was.
+    #[command(after_help = "Example:\n  embargo audit verify")]
+    Verify,
+}

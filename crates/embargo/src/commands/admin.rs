@@ -1,0 +1,174 @@
+//! `embargo admin`: accounts, organisations, projects, teams, release lines
+//! and settings, done as the operator (who already holds the database).
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use embargo_app::{App, InstanceSettings, NewAccount, NewOrganisation, NewProject, ReleaseLineInput, TeamRef};
+use embargo_core::permission::Actor;
+use embargo_core::private::Private;
+
+use super::project_path;
+use crate::cli::{AdminCommand, MemberCommand, OrganisationCommand, ProjectCommand, ReleaseLineCommand, UserCommand};
+
+const OPERATOR: Actor = Actor::Operator;
+
+/// Runs an admin command.
+pub async fn run(app: &App, command: AdminCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AdminCommand::User(command) => user(app, command).await?,
+        AdminCommand::Organisation(command) => organisation(app, command).await?,
+        AdminCommand::Project(command) => project(app, command).await?,
+        AdminCommand::Member(command) => member(app, command).await?,
+        AdminCommand::ReleaseLine(command) => release_line(app, command).await?,
+        AdminCommand::Settings(args) => {
+            let mut settings = app.settings().await?;
+            if let Some(signup) = args.signup {
+                settings = app.update_settings(&OPERATOR, InstanceSettings { signup_open: signup == "open" }).await?;
+            }
+            println!("signup  {}", if settings.signup_open { "open" } else { "closed" });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The password: from standard input when it is not a terminal, else asked twice.
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (at least 10 characters): ")?;
+        let second = rpassword::prompt_password("Repeat: ")?;
+        if first != second {
+            bail!("the passwords do not match");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).context("cannot read the password from standard input")?;
+        Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+    }
+}
+
+async fn user(app: &App, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Create { email, name, admin } => {
+            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
+            let password = read_password()?;
+            let account = NewAccount { email, name, password: Private::new(password) };
+            let user = app.create_user(&OPERATOR, account, admin).await?;
+            println!("created {} {}{}", user.id, user.email, if user.is_admin { " (administrator)" } else { "" });
+        }
+        UserCommand::List => {
+            for user in app.users(&OPERATOR).await? {
+                let admin = if user.is_admin { "admin" } else { "" };
+                let banned = if user.banned_at.is_some() { "banned" } else { "" };
+                println!("{}  {:<40} {:<30} {admin}{banned}", user.id, user.email.as_str(), user.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn organisation(app: &App, command: OrganisationCommand) -> anyhow::Result<()> {
+    match command {
+        OrganisationCommand::Create { slug, name, advisory_prefix } => {
+            let org = app.create_organisation(&OPERATOR, NewOrganisation { slug, name, advisory_prefix }).await?;
+            println!("created {} (advisories {}-YEAR-N)", org.slug, org.advisory_prefix);
+        }
+        OrganisationCommand::List => {
+            for org in app.organisations().await? {
+                println!("{:<30} {:<12} {}", org.slug.as_str(), org.advisory_prefix.as_str(), org.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn package(spec: &str) -> anyhow::Result<(String, String)> {
+    let (ecosystem, name) =
+        spec.split_once(':').with_context(|| format!("--package {spec:?} is not ECOSYSTEM:NAME"))?;
+    Ok((ecosystem.to_owned(), name.to_owned()))
+}
+
+async fn project(app: &App, command: ProjectCommand) -> anyhow::Result<()> {
+    match command {
+        ProjectCommand::Create { path, name, repository, packages } => {
+            let (org, slug) = project_path(&path)?;
+            let packages = packages.iter().map(|p| package(p)).collect::<anyhow::Result<Vec<_>>>()?;
+            let new = NewProject { slug: slug.to_owned(), name, repository_url: repository, packages };
+            let project = app.create_project(&OPERATOR, org, new).await?;
+            println!("created {org}/{}", project.slug);
+        }
+        ProjectCommand::List { org } => {
+            let orgs = app.organisations().await?;
+            for project in app.projects(org.as_deref()).await? {
+                let org = orgs.iter().find(|o| o.id == project.org_id).map(|o| o.slug.to_string()).unwrap_or_default();
+                let packages: Vec<String> =
+                    project.packages.iter().map(|p| format!("{}:{}", p.ecosystem, p.name)).collect();
+                println!("{:<40} {:<30} {}", format!("{org}/{}", project.slug), project.name, packages.join(" "));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn team(spec: &str) -> TeamRef {
+    match spec.split_once('/') {
+        Some((org, project)) => TeamRef::Project(org.to_owned(), project.to_owned()),
+        None => TeamRef::Organisation(spec.to_owned()),
+    }
+}
+
+async fn member(app: &App, command: MemberCommand) -> anyhow::Result<()> {
+    match command {
+        MemberCommand::Add { team: spec, email } => {
+            let member = app.add_member(&OPERATOR, &team(&spec), &email).await?;
+            println!("{} is on the security team of {spec}", member.user.email);
+        }
+        MemberCommand::Remove { team: spec, email } => {
+            let user = app.user_by_email(&OPERATOR, &email).await?;
+            app.remove_member(&OPERATOR, &team(&spec), user.id).await?;
+            println!("{email} is no longer on the security team of {spec}");
+        }
+        MemberCommand::List { team: spec } => {
+            for member in app.members(&OPERATOR, &team(&spec)).await? {
+                println!("{:<40} {}", member.user.email.as_str(), member.user.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn date(value: Option<&str>, flag: &str) -> anyhow::Result<Option<time::Date>> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    value.map(|v| time::Date::parse(v, format).with_context(|| format!("{flag} {v:?} is not YYYY-MM-DD"))).transpose()
+}
+
+async fn release_line(app: &App, command: ReleaseLineCommand) -> anyhow::Result<()> {
+    match command {
+        ReleaseLineCommand::Set { path, name, status, released_on, end_of_life_on } => {
+            let (org, project) = project_path(&path)?;
+            let input = ReleaseLineInput {
+                status,
+                released_on: date(released_on.as_deref(), "--released-on")?,
+                end_of_life_on: date(end_of_life_on.as_deref(), "--end-of-life-on")?,
+            };
+            let line = app.put_release_line(&OPERATOR, org, project, &name, input).await?;
+            println!("{path} {} is {}", line.name, line.status);
+        }
+        ReleaseLineCommand::List { path } => {
+            let (org, project) = project_path(&path)?;
+            for line in app.release_lines(org, project).await? {
+                let show = |d: Option<time::Date>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
+                println!(
+                    "{:<12} {:<12} {:<12} {}",
+                    line.name.as_str(),
+                    line.status.as_str(),
+                    show(line.released_on),
+                    show(line.end_of_life_on)
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! Runs the chosen command: loads the configuration and opens the database
+//! for those that need it.
+
+mod admin;
+mod advisory;
+mod audit;
+mod init;
+mod report;
+mod serve;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use embargo_app::clock::SystemClock;
+use embargo_app::entropy::OsEntropy;
+use embargo_app::{App, AppConfig};
+use embargo_store::{DatabaseUrl, OpenOptions};
+
+use crate::cli::{Cli, Command};
+use crate::config::{Config, Overrides};
+
+/// Runs one command; the exit code says how it went.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let listen = match &cli.command {
+        Command::Serve(args) => args.listen.clone(),
+        Command::Init(_) | Command::Admin(_) | Command::Report(_) | Command::Advisory(_) | Command::Audit(_) => None,
+    };
+    let overrides = Overrides { data_dir: cli.data_dir, database_url: cli.database_url, listen };
+    let config = Config::load(&overrides)?;
+    init_logging(&config.settings.log);
+    match cli.command {
+        Command::Serve(_) => serve::run(config).await,
+        Command::Init(args) => init::run(config, args).await,
+        Command::Admin(command) => admin::run(&open(&config, false).await?, command).await,
+        Command::Report(command) => report::run(&open(&config, false).await?, command).await,
+        Command::Advisory(command) => advisory::run(&open(&config, false).await?, command).await,
+        Command::Audit(command) => audit::run(&open(&config, false).await?, command).await,
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second initialisation (tests) is harmless: the first one stays.
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// Opens the database. With `create`, a missing SQLite file and data
+/// directory are made; otherwise a missing database is an error, so a wrong
+/// path never creates an empty one.
+pub async fn open(config: &Config, create: bool) -> anyhow::Result<App> {
+    if let DatabaseUrl::Sqlite(path) = &config.database
+        && !create
+        && !path.exists()
+    {
+        anyhow::bail!(
+            "no database at {}: run `embargo init` or `embargo serve` first, or pass --data-dir / --database-url",
+            path.display()
+        );
+    }
+    let secret = config.secret_key(create)?;
+    let store = embargo_store::open(OpenOptions { url: config.database.clone(), secret, create })
+        .await
+        .with_context(|| format!("cannot open the database {}", config.database))?;
+    let app_config = AppConfig {
+        session_ttl: time::Duration::days(i64::from(config.settings.session_days)),
+        ..AppConfig::default()
+    };
+    Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsEntropy), app_config))
+}
+
+/// Splits `ORG/PROJECT`.
+pub fn project_path(path: &str) -> anyhow::Result<(&str, &str)> {
+    path.split_once('/')
+        .filter(|(o, p)| !o.is_empty() && !p.is_empty() && !p.contains('/'))
+        .with_context(|| format!("{path:?} is not ORG/PROJECT"))
+}
+
+/// Reads text from a file, or from standard input for `-`.
+pub fn read_text(path: &std::path::Path) -> anyhow::Result<String> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).context("cannot read standard input")?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    }
+}

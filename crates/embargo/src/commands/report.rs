@@ -1,0 +1,181 @@
+//! `embargo report`: intake and triage from the shell.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use embargo_app::{App, ReportQuery, ReportView, TeamPatch, ViewerRole};
+use embargo_core::message::{AuthorRole, Channel, Visibility};
+use embargo_core::permission::Actor;
+use embargo_core::report::Submission;
+
+use super::{project_path, read_text};
+use crate::cli::ReportCommand;
+use crate::output::when;
+
+/// Runs a report command.
+pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ReportCommand::Submit {
+            path,
+            title,
+            body,
+            body_file,
+            poc_file,
+            versions_tested,
+            versions_vulnerable,
+            reporter_name,
+            as_user,
+        } => {
+            let (org, project) = project_path(&path)?;
+            let actor = match as_user {
+                Some(email) => app.act_as(&email).await?,
+                None => Actor::Anonymous,
+            };
+            let body = match (body, body_file) {
+                (Some(body), _) => body,
+                (None, Some(file)) => read_text(&file)?,
+                (None, None) => anyhow::bail!("give the description with --body or --body-file"),
+            };
+            let proof_of_concept = poc_file.map(|f| read_text(&f)).transpose()?;
+            let submission = Submission {
+                title,
+                body,
+                versions_tested,
+                versions_vulnerable,
+                proof_of_concept,
+                reporter_name,
+                ..Submission::default()
+            };
+            let receipt = app.submit_report(&actor, org, project, submission, Channel::Cli).await?;
+            println!("id              {}", receipt.report_id);
+            println!("followup_token  {}", receipt.followup.expose());
+            crate::output::note("Keep the follow-up token secret: it reads and answers this report.");
+        }
+        ReportCommand::List { user, project, state } => {
+            let actor = app.act_as(&user.email).await?;
+            let (org, project) = match project.as_deref().map(project_path).transpose()? {
+                Some((org, project)) => (Some(org.to_owned()), Some(project.to_owned())),
+                None => (None, None),
+            };
+            let reports = app.reports(&actor, &ReportQuery { org, project, state, ..ReportQuery::default() }).await?;
+            for r in reports {
+                let severity = r.severity.map(|s| s.as_str()).unwrap_or("-");
+                println!(
+                    "{}  {:<14} {:<9} {:<24} {}",
+                    r.id,
+                    r.state.as_str(),
+                    severity,
+                    format!("{}/{}", r.org.slug, r.project.slug),
+                    r.title
+                );
+            }
+        }
+        ReportCommand::Show { id, user } => {
+            let actor = app.act_as(&user.email).await?;
+            print_report(&app.report(&actor, &id).await?);
+        }
+        ReportCommand::Transition { id, to, reason, duplicate_of, user } => {
+            let actor = app.act_as(&user.email).await?;
+            let view = app.transition_report(&actor, &id, &to, reason.as_deref(), duplicate_of.as_deref()).await?;
+            println!("{} is {}", view.id, view.state);
+        }
+        ReportCommand::Message { id, body, body_file, internal, user } => {
+            let actor = app.act_as(&user.email).await?;
+            let body = match (body, body_file) {
+                (Some(body), _) => body,
+                (None, Some(file)) => read_text(&file)?,
+                (None, None) => anyhow::bail!("give the text with --body or --body-file"),
+            };
+            let visibility = if internal { Visibility::Internal } else { Visibility::ReporterVisible };
+            let message = app.post_message(&actor, &id, &body, visibility, Channel::Cli).await?;
+            println!("posted {} ({})", message.id, message.visibility);
+        }
+        ReportCommand::Update { id, cvss_v3, cvss_v4, cwes, assignee, affected_versions, user } => {
+            let actor = app.act_as(&user.email).await?;
+            let assignee = match assignee {
+                Some(email) => Some(Some(
+                    app.user_by_email(&Actor::Operator, &email)
+                        .await
+                        .with_context(|| format!("--assignee {email}"))?
+                        .id,
+                )),
+                None => None,
+            };
+            let patch = TeamPatch {
+                cvss_v3: cvss_v3.map(Some),
+                cvss_v4: cvss_v4.map(Some),
+                cwes: (!cwes.is_empty()).then_some(cwes),
+                assignee,
+                affected_versions: (!affected_versions.is_empty()).then_some(affected_versions),
+            };
+            let view = app.update_report(&actor, &id, patch).await?;
+            print_report(&view);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn line(label: &str, value: Option<&str>) {
+    if let Some(value) = value {
+        println!("{label:<20} {value}");
+    }
+}
+
+fn print_report(view: &ReportView) {
+    let content = view.content.expose();
+    line("id", Some(&view.id.to_string()));
+    line("project", Some(&format!("{}/{}", view.org.slug, view.project.slug)));
+    line("state", Some(view.state.as_str()));
+    line("channel", Some(view.channel.as_str()));
+    line("received", Some(&when(view.created_at)));
+    line("title", Some(&content.title));
+    line("component", content.component.as_deref());
+    line("versions tested", content.versions_tested.as_deref());
+    line("versions vulnerable", content.versions_vulnerable.as_deref());
+    line("platform", content.platform.as_deref());
+    line("threat model", content.threat_model.as_deref());
+    line("reporter", content.reporter_name.as_deref());
+    if let Some(team) = &view.team {
+        line(
+            "cvss v3",
+            team.severity.cvss_v3.as_ref().map(|c| format!("{:.1} {} {}", c.score(), c.level(), c.vector())).as_deref(),
+        );
+        line(
+            "cvss v4",
+            team.severity.cvss_v4.as_ref().map(|c| format!("{:.1} {} {}", c.score(), c.level(), c.vector())).as_deref(),
+        );
+        let cwes: Vec<String> = team.cwes.iter().map(ToString::to_string).collect();
+        line("cwe", (!cwes.is_empty()).then(|| cwes.join(", ")).as_deref());
+        line("assignee", team.assignee.as_ref().map(|u| u.email.to_string()).as_deref());
+        line("affected", (!team.affected_versions.is_empty()).then(|| team.affected_versions.join(", ")).as_deref());
+    }
+    line("advisory", view.advisory.as_ref().map(ToString::to_string).as_deref());
+    let next: Vec<&str> = view.allowed_transitions.iter().map(|s| s.as_str()).collect();
+    line("may move to", (!next.is_empty()).then(|| next.join(", ")).as_deref());
+    println!();
+    println!("{}", content.body);
+    if let Some(poc) = &content.proof_of_concept {
+        println!("\n--- proof of concept ---\n{poc}");
+    }
+    if let Some(patch) = &content.patch {
+        println!("\n--- patch ---\n{patch}");
+    }
+    println!("\n--- history ---");
+    for change in &view.history {
+        let reason = change.reason.as_ref().map(|r| format!(": {}", r.expose())).unwrap_or_default();
+        println!("{}  {}{reason}", when(change.at), change.to);
+    }
+    println!("\n--- messages ---");
+    for message in &view.messages {
+        let who = match message.author_role {
+            AuthorRole::Reporter => "reporter",
+            AuthorRole::Team => "team",
+        };
+        let name = message.author_id.and_then(|id| view.authors.get(&id)).map(|n| format!(" {n}")).unwrap_or_default();
+        let internal = if message.visibility == Visibility::Internal { " [INTERNAL]" } else { "" };
+        println!("{}  {who}{name}{internal}\n{}\n", when(message.created_at), message.body.expose());
+    }
+    if view.viewer == ViewerRole::Reporter {
+        println!("(reporter's view)");
+    }
+}

@@ -1,0 +1,102 @@
+//! `embargo serve`: the HTTP server and the job worker.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use embargo_app::{App, LogNotifier};
+use embargo_web::WebConfig;
+
+use crate::config::{Config, ensure_data_dir};
+
+/// Starts the server and runs until interrupted.
+pub async fn run(config: Config) -> anyhow::Result<ExitCode> {
+    ensure_data_dir(&config.data_dir)?;
+    let app = super::open(&config, true).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (setting listen)", config.listen))?;
+    println!("Embargo is running at {}", config.public_url);
+    println!("  data directory: {}", config.data_dir.display());
+    println!("  database:       {}", config.database);
+    if let Some(token) = app.issue_setup_token().await? {
+        print_setup(&config.public_url, token.expose());
+    }
+    let web = WebConfig {
+        max_body_bytes: config.settings.max_body_bytes,
+        secure_cookies: config.secure_cookies,
+        public_url: config.public_url.clone(),
+        session_ttl: time::Duration::days(i64::from(config.settings.session_days)),
+    };
+    let router = embargo_web::router(app.clone(), web);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(work_jobs(app.clone(), stopped));
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server failed")?;
+    let _ = stop.send(true);
+    let _ = worker.await;
+    app.close().await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_setup(public_url: &str, token: &str) {
+    println!();
+    println!("No administrator exists yet. Create the first one with this one-time token:");
+    println!();
+    println!("  {token}");
+    println!();
+    println!("for example:");
+    println!(
+        "  curl -X POST {public_url}/api/v1/setup -H 'Content-Type: application/json' \\\n    \
+         -d '{{\"token\": \"{token}\", \"email\": \"you@example.org\", \"name\": \"Your Name\", \"password\": \"…\"}}'"
+    );
+    println!();
+    println!("or, from this machine:  embargo admin user create --email you@example.org --admin");
+    println!("A new token is printed at each start until an administrator exists.");
+    println!();
+}
+
+/// Runs due jobs every few seconds until told to stop.
+async fn work_jobs(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let worker = format!("serve-{}", std::process::id());
+    loop {
+        match app.run_due_jobs(&worker, &LogNotifier, 100).await {
+            Ok(run) if run.done + run.retried + run.abandoned > 0 => tracing::debug!(?run, "jobs run"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "running jobs failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,293 @@
+//! Configuration: defaults, then `DATA_DIR/embargo.toml`, then `EMBARGO_*`
+//! variables, then flags. Validated before anything starts; an unsafe or
+//! malformed value stops the program naming the setting.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use embargo_store::DatabaseUrl;
+use embargo_store::seal::SecretKey;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The settings a config file or the environment may hold.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Where the HTTP server listens.
+    pub listen: String,
+    /// The address people reach the instance at (for links); default `http://LISTEN`.
+    pub public_url: Option<String>,
+    /// `sqlite://PATH` or `postgres://…`; default SQLite inside the data directory.
+    pub database_url: Option<String>,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// How long a browser session lasts, in days.
+    pub session_days: u32,
+    /// Send cookies with the Secure flag; default: when `public_url` is https.
+    pub secure_cookies: Option<bool>,
+    /// A file holding the instance secret (base64); default `DATA_DIR/secret.key`.
+    pub secret_key_file: Option<PathBuf>,
+    /// Log filter (`info`, `embargo=debug,info`).
+    pub log: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            database_url: None,
+            max_body_bytes: 256 * 1024,
+            session_days: 14,
+            secure_cookies: None,
+            secret_key_file: None,
+            log: "info".into(),
+        }
+    }
+}
+
+/// The commented configuration `embargo init` writes: every default, commented out.
+pub const TEMPLATE: &str = r#"# Embargo configuration.
+#
+# Every setting below shows its default. Each can also be set with an
+# environment variable EMBARGO_<NAME> (for example EMBARGO_LISTEN), which wins
+# over this file; command-line flags win over both.
+
+# Where the HTTP server listens.
+# listen = "127.0.0.1:8080"
+
+# The address people reach this instance at, used in links and cookies.
+# Set it when Embargo runs behind a reverse proxy (https://security.example.org).
+# public_url = "http://127.0.0.1:8080"
+
+# The database: sqlite://PATH (the default, inside the data directory) or
+# postgres://USER:PASSWORD@HOST/DATABASE for several replicas.
+# database_url = "sqlite://<data dir>/embargo.db"
+
+# The largest request body accepted, in bytes (256 KiB of text by default).
+# max_body_bytes = 262144
+
+# How long a browser session lasts, in days.
+# session_days = 14
+
+# Send cookies only over HTTPS. Defaults to true when public_url is https.
+# secure_cookies = false
+
+# The instance secret that seals private text at rest and keys the audit log.
+# It lives outside the database; back it up separately. With PostgreSQL every
+# replica needs the same secret (or set EMBARGO_SECRET_KEY).
+# secret_key_file = "<data dir>/secret.key"
+
+# Log filter, as for RUST_LOG.
+# log = "info"
+"#;
+
+/// Everything a command needs, resolved and validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The validated settings.
+    pub settings: Settings,
+    /// The parsed listen address.
+    pub listen: SocketAddr,
+    /// The parsed database URL.
+    pub database: DatabaseUrl,
+    /// The public URL, without a trailing slash.
+    pub public_url: String,
+    /// Whether cookies get the Secure flag.
+    pub secure_cookies: bool,
+}
+
+/// Values given on the command line, which win over everything else.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--data-dir` / `EMBARGO_DATA_DIR`.
+    pub data_dir: PathBuf,
+    /// `--database-url` / `EMBARGO_DATABASE_URL`.
+    pub database_url: Option<String>,
+    /// `--listen` / `EMBARGO_LISTEN`.
+    pub listen: Option<String>,
+}
+
+/// The environment variables that are settings (others with the prefix,
+/// like `EMBARGO_DATA_DIR`, are read elsewhere).
+const ENV_SETTINGS: [&str; 8] = [
+    "listen",
+    "public_url",
+    "database_url",
+    "max_body_bytes",
+    "session_days",
+    "secure_cookies",
+    "secret_key_file",
+    "log",
+];
+
+impl Config {
+    /// Loads and validates the configuration.
+    pub fn load(overrides: &Overrides) -> anyhow::Result<Config> {
+        let data_dir = overrides.data_dir.clone();
+        let file = data_dir.join("embargo.toml");
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(&file))
+            .merge(Env::prefixed("EMBARGO_").only(&ENV_SETTINGS));
+        if let Some(url) = &overrides.database_url {
+            figment = figment.merge(Serialized::default("database_url", url));
+        }
+        if let Some(listen) = &overrides.listen {
+            figment = figment.merge(Serialized::default("listen", listen));
+        }
+        let settings: Settings = figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        let listen: SocketAddr = settings.listen.parse().with_context(|| {
+            format!("setting listen: {:?} is not an address such as 127.0.0.1:8080", settings.listen)
+        })?;
+        let database = match &settings.database_url {
+            Some(url) => url.parse::<DatabaseUrl>().context("setting database_url")?,
+            None => DatabaseUrl::Sqlite(data_dir.join("embargo.db")),
+        };
+        let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{listen}"));
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("setting public_url: {public_url:?} must start with http:// or https://");
+        }
+        if !(1024..=64 * 1024 * 1024).contains(&settings.max_body_bytes) {
+            bail!("setting max_body_bytes: {} must be between 1024 and 67108864", settings.max_body_bytes);
+        }
+        if !(1..=365).contains(&settings.session_days) {
+            bail!("setting session_days: {} must be between 1 and 365", settings.session_days);
+        }
+        let https = public_url.starts_with("https://");
+        let secure_cookies = settings.secure_cookies.unwrap_or(https);
+        if https && !secure_cookies {
+            bail!("setting secure_cookies: must not be false when public_url is https");
+        }
+        Ok(Config { data_dir, listen, database, public_url, secure_cookies, settings })
+    }
+
+    /// Whether the database is an SQLite file.
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self.database, DatabaseUrl::Sqlite(_))
+    }
+
+    fn secret_key_path(&self) -> PathBuf {
+        self.settings.secret_key_file.clone().unwrap_or_else(|| self.data_dir.join("secret.key"))
+    }
+
+    /// The instance secret: `EMBARGO_SECRET_KEY`, else the key file. With
+    /// `create`, a missing key file is made (SQLite only: replicas of a
+    /// PostgreSQL instance must share one secret, so it is never invented).
+    pub fn secret_key(&self, create: bool) -> anyhow::Result<SecretKey> {
+        if let Ok(value) = std::env::var("EMBARGO_SECRET_KEY") {
+            return value.parse().context("EMBARGO_SECRET_KEY");
+        }
+        let path = self.secret_key_path();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => text.parse().with_context(|| format!("secret key file {}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create && self.is_sqlite() => {
+                let key = new_secret()?;
+                write_private_file(&path, &format!("{}\n", key.to_base64()))?;
+                Ok(key)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !self.is_sqlite() => bail!(
+                "no instance secret: with PostgreSQL set EMBARGO_SECRET_KEY (the same on every replica) \
+                 or secret_key_file; make one with `embargo init --print-secret`"
+            ),
+            Err(e) => Err(e).with_context(|| format!("cannot read the secret key file {}", path.display())),
+        }
+    }
+}
+
+/// A new random secret.
+pub fn new_secret() -> anyhow::Result<SecretKey> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(SecretKey::from_bytes(bytes))
+}
+
+/// Creates the data directory, readable by its owner only.
+pub fn ensure_data_dir(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if path.exists() {
+        let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "the data directory is readable by others");
+        }
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .with_context(|| format!("cannot create the data directory {}", path.display()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+    Ok(())
+}
+
+/// Writes a file only its owner may read, refusing to overwrite.
+pub fn write_private_file(path: &Path, content: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(content.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(dir: &Path, database_url: Option<&str>) -> anyhow::Result<Config> {
+        Config::load(&Overrides {
+            data_dir: dir.to_owned(),
+            database_url: database_url.map(str::to_owned),
+            listen: None,
+        })
+    }
+
+    #[test]
+    fn defaults_put_sqlite_in_the_data_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = load(dir.path(), None).unwrap();
+        assert_eq!(config.database, DatabaseUrl::Sqlite(dir.path().join("embargo.db")));
+        assert_eq!(config.public_url, "http://127.0.0.1:8080");
+        assert!(!config.secure_cookies);
+    }
+
+    #[test]
+    fn a_url_without_a_scheme_is_refused_naming_the_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = format!("{:#}", load(dir.path(), Some("./embargo.db")).unwrap_err());
+        assert!(error.contains("database_url"), "{error}");
+    }
+
+    #[test]
+    fn the_config_file_is_read_and_unknown_keys_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("embargo.toml"), "public_url = \"https://security.example.org/\"\n").unwrap();
+        let config = load(dir.path(), None).unwrap();
+        assert_eq!(config.public_url, "https://security.example.org");
+        assert!(config.secure_cookies, "https implies secure cookies");
+        std::fs::write(dir.path().join("embargo.toml"), "lisen = \"0.0.0.0:80\"\n").unwrap();
+        let error = format!("{:#}", load(dir.path(), None).unwrap_err());
+        assert!(error.contains("lisen"), "{error}");
+    }
+
+    #[test]
+    fn the_template_parses_and_holds_only_defaults() {
+        let settings: Settings =
+            Figment::from(Serialized::defaults(Settings::default())).merge(Toml::string(TEMPLATE)).extract().unwrap();
+        assert_eq!(settings.listen, Settings::default().listen);
+        for key in ENV_SETTINGS {
+            assert!(TEMPLATE.contains(&format!("# {key} =")), "the template documents {key}");
+        }
+    }
+}

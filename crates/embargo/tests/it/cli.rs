@@ -1,0 +1,130 @@
+//! Accounts, configuration errors and the audit check from the command line.
+
+use sqlx::Connection;
+
+use crate::{data_dir, ok, run};
+
+#[test]
+fn admin_user_create_reads_the_password_from_stdin() {
+    let (_tmp, dir) = data_dir();
+    ok(&dir, &["init"]);
+    let out =
+        run(&dir, &["admin", "user", "create", "--email", "Admin@Example.org", "--admin"], "a long admin password\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("admin@example.org (administrator)"));
+
+    let again = run(&dir, &["admin", "user", "create", "--email", "admin@example.org"], "another long password\n");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already exists"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    let short = run(&dir, &["admin", "user", "create", "--email", "short@example.org"], "short\n");
+    assert_eq!(short.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("password"));
+
+    let list = ok(&dir, &["admin", "user", "list"]);
+    assert_eq!(list.lines().count(), 1, "{list}");
+    assert!(list.contains("admin@example.org") && list.contains("admin"));
+}
+
+#[test]
+fn a_database_url_without_a_scheme_is_refused() {
+    let (_tmp, dir) = data_dir();
+    let out = run(&dir, &["--database-url", "./embargo.db", "admin", "org", "list"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("database_url"), "{stderr}");
+    assert!(!dir.exists(), "nothing was created");
+}
+
+#[test]
+fn commands_other_than_serve_and_init_never_create_a_database() {
+    let (_tmp, dir) = data_dir();
+    let out = run(&dir, &["admin", "org", "list"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no database at"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dir.exists());
+}
+
+#[test]
+fn a_bad_config_file_names_the_setting() {
+    let (_tmp, dir) = data_dir();
+    ok(&dir, &["init"]);
+    std::fs::write(dir.join("embargo.toml"), "max_body_bytes = 10\n").unwrap();
+    let out = run(&dir, &["admin", "org", "list"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("max_body_bytes"));
+}
+
+#[test]
+fn audit_verify_finds_a_modified_event() {
+    let (_tmp, dir) = data_dir();
+    ok(&dir, &["init"]);
+    ok(&dir, &["admin", "org", "create", "pallets", "--name", "Pallets"]);
+    ok(&dir, &["admin", "org", "create", "python", "--name", "Python"]);
+    ok(&dir, &["admin", "project", "create", "python/cpython", "--name", "CPython"]);
+    let report = ok(&dir, &["audit", "verify"]);
+    assert!(report.contains("audit log intact: 3 events checked"), "{report}");
+
+    let db = format!("sqlite://{}", dir.join("embargo.db").display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
+        sqlx::query("UPDATE audit_events SET actor = 'user:someone-else' WHERE seq = 2")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    });
+    let out = run(&dir, &["audit", "verify"], "");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("event 2 was modified"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn postgres_is_chosen_by_the_url_scheme() {
+    let Ok(base) = std::env::var("EMBARGO_TEST_POSTGRES_URL") else {
+        eprintln!("EMBARGO_TEST_POSTGRES_URL is unset: this test did not run");
+        return;
+    };
+    let schema = format!("embargo_cli_{}", std::process::id());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let mut conn = sqlx::PgConnection::connect(&base).await.unwrap();
+        for sql in [format!("DROP SCHEMA IF EXISTS {schema} CASCADE"), format!("CREATE SCHEMA {schema}")] {
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
+        }
+        conn.close().await.unwrap();
+    });
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+    let (_tmp, dir) = data_dir();
+    // Without a shared secret, PostgreSQL mode refuses to start.
+    let out = run(&dir, &["--database-url", &url, "admin", "org", "list"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("EMBARGO_SECRET_KEY"));
+    let secret = ok(&dir, &["init", "--print-secret"]);
+    let with_secret = |args: &[&str]| {
+        let out = crate::embargo(&dir)
+            .args(["--database-url", &url])
+            .args(args)
+            .env("EMBARGO_SECRET_KEY", secret.trim())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    with_secret(&["admin", "org", "create", "pallets", "--name", "Pallets"]);
+    assert!(with_secret(&["admin", "org", "list"]).contains("pallets"));
+    assert!(with_secret(&["audit", "verify"]).contains("intact"));
+    assert!(!dir.join("embargo.db").exists(), "no SQLite file when the URL says postgres");
+}

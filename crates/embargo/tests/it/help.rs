@@ -1,0 +1,50 @@
+//! Every command explains itself with an example.
+
+use std::process::Command;
+
+const COMMANDS: &[&[&str]] = &[
+    &[],
+    &["serve"],
+    &["init"],
+    &["admin", "user", "create"],
+    &["admin", "user", "list"],
+    &["admin", "org", "create"],
+    &["admin", "org", "list"],
+    &["admin", "project", "create"],
+    &["admin", "project", "list"],
+    &["admin", "member", "add"],
+    &["admin", "member", "remove"],
+    &["admin", "member", "list"],
+    &["admin", "release-line", "set"],
+    &["admin", "release-line", "list"],
+    &["admin", "settings"],
+    &["report", "submit"],
+    &["report", "list"],
+    &["report", "show"],
+    &["report", "transition"],
+    &["report", "message"],
+    &["report", "update"],
+    &["advisory", "draft"],
+    &["advisory", "list"],
+    &["advisory", "show"],
+    &["advisory", "edit"],
+    &["advisory", "publish"],
+    &["audit", "verify"],
+];
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for command in COMMANDS {
+        let out = Command::new(env!("CARGO_BIN_EXE_embargo")).args(*command).arg("--help").output().unwrap();
+        assert!(out.status.success(), "{command:?}");
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains("Example"), "{command:?} --help has no example:\n{help}");
+    }
+}
+
+#[test]
+fn the_top_level_help_lists_exit_codes() {
+    let out = Command::new(env!("CARGO_BIN_EXE_embargo")).arg("--help").output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("Exit codes") && help.contains("3  the audit log was tampered with"));
+}

@@ -1,0 +1,114 @@
+//! `embargo serve`: first start, setup, restart, and durability across a kill.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{data_dir, embargo, free_port, http};
+
+struct Server {
+    child: Child,
+    addr: String,
+    lines: Vec<String>,
+}
+
+/// Starts `serve` and waits until `/readyz` answers; collects what it printed up to then.
+fn start(dir: &std::path::Path) -> Server {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child =
+        embargo(dir).args(["serve", "--listen", &addr]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(Instant::now() < deadline, "the server did not become ready");
+        if std::net::TcpStream::connect(&addr).is_ok() && http(&addr, "GET", "/readyz", &[], "").0 == 200 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let lines = rx.try_iter().collect();
+    Server { child, addr, lines }
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = std::process::Command::new("kill").args([name, &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn first_start_prints_a_setup_token_that_creates_the_admin() {
+    let (_tmp, dir) = data_dir();
+    let mut server = start(&dir);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700, "the data directory is private");
+    assert_eq!(mode(&dir.join("secret.key")), 0o600, "the secret key is private");
+    assert!(dir.join("embargo.db").exists());
+    let token = server.lines.iter().find_map(|l| l.trim().strip_prefix("embi_")).map(|t| format!("embi_{t}"));
+    let token = token.unwrap_or_else(|| panic!("no setup token in {:?}", server.lines));
+    assert!(server.lines.iter().any(|l| l.contains("/api/v1/setup")), "{:?}", server.lines);
+
+    let body = format!(
+        r#"{{"token":"{token}","email":"admin@example.org","name":"Admin","password":"a long admin password"}}"#
+    );
+    let (status, reply) = http(&server.addr, "POST", "/api/v1/setup", &[("Content-Type", "application/json")], &body);
+    assert_eq!(status, 201, "{reply}");
+    let (status, _) = http(&server.addr, "POST", "/api/v1/setup", &[("Content-Type", "application/json")], &body);
+    assert_eq!(status, 404, "the token works once");
+
+    signal(&server.child, "-TERM");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status:?}");
+
+    let mut again = start(&dir);
+    assert!(!again.lines.iter().any(|l| l.contains("embi_")), "no new token once an admin exists: {:?}", again.lines);
+    signal(&again.child, "-TERM");
+    again.child.wait().unwrap();
+}
+
+#[test]
+fn an_acknowledged_report_survives_a_kill() {
+    let (_tmp, dir) = data_dir();
+    assert!(crate::ok(&dir, &["init"]).contains("embargo.toml"));
+    crate::ok(&dir, &["admin", "org", "create", "pallets", "--name", "Pallets"]);
+    crate::ok(&dir, &["admin", "project", "create", "pallets/flask", "--name", "Flask"]);
+    let mut server = start(&dir);
+    let (status, receipt) = http(
+        &server.addr,
+        "POST",
+        "/api/v1/projects/pallets/flask/reports",
+        &[("Content-Type", "application/json")],
+        r#"{"title":"Kill me","body":"The answer came after the commit."}"#,
+    );
+    assert_eq!(status, 201, "{receipt}");
+    signal(&server.child, "-KILL");
+    server.child.wait().unwrap();
+
+    let token = receipt.split("\"followup_token\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let id = receipt.split("\"id\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let mut restarted = start(&dir);
+    let bearer = format!("Bearer {token}");
+    let (status, body) =
+        http(&restarted.addr, "GET", &format!("/api/v1/reports/{id}"), &[("Authorization", &bearer)], "");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Kill me"));
+    signal(&restarted.child, "-TERM");
+    restarted.child.wait().unwrap();
+}
