@@ -17,7 +17,10 @@ fn allowed() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("embargo-app", vec!["embargo-core", "embargo-store", "embargo-formats"]),
         ("embargo-web", vec!["embargo-core", "embargo-store", "embargo-app", "embargo-formats"]),
         ("embargo-mail", vec!["embargo-core", "embargo-store", "embargo-app", "embargo-formats"]),
-        ("embargo-testkit", vec!["embargo-core", "embargo-store", "embargo-app", "embargo-web", "embargo-formats", "embargo-mail"]),
+        (
+            "embargo-testkit",
+            vec!["embargo-core", "embargo-store", "embargo-app", "embargo-web", "embargo-formats", "embargo-mail"],
+        ),
         (
             "embargo",
             vec!["embargo-core", "embargo-store", "embargo-app", "embargo-web", "embargo-formats", "embargo-mail"],
@@ -53,14 +56,18 @@ fn crate_edges_point_down_only() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
         assert!(manifest.contains(&format!("name = \"{name}\"")), "crates/{name}: directory name = crate name");
-        let may = allowed.get(name.as_str()).unwrap_or_else(|| panic!("crates/{name} is not in the layer map of this test and ARCHITECTURE.md"));
+        let may = allowed
+            .get(name.as_str())
+            .unwrap_or_else(|| panic!("crates/{name} is not in the layer map of this test and ARCHITECTURE.md"));
         for dep in workspace_deps(&manifest, "dependencies") {
             assert!(may.contains(&dep.as_str()), "{name} may not depend on {dep} (ARCHITECTURE.md, dependency rule)");
             assert_ne!(dep, "embargo-testkit", "{name}: the testkit is a dev-dependency only");
         }
         seen.push(name);
     }
-    for layer in ["embargo-core", "embargo-store", "embargo-app", "embargo-web", "embargo-testkit", "embargo"] {
+    for layer in
+        ["embargo-core", "embargo-formats", "embargo-store", "embargo-app", "embargo-web", "embargo-testkit", "embargo"]
+    {
         assert!(seen.iter().any(|s| s == layer), "missing crate {layer}");
     }
 }
@@ -89,7 +96,11 @@ fn every_source_file_says_what_it_holds_and_no_test_is_ignored() {
         let first = text.lines().next().unwrap_or("");
         // Unit-test files beside a module (`foo/tests.rs`) are documented by their parent.
         let is_unit_tests = file.file_name().is_some_and(|n| n == "tests.rs");
-        assert!(is_unit_tests || first.starts_with("//!"), "{} must open with a //! line saying what it holds", file.display());
+        assert!(
+            is_unit_tests || first.starts_with("//!"),
+            "{} must open with a //! line saying what it holds",
+            file.display()
+        );
         let ignore = ["#[", "ignore"].concat();
         assert!(!text.contains(&ignore), "{} ignores a test", file.display());
     }
