@@ -98,6 +98,16 @@ uuid_id!(
     JobId,
     "job"
 );
+uuid_id!(
+    /// An attachment of a report.
+    AttachmentId,
+    "attachment"
+);
+uuid_id!(
+    /// A report shared with a party interested in a platform.
+    ShareId,
+    "share"
+);
 
 /// An advisory id such as `PALLETS-2026-3`, or an id kept from an imported
 /// OSV record (`PSF-2024-1`, `PYSEC-2021-371`, `GHSA-xxxx-xxxx-xxxx`).

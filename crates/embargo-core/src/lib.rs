@@ -5,11 +5,16 @@
 //! the current time and new identifiers are always arguments.
 
 pub mod advisory;
+pub mod attachment;
+pub mod deadline;
+pub mod eligibility;
 pub mod id;
+pub mod intake;
 pub mod lifecycle;
 pub mod message;
 pub mod organisation;
 pub mod permission;
+pub mod policy;
 pub mod private;
 pub mod project;
 pub mod report;

@@ -16,6 +16,9 @@ pub enum Actor {
     FollowUp(ReportId),
     /// A signed-in user.
     User(UserActor),
+    /// A party interested in an unsupported platform, holding the share
+    /// token of one report: may read a redacted copy of it, nothing else.
+    Interested(ReportId),
     /// The operator at the server's command line (`embargo admin ...`), who
     /// already holds the database: may administer, but reads no report
     /// unless acting as a user.
@@ -57,6 +60,7 @@ impl Actor {
             Actor::Anonymous => Role::Anonymous,
             Actor::Operator => Role::InstanceAdmin,
             Actor::FollowUp(_) => Role::Reporter,
+            Actor::Interested(_) => Role::Anonymous,
             Actor::User(user) if user.is_admin => Role::InstanceAdmin,
             Actor::User(user) if !user.team_orgs.is_empty() => Role::OrganisationTeam,
             Actor::User(user) if !user.team_projects.is_empty() => Role::ProjectTeam,
@@ -68,7 +72,7 @@ impl Actor {
     pub fn user(&self) -> Option<&UserActor> {
         match self {
             Actor::User(user) => Some(user),
-            Actor::Anonymous | Actor::FollowUp(_) | Actor::Operator => None,
+            Actor::Anonymous | Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator => None,
         }
     }
 
@@ -119,6 +123,10 @@ pub enum Action {
     ListReports,
     /// Read a report and its reporter-visible thread.
     ViewReport(ReportAccess),
+    /// Read the redacted copy of a report shared with an interested party.
+    ViewShared(ReportAccess),
+    /// Share a report with a platform's interested parties.
+    Share(ReportAccess),
     /// Read internal notes and team fields.
     ViewInternal(ReportAccess),
     /// Post a reporter-visible message.
@@ -164,7 +172,7 @@ enum ReportRelation {
 
 fn relation(actor: &Actor, report: &ReportAccess) -> ReportRelation {
     match actor {
-        Actor::Anonymous | Actor::Operator => ReportRelation::Stranger,
+        Actor::Anonymous | Actor::Operator | Actor::Interested(_) => ReportRelation::Stranger,
         Actor::FollowUp(id) if *id == report.id => ReportRelation::Reporter,
         Actor::FollowUp(_) => ReportRelation::Stranger,
         Actor::User(user) if user.is_team(report.org, report.project) => ReportRelation::Team,
@@ -177,7 +185,7 @@ fn relation(actor: &Actor, report: &ReportAccess) -> ReportRelation {
 fn scoped(actor: &Actor, scope: TokenScope) -> bool {
     match actor {
         Actor::User(user) => user.has(scope),
-        Actor::Anonymous | Actor::FollowUp(_) | Actor::Operator => true,
+        Actor::Anonymous | Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator => true,
     }
 }
 
@@ -185,6 +193,9 @@ fn scoped(actor: &Actor, scope: TokenScope) -> bool {
 pub fn decide(actor: &Actor, action: Action) -> Decision {
     if *actor == Actor::Operator {
         return operator(action);
+    }
+    if let Actor::Interested(report) = actor {
+        return interested(*report, action);
     }
     match action {
         Action::ManageInstance | Action::CreateOrganisation => {
@@ -208,15 +219,20 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         }
         Action::SubmitReport => match actor {
             Actor::Anonymous => Decision::Allow,
-            Actor::FollowUp(_) | Actor::Operator => Decision::Forbidden,
+            Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator => Decision::Forbidden,
             Actor::User(user) => Decision::when(!user.is_banned && user.has(TokenScope::Report), Decision::Forbidden),
         },
         Action::ListReports => match actor {
-            Actor::Anonymous | Actor::Operator => Decision::Hidden,
+            Actor::Anonymous | Actor::Interested(_) | Actor::Operator => Decision::Hidden,
             Actor::FollowUp(_) => Decision::Allow,
             Actor::User(user) => Decision::when(user.has(TokenScope::Read), Decision::Hidden),
         },
         Action::ViewReport(report) => {
+            let visible = relation(actor, &report) != ReportRelation::Stranger;
+            Decision::when(visible && scoped(actor, TokenScope::Read), Decision::Hidden)
+        }
+        Action::ViewShared(report) => {
+            // Those who may see the report itself see more than the shared copy.
             let visible = relation(actor, &report) != ReportRelation::Stranger;
             Decision::when(visible && scoped(actor, TokenScope::Read), Decision::Hidden)
         }
@@ -232,11 +248,13 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             }
             ReportRelation::Stranger => Decision::Hidden,
         },
-        Action::AddInternalNote(report) | Action::Triage(report) => match relation(actor, &report) {
-            ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Triage), Decision::Forbidden),
-            ReportRelation::Reporter => Decision::Forbidden,
-            ReportRelation::Stranger => Decision::Hidden,
-        },
+        Action::AddInternalNote(report) | Action::Triage(report) | Action::Share(report) => {
+            match relation(actor, &report) {
+                ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Triage), Decision::Forbidden),
+                ReportRelation::Reporter => Decision::Forbidden,
+                ReportRelation::Stranger => Decision::Hidden,
+            }
+        }
         Action::ViewDraftAdvisory(p) => {
             let team = actor.user().is_some_and(|u| u.is_team(p.org, p.project) && u.has(TokenScope::Read));
             Decision::when(team, Decision::Hidden)
@@ -259,6 +277,32 @@ fn operator(action: Action) -> Decision {
         Action::SubmitReport => Decision::Forbidden,
         Action::ListReports
         | Action::ViewReport(_)
+        | Action::ViewShared(_)
+        | Action::Share(_)
+        | Action::ViewInternal(_)
+        | Action::Reply(_)
+        | Action::AddInternalNote(_)
+        | Action::Triage(_)
+        | Action::Withdraw(_)
+        | Action::ViewDraftAdvisory(_)
+        | Action::EditAdvisory(_)
+        | Action::PublishAdvisory(_) => Decision::Hidden,
+    }
+}
+
+/// An interested party reads the shared copy of their one report.
+fn interested(shared: ReportId, action: Action) -> Decision {
+    match action {
+        Action::ViewShared(report) if report.id == shared => Decision::Allow,
+        Action::SubmitReport | Action::ListReports => Decision::Forbidden,
+        Action::ManageInstance
+        | Action::CreateOrganisation
+        | Action::ManageOrganisation(_)
+        | Action::ManageProject(_) => Decision::Forbidden,
+        Action::ViewProjectTeam(_)
+        | Action::ViewReport(_)
+        | Action::ViewShared(_)
+        | Action::Share(_)
         | Action::ViewInternal(_)
         | Action::Reply(_)
         | Action::AddInternalNote(_)

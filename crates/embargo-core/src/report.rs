@@ -1,7 +1,7 @@
 //! Reports: what a reporter sends, what the team adds, and where it stands.
 
 use crate::Timestamp;
-use crate::id::{CweId, OrgId, ProjectId, ReportId, UserId};
+use crate::id::{AttachmentId, CweId, MessageId, OrgId, ProjectId, ReportId, ShareId, UserId};
 use crate::lifecycle::ReportState;
 use crate::message::Channel;
 use crate::private::Private;
@@ -24,6 +24,8 @@ pub struct ReportContent {
     pub versions_tested: Option<String>,
     /// Which of those were found vulnerable.
     pub versions_vulnerable: Option<String>,
+    /// The project's release lines the reporter found affected.
+    pub lines: Vec<String>,
     /// The platform, if the issue depends on one.
     pub platform: Option<String>,
     /// The threat model the reporter checked the report against.
@@ -51,6 +53,8 @@ pub struct Submission {
     pub versions_tested: Option<String>,
     /// See [`ReportContent::versions_vulnerable`].
     pub versions_vulnerable: Option<String>,
+    /// See [`ReportContent::lines`].
+    pub lines: Vec<String>,
     /// See [`ReportContent::platform`].
     pub platform: Option<String>,
     /// See [`ReportContent::threat_model`].
@@ -81,6 +85,13 @@ impl ReportContent {
             errors.take(optional_line("versions_tested", s.versions_tested.as_deref(), MAX_SHORT_CHARS));
         let versions_vulnerable =
             errors.take(optional_line("versions_vulnerable", s.versions_vulnerable.as_deref(), MAX_SHORT_CHARS));
+        let lines = errors.take(
+            s.lines
+                .iter()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| one_line("lines", l, 40))
+                .collect::<Result<Vec<_>, _>>(),
+        );
         let platform = errors.take(optional_line("platform", s.platform.as_deref(), MAX_SHORT_CHARS));
         let threat_model = errors.take(optional_line("threat_model", s.threat_model.as_deref(), MAX_SHORT_CHARS));
         let proof_of_concept = errors.take(optional_text("proof_of_concept", &s.proof_of_concept));
@@ -100,6 +111,7 @@ impl ReportContent {
                 component: component?,
                 versions_tested: versions_tested?,
                 versions_vulnerable: versions_vulnerable?,
+                lines: lines?,
                 platform: platform?,
                 threat_model: threat_model?,
                 proof_of_concept: proof_of_concept?,
@@ -122,6 +134,8 @@ pub struct TeamFields {
     pub assignee: Option<UserId>,
     /// The versions or release lines the team found affected.
     pub affected_versions: Vec<String>,
+    /// The release lines the team decided will get the fix.
+    pub fix_lines: Vec<String>,
 }
 
 /// A private vulnerability report.
@@ -143,12 +157,49 @@ pub struct Report {
     pub state: ReportState,
     /// What the team recorded.
     pub team: TeamFields,
+    /// The response deadlines the policy promised.
+    pub deadlines: crate::deadline::Deadlines,
+    /// What the reporter was told about the report at intake.
+    pub intake: Vec<crate::intake::IntakeNotice>,
     /// The original, when this one is a duplicate.
     pub duplicate_of: Option<ReportId>,
     /// When it arrived.
     pub created_at: Timestamp,
     /// When anything about it last changed.
     pub updated_at: Timestamp,
+}
+
+/// A plain-text file sent with a report or a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportAttachment {
+    /// Its id.
+    pub id: AttachmentId,
+    /// The report.
+    pub report_id: ReportId,
+    /// The message it came with, if not with the report itself.
+    pub message_id: Option<MessageId>,
+    /// The file name.
+    pub filename: String,
+    /// The text.
+    pub text: Private<String>,
+    /// When it arrived.
+    pub created_at: Timestamp,
+}
+
+/// A report shared, read-only and redacted, with a party interested in an
+/// unsupported platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Share {
+    /// Its id.
+    pub id: ShareId,
+    /// The report.
+    pub report_id: ReportId,
+    /// Who it is shared with.
+    pub party: Email,
+    /// The platform that made them interested.
+    pub platform: String,
+    /// When.
+    pub created_at: Timestamp,
 }
 
 /// One step in a report's history: the state it reached, when, and why.

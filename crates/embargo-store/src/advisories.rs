@@ -5,7 +5,7 @@ use std::ops::DerefMut;
 
 use embargo_core::Timestamp;
 use embargo_core::advisory::{Advisory, AdvisoryState, Revision};
-use embargo_core::id::{AdvisoryId, AdvisoryPrefix, OrgId, ProjectId, ReportId, UserId};
+use embargo_core::id::{AdvisoryId, AdvisoryPrefix, CveId, OrgId, ProjectId, ReportId, UserId};
 
 use crate::StoreError;
 use crate::handle::Handle;
@@ -56,6 +56,8 @@ pub trait AdvisoryReads {
     async fn published_advisory(&mut self, id: &AdvisoryId) -> Result<Option<PublishedAdvisory>, StoreError>;
     /// Every published revision of an advisory, oldest first.
     async fn revisions(&mut self, id: &AdvisoryId) -> Result<Vec<Revision>, StoreError>;
+    /// The CVE ids an organisation has taken from its pool.
+    async fn assigned_cves(&mut self, org: OrgId) -> Result<Vec<CveId>, StoreError>;
 }
 
 /// Changing advisories.
@@ -71,6 +73,14 @@ pub trait AdvisoryWrites {
     async fn update_advisory(&mut self, advisory: &Advisory) -> Result<(), StoreError>;
     /// Keeps a published revision.
     async fn insert_revision(&mut self, id: &AdvisoryId, revision: &Revision) -> Result<(), StoreError>;
+    /// Records that a CVE id from the pool went to an advisory; `Conflict` if it was taken.
+    async fn assign_cve(
+        &mut self,
+        org: OrgId,
+        cve: &CveId,
+        advisory: &AdvisoryId,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
 }
 
 const ADVISORY_COLUMNS: &str = "a.id, a.org_id, a.project_id, a.report_id, a.state, a.draft, a.created_at, \
@@ -218,6 +228,15 @@ where
             .await?;
         rows.iter().filter_map(|r| revision_from(r).transpose()).collect()
     }
+
+    async fn assigned_cves(&mut self, org: OrgId) -> Result<Vec<CveId>, StoreError> {
+        let rows = self
+            .fetch_all(
+                query("SELECT cve_id FROM cve_assignments WHERE org_id = $1 ORDER BY assigned_at, cve_id").bind(org),
+            )
+            .await?;
+        rows.iter().map(|r| r.parsed("cve_id")).collect()
+    }
 }
 
 #[async_trait::async_trait]
@@ -298,6 +317,24 @@ where
             .bind(i64::from(revision.number))
             .bind(content)
             .bind(revision.published_at),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn assign_cve(
+        &mut self,
+        org: OrgId,
+        cve: &CveId,
+        advisory: &AdvisoryId,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            query("INSERT INTO cve_assignments (cve_id, org_id, advisory_id, assigned_at) VALUES ($1, $2, $3, $4)")
+                .bind(cve.as_str())
+                .bind(org)
+                .bind(advisory.as_str())
+                .bind(at),
         )
         .await
         .map(drop)

@@ -18,15 +18,19 @@ mod postgres;
 mod sql;
 mod sqlite;
 mod stored;
+mod stored_policy;
 mod work;
 
 pub mod advisories;
+pub mod attachments;
 pub mod audit;
 pub mod jobs;
 pub mod organisations;
+pub mod policies;
 pub mod reports;
 pub mod seal;
 pub mod settings;
+pub mod shares;
 pub mod users;
 
 pub use error::StoreError;
@@ -40,6 +44,9 @@ pub trait Reader:
     + organisations::OrganisationReads
     + reports::ReportReads
     + advisories::AdvisoryReads
+    + attachments::AttachmentReads
+    + policies::PolicyReads
+    + shares::ShareReads
     + audit::AuditReads
     + jobs::JobReads
     + Send
@@ -52,6 +59,9 @@ impl<T> Reader for T where
         + organisations::OrganisationReads
         + reports::ReportReads
         + advisories::AdvisoryReads
+        + attachments::AttachmentReads
+        + policies::PolicyReads
+        + shares::ShareReads
         + audit::AuditReads
         + jobs::JobReads
         + Send
@@ -66,6 +76,9 @@ pub trait Writer:
     + organisations::OrganisationWrites
     + reports::ReportWrites
     + advisories::AdvisoryWrites
+    + attachments::AttachmentWrites
+    + policies::PolicyWrites
+    + shares::ShareWrites
     + audit::AuditWrites
     + jobs::JobWrites
 {
@@ -78,6 +91,9 @@ impl<T> Writer for T where
         + organisations::OrganisationWrites
         + reports::ReportWrites
         + advisories::AdvisoryWrites
+        + attachments::AttachmentWrites
+        + policies::PolicyWrites
+        + shares::ShareWrites
         + audit::AuditWrites
         + jobs::JobWrites
 {
@@ -86,11 +102,14 @@ impl<T> Writer for T where
 /// The read and write traits, to bring their methods into scope.
 pub mod prelude {
     pub use crate::advisories::{AdvisoryReads as _, AdvisoryWrites as _};
+    pub use crate::attachments::{AttachmentReads as _, AttachmentWrites as _};
     pub use crate::audit::{AuditReads as _, AuditWrites as _};
     pub use crate::jobs::{JobReads as _, JobWrites as _};
     pub use crate::organisations::{OrganisationReads as _, OrganisationWrites as _};
+    pub use crate::policies::{PolicyReads as _, PolicyWrites as _};
     pub use crate::reports::{ReportReads as _, ReportWrites as _};
     pub use crate::settings::{SettingReads as _, SettingWrites as _};
+    pub use crate::shares::{ShareReads as _, ShareWrites as _};
     pub use crate::users::{UserReads as _, UserWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
 }

@@ -3,6 +3,7 @@
 
 use std::ops::DerefMut;
 
+use embargo_core::deadline::Deadlines;
 use embargo_core::id::{MessageId, OrgId, ProjectId, ReportId, UserId};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::{Message, Visibility};
@@ -51,9 +52,24 @@ pub enum Thread {
     ReporterVisible,
 }
 
+/// How a signed-in reporter's reports ended so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReporterRecord {
+    /// Reports in all.
+    pub total: u64,
+    /// Accepted as vulnerabilities.
+    pub accepted: u64,
+    /// Declined: not a vulnerability, out of scope or duplicate.
+    pub declined: u64,
+    /// Discarded as spam.
+    pub spam: u64,
+}
+
 /// Reading reports.
 #[async_trait::async_trait]
 pub trait ReportReads {
+    /// How a reporter's reports ended so far.
+    async fn reporter_record(&mut self, reporter: UserId) -> Result<ReporterRecord, StoreError>;
     /// A report by id.
     async fn report(&mut self, id: ReportId) -> Result<Option<Report>, StoreError>;
     /// The report a follow-up token belongs to.
@@ -82,7 +98,8 @@ pub trait ReportWrites {
 }
 
 const REPORT_COLUMNS: &str = "r.id, r.org_id, r.project_id, r.reporter_id, r.channel, r.content, r.state, r.team, \
-                              r.assignee_id, r.duplicate_of, r.created_at, r.updated_at";
+                              r.assignee_id, r.duplicate_of, r.created_at, r.updated_at, r.acknowledge_due, \
+                              r.triage_due, r.fix_due, r.disclosure_due";
 
 impl<H> Handle<H>
 where
@@ -95,7 +112,9 @@ where
         let content = self
             .sealer
             .open_text(Place { table: "reports", column: "content", row: &row_id }, &row.bytes("content")?)?;
-        let content = from_json::<StoredReportContent>("reports.content", &content)?.into_domain()?;
+        let mut stored = from_json::<StoredReportContent>("reports.content", &content)?;
+        let intake = stored.take_intake()?;
+        let content = stored.into_domain()?;
         let assignee = row.opt_uuid("assignee_id")?.map(UserId::from_uuid);
         Ok(Report {
             id,
@@ -107,6 +126,13 @@ where
             state: row.parsed("state")?,
             team: from_json::<StoredTeamFields>("reports.team", &row.text("team")?)?.into_domain(assignee)?,
             duplicate_of: row.opt_uuid("duplicate_of")?.map(ReportId::from_uuid),
+            deadlines: Deadlines {
+                acknowledge: row.opt_time("acknowledge_due")?,
+                triage: row.opt_time("triage_due")?,
+                fix: row.opt_time("fix_due")?,
+                disclosure: row.opt_time("disclosure_due")?,
+            },
+            intake,
             created_at: row.time("created_at")?,
             updated_at: row.time("updated_at")?,
         })
@@ -123,6 +149,29 @@ where
     H: DerefMut + Send,
     H::Target: Conn,
 {
+    async fn reporter_record(&mut self, reporter: UserId) -> Result<ReporterRecord, StoreError> {
+        let rows = self
+            .fetch_all(
+                query("SELECT state, COUNT(*) AS n FROM reports WHERE reporter_id = $1 GROUP BY state").bind(reporter),
+            )
+            .await?;
+        let mut record = ReporterRecord::default();
+        for row in &rows {
+            let n = u64::try_from(row.int("n")?).unwrap_or(0);
+            let state: ReportState = row.parsed("state")?;
+            record.total += n;
+            match state {
+                ReportState::Accepted | ReportState::Fixing | ReportState::Fixed | ReportState::Disclosed => {
+                    record.accepted += n;
+                }
+                ReportState::NotVulnerable | ReportState::OutOfScope | ReportState::Duplicate => record.declined += n,
+                ReportState::Spam => record.spam += n,
+                ReportState::New | ReportState::Acknowledged | ReportState::Triaging | ReportState::Withdrawn => {}
+            }
+        }
+        Ok(record)
+    }
+
     async fn report(&mut self, id: ReportId) -> Result<Option<Report>, StoreError> {
         const SQL: &str = const_format::concatcp!("SELECT ", REPORT_COLUMNS, " FROM reports r WHERE r.id = $1");
         let row = self.fetch_optional(query(SQL).bind(id)).await?;
@@ -259,14 +308,15 @@ where
 
     async fn insert_report(&mut self, report: &Report, followup: &TokenHash) -> Result<(), StoreError> {
         let row_id = report.id.to_string();
-        let content = to_json("reports.content", &StoredReportContent::from(report.content.expose()))?;
+        let content = to_json("reports.content", &StoredReportContent::new(report.content.expose(), &report.intake))?;
         let sealed = self.sealer.seal_text(Place { table: "reports", column: "content", row: &row_id }, &content)?;
         let team = to_json("reports.team", &StoredTeamFields::from(&report.team))?;
         self.execute(
             query(
                 "INSERT INTO reports (id, org_id, project_id, reporter_id, channel, content, state, team, \
-                 assignee_id, duplicate_of, followup_hash, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                 assignee_id, duplicate_of, followup_hash, created_at, updated_at, acknowledge_due, triage_due, \
+                 fix_due, disclosure_due) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
             )
             .bind(report.id)
             .bind(report.org_id)
@@ -280,7 +330,11 @@ where
             .bind(report.duplicate_of)
             .bind(followup.0.as_slice())
             .bind(report.created_at)
-            .bind(report.updated_at),
+            .bind(report.updated_at)
+            .bind(report.deadlines.acknowledge)
+            .bind(report.deadlines.triage)
+            .bind(report.deadlines.fix)
+            .bind(report.deadlines.disclosure),
         )
         .await
         .map(drop)
@@ -290,14 +344,18 @@ where
         let team = to_json("reports.team", &StoredTeamFields::from(&report.team))?;
         self.execute_one(
             query(
-                "UPDATE reports SET state = $1, team = $2, assignee_id = $3, duplicate_of = $4, updated_at = $5 \
-                 WHERE id = $6",
+                "UPDATE reports SET state = $1, team = $2, assignee_id = $3, duplicate_of = $4, updated_at = $5, \
+                 acknowledge_due = $6, triage_due = $7, fix_due = $8, disclosure_due = $9 WHERE id = $10",
             )
             .bind(report.state.as_str())
             .bind(team)
             .bind(report.team.assignee)
             .bind(report.duplicate_of)
             .bind(report.updated_at)
+            .bind(report.deadlines.acknowledge)
+            .bind(report.deadlines.triage)
+            .bind(report.deadlines.fix)
+            .bind(report.deadlines.disclosure)
             .bind(report.id),
         )
         .await

@@ -146,7 +146,9 @@ id_values!(
     embargo_core::id::ReportId,
     embargo_core::id::MessageId,
     embargo_core::id::TokenId,
-    embargo_core::id::JobId
+    embargo_core::id::JobId,
+    embargo_core::id::AttachmentId,
+    embargo_core::id::ShareId
 );
 
 /// Reads typed columns from a row of either backend.

@@ -7,6 +7,9 @@ use embargo_core::advisory::{
     AdvisoryContent, Affected, Credit, CreditKind, Range, RangeEvent, RangeKind, Reference, ReferenceKind,
 };
 use embargo_core::id::{CveId, CweId};
+use embargo_core::intake::IntakeNotice;
+use embargo_core::policy::ReportField;
+use embargo_core::project::LineStatus;
 use embargo_core::project::Package;
 use embargo_core::report::{ReportContent, TeamFields};
 use embargo_core::severity::Severity;
@@ -33,6 +36,8 @@ pub(crate) struct StoredReportContent {
     #[serde(default)]
     versions_vulnerable: Option<String>,
     #[serde(default)]
+    lines: Vec<String>,
+    #[serde(default)]
     platform: Option<String>,
     #[serde(default)]
     threat_model: Option<String>,
@@ -44,6 +49,81 @@ pub(crate) struct StoredReportContent {
     reporter_name: Option<String>,
     #[serde(default)]
     reporter_email: Option<String>,
+    /// What the reporter was told at intake (kept sealed with the content it is about).
+    #[serde(default)]
+    intake: Vec<StoredNotice>,
+}
+
+/// An intake notice as stored.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub(crate) enum StoredNotice {
+    ReporterSeverity,
+    UnsupportedLines { lines: Vec<(String, String)> },
+    OnlyLatestSupported { latest: String },
+    ExperimentalFeature { feature: String },
+    UnsupportedPlatform { platform: String, has_interested_parties: bool },
+    MissingField { field: String },
+}
+
+impl From<&IntakeNotice> for StoredNotice {
+    fn from(n: &IntakeNotice) -> Self {
+        match n {
+            IntakeNotice::ReporterSeverity => StoredNotice::ReporterSeverity,
+            IntakeNotice::UnsupportedLines { lines } => StoredNotice::UnsupportedLines {
+                lines: lines.iter().map(|(l, s)| (l.clone(), s.as_str().to_owned())).collect(),
+            },
+            IntakeNotice::OnlyLatestSupported { latest } => {
+                StoredNotice::OnlyLatestSupported { latest: latest.clone() }
+            }
+            IntakeNotice::ExperimentalFeature { feature } => {
+                StoredNotice::ExperimentalFeature { feature: feature.clone() }
+            }
+            IntakeNotice::UnsupportedPlatform { platform, has_interested_parties } => {
+                StoredNotice::UnsupportedPlatform {
+                    platform: platform.clone(),
+                    has_interested_parties: *has_interested_parties,
+                }
+            }
+            IntakeNotice::Missing { field } => StoredNotice::MissingField { field: field.as_str().to_owned() },
+        }
+    }
+}
+
+impl StoredNotice {
+    fn into_domain(self) -> Result<IntakeNotice, StoreError> {
+        Ok(match self {
+            StoredNotice::ReporterSeverity => IntakeNotice::ReporterSeverity,
+            StoredNotice::UnsupportedLines { lines } => IntakeNotice::UnsupportedLines {
+                lines: lines
+                    .into_iter()
+                    .map(|(l, s)| {
+                        Ok((l, s.parse::<LineStatus>().map_err(|e| StoreError::corrupt("content.intake", e))?))
+                    })
+                    .collect::<Result<_, StoreError>>()?,
+            },
+            StoredNotice::OnlyLatestSupported { latest } => IntakeNotice::OnlyLatestSupported { latest },
+            StoredNotice::ExperimentalFeature { feature } => IntakeNotice::ExperimentalFeature { feature },
+            StoredNotice::UnsupportedPlatform { platform, has_interested_parties } => {
+                IntakeNotice::UnsupportedPlatform { platform, has_interested_parties }
+            }
+            StoredNotice::MissingField { field } => IntakeNotice::Missing {
+                field: field.parse::<ReportField>().map_err(|e| StoreError::corrupt("content.intake", e))?,
+            },
+        })
+    }
+}
+
+impl StoredReportContent {
+    /// The stored shape of a report's content and intake notices.
+    pub(crate) fn new(c: &ReportContent, intake: &[IntakeNotice]) -> Self {
+        StoredReportContent { intake: intake.iter().map(StoredNotice::from).collect(), ..StoredReportContent::from(c) }
+    }
+
+    /// The intake notices.
+    pub(crate) fn take_intake(&mut self) -> Result<Vec<IntakeNotice>, StoreError> {
+        std::mem::take(&mut self.intake).into_iter().map(StoredNotice::into_domain).collect()
+    }
 }
 
 impl From<&ReportContent> for StoredReportContent {
@@ -54,12 +134,14 @@ impl From<&ReportContent> for StoredReportContent {
             component: c.component.clone(),
             versions_tested: c.versions_tested.clone(),
             versions_vulnerable: c.versions_vulnerable.clone(),
+            lines: c.lines.clone(),
             platform: c.platform.clone(),
             threat_model: c.threat_model.clone(),
             proof_of_concept: c.proof_of_concept.clone(),
             patch: c.patch.clone(),
             reporter_name: c.reporter_name.clone(),
             reporter_email: c.reporter_email.as_ref().map(ToString::to_string),
+            intake: Vec::new(),
         }
     }
 }
@@ -72,6 +154,7 @@ impl StoredReportContent {
             component: self.component,
             versions_tested: self.versions_tested,
             versions_vulnerable: self.versions_vulnerable,
+            lines: self.lines,
             platform: self.platform,
             threat_model: self.threat_model,
             proof_of_concept: self.proof_of_concept,
@@ -96,6 +179,8 @@ pub(crate) struct StoredTeamFields {
     cwes: Vec<String>,
     #[serde(default)]
     affected_versions: Vec<String>,
+    #[serde(default)]
+    fix_lines: Vec<String>,
 }
 
 impl From<&TeamFields> for StoredTeamFields {
@@ -105,6 +190,7 @@ impl From<&TeamFields> for StoredTeamFields {
             cvss_v4: t.severity.cvss_v4.as_ref().map(|c| c.vector().to_owned()),
             cwes: t.cwes.iter().map(ToString::to_string).collect(),
             affected_versions: t.affected_versions.clone(),
+            fix_lines: t.fix_lines.clone(),
         }
     }
 }
@@ -117,6 +203,7 @@ impl StoredTeamFields {
             cwes: parse_all::<CweId>("team.cwes", &self.cwes)?,
             assignee,
             affected_versions: self.affected_versions,
+            fix_lines: self.fix_lines,
         })
     }
 }

@@ -52,11 +52,12 @@ fn actors() -> Vec<(&'static str, Actor)> {
             Actor::User(UserActor { team_projects: vec![ProjectId::from_uuid(uid(OTHER_PROJECT))], ..user(4) }),
         ),
         ("operator", Actor::Operator),
+        ("interested party of the report", Actor::Interested(report().id)),
     ]
 }
 
 /// Checks one action against the expected decision for each actor, in the order of [`actors`].
-fn check(action: Action, expected: [Decision; 10]) {
+fn check(action: Action, expected: [Decision; 11]) {
     for ((name, actor), want) in actors().into_iter().zip(expected) {
         assert_eq!(decide(&actor, action), want, "{action:?} by {name}");
     }
@@ -67,34 +68,36 @@ use Decision::{Allow as A, Forbidden as F, Hidden as H};
 #[test]
 fn report_access_matrix() {
     let r = report();
-    //                                  anon fu  fu2 rep rep2 adm org prj oprj op
-    check(Action::ViewReport(r), /*   */ [H, A, H, A, H, H, A, A, H, H]);
-    check(Action::ViewInternal(r), /* */ [H, H, H, H, H, H, A, A, H, H]);
-    check(Action::Reply(r), /*        */ [H, A, H, A, H, H, A, A, H, H]);
-    check(Action::AddInternalNote(r), [H, F, H, F, H, H, A, A, H, H]);
-    check(Action::Triage(r), /*       */ [H, F, H, F, H, H, A, A, H, H]);
-    check(Action::Withdraw(r), /*     */ [H, A, H, A, H, H, A, A, H, H]);
+    //                                  anon fu  fu2 rep rep2 adm org prj oprj op  int
+    check(Action::ViewReport(r), /*   */ [H, A, H, A, H, H, A, A, H, H, H]);
+    check(Action::ViewInternal(r), /* */ [H, H, H, H, H, H, A, A, H, H, H]);
+    check(Action::Reply(r), /*        */ [H, A, H, A, H, H, A, A, H, H, H]);
+    check(Action::AddInternalNote(r), [H, F, H, F, H, H, A, A, H, H, H]);
+    check(Action::Triage(r), /*       */ [H, F, H, F, H, H, A, A, H, H, H]);
+    check(Action::Withdraw(r), /*     */ [H, A, H, A, H, H, A, A, H, H, H]);
+    check(Action::ViewShared(r), /*   */ [H, A, H, A, H, H, A, A, H, H, A]);
+    check(Action::Share(r), /*        */ [H, F, H, F, H, H, A, A, H, H, H]);
 }
 
 #[test]
 fn administration_matrix() {
     let p = project();
     let org = p.org;
-    check(Action::ManageInstance, [F, F, F, F, F, A, F, F, F, A]);
-    check(Action::CreateOrganisation, [F, F, F, F, F, A, F, F, F, A]);
-    check(Action::ManageOrganisation(org), [F, F, F, F, F, A, A, F, F, A]);
-    check(Action::ManageProject(p), [F, F, F, F, F, A, A, A, F, A]);
-    check(Action::ViewProjectTeam(p), [H, H, H, H, H, A, A, A, H, A]);
+    check(Action::ManageInstance, [F, F, F, F, F, A, F, F, F, A, F]);
+    check(Action::CreateOrganisation, [F, F, F, F, F, A, F, F, F, A, F]);
+    check(Action::ManageOrganisation(org), [F, F, F, F, F, A, A, F, F, A, F]);
+    check(Action::ManageProject(p), [F, F, F, F, F, A, A, A, F, A, F]);
+    check(Action::ViewProjectTeam(p), [H, H, H, H, H, A, A, A, H, A, H]);
 }
 
 #[test]
 fn advisory_and_intake_matrix() {
     let p = project();
-    check(Action::ViewDraftAdvisory(p), [H, H, H, H, H, H, A, A, H, H]);
-    check(Action::EditAdvisory(p), [H, H, H, H, H, H, A, A, H, H]);
-    check(Action::PublishAdvisory(p), [H, H, H, H, H, H, A, A, H, H]);
-    check(Action::SubmitReport, [A, F, F, A, A, A, A, A, A, F]);
-    check(Action::ListReports, [H, A, A, A, A, A, A, A, A, H]);
+    check(Action::ViewDraftAdvisory(p), [H, H, H, H, H, H, A, A, H, H, H]);
+    check(Action::EditAdvisory(p), [H, H, H, H, H, H, A, A, H, H, H]);
+    check(Action::PublishAdvisory(p), [H, H, H, H, H, H, A, A, H, H, H]);
+    check(Action::SubmitReport, [A, F, F, A, A, A, A, A, A, F, F]);
+    check(Action::ListReports, [H, A, A, A, A, A, A, A, A, H, F]);
 }
 
 #[test]
@@ -138,6 +141,16 @@ fn roles_for_display() {
             Role::ProjectTeam,
             Role::ProjectTeam,
             Role::InstanceAdmin,
+            Role::Anonymous,
         ]
     );
+}
+
+#[test]
+fn an_interested_party_reads_only_its_shared_copy() {
+    let party = Actor::Interested(report().id);
+    let other = ReportAccess { id: ReportId::from_uuid(uid(41)), ..report() };
+    assert_eq!(decide(&party, Action::ViewShared(report())), A);
+    assert_eq!(decide(&party, Action::ViewShared(other)), H);
+    assert_eq!(decide(&party, Action::ViewReport(report())), H, "the full report stays hidden");
 }

@@ -241,6 +241,8 @@ impl Db {
             state: ReportState::New,
             team: TeamFields::default(),
             duplicate_of: None,
+            deadlines: Default::default(),
+            intake: Vec::new(),
             created_at: at(minutes),
             updated_at: at(minutes),
         };

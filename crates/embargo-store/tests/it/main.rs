@@ -16,6 +16,7 @@ mod audit;
 mod jobs;
 mod migrations;
 mod organisations;
+mod policies;
 mod reports;
 mod sealing;
 mod settings;
