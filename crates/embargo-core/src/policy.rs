@@ -9,8 +9,8 @@ mod draft;
 mod span;
 
 pub use draft::{
-    AdvisoriesDraft, ChannelsDraft, ConductDraft, DisclosureDraft, PolicyDraft, ReleasesDraft, ReportDraft,
-    ResponseDraft, ScopeDraft,
+    AdvisoriesDraft, ChannelsDraft, ConductDraft, DisclosureDraft, Level, PolicyDraft, PolicyError, ReleasesDraft,
+    ReportDraft, ResponseDraft, ScopeDraft,
 };
 pub use span::Span;
 

@@ -2,3 +2,6 @@
 //! documents scanners and databases consume. No IO, no clock.
 
 pub mod osv;
+pub mod policy_file;
+pub mod security_md;
+pub mod security_txt;

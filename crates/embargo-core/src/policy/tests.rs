@@ -67,7 +67,7 @@ fn checks_name_the_field() {
     bad.channels.openpgp_key = Some("not a key".into());
     bad.conduct.code_of_conduct = Some("javascript:alert(1)".into());
     bad.advisories.prefix = Some("PALLETS".parse().unwrap());
-    let fields: Vec<String> = bad.check(draft::Level::Project).unwrap_err().into_iter().map(|e| e.field).collect();
+    let fields: Vec<String> = bad.check(Level::Project).unwrap_err().into_iter().map(|e| e.field).collect();
     assert_eq!(
         fields,
         vec![
@@ -80,7 +80,7 @@ fn checks_name_the_field() {
             "advisories.prefix",
         ]
     );
-    assert_eq!(org().check(draft::Level::Organisation), Ok(()));
+    assert_eq!(org().check(Level::Organisation), Ok(()));
 }
 
 #[test]

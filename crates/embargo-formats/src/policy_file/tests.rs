@@ -1,0 +1,100 @@
+use embargo_core::policy::{Level, Source, resolve};
+
+use super::*;
+
+const ORG: &str = r#"
+[channels]
+email = "security@example.org"
+languages = ["en", "de"]
+
+[releases]
+fix_by_default = ["bugfix"]
+fix_on_request = ["security"]
+
+[response]
+acknowledge = "2d"
+
+[[criteria]]
+id = "documented-behaviour"
+title = "Documented behaviour"
+explanation = "Behaviour the documentation describes is not a vulnerability."
+"#;
+
+fn check_syntax(text: &str, line: usize, needle: &str) {
+    match parse(text, Level::Organisation) {
+        Err(PolicyFileError::Syntax { line: l, message, .. }) => {
+            assert_eq!(l, line, "{message}");
+            assert!(message.contains(needle), "{message:?} should mention {needle:?}");
+        }
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_policy_file_parses_into_a_draft() {
+    let file = parse(ORG, Level::Organisation).unwrap();
+    assert_eq!(file.draft.channels.email.as_ref().map(ToString::to_string).as_deref(), Some("security@example.org"));
+    assert_eq!(file.draft.releases.fix_on_request, Some(vec![LineStatus::Security]));
+    assert_eq!(file.draft.criteria.as_ref().map(Vec::len), Some(1));
+    assert_eq!(file.lines, None);
+}
+
+#[test]
+fn errors_name_the_line_and_the_field() {
+    check_syntax("[channels]\nweb_form = true\nwebform = false\n", 3, "webform");
+    check_syntax("[channels]\nweb_form = \"yes\"\n", 2, "bool");
+    check_syntax("[chanels]\nweb_form = true\n", 1, "chanels");
+    check_syntax("[channels\n", 1, "");
+    let invalid = parse(
+        "[response]\nacknowledge = \"soon\"\n\n[releases]\ncve_eligible = [\"bugfix\", \"stable\"]\n",
+        Level::Organisation,
+    );
+    match invalid {
+        Err(PolicyFileError::Invalid(errors)) => {
+            let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+            assert_eq!(fields, ["releases.cve_eligible[1]", "response.acknowledge"]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn release_lines_belong_to_projects() {
+    let text = "[releases]\nsupport = \"lines\"\n\n[[releases.lines]]\nname = \"3.13\"\nstatus = \"bugfix\"\nreleased_on = 2024-10-07\n";
+    let file = parse(text, Level::Project).unwrap();
+    let lines = file.lines.unwrap();
+    assert_eq!(lines[0].name.as_str(), "3.13");
+    assert_eq!(lines[0].released_on, Some(time::macros::date!(2024 - 10 - 07)));
+    assert!(matches!(parse(text, Level::Organisation), Err(PolicyFileError::Invalid(_))));
+    let twice = format!("{text}\n[[releases.lines]]\nname = \"3.13\"\nstatus = \"security\"\n");
+    assert!(parse(&twice, Level::Project).is_err());
+}
+
+#[test]
+fn show_after_apply_gives_the_same_toml() {
+    let applied = parse(ORG, Level::Organisation).unwrap();
+    let shown = render(&resolve(&applied.draft, None), Level::Organisation, None, false);
+    let reapplied = parse(&shown, Level::Organisation).unwrap();
+    assert_eq!(resolve(&reapplied.draft, None).criteria.value, resolve(&applied.draft, None).criteria.value);
+    let shown_again = render(&resolve(&reapplied.draft, None), Level::Organisation, None, false);
+    assert_eq!(shown, shown_again);
+    // A file already in canonical form comes back byte for byte.
+    assert_eq!(
+        render(&resolve(&parse(&shown, Level::Organisation).unwrap().draft, None), Level::Organisation, None, false),
+        shown
+    );
+}
+
+#[test]
+fn provenance_comments_say_where_fields_come_from() {
+    let org = parse(ORG, Level::Organisation).unwrap().draft;
+    let project = parse("[channels]\nweb_form = false\n", Level::Project).unwrap().draft;
+    let policy = resolve(&org, Some(&project));
+    let shown = render(&policy, Level::Project, None, true);
+    assert!(shown.contains("# channels: email, languages from the organisation; web_form from the project"), "{shown}");
+    assert!(shown.contains("# scope: all defaults"), "{shown}");
+    assert_eq!(sources(&policy)["channels.api"], Source::Default);
+    // Comments change nothing: the shown file applies as the same policy.
+    let back = parse(&shown, Level::Project).unwrap().draft;
+    assert_eq!(resolve(&back, None).channels.web_form.value, false);
+}
