@@ -1,6 +1,6 @@
 //! Accounts: the first admin, sign-up, sign-in, API tokens, instance settings.
 
-use embargo_core::id::TokenId;
+use embargo_core::id::{TokenId, UserId};
 use embargo_core::permission::{Action, Actor};
 use embargo_core::private::Private;
 use embargo_core::text::{Email, MAX_SHORT_CHARS, one_line};
@@ -27,10 +27,13 @@ pub struct NewAccount {
 }
 
 /// Instance-wide settings an administrator may change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstanceSettings {
     /// Whether reporters may create accounts themselves.
     pub signup_open: bool,
+    /// The organisation whose channels `/.well-known/security.txt` lists,
+    /// when the instance has several (its only one otherwise).
+    pub security_txt_org: Option<String>,
 }
 
 /// The signed-in user and their teams.
@@ -135,7 +138,8 @@ impl App {
     pub async fn settings(&self) -> Result<InstanceSettings, AppError> {
         let mut reader = self.store.reader().await?;
         let signup_open = reader.setting(Setting::SignupOpen).await?.is_none_or(|v| v == "true");
-        Ok(InstanceSettings { signup_open })
+        let security_txt_org = reader.setting(Setting::SecurityTxtOrg).await?;
+        Ok(InstanceSettings { signup_open, security_txt_org })
     }
 
     /// Changes the instance settings (administrators).
@@ -145,12 +149,19 @@ impl App {
         settings: InstanceSettings,
     ) -> Result<InstanceSettings, AppError> {
         require(actor, Action::ManageInstance)?;
-        let (now, actor) = (self.now(), actor.clone());
+        if let Some(org) = &settings.security_txt_org {
+            self.organisation(org)
+                .await
+                .map_err(|_| AppError::invalid("security_txt_org", "the slug of an organisation"))?;
+        }
+        let (now, actor, stored) = (self.now(), actor.clone(), settings.clone());
         self.store
             .write(move |tx| {
                 Box::pin(async move {
-                    tx.set_setting(Setting::SignupOpen, Some(settings.signup_open.to_string())).await?;
-                    let details = json!({"signup_open": settings.signup_open});
+                    tx.set_setting(Setting::SignupOpen, Some(stored.signup_open.to_string())).await?;
+                    tx.set_setting(Setting::SecurityTxtOrg, stored.security_txt_org.clone()).await?;
+                    let details =
+                        json!({"signup_open": stored.signup_open, "security_txt_org": stored.security_txt_org});
                     record(tx, now, &actor, "settings.updated", "instance:settings".into(), details).await
                 })
             })
@@ -208,6 +219,25 @@ impl App {
         require(actor, Action::ManageInstance)?;
         let email: Email = email.parse()?;
         self.store.reader().await?.user_by_email(&email).await?.ok_or(AppError::NotFound)
+    }
+
+    /// Bans a user for repeatedly ignoring the policy (administrators), or lifts the ban.
+    /// A banned user may read their reports but neither submit nor reply.
+    pub async fn set_banned(&self, actor: &Actor, user: UserId, banned: bool) -> Result<User, AppError> {
+        require(actor, Action::ManageInstance)?;
+        let (now, actor) = (self.now(), actor.clone());
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let existing = tx.user(user).await?.ok_or(AppError::NotFound)?;
+                    let banned_at = if banned { Some(existing.banned_at.unwrap_or(now)) } else { None };
+                    tx.set_banned(user, banned_at).await?;
+                    let action = if banned { "user.banned" } else { "user.unbanned" };
+                    record(tx, now, &actor, action, format!("user:{user}"), json!({})).await?;
+                    Ok(User { banned_at, ..existing })
+                })
+            })
+            .await
     }
 
     /// Signs in with address and password; answers a new session token.

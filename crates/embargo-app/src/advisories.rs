@@ -8,10 +8,12 @@ use embargo_core::advisory::{
     Advisory, AdvisoryContent, AdvisoryError, AdvisoryState, Affected, Credit, CreditKind, Range, RangeEvent,
     RangeKind, Reference, ReferenceKind, Revision, check_draft, check_publish, check_url,
 };
+use embargo_core::eligibility::eligibility;
 use embargo_core::id::{AdvisoryId, CveId, CweId, ReportId};
 use embargo_core::lifecycle::{Performer, ReportState, TransitionRequest, check_transition};
 use embargo_core::organisation::Organisation;
 use embargo_core::permission::{Action, Actor, Decision, ProjectAccess, ReportAccess, decide};
+use embargo_core::policy::CnaMode;
 use embargo_core::project::{Package, Project};
 use embargo_core::report::StateChange;
 use embargo_core::severity::Severity;
@@ -24,6 +26,8 @@ use crate::audit::record;
 use crate::entropy::NewIds;
 use crate::jobs::{Notice, enqueue};
 use crate::organisations::{find_organisation, find_project};
+use crate::policies::project_policy;
+use crate::reports::affected_lines;
 use crate::{App, AppError, require};
 
 /// An advisory as one viewer may see it.
@@ -49,6 +53,8 @@ pub struct AdvisoryView {
     pub withdrawn_at: Option<Timestamp>,
     /// When the working copy last changed (team only).
     pub updated_at: Option<Timestamp>,
+    /// What the policy says about CVE ids and fixes for the report's affected lines (team only).
+    pub eligibility: Option<embargo_core::eligibility::Eligibility>,
 }
 
 /// Which advisories to list.
@@ -242,6 +248,7 @@ impl App {
             first_published_at: advisory.first_published_at,
             withdrawn_at: advisory.withdrawn_at,
             updated_at: Some(advisory.updated_at),
+            eligibility: None,
         }
     }
 
@@ -257,6 +264,7 @@ impl App {
             first_published_at: Some(advisory.first_published_at),
             withdrawn_at: advisory.withdrawn_at,
             updated_at: None,
+            eligibility: None,
         }
     }
 
@@ -412,6 +420,57 @@ impl App {
         self.advisory(actor, id.as_str()).await
     }
 
+    /// Takes the next unused CVE id from the organisation's pool (CNA mode
+    /// `id-pool`) for an advisory whose report the policy makes CVE-eligible.
+    pub async fn assign_cve(&self, actor: &Actor, id: &str) -> Result<AdvisoryView, AppError> {
+        let id = parse_advisory_id(id)?;
+        let (now, tx_actor, tx_id) = (self.now(), actor.clone(), id.clone());
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let (actor, id) = (tx_actor, tx_id);
+                    let mut advisory = tx.lock_advisory(&id).await?.ok_or(AppError::NotFound)?;
+                    require(&actor, Action::EditAdvisory(project_access(&advisory)))?;
+                    if let Some(cve) = advisory.draft.aliases.first() {
+                        return Err(AppError::CveUnavailable(format!("the advisory already has {cve}")));
+                    }
+                    let org = tx.organisation(advisory.org_id).await?.ok_or(AppError::NotFound)?;
+                    let project = tx.project(advisory.project_id).await?.ok_or(AppError::NotFound)?;
+                    let policy = project_policy(tx, &org, &project).await?;
+                    if policy.advisories.cna.value != CnaMode::IdPool {
+                        return Err(AppError::CveUnavailable(format!(
+                            "the policy's CNA mode is {}: enter a CVE id assigned elsewhere as an alias",
+                            policy.advisories.cna.value.as_str()
+                        )));
+                    }
+                    if let Some(report) = advisory.report_id {
+                        let report = tx.report(report).await?.ok_or(AppError::NotFound)?;
+                        let lines = tx.release_lines(project.id).await?;
+                        let affected = affected_lines(&report, &lines, &policy.releases.latest.value);
+                        let verdict = eligibility(&policy, &lines, &affected);
+                        if !verdict.cve {
+                            return Err(AppError::CveUnavailable(verdict.explanation));
+                        }
+                    }
+                    let taken = tx.assigned_cves(org.id).await?;
+                    let Some(cve) = policy.advisories.cve_pool.value.iter().find(|c| !taken.contains(c)).cloned()
+                    else {
+                        return Err(AppError::CveUnavailable(
+                            "the organisation's pool of reserved CVE ids is used up".into(),
+                        ));
+                    };
+                    tx.assign_cve(org.id, &cve, &id, now).await?;
+                    advisory.draft.aliases.push(cve.clone());
+                    advisory.updated_at = now;
+                    tx.update_advisory(&advisory).await?;
+                    let details = json!({"cve": cve.as_str()});
+                    record(tx, now, &actor, "advisory.cve_assigned", format!("advisory:{id}"), details).await
+                })
+            })
+            .await?;
+        self.advisory(actor, id.as_str()).await
+    }
+
     /// One advisory: the team sees its working copy; everyone else sees the
     /// published revision, and nothing at all of a draft.
     pub async fn advisory(&self, actor: &Actor, id: &str) -> Result<AdvisoryView, AppError> {
@@ -421,7 +480,19 @@ impl App {
         let org = reader.organisation(advisory.org_id).await?.ok_or(AppError::NotFound)?;
         let project = reader.project(advisory.project_id).await?.ok_or(AppError::NotFound)?;
         if decide(actor, Action::ViewDraftAdvisory(project_access(&advisory))) == Decision::Allow {
-            return Ok(Self::team_view(advisory, org, project));
+            let eligibility = match advisory.report_id {
+                Some(report) => match reader.report(report).await? {
+                    Some(report) => {
+                        let policy = project_policy(reader.as_mut(), &org, &project).await?;
+                        let lines = reader.release_lines(project.id).await?;
+                        let affected = affected_lines(&report, &lines, &policy.releases.latest.value);
+                        Some(eligibility(&policy, &lines, &affected))
+                    }
+                    None => None,
+                },
+                None => None,
+            };
+            return Ok(AdvisoryView { eligibility, ..Self::team_view(advisory, org, project) });
         }
         let published = reader.published_advisory(&id).await?.ok_or(AppError::NotFound)?;
         Ok(Self::public_view(published, org, project))

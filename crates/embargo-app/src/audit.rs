@@ -12,6 +12,7 @@ pub(crate) fn actor_name(actor: &Actor) -> String {
     match actor {
         Actor::Anonymous => "anonymous".to_owned(),
         Actor::FollowUp(report) => format!("followup:{report}"),
+        Actor::Interested(report) => format!("interested:{report}"),
         Actor::User(user) => format!("user:{}", user.id),
         Actor::Operator => "cli".to_owned(),
     }

@@ -49,6 +49,10 @@ impl App {
                         reader.report_by_followup(&hash_token(token)).await?.ok_or(AppError::Unauthenticated)?;
                     Ok(Actor::FollowUp(report))
                 }
+                Some(TokenKind::Share) => {
+                    let share = reader.share_by_token(&hash_token(token)).await?.ok_or(AppError::Unauthenticated)?;
+                    Ok(Actor::Interested(share.report_id))
+                }
                 Some(TokenKind::Session | TokenKind::Setup) | None => Err(AppError::Unauthenticated),
             },
         }

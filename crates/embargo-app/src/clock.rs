@@ -43,6 +43,13 @@ impl ManualClock {
             *now += by;
         }
     }
+
+    /// Sets the clock.
+    pub fn set(&self, to: Timestamp) {
+        if let Ok(mut now) = self.0.lock() {
+            *now = to_micros(to);
+        }
+    }
 }
 
 impl Clock for ManualClock {

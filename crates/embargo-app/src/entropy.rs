@@ -1,6 +1,6 @@
 //! The random source: ids and secrets are made here and nowhere else.
 
-use embargo_core::id::{JobId, MessageId, OrgId, ProjectId, ReportId, TokenId, UserId};
+use embargo_core::id::{AttachmentId, JobId, MessageId, OrgId, ProjectId, ReportId, ShareId, TokenId, UserId};
 use uuid::Uuid;
 
 use crate::AppError;
@@ -65,5 +65,7 @@ new_ids!(
     report_id => ReportId,
     message_id => MessageId,
     token_id => TokenId,
-    job_id => JobId
+    job_id => JobId,
+    attachment_id => AttachmentId,
+    share_id => ShareId
 );

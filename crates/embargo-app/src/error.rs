@@ -39,6 +39,9 @@ pub enum AppError {
     /// Reporters may not sign themselves up on this instance.
     #[error("self sign-up is closed on this instance; ask an administrator for an account")]
     SignupClosed,
+    /// No CVE id can be taken for this advisory (and why).
+    #[error("no CVE id can be assigned: {0}")]
+    CveUnavailable(String),
     /// Intake through this channel is closed for the project.
     #[error("this project does not take reports through this channel")]
     ChannelClosed,
@@ -75,6 +78,7 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::SignupClosed => "signup_closed",
             AppError::ChannelClosed => "channel_closed",
+            AppError::CveUnavailable(_) => "cve_unavailable",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }

@@ -11,6 +11,7 @@ mod auth;
 mod error;
 mod jobs;
 mod organisations;
+mod policies;
 mod reports;
 
 pub mod clock;
@@ -29,7 +30,10 @@ pub use auth::Credential;
 pub use error::AppError;
 pub use jobs::{DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
 pub use organisations::{NewOrganisation, NewProject, OrganisationPatch, ProjectPatch, ReleaseLineInput, TeamRef};
-pub use reports::{Receipt, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView, ViewerRole};
+pub use policies::{EffectivePolicy, PolicyTarget};
+pub use reports::{
+    Receipt, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView, TransitionInput, Upload, ViewerRole,
+};
 
 use crate::clock::Clock;
 use crate::entropy::Entropy;
@@ -41,11 +45,13 @@ pub struct AppConfig {
     pub session_ttl: time::Duration,
     /// The most items one listing returns.
     pub max_page: u32,
+    /// The address people reach the instance at, for links (no trailing slash).
+    pub public_url: String,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { session_ttl: time::Duration::days(14), max_page: 500 }
+        AppConfig { session_ttl: time::Duration::days(14), max_page: 500, public_url: "http://127.0.0.1:8080".into() }
     }
 }
 

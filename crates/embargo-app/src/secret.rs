@@ -26,6 +26,8 @@ pub enum TokenKind {
     FollowUp,
     /// The one-time token that creates the first admin (`embi_`).
     Setup,
+    /// A report shared with an interested party (`embx_`).
+    Share,
 }
 
 impl TokenKind {
@@ -35,6 +37,7 @@ impl TokenKind {
             TokenKind::Api => "emba_",
             TokenKind::FollowUp => "embf_",
             TokenKind::Setup => "embi_",
+            TokenKind::Share => "embx_",
         }
     }
 }
@@ -69,11 +72,13 @@ impl Token {
 
 /// The kind of a presented token, from its prefix and shape.
 pub fn token_kind(token: &str) -> Option<TokenKind> {
-    [TokenKind::Session, TokenKind::Api, TokenKind::FollowUp, TokenKind::Setup].into_iter().find(|kind| {
-        token.strip_prefix(kind.prefix()).is_some_and(|rest| {
-            rest.len() == 43 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-    })
+    [TokenKind::Session, TokenKind::Api, TokenKind::FollowUp, TokenKind::Setup, TokenKind::Share].into_iter().find(
+        |kind| {
+            token.strip_prefix(kind.prefix()).is_some_and(|rest| {
+                rest.len() == 43 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+        },
+    )
 }
 
 /// The stored form of a presented token.
@@ -137,7 +142,7 @@ mod tests {
 
     #[test]
     fn tokens_carry_their_kind() {
-        for kind in [TokenKind::Session, TokenKind::Api, TokenKind::FollowUp, TokenKind::Setup] {
+        for kind in [TokenKind::Session, TokenKind::Api, TokenKind::FollowUp, TokenKind::Setup, TokenKind::Share] {
             let token = Token::generate(kind, &OsEntropy).unwrap();
             assert_eq!(token_kind(token.expose()), Some(kind));
             assert_eq!(token.hash(), hash_token(token.expose()));

@@ -128,6 +128,34 @@ impl FromStr for LineStatus {
     }
 }
 
+impl LineName {
+    /// Orders line names as versions: numeric parts by value (`3.9` before
+    /// `3.10`), other parts as text; names without numbers last.
+    pub fn version_cmp(&self, other: &LineName) -> std::cmp::Ordering {
+        fn parts(name: &str) -> Vec<Result<u64, &str>> {
+            name.split(['.', '-', '_', '+']).map(|p| p.parse::<u64>().map_err(|_| p)).collect()
+        }
+        let (a, b) = (parts(self.as_str()), parts(other.as_str()));
+        for (x, y) in a.iter().zip(&b) {
+            let order = match (x, y) {
+                (Ok(x), Ok(y)) => x.cmp(y),
+                (Ok(_), Err(_)) => std::cmp::Ordering::Greater,
+                (Err(_), Ok(_)) => std::cmp::Ordering::Less,
+                (Err(x), Err(y)) => x.cmp(y),
+            };
+            if order != std::cmp::Ordering::Equal {
+                return order;
+            }
+        }
+        a.len().cmp(&b.len())
+    }
+}
+
+/// Sorts release lines newest first (by version order of their names).
+pub fn newest_first(lines: &mut [ReleaseLine]) {
+    lines.sort_by(|a, b| b.name.version_cmp(&a.name));
+}
+
 /// A release line of a project and its lifecycle status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReleaseLine {
@@ -141,4 +169,27 @@ pub struct ReleaseLine {
     pub released_on: Option<time::Date>,
     /// When support ends or ended, if known.
     pub end_of_life_on: Option<time::Date>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_names_order_as_versions() {
+        let names = |list: &[&str]| list.iter().map(|n| n.parse::<LineName>().unwrap()).collect::<Vec<_>>();
+        let mut lines: Vec<ReleaseLine> = names(&["3.9", "3.11", "4.0", "3.10", "main", "3.10.1"])
+            .into_iter()
+            .map(|name| ReleaseLine {
+                project_id: ProjectId::from_uuid(uuid::Uuid::from_u128(1)),
+                name,
+                status: LineStatus::Bugfix,
+                released_on: None,
+                end_of_life_on: None,
+            })
+            .collect();
+        newest_first(&mut lines);
+        let order: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(order, ["4.0", "3.11", "3.10.1", "3.10", "3.9", "main"]);
+    }
 }

@@ -40,7 +40,7 @@ pub trait OrganisationReads {
     async fn project_by_slug(&mut self, org: OrgId, slug: &Slug) -> Result<Option<Project>, StoreError>;
     /// The members of an organisation's or a project's security team.
     async fn members(&mut self, scope: TeamScope) -> Result<Vec<Member>, StoreError>;
-    /// A project's release lines, by name.
+    /// A project's release lines, newest first.
     async fn release_lines(&mut self, project: ProjectId) -> Result<Vec<ReleaseLine>, StoreError>;
 }
 
@@ -243,7 +243,8 @@ where
                 .bind(project),
             )
             .await?;
-        rows.iter()
+        let mut lines = rows
+            .iter()
             .map(|row| {
                 Ok(ReleaseLine {
                     project_id: ProjectId::from_uuid(row.uuid("project_id")?),
@@ -253,7 +254,9 @@ where
                     end_of_life_on: row.opt_date("end_of_life_on")?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        embargo_core::project::newest_first(&mut lines);
+        Ok(lines)
     }
 }
 

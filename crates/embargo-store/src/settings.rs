@@ -13,6 +13,8 @@ pub enum Setting {
     SignupOpen,
     /// The hash of the one-time token that creates the first admin.
     SetupTokenHash,
+    /// The organisation whose channels `/.well-known/security.txt` lists.
+    SecurityTxtOrg,
 }
 
 impl Setting {
@@ -20,6 +22,7 @@ impl Setting {
         match self {
             Setting::SignupOpen => "signup_open",
             Setting::SetupTokenHash => "setup_token_hash",
+            Setting::SecurityTxtOrg => "security_txt_org",
         }
     }
 }

@@ -168,7 +168,11 @@ impl TestApp {
         };
         let store = embargo_store::open(OpenOptions { url, secret: random_secret(), create: true }).await.unwrap();
         let clock = Arc::new(ManualClock::new(time::macros::datetime!(2026-05-04 09:00 UTC)));
-        let app_config = AppConfig { session_ttl: config.session_ttl, ..AppConfig::default() };
+        let app_config = AppConfig {
+            session_ttl: config.session_ttl,
+            public_url: config.public_url.clone(),
+            ..AppConfig::default()
+        };
         let app = App::new(Arc::clone(&store), Arc::clone(&clock) as _, Arc::new(OsEntropy), app_config);
         let router = embargo_web::router(app.clone(), config);
         TestApp { app, router, clock, notifier: Arc::default(), store, place, backend }
@@ -208,6 +212,24 @@ impl TestApp {
             None => builder.body(Body::empty()).unwrap(),
         };
         self.send(request).await
+    }
+
+    /// Sends `body` as-is with `content_type`.
+    pub async fn call_raw(&self, method: Method, path: &str, content_type: &str, body: &str, auth: &Auth) -> Reply {
+        let mut builder = Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, content_type);
+        match auth {
+            Auth::None => {}
+            Auth::Bearer(token) => builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}")),
+            Auth::Session(cookie) => {
+                builder = builder.header(header::COOKIE, format!("{}={cookie}", embargo_web::SESSION_COOKIE))
+            }
+        }
+        self.send(builder.body(Body::from(body.to_owned())).unwrap()).await
+    }
+
+    /// Applies a policy file to `ORG` or `ORG/PROJECT` as the operator.
+    pub async fn policy(&self, target: &str, file: &str) {
+        self.app.apply_policy(&Actor::Operator, &embargo_app::PolicyTarget::parse(target), file).await.unwrap();
     }
 
     /// Sends a prepared request.

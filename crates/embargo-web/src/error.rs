@@ -82,7 +82,10 @@ impl From<AppError> for ApiError {
             AppError::Advisory(embargo_core::advisory::AdvisoryError::Incomplete { .. }) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            AppError::IllegalTransition(_) | AppError::Advisory(_) | AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::IllegalTransition(_)
+            | AppError::Advisory(_)
+            | AppError::Conflict { .. }
+            | AppError::CveUnavailable(_) => StatusCode::CONFLICT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };

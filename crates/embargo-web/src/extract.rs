@@ -115,3 +115,37 @@ where
 {
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
+
+/// A policy file in the body (`Content-Type: application/toml` or `text/plain`).
+#[derive(Debug, Clone)]
+pub struct TomlBody(pub String);
+
+impl<S> FromRequest<S> for TomlBody
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if !matches!(essence.as_str(), "application/toml" | "text/plain" | "text/x-toml") {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the policy file as TOML with Content-Type: application/toml",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                crate::error::too_large()
+            } else {
+                ApiError::new(e.status(), "bad_request", e.body_text())
+            }
+        })?;
+        let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+            ApiError::new(axum::http::StatusCode::BAD_REQUEST, "invalid_toml", "the policy file is not UTF-8 text")
+        })?;
+        Ok(TomlBody(text))
+    }
+}

@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         (name = "health", description = "Liveness and readiness"),
         (name = "accounts", description = "Setup, sign-up, sessions, API tokens, settings"),
         (name = "organisations", description = "Organisations, projects, teams, release lines"),
+        (name = "policies", description = "Security policies, SECURITY.md and security.txt"),
         (name = "reports", description = "Private vulnerability reports"),
         (name = "advisories", description = "Advisories: drafts for the team, published for everyone"),
     )

@@ -55,9 +55,53 @@ pub enum Command {
     /// Draft, edit and publish advisories from the shell.
     #[command(subcommand)]
     Advisory(AdvisoryCommand),
+    /// Check, apply and show security policies (TOML).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+}
+
+/// `policy …`
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check a policy file without applying it; errors name the line and column.
+    #[command(
+        after_help = "Examples:\n  embargo policy check policy.toml\n  embargo policy check --project flask.toml"
+    )]
+    Check {
+        /// The policy file.
+        file: PathBuf,
+        /// Check it as a project's overrides (which may list release lines).
+        #[arg(long)]
+        project: bool,
+    },
+    /// Apply a policy file to an organisation (ORG) or a project (ORG/PROJECT).
+    #[command(
+        after_help = "Examples:\n  embargo policy apply pallets policy.toml\n  embargo policy apply pallets/flask flask.toml"
+    )]
+    Apply {
+        /// ORG or ORG/PROJECT.
+        target: String,
+        /// The policy file.
+        file: PathBuf,
+    },
+    /// Print the effective policy as TOML that `apply` accepts back unchanged.
+    #[command(after_help = "Examples:\n  embargo policy show pallets\n  embargo policy show pallets/flask --sources")]
+    Show {
+        /// ORG or ORG/PROJECT.
+        target: String,
+        /// Start each section with a comment saying where its fields come from.
+        #[arg(long)]
+        sources: bool,
+    },
+    /// Print a project's SECURITY.md, rendered from its policy.
+    #[command(name = "security-md", after_help = "Example:\n  embargo policy security-md pallets/flask > SECURITY.md")]
+    SecurityMd {
+        /// ORG/PROJECT
+        path: String,
+    },
 }
 
 /// `serve`
@@ -66,6 +110,10 @@ pub struct ServeArgs {
     /// Where to listen.
     #[arg(long, env = "EMBARGO_LISTEN")]
     pub listen: Option<String>,
+    /// Load three example organisations with their policies, projects and
+    /// example reports (once; a demo team account is printed).
+    #[arg(long)]
+    pub demo: bool,
 }
 
 /// `init`
@@ -120,6 +168,18 @@ pub enum UserCommand {
     /// List accounts.
     #[command(after_help = "Example:\n  embargo admin user list")]
     List,
+    /// Ban a reporter who repeatedly ignores the policy (they can still read their reports).
+    #[command(after_help = "Example:\n  embargo admin user ban spammer@example.org")]
+    Ban {
+        /// The account's address.
+        email: String,
+    },
+    /// Lift a ban.
+    #[command(after_help = "Example:\n  embargo admin user unban reporter@example.org")]
+    Unban {
+        /// The account's address.
+        email: String,
+    },
 }
 
 /// `admin org …`
@@ -235,6 +295,9 @@ pub struct SettingsArgs {
     /// Whether reporters may create their own accounts: open or closed.
     #[arg(long, value_parser = ["open", "closed"])]
     pub signup: Option<String>,
+    /// The organisation whose channels /.well-known/security.txt lists (when there are several).
+    #[arg(long)]
+    pub security_txt_org: Option<String>,
 }
 
 /// Acting as a user, for the report and advisory commands.
@@ -274,6 +337,12 @@ pub enum ReportCommand {
         /// Which of them were vulnerable.
         #[arg(long)]
         versions_vulnerable: Option<String>,
+        /// An affected release line (repeatable; `older` for an older build of a latest-only project).
+        #[arg(long = "line")]
+        lines: Vec<String>,
+        /// A plain-text file to attach (repeatable).
+        #[arg(long = "attach")]
+        attachments: Vec<PathBuf>,
         /// The name to credit.
         #[arg(long)]
         reporter_name: Option<String>,
@@ -317,6 +386,20 @@ pub enum ReportCommand {
         /// The original report, for duplicate.
         #[arg(long)]
         duplicate_of: Option<String>,
+        /// The policy's criterion, for not_vulnerable (its explanation goes to the reporter).
+        #[arg(long)]
+        criterion: Option<String>,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Share a report (redacted, read-only) with the parties interested in an unsupported platform.
+    #[command(after_help = "Example:\n  embargo report share ID --platform AIX --as lead@example.org")]
+    Share {
+        /// The report's id.
+        id: String,
+        /// An unsupported platform of the policy.
+        #[arg(long)]
+        platform: String,
         #[command(flatten)]
         user: AsUser,
     },
@@ -360,6 +443,9 @@ pub enum ReportCommand {
         /// An affected version or line (repeatable; replaces the list).
         #[arg(long = "affected")]
         affected_versions: Vec<String>,
+        /// A release line that gets the fix (repeatable; replaces the list).
+        #[arg(long = "fix-line")]
+        fix_lines: Vec<String>,
         #[command(flatten)]
         user: AsUser,
     },
@@ -427,6 +513,14 @@ pub enum AdvisoryCommand {
         /// A CWE id (repeatable; replaces the list).
         #[arg(long = "cwe")]
         cwes: Vec<String>,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Take the next CVE id from the organisation's pool (CNA mode id-pool).
+    #[command(after_help = "Example:\n  embargo advisory cve PSF-2026-1 --as lead@example.org")]
+    Cve {
+        /// The advisory's id.
+        id: String,
         #[command(flatten)]
         user: AsUser,
     },

@@ -96,5 +96,5 @@ fn provenance_comments_say_where_fields_come_from() {
     assert_eq!(sources(&policy)["channels.api"], Source::Default);
     // Comments change nothing: the shown file applies as the same policy.
     let back = parse(&shown, Level::Project).unwrap().draft;
-    assert_eq!(resolve(&back, None).channels.web_form.value, false);
+    assert!(!resolve(&back, None).channels.web_form.value);
 }

@@ -57,6 +57,14 @@ pub(crate) struct NewUserRequest {
     is_admin: bool,
 }
 
+/// Bans or unbans a user.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BanRequest {
+    /// `true` to ban, `false` to lift the ban.
+    banned: bool,
+}
+
 /// Makes an API token.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -75,6 +83,9 @@ pub(crate) struct TokenRequest {
 pub(crate) struct SettingsJson {
     /// Whether reporters may make their own accounts.
     signup_open: bool,
+    /// The organisation whose channels /.well-known/security.txt lists (when there are several).
+    #[serde(default)]
+    security_txt_org: Option<String>,
 }
 
 /// A team the user is on.
@@ -354,7 +365,7 @@ pub(crate) async fn revoke_token(
 #[utoipa::path(get, path = "/api/v1/settings", tag = "accounts", responses((status = 200, body = SettingsJson)))]
 pub(crate) async fn get_settings(State(state): State<AppState>) -> Result<axum::Json<SettingsJson>, ApiError> {
     let settings = state.app.settings().await?;
-    Ok(axum::Json(SettingsJson { signup_open: settings.signup_open }))
+    Ok(axum::Json(SettingsJson { signup_open: settings.signup_open, security_txt_org: settings.security_txt_org }))
 }
 
 /// Changes the instance settings (administrators).
@@ -371,6 +382,28 @@ pub(crate) async fn put_settings(
     CurrentActor(actor): CurrentActor,
     Json(body): Json<SettingsJson>,
 ) -> Result<axum::Json<SettingsJson>, ApiError> {
-    let settings = state.app.update_settings(&actor, InstanceSettings { signup_open: body.signup_open }).await?;
-    Ok(axum::Json(SettingsJson { signup_open: settings.signup_open }))
+    let wanted = InstanceSettings { signup_open: body.signup_open, security_txt_org: body.security_txt_org };
+    let settings = state.app.update_settings(&actor, wanted).await?;
+    Ok(axum::Json(SettingsJson { signup_open: settings.signup_open, security_txt_org: settings.security_txt_org }))
+}
+
+/// Bans a reporter who repeatedly ignores the policy, or lifts the ban (administrators).
+/// A banned reporter may read their reports but neither submit nor reply.
+#[utoipa::path(
+    put,
+    path = "/api/v1/users/{id}/ban",
+    tag = "accounts",
+    params(("id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    request_body = BanRequest,
+    responses((status = 200, body = UserJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub(crate) async fn ban_user(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    Json(body): Json<BanRequest>,
+) -> Result<axum::Json<UserJson>, ApiError> {
+    let id = id.parse().map_err(|_| ApiError::not_found())?;
+    Ok(axum::Json(UserJson::from(&state.app.set_banned(&actor, id, body.banned).await?)))
 }

@@ -161,6 +161,9 @@ pub(crate) struct AdvisoryJson {
     /// When withdrawn.
     #[serde(with = "time::serde::rfc3339::option")]
     withdrawn_at: Option<OffsetDateTime>,
+    /// What the policy says about CVE ids and fixes for the report's affected lines (team only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    eligibility: Option<super::reports::EligibilityJson>,
 }
 
 /// Changes to the working copy; absent fields stay, `null` clears a vector.
@@ -269,6 +272,7 @@ fn advisory_json(v: &AdvisoryView) -> AdvisoryJson {
         report: v.report_id.map(|r| r.to_string()),
         first_published_at: v.first_published_at,
         withdrawn_at: v.withdrawn_at,
+        eligibility: v.eligibility.as_ref().map(super::reports::eligibility_json),
     }
 }
 
@@ -415,4 +419,26 @@ pub(crate) async fn publish_advisory(
     Path(id): Path<String>,
 ) -> Result<axum::Json<AdvisoryJson>, ApiError> {
     Ok(axum::Json(advisory_json(&state.app.publish_advisory(&actor, &id).await?)))
+}
+
+/// Takes the next CVE id from the organisation's pool (CNA mode `id-pool`) for
+/// an advisory whose report the policy makes CVE-eligible; it becomes an alias.
+#[utoipa::path(
+    post,
+    path = "/api/v1/advisories/{id}/cve",
+    tag = "advisories",
+    params(("id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, body = AdvisoryJson),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not eligible, not an id-pool CNA, the pool is used up, or a CVE is set", body = ErrorBody)
+    )
+)]
+pub(crate) async fn assign_cve(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> Result<axum::Json<AdvisoryJson>, ApiError> {
+    Ok(axum::Json(advisory_json(&state.app.assign_cve(&actor, &id).await?)))
 }

@@ -6,6 +6,7 @@ mod advisories;
 mod health;
 mod json;
 mod organisations;
+mod policies;
 mod reports;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -37,6 +38,17 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(organisations::list_release_lines))
         .routes(routes!(organisations::put_release_line, organisations::delete_release_line))
         .routes(routes!(reports::submit_report))
+        .routes(routes!(reports::check_report))
+        .routes(routes!(reports::share_report))
+        .routes(routes!(policies::get_org_policy, policies::put_org_policy))
+        .routes(routes!(policies::get_org_policy_toml))
+        .routes(routes!(policies::get_project_policy, policies::put_project_policy))
+        .routes(routes!(policies::get_project_policy_toml))
+        .routes(routes!(policies::get_security_md))
+        .routes(routes!(policies::get_openpgp_key))
+        .routes(routes!(policies::get_security_txt))
+        .routes(routes!(advisories::assign_cve))
+        .routes(routes!(accounts::ban_user))
         .routes(routes!(reports::list_reports))
         .routes(routes!(reports::get_report, reports::update_report))
         .routes(routes!(reports::post_message))

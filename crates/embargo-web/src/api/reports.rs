@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use embargo_app::{ReportQuery, ReportSummary, ReportView, TeamPatch, ViewerRole};
+use embargo_app::{ReportQuery, ReportSummary, ReportView, TeamPatch, TransitionInput, Upload, ViewerRole};
 use embargo_core::message::{AuthorRole, Channel, Message, Visibility};
 use embargo_core::report::{StateChange, Submission};
 use embargo_core::severity::Cvss;
@@ -30,6 +30,10 @@ pub(crate) struct SubmissionRequest {
     versions_tested: Option<String>,
     /// Which of those were vulnerable.
     versions_vulnerable: Option<String>,
+    /// The project's release lines affected (names from its policy; `older` for an
+    /// older build of a project that supports only its latest).
+    #[serde(default)]
+    lines: Vec<String>,
     /// The platform, if it matters.
     platform: Option<String>,
     /// The threat model the report was checked against.
@@ -42,6 +46,40 @@ pub(crate) struct SubmissionRequest {
     reporter_name: Option<String>,
     /// Where to reach you if you are not signed in.
     reporter_email: Option<String>,
+    /// Plain-text files (a proof of concept, a patch); binaries are refused by content.
+    #[serde(default)]
+    attachments: Vec<UploadJson>,
+}
+
+/// A file sent with a report.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UploadJson {
+    /// Its name.
+    filename: String,
+    /// Its content, base64-encoded.
+    content_base64: String,
+}
+
+/// Something the reporter should know about their report under the policy.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct NoticeJson {
+    /// A stable code (`reporter_severity`, `unsupported_lines`, `only_latest_supported`,
+    /// `experimental_feature`, `unsupported_platform`, `missing_field`).
+    code: String,
+    /// What the reporter is told.
+    message: String,
+}
+
+fn notices_json(notices: &[embargo_core::intake::IntakeNotice]) -> Vec<NoticeJson> {
+    notices.iter().map(|n| NoticeJson { code: n.code().to_owned(), message: n.message() }).collect()
+}
+
+/// What the policy says about a submission before it is sent.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CheckJson {
+    /// What the reporter would be told.
+    notices: Vec<NoticeJson>,
 }
 
 /// The receipt: keep the follow-up token secret, it opens this report.
@@ -58,6 +96,11 @@ pub(crate) struct ReceiptJson {
     /// When it arrived.
     #[serde(with = "time::serde::rfc3339")]
     submitted_at: OffsetDateTime,
+    /// When the team promised to acknowledge it, if it did.
+    #[serde(with = "time::serde::rfc3339::option")]
+    acknowledge_by: Option<OffsetDateTime>,
+    /// What the policy has to say about the report.
+    notices: Vec<NoticeJson>,
 }
 
 /// Which reports to list.
@@ -98,12 +141,31 @@ pub(crate) struct ReportSummaryJson {
     assignee: Option<UserRef>,
     /// `team` or `reporter`.
     viewer: String,
+    /// The deadline that matters now (team only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deadline: Option<DeadlineJson>,
     /// When it arrived.
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
     /// Last activity.
     #[serde(with = "time::serde::rfc3339")]
     updated_at: OffsetDateTime,
+}
+
+/// A response deadline the policy promised.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DeadlineJson {
+    /// `acknowledge`, `triage`, `fix` or `disclosure`.
+    kind: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    due: OffsetDateTime,
+    /// Whether it has passed.
+    overdue: bool,
+}
+
+fn deadline_json(due: &embargo_core::deadline::Due, now: OffsetDateTime) -> DeadlineJson {
+    DeadlineJson { kind: due.kind.as_str().to_owned(), due: due.at, overdue: due.is_overdue(now) }
 }
 
 /// A CVSS vector with its computed score.
@@ -136,10 +198,103 @@ pub(crate) struct TeamJson {
     assignee: Option<UserRef>,
     /// Affected versions or release lines.
     affected_versions: Vec<String>,
+    /// Release lines that get the fix.
+    fix_lines: Vec<String>,
     /// The original, when a duplicate.
     duplicate_of: Option<String>,
     /// The signed-in reporter.
     reporter: Option<UserRef>,
+    /// How the reporter's reports ended so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reporter_record: Option<RecordJson>,
+    /// What the policy says about CVE ids and fixes for the affected lines.
+    eligibility: EligibilityJson,
+    /// Who the report was shared with.
+    shares: Vec<ShareJson>,
+}
+
+/// How a reporter's reports ended so far.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RecordJson {
+    /// Reports in all.
+    total: u64,
+    /// Accepted.
+    accepted: u64,
+    /// Declined.
+    declined: u64,
+    /// Spam.
+    spam: u64,
+    /// Whether the policy's ban threshold is reached.
+    ban_suggested: bool,
+}
+
+/// CVE eligibility and fix lines under the policy.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EligibilityJson {
+    /// Whether a CVE id may be requested.
+    cve: bool,
+    /// The affected lines the CVE covers.
+    cve_lines: Vec<String>,
+    /// Affected lines fixed by default.
+    fix_by_default: Vec<String>,
+    /// Affected lines fixed on request.
+    fix_on_request: Vec<String>,
+    /// Affected lines that get neither.
+    unsupported: Vec<String>,
+    /// Why, in a sentence.
+    explanation: String,
+}
+
+pub(crate) fn eligibility_json(e: &embargo_core::eligibility::Eligibility) -> EligibilityJson {
+    EligibilityJson {
+        cve: e.cve,
+        cve_lines: e.cve_lines.clone(),
+        fix_by_default: e.fix_by_default.clone(),
+        fix_on_request: e.fix_on_request.clone(),
+        unsupported: e.unsupported.iter().map(|(l, _)| l.clone()).collect(),
+        explanation: e.explanation.clone(),
+    }
+}
+
+/// A report shared with an interested party.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ShareJson {
+    /// Its id.
+    id: String,
+    /// Who it is shared with.
+    party: String,
+    /// The platform.
+    platform: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    /// The token that opens the redacted copy (only when just made).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+}
+
+fn share_json(s: &embargo_core::report::Share, token: Option<&str>) -> ShareJson {
+    ShareJson {
+        id: s.id.to_string(),
+        party: s.party.to_string(),
+        platform: s.platform.clone(),
+        created_at: s.created_at,
+        token: token.map(str::to_owned),
+    }
+}
+
+/// An attachment.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AttachmentJson {
+    /// Its id.
+    id: String,
+    /// Its name.
+    filename: String,
+    /// Its text.
+    text: String,
+    /// When it arrived.
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
 }
 
 /// Who wrote a message.
@@ -214,8 +369,17 @@ pub(crate) struct ReportJson {
     patch: Option<String>,
     /// The name to credit.
     reporter_name: Option<String>,
-    /// `team` or `reporter`: how the caller relates to the report.
+    /// The release lines the reporter named.
+    lines: Vec<String>,
+    /// Plain-text attachments.
+    attachments: Vec<AttachmentJson>,
+    /// `team`, `reporter` or `interested-party`: how the caller relates to the report.
     viewer: String,
+    /// The deadline that matters now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deadline: Option<DeadlineJson>,
+    /// What the reporter was told at intake.
+    notices: Vec<NoticeJson>,
     /// The team's fields (team only).
     #[serde(skip_serializing_if = "Option::is_none")]
     team: Option<TeamJson>,
@@ -251,10 +415,20 @@ pub(crate) struct MessageRequest {
 pub(crate) struct TransitionRequest {
     /// The target state.
     to: String,
-    /// Why; required for `not_vulnerable` and `out_of_scope`, sent to the reporter.
+    /// Why; required for `out_of_scope` (and for `not_vulnerable` when the policy has no criteria), sent to the reporter.
     reason: Option<String>,
     /// The original report, for `duplicate`.
     duplicate_of: Option<String>,
+    /// The policy's acceptance criterion that applies, for `not_vulnerable`; its explanation goes to the reporter.
+    criterion: Option<String>,
+}
+
+/// Shares a report with a platform's interested parties.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ShareRequest {
+    /// An unsupported platform of the policy.
+    platform: String,
 }
 
 /// Changes to the team's fields; `null` clears a field.
@@ -277,17 +451,15 @@ pub(crate) struct ReportPatchRequest {
     assignee: Option<Option<String>>,
     /// Affected versions or release lines.
     affected_versions: Option<Vec<String>>,
+    /// Release lines that get the fix.
+    fix_lines: Option<Vec<String>>,
 }
 
 fn viewer(role: ViewerRole) -> String {
-    match role {
-        ViewerRole::Team => "team",
-        ViewerRole::Reporter => "reporter",
-    }
-    .to_owned()
+    role.as_str().to_owned()
 }
 
-fn summary_json(s: &ReportSummary) -> ReportSummaryJson {
+fn summary_json(s: &ReportSummary, now: OffsetDateTime) -> ReportSummaryJson {
     ReportSummaryJson {
         id: s.id.to_string(),
         project: ProjectRef::new(&s.org, &s.project),
@@ -296,6 +468,7 @@ fn summary_json(s: &ReportSummary) -> ReportSummaryJson {
         severity: s.severity.map(|l| l.as_str().to_owned()),
         assignee: s.assignee.as_ref().map(UserRef::from),
         viewer: viewer(s.viewer),
+        deadline: s.deadline.as_ref().map(|d| deadline_json(d, now)),
         created_at: s.created_at,
         updated_at: s.updated_at,
     }
@@ -328,7 +501,7 @@ fn history_json(c: &StateChange) -> HistoryJson {
     }
 }
 
-fn report_json(view: &ReportView) -> ReportJson {
+fn report_json(view: &ReportView, now: OffsetDateTime) -> ReportJson {
     let content = view.content.expose();
     ReportJson {
         id: view.id.to_string(),
@@ -345,15 +518,38 @@ fn report_json(view: &ReportView) -> ReportJson {
         proof_of_concept: content.proof_of_concept.clone(),
         patch: content.patch.clone(),
         reporter_name: content.reporter_name.clone(),
+        lines: content.lines.clone(),
+        attachments: view
+            .attachments
+            .iter()
+            .map(|a| AttachmentJson {
+                id: a.id.to_string(),
+                filename: a.filename.clone(),
+                text: a.text.expose().clone(),
+                created_at: a.created_at,
+            })
+            .collect(),
         viewer: viewer(view.viewer),
+        deadline: view.deadline.as_ref().map(|d| deadline_json(d, now)),
+        notices: notices_json(&view.intake),
         team: view.team.as_ref().map(|t| TeamJson {
             cvss_v3: t.severity.cvss_v3.as_ref().map(CvssJson::from),
             cvss_v4: t.severity.cvss_v4.as_ref().map(CvssJson::from),
             cwes: t.cwes.iter().map(ToString::to_string).collect(),
             assignee: t.assignee.as_ref().map(UserRef::from),
             affected_versions: t.affected_versions.clone(),
+            fix_lines: t.fix_lines.clone(),
             duplicate_of: t.duplicate_of.map(|d| d.to_string()),
             reporter: t.reporter.as_ref().map(UserRef::from),
+            reporter_record: t.reporter_record.as_ref().map(|(r, ban)| RecordJson {
+                total: r.total,
+                accepted: r.accepted,
+                declined: r.declined,
+                spam: r.spam,
+                ban_suggested: *ban,
+            }),
+            eligibility: eligibility_json(&t.eligibility),
+            shares: t.shares.iter().map(|s| share_json(s, None)).collect(),
         }),
         messages: view.messages.iter().map(|m| message_json(m, view)).collect(),
         history: view.history.iter().map(history_json).collect(),
@@ -385,20 +581,8 @@ pub(crate) async fn submit_report(
     Path((org, project)): Path<(String, String)>,
     Json(body): Json<SubmissionRequest>,
 ) -> Result<(StatusCode, axum::Json<ReceiptJson>), ApiError> {
-    let submission = Submission {
-        title: body.title,
-        body: body.body,
-        component: body.component,
-        versions_tested: body.versions_tested,
-        versions_vulnerable: body.versions_vulnerable,
-        platform: body.platform,
-        threat_model: body.threat_model,
-        proof_of_concept: body.proof_of_concept,
-        patch: body.patch,
-        reporter_name: body.reporter_name,
-        reporter_email: body.reporter_email,
-    };
-    let receipt = state.app.submit_report(&actor, &org, &project, submission, Channel::Api).await?;
+    let (submission, uploads) = submission(body)?;
+    let receipt = state.app.submit_report(&actor, &org, &project, submission, uploads, Channel::Api).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(ReceiptJson {
@@ -407,8 +591,86 @@ pub(crate) async fn submit_report(
             project: ProjectRef::new(&receipt.org, &receipt.project),
             state: "new".into(),
             submitted_at: receipt.submitted_at,
+            acknowledge_by: receipt.acknowledge_by,
+            notices: notices_json(&receipt.notices),
         }),
     ))
+}
+
+fn submission(body: SubmissionRequest) -> Result<(Submission, Vec<Upload>), ApiError> {
+    use base64::Engine as _;
+    let uploads = body
+        .attachments
+        .into_iter()
+        .map(|a| {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(a.content_base64.trim()).map_err(|_| {
+                ApiError::from(embargo_app::AppError::invalid("attachments", "content_base64 holding base64 text"))
+            })?;
+            Ok(Upload { filename: a.filename, bytes })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let submission = Submission {
+        title: body.title,
+        body: body.body,
+        component: body.component,
+        versions_tested: body.versions_tested,
+        versions_vulnerable: body.versions_vulnerable,
+        lines: body.lines,
+        platform: body.platform,
+        threat_model: body.threat_model,
+        proof_of_concept: body.proof_of_concept,
+        patch: body.patch,
+        reporter_name: body.reporter_name,
+        reporter_email: body.reporter_email,
+    };
+    Ok((submission, uploads))
+}
+
+/// Checks a report against the project's policy without submitting it: what
+/// the reporter would be told, or (422) what must change.
+#[utoipa::path(
+    post,
+    path = "/api/v1/projects/{org}/{project}/reports/check",
+    tag = "reports",
+    params(("org" = String, Path), ("project" = String, Path)),
+    request_body = SubmissionRequest,
+    responses((status = 200, body = CheckJson), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub(crate) async fn check_report(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path((org, project)): Path<(String, String)>,
+    Json(body): Json<SubmissionRequest>,
+) -> Result<axum::Json<CheckJson>, ApiError> {
+    let (submission, uploads) = submission(body)?;
+    let notices = state.app.check_submission(&actor, &org, &project, &submission, &uploads, Channel::Api).await?;
+    Ok(axum::Json(CheckJson { notices: notices_json(&notices) }))
+}
+
+/// Shares a report, redacted and read-only, with the parties the policy lists
+/// for an unsupported platform. Each share's token is shown once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{id}/shares",
+    tag = "reports",
+    params(("id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    request_body = ShareRequest,
+    responses(
+        (status = 201, body = [ShareJson]),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)
+    )
+)]
+pub(crate) async fn share_report(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    Json(body): Json<ShareRequest>,
+) -> Result<(StatusCode, axum::Json<Vec<ShareJson>>), ApiError> {
+    let shares = state.app.share_report(&actor, &id, &body.platform).await?;
+    Ok((StatusCode::CREATED, axum::Json(shares.iter().map(|(s, t)| share_json(s, Some(t.expose()))).collect())))
 }
 
 /// The reports the caller may see: a team's queue, a reporter's own reports,
@@ -441,7 +703,8 @@ pub(crate) async fn list_reports(
         offset: query.offset,
     };
     let reports = state.app.reports(&actor, &query).await?;
-    Ok(axum::Json(reports.iter().map(summary_json).collect()))
+    let now = state.app.now();
+    Ok(axum::Json(reports.iter().map(|r| summary_json(r, now)).collect()))
 }
 
 /// One report with its thread.
@@ -458,7 +721,7 @@ pub(crate) async fn get_report(
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
 ) -> Result<axum::Json<ReportJson>, ApiError> {
-    Ok(axum::Json(report_json(&state.app.report(&actor, &id).await?)))
+    Ok(axum::Json(report_json(&state.app.report(&actor, &id).await?, state.app.now())))
 }
 
 /// Changes the team's fields: severity vectors, CWE, assignee, affected versions.
@@ -495,8 +758,9 @@ pub(crate) async fn update_report(
         cwes: body.cwes,
         assignee,
         affected_versions: body.affected_versions,
+        fix_lines: body.fix_lines,
     };
-    Ok(axum::Json(report_json(&state.app.update_report(&actor, &id, patch).await?)))
+    Ok(axum::Json(report_json(&state.app.update_report(&actor, &id, patch).await?, state.app.now())))
 }
 
 /// Posts a message: reporter-visible, or an internal note (team only).
@@ -555,9 +819,12 @@ pub(crate) async fn transition_report(
     Path(id): Path<String>,
     Json(body): Json<TransitionRequest>,
 ) -> Result<axum::Json<ReportJson>, ApiError> {
-    let view = state
-        .app
-        .transition_report(&actor, &id, &body.to, body.reason.as_deref(), body.duplicate_of.as_deref())
-        .await?;
-    Ok(axum::Json(report_json(&view)))
+    let input = TransitionInput {
+        to: body.to,
+        reason: body.reason,
+        duplicate_of: body.duplicate_of,
+        criterion: body.criterion,
+    };
+    let view = state.app.transition_report(&actor, &id, input).await?;
+    Ok(axum::Json(report_json(&view, state.app.now())))
 }

@@ -22,11 +22,18 @@ pub struct Row {
     pub template: &'static str,
     pub path: String,
     pub body: Option<Box<dyn Fn(usize) -> Value + Send + Sync>>,
+    /// A non-JSON body: (content type, text).
+    pub raw: Option<(&'static str, &'static str)>,
     pub expected: [u16; 8],
 }
 
 fn row(method: Method, template: &'static str, path: impl Into<String>, expected: [u16; 8]) -> Row {
-    Row { method, template, path: path.into(), body: None, expected }
+    Row { method, template, path: path.into(), body: None, raw: None, expected }
+}
+
+fn with_toml(mut r: Row, text: &'static str) -> Row {
+    r.raw = Some(("application/toml", text));
+    r
 }
 
 fn with_body(mut r: Row, body: impl Fn(usize) -> Value + Send + Sync + 'static) -> Row {
@@ -40,6 +47,8 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
     vec![
         row(M::GET, "/healthz", "/healthz", [200; 8]),
         row(M::GET, "/readyz", "/readyz", [200; 8]),
+        // Before an administrator makes a second organisation below: with one, it speaks for it.
+        row(M::GET, "/.well-known/security.txt", "/.well-known/security.txt", [200; 8]),
         with_body(
             row(M::POST, "/api/v1/setup", "/api/v1/setup", [404; 8]),
             |_| json!({"token": "embi_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "email": "x@example.org", "name": "x", "password": "long enough pw"}),
@@ -234,6 +243,73 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             format!("/api/v1/advisories/{advisory}/publish"),
             [404, 404, 404, 404, 404, 409, 409, 404],
         ),
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/projects/{org}/{project}/reports/check",
+                "/api/v1/projects/pallets/flask/reports/check",
+                [200, 403, 200, 200, 200, 200, 200, 200],
+            ),
+            |_| json!({"title": "A flaw", "body": "Details."}),
+        ),
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/reports/{id}/shares",
+                format!("/api/v1/reports/{report}/shares"),
+                [404, 403, 403, 404, 404, 422, 422, 404],
+            ),
+            |_| json!({"platform": "AIX"}),
+        ),
+        row(M::GET, "/api/v1/orgs/{org}/policy", "/api/v1/orgs/pallets/policy", [200; 8]),
+        with_toml(
+            row(
+                M::PUT,
+                "/api/v1/orgs/{org}/policy",
+                "/api/v1/orgs/pallets/policy",
+                [401, 403, 403, 403, 200, 200, 403, 403],
+            ),
+            "[response]\nacknowledge = \"3d\"\n",
+        ),
+        row(M::GET, "/api/v1/orgs/{org}/policy.toml", "/api/v1/orgs/pallets/policy.toml", [200; 8]),
+        row(M::GET, "/api/v1/projects/{org}/{project}/policy", "/api/v1/projects/pallets/flask/policy", [200; 8]),
+        with_toml(
+            row(
+                M::PUT,
+                "/api/v1/projects/{org}/{project}/policy",
+                "/api/v1/projects/pallets/flask/policy",
+                [401, 403, 403, 403, 200, 200, 200, 403],
+            ),
+            "[report]\nrecommended = [\"proof_of_concept\"]\n",
+        ),
+        row(
+            M::GET,
+            "/api/v1/projects/{org}/{project}/policy.toml",
+            "/api/v1/projects/pallets/flask/policy.toml",
+            [200; 8],
+        ),
+        row(
+            M::GET,
+            "/api/v1/projects/{org}/{project}/security.md",
+            "/api/v1/projects/pallets/flask/security.md",
+            [200; 8],
+        ),
+        row(M::GET, "/api/v1/orgs/{org}/openpgp.asc", "/api/v1/orgs/pallets/openpgp.asc", [404; 8]),
+        row(
+            M::POST,
+            "/api/v1/advisories/{id}/cve",
+            format!("/api/v1/advisories/{advisory}/cve"),
+            [404, 404, 404, 404, 404, 409, 409, 404],
+        ),
+        with_body(
+            row(
+                M::PUT,
+                "/api/v1/users/{id}/ban",
+                format!("/api/v1/users/{outsider}/ban"),
+                [401, 403, 403, 403, 200, 403, 403, 403],
+            ),
+            |_| json!({"banned": false}),
+        ),
         // Last: it ends each role's session.
         row(M::DELETE, "/api/v1/session", "/api/v1/session", [204; 8]),
     ]
@@ -260,8 +336,10 @@ async fn every_route_for_every_role() {
     let mut failures = Vec::new();
     for r in matrix(&report, &advisory, &outsider.to_string()) {
         for (i, auth) in roles.iter().enumerate() {
-            let body = r.body.as_ref().map(|make| make(i));
-            let reply = w.t.call(r.method.clone(), &r.path, body, auth).await;
+            let reply = match r.raw {
+                Some((content_type, text)) => w.t.call_raw(r.method.clone(), &r.path, content_type, text, auth).await,
+                None => w.t.call(r.method.clone(), &r.path, r.body.as_ref().map(|make| make(i)), auth).await,
+            };
             let expected = StatusCode::from_u16(r.expected[i]).unwrap();
             if reply.status != expected {
                 failures.push(format!(

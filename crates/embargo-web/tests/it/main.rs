@@ -4,6 +4,8 @@
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
+    clippy::print_stderr,
+    clippy::disallowed_methods,
     reason = "tests may unwrap (STYLE.md, Tests)"
 )]
 
@@ -13,4 +15,5 @@ mod fixture;
 mod flow;
 mod lifecycle;
 mod openapi;
+mod policy;
 mod privacy;

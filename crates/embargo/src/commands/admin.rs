@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use embargo_app::{App, InstanceSettings, NewAccount, NewOrganisation, NewProject, ReleaseLineInput, TeamRef};
+use embargo_app::{App, NewAccount, NewOrganisation, NewProject, ReleaseLineInput, TeamRef};
 use embargo_core::permission::Actor;
 use embargo_core::private::Private;
 
@@ -25,9 +25,15 @@ pub async fn run(app: &App, command: AdminCommand) -> anyhow::Result<ExitCode> {
         AdminCommand::Settings(args) => {
             let mut settings = app.settings().await?;
             if let Some(signup) = args.signup {
-                settings = app.update_settings(&OPERATOR, InstanceSettings { signup_open: signup == "open" }).await?;
+                settings.signup_open = signup == "open";
             }
-            println!("signup  {}", if settings.signup_open { "open" } else { "closed" });
+            if let Some(org) = args.security_txt_org {
+                app.organisation(&org).await?;
+                settings.security_txt_org = Some(org);
+            }
+            settings = app.update_settings(&OPERATOR, settings).await?;
+            println!("signup            {}", if settings.signup_open { "open" } else { "closed" });
+            println!("security_txt_org  {}", settings.security_txt_org.as_deref().unwrap_or("(the only organisation)"));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -57,6 +63,16 @@ async fn user(app: &App, command: UserCommand) -> anyhow::Result<()> {
             let account = NewAccount { email, name, password: Private::new(password) };
             let user = app.create_user(&OPERATOR, account, admin).await?;
             println!("created {} {}{}", user.id, user.email, if user.is_admin { " (administrator)" } else { "" });
+        }
+        UserCommand::Ban { email } => {
+            let user = app.user_by_email(&OPERATOR, &email).await?;
+            app.set_banned(&OPERATOR, user.id, true).await?;
+            println!("banned {email}");
+        }
+        UserCommand::Unban { email } => {
+            let user = app.user_by_email(&OPERATOR, &email).await?;
+            app.set_banned(&OPERATOR, user.id, false).await?;
+            println!("unbanned {email}");
         }
         UserCommand::List => {
             for user in app.users(&OPERATOR).await? {

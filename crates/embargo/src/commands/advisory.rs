@@ -87,6 +87,10 @@ pub async fn run(app: &App, command: AdvisoryCommand) -> anyhow::Result<ExitCode
             };
             print_advisory(&app.update_advisory(&actor, &id, patch).await?);
         }
+        AdvisoryCommand::Cve { id, user } => {
+            let actor = app.act_as(&user.email).await?;
+            print_advisory(&app.assign_cve(&actor, &id).await?);
+        }
         AdvisoryCommand::Publish { id, user } => {
             let actor = app.act_as(&user.email).await?;
             let view = app.publish_advisory(&actor, &id).await?;
@@ -161,6 +165,9 @@ fn print_advisory(view: &AdvisoryView) {
     println!("state       {}", view.state);
     if let Some(at) = view.first_published_at {
         println!("published   {}", when(at));
+    }
+    if let Some(eligibility) = &view.eligibility {
+        println!("eligibility {}", eligibility.explanation);
     }
     match (&view.draft, &view.published) {
         (Some(draft), _) => print_content(draft),

@@ -4,7 +4,9 @@
 mod admin;
 mod advisory;
 mod audit;
+mod demo;
 mod init;
+mod policy;
 mod report;
 mod serve;
 
@@ -24,13 +26,20 @@ use crate::config::{Config, Overrides};
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let listen = match &cli.command {
         Command::Serve(args) => args.listen.clone(),
-        Command::Init(_) | Command::Admin(_) | Command::Report(_) | Command::Advisory(_) | Command::Audit(_) => None,
+        Command::Init(_)
+        | Command::Admin(_)
+        | Command::Report(_)
+        | Command::Advisory(_)
+        | Command::Policy(_)
+        | Command::Audit(_) => None,
     };
     let overrides = Overrides { data_dir: cli.data_dir, database_url: cli.database_url, listen };
     let config = Config::load(&overrides)?;
     init_logging(&config.settings.log);
     match cli.command {
-        Command::Serve(_) => serve::run(config).await,
+        Command::Serve(args) => serve::run(config, args.demo).await,
+        Command::Policy(crate::cli::PolicyCommand::Check { file, project }) => policy::check(&file, project),
+        Command::Policy(command) => policy::run(&open(&config, false).await?, command).await,
         Command::Init(args) => init::run(config, args).await,
         Command::Admin(command) => admin::run(&open(&config, false).await?, command).await,
         Command::Report(command) => report::run(&open(&config, false).await?, command).await,
@@ -65,6 +74,7 @@ pub async fn open(config: &Config, create: bool) -> anyhow::Result<App> {
         .with_context(|| format!("cannot open the database {}", config.database))?;
     let app_config = AppConfig {
         session_ttl: time::Duration::days(i64::from(config.settings.session_days)),
+        public_url: config.public_url.clone(),
         ..AppConfig::default()
     };
     Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsEntropy), app_config))

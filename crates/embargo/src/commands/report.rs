@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use embargo_app::{App, ReportQuery, ReportView, TeamPatch, ViewerRole};
+use embargo_app::{App, ReportQuery, ReportView, TeamPatch, TransitionInput, Upload, ViewerRole};
 use embargo_core::message::{AuthorRole, Channel, Visibility};
 use embargo_core::permission::Actor;
 use embargo_core::report::Submission;
@@ -23,6 +23,8 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
             poc_file,
             versions_tested,
             versions_vulnerable,
+            lines,
+            attachments,
             reporter_name,
             as_user,
         } => {
@@ -42,13 +44,28 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
                 body,
                 versions_tested,
                 versions_vulnerable,
+                lines,
                 proof_of_concept,
                 reporter_name,
                 ..Submission::default()
             };
-            let receipt = app.submit_report(&actor, org, project, submission, Channel::Cli).await?;
+            let uploads = attachments
+                .iter()
+                .map(|path| {
+                    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                    let filename = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    Ok(Upload { filename, bytes })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let receipt = app.submit_report(&actor, org, project, submission, uploads, Channel::Cli).await?;
             println!("id              {}", receipt.report_id);
             println!("followup_token  {}", receipt.followup.expose());
+            if let Some(by) = receipt.acknowledge_by {
+                println!("acknowledge_by  {}", when(by));
+            }
+            for notice in &receipt.notices {
+                println!("notice          {}: {}", notice.code(), notice.message());
+            }
             crate::output::note("Keep the follow-up token secret: it reads and answers this report.");
         }
         ReportCommand::List { user, project, state } => {
@@ -74,10 +91,18 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
             let actor = app.act_as(&user.email).await?;
             print_report(&app.report(&actor, &id).await?);
         }
-        ReportCommand::Transition { id, to, reason, duplicate_of, user } => {
+        ReportCommand::Transition { id, to, reason, duplicate_of, criterion, user } => {
             let actor = app.act_as(&user.email).await?;
-            let view = app.transition_report(&actor, &id, &to, reason.as_deref(), duplicate_of.as_deref()).await?;
+            let view =
+                app.transition_report(&actor, &id, TransitionInput { to, reason, duplicate_of, criterion }).await?;
             println!("{} is {}", view.id, view.state);
+        }
+        ReportCommand::Share { id, platform, user } => {
+            let actor = app.act_as(&user.email).await?;
+            for (share, token) in app.share_report(&actor, &id, &platform).await? {
+                println!("{}  {}  {}", share.party, share.platform, token.expose());
+            }
+            crate::output::note("Send each party its token: it opens a redacted, read-only copy of this report.");
         }
         ReportCommand::Message { id, body, body_file, internal, user } => {
             let actor = app.act_as(&user.email).await?;
@@ -90,7 +115,7 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
             let message = app.post_message(&actor, &id, &body, visibility, Channel::Cli).await?;
             println!("posted {} ({})", message.id, message.visibility);
         }
-        ReportCommand::Update { id, cvss_v3, cvss_v4, cwes, assignee, affected_versions, user } => {
+        ReportCommand::Update { id, cvss_v3, cvss_v4, cwes, assignee, affected_versions, fix_lines, user } => {
             let actor = app.act_as(&user.email).await?;
             let assignee = match assignee {
                 Some(email) => Some(Some(
@@ -107,6 +132,7 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
                 cwes: (!cwes.is_empty()).then_some(cwes),
                 assignee,
                 affected_versions: (!affected_versions.is_empty()).then_some(affected_versions),
+                fix_lines: (!fix_lines.is_empty()).then_some(fix_lines),
             };
             let view = app.update_report(&actor, &id, patch).await?;
             print_report(&view);
@@ -148,6 +174,24 @@ fn print_report(view: &ReportView) {
         line("cwe", (!cwes.is_empty()).then(|| cwes.join(", ")).as_deref());
         line("assignee", team.assignee.as_ref().map(|u| u.email.to_string()).as_deref());
         line("affected", (!team.affected_versions.is_empty()).then(|| team.affected_versions.join(", ")).as_deref());
+        line("fix lines", (!team.fix_lines.is_empty()).then(|| team.fix_lines.join(", ")).as_deref());
+        line("eligibility", Some(&team.eligibility.explanation));
+        if let Some((record, ban)) = &team.reporter_record {
+            let flag = if *ban { " (ban threshold reached)" } else { "" };
+            line(
+                "reporter record",
+                Some(&format!(
+                    "{} reports: {} accepted, {} declined, {} spam{flag}",
+                    record.total, record.accepted, record.declined, record.spam
+                )),
+            );
+        }
+    }
+    if let Some(due) = &view.deadline {
+        line("deadline", Some(&format!("{} by {}", due.kind.verb(), when(due.at))));
+    }
+    for notice in &view.intake {
+        line("notice", Some(&notice.message()));
     }
     line("advisory", view.advisory.as_ref().map(ToString::to_string).as_deref());
     let next: Vec<&str> = view.allowed_transitions.iter().map(|s| s.as_str()).collect();
@@ -159,6 +203,9 @@ fn print_report(view: &ReportView) {
     }
     if let Some(patch) = &content.patch {
         println!("\n--- patch ---\n{patch}");
+    }
+    for attachment in &view.attachments {
+        println!("\n--- attachment {} ---\n{}", attachment.filename, attachment.text.expose());
     }
     println!("\n--- history ---");
     for change in &view.history {
@@ -175,7 +222,9 @@ fn print_report(view: &ReportView) {
         let internal = if message.visibility == Visibility::Internal { " [INTERNAL]" } else { "" };
         println!("{}  {who}{name}{internal}\n{}\n", when(message.created_at), message.body.expose());
     }
-    if view.viewer == ViewerRole::Reporter {
-        println!("(reporter's view)");
+    match view.viewer {
+        ViewerRole::Team => {}
+        ViewerRole::Reporter => println!("(reporter's view)"),
+        ViewerRole::InterestedParty => println!("(redacted copy for an interested party)"),
     }
 }

@@ -11,9 +11,19 @@ use embargo_web::WebConfig;
 use crate::config::{Config, ensure_data_dir};
 
 /// Starts the server and runs until interrupted.
-pub async fn run(config: Config) -> anyhow::Result<ExitCode> {
+pub async fn run(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     ensure_data_dir(&config.data_dir)?;
     let app = super::open(&config, true).await?;
+    if demo {
+        match super::demo::load(&app).await? {
+            Some(accounts) => {
+                println!("Demo loaded: three organisations with their policies, projects and reports.");
+                println!("  security team: {}  password {}", accounts.team.0, accounts.team.1);
+                println!("  reporter:      {}  password {}", accounts.reporter.0, accounts.reporter.1);
+            }
+            None => println!("Demo already loaded."),
+        }
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {} (setting listen)", config.listen))?;

@@ -15,10 +15,19 @@ struct Server {
 
 /// Starts `serve` and waits until `/readyz` answers; collects what it printed up to then.
 fn start(dir: &std::path::Path) -> Server {
+    start_with(dir, &[])
+}
+
+fn start_with(dir: &std::path::Path, extra: &[&str]) -> Server {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let mut child =
-        embargo(dir).args(["serve", "--listen", &addr]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = embargo(dir)
+        .args(["serve", "--listen", &addr])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -111,4 +120,31 @@ fn an_acknowledged_report_survives_a_kill() {
     assert!(body.contains("Kill me"));
     signal(&restarted.child, "-TERM");
     restarted.child.wait().unwrap();
+}
+
+#[test]
+fn the_demo_is_a_living_instance() {
+    let (_tmp, dir) = data_dir();
+    let mut server = start_with(&dir, &["--demo"]);
+    assert!(server.lines.iter().any(|l| l.contains("Demo loaded")), "{:?}", server.lines);
+    let team = server.lines.iter().find(|l| l.contains("security team:")).unwrap().clone();
+    let (email, password) = {
+        let parts: Vec<&str> = team.split_whitespace().collect();
+        (parts[2].to_owned(), parts[4].to_owned())
+    };
+    let (status, body) = http(&server.addr, "GET", "/api/v1/advisories", &[], "");
+    assert_eq!(status, 200);
+    assert!(body.contains("ORBIT-2026-1") && body.contains("CVE-2026-55001"), "{body}");
+    let (status, txt) = http(&server.addr, "GET", "/.well-known/security.txt", &[], "");
+    assert_eq!(status, 200, "{txt}");
+    assert!(txt.contains("mailto:security@orbit-lang.example"));
+    let login = format!(r#"{{"email":"{email}","password":"{password}"}}"#);
+    let (status, _) = http(&server.addr, "POST", "/api/v1/session", &[("Content-Type", "application/json")], &login);
+    assert_eq!(status, 200, "the printed demo account signs in");
+    signal(&server.child, "-TERM");
+    server.child.wait().unwrap();
+    let mut again = start_with(&dir, &["--demo"]);
+    assert!(again.lines.iter().any(|l| l.contains("Demo already loaded")), "{:?}", again.lines);
+    signal(&again.child, "-TERM");
+    again.child.wait().unwrap();
 }

@@ -1,0 +1,266 @@
+//! Policies: applying a level, the effective policy of a project, and what
+//! is published from it (SECURITY.md, security.txt).
+
+use embargo_core::organisation::Organisation;
+use embargo_core::permission::{Action, Actor, ProjectAccess};
+use embargo_core::policy::{Level, Policy, resolve};
+use embargo_core::project::{Project, ReleaseLine};
+use embargo_formats::policy_file::{self, PolicyFileError};
+use embargo_formats::security_md::{self, Links, Names};
+use embargo_formats::security_txt::SecurityTxt;
+use embargo_store::{Reader, StoreExt};
+use serde_json::json;
+
+use crate::audit::record;
+use crate::organisations::{find_organisation, find_project};
+use crate::{App, AppError, require};
+
+/// Whose policy: an organisation's, or one of its projects'.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyTarget {
+    /// `ORG`
+    Organisation(String),
+    /// `ORG/PROJECT`
+    Project(String, String),
+}
+
+impl PolicyTarget {
+    /// Parses `ORG` or `ORG/PROJECT`.
+    pub fn parse(text: &str) -> PolicyTarget {
+        match text.split_once('/') {
+            Some((org, project)) => PolicyTarget::Project(org.to_owned(), project.to_owned()),
+            None => PolicyTarget::Organisation(text.to_owned()),
+        }
+    }
+
+    fn level(&self) -> Level {
+        match self {
+            PolicyTarget::Organisation(_) => Level::Organisation,
+            PolicyTarget::Project(..) => Level::Project,
+        }
+    }
+}
+
+/// The effective policy of an organisation or a project, with what it needs to be shown.
+#[derive(Debug, Clone)]
+pub struct EffectivePolicy {
+    /// The organisation.
+    pub org: Organisation,
+    /// The project, for a project's policy.
+    pub project: Option<Project>,
+    /// The merged policy, each field with its source.
+    pub policy: Policy,
+    /// The project's release lines (none for an organisation).
+    pub lines: Vec<ReleaseLine>,
+}
+
+impl EffectivePolicy {
+    /// The level this policy is shown and applied at.
+    pub fn level(&self) -> Level {
+        if self.project.is_some() { Level::Project } else { Level::Organisation }
+    }
+
+    /// As canonical TOML that `apply` accepts back and shows again unchanged;
+    /// with `sources`, each section starts with a comment saying where its
+    /// fields come from.
+    pub fn to_toml(&self, sources: bool) -> String {
+        let lines = self.project.as_ref().map(|_| self.lines.as_slice());
+        policy_file::render(&self.policy, self.level(), lines, sources)
+    }
+
+    /// As JSON of the same shape as the TOML, with each field's source.
+    pub fn to_json(&self) -> serde_json::Value {
+        let lines = self.project.as_ref().map(|_| self.lines.as_slice());
+        let sources: serde_json::Map<String, serde_json::Value> = policy_file::sources(&self.policy)
+            .into_iter()
+            .map(|(field, source)| (field.to_owned(), json!(source.as_str())))
+            .collect();
+        json!({"policy": policy_file::to_json(&self.policy, self.level(), lines), "sources": sources})
+    }
+}
+
+/// The effective policy of a project (its overrides over its organisation's policy).
+pub(crate) async fn project_policy(
+    reader: &mut dyn Reader,
+    org: &Organisation,
+    project: &Project,
+) -> Result<Policy, AppError> {
+    let org_draft = reader.org_policy(org.id).await?;
+    let project_draft = reader.project_policy(project.id).await?;
+    Ok(resolve(&org_draft, Some(&project_draft)))
+}
+
+impl App {
+    /// The effective policy of an organisation or a project (public).
+    pub async fn effective_policy(&self, target: &PolicyTarget) -> Result<EffectivePolicy, AppError> {
+        let mut reader = self.store.reader().await?;
+        match target {
+            PolicyTarget::Organisation(org) => {
+                let org = find_organisation(reader.as_mut(), org).await?;
+                let policy = resolve(&reader.org_policy(org.id).await?, None);
+                Ok(EffectivePolicy { org, project: None, policy, lines: Vec::new() })
+            }
+            PolicyTarget::Project(org, project) => {
+                let (org, project) = find_project(reader.as_mut(), org, project).await?;
+                let policy = project_policy(reader.as_mut(), &org, &project).await?;
+                let lines = reader.release_lines(project.id).await?;
+                Ok(EffectivePolicy { org, project: Some(project), policy, lines })
+            }
+        }
+    }
+
+    /// Checks a policy file without storing it (`embargo policy check`).
+    pub fn check_policy(text: &str, level: Level) -> Result<(), PolicyFileError> {
+        policy_file::parse(text, level).map(drop)
+    }
+
+    /// Replaces the policy of an organisation or a project with a policy file.
+    /// A project's file may list its release lines, which then replace the stored ones.
+    pub async fn apply_policy(
+        &self,
+        actor: &Actor,
+        target: &PolicyTarget,
+        text: &str,
+    ) -> Result<EffectivePolicy, AppError> {
+        let file = policy_file::parse(text, target.level()).map_err(policy_error)?;
+        let now = self.now();
+        match target {
+            PolicyTarget::Organisation(slug) => {
+                let mut org = self.organisation(slug).await?;
+                require(actor, Action::ManageOrganisation(org.id))?;
+                if let Some(prefix) = &file.draft.advisories.prefix {
+                    org.advisory_prefix = prefix.clone();
+                }
+                let actor = actor.clone();
+                self.store
+                    .write(move |tx| {
+                        Box::pin(async move {
+                            tx.set_org_policy(org.id, &file.draft, now).await?;
+                            tx.update_organisation(&org).await?;
+                            record(tx, now, &actor, "policy.applied", format!("organisation:{}", org.id), json!({}))
+                                .await
+                        })
+                    })
+                    .await?;
+            }
+            PolicyTarget::Project(org, project) => {
+                let (org, project) = self.project(org, project).await?;
+                require(actor, Action::ManageProject(ProjectAccess { org: org.id, project: project.id }))?;
+                let actor = actor.clone();
+                self.store
+                    .write(move |tx| {
+                        Box::pin(async move {
+                            tx.set_project_policy(project.id, &file.draft, now).await?;
+                            if let Some(lines) = &file.lines {
+                                for old in tx.release_lines(project.id).await? {
+                                    if !lines.iter().any(|l| l.name == old.name) {
+                                        tx.delete_release_line(project.id, &old.name).await?;
+                                    }
+                                }
+                                for line in lines {
+                                    tx.upsert_release_line(&ReleaseLine {
+                                        project_id: project.id,
+                                        name: line.name.clone(),
+                                        status: line.status,
+                                        released_on: line.released_on,
+                                        end_of_life_on: line.end_of_life_on,
+                                    })
+                                    .await?;
+                                }
+                            }
+                            let details = json!({"release_lines": file.lines.as_ref().map(Vec::len)});
+                            record(tx, now, &actor, "policy.applied", format!("project:{}", project.id), details).await
+                        })
+                    })
+                    .await?;
+            }
+        }
+        self.effective_policy(target).await
+    }
+
+    /// The project's SECURITY.md, rendered from its effective policy.
+    pub async fn security_md(&self, org: &str, project: &str) -> Result<String, AppError> {
+        let effective = self.effective_policy(&PolicyTarget::Project(org.to_owned(), project.to_owned())).await?;
+        let Some(project) = &effective.project else { return Err(AppError::NotFound) };
+        let base = &self.config.public_url;
+        let (o, p) = (effective.org.slug.as_str(), project.slug.as_str());
+        let links = Links {
+            policy: format!("{base}/{o}/{p}/policy"),
+            form: format!("{base}/{o}/{p}/report"),
+            api: format!("{base}/api/v1/projects/{o}/{p}/reports"),
+            advisories: format!("{base}/advisories"),
+            openpgp_key: effective
+                .policy
+                .channels
+                .openpgp_key
+                .value
+                .as_ref()
+                .map(|_| format!("{base}/api/v1/orgs/{o}/openpgp.asc")),
+        };
+        Ok(security_md::render(
+            Names { organisation: &effective.org.name, project: &project.name },
+            &effective.policy,
+            &effective.lines,
+            &links,
+        ))
+    }
+
+    /// The instance's `/.well-known/security.txt`: the channels of the
+    /// organisation the instance names for it (or its only organisation).
+    /// RFC 9116 section 2.5.3 lets web URIs only be `https://`, so on an
+    /// instance served over plain HTTP the file holds no web URIs.
+    pub async fn security_txt(&self) -> Result<String, AppError> {
+        let orgs = self.organisations().await?;
+        let org = match orgs.as_slice() {
+            [only] => only.clone(),
+            _ => {
+                let chosen = self.settings().await?.security_txt_org;
+                orgs.into_iter().find(|o| Some(o.slug.as_str()) == chosen.as_deref()).ok_or(AppError::NotFound)?
+            }
+        };
+        let effective = self.effective_policy(&PolicyTarget::Organisation(org.slug.to_string())).await?;
+        let base = &self.config.public_url;
+        let web = |path: String| base.starts_with("https://").then(|| format!("{base}{path}"));
+        let o = org.slug.as_str();
+        let channels = &effective.policy.channels;
+        let mut contacts = Vec::new();
+        if let Some(email) = &channels.email.value {
+            contacts.push(format!("mailto:{email}"));
+        }
+        if channels.web_form.value {
+            contacts.extend(web(format!("/{o}/report")));
+        }
+        if contacts.is_empty() {
+            contacts.extend(web(format!("/{o}/policy")));
+        }
+        Ok(SecurityTxt {
+            contacts,
+            expires: self.now() + time::Duration::days(180),
+            encryption: channels.openpgp_key.value.as_ref().and_then(|_| web(format!("/api/v1/orgs/{o}/openpgp.asc"))),
+            acknowledgments: web("/advisories".into()),
+            preferred_languages: channels.languages.value.clone(),
+            canonical: web("/.well-known/security.txt".into()).into_iter().collect(),
+            policy: web(format!("/{o}/policy")),
+        }
+        .render())
+    }
+
+    /// The organisation's armoured OpenPGP key, if its policy names one.
+    pub async fn openpgp_key(&self, org: &str) -> Result<String, AppError> {
+        let effective = self.effective_policy(&PolicyTarget::Organisation(org.to_owned())).await?;
+        effective.policy.channels.openpgp_key.value.ok_or(AppError::NotFound)
+    }
+}
+
+fn policy_error(error: PolicyFileError) -> AppError {
+    use embargo_core::text::{FieldErrors, TextError};
+    match error {
+        PolicyFileError::Syntax { line, column, message } => AppError::Invalid(FieldErrors(vec![TextError::Refused {
+            field: "policy",
+            reason: format!("line {line}, column {column}: {message}"),
+        }])),
+        PolicyFileError::Invalid(errors) => AppError::Invalid(FieldErrors(
+            errors.into_iter().map(|e| TextError::Refused { field: "policy", reason: e.to_string() }).collect(),
+        )),
+    }
+}

@@ -1,0 +1,432 @@
+//! The example policies drive the process: each of the three organisations'
+//! own way of working runs through the API.
+
+use embargo_testkit::{Auth, Backend, TestApp};
+use embargo_web::WebConfig;
+use http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn example(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/policies").join(name);
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// An instance with one example organisation, its project, a team member and a reporter.
+async fn instance(org: &str, project: &str, files: &[(&str, &str)]) -> (TestApp, Auth, Auth) {
+    instance_at("http://127.0.0.1:8080", org, project, files).await
+}
+
+async fn instance_at(public_url: &str, org: &str, project: &str, files: &[(&str, &str)]) -> (TestApp, Auth, Auth) {
+    let config = WebConfig { public_url: public_url.into(), ..WebConfig::default() };
+    let t = TestApp::on(Backend::Sqlite, config).await;
+    t.organisation(org).await;
+    t.project(org, project).await;
+    for (target, file) in files {
+        t.policy(target, &example(file)).await;
+    }
+    let team = t.user(&format!("team@{org}.example"), false).await;
+    t.member(org, &format!("team@{org}.example")).await;
+    let reporter = t.user("reporter@researcher.example", false).await;
+    (t, team, reporter)
+}
+
+async fn submit(t: &TestApp, path: &str, body: Value, auth: &Auth) -> Value {
+    t.post(&format!("/api/v1/projects/{path}/reports"), body, auth).await.expect(StatusCode::CREATED).json
+}
+
+async fn advance(t: &TestApp, id: &str, team: &Auth, states: &[&str]) {
+    for to in states {
+        t.post(&format!("/api/v1/reports/{id}/transitions"), json!({"to": to}), team).await.expect(StatusCode::OK);
+    }
+}
+
+fn codes(notices: &Value) -> Vec<String> {
+    notices.as_array().unwrap().iter().map(|n| n["code"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn shared_policy_organisation_backports_to_the_previous_line_on_request() {
+    let (t, team, reporter) = instance(
+        "lanternworks",
+        "lantern",
+        &[("lanternworks", "lanternworks.toml"), ("lanternworks/lantern", "lanternworks-lantern.toml")],
+    )
+    .await;
+    // A second project inherits the whole organisation policy.
+    t.project("lanternworks", "wick").await;
+    let wick = t.get("/api/v1/projects/lanternworks/wick/policy", &Auth::None).await.expect(StatusCode::OK).json;
+    assert_eq!(wick["sources"]["releases.fix_on_request"], "organisation");
+    assert_eq!(wick["policy"]["channels"]["email"], "security@lanternworks.example");
+
+    let receipt = submit(
+        &t,
+        "lanternworks/lantern",
+        json!({"title": "Open redirect after sign-in", "body": "next= accepts absolute URLs.", "lines": ["3.2", "3.1"]}),
+        &reporter,
+    )
+    .await;
+    assert_eq!(codes(&receipt["notices"]), ["missing_field", "missing_field"], "versions and PoC are asked for");
+    let id = receipt["id"].as_str().unwrap().to_owned();
+    advance(&t, &id, &team, &["acknowledged", "triaging", "accepted"]).await;
+
+    let report = t.get(&format!("/api/v1/reports/{id}"), &team).await.expect(StatusCode::OK).json;
+    let eligibility = &report["team"]["eligibility"];
+    assert_eq!(eligibility["cve"], true);
+    assert_eq!(eligibility["fix_by_default"], json!(["3.2"]));
+    assert_eq!(eligibility["fix_on_request"], json!(["3.1"]), "the previous line gets the fix only on request");
+
+    t.post(&format!("/api/v1/reports/{id}/messages"), json!({"body": "Please backport to 3.1: we run it."}), &reporter)
+        .await
+        .expect(StatusCode::CREATED);
+    let decided = t
+        .patch(&format!("/api/v1/reports/{id}"), json!({"fix_lines": ["3.2", "3.1"]}), &team)
+        .await
+        .expect(StatusCode::OK)
+        .json;
+    assert_eq!(decided["team"]["fix_lines"], json!(["3.2", "3.1"]));
+    let unknown = t.patch(&format!("/api/v1/reports/{id}"), json!({"fix_lines": ["2.0"]}), &team).await;
+    assert_eq!(unknown.expect(StatusCode::UNPROCESSABLE_ENTITY).json["fields"][0]["field"], "fix_lines");
+    t.run_jobs().await;
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn runtime_declines_for_a_named_criterion_and_gives_cves_only_to_stable_lines() {
+    let (t, team, reporter) =
+        instance("orbit-lang", "orbit", &[("orbit-lang", "orbit.toml"), ("orbit-lang/orbit", "orbit-orbit.toml")])
+            .await;
+    let base = json!({"title": "Crash in the tokenizer", "body": "A long literal crashes the tokenizer."});
+
+    // The policy requires the versions tested and found vulnerable.
+    let refused = t.post("/api/v1/projects/orbit-lang/orbit/reports", base.clone(), &reporter).await;
+    let fields: Vec<String> = refused.expect(StatusCode::UNPROCESSABLE_ENTITY).json["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["versions_tested", "versions_vulnerable"]);
+    let unknown_model = t
+        .post(
+            "/api/v1/projects/orbit-lang/orbit/reports/check",
+            json!({"title": "x", "body": "y", "versions_tested": "3.14", "versions_vulnerable": "3.14", "threat_model": "mine"}),
+            &reporter,
+        )
+        .await;
+    assert!(unknown_model.expect(StatusCode::UNPROCESSABLE_ENTITY).text.contains("untrusted-input"));
+
+    // Declined for a named criterion; the reporter receives its explanation.
+    let mut declined = base.clone();
+    declined["versions_tested"] = json!("3.14.2");
+    declined["versions_vulnerable"] = json!("3.14.2");
+    declined["body"] = json!("Setting ORBITPATH to a hostile directory runs its code. CVSS 9.8");
+    let receipt = submit(&t, "orbit-lang/orbit", declined, &reporter).await;
+    assert!(codes(&receipt["notices"]).contains(&"reporter_severity".to_owned()));
+    let id = receipt["id"].as_str().unwrap().to_owned();
+    advance(&t, &id, &team, &["acknowledged", "triaging"]).await;
+    let without = t
+        .post(&format!("/api/v1/reports/{id}/transitions"), json!({"to": "not_vulnerable", "reason": "no"}), &team)
+        .await;
+    let message =
+        without.expect(StatusCode::UNPROCESSABLE_ENTITY).json["fields"][0]["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("launch-conditions"), "{message}");
+    t.post(
+        &format!("/api/v1/reports/{id}/transitions"),
+        json!({"to": "not_vulnerable", "criterion": "launch-conditions"}),
+        &team,
+    )
+    .await
+    .expect(StatusCode::OK);
+    let seen = t.get(&format!("/api/v1/reports/{id}"), &reporter).await.expect(StatusCode::OK).json;
+    let reason = seen["history"][3]["reason"].as_str().unwrap();
+    assert!(reason.starts_with("Needs control of how the runtime is launched:"), "{reason}");
+
+    // Accepted: a CVE only for the bugfix and security lines.
+    let receipt = submit(
+        &t,
+        "orbit-lang/orbit",
+        json!({
+            "title": "Heap overflow in string literals",
+            "body": "Literals over 2 GiB overflow a 32-bit counter.",
+            "versions_tested": "3.15.0a3, 3.14.2, 3.13.9, 3.11.12",
+            "versions_vulnerable": "all",
+            "lines": ["3.15", "3.14", "3.13", "3.11"],
+            "threat_model": "untrusted-input",
+            "proof_of_concept": "exit 1"
+        }),
+        &reporter,
+    )
+    .await;
+    assert_eq!(codes(&receipt["notices"]), Vec::<String>::new());
+    let id = receipt["id"].as_str().unwrap().to_owned();
+    advance(&t, &id, &team, &["acknowledged", "triaging", "accepted"]).await;
+    let report = t.get(&format!("/api/v1/reports/{id}"), &team).await.expect(StatusCode::OK).json;
+    assert_eq!(report["team"]["eligibility"]["cve_lines"], json!(["3.14", "3.13"]));
+    assert_eq!(report["team"]["eligibility"]["unsupported"], json!(["3.15", "3.11"]));
+    let advisory =
+        t.post(&format!("/api/v1/reports/{id}/advisory"), json!({}), &team).await.expect(StatusCode::CREATED).json;
+    let advisory_id = advisory["id"].as_str().unwrap().to_owned();
+    assert!(advisory_id.starts_with("ORBIT-"), "the organisation's prefix: {advisory_id}");
+    assert_eq!(advisory["eligibility"]["cve"], true);
+    let with_cve =
+        t.post(&format!("/api/v1/advisories/{advisory_id}/cve"), json!({}), &team).await.expect(StatusCode::OK).json;
+    assert_eq!(with_cve["draft"]["aliases"], json!(["CVE-2026-55001"]));
+    let again = t.post(&format!("/api/v1/advisories/{advisory_id}/cve"), json!({}), &team).await;
+    assert_eq!(again.expect(StatusCode::CONFLICT).json["error"], "cve_unavailable");
+
+    // A report on the prerelease only is told so, and gets no CVE.
+    let receipt = submit(
+        &t,
+        "orbit-lang/orbit",
+        json!({"title": "Crash in 3.15", "body": "b", "versions_tested": "3.15.0a3", "versions_vulnerable": "3.15.0a3", "lines": ["3.15"]}),
+        &reporter,
+    )
+    .await;
+    assert!(codes(&receipt["notices"]).contains(&"unsupported_lines".to_owned()));
+    let id = receipt["id"].as_str().unwrap().to_owned();
+    advance(&t, &id, &team, &["acknowledged", "triaging", "accepted"]).await;
+    let advisory =
+        t.post(&format!("/api/v1/reports/{id}/advisory"), json!({}), &team).await.expect(StatusCode::CREATED).json;
+    let refused =
+        t.post(&format!("/api/v1/advisories/{}/cve", advisory["id"].as_str().unwrap()), json!({}), &team).await;
+    assert!(refused.expect(StatusCode::CONFLICT).json["message"].as_str().unwrap().contains("not eligible"));
+    t.run_jobs().await;
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn container_service_tells_reporters_of_old_builds_that_only_the_latest_is_supported() {
+    let (t, team, reporter) = instance(
+        "harbor-relay",
+        "relay",
+        &[("harbor-relay", "harbor-relay.toml"), ("harbor-relay/relay", "harbor-relay-relay.toml")],
+    )
+    .await;
+    let receipt = submit(
+        &t,
+        "harbor-relay/relay",
+        json!({"title": "Unbounded job payloads", "body": "A 2 GB payload exhausts memory.", "component": "API", "lines": ["older"]}),
+        &reporter,
+    )
+    .await;
+    let notice = receipt["notices"].as_array().unwrap().iter().find(|n| n["code"] == "only_latest_supported").unwrap();
+    assert!(notice["message"].as_str().unwrap().contains("Only the latest build (main) is supported"));
+    assert!(receipt["acknowledge_by"].is_string(), "the policy promises an acknowledgement");
+    let id = receipt["id"].as_str().unwrap().to_owned();
+    let mine = t.get(&format!("/api/v1/reports/{id}"), &reporter).await.expect(StatusCode::OK).json;
+    assert!(codes(&mine["notices"]).contains(&"only_latest_supported".to_owned()), "the notice stays on the report");
+    let teams = t.get(&format!("/api/v1/reports/{id}"), &team).await.expect(StatusCode::OK).json;
+    assert_eq!(teams["team"]["eligibility"]["cve"], false);
+    let bad = t
+        .post(
+            "/api/v1/projects/harbor-relay/relay/reports",
+            json!({"title": "t", "body": "b", "lines": ["v1.2"]}),
+            &reporter,
+        )
+        .await;
+    assert!(bad.expect(StatusCode::UNPROCESSABLE_ENTITY).text.contains("main, older"));
+    let md = t.get("/api/v1/projects/harbor-relay/relay/security.md", &Auth::None).await.expect(StatusCode::OK);
+    assert!(md.text.contains("Only the latest build (main) is supported"));
+    assert!(md.text.contains("Denial of service through unrealistic traffic volumes"));
+    t.run_jobs().await;
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn policy_files_round_trip_through_the_api_and_errors_name_the_line() {
+    let (t, team, _) = instance("orbit-lang", "orbit", &[]).await;
+    let admin = t.user("admin@example.org", true).await;
+    let put = |path: &'static str, body: String, auth: Auth| {
+        let t = &t;
+        async move { t.call_raw(Method::PUT, path, "application/toml", &body, &auth).await }
+    };
+    put("/api/v1/orgs/orbit-lang/policy", example("orbit.toml"), team.clone()).await.expect(StatusCode::OK);
+    let shown = t.get("/api/v1/orgs/orbit-lang/policy.toml", &Auth::None).await.expect(StatusCode::OK);
+    assert_eq!(shown.headers["content-type"], "application/toml; charset=utf-8");
+    put("/api/v1/orgs/orbit-lang/policy", shown.text.clone(), admin.clone()).await.expect(StatusCode::OK);
+    let again = t.get("/api/v1/orgs/orbit-lang/policy.toml", &Auth::None).await.expect(StatusCode::OK);
+    assert_eq!(again.text, shown.text, "show after apply gives the same TOML");
+
+    let broken =
+        put("/api/v1/orgs/orbit-lang/policy", "[channels]\nweb_form = true\nwebfrom = false\n".into(), team.clone())
+            .await;
+    let message =
+        broken.expect(StatusCode::UNPROCESSABLE_ENTITY).json["fields"][0]["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("line 3") && message.contains("webfrom"), "{message}");
+    let json_body = t.put("/api/v1/orgs/orbit-lang/policy", json!({"channels": {}}), &team).await;
+    assert_eq!(json_body.expect(StatusCode::UNSUPPORTED_MEDIA_TYPE).json["error"], "unsupported_media_type");
+    let unchanged = t.get("/api/v1/orgs/orbit-lang/policy.toml", &Auth::None).await.expect(StatusCode::OK);
+    assert_eq!(unchanged.text, shown.text, "a refused file changes nothing");
+
+    // A project's file lists its lines; provenance says what is overridden.
+    put("/api/v1/projects/orbit-lang/orbit/policy", example("orbit-orbit.toml"), team.clone())
+        .await
+        .expect(StatusCode::OK);
+    let lines = t.get("/api/v1/projects/orbit-lang/orbit/release-lines", &Auth::None).await.expect(StatusCode::OK).json;
+    let names: Vec<&str> = lines.as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["4.0", "3.15", "3.14", "3.13", "3.12", "3.11"], "newest first");
+    let project = t.get("/api/v1/projects/orbit-lang/orbit/policy.toml", &Auth::None).await.expect(StatusCode::OK);
+    assert!(!project.text.contains("cve_pool"), "organisation-only fields are not offered to projects");
+    let sources = t.get("/api/v1/projects/orbit-lang/orbit/policy", &Auth::None).await.expect(StatusCode::OK).json;
+    assert_eq!(sources["sources"]["threat_models"], "organisation");
+    assert_eq!(sources["sources"]["disclosure.embargo"], "organisation", "made explicit by re-applying the shown file");
+    assert_eq!(sources["sources"]["channels.openpgp_key"], "default");
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn attachments_are_text_only_and_shares_are_redacted() {
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let (t, team, reporter) =
+        instance("orbit-lang", "orbit", &[("orbit-lang", "orbit.toml"), ("orbit-lang/orbit", "orbit-orbit.toml")])
+            .await;
+    let report = |attachments: Value| {
+        json!({"title": "Crash on Haiku", "body": "The tokenizer crashes.", "versions_tested": "3.14.2",
+               "versions_vulnerable": "3.14.2", "platform": "Haiku", "reporter_name": "Ada Lovelace",
+               "attachments": attachments})
+    };
+    let pdf = t
+        .post(
+            "/api/v1/projects/orbit-lang/orbit/reports",
+            report(json!([{"filename": "poc.txt", "content_base64": b64(b"%PDF-1.7 ...")}])),
+            &reporter,
+        )
+        .await;
+    let message =
+        pdf.expect(StatusCode::UNPROCESSABLE_ENTITY).json["fields"][0]["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("poc.txt looks like a PDF document"), "{message}");
+    let receipt = submit(
+        &t,
+        "orbit-lang/orbit",
+        report(json!([{"filename": "poc.orb", "content_base64": b64(b"print('x' * 2**31)\n")}])),
+        &reporter,
+    )
+    .await;
+    assert!(codes(&receipt["notices"]).contains(&"unsupported_platform".to_owned()));
+    let id = receipt["id"].as_str().unwrap().to_owned();
+    t.post(
+        &format!("/api/v1/reports/{id}/messages"),
+        json!({"body": "Internal: port owners know", "visibility": "internal"}),
+        &team,
+    )
+    .await
+    .expect(StatusCode::CREATED);
+
+    let shares = t
+        .post(&format!("/api/v1/reports/{id}/shares"), json!({"platform": "haiku"}), &team)
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(shares.json[0]["party"], "orbit-haiku@ports.example");
+    let token = Auth::Bearer(shares.json[0]["token"].as_str().unwrap().to_owned());
+    let copy = t.get(&format!("/api/v1/reports/{id}"), &token).await.expect(StatusCode::OK);
+    assert_eq!(copy.json["viewer"], "interested-party");
+    assert_eq!(copy.json["reporter_name"], json!(null), "who reported it is redacted");
+    assert_eq!(copy.json["messages"], json!([]));
+    assert_eq!(copy.json["attachments"][0]["text"], "print('x' * 2**31)\n");
+    assert!(!copy.text.contains("Ada Lovelace") && !copy.text.contains("Internal"));
+    t.post(&format!("/api/v1/reports/{id}/messages"), json!({"body": "hi"}), &token)
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    t.get("/api/v1/reports", &token).await.expect(StatusCode::FORBIDDEN);
+    let teams = t.get(&format!("/api/v1/reports/{id}"), &team).await.expect(StatusCode::OK).json;
+    assert_eq!(teams["team"]["shares"][0]["platform"], "Haiku");
+    assert!(teams["team"]["shares"][0].get("token").is_none(), "tokens are shown once");
+    t.run_jobs().await;
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn deadlines_show_in_the_queue_and_closed_channels_refuse() {
+    let (t, team, reporter) =
+        instance("orbit-lang", "orbit", &[("orbit-lang", "orbit.toml"), ("orbit-lang/orbit", "orbit-orbit.toml")])
+            .await;
+    let receipt = submit(
+        &t,
+        "orbit-lang/orbit",
+        json!({"title": "t", "body": "b", "versions_tested": "3.14", "versions_vulnerable": "3.14"}),
+        &reporter,
+    )
+    .await;
+    let queue = t.get("/api/v1/reports", &team).await.expect(StatusCode::OK).json;
+    assert_eq!(queue[0]["deadline"]["kind"], "acknowledge");
+    assert_eq!(queue[0]["deadline"]["overdue"], false);
+    t.clock().advance(time::Duration::days(8));
+    let queue = t.get("/api/v1/reports", &team).await.expect(StatusCode::OK).json;
+    assert_eq!(queue[0]["deadline"]["overdue"], true, "seven days promised, eight passed");
+    advance(&t, receipt["id"].as_str().unwrap(), &team, &["acknowledged"]).await;
+    let queue = t.get("/api/v1/reports", &team).await.expect(StatusCode::OK).json;
+    assert_eq!(queue[0]["deadline"]["kind"], "triage");
+
+    t.policy("orbit-lang/orbit", "[channels]\napi = false\n").await;
+    let closed =
+        t.post("/api/v1/projects/orbit-lang/orbit/reports", json!({"title": "t", "body": "b"}), &reporter).await;
+    assert_eq!(closed.expect(StatusCode::FORBIDDEN).json["error"], "channel_closed");
+    t.run_jobs().await;
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn banned_reporters_may_read_but_not_submit() {
+    let (t, team, reporter) =
+        instance("orbit-lang", "orbit", &[("orbit-lang", "orbit.toml"), ("orbit-lang/orbit", "orbit-orbit.toml")])
+            .await;
+    let admin = t.user("admin@example.org", true).await;
+    let body = json!({"title": "spam", "body": "buy now", "versions_tested": "x", "versions_vulnerable": "x"});
+    let mut last = String::new();
+    for _ in 0..3 {
+        last = submit(&t, "orbit-lang/orbit", body.clone(), &reporter).await["id"].as_str().unwrap().to_owned();
+        advance(&t, &last, &team, &["spam"]).await;
+    }
+    let seen = t.get(&format!("/api/v1/reports/{last}"), &team).await.expect(StatusCode::OK).json;
+    assert_eq!(seen["team"]["reporter_record"]["spam"], 3);
+    assert_eq!(seen["team"]["reporter_record"]["ban_suggested"], true, "the policy bans after three");
+    let me = t.get("/api/v1/session", &reporter).await.expect(StatusCode::OK).json;
+    let id = me["user"]["id"].as_str().unwrap();
+    t.put(&format!("/api/v1/users/{id}/ban"), json!({"banned": true}), &admin).await.expect(StatusCode::OK);
+    t.post("/api/v1/projects/orbit-lang/orbit/reports", body, &reporter).await.expect(StatusCode::FORBIDDEN);
+    t.get(&format!("/api/v1/reports/{last}"), &reporter).await.expect(StatusCode::OK);
+    t.run_jobs().await;
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn security_txt_passes_the_validator() {
+    // Over plain HTTP the file may hold no web URIs (RFC 9116 section 2.5.3).
+    let (plain, _, _) = instance("orbit-lang", "orbit", &[("orbit-lang", "orbit.toml")]).await;
+    let reply = plain.get("/.well-known/security.txt", &Auth::None).await.expect(StatusCode::OK);
+    assert!(reply.text.contains("Contact: mailto:security@orbit-lang.example\n"));
+    assert!(!reply.text.contains("http://"), "{}", reply.text);
+    plain.finish().await;
+
+    let base = "https://security.orbit-lang.example";
+    let (t, _, _) = instance_at(base, "orbit-lang", "orbit", &[("orbit-lang", "orbit.toml")]).await;
+    t.clock().set(time::OffsetDateTime::now_utc());
+    let reply = t.get("/.well-known/security.txt", &Auth::None).await.expect(StatusCode::OK);
+    assert!(reply.text.contains("Contact: https://security.orbit-lang.example/orbit-lang/report\n"));
+    assert!(reply.text.contains("Canonical: https://security.orbit-lang.example/.well-known/security.txt\n"));
+    let Some(tool) = std::env::var("EMBARGO_CONFORMANCE_DIR")
+        .ok()
+        .map(|dir| std::path::Path::new(&dir).join("../tools/validate-securitytxt"))
+        .filter(|p| p.exists())
+    else {
+        eprintln!("EMBARGO_CONFORMANCE_DIR is unset: security.txt was not run through the sectxt validator");
+        t.finish().await;
+        return;
+    };
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &reply.text).unwrap();
+    let out = std::process::Command::new(tool)
+        .arg("--canonical-url")
+        .arg(format!("{base}/.well-known/security.txt"))
+        .arg(file.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "sectxt: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t.finish().await;
+}
