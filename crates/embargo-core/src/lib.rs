@@ -5,6 +5,7 @@
 //! the current time and new identifiers are always arguments.
 
 pub mod advisory;
+pub mod cwe;
 pub mod id;
 pub mod lifecycle;
 pub mod message;
@@ -16,6 +17,7 @@ pub mod report;
 pub mod severity;
 pub mod text;
 pub mod user;
+pub mod version;
 
 /// A point in time, always UTC in Embargo.
 pub type Timestamp = time::OffsetDateTime;
