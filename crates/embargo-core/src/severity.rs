@@ -201,6 +201,21 @@ impl Cvss {
         self.level
     }
 
+    /// The same vector cut to its base metrics, scored: the CVSS-B score of a
+    /// 4.0 vector that also has threat or environmental metrics (for formats
+    /// whose `baseScore` must be the base score). A 3.x vector is its own base.
+    pub fn base(&self) -> Cvss {
+        let required: &[&str] = match self.version {
+            CvssVersion::V3 => &V3_BASE,
+            CvssVersion::V4 => &V4_BASE,
+        };
+        let mut parts = self.vector.split('/');
+        let prefix = parts.next().unwrap_or_default();
+        let base: Vec<&str> =
+            parts.filter(|part| part.split_once(':').is_some_and(|(metric, _)| required.contains(&metric))).collect();
+        format!("{prefix}/{}", base.join("/")).parse().unwrap_or_else(|_| self.clone())
+    }
+
     /// For a 4.0 vector, which metric groups the score covers; `None` for 3.x,
     /// whose score is always the base score.
     pub fn nomenclature(&self) -> Option<Nomenclature> {
@@ -346,6 +361,8 @@ mod tests {
         assert_eq!(nomenclature("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"), None);
         // FIRST's calculator: the threat metric E:U lowers 9.3 to 8.1 (CVSS-BT).
         check(&format!("{base}/E:U"), Ok((8.1, SeverityLevel::High)));
+        let with_threat: Cvss = format!("{base}/E:U").parse().unwrap();
+        assert_eq!((with_threat.base().score(), with_threat.base().vector()), (9.3, base));
     }
 
     #[test]

@@ -13,6 +13,11 @@
 //! `database_specific` other than `cwe_ids`, and severities other than the
 //! first `CVSS_V3` and the first `CVSS_V4` (so `CVSS_V2` and `Ubuntu`).
 //! `schema_version` is derived: exports say [`SCHEMA_VERSION`].
+//!
+//! OSV 1.7 ids start with a prefix registered with OSV (`PSF-`, `GHSA-`,
+//! ...) or with `x_` (schema `$defs.prefix`). An advisory whose prefix is
+//! not registered is exported as `x_` + its id ([`osv_id`]); import strips
+//! the `x_` again, so a round trip keeps the id.
 
 mod import;
 
@@ -27,6 +32,82 @@ pub use import::{Imported, MAX_FILE_BYTES, OsvError, parse};
 
 /// The OSV schema version written.
 pub const SCHEMA_VERSION: &str = "1.7.0";
+
+/// The id prefixes registered with OSV, as the OSV 1.7 schema lists them
+/// (`$defs.prefix`, ossf/osv-schema `validation/schema.json`).
+const REGISTERED_PREFIXES: &[&str] = &[
+    "ASB-A",
+    "PUB-A",
+    "ALPINE",
+    "ALSA",
+    "ALBA",
+    "ALEA",
+    "AZL",
+    "BELL",
+    "BIT",
+    "CGA",
+    "CLEANSTART",
+    "CLSA",
+    "CURL",
+    "CVE",
+    "DEBIAN",
+    "DHI",
+    "DRUPAL",
+    "DSA",
+    "DLA",
+    "ELA",
+    "DTSA",
+    "ECHO",
+    "EEF",
+    "FreeBSD",
+    "GHSA",
+    "GO",
+    "GSD",
+    "HSEC",
+    "JLSEC",
+    "KUBE",
+    "LBSEC",
+    "LSN",
+    "MAL",
+    "MINI",
+    "MGASA",
+    "OESA",
+    "OSEC",
+    "OSV",
+    "openSUSE-SU",
+    "PHSA",
+    "PSF",
+    "PYSEC",
+    "RHBA",
+    "RHEA",
+    "RHSA",
+    "RLSA",
+    "RXSA",
+    "RSEC",
+    "ROOT",
+    "RUSTSEC",
+    "SUSE-SU",
+    "SUSE-RU",
+    "SUSE-FU",
+    "SUSE-OU",
+    "UBUNTU",
+    "USN",
+    "V8",
+];
+
+/// The OSV id of an advisory: its own id when its prefix is registered with
+/// OSV, else `x_` + its id.
+pub fn osv_id(id: &AdvisoryId) -> String {
+    let text = id.as_str();
+    let registered =
+        REGISTERED_PREFIXES.iter().any(|prefix| text.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('-')));
+    if registered { text.to_owned() } else { format!("x_{text}") }
+}
+
+/// The advisory id an OSV id names (`x_` removed); `None` if it names none.
+pub fn advisory_id(osv_id: &str) -> Option<AdvisoryId> {
+    osv_id.strip_prefix("x_").unwrap_or(osv_id).parse().ok()
+}
 
 /// What an OSV record is made from.
 #[derive(Debug, Clone, Copy)]
@@ -181,7 +262,7 @@ pub fn record(advisory: Published<'_>) -> Record {
     let text = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     Record {
         schema_version: Some(SCHEMA_VERSION.to_owned()),
-        id: advisory.id.to_string(),
+        id: osv_id(advisory.id),
         modified: advisory.modified,
         published: Some(advisory.published),
         withdrawn: advisory.withdrawn,

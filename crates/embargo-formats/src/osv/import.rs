@@ -142,7 +142,9 @@ pub fn parse(text: &str) -> Result<Imported, OsvError> {
 fn from_record(record: Record) -> Result<Imported, OsvError> {
     let mut dropped = Vec::new();
     note_other(&mut dropped, "", &record.other);
-    let id: AdvisoryId = record.id.parse().map_err(|e| refused("id", e))?;
+    let id: AdvisoryId = super::advisory_id(&record.id).ok_or_else(|| {
+        refused("id", format!("{:?} is not an OSV id", record.id.chars().take(80).collect::<String>()))
+    })?;
     let aliases = record
         .aliases
         .iter()

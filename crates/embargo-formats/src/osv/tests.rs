@@ -43,7 +43,7 @@ fn a_published_revision_becomes_an_osv_record() {
         value,
         json!({
             "schema_version": "1.7.0",
-            "id": "PALLETS-2026-1",
+            "id": "x_PALLETS-2026-1",
             "modified": "2026-05-05T10:30:00Z",
             "published": "2026-05-04T09:00:00Z",
             "aliases": ["CVE-2026-12345"],
@@ -71,6 +71,18 @@ fn check_refused(text: &str, expected_field: &str) {
         Err(OsvError::Field { field, .. }) => assert_eq!(field, expected_field, "{text}"),
         other => panic!("expected a refusal of {expected_field}, got {other:?}"),
     }
+}
+
+#[test]
+fn unregistered_prefixes_get_x_() {
+    let id = |s: &str| s.parse::<AdvisoryId>().unwrap();
+    assert_eq!(osv_id(&id("PSF-2024-1")), "PSF-2024-1");
+    assert_eq!(osv_id(&id("GHSA-aaaa-bbbb-cccc")), "GHSA-aaaa-bbbb-cccc");
+    assert_eq!(osv_id(&id("PALLETS-2026-1")), "x_PALLETS-2026-1");
+    assert_eq!(osv_id(&id("PSFX-2026-1")), "x_PSFX-2026-1");
+    assert_eq!(advisory_id("x_PALLETS-2026-1"), Some(id("PALLETS-2026-1")));
+    assert_eq!(advisory_id("PSF-2024-1"), Some(id("PSF-2024-1")));
+    assert_eq!(advisory_id("x_"), None);
 }
 
 #[test]
