@@ -9,8 +9,11 @@ mod advisories;
 mod audit;
 mod auth;
 mod error;
+mod imports;
 mod jobs;
 mod organisations;
+mod osv;
+mod publication;
 mod reports;
 
 pub mod clock;
@@ -27,8 +30,11 @@ pub use accounts::{InstanceSettings, Me, NewAccount};
 pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, RangeInput};
 pub use auth::Credential;
 pub use error::AppError;
+pub use imports::{ImportFile, ImportOutcome, ImportProgress, ImportedFile};
 pub use jobs::{DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
 pub use organisations::{NewOrganisation, NewProject, OrganisationPatch, ProjectPatch, ReleaseLineInput, TeamRef};
+pub use osv::{MAX_BATCH, OsvError, OsvQuery, OsvQueryError};
+pub use publication::PublishedDocument;
 pub use reports::{Receipt, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView, ViewerRole};
 
 use crate::clock::Clock;
@@ -56,12 +62,13 @@ pub struct App {
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
     config: AppConfig,
+    osv: Arc<osv::OsvCache>,
 }
 
 impl App {
     /// Wires an application.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>, config: AppConfig) -> Self {
-        App { store, clock, entropy, config }
+        App { store, clock, entropy, config, osv: Arc::default() }
     }
 
     /// The current time.

@@ -135,6 +135,8 @@ pub enum Action {
     EditAdvisory(ProjectAccess),
     /// Publish an advisory.
     PublishAdvisory(ProjectAccess),
+    /// Import already public advisories (OSV files) into a project.
+    ImportAdvisories(ProjectAccess),
 }
 
 /// The answer to "may this actor do this?".
@@ -241,7 +243,7 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             let team = actor.user().is_some_and(|u| u.is_team(p.org, p.project) && u.has(TokenScope::Read));
             Decision::when(team, Decision::Hidden)
         }
-        Action::EditAdvisory(p) | Action::PublishAdvisory(p) => match actor.user() {
+        Action::EditAdvisory(p) | Action::PublishAdvisory(p) | Action::ImportAdvisories(p) => match actor.user() {
             Some(u) if u.is_team(p.org, p.project) => Decision::when(u.has(TokenScope::Publish), Decision::Forbidden),
             Some(_) | None => Decision::Hidden,
         },
@@ -255,7 +257,9 @@ fn operator(action: Action) -> Decision {
         | Action::CreateOrganisation
         | Action::ManageOrganisation(_)
         | Action::ManageProject(_)
-        | Action::ViewProjectTeam(_) => Decision::Allow,
+        | Action::ViewProjectTeam(_)
+        // Imported advisories are public already: the operator may load a project's history.
+        | Action::ImportAdvisories(_) => Decision::Allow,
         Action::SubmitReport => Decision::Forbidden,
         Action::ListReports
         | Action::ViewReport(_)

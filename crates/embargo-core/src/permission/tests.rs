@@ -93,6 +93,7 @@ fn advisory_and_intake_matrix() {
     check(Action::ViewDraftAdvisory(p), [H, H, H, H, H, H, A, A, H, H]);
     check(Action::EditAdvisory(p), [H, H, H, H, H, H, A, A, H, H]);
     check(Action::PublishAdvisory(p), [H, H, H, H, H, H, A, A, H, H]);
+    check(Action::ImportAdvisories(p), [H, H, H, H, H, H, A, A, H, A]);
     check(Action::SubmitReport, [A, F, F, A, A, A, A, A, A, F]);
     check(Action::ListReports, [H, A, A, A, A, A, A, A, A, H]);
 }

@@ -16,6 +16,7 @@ mod audit;
 mod jobs;
 mod migrations;
 mod organisations;
+mod publication;
 mod reports;
 mod sealing;
 mod settings;

@@ -4,6 +4,9 @@
 mod admin;
 mod advisory;
 mod audit;
+mod cvss;
+mod export;
+mod import;
 mod init;
 mod report;
 mod serve;
@@ -24,7 +27,15 @@ use crate::config::{Config, Overrides};
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let listen = match &cli.command {
         Command::Serve(args) => args.listen.clone(),
-        Command::Init(_) | Command::Admin(_) | Command::Report(_) | Command::Advisory(_) | Command::Audit(_) => None,
+        // Scoring needs neither configuration nor database.
+        Command::Cvss(args) => return Ok(cvss::run(args)),
+        Command::Init(_)
+        | Command::Admin(_)
+        | Command::Report(_)
+        | Command::Advisory(_)
+        | Command::Audit(_)
+        | Command::Import(_)
+        | Command::Export(_) => None,
     };
     let overrides = Overrides { data_dir: cli.data_dir, database_url: cli.database_url, listen };
     let config = Config::load(&overrides)?;
@@ -36,6 +47,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(command) => report::run(&open(&config, false).await?, command).await,
         Command::Advisory(command) => advisory::run(&open(&config, false).await?, command).await,
         Command::Audit(command) => audit::run(&open(&config, false).await?, command).await,
+        Command::Import(command) => import::run(&open(&config, false).await?, command).await,
+        Command::Export(args) => export::run(&open(&config, false).await?, &config, args).await,
+        Command::Cvss(args) => Ok(cvss::run(&args)),
     }
 }
 
