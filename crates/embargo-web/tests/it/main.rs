@@ -13,4 +13,6 @@ mod fixture;
 mod flow;
 mod lifecycle;
 mod openapi;
+mod osv_api;
 mod privacy;
+mod published;
