@@ -22,8 +22,8 @@ pub struct PublishedDocument {
     pub org: Organisation,
     /// Its project.
     pub project: Project,
-    /// Every revision as (number, publication time), oldest first; empty
-    /// unless asked for.
+    /// Every revision as (number, publication time), oldest first; only the
+    /// latest unless the history was asked for.
     pub revisions: Vec<(u32, Timestamp)>,
 }
 

@@ -1,0 +1,101 @@
+//! Benchmarks of issue 5's performance targets, run with
+//! `cargo bench -p embargo-web --bench osv` (release build):
+//!
+//! - `querybatch` with 1,000 queries over 10,000 published advisories,
+//!   through the real router on SQLite: target under 100 ms;
+//! - exporting 10,000 published advisories to OSV files: target under 2 s.
+//!
+//! It prints the median and the slowest of several runs and whether each
+//! meets its target; it asserts nothing (timings are not tests).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr, reason = "a benchmark")]
+
+use std::time::{Duration, Instant};
+
+use embargo_app::ImportFile;
+use embargo_core::permission::Actor;
+use embargo_testkit::{Auth, TestApp};
+use http::StatusCode;
+use serde_json::json;
+
+const ADVISORIES: usize = 10_000;
+const PACKAGES: usize = 2_000;
+const QUERIES: usize = 1_000;
+const RUNS: usize = 15;
+
+fn advisory(i: usize) -> ImportFile {
+    let package = format!("package-{}", i % PACKAGES);
+    let minor = i / PACKAGES;
+    let record = json!({
+        "id": format!("PSF-2026-{i}"),
+        "modified": "2026-03-01T12:00:00Z",
+        "published": "2026-03-01T12:00:00Z",
+        "aliases": [format!("CVE-2026-{}", 10_000 + i)],
+        "summary": format!("Flaw {i} in {package}"),
+        "details": "A flaw that lets an attacker do something they should not. Upgrade.",
+        "affected": [{
+            "package": {"ecosystem": "PyPI", "name": package},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": format!("1.{minor}.0")}, {"fixed": format!("1.{minor}.5")}]}]
+        }],
+        "references": [{"type": "FIX", "url": format!("https://example.org/fix/{i}")}],
+        "database_specific": {"cwe_ids": ["CWE-79"]}
+    });
+    ImportFile { name: format!("PSF-2026-{i}.json"), text: record.to_string() }
+}
+
+fn summary(name: &str, mut times: Vec<Duration>, target: Duration) {
+    times.sort();
+    let median = times[times.len() / 2];
+    let worst = times[times.len() - 1];
+    let verdict = if median < target { "meets" } else { "MISSES" };
+    println!(
+        "{name}: median {median:.1?}, slowest {worst:.1?} over {} runs; {verdict} the target of {target:?}",
+        times.len()
+    );
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let t = TestApp::new().await;
+    t.organisation("python").await;
+    t.project("python", "pypi").await;
+    let started = Instant::now();
+    let files: Vec<ImportFile> = (0..ADVISORIES).map(advisory).collect();
+    t.app.import_osv(&Actor::Operator, "python", "pypi", files, &|_| {}).await.unwrap();
+    println!("imported {ADVISORIES} advisories in {:.1?}", started.elapsed());
+
+    let queries: Vec<_> = (0..QUERIES)
+        .map(|q| {
+            let minor = q % (ADVISORIES / PACKAGES);
+            json!({"package": {"ecosystem": "PyPI", "name": format!("package-{}", (q * 7) % PACKAGES)}, "version": format!("1.{minor}.2")})
+        })
+        .collect();
+    let body = json!({"queries": queries});
+    let first = Instant::now();
+    let reply = t.post("/osv/v1/querybatch", body.clone(), &Auth::None).await.expect(StatusCode::OK);
+    println!("first querybatch (builds the index): {:.1?}", first.elapsed());
+    let hits = reply.json["results"].as_array().unwrap().iter().filter(|r| r.get("vulns").is_some()).count();
+    println!("{hits} of {QUERIES} queries have results");
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        t.post("/osv/v1/querybatch", body.clone(), &Auth::None).await.expect(StatusCode::OK);
+        times.push(started.elapsed());
+    }
+    summary(&format!("querybatch, {QUERIES} queries over {ADVISORIES} advisories"), times, Duration::from_millis(100));
+
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let out = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        let documents = t.app.published_documents(false).await.unwrap();
+        for document in &documents {
+            let page = format!("https://security.example.org/advisories/{}", document.advisory.id);
+            let text = embargo_formats::osv::to_json(document.document(&page).osv()).unwrap();
+            std::fs::write(out.path().join(format!("{}.json", document.advisory.id)), text).unwrap();
+        }
+        assert_eq!(documents.len(), ADVISORIES);
+        times.push(started.elapsed());
+    }
+    summary(&format!("export of {ADVISORIES} advisories to OSV files"), times, Duration::from_secs(2));
+    t.finish().await;
+}
