@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::tools::missing;
+use crate::tools::{missing, provider_metadata_errors, tool, validate};
 use crate::{data_dir, embargo, free_port, http, ok};
 
 struct Server(Child);
@@ -115,4 +115,34 @@ fn pip_audit_finds_exactly_the_published_advisories() {
     let (code, found) = audit(&url, tmp.path(), "flask==3.1.1\njinja2==3.1.5\n");
     assert_eq!(found, vec![("flask".to_owned(), vec![]), ("jinja2".to_owned(), vec![])]);
     assert_eq!(code, Some(0));
+
+    // The same instance as a CSAF provider: the metadata validates, and the
+    // documents its ROLIE feed lists pass the BSI validator.
+    let (status, metadata) = http(&addr, "GET", "/.well-known/csaf/provider-metadata.json", &[], "");
+    assert_eq!(status, 200);
+    let metadata_file = tmp.path().join("provider-metadata.json");
+    std::fs::write(&metadata_file, &metadata).unwrap();
+    match provider_metadata_errors(&metadata_file) {
+        Some(errors) => assert!(errors.is_empty(), "provider-metadata.json: {errors:?}"),
+        None => missing("provider metadata check", "Python jsonschema"),
+    }
+    let (_, feed) = http(&addr, "GET", "/.well-known/csaf/white/feed-tlp-white.json", &[], "");
+    let feed: Value = serde_json::from_str(&feed).unwrap();
+    let mut documents = Vec::new();
+    for entry in feed["feed"]["entry"].as_array().unwrap() {
+        let src = entry["content"]["src"].as_str().unwrap();
+        let path = src.split_once(addr.as_str()).map_or(src, |(_, path)| path);
+        let (status, body) = http(&addr, "GET", path, &[], "");
+        assert_eq!(status, 200, "{path}");
+        let file = tmp.path().join(format!("served-{}.json", documents.len()));
+        std::fs::write(&file, body).unwrap();
+        documents.push(file);
+    }
+    assert_eq!(documents.len(), 4);
+    match tool("validate-csaf", "advisories/csaf/oasis-examples/bsi-2022-0001.json") {
+        Some(validator) => {
+            validate(&validator, &[], &documents);
+        }
+        None => missing("validate-csaf of served documents", "validate-csaf with @secvisogram/csaf-validator-lib"),
+    }
 }

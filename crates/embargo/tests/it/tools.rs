@@ -38,3 +38,34 @@ pub fn validate(tool: &PathBuf, args: &[&str], files: &[PathBuf]) -> String {
     assert!(out.status.success(), "{} found invalid documents:\n{stdout}\n{stderr}", tool.display());
     stderr
 }
+
+/// Validates a CSAF `provider-metadata.json` against the CSAF 2.0 provider
+/// schema of the conformance data with Python `jsonschema` (the schema's
+/// `$ref`s registered to the local copies, as the conformance README says);
+/// `None` when Python `jsonschema` is missing, else the errors found.
+pub fn provider_metadata_errors(document: &std::path::Path) -> Option<Vec<String>> {
+    const CHECK: &str = r#"
+import json, sys, pathlib
+try:
+    import referencing, referencing.jsonschema
+    from jsonschema import Draft202012Validator
+except ImportError:
+    sys.exit(2)
+base = pathlib.Path(sys.argv[1])
+load = lambda p: json.loads((base / p).read_text())
+resources = [("https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json", load("csaf_json_schema.json"))]
+resources += [(f"https://www.first.org/cvss/cvss-v{v}.json", load(f"first/cvss-v{v}.json")) for v in ("2.0", "3.0", "3.1")]
+registry = referencing.Registry().with_resources(
+    [(url, referencing.Resource.from_contents(c, default_specification=referencing.jsonschema.DRAFT202012)) for url, c in resources])
+validator = Draft202012Validator(load("provider_json_schema.json"), registry=registry,
+                                 format_checker=Draft202012Validator.FORMAT_CHECKER)
+for error in validator.iter_errors(json.loads(pathlib.Path(sys.argv[2]).read_text())):
+    print(list(error.absolute_path), error.message)
+"#;
+    let schemas = conformance()?.join("schemas/csaf");
+    let out = Command::new("python3").arg("-c").arg(CHECK).arg(&schemas).arg(document).output().ok()?;
+    if out.status.code() == Some(2) {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect())
+}
