@@ -7,7 +7,14 @@
 //!
 //! It prints the median and the slowest of several runs and whether each
 //! meets its target; it asserts nothing (timings are not tests).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr, reason = "a benchmark")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark may unwrap and print, as tests may"
+)]
 
 use std::time::{Duration, Instant};
 
