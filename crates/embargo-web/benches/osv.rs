@@ -3,7 +3,9 @@
 //!
 //! - `querybatch` with 1,000 queries over 10,000 published advisories,
 //!   through the real router on SQLite: target under 100 ms;
-//! - exporting 10,000 published advisories to OSV files: target under 2 s.
+//! - exporting 10,000 published advisories to OSV files as `embargo export osv`
+//!   does (read, convert, write each file under a temporary name and rename
+//!   it), into a directory of the build directory: target under 2 s.
 //!
 //! It prints the median and the slowest of several runs and whether each
 //! meets its target; it asserts nothing (timings are not tests).
@@ -92,16 +94,33 @@ async fn main() {
 
     let mut times = Vec::new();
     for _ in 0..5 {
-        let out = tempfile::tempdir().unwrap();
+        // In the build directory: this machine's /tmp creates files about 15 times slower
+        // than the disk the project lives on (5.6 s against 0.36 s for 10,000 files).
+        let out = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
         let started = Instant::now();
         let documents = t.app.published_documents(false).await.unwrap();
+        let read = started.elapsed();
+        let mut texts = Vec::with_capacity(documents.len());
         for document in &documents {
             let page = format!("https://security.example.org/advisories/{}", document.advisory.id);
-            let text = embargo_formats::osv::to_json(document.document(&page).osv()).unwrap();
-            std::fs::write(out.path().join(format!("{}.json", document.advisory.id)), text).unwrap();
+            texts.push(embargo_formats::osv::to_json(document.document(&page).osv()).unwrap());
+        }
+        let converted = started.elapsed();
+        // As `embargo export` does: a temporary name, then a rename.
+        for (document, text) in documents.iter().zip(&texts) {
+            let name = format!("{}.json", document.advisory.id);
+            let temporary = out.path().join(format!(".{name}.tmp"));
+            std::fs::write(&temporary, text).unwrap();
+            std::fs::rename(&temporary, out.path().join(name)).unwrap();
         }
         assert_eq!(documents.len(), ADVISORIES);
-        times.push(started.elapsed());
+        let total = started.elapsed();
+        println!(
+            "  export run: read {read:.1?}, converted {:.1?}, written {:.1?}",
+            converted - read,
+            total - converted
+        );
+        times.push(total);
     }
     summary(&format!("export of {ADVISORIES} advisories to OSV files"), times, Duration::from_secs(2));
     t.finish().await;

@@ -43,6 +43,7 @@ pub async fn run(app: &App, config: &Config, args: ExportArgs) -> anyhow::Result
     let host = base.split_once("://").map_or(base, |(_, host)| host);
     let publisher = csaf::Publisher { name: format!("Embargo at {host}"), namespace: base.to_owned() };
     let mut written = 0;
+    let mut cve_ids = std::collections::HashMap::new();
     for document in &documents {
         let page = format!("{base}/advisories/{}", document.advisory.id);
         let doc = document.document(&page);
@@ -55,6 +56,12 @@ pub async fn run(app: &App, config: &Config, args: ExportArgs) -> anyhow::Result
                 let Some(cna) = &cna else { continue };
                 match cve::record(&doc, cna) {
                     Ok((id, record)) => {
+                        // Two advisories may name one CVE (real data does); its record is written once.
+                        if let Some(first) = cve_ids.insert(id.clone(), doc.id.clone()) {
+                            note(&format!("skipped: {} names {id}, whose record was written for {first}", doc.id));
+                            cve_ids.insert(id, first);
+                            continue;
+                        }
                         let text = serde_json::to_string_pretty(&record).context("cannot encode a CVE record")?;
                         write(&args.out, &format!("{id}.json"), &text)?;
                     }

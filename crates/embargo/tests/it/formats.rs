@@ -76,22 +76,18 @@ fn psf_advisories_round_trip_and_every_export_validates() {
         let expected = normalise(serde_json::from_str(&std::fs::read_to_string(&original).unwrap()).unwrap());
         assert_eq!(back, expected, "{}", name.to_string_lossy());
     }
-    ok(
-        &dir,
-        &[
-            "export",
-            "cve",
-            "--out",
-            out("cve").to_str().unwrap(),
-            "--cna-org-id",
-            CNA_ORG_ID,
-            "--cna-short-name",
-            "PSF",
-        ],
-    );
+    let cve_dir = out("cve");
+    let cve_args =
+        ["export", "cve", "--out", cve_dir.to_str().unwrap(), "--cna-org-id", CNA_ORG_ID, "--cna-short-name", "PSF"];
+    let cve = run(&dir, &cve_args, "");
+    assert!(cve.status.success());
+    let notes = String::from_utf8_lossy(&cve.stderr);
+    assert!(notes.contains("names CVE-2022-48566, whose record was written for PSF-2023-"), "{notes}");
+    let written = String::from_utf8_lossy(&cve.stdout).into_owned();
     ok(&dir, &["export", "csaf", "--out", out("csaf").to_str().unwrap()]);
     let cve_files = json_files(&out("cve"));
     assert!(cve_files.len() > 100, "every advisory with a CVE id: {}", cve_files.len());
+    assert!(written.starts_with(&format!("wrote {} cve", cve_files.len())), "one file per CVE id: {written}");
     assert_eq!(json_files(&out("csaf")).len(), 132);
 
     match tool("validate-osv", "advisories/psf/python/PSF-2024-1.json") {
