@@ -9,7 +9,7 @@ use embargo_core::advisory::{
     RangeKind, Reference, ReferenceKind, Revision, check_draft, check_publish, check_url,
 };
 use embargo_core::eligibility::eligibility;
-use embargo_core::id::{AdvisoryId, CveId, CweId, ReportId};
+use embargo_core::id::{AdvisoryId, AliasId, CweId, ReportId};
 use embargo_core::lifecycle::{Performer, ReportState, TransitionRequest, check_transition};
 use embargo_core::organisation::Organisation;
 use embargo_core::permission::{Action, Actor, Decision, ProjectAccess, ReportAccess, decide};
@@ -81,10 +81,8 @@ pub struct RangeInput {
 /// One affected package as typed.
 #[derive(Debug, Clone, Default)]
 pub struct AffectedInput {
-    /// The OSV ecosystem.
-    pub ecosystem: String,
-    /// The package name.
-    pub name: String,
+    /// The package as (OSV ecosystem, name); `None` for an entry with `GIT` ranges only.
+    pub package: Option<(String, String)>,
     /// Version ranges.
     pub ranges: Vec<RangeInput>,
     /// Versions one by one.
@@ -154,7 +152,7 @@ impl AdvisoryPatch {
             content.details = details;
         }
         if let Some(aliases) = self.aliases {
-            let parsed = aliases.iter().map(|a| a.parse::<CveId>()).collect::<Result<Vec<_>, _>>();
+            let parsed = aliases.iter().map(|a| a.parse::<AliasId>()).collect::<Result<Vec<_>, _>>();
             if let Some(v) = errors.take(parsed.map_err(|e| refused("aliases")(e.to_string()))) {
                 content.aliases = v;
             }
@@ -163,8 +161,13 @@ impl AdvisoryPatch {
             let parsed = affected
                 .iter()
                 .map(|a| {
+                    let package =
+                        a.package.as_ref().map(|(ecosystem, name)| Package::new(ecosystem, name)).transpose()?;
+                    if package.is_none() && !a.ranges.iter().any(|r| r.kind.eq_ignore_ascii_case("GIT")) {
+                        return Err(refused("affected")("an entry without a package needs a GIT range".into()));
+                    }
                     Ok(Affected {
-                        package: Package::new(&a.ecosystem, &a.name)?,
+                        package,
                         ranges: a.ranges.iter().map(parse_range).collect::<Result<Vec<_>, _>>()?,
                         versions: a.versions.clone(),
                     })
@@ -315,7 +318,11 @@ impl App {
                             affected: project
                                 .packages
                                 .iter()
-                                .map(|p| Affected { package: p.clone(), ranges: Vec::new(), versions: Vec::new() })
+                                .map(|p| Affected {
+                                    package: Some(p.clone()),
+                                    ranges: Vec::new(),
+                                    versions: Vec::new(),
+                                })
                                 .collect(),
                             severity: report.team.severity.clone(),
                             cwes: report.team.cwes.clone(),
@@ -431,7 +438,7 @@ impl App {
                     let (actor, id) = (tx_actor, tx_id);
                     let mut advisory = tx.lock_advisory(&id).await?.ok_or(AppError::NotFound)?;
                     require(&actor, Action::EditAdvisory(project_access(&advisory)))?;
-                    if let Some(cve) = advisory.draft.aliases.first() {
+                    if let Some(cve) = advisory.draft.aliases.iter().find_map(AliasId::cve) {
                         return Err(AppError::CveUnavailable(format!("the advisory already has {cve}")));
                     }
                     let org = tx.organisation(advisory.org_id).await?.ok_or(AppError::NotFound)?;
@@ -460,7 +467,7 @@ impl App {
                         ));
                     };
                     tx.assign_cve(org.id, &cve, &id, now).await?;
-                    advisory.draft.aliases.push(cve.clone());
+                    advisory.draft.aliases.push(AliasId::from(cve.clone()));
                     advisory.updated_at = now;
                     tx.update_advisory(&advisory).await?;
                     let details = json!({"cve": cve.as_str()});

@@ -9,9 +9,12 @@ mod advisories;
 mod audit;
 mod auth;
 mod error;
+mod imports;
 mod jobs;
 mod organisations;
+mod osv;
 mod policies;
+mod publication;
 mod reports;
 
 pub mod clock;
@@ -28,9 +31,12 @@ pub use accounts::{InstanceSettings, Me, NewAccount};
 pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, RangeInput};
 pub use auth::Credential;
 pub use error::AppError;
+pub use imports::{ImportFile, ImportOutcome, ImportProgress, ImportedFile};
 pub use jobs::{DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
 pub use organisations::{NewOrganisation, NewProject, OrganisationPatch, ProjectPatch, ReleaseLineInput, TeamRef};
+pub use osv::{MAX_BATCH, OsvError, OsvQuery, OsvQueryError};
 pub use policies::{EffectivePolicy, PolicyTarget};
+pub use publication::PublishedDocument;
 pub use reports::{
     Receipt, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView, TransitionInput, Upload, ViewerRole,
 };
@@ -62,12 +68,13 @@ pub struct App {
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
     config: AppConfig,
+    osv: Arc<osv::OsvCache>,
 }
 
 impl App {
     /// Wires an application.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>, config: AppConfig) -> Self {
-        App { store, clock, entropy, config }
+        App { store, clock, entropy, config, osv: Arc::default() }
     }
 
     /// The current time.

@@ -8,7 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::Timestamp;
-use crate::id::{AdvisoryId, CveId, CweId, OrgId, ProjectId, ReportId};
+use crate::id::{AdvisoryId, AliasId, CveId, CweId, OrgId, ProjectId, ReportId};
 use crate::lifecycle::ReportState;
 use crate::project::Package;
 use crate::severity::Severity;
@@ -117,8 +117,9 @@ pub struct Range {
 /// A package an advisory affects, with its ranges and explicit versions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Affected {
-    /// The package.
-    pub package: Package,
+    /// The package; `None` for an entry that names only a repository's
+    /// commits (OSV 1.7 `affected[].package` is optional with `GIT` ranges).
+    pub package: Option<Package>,
     /// Affected version ranges.
     pub ranges: Vec<Range>,
     /// Affected versions listed one by one.
@@ -299,8 +300,8 @@ pub struct AdvisoryContent {
     pub summary: String,
     /// Markdown, sanitised when rendered.
     pub details: String,
-    /// Other ids of the same vulnerability (CVE).
-    pub aliases: Vec<CveId>,
+    /// Other ids of the same vulnerability (CVE, GHSA, ...).
+    pub aliases: Vec<AliasId>,
     /// Affected packages and versions.
     pub affected: Vec<Affected>,
     /// The team's severity.
@@ -411,7 +412,9 @@ impl AdvisoryContent {
             errors.take(one_line("credits", &credit.name, MAX_SHORT_CHARS));
         }
         for affected in &self.affected {
-            errors.take(Package::new(&affected.package.ecosystem, &affected.package.name));
+            if let Some(package) = &affected.package {
+                errors.take(Package::new(&package.ecosystem, &package.name));
+            }
             for version in affected.versions.iter().chain(affected.ranges.iter().flat_map(|r| {
                 r.events.iter().map(|e| match e {
                     RangeEvent::Introduced(v)
@@ -424,6 +427,13 @@ impl AdvisoryContent {
             }
         }
         errors.finish(|| Some(()))
+    }
+}
+
+impl AdvisoryContent {
+    /// The CVE id among the aliases, if there is one (the first).
+    pub fn cve_id(&self) -> Option<CveId> {
+        self.aliases.iter().find_map(AliasId::cve)
     }
 }
 

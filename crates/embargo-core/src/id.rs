@@ -208,6 +208,54 @@ impl FromStr for AdvisoryPrefix {
     }
 }
 
+/// Another id of the same vulnerability (OSV `aliases[]`): a CVE id
+/// (normalised as [`CveId`]), a GHSA id, another database's id. Same syntax
+/// as an OSV `id`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AliasId(String);
+
+impl AliasId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The CVE id, when this alias is one.
+    pub fn cve(&self) -> Option<CveId> {
+        self.0.parse().ok()
+    }
+}
+
+impl From<CveId> for AliasId {
+    fn from(cve: CveId) -> Self {
+        AliasId(cve.0)
+    }
+}
+
+impl fmt::Display for AliasId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for AliasId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for AliasId {
+    type Err = InvalidId;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Ok(cve) = s.parse::<CveId>() {
+            return Ok(cve.into());
+        }
+        let id: AdvisoryId = s.trim().parse().map_err(|_| InvalidId::new("alias", s))?;
+        Ok(AliasId(id.0))
+    }
+}
+
 /// A CVE id, `CVE-YYYY-NNNN` with four or more digits in the sequence part
 /// (CVE JSON 5 `cveId` pattern).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -253,6 +301,11 @@ impl CweId {
     /// The number after `CWE-`.
     pub const fn number(self) -> u32 {
         self.0
+    }
+
+    /// The id with this number; `None` for 0.
+    pub const fn from_number(number: u32) -> Option<Self> {
+        if number == 0 { None } else { Some(CweId(number)) }
     }
 }
 

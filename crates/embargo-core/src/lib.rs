@@ -6,6 +6,7 @@
 
 pub mod advisory;
 pub mod attachment;
+pub mod cwe;
 pub mod deadline;
 pub mod eligibility;
 pub mod id;
@@ -21,6 +22,7 @@ pub mod report;
 pub mod severity;
 pub mod text;
 pub mod user;
+pub mod version;
 
 /// A point in time, always UTC in Embargo.
 pub type Timestamp = time::OffsetDateTime;

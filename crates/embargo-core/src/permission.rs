@@ -143,6 +143,8 @@ pub enum Action {
     EditAdvisory(ProjectAccess),
     /// Publish an advisory.
     PublishAdvisory(ProjectAccess),
+    /// Import already public advisories (OSV files) into a project.
+    ImportAdvisories(ProjectAccess),
 }
 
 /// The answer to "may this actor do this?".
@@ -259,7 +261,7 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             let team = actor.user().is_some_and(|u| u.is_team(p.org, p.project) && u.has(TokenScope::Read));
             Decision::when(team, Decision::Hidden)
         }
-        Action::EditAdvisory(p) | Action::PublishAdvisory(p) => match actor.user() {
+        Action::EditAdvisory(p) | Action::PublishAdvisory(p) | Action::ImportAdvisories(p) => match actor.user() {
             Some(u) if u.is_team(p.org, p.project) => Decision::when(u.has(TokenScope::Publish), Decision::Forbidden),
             Some(_) | None => Decision::Hidden,
         },
@@ -273,7 +275,9 @@ fn operator(action: Action) -> Decision {
         | Action::CreateOrganisation
         | Action::ManageOrganisation(_)
         | Action::ManageProject(_)
-        | Action::ViewProjectTeam(_) => Decision::Allow,
+        | Action::ViewProjectTeam(_)
+        // Imported advisories are public already: the operator may load a project's history.
+        | Action::ImportAdvisories(_) => Decision::Allow,
         Action::SubmitReport => Decision::Forbidden,
         Action::ListReports
         | Action::ViewReport(_)
@@ -310,7 +314,8 @@ fn interested(shared: ReportId, action: Action) -> Decision {
         | Action::Withdraw(_)
         | Action::ViewDraftAdvisory(_)
         | Action::EditAdvisory(_)
-        | Action::PublishAdvisory(_) => Decision::Hidden,
+        | Action::PublishAdvisory(_)
+        | Action::ImportAdvisories(_) => Decision::Hidden,
     }
 }
 

@@ -113,7 +113,65 @@ pub enum SeverityError {
     UnknownLevel(String),
 }
 
-/// A parsed CVSS vector with its computed base score.
+/// Which metric groups a CVSS v4.0 score covers (CVSS v4.0 specification,
+/// section 1.3 "CVSS Nomenclature"): base only, or base with threat and/or
+/// environmental metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Nomenclature {
+    /// `CVSS-B`: base metrics.
+    Base,
+    /// `CVSS-BT`: base and threat metrics.
+    BaseThreat,
+    /// `CVSS-BE`: base and environmental metrics.
+    BaseEnvironmental,
+    /// `CVSS-BTE`: base, threat and environmental metrics.
+    BaseThreatEnvironmental,
+}
+
+impl Nomenclature {
+    /// The name the specification gives it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Nomenclature::Base => "CVSS-B",
+            Nomenclature::BaseThreat => "CVSS-BT",
+            Nomenclature::BaseEnvironmental => "CVSS-BE",
+            Nomenclature::BaseThreatEnvironmental => "CVSS-BTE",
+        }
+    }
+
+    /// From the metrics present in a normalised v4.0 vector: the threat
+    /// metric `E` and the environmental metrics (`CR`, `IR`, `AR`, `M*`)
+    /// count when set to anything but `X` (not defined).
+    fn of_v4(vector: &str) -> Self {
+        let set = |name: &str| name != "X";
+        let mut threat = false;
+        let mut environmental = false;
+        for (metric, value) in vector.split('/').skip(1).filter_map(|part| part.split_once(':')) {
+            if metric == "E" && set(value) {
+                threat = true;
+            }
+            if (matches!(metric, "CR" | "IR" | "AR") || metric.starts_with('M')) && set(value) {
+                environmental = true;
+            }
+        }
+        match (threat, environmental) {
+            (false, false) => Nomenclature::Base,
+            (true, false) => Nomenclature::BaseThreat,
+            (false, true) => Nomenclature::BaseEnvironmental,
+            (true, true) => Nomenclature::BaseThreatEnvironmental,
+        }
+    }
+}
+
+impl fmt::Display for Nomenclature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A parsed CVSS vector with its computed score: for 3.x the base score
+/// (CVSS v3.1 section 7.1); for 4.0 the score of every metric given
+/// (section 8), named by [`Cvss::nomenclature`].
 #[derive(Clone, PartialEq)]
 pub struct Cvss {
     version: CvssVersion,
@@ -141,6 +199,30 @@ impl Cvss {
     /// The qualitative rating of the score.
     pub fn level(&self) -> SeverityLevel {
         self.level
+    }
+
+    /// The same vector cut to its base metrics, scored: the CVSS-B score of a
+    /// 4.0 vector that also has threat or environmental metrics (for formats
+    /// whose `baseScore` must be the base score). A 3.x vector is its own base.
+    pub fn base(&self) -> Cvss {
+        let required: &[&str] = match self.version {
+            CvssVersion::V3 => &V3_BASE,
+            CvssVersion::V4 => &V4_BASE,
+        };
+        let mut parts = self.vector.split('/');
+        let prefix = parts.next().unwrap_or_default();
+        let base: Vec<&str> =
+            parts.filter(|part| part.split_once(':').is_some_and(|(metric, _)| required.contains(&metric))).collect();
+        format!("{prefix}/{}", base.join("/")).parse().unwrap_or_else(|_| self.clone())
+    }
+
+    /// For a 4.0 vector, which metric groups the score covers; `None` for 3.x,
+    /// whose score is always the base score.
+    pub fn nomenclature(&self) -> Option<Nomenclature> {
+        match self.version {
+            CvssVersion::V3 => None,
+            CvssVersion::V4 => Some(Nomenclature::of_v4(&self.vector)),
+        }
     }
 }
 
@@ -265,6 +347,31 @@ mod tests {
             "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/C:H/I:H/A:H".parse::<Cvss>(),
             Err(SeverityError::MissingMetric { metric: "S" })
         );
+    }
+
+    #[test]
+    fn v4_scores_cover_every_metric_given() {
+        let nomenclature = |v: &str| v.parse::<Cvss>().unwrap().nomenclature();
+        let base = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
+        assert_eq!(nomenclature(base), Some(Nomenclature::Base));
+        assert_eq!(nomenclature(&format!("{base}/E:U")), Some(Nomenclature::BaseThreat));
+        assert_eq!(nomenclature(&format!("{base}/CR:H")), Some(Nomenclature::BaseEnvironmental));
+        assert_eq!(nomenclature(&format!("{base}/E:U/MAV:L")), Some(Nomenclature::BaseThreatEnvironmental));
+        assert_eq!(nomenclature(&format!("{base}/E:X/MAV:X")), Some(Nomenclature::Base));
+        assert_eq!(nomenclature("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"), None);
+        // FIRST's calculator: the threat metric E:U lowers 9.3 to 8.1 (CVSS-BT).
+        check(&format!("{base}/E:U"), Ok((8.1, SeverityLevel::High)));
+        let with_threat: Cvss = format!("{base}/E:U").parse().unwrap();
+        assert_eq!((with_threat.base().score(), with_threat.base().vector()), (9.3, base));
+    }
+
+    #[test]
+    fn errors_name_the_bad_metric() {
+        let message = |v: &str| v.parse::<Cvss>().unwrap_err().to_string();
+        assert!(message("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:Z").contains("A (Availability Impact)"));
+        assert!(message("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:Q").contains("E (Exploit"));
+        assert!(message("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/FOO:1").contains("FOO"));
+        assert!(message("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N").contains("SA"));
     }
 
     #[test]

@@ -1,16 +1,113 @@
-//! OSV export (OSV schema 1.7, <https://ossf.github.io/osv-schema/>).
+//! OSV (schema 1.7, <https://ossf.github.io/osv-schema/>): export of a
+//! published advisory revision, and import of OSV files ([`parse`]).
 //!
-//! One published advisory revision becomes one OSV record. Field notes:
-//! `modified` is the revision's publication time; `published` the first
-//! publication; CWEs go to `database_specific.cwe_ids` as GitHub's database does.
+//! One published revision becomes one OSV record. Field notes:
+//! `modified` is the revision's publication time and `published` the first
+//! publication; CWEs go to `database_specific.cwe_ids` as GitHub's and the
+//! PSF's databases do (written only when there are some).
+//!
+//! Fields Embargo does not keep on import (each is reported by name, see
+//! [`Imported::dropped`]): `related`, `upstream`, `affected[].package.purl`,
+//! `affected[].severity`, `affected[].ecosystem_specific`,
+//! `affected[].database_specific`, `ranges[].database_specific`,
+//! `database_specific` other than `cwe_ids`, and severities other than the
+//! first `CVSS_V3` and the first `CVSS_V4` (so `CVSS_V2` and `Ubuntu`).
+//! `schema_version` is derived: exports say [`SCHEMA_VERSION`].
+//!
+//! OSV 1.7 ids start with a prefix registered with OSV (`PSF-`, `GHSA-`,
+//! ...) or with `x_` (schema `$defs.prefix`). An advisory whose prefix is
+//! not registered is exported as `x_` + its id ([`osv_id`]); import strips
+//! the `x_` again, so a round trip keeps the id.
+
+mod import;
+
+use std::collections::BTreeMap;
 
 use embargo_core::Timestamp;
 use embargo_core::advisory::{AdvisoryContent, RangeEvent};
 use embargo_core::id::AdvisoryId;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+pub use import::{Imported, MAX_FILE_BYTES, OsvError, parse};
 
 /// The OSV schema version written.
 pub const SCHEMA_VERSION: &str = "1.7.0";
+
+/// The id prefixes registered with OSV, as the OSV 1.7 schema lists them
+/// (`$defs.prefix`, ossf/osv-schema `validation/schema.json`).
+const REGISTERED_PREFIXES: &[&str] = &[
+    "ASB-A",
+    "PUB-A",
+    "ALPINE",
+    "ALSA",
+    "ALBA",
+    "ALEA",
+    "AZL",
+    "BELL",
+    "BIT",
+    "CGA",
+    "CLEANSTART",
+    "CLSA",
+    "CURL",
+    "CVE",
+    "DEBIAN",
+    "DHI",
+    "DRUPAL",
+    "DSA",
+    "DLA",
+    "ELA",
+    "DTSA",
+    "ECHO",
+    "EEF",
+    "FreeBSD",
+    "GHSA",
+    "GO",
+    "GSD",
+    "HSEC",
+    "JLSEC",
+    "KUBE",
+    "LBSEC",
+    "LSN",
+    "MAL",
+    "MINI",
+    "MGASA",
+    "OESA",
+    "OSEC",
+    "OSV",
+    "openSUSE-SU",
+    "PHSA",
+    "PSF",
+    "PYSEC",
+    "RHBA",
+    "RHEA",
+    "RHSA",
+    "RLSA",
+    "RXSA",
+    "RSEC",
+    "ROOT",
+    "RUSTSEC",
+    "SUSE-SU",
+    "SUSE-RU",
+    "SUSE-FU",
+    "SUSE-OU",
+    "UBUNTU",
+    "USN",
+    "V8",
+];
+
+/// The OSV id of an advisory: its own id when its prefix is registered with
+/// OSV, else `x_` + its id.
+pub fn osv_id(id: &AdvisoryId) -> String {
+    let text = id.as_str();
+    let registered =
+        REGISTERED_PREFIXES.iter().any(|prefix| text.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('-')));
+    if registered { text.to_owned() } else { format!("x_{text}") }
+}
+
+/// The advisory id an OSV id names (`x_` removed); `None` if it names none.
+pub fn advisory_id(osv_id: &str) -> Option<AdvisoryId> {
+    osv_id.strip_prefix("x_").unwrap_or(osv_id).parse().ok()
+}
 
 /// What an OSV record is made from.
 #[derive(Debug, Clone, Copy)]
@@ -27,65 +124,79 @@ pub struct Published<'a> {
     pub withdrawn: Option<Timestamp>,
 }
 
-/// An OSV record (the fields Embargo writes).
-#[derive(Debug, Serialize)]
+/// An OSV record: the fields Embargo writes and reads. Fields it does not
+/// keep land in the `other` maps on import and are never written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {
-    schema_version: &'static str,
+    #[serde(default)]
+    schema_version: Option<String>,
     id: String,
     #[serde(with = "time::serde::rfc3339")]
     modified: Timestamp,
-    #[serde(with = "time::serde::rfc3339")]
-    published: Timestamp,
-    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    published: Option<Timestamp>,
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     withdrawn: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     aliases: Vec<String>,
-    summary: String,
-    details: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    details: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     severity: Vec<Severity>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     affected: Vec<Affected>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     references: Vec<Reference>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     credits: Vec<Credit>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     database_specific: Option<DatabaseSpecific>,
+    #[serde(flatten, skip_serializing)]
+    other: BTreeMap<String, serde_json::Value>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Severity {
     #[serde(rename = "type")]
-    kind: &'static str,
+    kind: String,
     score: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Package {
     ecosystem: String,
     name: String,
+    #[serde(flatten, skip_serializing)]
+    other: BTreeMap<String, serde_json::Value>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Affected {
-    package: Package,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    package: Option<Package>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     ranges: Vec<Range>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     versions: Vec<String>,
+    #[serde(flatten, skip_serializing)]
+    other: BTreeMap<String, serde_json::Value>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Range {
     #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     repo: Option<String>,
     events: Vec<Event>,
+    #[serde(flatten, skip_serializing)]
+    other: BTreeMap<String, serde_json::Value>,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 enum Event {
     Introduced(String),
     Fixed(String),
@@ -93,25 +204,49 @@ enum Event {
     Limit(String),
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Reference {
     #[serde(rename = "type")]
-    kind: &'static str,
+    kind: String,
     url: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Credit {
     name: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     contact: Vec<String>,
-    #[serde(rename = "type")]
-    kind: &'static str,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    kind: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct DatabaseSpecific {
+    #[serde(default)]
     cwe_ids: Vec<String>,
+    #[serde(flatten, skip_serializing)]
+    other: BTreeMap<String, serde_json::Value>,
+}
+
+impl Record {
+    /// The record's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// When the record last changed.
+    pub fn modified(&self) -> Timestamp {
+        self.modified
+    }
+}
+
+fn event(e: &RangeEvent) -> Event {
+    match e {
+        RangeEvent::Introduced(v) => Event::Introduced(v.clone()),
+        RangeEvent::Fixed(v) => Event::Fixed(v.clone()),
+        RangeEvent::LastAffected(v) => Event::LastAffected(v.clone()),
+        RangeEvent::Limit(v) => Event::Limit(v.clone()),
+    }
 }
 
 /// Builds the OSV record of a published revision.
@@ -119,55 +254,64 @@ pub fn record(advisory: Published<'_>) -> Record {
     let c = advisory.content;
     let mut severity = Vec::new();
     if let Some(v3) = &c.severity.cvss_v3 {
-        severity.push(Severity { kind: "CVSS_V3", score: v3.vector().to_owned() });
+        severity.push(Severity { kind: "CVSS_V3".into(), score: v3.vector().to_owned() });
     }
     if let Some(v4) = &c.severity.cvss_v4 {
-        severity.push(Severity { kind: "CVSS_V4", score: v4.vector().to_owned() });
+        severity.push(Severity { kind: "CVSS_V4".into(), score: v4.vector().to_owned() });
     }
+    let text = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     Record {
-        schema_version: SCHEMA_VERSION,
-        id: advisory.id.to_string(),
+        schema_version: Some(SCHEMA_VERSION.to_owned()),
+        id: osv_id(advisory.id),
         modified: advisory.modified,
-        published: advisory.published,
+        published: Some(advisory.published),
         withdrawn: advisory.withdrawn,
         aliases: c.aliases.iter().map(ToString::to_string).collect(),
-        summary: c.summary.clone(),
-        details: c.details.clone(),
+        summary: text(&c.summary),
+        details: text(&c.details),
         severity,
         affected: c
             .affected
             .iter()
             .map(|a| Affected {
-                package: Package { ecosystem: a.package.ecosystem.clone(), name: a.package.name.clone() },
+                package: a.package.as_ref().map(|p| Package {
+                    ecosystem: p.ecosystem.clone(),
+                    name: p.name.clone(),
+                    other: BTreeMap::new(),
+                }),
                 ranges: a
                     .ranges
                     .iter()
                     .map(|r| Range {
-                        kind: r.kind.as_str(),
+                        kind: r.kind.as_str().to_owned(),
                         repo: r.repo.clone(),
-                        events: r
-                            .events
-                            .iter()
-                            .map(|e| match e {
-                                RangeEvent::Introduced(v) => Event::Introduced(v.clone()),
-                                RangeEvent::Fixed(v) => Event::Fixed(v.clone()),
-                                RangeEvent::LastAffected(v) => Event::LastAffected(v.clone()),
-                                RangeEvent::Limit(v) => Event::Limit(v.clone()),
-                            })
-                            .collect(),
+                        events: r.events.iter().map(event).collect(),
+                        other: BTreeMap::new(),
                     })
                     .collect(),
                 versions: a.versions.clone(),
+                other: BTreeMap::new(),
             })
             .collect(),
-        references: c.references.iter().map(|r| Reference { kind: r.kind.as_str(), url: r.url.clone() }).collect(),
+        references: c
+            .references
+            .iter()
+            .map(|r| Reference { kind: r.kind.as_str().to_owned(), url: r.url.clone() })
+            .collect(),
         credits: c
             .credits
             .iter()
-            .map(|cr| Credit { name: cr.name.clone(), contact: cr.contact.clone(), kind: cr.kind.as_str() })
+            .map(|cr| Credit {
+                name: cr.name.clone(),
+                contact: cr.contact.clone(),
+                kind: Some(cr.kind.as_str().to_owned()),
+            })
             .collect(),
-        database_specific: (!c.cwes.is_empty())
-            .then(|| DatabaseSpecific { cwe_ids: c.cwes.iter().map(ToString::to_string).collect() }),
+        database_specific: (!c.cwes.is_empty()).then(|| DatabaseSpecific {
+            cwe_ids: c.cwes.iter().map(ToString::to_string).collect(),
+            other: BTreeMap::new(),
+        }),
+        other: BTreeMap::new(),
     }
 }
 
@@ -177,64 +321,4 @@ pub fn to_json(advisory: Published<'_>) -> Result<String, serde_json::Error> {
 }
 
 #[cfg(test)]
-mod tests {
-    use embargo_core::advisory::{
-        Affected as DomainAffected, Credit as DomainCredit, CreditKind, Range as DomainRange, RangeKind,
-    };
-    use embargo_core::project::Package as DomainPackage;
-    use embargo_core::severity::Severity as DomainSeverity;
-    use serde_json::json;
-    use time::macros::datetime;
-
-    use super::*;
-
-    #[test]
-    fn a_published_revision_becomes_an_osv_record() {
-        let id: AdvisoryId = "PALLETS-2026-1".parse().unwrap();
-        let content = AdvisoryContent {
-            summary: "Session cookie accepted after logout".into(),
-            details: "Upgrade to 3.1.1.".into(),
-            aliases: vec!["CVE-2026-12345".parse().unwrap()],
-            affected: vec![DomainAffected {
-                package: DomainPackage::new("PyPI", "flask").unwrap(),
-                ranges: vec![DomainRange {
-                    kind: RangeKind::Ecosystem,
-                    repo: None,
-                    events: vec![RangeEvent::Introduced("0".into()), RangeEvent::Fixed("3.1.1".into())],
-                }],
-                versions: vec![],
-            }],
-            severity: DomainSeverity::parse(Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"), None).unwrap(),
-            cwes: vec!["CWE-613".parse().unwrap()],
-            references: vec![],
-            credits: vec![DomainCredit { name: "Ada".into(), kind: CreditKind::Reporter, contact: vec![] }],
-        };
-        let published = Published {
-            id: &id,
-            content: &content,
-            published: datetime!(2026-05-04 9:00 UTC),
-            modified: datetime!(2026-05-05 10:30 UTC),
-            withdrawn: None,
-        };
-        let value: serde_json::Value = serde_json::from_str(&to_json(published).unwrap()).unwrap();
-        assert_eq!(
-            value,
-            json!({
-                "schema_version": "1.7.0",
-                "id": "PALLETS-2026-1",
-                "modified": "2026-05-05T10:30:00Z",
-                "published": "2026-05-04T09:00:00Z",
-                "aliases": ["CVE-2026-12345"],
-                "summary": "Session cookie accepted after logout",
-                "details": "Upgrade to 3.1.1.",
-                "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"}],
-                "affected": [{
-                    "package": {"ecosystem": "PyPI", "name": "flask"},
-                    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.1.1"}]}]
-                }],
-                "credits": [{"name": "Ada", "type": "REPORTER"}],
-                "database_specific": {"cwe_ids": ["CWE-613"]}
-            })
-        );
-    }
-}
+mod tests;

@@ -32,6 +32,22 @@ pub struct PublishedAdvisory {
     pub withdrawn_at: Option<Timestamp>,
 }
 
+/// Changes whenever what the public sees of advisories changes: the number
+/// of published revisions, the newest one, and withdrawals. Cheap to read,
+/// so caches of public data (the OSV index) can check it on every request,
+/// also across replicas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicationMarker {
+    /// Published revisions, all advisories together.
+    pub revisions: i64,
+    /// The newest revision's publication time.
+    pub last_published: Option<Timestamp>,
+    /// Withdrawn advisories.
+    pub withdrawn: i64,
+    /// The newest withdrawal.
+    pub last_withdrawn: Option<Timestamp>,
+}
+
 /// Which published advisories to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PublishedFilter {
@@ -58,6 +74,8 @@ pub trait AdvisoryReads {
     async fn revisions(&mut self, id: &AdvisoryId) -> Result<Vec<Revision>, StoreError>;
     /// The CVE ids an organisation has taken from its pool.
     async fn assigned_cves(&mut self, org: OrgId) -> Result<Vec<CveId>, StoreError>;
+    /// The marker of what is public now.
+    async fn publication_marker(&mut self) -> Result<PublicationMarker, StoreError>;
 }
 
 /// Changing advisories.
@@ -236,6 +254,21 @@ where
             )
             .await?;
         rows.iter().map(|r| r.parsed("cve_id")).collect()
+    }
+
+    async fn publication_marker(&mut self) -> Result<PublicationMarker, StoreError> {
+        let row = self
+            .fetch_optional(query(
+                "SELECT (SELECT COUNT(*) FROM advisory_revisions) AS revisions,                  (SELECT MAX(published_at) FROM advisory_revisions) AS last_published,                  (SELECT COUNT(*) FROM advisories WHERE withdrawn_at IS NOT NULL) AS withdrawn,                  (SELECT MAX(withdrawn_at) FROM advisories) AS last_withdrawn",
+            ))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(PublicationMarker {
+            revisions: row.int("revisions")?,
+            last_published: row.opt_time("last_published")?,
+            withdrawn: row.int("withdrawn")?,
+            last_withdrawn: row.opt_time("last_withdrawn")?,
+        })
     }
 }
 

@@ -6,7 +6,7 @@
 use embargo_core::advisory::{
     AdvisoryContent, Affected, Credit, CreditKind, Range, RangeEvent, RangeKind, Reference, ReferenceKind,
 };
-use embargo_core::id::{CveId, CweId};
+use embargo_core::id::{AliasId, CweId};
 use embargo_core::intake::IntakeNotice;
 use embargo_core::policy::ReportField;
 use embargo_core::project::LineStatus;
@@ -227,8 +227,11 @@ enum StoredEvent {
 
 #[derive(Serialize, Deserialize)]
 struct StoredAffected {
-    ecosystem: String,
-    package: String,
+    /// Absent for an entry that names only a repository's commits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ecosystem: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    package: Option<String>,
     #[serde(default)]
     ranges: Vec<StoredRange>,
     #[serde(default)]
@@ -280,8 +283,8 @@ impl From<&AdvisoryContent> for StoredAdvisoryContent {
                 .affected
                 .iter()
                 .map(|a| StoredAffected {
-                    ecosystem: a.package.ecosystem.clone(),
-                    package: a.package.name.clone(),
+                    ecosystem: a.package.as_ref().map(|p| p.ecosystem.clone()),
+                    package: a.package.as_ref().map(|p| p.name.clone()),
                     ranges: a
                         .ranges
                         .iter()
@@ -351,11 +354,17 @@ impl StoredAdvisoryContent {
                         })
                     })
                     .collect::<Result<Vec<_>, StoreError>>()?;
-                Ok(Affected {
-                    package: Package { ecosystem: a.ecosystem, name: a.package },
-                    ranges,
-                    versions: a.versions,
-                })
+                let package = match (a.ecosystem, a.package) {
+                    (Some(ecosystem), Some(name)) => Some(Package { ecosystem, name }),
+                    (None, None) => None,
+                    (Some(_), None) | (None, Some(_)) => {
+                        return Err(StoreError::corrupt(
+                            "affected",
+                            "an ecosystem without a package name or the reverse",
+                        ));
+                    }
+                };
+                Ok(Affected { package, ranges, versions: a.versions })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         let references = self
@@ -382,7 +391,7 @@ impl StoredAdvisoryContent {
         Ok(AdvisoryContent {
             summary: self.summary,
             details: self.details,
-            aliases: parse_all::<CveId>("aliases", &self.aliases)?,
+            aliases: parse_all::<AliasId>("aliases", &self.aliases)?,
             affected,
             severity: Severity::parse(self.cvss_v3.as_deref(), self.cvss_v4.as_deref())
                 .map_err(|e| corrupt("severity", &e))?,

@@ -10,6 +10,8 @@ mod error;
 mod extract;
 mod headers;
 mod openapi;
+mod osv_api;
+mod published;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,6 +75,8 @@ pub fn router(app: App, config: WebConfig) -> Router {
     Router::new()
         .merge(api)
         .route("/api/v1/openapi.json", get(move || openapi::serve(Arc::clone(&document))))
+        .merge(osv_api::routes())
+        .merge(published::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

@@ -9,6 +9,9 @@ const AFTER_HELP: &str = "\
 Examples:
   embargo serve       (127.0.0.1:8080, SQLite in ./embargo-data)
   embargo admin user create --email me@example.org --admin
+  embargo cvss CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H
+  embargo import osv ./advisories --project python/cpython
+  embargo export osv --out ./osv
   embargo audit verify
 
 Exit codes:
@@ -61,6 +64,68 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Score a CVSS 3.0, 3.1 or 4.0 vector: prints score, severity and the normalised vector.
+    #[command(after_help = "Examples:\n  embargo cvss CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\n    \
+                            9.8 CRITICAL CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\n  \
+                            embargo cvss CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U\n    \
+                            8.1 HIGH CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U (CVSS-BT)\n\n\
+                            A 4.0 score covers every metric given: CVSS-B (base), -BT (threat), -BE (environmental), -BTE.\n\
+                            Exit 1 with the reason when the vector is not valid.")]
+    Cvss(CvssArgs),
+    /// Import advisories from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write every published advisory to a directory, one file per advisory.
+    #[command(after_help = "Examples:\n  embargo export osv --out ./osv\n  \
+                            embargo export cve --out ./cve --cna-org-id b3476cb9-2e3d-41a6-98d0-0f47421a65b6 --cna-short-name pallets\n  \
+                            embargo export csaf --out ./csaf\n\n\
+                            Files are named by id (OSV: the advisory id; CVE: the CVE id; CSAF: the lower-cased id).\n\
+                            Only published revisions are written; CVE records only for advisories with a CVE id.")]
+    Export(ExportArgs),
+}
+
+/// `cvss`
+#[derive(Debug, Args)]
+pub struct CvssArgs {
+    /// The vector, starting with CVSS:3.0/, CVSS:3.1/ or CVSS:4.0/.
+    pub vector: String,
+}
+
+/// `import …`
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import OSV JSON files (every *.json below DIR) into a project as published advisories.
+    /// All files are checked first and written in one transaction: one bad file and nothing is stored.
+    #[command(
+        after_help = "Example:\n  embargo import osv ./advisory-database/advisories --project python/cpython\n\n\
+                            Ids, times, aliases, ranges, severity, credits and references are kept; fields\n\
+                            Embargo does not keep are listed per file. Importing again adds a revision to\n\
+                            advisories whose content changed and leaves the others alone."
+    )]
+    Osv {
+        /// The directory to read.
+        dir: PathBuf,
+        /// The project the advisories belong to (ORG/PROJECT).
+        #[arg(long)]
+        project: String,
+    },
+}
+
+/// `export FORMAT --out DIR`
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// osv, cve or csaf.
+    #[arg(value_parser = ["osv", "cve", "csaf"])]
+    pub format: String,
+    /// The directory to write into (created if missing; files of the same name are replaced).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// For cve: the CNA's organisation UUID in CVE Services.
+    #[arg(long, env = "EMBARGO_CNA_ORG_ID")]
+    pub cna_org_id: Option<String>,
+    /// For cve: the CNA's short name in CVE Services.
+    #[arg(long, env = "EMBARGO_CNA_SHORT_NAME")]
+    pub cna_short_name: Option<String>,
 }
 
 /// `policy …`

@@ -64,3 +64,16 @@ fn cwe_ids_accept_prefix_or_number() {
     check::<CweId>("CWE-+5", None);
     check::<CweId>("CWE-x", None);
 }
+
+#[test]
+fn aliases_keep_other_databases_ids_and_normalise_cves() {
+    check::<AliasId>("cve-2023-6597", Some("CVE-2023-6597"));
+    check::<AliasId>("GHSA-xxxx-yyyy-zzzz", Some("GHSA-xxxx-yyyy-zzzz"));
+    check::<AliasId>("PYSEC-2021-371", Some("PYSEC-2021-371"));
+    check::<AliasId>("not an id", None);
+    check::<AliasId>("", None);
+    assert_eq!("CVE-2023-6597".parse::<AliasId>().unwrap().cve(), Some("CVE-2023-6597".parse().unwrap()));
+    assert_eq!("GHSA-xxxx-yyyy-zzzz".parse::<AliasId>().unwrap().cve(), None);
+    assert_eq!(CweId::from_number(0), None);
+    assert_eq!(CweId::from_number(79).map(|c| c.to_string()).as_deref(), Some("CWE-79"));
+}

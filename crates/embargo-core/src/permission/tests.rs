@@ -96,6 +96,7 @@ fn advisory_and_intake_matrix() {
     check(Action::ViewDraftAdvisory(p), [H, H, H, H, H, H, A, A, H, H, H]);
     check(Action::EditAdvisory(p), [H, H, H, H, H, H, A, A, H, H, H]);
     check(Action::PublishAdvisory(p), [H, H, H, H, H, H, A, A, H, H, H]);
+    check(Action::ImportAdvisories(p), [H, H, H, H, H, H, A, A, H, A, H]);
     check(Action::SubmitReport, [A, F, F, A, A, A, A, A, A, F, F]);
     check(Action::ListReports, [H, A, A, A, A, A, A, A, A, H, F]);
 }

@@ -17,6 +17,7 @@ mod jobs;
 mod migrations;
 mod organisations;
 mod policies;
+mod publication;
 mod reports;
 mod sealing;
 mod settings;

@@ -61,8 +61,9 @@ pub(crate) struct RangeJson {
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AffectedJson {
-    /// The package.
-    package: PackageRef,
+    /// The package; absent for an entry with `GIT` ranges only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    package: Option<PackageRef>,
     /// Version ranges.
     #[serde(default)]
     ranges: Vec<RangeJson>,
@@ -112,7 +113,7 @@ pub(crate) struct ContentJson {
     summary: String,
     /// Markdown.
     details: String,
-    /// CVE ids.
+    /// Other ids of the vulnerability (CVE, GHSA, ...).
     aliases: Vec<String>,
     /// Affected packages.
     affected: Vec<AffectedJson>,
@@ -223,7 +224,10 @@ fn content_json(c: &AdvisoryContent) -> ContentJson {
             .affected
             .iter()
             .map(|a| AffectedJson {
-                package: PackageRef { ecosystem: a.package.ecosystem.clone(), name: a.package.name.clone() },
+                package: a
+                    .package
+                    .as_ref()
+                    .map(|p| PackageRef { ecosystem: p.ecosystem.clone(), name: p.name.clone() }),
                 ranges: a
                     .ranges
                     .iter()
@@ -291,8 +295,7 @@ fn event_input(e: EventJson) -> Result<(String, String), ApiError> {
 
 fn affected_input(a: AffectedJson) -> Result<AffectedInput, ApiError> {
     Ok(AffectedInput {
-        ecosystem: a.package.ecosystem,
-        name: a.package.name,
+        package: a.package.map(|p| (p.ecosystem, p.name)),
         ranges: a
             .ranges
             .into_iter()

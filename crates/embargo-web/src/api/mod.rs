@@ -3,6 +3,7 @@
 
 mod accounts;
 mod advisories;
+mod cwes;
 mod health;
 mod json;
 mod organisations;
@@ -57,4 +58,5 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(advisories::list_advisories))
         .routes(routes!(advisories::get_advisory, advisories::update_advisory))
         .routes(routes!(advisories::publish_advisory))
+        .routes(routes!(cwes::list_cwes))
 }

@@ -41,6 +41,12 @@ fn with_body(mut r: Row, body: impl Fn(usize) -> Value + Send + Sync + 'static) 
     r
 }
 
+/// Whether a route belongs in the OpenAPI document (the JSON API and health
+/// checks); the OSV API, `/.well-known/` files and feeds stay out of it.
+pub fn documented(template: &str) -> bool {
+    template.starts_with("/api/") || matches!(template, "/healthz" | "/readyz" | "/.well-known/security.txt")
+}
+
 /// Every route the API serves, with what each role gets.
 pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
     use Method as M;
@@ -310,6 +316,34 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             ),
             |_| json!({"banned": false}),
         ),
+        row(M::GET, "/api/v1/cwes", "/api/v1/cwes?q=79", [200; 8]),
+        // Public documents outside /api/v1 (not in the OpenAPI document): published advisories
+        // only, so the drafted advisory is not found for anyone, its team included.
+        with_body(
+            row(M::POST, "/osv/v1/query", "/osv/v1/query", [200; 8]),
+            |_| json!({"package": {"ecosystem": "PyPI", "name": "flask"}, "version": "1.0"}),
+        ),
+        with_body(
+            row(M::POST, "/osv/v1/querybatch", "/osv/v1/querybatch", [200; 8]),
+            |_| json!({"queries": [{"package": {"ecosystem": "PyPI", "name": "flask"}, "version": "1.0"}]}),
+        ),
+        row(M::GET, "/osv/v1/vulns/{id}", format!("/osv/v1/vulns/{advisory}"), [404; 8]),
+        row(M::GET, "/.well-known/csaf/provider-metadata.json", "/.well-known/csaf/provider-metadata.json", [200; 8]),
+        row(M::GET, "/.well-known/csaf/white/index.txt", "/.well-known/csaf/white/index.txt", [200; 8]),
+        row(M::GET, "/.well-known/csaf/white/changes.csv", "/.well-known/csaf/white/changes.csv", [200; 8]),
+        row(
+            M::GET,
+            "/.well-known/csaf/white/feed-tlp-white.json",
+            "/.well-known/csaf/white/feed-tlp-white.json",
+            [200; 8],
+        ),
+        row(
+            M::GET,
+            "/.well-known/csaf/white/{year}/{file}",
+            format!("/.well-known/csaf/white/2026/{}.json", advisory.to_lowercase()),
+            [404; 8],
+        ),
+        row(M::GET, "/advisories/feed.atom", "/advisories/feed.atom", [200; 8]),
         // Last: it ends each role's session.
         row(M::DELETE, "/api/v1/session", "/api/v1/session", [204; 8]),
     ]

@@ -15,5 +15,7 @@ mod fixture;
 mod flow;
 mod lifecycle;
 mod openapi;
+mod osv_api;
 mod policy;
 mod privacy;
+mod published;

@@ -112,8 +112,7 @@ fn affected_spec(spec: &str) -> anyhow::Result<AffectedInput> {
         events.push(("fixed".to_owned(), (*fixed).to_owned()));
     }
     Ok(AffectedInput {
-        ecosystem: (*ecosystem).to_owned(),
-        name: (*name).to_owned(),
+        package: Some(((*ecosystem).to_owned(), (*name).to_owned())),
         ranges: vec![RangeInput { kind: "ECOSYSTEM".into(), repo: None, events }],
         versions: Vec::new(),
     })
@@ -143,7 +142,9 @@ fn print_content(content: &AdvisoryContent) {
                 events.join(", ")
             })
             .collect();
-        println!("affected    {}:{} {}", affected.package.ecosystem, affected.package.name, ranges.join("; "));
+        let package =
+            affected.package.as_ref().map_or_else(|| "(commits)".to_owned(), |p| format!("{}:{}", p.ecosystem, p.name));
+        println!("affected    {package} {}", ranges.join("; "));
     }
     if let Some(level) = content.severity.level() {
         println!("severity    {level}");

@@ -172,8 +172,7 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
     let patch = AdvisoryPatch {
         details: Some("The tokenizer kept string lengths in a 32-bit counter. Orbit 3.14.3 and 3.13.10 check lengths before copying.".into()),
         affected: Some(vec![AffectedInput {
-            ecosystem: "crates.io".into(),
-            name: "orbit-runtime".into(),
+            package: Some(("crates.io".into(), "orbit-runtime".into())),
             ranges: vec![RangeInput {
                 kind: "SEMVER".into(),
                 repo: None,

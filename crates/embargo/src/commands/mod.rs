@@ -4,7 +4,10 @@
 mod admin;
 mod advisory;
 mod audit;
+mod cvss;
 mod demo;
+mod export;
+mod import;
 mod init;
 mod policy;
 mod report;
@@ -26,12 +29,16 @@ use crate::config::{Config, Overrides};
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let listen = match &cli.command {
         Command::Serve(args) => args.listen.clone(),
+        // Scoring needs neither configuration nor database.
+        Command::Cvss(args) => return Ok(cvss::run(args)),
         Command::Init(_)
         | Command::Admin(_)
         | Command::Report(_)
         | Command::Advisory(_)
         | Command::Policy(_)
-        | Command::Audit(_) => None,
+        | Command::Audit(_)
+        | Command::Import(_)
+        | Command::Export(_) => None,
     };
     let overrides = Overrides { data_dir: cli.data_dir, database_url: cli.database_url, listen };
     let config = Config::load(&overrides)?;
@@ -45,6 +52,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(command) => report::run(&open(&config, false).await?, command).await,
         Command::Advisory(command) => advisory::run(&open(&config, false).await?, command).await,
         Command::Audit(command) => audit::run(&open(&config, false).await?, command).await,
+        Command::Import(command) => import::run(&open(&config, false).await?, command).await,
+        Command::Export(args) => export::run(&open(&config, false).await?, &config, args).await,
+        Command::Cvss(args) => Ok(cvss::run(&args)),
     }
 }
 

@@ -10,11 +10,15 @@
 )]
 
 mod cli;
+mod cvss;
+mod formats;
 mod help;
+mod pip_audit;
 mod policy;
 mod serve;
 mod shell_flow;
 mod tidy;
+mod tools;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -1,0 +1,365 @@
+//! The OSV-compatible query service over published advisories: an index
+//! built from the published revisions, rebuilt whenever the store's
+//! publication marker moves (so every replica sees new publications on its
+//! next request), and the query, batch query and lookup of the OSV.dev API.
+//! Drafts are never in it: it is built from published revisions only.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use embargo_core::advisory::AdvisoryState;
+use embargo_core::version::{commit_affected, normalise_package_name, version_affected};
+use embargo_formats::osv::{self, Record};
+use embargo_store::advisories::{PublicationMarker, PublishedAdvisory, PublishedFilter};
+
+use crate::{App, AppError};
+
+/// The most queries one batch may hold (as OSV.dev).
+pub const MAX_BATCH: usize = 1000;
+
+/// One query (OSV.dev `/v1/query`): a package and version, a package alone,
+/// or a commit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OsvQuery {
+    /// The package's ecosystem (with `name`), or none with a commit.
+    pub ecosystem: Option<String>,
+    /// The package's name.
+    pub name: Option<String>,
+    /// A Package URL (`pkg:pypi/flask@2.0.0`), instead of ecosystem and name.
+    pub purl: Option<String>,
+    /// The version to check; without it, every advisory of the package.
+    pub version: Option<String>,
+    /// A commit hash to check instead of a version.
+    pub commit: Option<String>,
+}
+
+/// Why a query was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OsvQueryError {
+    /// Neither a package nor a commit.
+    #[error("give a package (ecosystem and name, or purl) or a commit")]
+    Empty,
+    /// A version without a package.
+    #[error("a version needs a package (ecosystem and name, or purl)")]
+    VersionWithoutPackage,
+    /// Both a version and a commit.
+    #[error("give a version or a commit, not both")]
+    VersionAndCommit,
+    /// Only one of ecosystem and name.
+    #[error("a package needs both ecosystem and name")]
+    HalfPackage,
+    /// A purl that cannot be read, or given with ecosystem and name.
+    #[error("{purl:?} is not a Package URL Embargo understands (pkg:TYPE/NAME[@VERSION]); {reason}")]
+    BadPurl {
+        /// The purl, cut to a safe length.
+        purl: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// Too many queries in one batch.
+    #[error("a batch holds at most {max} queries; this one has {got}")]
+    BatchTooLarge {
+        /// The limit.
+        max: usize,
+        /// The number given.
+        got: usize,
+    },
+}
+
+/// The OSV ecosystem of a Package URL type.
+fn purl_ecosystem(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "pypi" => "PyPI",
+        "npm" => "npm",
+        "cargo" => "crates.io",
+        "golang" => "Go",
+        "maven" => "Maven",
+        "gem" => "RubyGems",
+        "nuget" => "NuGet",
+        "composer" => "Packagist",
+        "hex" => "Hex",
+        "pub" => "Pub",
+        "deb" => "Debian",
+        "apk" => "Alpine",
+        _ => return None,
+    })
+}
+
+/// A checked query: what to look up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Lookup {
+    Package { ecosystem: String, name: String, version: Option<String> },
+    Commit(String),
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(decoded)) => {
+                out.push(decoded);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl OsvQuery {
+    fn check(&self) -> Result<Lookup, OsvQueryError> {
+        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        let (ecosystem, name, purl, mut version, commit) =
+            (given(&self.ecosystem), given(&self.name), given(&self.purl), given(&self.version), given(&self.commit));
+        let package = match (ecosystem, name, purl) {
+            (None, None, None) => None,
+            (Some(ecosystem), Some(name), None) => Some((ecosystem, name)),
+            (Some(_), None, None) | (None, Some(_), None) => return Err(OsvQueryError::HalfPackage),
+            (None, None, Some(purl)) => {
+                let bad = |reason| OsvQueryError::BadPurl { purl: purl.chars().take(200).collect(), reason };
+                let rest = purl.strip_prefix("pkg:").ok_or_else(|| bad("it must start with pkg:"))?;
+                let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+                let (kind, path) = rest.split_once('/').ok_or_else(|| bad("it has no name"))?;
+                let ecosystem =
+                    purl_ecosystem(&kind.to_ascii_lowercase()).ok_or_else(|| bad("its type has no OSV ecosystem"))?;
+                let (path, purl_version) = match path.rsplit_once('@') {
+                    Some((path, v)) => (path, Some(percent_decode(v))),
+                    None => (path, None),
+                };
+                if let Some(v) = purl_version {
+                    if version.is_some() {
+                        return Err(bad("it has a version and the query has one too"));
+                    }
+                    version = Some(v);
+                }
+                let name = match ecosystem {
+                    // Maven names are group:artifact; npm scopes and Go paths keep their slashes.
+                    "Maven" => percent_decode(path).replacen('/', ":", 1),
+                    _ => percent_decode(path),
+                };
+                Some((ecosystem.to_owned(), name))
+            }
+            (Some(_), _, Some(_)) | (None, Some(_), Some(_)) => {
+                let purl = self.purl.clone().unwrap_or_default();
+                return Err(OsvQueryError::BadPurl {
+                    purl: purl.chars().take(200).collect(),
+                    reason: "give a purl or ecosystem and name, not both",
+                });
+            }
+        };
+        match (package, version, commit) {
+            (_, Some(_), Some(_)) => Err(OsvQueryError::VersionAndCommit),
+            (None, Some(_), None) => Err(OsvQueryError::VersionWithoutPackage),
+            (None, None, None) => Err(OsvQueryError::Empty),
+            (_, None, Some(commit)) => Ok(Lookup::Commit(commit.to_ascii_lowercase())),
+            (Some((ecosystem, name)), version, None) => Ok(Lookup::Package { ecosystem, name, version }),
+        }
+    }
+}
+
+/// One advisory in the index.
+#[derive(Debug)]
+struct Indexed {
+    advisory: PublishedAdvisory,
+    record: Arc<Record>,
+}
+
+/// The published advisories, indexed by package and by commit.
+#[derive(Debug)]
+pub(crate) struct OsvIndex {
+    marker: PublicationMarker,
+    entries: Vec<Indexed>,
+    by_id: HashMap<String, usize>,
+    by_package: HashMap<(String, String), Vec<usize>>,
+    by_commit: HashMap<String, Vec<usize>>,
+}
+
+impl OsvIndex {
+    fn build(marker: PublicationMarker, advisories: Vec<PublishedAdvisory>) -> OsvIndex {
+        let mut index = OsvIndex {
+            marker,
+            entries: Vec::with_capacity(advisories.len()),
+            by_id: HashMap::new(),
+            by_package: HashMap::new(),
+            by_commit: HashMap::new(),
+        };
+        for advisory in advisories {
+            let at = index.entries.len();
+            let content = &advisory.revision.content;
+            for affected in &content.affected {
+                if let Some(package) = &affected.package {
+                    let key = (package.ecosystem.clone(), normalise_package_name(&package.ecosystem, &package.name));
+                    let list = index.by_package.entry(key).or_default();
+                    if list.last() != Some(&at) {
+                        list.push(at);
+                    }
+                }
+                for range in &affected.ranges {
+                    for event in &range.events {
+                        let (embargo_core::advisory::RangeEvent::Introduced(commit)
+                        | embargo_core::advisory::RangeEvent::LastAffected(commit)) = event
+                        else {
+                            continue;
+                        };
+                        let list = index.by_commit.entry(commit.to_ascii_lowercase()).or_default();
+                        if list.last() != Some(&at) {
+                            list.push(at);
+                        }
+                    }
+                }
+            }
+            let record = osv::record(osv::Published {
+                id: &advisory.id,
+                content,
+                published: advisory.first_published_at,
+                modified: advisory.revision.published_at,
+                withdrawn: match advisory.state {
+                    AdvisoryState::Withdrawn => advisory.withdrawn_at,
+                    AdvisoryState::Published | AdvisoryState::Draft => None,
+                },
+            });
+            index.by_id.insert(advisory.id.as_str().to_owned(), at);
+            index.by_id.insert(osv::osv_id(&advisory.id), at);
+            index.entries.push(Indexed { advisory, record: Arc::new(record) });
+        }
+        index
+    }
+
+    fn find(&self, lookup: &Lookup) -> Vec<Arc<Record>> {
+        let hits = |candidates: Option<&Vec<usize>>, matches: &dyn Fn(&Indexed) -> bool| -> Vec<Arc<Record>> {
+            candidates
+                .into_iter()
+                .flatten()
+                .filter_map(|&i| self.entries.get(i))
+                .filter(|e| matches(e))
+                .map(|e| Arc::clone(&e.record))
+                .collect()
+        };
+        match lookup {
+            Lookup::Package { ecosystem, name, version } => {
+                let key = (ecosystem.clone(), normalise_package_name(ecosystem, name));
+                hits(self.by_package.get(&key), &|entry| {
+                    entry.advisory.revision.content.affected.iter().any(|a| {
+                        a.package.as_ref().is_some_and(|p| {
+                            p.ecosystem == *ecosystem && normalise_package_name(&p.ecosystem, &p.name) == key.1
+                        }) && version.as_deref().is_none_or(|v| version_affected(a, v))
+                    })
+                })
+            }
+            Lookup::Commit(commit) => hits(self.by_commit.get(commit), &|entry| {
+                entry.advisory.revision.content.affected.iter().any(|a| commit_affected(a, commit))
+            }),
+        }
+    }
+}
+
+/// The cached index, shared by clones of the [`App`].
+#[derive(Debug, Default)]
+pub(crate) struct OsvCache(RwLock<Option<Arc<OsvIndex>>>);
+
+impl App {
+    async fn osv_index(&self) -> Result<Arc<OsvIndex>, AppError> {
+        let mut reader = self.store.reader().await?;
+        let marker = reader.publication_marker().await?;
+        let cached = self.osv.0.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        if let Some(index) = cached.filter(|index| index.marker == marker) {
+            return Ok(index);
+        }
+        let advisories = reader.published_advisories(&PublishedFilter::default()).await?;
+        let index = Arc::new(OsvIndex::build(marker, advisories));
+        *self.osv.0.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::clone(&index));
+        Ok(index)
+    }
+
+    /// The published advisories affecting what `query` names (OSV.dev `/v1/query`).
+    pub async fn osv_query(&self, query: &OsvQuery) -> Result<Vec<Arc<Record>>, OsvError> {
+        let lookup = query.check()?;
+        let index = self.osv_index().await?;
+        Ok(index.find(&lookup))
+    }
+
+    /// Many queries at once (OSV.dev `/v1/querybatch`); answers per query
+    /// the matching advisories, in the order of the queries.
+    pub async fn osv_query_batch(&self, queries: &[OsvQuery]) -> Result<Vec<Vec<Arc<Record>>>, OsvError> {
+        if queries.len() > MAX_BATCH {
+            return Err(OsvQueryError::BatchTooLarge { max: MAX_BATCH, got: queries.len() }.into());
+        }
+        let lookups = queries.iter().map(OsvQuery::check).collect::<Result<Vec<_>, _>>()?;
+        let index = self.osv_index().await?;
+        Ok(lookups.iter().map(|lookup| index.find(lookup)).collect())
+    }
+
+    /// One published advisory as an OSV record, by its id or OSV id
+    /// (OSV.dev `/v1/vulns/{id}`).
+    pub async fn osv_vulnerability(&self, id: &str) -> Result<Arc<Record>, AppError> {
+        let index = self.osv_index().await?;
+        let at = index.by_id.get(id).copied().ok_or(AppError::NotFound)?;
+        index.entries.get(at).map(|e| Arc::clone(&e.record)).ok_or(AppError::NotFound)
+    }
+}
+
+/// Why an OSV query failed: the caller's query, or the service.
+#[derive(Debug, thiserror::Error)]
+pub enum OsvError {
+    /// The query is not valid.
+    #[error("{0}")]
+    Query(#[from] OsvQueryError),
+    /// The service failed.
+    #[error("{0}")]
+    App(#[from] AppError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(query: OsvQuery, expected: Result<Lookup, OsvQueryError>) {
+        assert_eq!(query.check(), expected, "{query:?}");
+    }
+
+    fn package(ecosystem: &str, name: &str, version: Option<&str>) -> Lookup {
+        Lookup::Package { ecosystem: ecosystem.into(), name: name.into(), version: version.map(Into::into) }
+    }
+
+    #[test]
+    fn queries_name_a_package_or_a_commit() {
+        let q = |e: Option<&str>, n: Option<&str>, p: Option<&str>, v: Option<&str>, c: Option<&str>| OsvQuery {
+            ecosystem: e.map(Into::into),
+            name: n.map(Into::into),
+            purl: p.map(Into::into),
+            version: v.map(Into::into),
+            commit: c.map(Into::into),
+        };
+        check(q(Some("PyPI"), Some("flask"), None, Some("2.0"), None), Ok(package("PyPI", "flask", Some("2.0"))));
+        check(q(Some("PyPI"), Some("flask"), None, None, None), Ok(package("PyPI", "flask", None)));
+        check(q(None, None, Some("pkg:pypi/flask@2.0.1"), None, None), Ok(package("PyPI", "flask", Some("2.0.1"))));
+        check(
+            q(None, None, Some("pkg:npm/%40babel/core@7.0.0"), None, None),
+            Ok(package("npm", "@babel/core", Some("7.0.0"))),
+        );
+        check(
+            q(None, None, Some("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"), None, None),
+            Ok(package("Maven", "org.apache.logging.log4j:log4j-core", Some("2.14.1"))),
+        );
+        check(q(None, None, None, None, Some("ABC123")), Ok(Lookup::Commit("abc123".into())));
+        check(q(None, None, None, None, None), Err(OsvQueryError::Empty));
+        check(q(None, None, None, Some("1.0"), None), Err(OsvQueryError::VersionWithoutPackage));
+        check(q(Some("PyPI"), None, None, Some("1.0"), None), Err(OsvQueryError::HalfPackage));
+        check(q(Some("PyPI"), Some("x"), None, Some("1.0"), Some("abc")), Err(OsvQueryError::VersionAndCommit));
+        assert!(matches!(q(None, None, Some("pkg:unknown/x"), None, None).check(), Err(OsvQueryError::BadPurl { .. })));
+        assert!(matches!(q(None, None, Some("flask"), None, None).check(), Err(OsvQueryError::BadPurl { .. })));
+        assert!(matches!(
+            q(None, None, Some("pkg:pypi/x@1"), Some("2"), None).check(),
+            Err(OsvQueryError::BadPurl { .. })
+        ));
+    }
+}

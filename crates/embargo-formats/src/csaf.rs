@@ -1,0 +1,473 @@
+//! CSAF 2.0 (OASIS, <https://docs.oasis-open.org/csaf/csaf/v2.0/csaf-v2.0.html>):
+//! one `csaf_security_advisory` document per published advisory, and what a
+//! CSAF provider serves beside them (section 7.1): `provider-metadata.json`
+//! (requirement 7), the TLP:WHITE directory's `index.txt` and `changes.csv`
+//! (requirements 12 and 13) and a ROLIE feed (requirement 15).
+//!
+//! Mapping: the product tree is vendor → package → one `product_version_range`
+//! per affected range (named with a `vers:` expression, or the commits of a
+//! `GIT` range) and one `product_version` per fixed or listed version;
+//! `known_affected`, `fixed` and a `vendor_fix` remediation come from them.
+//! CSAF 2.0 scores know CVSS 2 and 3 only, so a 4.0 vector is given as a
+//! note. CSAF 2.0 has one CWE per vulnerability: the first; the others are
+//! named in a note.
+
+use std::collections::BTreeMap;
+
+use embargo_core::Timestamp;
+use embargo_core::advisory::{Affected, CreditKind, RangeEvent, RangeKind};
+use embargo_core::severity::{Cvss, CvssVersion};
+use serde_json::{Value, json};
+
+use crate::{Document, rfc3339};
+
+/// Who publishes: the organisation in each document, the instance in the provider metadata.
+#[derive(Debug, Clone)]
+pub struct Publisher {
+    /// The publisher's name.
+    pub name: String,
+    /// A URL that identifies the publisher.
+    pub namespace: String,
+}
+
+/// The folder of TLP:WHITE documents, relative to the provider's base URL.
+pub const WHITE_DIR: &str = "white";
+
+/// The ROLIE feed's file name in [`WHITE_DIR`].
+pub const FEED_FILE: &str = "feed-tlp-white.json";
+
+/// A document's path below [`WHITE_DIR`]: `YEAR/NAME.json`, the year of its
+/// initial release, the name the lower-cased id with every character other
+/// than `+`, `-`, `a`-`z`, `0`-`9` replaced by `_` (CSAF 2.0 section 5.1).
+pub fn file_path(doc: &Document<'_>) -> String {
+    let name: String = doc
+        .id
+        .as_str()
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-') { c } else { '_' })
+        .collect();
+    format!("{}/{name}.json", doc.published.year())
+}
+
+fn vers_scheme(kind: RangeKind, ecosystem: Option<&str>) -> &'static str {
+    match (kind, ecosystem.map(|e| e.split(':').next().unwrap_or(e))) {
+        (RangeKind::Semver, _) => "semver",
+        (_, Some("PyPI")) => "pypi",
+        (_, Some("npm")) => "npm",
+        (_, Some("crates.io")) => "cargo",
+        (_, Some("Go")) => "golang",
+        (_, Some("Maven")) => "maven",
+        (_, Some("RubyGems")) => "gem",
+        (_, Some("NuGet")) => "nuget",
+        (_, Some("Packagist")) => "composer",
+        (_, Some("Hex")) => "hex",
+        (_, Some("Pub")) => "pub",
+        _ => "generic",
+    }
+}
+
+/// One affected range as (product name, fixed version if any).
+fn range_names(affected: &Affected) -> Vec<(String, Option<String>)> {
+    let ecosystem = affected.package.as_ref().map(|p| p.ecosystem.as_str());
+    let mut out = Vec::new();
+    for range in &affected.ranges {
+        let git = range.kind == RangeKind::Git;
+        let scheme = vers_scheme(range.kind, ecosystem);
+        let name = |from: &str, to: Option<(&str, &str)>| {
+            if git {
+                let repo = range.repo.as_deref().unwrap_or("the repository");
+                match (from, to) {
+                    ("0", Some((_, to))) => format!("commits of {repo} before {to}"),
+                    (from, Some((_, to))) => format!("commits of {repo} from {from} before {to}"),
+                    (from, None) => format!("commits of {repo} from {from}"),
+                }
+            } else {
+                let lower = (from != "0").then(|| format!(">={from}"));
+                let upper = to.map(|(op, v)| format!("{op}{v}"));
+                let parts: Vec<String> = lower.into_iter().chain(upper).collect();
+                if parts.is_empty() { format!("vers:{scheme}/*") } else { format!("vers:{scheme}/{}", parts.join("|")) }
+            }
+        };
+        let mut start: Option<&str> = None;
+        let mut closed = true;
+        for event in &range.events {
+            match event {
+                RangeEvent::Introduced(v) => {
+                    if let (Some(open), false) = (start, closed) {
+                        out.push((name(open, None), None));
+                    }
+                    start = Some(v);
+                    closed = false;
+                }
+                RangeEvent::Fixed(v) => {
+                    out.push((name(start.unwrap_or("0"), Some(("<", v))), Some(v.clone())));
+                    closed = true;
+                }
+                RangeEvent::LastAffected(v) => {
+                    out.push((name(start.unwrap_or("0"), Some(("<=", v))), None));
+                    closed = true;
+                }
+                RangeEvent::Limit(_) => {}
+            }
+        }
+        if let (Some(open), false) = (start, closed) {
+            out.push((name(open, None), None));
+        }
+    }
+    out
+}
+
+fn cvss_v3(cvss: &Cvss) -> Value {
+    let version = if cvss.vector().starts_with("CVSS:3.0/") { "3.0" } else { "3.1" };
+    json!({
+        "version": version,
+        "vectorString": cvss.vector(),
+        "baseScore": cvss.score(),
+        "baseSeverity": cvss.level().as_str().to_ascii_uppercase(),
+    })
+}
+
+fn credit_role(kind: CreditKind) -> &'static str {
+    match kind {
+        CreditKind::Finder => "found the vulnerability",
+        CreditKind::Reporter => "reported the vulnerability",
+        CreditKind::Analyst => "analysed the vulnerability",
+        CreditKind::Coordinator => "coordinated the response",
+        CreditKind::RemediationDeveloper => "developed the fix",
+        CreditKind::RemediationReviewer => "reviewed the fix",
+        CreditKind::RemediationVerifier => "verified the fix",
+        CreditKind::Tool => "tool that found the vulnerability",
+        CreditKind::Sponsor => "sponsored the work",
+        CreditKind::Other => "contributed",
+    }
+}
+
+/// Builds the product tree; answers it with the known-affected and fixed
+/// product ids and (fixed version, product ids it remedies) pairs.
+struct Products {
+    next: usize,
+    tree: BTreeMap<String, Vec<Value>>,
+    ids: BTreeMap<(String, String), String>,
+    known_affected: Vec<String>,
+    fixed: Vec<String>,
+    fixes: Vec<(String, Vec<String>)>,
+}
+
+impl Products {
+    fn id(&mut self, product: &str, name: &str, category: &str) -> String {
+        if let Some(id) = self.ids.get(&(product.to_owned(), name.to_owned())) {
+            return id.clone();
+        }
+        self.next += 1;
+        let id = format!("CSAFPID-{:04}", self.next);
+        self.ids.insert((product.to_owned(), name.to_owned()), id.clone());
+        self.tree.entry(product.to_owned()).or_default().push(json!({
+            "category": category,
+            "name": name,
+            "product": {"name": format!("{product} {name}"), "product_id": id},
+        }));
+        id
+    }
+
+    fn build(doc: &Document<'_>) -> Products {
+        let mut p = Products {
+            next: 0,
+            tree: BTreeMap::new(),
+            ids: BTreeMap::new(),
+            known_affected: Vec::new(),
+            fixed: Vec::new(),
+            fixes: Vec::new(),
+        };
+        for affected in &doc.content.affected {
+            let product = affected.package.as_ref().map_or(doc.product, |pkg| pkg.name.as_str());
+            let mut affected_here = Vec::new();
+            for (name, fixed) in range_names(affected) {
+                let id = p.id(product, &name, "product_version_range");
+                affected_here.push(id.clone());
+                if let Some(version) = fixed {
+                    let fixed_id = p.id(product, &version, "product_version");
+                    p.fixed.push(fixed_id);
+                    p.fixes.push((format!("{product} {version}"), vec![id]));
+                }
+            }
+            for version in &affected.versions {
+                affected_here.push(p.id(product, version, "product_version"));
+            }
+            p.known_affected.extend(affected_here);
+        }
+        p.known_affected.sort();
+        p.known_affected.dedup();
+        p.fixed.sort();
+        p.fixed.dedup();
+        p.fixed.retain(|id| !p.known_affected.contains(id));
+        p
+    }
+}
+
+/// The CSAF 2.0 document of a published advisory, served at `url`.
+pub fn document(doc: &Document<'_>, publisher: &Publisher, url: &str) -> Value {
+    let c = doc.content;
+    let products = Products::build(doc);
+    let branches: Vec<Value> = products
+        .tree
+        .iter()
+        .map(|(product, versions)| json!({"category": "product_name", "name": product, "branches": versions}))
+        .collect();
+    let mut notes = vec![json!({"category": "summary", "title": "Summary", "text": doc.title()})];
+    if !c.details.trim().is_empty() {
+        notes.push(json!({"category": "details", "title": "Details", "text": c.details}));
+    }
+    let mut references = vec![
+        json!({"category": "self", "summary": "This advisory as a CSAF document", "url": url}),
+        json!({"category": "self", "summary": "This advisory", "url": doc.page_url}),
+    ];
+    references
+        .extend(c.references.iter().map(|r| json!({"category": "external", "summary": r.kind.as_str(), "url": r.url})));
+    let revision_history: Vec<Value> = doc
+        .revisions
+        .iter()
+        .map(|(number, at)| {
+            let summary = if *number == 1 { "Initial publication".to_owned() } else { format!("Revision {number}") };
+            json!({"number": number.to_string(), "date": rfc3339(*at), "summary": summary})
+        })
+        .collect();
+    let version = doc.revisions.last().map_or(1, |(number, _)| *number);
+    let mut vulnerability = json!({
+        "notes": [{"category": "description", "title": "Details", "text": if c.details.trim().is_empty() { doc.title() } else { c.details.as_str() }}],
+        "product_status": {},
+        "release_date": rfc3339(doc.published),
+        "title": doc.title(),
+    });
+    if let Some(v) = vulnerability.as_object_mut() {
+        if let Some(cve) = c.cve_id() {
+            v.insert("cve".into(), json!(cve.as_str()));
+        }
+        let ids: Vec<Value> = std::iter::once(json!({"system_name": doc.vendor, "text": doc.id.as_str()}))
+            .chain(c.aliases.iter().filter(|a| a.cve().is_none()).map(|a| {
+                let system = a.as_str().split('-').next().unwrap_or("alias");
+                json!({"system_name": system, "text": a.as_str()})
+            }))
+            .collect();
+        v.insert("ids".into(), Value::Array(ids));
+        if let Some(first) = c.cwes.first() {
+            let name = embargo_core::cwe::name(*first).unwrap_or("");
+            v.insert("cwe".into(), json!({"id": first.to_string(), "name": name}));
+        }
+        let mut extra_notes = Vec::new();
+        if c.cwes.len() > 1 {
+            let others: Vec<String> = c.cwes.iter().skip(1).map(ToString::to_string).collect();
+            extra_notes.push(json!({"category": "other", "title": "Other weaknesses", "text": others.join(", ")}));
+        }
+        if let Some(v4) = &c.severity.cvss_v4 {
+            let text = format!(
+                "{} ({:.1} {}, {})",
+                v4.vector(),
+                v4.score(),
+                v4.level().as_str().to_ascii_uppercase(),
+                v4.nomenclature().map_or("CVSS-B", |n| n.as_str())
+            );
+            extra_notes.push(json!({"category": "other", "title": "CVSS v4.0", "text": text}));
+        }
+        if let Some(Value::Array(notes)) = v.get_mut("notes") {
+            notes.extend(extra_notes);
+        }
+        let mut status = serde_json::Map::new();
+        if !products.known_affected.is_empty() {
+            status.insert("known_affected".into(), json!(products.known_affected));
+        }
+        if !products.fixed.is_empty() {
+            status.insert("fixed".into(), json!(products.fixed));
+        }
+        v.insert("product_status".into(), Value::Object(status));
+        let remediations: Vec<Value> = products
+            .fixes
+            .iter()
+            .map(|(version, ids)| json!({"category": "vendor_fix", "details": format!("Upgrade to {version} or later."), "product_ids": ids}))
+            .collect();
+        if !remediations.is_empty() {
+            v.insert("remediations".into(), Value::Array(remediations));
+        }
+        if let Some(v3) = c.severity.cvss_v3.as_ref().filter(|s| s.version() == CvssVersion::V3)
+            && !products.known_affected.is_empty()
+        {
+            v.insert("scores".into(), json!([{"cvss_v3": cvss_v3(v3), "products": products.known_affected}]));
+        }
+        if !c.credits.is_empty() {
+            let acknowledgments: Vec<Value> =
+                c.credits.iter().map(|cr| json!({"names": [cr.name], "summary": credit_role(cr.kind)})).collect();
+            v.insert("acknowledgments".into(), Value::Array(acknowledgments));
+        }
+        if !c.references.is_empty() {
+            let refs: Vec<Value> = c
+                .references
+                .iter()
+                .map(|r| json!({"category": "external", "summary": r.kind.as_str(), "url": r.url}))
+                .collect();
+            v.insert("references".into(), Value::Array(refs));
+        }
+    }
+    json!({
+        "document": {
+            "category": "csaf_security_advisory",
+            "csaf_version": "2.0",
+            "distribution": {"tlp": {"label": "WHITE"}},
+            "lang": "en",
+            "notes": notes,
+            "publisher": {"category": "vendor", "name": doc.vendor, "namespace": publisher.namespace},
+            "references": references,
+            "title": doc.title(),
+            "tracking": {
+                "current_release_date": rfc3339(doc.modified),
+                "generator": {"engine": {"name": "Embargo", "version": env!("CARGO_PKG_VERSION")}},
+                "id": doc.id.as_str(),
+                "initial_release_date": rfc3339(doc.published),
+                "revision_history": revision_history,
+                "status": "final",
+                "version": version.to_string(),
+            },
+        },
+        "product_tree": {"branches": [{"category": "vendor", "name": doc.vendor, "branches": branches}]},
+        "vulnerabilities": [vulnerability],
+    })
+}
+
+/// One document as listed in the directory files and the ROLIE feed.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// The advisory id (the document's `tracking.id`).
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its path below [`WHITE_DIR`] ([`file_path`]).
+    pub path: String,
+    /// Initial release.
+    pub published: Timestamp,
+    /// Current release.
+    pub modified: Timestamp,
+}
+
+/// `provider-metadata.json` (CSAF 2.0 section 7.1.7), for a provider whose
+/// `.well-known/csaf/` folder is at `base_url` (ending in `/`).
+pub fn provider_metadata(publisher: &Publisher, base_url: &str, last_updated: Timestamp) -> Value {
+    json!({
+        "canonical_url": format!("{base_url}provider-metadata.json"),
+        "distributions": [
+            {"directory_url": format!("{base_url}{WHITE_DIR}/")},
+            {"rolie": {"feeds": [{
+                "summary": "TLP:WHITE advisories",
+                "tlp_label": "WHITE",
+                "url": format!("{base_url}{WHITE_DIR}/{FEED_FILE}"),
+            }]}},
+        ],
+        "last_updated": rfc3339(last_updated),
+        "list_on_CSAF_aggregators": true,
+        "metadata_version": "2.0",
+        "mirror_on_CSAF_aggregators": true,
+        "publisher": {"category": "coordinator", "name": publisher.name, "namespace": publisher.namespace},
+        "role": "csaf_provider",
+    })
+}
+
+/// `index.txt`: every document's path, one a line (requirement 12).
+pub fn index_txt(documents: &[Listed]) -> String {
+    documents.iter().map(|d| format!("{}\n", d.path)).collect()
+}
+
+/// `changes.csv`: path and current release date, newest first (requirement 13).
+pub fn changes_csv(documents: &[Listed]) -> String {
+    let mut sorted: Vec<&Listed> = documents.iter().collect();
+    sorted.sort_by(|a, b| b.modified.cmp(&a.modified).then_with(|| a.path.cmp(&b.path)));
+    sorted.iter().map(|d| format!("\"{}\",\"{}\"\n", d.path, rfc3339(d.modified))).collect()
+}
+
+/// The ROLIE feed of the TLP:WHITE documents (requirement 15, RFC 8322 in JSON).
+pub fn rolie_feed(base_url: &str, documents: &[Listed], updated: Timestamp) -> Value {
+    let entries: Vec<Value> = documents
+        .iter()
+        .map(|d| {
+            let url = format!("{base_url}{WHITE_DIR}/{}", d.path);
+            json!({
+                "id": d.id,
+                "title": d.title,
+                "link": [{"rel": "self", "href": url}],
+                "published": rfc3339(d.published),
+                "updated": rfc3339(d.modified),
+                "content": {"type": "application/json", "src": url},
+                "format": {"schema": "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json", "version": "2.0"},
+            })
+        })
+        .collect();
+    json!({"feed": {
+        "id": "embargo-csaf-feed-tlp-white",
+        "title": "CSAF feed (TLP:WHITE)",
+        "link": [{"rel": "self", "href": format!("{base_url}{WHITE_DIR}/{FEED_FILE}")}],
+        "category": [{"scheme": "urn:ietf:params:rolie:category:information-type", "term": "csaf"}],
+        "updated": rfc3339(updated),
+        "entry": entries,
+    }})
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::fixture::Fixture;
+
+    fn publisher() -> Publisher {
+        Publisher { name: "Embargo at security.example.org".into(), namespace: "https://security.example.org".into() }
+    }
+
+    #[test]
+    fn a_published_advisory_becomes_a_security_advisory() {
+        let f = Fixture::new();
+        let doc = f.document();
+        assert_eq!(file_path(&doc), "2026/pallets-2026-1.json");
+        let csaf = document(&doc, &publisher(), "https://x/.well-known/csaf/white/2026/pallets-2026-1.json");
+        let tracking = &csaf["document"]["tracking"];
+        assert_eq!((tracking["id"].as_str(), tracking["version"].as_str()), (Some("PALLETS-2026-1"), Some("2")));
+        assert_eq!(tracking["revision_history"].as_array().unwrap().len(), 2);
+        let flask = &csaf["product_tree"]["branches"][0]["branches"][0];
+        let names: Vec<&str> =
+            flask["branches"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
+        assert_eq!(names, vec!["vers:pypi/<2.3.9", "2.3.9", "vers:pypi/>=3.0.0|<3.1.1", "3.1.1", "3.1.0"]);
+        let v = &csaf["vulnerabilities"][0];
+        assert_eq!(v["product_status"]["known_affected"], json!(["CSAFPID-0001", "CSAFPID-0003", "CSAFPID-0005"]));
+        assert_eq!(v["product_status"]["fixed"], json!(["CSAFPID-0002", "CSAFPID-0004"]));
+        assert_eq!(v["cve"], "CVE-2026-12345");
+        assert_eq!(v["cwe"], json!({"id": "CWE-613", "name": "Insufficient Session Expiration"}));
+        assert_eq!(v["scores"][0]["cvss_v3"]["baseScore"], json!(9.1));
+        assert_eq!(v["ids"][1], json!({"system_name": "GHSA", "text": "GHSA-abcd-efgh-ijkl"}));
+    }
+
+    #[test]
+    fn directory_files_and_feed_list_every_document() {
+        let listed = vec![
+            Listed {
+                id: "A-1".into(),
+                title: "a".into(),
+                path: "2026/a-1.json".into(),
+                published: datetime!(2026-01-01 0:00 UTC),
+                modified: datetime!(2026-01-02 0:00 UTC),
+            },
+            Listed {
+                id: "A-2".into(),
+                title: "b".into(),
+                path: "2026/a-2.json".into(),
+                published: datetime!(2026-01-01 0:00 UTC),
+                modified: datetime!(2026-03-01 0:00 UTC),
+            },
+        ];
+        assert_eq!(index_txt(&listed), "2026/a-1.json\n2026/a-2.json\n");
+        assert_eq!(
+            changes_csv(&listed),
+            "\"2026/a-2.json\",\"2026-03-01T00:00:00Z\"\n\"2026/a-1.json\",\"2026-01-02T00:00:00Z\"\n"
+        );
+        let feed = rolie_feed("https://x/.well-known/csaf/", &listed, datetime!(2026-03-01 0:00 UTC));
+        assert_eq!(feed["feed"]["entry"][1]["content"]["src"], "https://x/.well-known/csaf/white/2026/a-2.json");
+        let metadata = provider_metadata(&publisher(), "https://x/.well-known/csaf/", datetime!(2026-03-01 0:00 UTC));
+        assert_eq!(metadata["canonical_url"], "https://x/.well-known/csaf/provider-metadata.json");
+    }
+}

@@ -1,0 +1,204 @@
+#![allow(clippy::print_stderr, reason = "tests say when conformance data is missing")]
+
+use embargo_core::advisory::{
+    Affected as DomainAffected, Credit as DomainCredit, CreditKind, Range as DomainRange, RangeKind,
+};
+use embargo_core::project::Package as DomainPackage;
+use embargo_core::severity::Severity as DomainSeverity;
+use serde_json::{Value, json};
+use time::macros::datetime;
+
+use super::*;
+
+#[test]
+fn a_published_revision_becomes_an_osv_record() {
+    let id: AdvisoryId = "PALLETS-2026-1".parse().unwrap();
+    let content = AdvisoryContent {
+        summary: "Session cookie accepted after logout".into(),
+        details: "Upgrade to 3.1.1.".into(),
+        aliases: vec!["CVE-2026-12345".parse().unwrap()],
+        affected: vec![DomainAffected {
+            package: Some(DomainPackage::new("PyPI", "flask").unwrap()),
+            ranges: vec![DomainRange {
+                kind: RangeKind::Ecosystem,
+                repo: None,
+                events: vec![RangeEvent::Introduced("0".into()), RangeEvent::Fixed("3.1.1".into())],
+            }],
+            versions: vec![],
+        }],
+        severity: DomainSeverity::parse(Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"), None).unwrap(),
+        cwes: vec!["CWE-613".parse().unwrap()],
+        references: vec![],
+        credits: vec![DomainCredit { name: "Ada".into(), kind: CreditKind::Reporter, contact: vec![] }],
+    };
+    let published = Published {
+        id: &id,
+        content: &content,
+        published: datetime!(2026-05-04 9:00 UTC),
+        modified: datetime!(2026-05-05 10:30 UTC),
+        withdrawn: None,
+    };
+    let value: Value = serde_json::from_str(&to_json(published).unwrap()).unwrap();
+    assert_eq!(
+        value,
+        json!({
+            "schema_version": "1.7.0",
+            "id": "x_PALLETS-2026-1",
+            "modified": "2026-05-05T10:30:00Z",
+            "published": "2026-05-04T09:00:00Z",
+            "aliases": ["CVE-2026-12345"],
+            "summary": "Session cookie accepted after logout",
+            "details": "Upgrade to 3.1.1.",
+            "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"}],
+            "affected": [{
+                "package": {"ecosystem": "PyPI", "name": "flask"},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.1.1"}]}]
+            }],
+            "credits": [{"name": "Ada", "type": "REPORTER"}],
+            "database_specific": {"cwe_ids": ["CWE-613"]}
+        })
+    );
+    let back = parse(&to_json(published).unwrap()).unwrap();
+    assert_eq!(
+        (&back.id, &back.content, back.published, back.modified),
+        (&id, &content, published.published, published.modified)
+    );
+    assert!(back.dropped.is_empty());
+}
+
+fn check_refused(text: &str, expected_field: &str) {
+    match parse(text) {
+        Err(OsvError::Field { field, .. }) => assert_eq!(field, expected_field, "{text}"),
+        other => panic!("expected a refusal of {expected_field}, got {other:?}"),
+    }
+}
+
+#[test]
+fn unregistered_prefixes_get_x_() {
+    let id = |s: &str| s.parse::<AdvisoryId>().unwrap();
+    assert_eq!(osv_id(&id("PSF-2024-1")), "PSF-2024-1");
+    assert_eq!(osv_id(&id("GHSA-aaaa-bbbb-cccc")), "GHSA-aaaa-bbbb-cccc");
+    assert_eq!(osv_id(&id("PALLETS-2026-1")), "x_PALLETS-2026-1");
+    assert_eq!(osv_id(&id("PSFX-2026-1")), "x_PSFX-2026-1");
+    assert_eq!(advisory_id("x_PALLETS-2026-1"), Some(id("PALLETS-2026-1")));
+    assert_eq!(advisory_id("PSF-2024-1"), Some(id("PSF-2024-1")));
+    assert_eq!(advisory_id("x_"), None);
+}
+
+#[test]
+fn bad_files_are_refused_naming_the_field() {
+    let base = |extra: &str| format!(r#"{{"id": "PSF-2024-1", "modified": "2024-06-13T19:24:11.289Z"{extra}}}"#);
+    assert!(parse(&base("")).is_ok());
+    assert!(matches!(parse("{"), Err(OsvError::Shape { .. })));
+    assert!(matches!(parse("[]"), Err(OsvError::Shape { .. })));
+    let missing_id = parse(r#"{"modified": "2024-06-13T19:24:11Z"}"#).unwrap_err();
+    assert!(missing_id.to_string().contains("`id`"), "{missing_id}");
+    let bad_time = parse(r#"{"id": "PSF-2024-1", "modified": "yesterday"}"#).unwrap_err();
+    assert!(matches!(bad_time, OsvError::Shape { .. }), "{bad_time}");
+    check_refused(r#"{"id": "no dash", "modified": "2024-06-13T19:24:11Z"}"#, "id");
+    check_refused(&base(r#", "aliases": ["not an id"]"#), "aliases[0]");
+    check_refused(
+        &base(
+            r#", "affected": [{"package": {"ecosystem": "PyPI", "name": "x"}, "ranges": [{"type": "SEMVER2", "events": [{"introduced": "0"}]}]}]"#,
+        ),
+        "affected[0].ranges[0].type",
+    );
+    check_refused(
+        &base(
+            r#", "affected": [{"package": {"ecosystem": "PyPI", "name": "x"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"fixed": "1"}]}]}]"#,
+        ),
+        "affected[0].ranges[0].events",
+    );
+    check_refused(&base(r#", "affected": [{"versions": ["1"]}]"#), "affected[0]");
+    check_refused(&base(r#", "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N"}]"#), "severity[0].score");
+    check_refused(&base(r#", "references": [{"type": "WEB", "url": "javascript:alert(1)"}]"#), "references");
+    check_refused(&base(r#", "summary": "two\nlines""#), "summary");
+    check_refused(&base(r#", "database_specific": {"cwe_ids": ["CWE-X"]}"#), "database_specific.cwe_ids[0]");
+    let huge = base(&format!(r#", "details": "{}""#, "a".repeat(MAX_FILE_BYTES)));
+    assert!(matches!(parse(&huge), Err(OsvError::TooLarge { .. })));
+}
+
+#[test]
+fn fields_not_kept_are_named() {
+    let text = r#"{"id": "GHSA-aaaa-bbbb-cccc", "modified": "2024-06-13T19:24:11Z", "related": ["X-1"],
+        "severity": [{"type": "CVSS_V2", "score": "AV:N/AC:L/Au:N/C:P/I:P/A:P"}],
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "x", "purl": "pkg:pypi/x"},
+                      "ecosystem_specific": {"a": 1}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}], "database_specific": {}}]}],
+        "database_specific": {"cwe_ids": ["CWE-79"], "github_reviewed": true}}"#;
+    let imported = parse(text).unwrap();
+    assert_eq!(
+        imported.dropped,
+        vec![
+            "related",
+            "affected[0].ecosystem_specific",
+            "affected[0].package.purl",
+            "affected[0].ranges[0].database_specific",
+            "database_specific.github_reviewed",
+            "severity[0] (CVSS_V2)",
+        ]
+    );
+    assert_eq!(imported.content.cwes, vec!["CWE-79".parse().unwrap()]);
+}
+
+/// OSV JSON as compared after a round trip: key order and whitespace do not
+/// matter (serde_json compares maps by key), timestamps are compared as
+/// instants, `schema_version` is derived, `published` defaults to
+/// `modified`, an empty list equals an absent one, and an empty
+/// `database_specific.cwe_ids` equals none.
+pub fn normalise(mut value: Value) -> Value {
+    fn strip_empty(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                map.values_mut().for_each(strip_empty);
+                map.retain(|_, v| {
+                    !matches!(v, Value::Array(a) if a.is_empty()) && !matches!(v, Value::Object(o) if o.is_empty())
+                });
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip_empty),
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
+        }
+    }
+    let Some(map) = value.as_object_mut() else { return value };
+    map.remove("schema_version");
+    for key in ["modified", "published", "withdrawn"] {
+        if let Some(Value::String(s)) = map.get(key) {
+            let instant = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap();
+            map.insert(key.to_owned(), json!(instant.unix_timestamp_nanos().to_string()));
+        }
+    }
+    if !map.contains_key("published") {
+        let modified = map.get("modified").cloned().unwrap_or(Value::Null);
+        map.insert("published".into(), modified);
+    }
+    strip_empty(&mut value);
+    value
+}
+
+#[test]
+fn every_psf_advisory_survives_a_round_trip() {
+    let Ok(dir) = std::env::var("EMBARGO_CONFORMANCE_DIR") else {
+        eprintln!("EMBARGO_CONFORMANCE_DIR is unset: the PSF round trip did not run");
+        return;
+    };
+    let dir = std::path::Path::new(&dir).join("advisories/psf/python");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let imported = parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(imported.dropped.is_empty(), "{}: dropped {:?}", path.display(), imported.dropped);
+        let exported = to_json(Published {
+            id: &imported.id,
+            content: &imported.content,
+            published: imported.published,
+            modified: imported.modified,
+            withdrawn: imported.withdrawn,
+        })
+        .unwrap();
+        let original = normalise(serde_json::from_str(&text).unwrap());
+        let again = normalise(serde_json::from_str(&exported).unwrap());
+        assert_eq!(again, original, "{}", path.display());
+        checked += 1;
+    }
+    assert_eq!(checked, 132, "every PSF file");
+}

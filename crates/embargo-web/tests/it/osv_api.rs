@@ -1,0 +1,191 @@
+//! The OSV-compatible API: OSV.dev's request and response shapes, published
+//! advisories only, ecosystem-aware version matching, clear client errors.
+
+use embargo_app::ImportFile;
+use embargo_core::permission::Actor;
+use embargo_testkit::Auth;
+use http::{Method, Request, StatusCode, header};
+use serde_json::{Value, json};
+
+use crate::fixture::World;
+
+const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+
+fn osv_file(id: &str, modified: &str, affected: Value) -> ImportFile {
+    let record = json!({
+        "id": id,
+        "modified": modified,
+        "published": "2026-01-10T08:00:00Z",
+        "aliases": [format!("CVE-2026-{}", 1000 + id.len())],
+        "summary": format!("{id} summary"),
+        "details": "Upgrade.",
+        "affected": affected,
+    });
+    ImportFile { name: format!("{id}.json"), text: record.to_string() }
+}
+
+/// Two published flask advisories (imported), and the world's draft.
+async fn world_with_advisories() -> (World, String) {
+    let w = World::new().await;
+    let files = vec![
+        osv_file(
+            "PSF-2026-1",
+            "2026-02-01T10:00:00Z",
+            json!([{"package": {"ecosystem": "PyPI", "name": "Flask"},
+                    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.3.9"}]}]}]),
+        ),
+        osv_file(
+            "PALLETS-2026-7",
+            "2026-02-02T10:00:00Z",
+            json!([{"package": {"ecosystem": "PyPI", "name": "flask"},
+                    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "3.0.0"}, {"fixed": "3.1.1"}]},
+                               {"type": "GIT", "repo": "https://github.com/pallets/flask",
+                                "events": [{"introduced": COMMIT}, {"fixed": "89abcdef0123456789abcdef0123456789abcdef"}]}]}]),
+        ),
+    ];
+    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", files, &|_| {}).await.unwrap();
+    let (_, draft) = w.drafted("an unpublished flaw").await;
+    let affected = json!([{"package": {"ecosystem": "PyPI", "name": "flask"},
+                           "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "9.9"}]}]}]);
+    w.t.patch(&format!("/api/v1/advisories/{draft}"), json!({"affected": affected}), &w.flask_team)
+        .await
+        .expect(StatusCode::OK);
+    (w, draft)
+}
+
+fn ids(reply: &Value) -> Vec<String> {
+    let mut ids: Vec<String> =
+        reply["vulns"].as_array().into_iter().flatten().map(|v| v["id"].as_str().unwrap().to_owned()).collect();
+    ids.sort();
+    ids
+}
+
+async fn query(w: &World, body: Value) -> Value {
+    w.t.post("/osv/v1/query", body, &Auth::None).await.expect(StatusCode::OK).json
+}
+
+async fn package_version(w: &World, name: &str, version: &str) -> Vec<String> {
+    ids(&query(w, json!({"package": {"ecosystem": "PyPI", "name": name}, "version": version})).await)
+}
+
+#[tokio::test]
+async fn published_advisories_answer_queries_by_version_package_and_commit() {
+    let (w, draft) = world_with_advisories().await;
+    assert_eq!(package_version(&w, "flask", "2.3.8").await, vec!["PSF-2026-1"]);
+    assert_eq!(package_version(&w, "flask", "2.3.9").await, Vec::<String>::new());
+    assert_eq!(package_version(&w, "flask", "3.1.0rc1").await, vec!["x_PALLETS-2026-7"]);
+    assert_eq!(package_version(&w, "Flask", "0.12").await, vec!["PSF-2026-1"], "PyPI names are normalised");
+    assert_eq!(package_version(&w, "flask", "5.0").await, Vec::<String>::new(), "only the draft covers 5.0");
+
+    let none = query(&w, json!({"package": {"ecosystem": "PyPI", "name": "flask"}, "version": "3.1.1"})).await;
+    assert_eq!(none, json!({}), "no vulnerabilities: an empty object, as OSV.dev answers");
+
+    let all = query(&w, json!({"package": {"ecosystem": "PyPI", "name": "flask"}})).await;
+    assert_eq!(ids(&all), vec!["PSF-2026-1", "x_PALLETS-2026-7"]);
+    let record = all["vulns"].as_array().unwrap().iter().find(|v| v["id"] == "PSF-2026-1").unwrap();
+    assert_eq!(record["modified"], "2026-02-01T10:00:00Z");
+    assert_eq!(record["affected"][0]["ranges"][0]["events"][1]["fixed"], "2.3.9");
+    assert_eq!(record["schema_version"], "1.7.0");
+
+    let purl = query(&w, json!({"package": {"purl": "pkg:pypi/flask@2.0.0"}})).await;
+    assert_eq!(ids(&purl), vec!["PSF-2026-1"]);
+    let by_commit = query(&w, json!({"commit": COMMIT})).await;
+    assert_eq!(ids(&by_commit), vec!["x_PALLETS-2026-7"]);
+
+    let batch =
+        w.t.post(
+            "/osv/v1/querybatch",
+            json!({"queries": [
+                {"package": {"ecosystem": "PyPI", "name": "flask"}, "version": "3.0.0"},
+                {"package": {"ecosystem": "PyPI", "name": "flask"}, "version": "3.2.0"},
+                {"package": {"ecosystem": "npm", "name": "flask"}, "version": "1.0.0"},
+                {"commit": COMMIT}
+            ]}),
+            &Auth::None,
+        )
+        .await
+        .expect(StatusCode::OK)
+        .json;
+    assert_eq!(
+        batch,
+        json!({"results": [
+            {"vulns": [{"id": "x_PALLETS-2026-7", "modified": "2026-02-02T10:00:00Z"}]},
+            {},
+            {},
+            {"vulns": [{"id": "x_PALLETS-2026-7", "modified": "2026-02-02T10:00:00Z"}]}
+        ]})
+    );
+
+    let one = w.t.get("/osv/v1/vulns/x_PALLETS-2026-7", &Auth::None).await.expect(StatusCode::OK).json;
+    assert_eq!(one["id"], "x_PALLETS-2026-7");
+    let same = w.t.get("/osv/v1/vulns/PALLETS-2026-7", &Auth::None).await.expect(StatusCode::OK).json;
+    assert_eq!(same, one);
+    for auth in [Auth::None, w.flask_team.clone()] {
+        w.t.get(&format!("/osv/v1/vulns/{draft}"), &auth).await.expect(StatusCode::NOT_FOUND);
+    }
+    w.finish().await;
+}
+
+#[tokio::test]
+async fn a_publication_shows_in_the_next_answer() {
+    let (w, draft) = world_with_advisories().await;
+    assert_eq!(package_version(&w, "flask", "5.0").await, Vec::<String>::new());
+    assert!(w.t.app.advisory(&Actor::Operator, &draft).await.is_err(), "the operator does not see drafts either");
+    let reports = w.t.get("/api/v1/reports", &w.flask_team).await.expect(StatusCode::OK).json;
+    let report_id = reports.as_array().unwrap()[0]["id"].as_str().unwrap().to_owned();
+    for state in ["fixing", "fixed"] {
+        w.transition(&report_id, state, &w.flask_team).await.expect(StatusCode::OK);
+    }
+    w.t.post(&format!("/api/v1/advisories/{draft}/publish"), json!({}), &w.flask_team).await.expect(StatusCode::OK);
+    assert_eq!(package_version(&w, "flask", "5.0").await, vec![format!("x_{draft}")]);
+    w.finish().await;
+}
+
+#[tokio::test]
+async fn bad_queries_are_client_errors_and_no_content_type_is_needed() {
+    let (w, _) = world_with_advisories().await;
+    let raw = |body: &str, content_type: Option<&str>| {
+        let mut builder = Request::builder().method(Method::POST).uri("/osv/v1/query");
+        if let Some(t) = content_type {
+            builder = builder.header(header::CONTENT_TYPE, t);
+        }
+        builder.body(axum::body::Body::from(body.to_owned())).unwrap()
+    };
+    // pip-audit posts its JSON without a Content-Type.
+    let reply = w.t.send(raw(r#"{"package": {"name": "flask", "ecosystem": "PyPI"}, "version": "2.0"}"#, None)).await;
+    assert_eq!((reply.status, ids(&reply.json)), (StatusCode::OK, vec!["PSF-2026-1".to_owned()]));
+
+    for (body, status, code) in [
+        ("{", StatusCode::BAD_REQUEST, "invalid_json"),
+        (r#"{"package": {"name": "flask"}, "version": "1"}"#, StatusCode::BAD_REQUEST, "invalid_query"),
+        (r#"{"version": "1"}"#, StatusCode::BAD_REQUEST, "invalid_query"),
+        (r#"{}"#, StatusCode::BAD_REQUEST, "invalid_query"),
+        (
+            r#"{"commit": "abc", "version": "1", "package": {"name": "a", "ecosystem": "PyPI"}}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (r#"{"package": {"purl": "not a purl"}}"#, StatusCode::BAD_REQUEST, "invalid_query"),
+        (
+            r#"{"package": {"name": "a", "ecosystem": "PyPI"}, "page_token": "next"}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            r#"{"package": {"name": "a", "ecosystem": "PyPI"}, "surprise": 1}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
+        (r#"{"version": 3}"#, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+    ] {
+        let reply = w.t.send(raw(body, Some("application/json"))).await;
+        assert_eq!((reply.status, reply.json["error"].as_str()), (status, Some(code)), "{body}: {}", reply.text);
+        assert!(reply.json["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    let too_many: Vec<Value> = (0..1001).map(|_| json!({"package": {"ecosystem": "PyPI", "name": "flask"}})).collect();
+    let reply = w.t.post("/osv/v1/querybatch", json!({"queries": too_many}), &Auth::None).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+    assert!(reply.json["message"].as_str().unwrap().contains("1000"));
+    w.t.get("/osv/v1/vulns/not-an-id", &Auth::None).await.expect(StatusCode::NOT_FOUND);
+    w.finish().await;
+}

@@ -1,0 +1,87 @@
+//! `embargo export osv|cve|csaf --out DIR`: every published advisory, one
+//! file per advisory named by its id, for projects that keep an advisory
+//! repository in git. Each file is written to a temporary name and renamed,
+//! so a reader never sees half a file.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use embargo_app::App;
+use embargo_formats::{csaf, cve, osv};
+
+use crate::cli::ExportArgs;
+use crate::config::Config;
+use crate::output::note;
+
+fn write(dir: &Path, name: &str, text: &str) -> anyhow::Result<()> {
+    let path = dir.join(name);
+    let temporary = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&temporary, text).with_context(|| format!("cannot write {}", temporary.display()))?;
+    std::fs::rename(&temporary, &path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn cna(args: &ExportArgs) -> anyhow::Result<cve::Cna> {
+    let (Some(org_id), Some(short_name)) = (&args.cna_org_id, &args.cna_short_name) else {
+        anyhow::bail!(
+            "export cve needs --cna-org-id and --cna-short-name (the CNA's UUID and short name in CVE Services)"
+        );
+    };
+    let org_id: uuid::Uuid = org_id.trim().parse().with_context(|| format!("--cna-org-id {org_id:?} is not a UUID"))?;
+    anyhow::ensure!(org_id.get_version_num() == 4, "--cna-org-id {org_id} is not a version 4 UUID, as CVE org ids are");
+    let short_name = short_name.trim().to_owned();
+    anyhow::ensure!((2..=32).contains(&short_name.chars().count()), "--cna-short-name must have 2 to 32 characters");
+    Ok(cve::Cna { org_id, short_name })
+}
+
+/// Runs `export`.
+pub async fn run(app: &App, config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let cna = if args.format == "cve" { Some(cna(&args)?) } else { None };
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let documents = app.published_documents(args.format == "csaf").await?;
+    let base = config.public_url.trim_end_matches('/');
+    let host = base.split_once("://").map_or(base, |(_, host)| host);
+    let publisher = csaf::Publisher { name: format!("Embargo at {host}"), namespace: base.to_owned() };
+    let mut written = 0;
+    let mut cve_ids = std::collections::HashMap::new();
+    for document in &documents {
+        let page = format!("{base}/advisories/{}", document.advisory.id);
+        let doc = document.document(&page);
+        match args.format.as_str() {
+            "osv" => {
+                let text = osv::to_json(doc.osv()).context("cannot encode an OSV record")?;
+                write(&args.out, &format!("{}.json", doc.id), &text)?;
+            }
+            "cve" => {
+                let Some(cna) = &cna else { continue };
+                match cve::record(&doc, cna) {
+                    Ok((id, record)) => {
+                        // Two advisories may name one CVE (real data does); its record is written once.
+                        if let Some(first) = cve_ids.insert(id.clone(), doc.id.clone()) {
+                            note(&format!("skipped: {} names {id}, whose record was written for {first}", doc.id));
+                            cve_ids.insert(id, first);
+                            continue;
+                        }
+                        let text = serde_json::to_string_pretty(&record).context("cannot encode a CVE record")?;
+                        write(&args.out, &format!("{id}.json"), &text)?;
+                    }
+                    Err(e) => {
+                        note(&format!("skipped: {e}"));
+                        continue;
+                    }
+                }
+            }
+            _ => {
+                let path = csaf::file_path(&doc);
+                let name = path.rsplit('/').next().unwrap_or(&path);
+                let url = format!("{base}/.well-known/csaf/{}/{path}", csaf::WHITE_DIR);
+                let text = serde_json::to_string_pretty(&csaf::document(&doc, &publisher, &url))
+                    .context("cannot encode a CSAF document")?;
+                write(&args.out, name, &text)?;
+            }
+        }
+        written += 1;
+    }
+    println!("wrote {written} {} file(s) to {}", args.format, args.out.display());
+    Ok(ExitCode::SUCCESS)
+}

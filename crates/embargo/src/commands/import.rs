@@ -1,0 +1,89 @@
+//! `embargo import osv DIR --project ORG/PROJECT`, done as the operator:
+//! reads every `*.json` below DIR, shows progress on standard error, and
+//! imports them in one transaction (nothing is stored if any file is bad).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use embargo_app::{App, AppError, ImportFile, ImportOutcome, ImportProgress};
+use embargo_core::permission::Actor;
+
+use super::project_path;
+use crate::cli::ImportCommand;
+use crate::output::{error, note};
+
+fn json_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read the directory {}", dir.display()))?;
+    for entry in entries {
+        let path = entry.with_context(|| format!("cannot read the directory {}", dir.display()))?.path();
+        if path.is_dir() {
+            json_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads at most one byte more than the import accepts, so a huge file is
+/// refused by the size check without being read whole.
+fn read_limited(path: &Path) -> anyhow::Result<String> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let limit = u64::try_from(embargo_formats::osv::MAX_FILE_BYTES).unwrap_or(u64::MAX).saturating_add(1);
+    let mut bytes = Vec::new();
+    file.take(limit).read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
+    String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))
+}
+
+/// Runs an import command.
+pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<ExitCode> {
+    let ImportCommand::Osv { dir, project } = command;
+    let (org, project) = project_path(&project)?;
+    let mut paths = Vec::new();
+    json_files(&dir, &mut paths)?;
+    paths.sort();
+    if paths.is_empty() {
+        anyhow::bail!("no .json files below {}", dir.display());
+    }
+    let mut files = Vec::with_capacity(paths.len());
+    for path in &paths {
+        let name = path.strip_prefix(&dir).unwrap_or(path).display().to_string();
+        files.push(ImportFile { name, text: read_limited(path)? });
+    }
+    let step = (paths.len() / 10).max(1);
+    let progress = |p: ImportProgress<'_>| match p {
+        ImportProgress::Checked { done, total, name } => {
+            if done % step == 0 || done == total {
+                note(&format!("checked {done}/{total} ({name})"));
+            }
+        }
+        ImportProgress::Writing { total } => note(&format!("all files are valid; writing {total} advisories")),
+    };
+    let results = match app.import_osv(&Actor::Operator, org, project, files, &progress).await {
+        Ok(results) => results,
+        Err(AppError::Invalid(errors)) => {
+            for e in &errors.0 {
+                error(&e.to_string());
+            }
+            error(&format!("nothing was imported: {} file(s) refused", errors.0.len()));
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(e).context("the import failed; nothing was imported"),
+    };
+    for file in &results {
+        if !file.dropped.is_empty() {
+            note(&format!("{}: not kept: {}", file.name, file.dropped.join(", ")));
+        }
+    }
+    let count = |outcome| results.iter().filter(|f| f.outcome == outcome).count();
+    println!(
+        "imported {} advisories into {org}/{project}: {} new, {} revised, {} unchanged",
+        results.len(),
+        count(ImportOutcome::Created),
+        count(ImportOutcome::Revised),
+        count(ImportOutcome::Unchanged)
+    );
+    Ok(ExitCode::SUCCESS)
+}
