@@ -23,6 +23,7 @@ mod work;
 pub mod advisories;
 pub mod audit;
 pub mod jobs;
+pub mod mail;
 pub mod organisations;
 pub mod reports;
 pub mod seal;
@@ -42,6 +43,7 @@ pub trait Reader:
     + advisories::AdvisoryReads
     + audit::AuditReads
     + jobs::JobReads
+    + mail::MailReads
     + Send
 {
 }
@@ -54,6 +56,7 @@ impl<T> Reader for T where
         + advisories::AdvisoryReads
         + audit::AuditReads
         + jobs::JobReads
+        + mail::MailReads
         + Send
 {
 }
@@ -68,6 +71,7 @@ pub trait Writer:
     + advisories::AdvisoryWrites
     + audit::AuditWrites
     + jobs::JobWrites
+    + mail::MailWrites
 {
 }
 
@@ -80,6 +84,7 @@ impl<T> Writer for T where
         + advisories::AdvisoryWrites
         + audit::AuditWrites
         + jobs::JobWrites
+        + mail::MailWrites
 {
 }
 
@@ -88,6 +93,7 @@ pub mod prelude {
     pub use crate::advisories::{AdvisoryReads as _, AdvisoryWrites as _};
     pub use crate::audit::{AuditReads as _, AuditWrites as _};
     pub use crate::jobs::{JobReads as _, JobWrites as _};
+    pub use crate::mail::{MailReads as _, MailWrites as _};
     pub use crate::organisations::{OrganisationReads as _, OrganisationWrites as _};
     pub use crate::reports::{ReportReads as _, ReportWrites as _};
     pub use crate::settings::{SettingReads as _, SettingWrites as _};
