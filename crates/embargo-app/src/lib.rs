@@ -10,6 +10,9 @@ mod audit;
 mod auth;
 mod error;
 mod jobs;
+mod mail_admin;
+mod mail_intake;
+mod mail_notices;
 mod organisations;
 mod reports;
 
@@ -27,7 +30,10 @@ pub use accounts::{InstanceSettings, Me, NewAccount};
 pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, RangeInput};
 pub use auth::Credential;
 pub use error::AppError;
-pub use jobs::{DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
+pub use jobs::{Deadline, DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
+pub use mail_admin::{KeyFor, KeyView, NewKey, RouteView};
+pub use mail_intake::{INTERNAL_SUFFIX, InboundMail, MailOutcome};
+pub use mail_notices::{Details, News, NoticeMail, Recipient, Side};
 pub use organisations::{NewOrganisation, NewProject, OrganisationPatch, ProjectPatch, ReleaseLineInput, TeamRef};
 pub use reports::{Receipt, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView, ViewerRole};
 
