@@ -234,7 +234,9 @@ impl Keyring {
             if !names_key {
                 continue;
             }
-            if verifies(KeyRef::Primary(&key.primary_key)) || key.public_subkeys.iter().any(|s| verifies(KeyRef::Sub(&s.key))) {
+            if verifies(KeyRef::Primary(&key.primary_key))
+                || key.public_subkeys.iter().any(|s| verifies(KeyRef::Sub(&s.key)))
+            {
                 return (SignatureState::Good, fingerprint_of(key));
             }
             return (SignatureState::Bad, fingerprint_of(key));
@@ -265,8 +267,7 @@ pub fn encrypt(public_key: &str, plaintext: &[u8]) -> Result<String, PgpError> {
                 && s.signatures.iter().any(|sig| sig.key_flags().encrypt_comms() || sig.key_flags().encrypt_storage())
         })
         .ok_or_else(|| PgpError::CannotEncrypt { fingerprint: fingerprint_of(&key) })?;
-    let mut builder =
-        MessageBuilder::from_bytes("", plaintext.to_vec()).seipd_v1(OsRng, SymmetricKeyAlgorithm::AES256);
+    let mut builder = MessageBuilder::from_bytes("", plaintext.to_vec()).seipd_v1(OsRng, SymmetricKeyAlgorithm::AES256);
     builder.encrypt_to_key(OsRng, &subkey.key).map_err(|e| PgpError::Failed(e.to_string()))?;
     builder.to_armored_string(OsRng, Default::default()).map_err(|e| PgpError::Failed(e.to_string()))
 }
