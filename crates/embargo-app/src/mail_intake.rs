@@ -21,6 +21,9 @@ use crate::jobs::{Notice, enqueue};
 use crate::secret::{Token, TokenKind};
 use crate::{App, AppError};
 
+/// What a transaction that met an already filed Message-ID fails with, to roll back.
+const DUPLICATE: &str = "a mail filed before";
+
 /// The suffix of a reply address whose replies become internal notes.
 pub const INTERNAL_SUFFIX: &str = "-internal";
 
@@ -213,11 +216,12 @@ impl App {
             .store
             .write(move |tx| {
                 Box::pin(async move {
-                    if !tx.insert_mail_record(&record).await? {
-                        return Ok(false);
-                    }
                     let mut report = tx.lock_report(report_id).await?.ok_or(AppError::NotFound)?;
                     tx.insert_message(&message).await?;
+                    // Last, so that the record's references exist; a duplicate undoes it all.
+                    if !tx.insert_mail_record(&record).await? {
+                        return Err(AppError::Conflict { what: DUPLICATE });
+                    }
                     report.updated_at = now;
                     tx.update_report(&report).await?;
                     let details = json!({"visibility": visibility.as_str(), "message": message_id.to_string(), "channel": "email"});
@@ -226,7 +230,11 @@ impl App {
                     Ok::<bool, AppError>(true)
                 })
             })
-            .await?;
+            .await;
+        let stored = match stored {
+            Err(AppError::Conflict { what: DUPLICATE }) => false,
+            other => other?,
+        };
         Ok(Some(if stored {
             MailOutcome::Replied { report: report_id, message: message_id, visibility }
         } else {
@@ -266,14 +274,16 @@ impl App {
         let record = mail_record(&mail, Some(report.id), None, now);
         let (hash, job, report_id) = (followup.hash(), self.entropy.job_id()?, report.id);
         let receipt = Private::new(followup.expose().to_owned());
-        self.store
+        let filed = self
+            .store
             .write(move |tx| {
                 Box::pin(async move {
-                    if !tx.insert_mail_record(&record).await? {
-                        return Ok(MailOutcome::Duplicate);
-                    }
                     tx.insert_report(&report, &hash).await?;
                     tx.insert_mail_thread(&thread, Some(&receipt), now).await?;
+                    // Last, so that the record's references exist; a duplicate undoes it all.
+                    if !tx.insert_mail_record(&record).await? {
+                        return Err(AppError::Conflict { what: DUPLICATE });
+                    }
                     let change = StateChange {
                         report_id,
                         from: None,
@@ -289,7 +299,11 @@ impl App {
                     Ok::<MailOutcome, AppError>(MailOutcome::Filed { report: report_id })
                 })
             })
-            .await
+            .await;
+        match filed {
+            Err(AppError::Conflict { what: DUPLICATE }) => Ok(MailOutcome::Duplicate),
+            other => other,
+        }
     }
 
     /// A new reply-address token: 128 random bits as lower-case hex, since

@@ -58,6 +58,9 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The e-mail channel: take in mail, security addresses, OpenPGP keys.
+    #[command(subcommand)]
+    Mail(crate::cli_mail::MailCommand),
 }
 
 /// `serve`
@@ -66,6 +69,9 @@ pub struct ServeArgs {
     /// Where to listen.
     #[arg(long, env = "EMBARGO_LISTEN")]
     pub listen: Option<String>,
+    /// Also take mail by SMTP on this address (off by default), e.g. 0.0.0.0:25.
+    #[arg(long, env = "EMBARGO_SMTP_LISTEN", value_name = "ADDR")]
+    pub smtp_listen: Option<String>,
 }
 
 /// `init`

@@ -5,6 +5,7 @@ mod admin;
 mod advisory;
 mod audit;
 mod init;
+mod mail;
 mod report;
 mod serve;
 
@@ -24,18 +25,27 @@ use crate::config::{Config, Overrides};
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let listen = match &cli.command {
         Command::Serve(args) => args.listen.clone(),
-        Command::Init(_) | Command::Admin(_) | Command::Report(_) | Command::Advisory(_) | Command::Audit(_) => None,
+        Command::Init(_)
+        | Command::Admin(_)
+        | Command::Report(_)
+        | Command::Advisory(_)
+        | Command::Audit(_)
+        | Command::Mail(_) => None,
     };
     let overrides = Overrides { data_dir: cli.data_dir, database_url: cli.database_url, listen };
     let config = Config::load(&overrides)?;
     init_logging(&config.settings.log);
     match cli.command {
-        Command::Serve(_) => serve::run(config).await,
+        Command::Serve(args) => serve::run(config, args.smtp_listen).await,
         Command::Init(args) => init::run(config, args).await,
         Command::Admin(command) => admin::run(&open(&config, false).await?, command).await,
         Command::Report(command) => report::run(&open(&config, false).await?, command).await,
         Command::Advisory(command) => advisory::run(&open(&config, false).await?, command).await,
         Command::Audit(command) => audit::run(&open(&config, false).await?, command).await,
+        Command::Mail(command) => {
+            let limits = config.settings.mail.limits();
+            mail::run(&open(&config, false).await?, command, limits).await
+        }
     }
 }
 
