@@ -129,13 +129,20 @@ impl App {
         {
             return Err(AppError::Forbidden);
         }
+        let mut answered_project = None;
         if let Some(target) = self.reply_target(reader.as_mut(), &mail).await? {
+            answered_project = Some(target.report.project_id);
             if let Some(outcome) = self.file_reply(reader.as_mut(), &mail, &body, target).await? {
                 return Ok(outcome);
             }
             tracing::info!("mail answers a report its sender does not take part in: filed as a new report");
         }
-        let project = route(reader.as_mut(), &mail.recipients).await?.ok_or(AppError::NotFound)?;
+        // A stranger's mail to a reply address is not lost: it becomes a new
+        // report of the same project, and tells them nothing about the other.
+        let project = match route(reader.as_mut(), &mail.recipients).await? {
+            Some(project) => project,
+            None => answered_project.ok_or(AppError::NotFound)?,
+        };
         drop(reader);
         self.file_report(mail, body, project).await
     }

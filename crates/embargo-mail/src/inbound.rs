@@ -340,7 +340,10 @@ fn collect(
             _ => part.contents(),
         };
         match std::str::from_utf8(bytes) {
-            Ok(text) if !has_magic(bytes) && !text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}')) => {
+            Ok(text)
+                if !has_magic(bytes)
+                    && !text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}')) =>
+            {
                 let text = inline_pgp(text, keyring, content)?;
                 content.attachments.push((name, text));
             }

@@ -108,8 +108,13 @@ async fn session(app: App, stream: TcpStream, peer: SocketAddr, name: &str, limi
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     let done: Finished = Arc::default();
-    let collector =
-        Collector { limits, envelope: Envelope::default(), data: Vec::new(), too_large: false, done: Arc::clone(&done) };
+    let collector = Collector {
+        limits,
+        envelope: Envelope::default(),
+        data: Vec::new(),
+        too_large: false,
+        done: Arc::clone(&done),
+    };
     let mut session = SessionBuilder::new(name).build(peer.ip(), collector);
     write.write_all(&session.greeting().buffer()?).await?;
     let mut line = Vec::new();

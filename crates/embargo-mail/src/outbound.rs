@@ -78,7 +78,9 @@ pub struct MailNotifier {
 impl MailNotifier {
     /// Connects lazily to the relay described by `config`.
     pub fn new(config: OutboundConfig) -> Result<MailNotifier, OutboundError> {
-        let setting = |setting: &'static str| move |e: lettre::transport::smtp::Error| OutboundError::Setting { setting, reason: e.to_string() };
+        let setting = |setting: &'static str| {
+            move |e: lettre::transport::smtp::Error| OutboundError::Setting { setting, reason: e.to_string() }
+        };
         let tls_parameters = || -> Result<TlsParameters, OutboundError> {
             let mut builder = TlsParameters::builder(config.host.clone());
             if let Some(path) = &config.ca_file {
@@ -88,7 +90,8 @@ impl MailNotifier {
             }
             builder.build_rustls().map_err(setting("host"))
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.clone()).port(config.port);
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.clone()).port(config.port);
         builder = match config.security {
             Security::None => builder,
             Security::StartTls => builder.tls(Tls::Required(tls_parameters()?)),
@@ -138,8 +141,7 @@ fn headline(news: &News, side: Side) -> String {
 
 /// Whether replies from this recipient become internal notes.
 fn replies_are_internal(news: &News, side: Side) -> bool {
-    side == Side::Team
-        && matches!(news, News::Message { visibility: Visibility::Internal, .. } | News::Deadline { .. })
+    side == Side::Team && matches!(news, News::Message { visibility: Visibility::Internal, .. } | News::Deadline { .. })
 }
 
 impl MailNotifier {
@@ -147,7 +149,14 @@ impl MailNotifier {
     fn text(&self, mail: &NoticeMail, to: &Recipient, encrypted: bool) -> String {
         let link = format!("{}/reports/{}", self.config.public_url, mail.report);
         let mut text = String::new();
-        let _ = writeln!(text, "Report {} of {}/{}: {}.", mail.report, mail.org.slug, mail.project.slug, headline(&mail.news, to.side));
+        let _ = writeln!(
+            text,
+            "Report {} of {}/{}: {}.",
+            mail.report,
+            mail.org.slug,
+            mail.project.slug,
+            headline(&mail.news, to.side)
+        );
         let _ = writeln!(text);
         if encrypted {
             let details = mail.details.expose();
@@ -163,7 +172,8 @@ impl MailNotifier {
         }
         let _ = writeln!(text, "Read it at {link}");
         if let News::Published { advisory, summary, credit } = &mail.news {
-            let _ = writeln!(text, "\n{advisory}: {summary}\n{credit}\n{}/advisories/{advisory}", self.config.public_url);
+            let _ =
+                writeln!(text, "\n{advisory}: {summary}\n{credit}\n{}/advisories/{advisory}", self.config.public_url);
         }
         if to.side == Side::Reporter && mail.news == News::Received {
             match &mail.followup {
@@ -175,7 +185,10 @@ impl MailNotifier {
                     );
                 }
                 Some(_) => {
-                    let _ = writeln!(text, "\nYou wrote encrypted: send us your OpenPGP key to get your private follow-up link.");
+                    let _ = writeln!(
+                        text,
+                        "\nYou wrote encrypted: send us your OpenPGP key to get your private follow-up link."
+                    );
                 }
                 None => {}
             }
@@ -198,7 +211,12 @@ impl MailNotifier {
     }
 
     /// Builds one mail.
-    fn compose(&self, job: JobId, mail: &NoticeMail, to: &Recipient) -> Result<(lettre::Message, String, bool), DeliveryError> {
+    fn compose(
+        &self,
+        job: JobId,
+        mail: &NoticeMail,
+        to: &Recipient,
+    ) -> Result<(lettre::Message, String, bool), DeliveryError> {
         let permanent = |what: &str, e: String| DeliveryError::Permanent(format!("{what}: {e}"));
         let key = to.public_key.as_deref().filter(|_| !self.config.link_only);
         let recipient_hash: String =
@@ -215,10 +233,26 @@ impl MailNotifier {
             .reply_address(mail.reply_token.expose(), internal)
             .parse()
             .map_err(|e: lettre::address::AddressError| permanent("reply address", e.to_string()))?;
-        let from = Mailbox::new(Some(format!("{} security", mail.org.name)), self.config.from.as_str().parse().map_err(|e: lettre::address::AddressError| permanent("from", e.to_string()))?);
-        let to_box = Mailbox::new(to.name.clone(), to.email.as_str().parse().map_err(|e: lettre::address::AddressError| permanent("to", e.to_string()))?);
-        let subject = format!("[{}/{}] Report {}: {}", mail.org.slug, mail.project.slug, short(&mail.report), headline(&mail.news, to.side));
-        let mut builder = lettre::Message::builder()
+        let from = Mailbox::new(
+            Some(format!("{} security", mail.org.name)),
+            self.config
+                .from
+                .as_str()
+                .parse()
+                .map_err(|e: lettre::address::AddressError| permanent("from", e.to_string()))?,
+        );
+        let to_box = Mailbox::new(
+            to.name.clone(),
+            to.email.as_str().parse().map_err(|e: lettre::address::AddressError| permanent("to", e.to_string()))?,
+        );
+        let subject = format!(
+            "[{}/{}] Report {}: {}",
+            mail.org.slug,
+            mail.project.slug,
+            short(&mail.report),
+            headline(&mail.news, to.side)
+        );
+        let builder = lettre::Message::builder()
             .from(from)
             .to(to_box)
             .reply_to(reply)
@@ -234,9 +268,11 @@ impl MailNotifier {
                 );
                 let armored = openpgp::encrypt(key, entity.as_bytes())
                     .map_err(|e| permanent("encrypting to the recipient's key", e.to_string()))?;
-                builder = builder.header(ContentType::parse("text/plain").map_err(|e| permanent("content type", e.to_string()))?);
                 let control = SinglePart::builder()
-                    .header(ContentType::parse("application/pgp-encrypted").map_err(|e| permanent("content type", e.to_string()))?)
+                    .header(
+                        ContentType::parse("application/pgp-encrypted")
+                            .map_err(|e| permanent("content type", e.to_string()))?,
+                    )
                     .body(String::from("Version: 1\r\n"));
                 let data = SinglePart::builder()
                     .header(
@@ -244,7 +280,8 @@ impl MailNotifier {
                             .map_err(|e| permanent("content type", e.to_string()))?,
                     )
                     .body(armored);
-                let parts = MultiPart::encrypted("application/pgp-encrypted".into()).singlepart(control).singlepart(data);
+                let parts =
+                    MultiPart::encrypted("application/pgp-encrypted".into()).singlepart(control).singlepart(data);
                 builder.multipart(parts).map_err(|e| permanent("composing", e.to_string()))?
             }
             None => builder

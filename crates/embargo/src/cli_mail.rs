@@ -79,7 +79,9 @@ pub enum RouteCommand {
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Make a new key pair for a project; prints the public key to publish.
-    #[command(after_help = "Example:\n  embargo mail key generate pallets/flask --user-id 'Flask security <security@flask.example>'")]
+    #[command(
+        after_help = "Example:\n  embargo mail key generate pallets/flask --user-id 'Flask security <security@flask.example>'"
+    )]
     Generate {
         /// ORG/PROJECT
         project: String,
@@ -88,8 +90,10 @@ pub enum KeyCommand {
         user_id: String,
     },
     /// Import a project's secret key (unprotected: it is sealed at rest), or a person's public key.
-    #[command(after_help = "Examples:\n  gpg --export-secret-keys --armor security@flask.example | embargo mail key import --project pallets/flask -\n  \
-                            embargo mail key import --email ada@example.org ada.asc")]
+    #[command(
+        after_help = "Examples:\n  gpg --export-secret-keys --armor security@flask.example | embargo mail key import --project pallets/flask -\n  \
+                            embargo mail key import --email ada@example.org ada.asc"
+    )]
     Import {
         /// The project whose secret key this is.
         #[arg(long, conflicts_with = "email", required_unless_present = "email")]

@@ -293,8 +293,10 @@ mod tests {
 
     #[test]
     fn the_template_parses_and_holds_only_defaults() {
-        let settings: Settings =
-            Figment::from(Serialized::defaults(Settings::default())).merge(Toml::string(&template())).extract().unwrap();
+        let settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string(&template()))
+            .extract()
+            .unwrap();
         assert_eq!(settings.listen, Settings::default().listen);
         for key in ENV_SETTINGS {
             assert!(TEMPLATE.contains(&format!("# {key} =")), "the template documents {key}");

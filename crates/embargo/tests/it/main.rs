@@ -11,6 +11,7 @@
 
 mod cli;
 mod help;
+mod mail;
 mod serve;
 mod shell_flow;
 mod tidy;
