@@ -110,6 +110,9 @@ pub fn generate_key(user_id: &str) -> Result<KeyMaterial, PgpError> {
     read_secret_key(&Private::new(secret))
 }
 
+/// A signature check: the result and the signer's fingerprint (or issuer id).
+pub type SignatureCheck = (SignatureState, String);
+
 /// Secret keys to decrypt with.
 #[derive(Debug, Default)]
 pub struct Keyring {
@@ -141,7 +144,7 @@ impl Keyring {
 
     /// Decrypts an OpenPGP message (armored or binary); answers the plaintext
     /// and, when it was signed inside, the signature check.
-    pub fn decrypt(&self, data: &[u8]) -> Result<(Private<Vec<u8>>, Option<(SignatureState, String)>), PgpError> {
+    pub fn decrypt(&self, data: &[u8]) -> Result<(Private<Vec<u8>>, Option<SignatureCheck>), PgpError> {
         let message = if data.trim_ascii_start().starts_with(b"-----BEGIN PGP") {
             Message::from_armor(Cursor::new(data)).map(|(m, _)| m)
         } else {
@@ -191,7 +194,7 @@ impl Keyring {
     }
 
     /// Checks a detached signature (PGP/MIME `multipart/signed`) over `content`.
-    pub fn check_detached(&self, signature: &[u8], content: &[u8]) -> (SignatureState, String) {
+    pub fn check_detached(&self, signature: &[u8], content: &[u8]) -> SignatureCheck {
         let parsed = DetachedSignature::from_armor_single(Cursor::new(signature))
             .map(|(s, _)| s)
             .or_else(|_| DetachedSignature::from_bytes(Cursor::new(signature)));
