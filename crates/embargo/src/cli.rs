@@ -15,7 +15,8 @@ Exit codes:
   0  success
   1  failure (the reason is printed)
   2  usage error
-  3  the audit log was tampered with (audit verify)";
+  3  the audit log was tampered with (audit verify)
+  65, 67, 75  mail ingest: refused, no such address, try again later (sysexits)";
 
 /// Embargo: private vulnerability reports in, coordinated advisories out.
 #[derive(Debug, Parser)]

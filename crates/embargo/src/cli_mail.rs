@@ -14,7 +14,7 @@ pub enum MailCommand {
 Reads one RFC 5322 message on standard input and files it: a new report, a
 message on the report it answers, or nothing (a duplicate, an auto-reply).
 
-Postfix, /etc/postfix/master.cf:
+Example (Postfix), /etc/postfix/master.cf:
   embargo   unix  -       n       n       -       -       pipe
     flags=Rq user=embargo argv=/usr/local/bin/embargo --data-dir /var/lib/embargo
     mail ingest --sender ${sender} --recipient ${recipient}
