@@ -37,10 +37,10 @@ pub struct InboundMail {
     pub recipients: Vec<String>,
     /// The sender (the `From` address).
     pub from: Email,
-    /// The sender's display name, if any.
-    pub from_name: Option<String>,
-    /// The decoded subject.
-    pub subject: Option<String>,
+    /// The sender's display name, if any (private: it may become the credit line).
+    pub from_name: Private<Option<String>>,
+    /// The decoded subject (private: it becomes the report's title).
+    pub subject: Private<Option<String>>,
     /// `In-Reply-To` then `References`, without angle brackets.
     pub references: Vec<String>,
     /// The text: the plain-text body (or HTML made text) and text attachments.
@@ -255,9 +255,9 @@ impl App {
         let project = reader.project(project).await?.ok_or(AppError::NotFound)?;
         drop(reader);
         let submission = Submission {
-            title: title_of(mail.subject.as_deref()),
+            title: title_of(mail.subject.expose().as_deref()),
             body,
-            reporter_name: name_of(mail.from_name.as_deref()),
+            reporter_name: name_of(mail.from_name.expose().as_deref()),
             reporter_email: Some(mail.from.to_string()),
             ..Submission::default()
         };
