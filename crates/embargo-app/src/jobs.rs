@@ -2,8 +2,12 @@
 //! runner that hands due ones to a [`Notifier`], retrying with backoff.
 
 use embargo_core::Timestamp;
+use std::fmt;
+use std::str::FromStr;
+
 use embargo_core::id::{AdvisoryId, JobId, MessageId, ReportId};
 use embargo_core::lifecycle::ReportState;
+use embargo_core::text::UnknownName;
 use embargo_store::jobs::{Job, NewJob};
 use embargo_store::{StoreExt, Writer};
 use serde_json::{Value, json};
@@ -37,6 +41,60 @@ pub enum Notice {
         /// The advisory.
         advisory: AdvisoryId,
     },
+    /// A deadline the team promised (policy response times) is near or past.
+    DeadlineReminder {
+        /// The report.
+        report: ReportId,
+        /// Which deadline.
+        deadline: Deadline,
+        /// When it falls due.
+        due: Timestamp,
+    },
+}
+
+/// The deadlines a policy's response times set on a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Deadline {
+    /// Acknowledge the report.
+    Acknowledge,
+    /// Finish triage with a decision.
+    Triage,
+    /// Have a fix.
+    Fix,
+    /// Disclose.
+    Disclosure,
+}
+
+impl Deadline {
+    /// Every deadline, in process order.
+    pub const ALL: [Deadline; 4] = [Deadline::Acknowledge, Deadline::Triage, Deadline::Fix, Deadline::Disclosure];
+
+    /// The name in payloads and mail.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Deadline::Acknowledge => "acknowledge",
+            Deadline::Triage => "triage",
+            Deadline::Fix => "fix",
+            Deadline::Disclosure => "disclosure",
+        }
+    }
+}
+
+impl fmt::Display for Deadline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Deadline {
+    type Err = UnknownName;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Deadline::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| UnknownName::new("deadline", s, "acknowledge, triage, fix or disclosure"))
+    }
 }
 
 const KIND: &str = "notify";
@@ -54,6 +112,12 @@ impl Notice {
             Notice::AdvisoryPublished { advisory } => {
                 json!({"notice": "advisory_published", "advisory": advisory.as_str()})
             }
+            Notice::DeadlineReminder { report, deadline, due } => json!({
+                "notice": "deadline_reminder",
+                "report": report.to_string(),
+                "deadline": deadline.as_str(),
+                "due": due.unix_timestamp(),
+            }),
         }
     }
 
@@ -69,6 +133,11 @@ impl Notice {
                 Some(Notice::StateChanged { report: field("report")?.parse().ok()?, to: field("to")?.parse().ok()? })
             }
             "advisory_published" => Some(Notice::AdvisoryPublished { advisory: field("advisory")?.parse().ok()? }),
+            "deadline_reminder" => Some(Notice::DeadlineReminder {
+                report: field("report")?.parse().ok()?,
+                deadline: field("deadline")?.parse().ok()?,
+                due: Timestamp::from_unix_timestamp(payload.get("due")?.as_i64()?).ok()?,
+            }),
             _ => None,
         }
     }
@@ -97,6 +166,13 @@ pub enum DeliveryError {
 pub trait Notifier: Send + Sync + std::fmt::Debug {
     /// Delivers one notice.
     async fn deliver(&self, app: &App, notice: &Notice) -> Result<(), DeliveryError>;
+
+    /// Delivers the notice of `job`. The runner calls this; a notifier that
+    /// must not repeat itself when a job is retried keys its bookkeeping on `job`.
+    async fn deliver_job(&self, app: &App, job: JobId, notice: &Notice) -> Result<(), DeliveryError> {
+        let _ = job;
+        self.deliver(app, notice).await
+    }
 }
 
 /// The notifier used when no mail transport is configured: it logs that a
@@ -144,7 +220,7 @@ impl App {
         let mut run = JobsRun::default();
         for job in jobs {
             let outcome = match Notice::from_payload(&job.payload).filter(|_| job.kind == KIND) {
-                Some(notice) => notifier.deliver(self, &notice).await,
+                Some(notice) => notifier.deliver_job(self, job.id, &notice).await,
                 None => Err(DeliveryError::Permanent(format!("unknown job {:?}", job.kind))),
             };
             let (id, owner, now) = (job.id, worker.to_owned(), self.now());
@@ -194,6 +270,11 @@ mod tests {
             Notice::MessagePosted { report, message: MessageId::from_uuid(Uuid::from_u128(8)) },
             Notice::StateChanged { report, to: ReportState::Accepted },
             Notice::AdvisoryPublished { advisory: "PSF-2026-1".parse().unwrap() },
+            Notice::DeadlineReminder {
+                report,
+                deadline: Deadline::Acknowledge,
+                due: Timestamp::from_unix_timestamp(1_780_000_000).unwrap(),
+            },
         ] {
             assert_eq!(Notice::from_payload(&notice.to_payload()), Some(notice));
         }

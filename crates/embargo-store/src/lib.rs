@@ -25,6 +25,7 @@ pub mod advisories;
 pub mod attachments;
 pub mod audit;
 pub mod jobs;
+pub mod mail;
 pub mod organisations;
 pub mod policies;
 pub mod reports;
@@ -49,6 +50,7 @@ pub trait Reader:
     + shares::ShareReads
     + audit::AuditReads
     + jobs::JobReads
+    + mail::MailReads
     + Send
 {
 }
@@ -64,6 +66,7 @@ impl<T> Reader for T where
         + shares::ShareReads
         + audit::AuditReads
         + jobs::JobReads
+        + mail::MailReads
         + Send
 {
 }
@@ -81,6 +84,7 @@ pub trait Writer:
     + shares::ShareWrites
     + audit::AuditWrites
     + jobs::JobWrites
+    + mail::MailWrites
 {
 }
 
@@ -96,6 +100,7 @@ impl<T> Writer for T where
         + shares::ShareWrites
         + audit::AuditWrites
         + jobs::JobWrites
+        + mail::MailWrites
 {
 }
 
@@ -105,6 +110,7 @@ pub mod prelude {
     pub use crate::attachments::{AttachmentReads as _, AttachmentWrites as _};
     pub use crate::audit::{AuditReads as _, AuditWrites as _};
     pub use crate::jobs::{JobReads as _, JobWrites as _};
+    pub use crate::mail::{MailReads as _, MailWrites as _};
     pub use crate::organisations::{OrganisationReads as _, OrganisationWrites as _};
     pub use crate::policies::{PolicyReads as _, PolicyWrites as _};
     pub use crate::reports::{ReportReads as _, ReportWrites as _};

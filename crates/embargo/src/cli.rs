@@ -18,7 +18,8 @@ Exit codes:
   0  success
   1  failure (the reason is printed)
   2  usage error
-  3  the audit log was tampered with (audit verify)";
+  3  the audit log was tampered with (audit verify)
+  65, 67, 75  mail ingest: refused, no such address, try again later (sysexits)";
 
 /// Embargo: private vulnerability reports in, coordinated advisories out.
 #[derive(Debug, Parser)]
@@ -82,6 +83,9 @@ pub enum Command {
                             Files are named by id (OSV: the advisory id; CVE: the CVE id; CSAF: the lower-cased id).\n\
                             Only published revisions are written; CVE records only for advisories with a CVE id.")]
     Export(ExportArgs),
+    /// The e-mail channel: take in mail, security addresses, OpenPGP keys.
+    #[command(subcommand)]
+    Mail(crate::cli_mail::MailCommand),
 }
 
 /// `cvss`
@@ -179,6 +183,9 @@ pub struct ServeArgs {
     /// example reports (once; a demo team account is printed).
     #[arg(long)]
     pub demo: bool,
+    /// Also take mail by SMTP on this address (off by default), e.g. 0.0.0.0:25.
+    #[arg(long, env = "EMBARGO_SMTP_LISTEN", value_name = "ADDR")]
+    pub smtp_listen: Option<String>,
 }
 
 /// `init`

@@ -32,6 +32,9 @@ pub struct Settings {
     pub secret_key_file: Option<PathBuf>,
     /// Log filter (`info`, `embargo=debug,info`).
     pub log: String,
+    /// The e-mail channel (`[mail]`).
+    #[serde(default)]
+    pub mail: crate::config_mail::MailSettings,
 }
 
 impl Default for Settings {
@@ -45,6 +48,7 @@ impl Default for Settings {
             secure_cookies: None,
             secret_key_file: None,
             log: "info".into(),
+            mail: crate::config_mail::MailSettings::default(),
         }
     }
 }
@@ -84,6 +88,11 @@ pub const TEMPLATE: &str = r#"# Embargo configuration.
 # Log filter, as for RUST_LOG.
 # log = "info"
 "#;
+
+/// The whole commented configuration: the settings above and `[mail]`.
+pub fn template() -> String {
+    format!("{TEMPLATE}{}", crate::config_mail::TEMPLATE)
+}
 
 /// Everything a command needs, resolved and validated.
 #[derive(Debug, Clone)]
@@ -164,6 +173,7 @@ impl Config {
         if https && !secure_cookies {
             bail!("setting secure_cookies: must not be false when public_url is https");
         }
+        settings.mail.outbound(&public_url)?;
         Ok(Config { data_dir, listen, database, public_url, secure_cookies, settings })
     }
 
@@ -283,8 +293,10 @@ mod tests {
 
     #[test]
     fn the_template_parses_and_holds_only_defaults() {
-        let settings: Settings =
-            Figment::from(Serialized::defaults(Settings::default())).merge(Toml::string(TEMPLATE)).extract().unwrap();
+        let settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string(&template()))
+            .extract()
+            .unwrap();
         assert_eq!(settings.listen, Settings::default().listen);
         for key in ENV_SETTINGS {
             assert!(TEMPLATE.contains(&format!("# {key} =")), "the template documents {key}");

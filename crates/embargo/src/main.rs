@@ -2,8 +2,10 @@
 //! wires the application and runs one command. No business logic lives here.
 
 mod cli;
+mod cli_mail;
 mod commands;
 mod config;
+mod config_mail;
 mod output;
 
 use std::process::ExitCode;

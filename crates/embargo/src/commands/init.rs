@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use crate::cli::InitArgs;
-use crate::config::{Config, TEMPLATE, ensure_data_dir, new_secret};
+use crate::config::{Config, ensure_data_dir, new_secret, template};
 
 /// Prepares a data directory (idempotent: keeps what exists).
 pub async fn run(config: Config, args: InitArgs) -> anyhow::Result<ExitCode> {
@@ -16,7 +16,7 @@ pub async fn run(config: Config, args: InitArgs) -> anyhow::Result<ExitCode> {
     if file.exists() {
         println!("kept      {}", file.display());
     } else {
-        std::fs::write(&file, TEMPLATE)?;
+        std::fs::write(&file, template())?;
         println!("wrote     {}", file.display());
     }
     let app = super::open(&config, true).await?;

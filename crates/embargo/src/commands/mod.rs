@@ -9,6 +9,7 @@ mod demo;
 mod export;
 mod import;
 mod init;
+mod mail;
 mod policy;
 mod report;
 mod serve;
@@ -38,13 +39,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::Policy(_)
         | Command::Audit(_)
         | Command::Import(_)
-        | Command::Export(_) => None,
+        | Command::Export(_)
+        | Command::Mail(_) => None,
     };
     let overrides = Overrides { data_dir: cli.data_dir, database_url: cli.database_url, listen };
     let config = Config::load(&overrides)?;
     init_logging(&config.settings.log);
     match cli.command {
-        Command::Serve(args) => serve::run(config, args.demo).await,
+        Command::Serve(args) => serve::run(config, args.demo, args.smtp_listen).await,
         Command::Policy(crate::cli::PolicyCommand::Check { file, project }) => policy::check(&file, project),
         Command::Policy(command) => policy::run(&open(&config, false).await?, command).await,
         Command::Init(args) => init::run(config, args).await,
@@ -55,6 +57,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(command) => import::run(&open(&config, false).await?, command).await,
         Command::Export(args) => export::run(&open(&config, false).await?, &config, args).await,
         Command::Cvss(args) => Ok(cvss::run(&args)),
+        Command::Mail(command) => {
+            let limits = config.settings.mail.limits();
+            mail::run(&open(&config, false).await?, command, limits).await
+        }
     }
 }
 

@@ -5,14 +5,22 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use embargo_app::{App, LogNotifier};
+use std::sync::Arc;
+
+use embargo_app::{App, LogNotifier, Notifier};
+use embargo_mail::outbound::MailNotifier;
 use embargo_web::WebConfig;
 
 use crate::config::{Config, ensure_data_dir};
 
 /// Starts the server and runs until interrupted.
-pub async fn run(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
+pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> anyhow::Result<ExitCode> {
     ensure_data_dir(&config.data_dir)?;
+    let smtp = config.settings.mail.smtp_listen(smtp_listen.as_deref())?;
+    let notifier: Arc<dyn Notifier> = match config.settings.mail.outbound(&config.public_url)? {
+        Some(outbound) => Arc::new(MailNotifier::new(outbound)?),
+        None => Arc::new(LogNotifier),
+    };
     let app = super::open(&config, true).await?;
     if demo {
         match super::demo::load(&app).await? {
@@ -27,6 +35,14 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {} (setting listen)", config.listen))?;
+    let smtp_listener = match smtp {
+        Some(addr) => Some(
+            embargo_mail::listener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen for SMTP on {addr} (--smtp-listen)"))?,
+        ),
+        None => None,
+    };
     println!("Embargo is running at {}", config.public_url);
     println!("  data directory: {}", config.data_dir.display());
     println!("  database:       {}", config.database);
@@ -41,7 +57,14 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     };
     let router = embargo_web::router(app.clone(), web);
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(work_jobs(app.clone(), stopped));
+    let worker = tokio::spawn(work_jobs(app.clone(), notifier, stopped.clone()));
+    if let Some(smtp_listener) = smtp_listener {
+        if let Ok(addr) = smtp_listener.local_addr() {
+            println!("  SMTP:           {addr}");
+        }
+        let limits = config.settings.mail.limits();
+        tokio::spawn(embargo_mail::listener::serve(app.clone(), smtp_listener, limits, stopped));
+    }
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -71,19 +94,24 @@ fn print_setup(public_url: &str, token: &str) {
 }
 
 /// Runs due jobs every few seconds until told to stop.
-async fn work_jobs(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
+async fn work_jobs(app: App, notifier: Arc<dyn Notifier>, mut stop: tokio::sync::watch::Receiver<bool>) {
     let worker = format!("serve-{}", std::process::id());
     loop {
-        match app.run_due_jobs(&worker, &LogNotifier, 100).await {
+        match app.run_due_jobs(&worker, notifier.as_ref(), 100).await {
             Ok(run) if run.done + run.retried + run.abandoned > 0 => tracing::debug!(?run, "jobs run"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "running jobs failed"),
         }
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = tokio::time::sleep(Duration::from_secs(job_interval())) => {}
             _ = stop.changed() => return,
         }
     }
+}
+
+/// Seconds between job runs: 5, or `EMBARGO_JOB_INTERVAL_SECS` (tests make it 1).
+fn job_interval() -> u64 {
+    std::env::var("EMBARGO_JOB_INTERVAL_SECS").ok().and_then(|v| v.parse().ok()).filter(|n| *n >= 1).unwrap_or(5)
 }
 
 async fn shutdown_signal() {

@@ -30,6 +30,15 @@ const COMMANDS: &[&[&str]] = &[
     &["advisory", "edit"],
     &["advisory", "publish"],
     &["audit", "verify"],
+    &["mail", "ingest"],
+    &["mail", "route", "set"],
+    &["mail", "route", "remove"],
+    &["mail", "route", "list"],
+    &["mail", "key", "generate"],
+    &["mail", "key", "import"],
+    &["mail", "key", "export"],
+    &["mail", "key", "list"],
+    &["mail", "show"],
 ];
 
 #[test]

@@ -13,6 +13,7 @@ mod cli;
 mod cvss;
 mod formats;
 mod help;
+mod mail;
 mod pip_audit;
 mod policy;
 mod serve;

@@ -1,0 +1,346 @@
+//! Mail out: who hears of a notice and what they may be told, plus the
+//! bookkeeping that keeps a notification from going out twice.
+//!
+//! The app decides recipients and collects the facts (the private ones
+//! wrapped); the mail channel composes, encrypts and sends.
+
+use std::collections::BTreeMap;
+
+use embargo_core::Timestamp;
+use embargo_core::id::{AdvisoryId, JobId, ReportId, UserId};
+use embargo_core::lifecycle::ReportState;
+use embargo_core::message::{AuthorRole, Visibility};
+use embargo_core::organisation::Organisation;
+use embargo_core::private::Private;
+use embargo_core::project::Project;
+use embargo_core::report::Report;
+use embargo_core::text::Email;
+use embargo_core::user::TeamScope;
+use embargo_store::mail::{Direction, KeyOwner, MailRecord, MailThread};
+use embargo_store::{Reader, StoreExt};
+
+use crate::jobs::{Deadline, Notice};
+use crate::{App, AppError};
+
+/// What happened, as far as anyone may be told without private text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum News {
+    /// The report arrived (to the reporter: the receipt).
+    Received,
+    /// A message was posted.
+    Message {
+        /// Who wrote it.
+        author: AuthorRole,
+        /// Who may read it.
+        visibility: Visibility,
+    },
+    /// The report changed state.
+    State {
+        /// The new state.
+        to: ReportState,
+    },
+    /// A deadline of the team's is near or past.
+    Deadline {
+        /// Which.
+        deadline: Deadline,
+        /// When it falls due.
+        due: Timestamp,
+    },
+    /// The advisory was published (all of this is public now).
+    Published {
+        /// Its id.
+        advisory: AdvisoryId,
+        /// Its published summary.
+        summary: String,
+        /// Its credit line.
+        credit: String,
+    },
+}
+
+/// The private part of a notification: only ever sent encrypted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Details {
+    /// The report's title.
+    pub title: String,
+    /// The message, the reason of a state change, or the report's text for the team.
+    pub text: Option<String>,
+    /// Who wrote the message (display name), when known.
+    pub author: Option<String>,
+}
+
+/// Which side a recipient is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The reporter.
+    Reporter,
+    /// The security team.
+    Team,
+}
+
+/// One recipient of a notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    /// Where to.
+    pub email: Email,
+    /// Their display name, if known.
+    pub name: Option<String>,
+    /// Their side.
+    pub side: Side,
+    /// Their OpenPGP public key (armored), when known.
+    pub public_key: Option<String>,
+}
+
+/// Everything the mail channel needs to write one notice's mails.
+#[derive(Debug, Clone)]
+pub struct NoticeMail {
+    /// The report it is about.
+    pub report: ReportId,
+    /// The report's organisation.
+    pub org: Organisation,
+    /// The report's project.
+    pub project: Project,
+    /// What happened.
+    pub news: News,
+    /// The private part, for encrypted mail only.
+    pub details: Private<Details>,
+    /// The report's reply-address token.
+    pub reply_token: Private<String>,
+    /// The Message-ID of the mail the report came in, if it came by mail.
+    pub original: Option<String>,
+    /// Whether the report arrived encrypted (then nothing about it goes out in clear).
+    pub arrived_encrypted: bool,
+    /// The follow-up token for the reporter's receipt, if it is still to be handed over.
+    pub followup: Option<Private<String>>,
+    /// What was refused from the mail the report came in, for the receipt.
+    pub refused: Vec<String>,
+    /// Who gets a mail.
+    pub recipients: Vec<Recipient>,
+}
+
+impl App {
+    /// The mails a notice calls for; `None` when the report or advisory is gone.
+    pub async fn notice_mail(&self, notice: &Notice) -> Result<Option<NoticeMail>, AppError> {
+        let mut reader = self.store.reader().await?;
+        let (report_id, news, skip) = match notice {
+            Notice::ReportReceived { report } => (*report, News::Received, None),
+            Notice::MessagePosted { report, message } => {
+                let messages = reader.messages(*report, embargo_store::reports::Thread::WithInternal).await?;
+                let Some(message) = messages.into_iter().find(|m| m.id == *message) else { return Ok(None) };
+                let news = News::Message { author: message.author_role, visibility: message.visibility };
+                (*report, news, Some(message))
+            }
+            Notice::StateChanged { report, to } => (*report, News::State { to: *to }, None),
+            Notice::DeadlineReminder { report, deadline, due } => {
+                (*report, News::Deadline { deadline: *deadline, due: *due }, None)
+            }
+            Notice::AdvisoryPublished { advisory } => {
+                let Some(found) = reader.advisory(advisory).await? else { return Ok(None) };
+                let (Some(report), Some(revision)) = (found.report_id, found.published) else { return Ok(None) };
+                let credits: Vec<String> = revision.content.credits.iter().map(|c| c.name.clone()).collect();
+                let credit = if credits.is_empty() {
+                    "No one is credited.".to_owned()
+                } else {
+                    format!("Credited: {}.", credits.join(", "))
+                };
+                let news = News::Published { advisory: advisory.clone(), summary: revision.content.summary, credit };
+                (report, news, None)
+            }
+        };
+        let Some(report) = reader.report(report_id).await? else { return Ok(None) };
+        let org = reader.organisation(report.org_id).await?.ok_or(AppError::NotFound)?;
+        let project = reader.project(report.project_id).await?.ok_or(AppError::NotFound)?;
+        let reporter = reporter_of(reader.as_mut(), &report).await?;
+        let team = team_of(reader.as_mut(), &report).await?;
+        let mut details = Details { title: report.content.expose().title.clone(), ..Details::default() };
+        let mut to: Vec<(Email, Option<String>, Side)> = Vec::new();
+        match &news {
+            News::Received => {
+                details.text = Some(report.content.expose().body.clone());
+                to.extend(reporter.iter().map(|(e, n)| (e.clone(), n.clone(), Side::Reporter)));
+                to.extend(team.iter().map(|(_, e, n)| (e.clone(), Some(n.clone()), Side::Team)));
+            }
+            News::Message { author, visibility } => {
+                let message = skip.as_ref();
+                details.text = message.map(|m| m.body.expose().clone());
+                let author_id = message.and_then(|m| m.author_id);
+                details.author = match author_id {
+                    Some(id) => reader.user(id).await?.map(|u| u.name),
+                    None => Some("The reporter".to_owned()),
+                };
+                if *author == AuthorRole::Team && *visibility == Visibility::ReporterVisible {
+                    to.extend(reporter.iter().map(|(e, n)| (e.clone(), n.clone(), Side::Reporter)));
+                }
+                to.extend(
+                    team.iter()
+                        .filter(|(id, _, _)| Some(*id) != author_id)
+                        .map(|(_, e, n)| (e.clone(), Some(n.clone()), Side::Team)),
+                );
+            }
+            News::State { to: state } => {
+                let history = reader.state_changes(report.id).await?;
+                details.text = history.last().and_then(|c| c.reason.as_ref()).map(|r| r.expose().clone());
+                // Spam is discarded without a reply (the policies say so).
+                if *state != ReportState::Spam {
+                    to.extend(reporter.iter().map(|(e, n)| (e.clone(), n.clone(), Side::Reporter)));
+                }
+            }
+            News::Deadline { .. } => {
+                let assignee = report.team.assignee;
+                let assigned: Vec<_> = team.iter().filter(|(id, _, _)| Some(*id) == assignee).collect();
+                let chosen = if assigned.is_empty() { team.iter().collect() } else { assigned };
+                to.extend(chosen.into_iter().map(|(_, e, n)| (e.clone(), Some(n.clone()), Side::Team)));
+            }
+            News::Published { .. } => {
+                to.extend(reporter.iter().map(|(e, n)| (e.clone(), n.clone(), Side::Reporter)));
+            }
+        }
+        let mut recipients: BTreeMap<Email, Recipient> = BTreeMap::new();
+        for (email, name, side) in to {
+            if recipients.contains_key(&email) {
+                continue;
+            }
+            let public_key = reader.openpgp_key(&KeyOwner::Email(email.clone())).await?.map(|k| k.public_key);
+            recipients.insert(email.clone(), Recipient { email, name, side, public_key });
+        }
+        let records = reader.mail_records(report.id).await?;
+        let first_in = records.iter().find(|r| r.direction == Direction::In);
+        let original = (report.channel == embargo_core::message::Channel::Email)
+            .then(|| first_in.map(|r| r.message_id.clone()))
+            .flatten();
+        let arrived_encrypted = first_in.is_some_and(|r| r.encrypted);
+        let refused = match (&news, first_in.and_then(|r| r.refused.as_ref())) {
+            (News::Received, Some(text)) => text.expose().lines().map(str::to_owned).collect(),
+            _ => Vec::new(),
+        };
+        let followup = match news {
+            News::Received => reader.receipt_token(report.id).await?,
+            _ => None,
+        };
+        drop(reader);
+        let reply_token = self.ensure_mail_thread(report.id).await?;
+        Ok(Some(NoticeMail {
+            report: report.id,
+            org,
+            project,
+            news,
+            details: Private::new(details),
+            reply_token,
+            original,
+            arrived_encrypted,
+            followup,
+            refused,
+            recipients: recipients.into_values().collect(),
+        }))
+    }
+
+    /// The report's reply-address token, made on first use.
+    async fn ensure_mail_thread(&self, report: ReportId) -> Result<Private<String>, AppError> {
+        if let Some(thread) = self.store.reader().await?.mail_thread(report).await? {
+            return Ok(thread.reply_token);
+        }
+        let token = self.reply_token()?;
+        let (thread, now) = (MailThread { report_id: report, reply_token: Private::new(token) }, self.now());
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    match tx.mail_thread(report).await? {
+                        Some(existing) => Ok::<_, AppError>(existing.reply_token),
+                        None => {
+                            tx.insert_mail_thread(&thread, None, now).await?;
+                            Ok(thread.reply_token)
+                        }
+                    }
+                })
+            })
+            .await
+    }
+
+    /// Whether the notification of `job` already reached `recipient`.
+    pub async fn mail_already_sent(&self, job: JobId, recipient: &Email) -> Result<bool, AppError> {
+        Ok(self.store.reader().await?.mail_sent(job, recipient.as_str()).await?)
+    }
+
+    /// How many notifications reached `recipient` in the last `window`.
+    pub async fn mails_sent_recently(&self, recipient: &Email, window: time::Duration) -> Result<u64, AppError> {
+        let since = self.now() - window;
+        Ok(self.store.reader().await?.mails_sent_since(recipient.as_str(), since).await?)
+    }
+
+    /// Notes that the notification of `job` about `report` reached
+    /// `recipient` as `message_id` (so a reply to it threads back), and
+    /// forgets the follow-up token once a receipt held it.
+    pub async fn record_mail_sent(
+        &self,
+        job: JobId,
+        report: ReportId,
+        recipient: &Email,
+        message_id: &str,
+        was_receipt: bool,
+    ) -> Result<(), AppError> {
+        let now = self.now();
+        let (recipient, message_id) = (recipient.to_string(), message_id.to_owned());
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.record_mail_sent(job, &recipient, &message_id, now).await?;
+                    let record = MailRecord {
+                        message_id,
+                        report_id: Some(report),
+                        direction: Direction::Out,
+                        message_ref: None,
+                        encrypted: false,
+                        signature: None,
+                        signer: None,
+                        refused: None,
+                        created_at: now,
+                    };
+                    tx.insert_mail_record(&record).await?;
+                    if was_receipt {
+                        tx.clear_receipt_token(report).await?;
+                    }
+                    Ok::<(), AppError>(())
+                })
+            })
+            .await
+    }
+
+    /// Notes a Message-ID that replies may refer to (a report's thread root).
+    pub async fn record_thread_root(&self, report: ReportId, message_id: &str) -> Result<(), AppError> {
+        let record = MailRecord {
+            message_id: message_id.to_owned(),
+            report_id: Some(report),
+            direction: Direction::Out,
+            message_ref: None,
+            encrypted: false,
+            signature: None,
+            signer: None,
+            refused: None,
+            created_at: self.now(),
+        };
+        Ok(self.store.write(move |tx| Box::pin(async move { tx.insert_mail_record(&record).await.map(drop) })).await?)
+    }
+}
+
+/// The reporter's address and name, if they can be reached.
+async fn reporter_of(reader: &mut dyn Reader, report: &Report) -> Result<Option<(Email, Option<String>)>, AppError> {
+    if let Some(id) = report.reporter_id
+        && let Some(user) = reader.user(id).await?
+    {
+        return Ok(Some((user.email, Some(user.name))));
+    }
+    let content = report.content.expose();
+    Ok(content.reporter_email.clone().map(|email| (email, content.reporter_name.clone())))
+}
+
+/// The security team of the report's project: its organisation's team and its own.
+async fn team_of(reader: &mut dyn Reader, report: &Report) -> Result<Vec<(UserId, Email, String)>, AppError> {
+    let mut team = Vec::new();
+    for scope in [TeamScope::Organisation(report.org_id), TeamScope::Project(report.project_id)] {
+        for member in reader.members(scope).await? {
+            if member.user.banned_at.is_none() && !team.iter().any(|(id, _, _)| *id == member.user.id) {
+                team.push((member.user.id, member.user.email, member.user.name));
+            }
+        }
+    }
+    Ok(team)
+}

@@ -1,0 +1,451 @@
+//! Reading one received mail (RFC 5322, MIME RFC 2045-2049, PGP/MIME RFC 3156)
+//! into what the app files: limits first, then loop detection, then text,
+//! attachments and OpenPGP. Hostile input ends in a typed refusal, never a panic.
+
+use embargo_app::InboundMail;
+use embargo_core::private::Private;
+use embargo_core::text::{Email, MAX_TEXT_BYTES};
+use embargo_store::mail::SignatureState;
+use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+use sha2::{Digest, Sha256};
+
+use crate::openpgp::{Keyring, PgpError};
+
+/// Limits on what is read at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest mail accepted, in bytes.
+    pub max_bytes: usize,
+    /// The most bytes the header block may take.
+    pub max_header_bytes: usize,
+    /// The most MIME parts a mail may have.
+    pub max_parts: usize,
+    /// The deepest multipart nesting accepted.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_bytes: 10 * 1024 * 1024, max_header_bytes: 256 * 1024, max_parts: 500, max_depth: 20 }
+    }
+}
+
+/// The SMTP envelope, when known (the listener, or an MTA passing it on).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Envelope {
+    /// `MAIL FROM`; `Some("")` is the null sender of bounces.
+    pub sender: Option<String>,
+    /// `RCPT TO`, in order.
+    pub recipients: Vec<String>,
+}
+
+/// Why a mail is refused outright; the sender is told (by the MTA's bounce or the SMTP reply).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Larger than the limit.
+    #[error("the mail is larger than {max} bytes")]
+    TooLarge {
+        /// The limit.
+        max: usize,
+    },
+    /// The header block is larger than the limit.
+    #[error("the mail's headers are larger than {max} bytes")]
+    HeadersTooLarge {
+        /// The limit.
+        max: usize,
+    },
+    /// Too many MIME parts.
+    #[error("the mail has more than {max} MIME parts")]
+    TooManyParts {
+        /// The limit.
+        max: usize,
+    },
+    /// Multiparts nested too deeply.
+    #[error("the mail's MIME parts are nested more than {max} levels deep")]
+    TooDeep {
+        /// The limit.
+        max: usize,
+    },
+    /// Not a mail at all.
+    #[error("the input is not an RFC 5322 message")]
+    NotMail,
+    /// No usable `From` address.
+    #[error("the mail has no valid From address")]
+    NoSender,
+    /// Encrypted, but not readable by us.
+    #[error("{0}")]
+    Encryption(PgpError),
+    /// The text is longer than a report may be.
+    #[error("the mail's text is longer than {MAX_TEXT_BYTES} bytes")]
+    TextTooLong,
+}
+
+/// Why a mail is accepted and dropped without an answer: it is machine
+/// mail (RFC 3834 auto-replies, bounces, lists), which must not start a loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoopReason {
+    /// `Auto-Submitted` other than `no` (RFC 3834 section 5).
+    AutoSubmitted(String),
+    /// `Precedence: bulk`, `junk` or `list`.
+    Precedence(String),
+    /// The null sender `<>` (delivery reports).
+    NullSender,
+    /// From a mailer daemon or postmaster.
+    MailerDaemon,
+}
+
+/// A mail read.
+#[derive(Debug)]
+pub enum Reading {
+    /// Something to file.
+    Mail(Box<InboundMail>),
+    /// Machine mail, dropped.
+    Loop(LoopReason),
+}
+
+/// Reads a mail.
+pub fn read(raw: &[u8], envelope: &Envelope, keyring: &Keyring, limits: Limits) -> Result<Reading, Refusal> {
+    if raw.len() > limits.max_bytes {
+        return Err(Refusal::TooLarge { max: limits.max_bytes });
+    }
+    let header_end = find(raw, b"\r\n\r\n").or_else(|| find(raw, b"\n\n")).unwrap_or(raw.len());
+    if header_end > limits.max_header_bytes {
+        return Err(Refusal::HeadersTooLarge { max: limits.max_header_bytes });
+    }
+    // Count multipart declarations before parsing, so a bomb of nested parts costs nothing.
+    if count_multiparts(raw) > limits.max_parts {
+        return Err(Refusal::TooManyParts { max: limits.max_parts });
+    }
+    let message = MessageParser::default().parse(raw).ok_or(Refusal::NotMail)?;
+    if message.headers().is_empty() {
+        return Err(Refusal::NotMail);
+    }
+    check_shape(&message, limits)?;
+    if let Some(reason) = loop_reason(&message, envelope) {
+        return Ok(Reading::Loop(reason));
+    }
+    let (from, from_name) = sender(&message).ok_or(Refusal::NoSender)?;
+    let key = match message.message_id().map(str::trim).filter(|id| !id.is_empty() && id.len() <= 250) {
+        Some(id) => id.trim_matches(['<', '>']).to_owned(),
+        None => format!("sha256:{}", hex(&Sha256::digest(raw))),
+    };
+    let mut references: Vec<String> = Vec::new();
+    for value in [message.in_reply_to(), message.references()] {
+        references.extend(ids_of(value));
+    }
+    references.truncate(50);
+    let mut recipients: Vec<String> = envelope.recipients.iter().map(|r| normalise_address(r)).collect();
+    if recipients.is_empty() {
+        recipients = header_recipients(&message);
+    }
+    let mut content = Content::default();
+    collect(&message, keyring, limits, &mut content, 0)?;
+    let body = assemble(&content)?;
+    Ok(Reading::Mail(Box::new(InboundMail {
+        key,
+        recipients,
+        from,
+        from_name: Private::new(from_name),
+        subject: Private::new(message.subject().map(str::to_owned)),
+        references,
+        body: Private::new(body),
+        encrypted: content.encrypted,
+        signature: content.signature,
+        refused: content.refused,
+    })))
+}
+
+/// What the parts of a mail gave.
+#[derive(Debug, Default)]
+struct Content {
+    texts: Vec<String>,
+    attachments: Vec<(String, String)>,
+    refused: Vec<String>,
+    encrypted: bool,
+    signature: Option<(SignatureState, String)>,
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn count_multiparts(raw: &[u8]) -> usize {
+    raw.split(|b| *b == b'\n')
+        .filter(|line| {
+            line.len() >= 13
+                && line.get(..13).is_some_and(|h| h.eq_ignore_ascii_case(b"content-type:"))
+                && line.windows(9).any(|w| w.eq_ignore_ascii_case(b"multipart"))
+        })
+        .count()
+}
+
+/// Checks the part count and nesting depth of the parsed tree.
+fn check_shape(message: &Message<'_>, limits: Limits) -> Result<(), Refusal> {
+    if message.parts.len() > limits.max_parts {
+        return Err(Refusal::TooManyParts { max: limits.max_parts });
+    }
+    let mut stack = vec![(0u32, 0usize)];
+    while let Some((id, depth)) = stack.pop() {
+        if depth > limits.max_depth {
+            return Err(Refusal::TooDeep { max: limits.max_depth });
+        }
+        if let Some(PartType::Multipart(children)) = message.part(id).map(|p| &p.body) {
+            stack.extend(children.iter().filter(|c| **c != id).map(|c| (*c, depth + 1)));
+        }
+    }
+    Ok(())
+}
+
+fn header_text<'a>(message: &'a Message<'a>, name: &'a str) -> Option<&'a str> {
+    message.header_raw(name).map(str::trim)
+}
+
+fn loop_reason(message: &Message<'_>, envelope: &Envelope) -> Option<LoopReason> {
+    if let Some(value) = header_text(message, "Auto-Submitted")
+        && !value.eq_ignore_ascii_case("no")
+    {
+        return Some(LoopReason::AutoSubmitted(value.chars().take(40).collect()));
+    }
+    if let Some(value) = header_text(message, "Precedence") {
+        let lower = value.to_ascii_lowercase();
+        if matches!(lower.as_str(), "bulk" | "junk" | "list") {
+            return Some(LoopReason::Precedence(lower));
+        }
+    }
+    if let Some(sender) = &envelope.sender
+        && sender.trim_matches(['<', '>', ' ']).is_empty()
+    {
+        return Some(LoopReason::NullSender);
+    }
+    if header_text(message, "Return-Path").is_some_and(|v| v.trim_matches(['<', '>', ' ']).is_empty()) {
+        return Some(LoopReason::NullSender);
+    }
+    let from = message.from().and_then(Address::first).and_then(|a| a.address()).unwrap_or_default();
+    let local = from.split('@').next().unwrap_or_default().to_ascii_lowercase();
+    if matches!(local.as_str(), "mailer-daemon" | "postmaster") {
+        return Some(LoopReason::MailerDaemon);
+    }
+    None
+}
+
+fn sender(message: &Message<'_>) -> Option<(Email, Option<String>)> {
+    let address = message.from()?.first()?;
+    let email: Email = address.address()?.parse().ok()?;
+    let name = address.name().map(|n| n.chars().filter(|c| !c.is_control()).collect::<String>());
+    Some((email, name.filter(|n| !n.trim().is_empty())))
+}
+
+fn normalise_address(address: &str) -> String {
+    address.trim().trim_matches(['<', '>']).to_lowercase()
+}
+
+fn header_recipients(message: &Message<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for name in ["Delivered-To", "X-Original-To"] {
+        for value in message.header_values(name) {
+            if let Some(text) = value.as_text() {
+                out.push(normalise_address(text));
+            }
+        }
+    }
+    for list in [message.to(), message.cc()].into_iter().flatten() {
+        for address in list.iter() {
+            if let Some(a) = address.address() {
+                out.push(normalise_address(a));
+            }
+        }
+    }
+    out.dedup();
+    out
+}
+
+fn ids_of(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(id) => vec![id.trim_matches(['<', '>']).to_owned()],
+        HeaderValue::TextList(ids) => ids.iter().map(|id| id.trim_matches(['<', '>']).to_owned()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Replaces control characters (other than tab and line breaks) so that text
+/// from any charset is plain text.
+fn clean(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() && !matches!(c, '\n' | '\r' | '\t') { '\u{fffd}' } else { c }).collect()
+}
+
+/// Walks a message: PGP/MIME first, then bodies and attachments.
+fn collect(
+    message: &Message<'_>,
+    keyring: &Keyring,
+    limits: Limits,
+    content: &mut Content,
+    depth: usize,
+) -> Result<(), Refusal> {
+    let root = message.root_part();
+    let ctype = root.content_type();
+    let subtype = ctype.and_then(|c| c.subtype()).unwrap_or_default().to_ascii_lowercase();
+    let children = root.sub_parts().unwrap_or_default();
+    if ctype.is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart")) && depth < 3 {
+        if subtype == "encrypted" {
+            // RFC 3156 section 4: the second part holds the OpenPGP message.
+            let data = children.get(1).and_then(|id| message.part(*id)).map(|p| p.contents()).unwrap_or_default();
+            let (plain, signature) = keyring.decrypt(data).map_err(Refusal::Encryption)?;
+            content.encrypted = true;
+            if signature.is_some() {
+                content.signature = signature;
+            }
+            let inner = MessageParser::default().parse(plain.expose().as_slice()).ok_or(Refusal::NotMail)?;
+            check_shape(&inner, limits)?;
+            return collect(&inner, keyring, limits, content, depth + 1);
+        }
+        if subtype == "signed"
+            && let (Some(signed), Some(signature)) =
+                (children.first().and_then(|id| message.part(*id)), children.get(1).and_then(|id| message.part(*id)))
+        {
+            // RFC 3156 section 5: the signature covers the first part as sent, headers included.
+            let raw = message.raw_message();
+            let start = usize::try_from(signed.raw_header_offset()).unwrap_or(0);
+            let end = usize::try_from(signed.raw_end_offset()).unwrap_or(0);
+            if let Some(bytes) = raw.get(start..end) {
+                let canonical = canonical_lines(bytes);
+                content.signature = Some(keyring.check_detached(signature.contents(), &canonical));
+            }
+        }
+    }
+    let texts: Vec<String> =
+        (0..message.text_body_count()).filter_map(|i| message.body_text(i)).map(|t| clean(&t)).collect();
+    for text in texts {
+        let text = inline_pgp(&text, keyring, content)?;
+        content.texts.push(text);
+    }
+    for part in message.attachments() {
+        if matches!(part.body, PartType::Multipart(_)) {
+            continue;
+        }
+        let ctype = part
+            .content_type()
+            .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("")).to_ascii_lowercase())
+            .unwrap_or_else(|| "application/octet-stream".into());
+        if ctype == "application/pgp-signature" || ctype == "application/pgp-encrypted" {
+            continue;
+        }
+        let name = part.attachment_name().map(clean).unwrap_or_else(|| "unnamed".into());
+        let name: String = name.chars().filter(|c| *c != '\n' && *c != '\r').take(100).collect();
+        let bytes = match &part.body {
+            PartType::Message(nested) => nested.raw_message(),
+            _ => part.contents(),
+        };
+        match std::str::from_utf8(bytes) {
+            Ok(text)
+                if !has_magic(bytes)
+                    && !text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}')) =>
+            {
+                let text = inline_pgp(text, keyring, content)?;
+                content.attachments.push((name, text));
+            }
+            Ok(_) | Err(_) => content.refused.push(format!(
+                "an attachment ({}, {} bytes) was not kept: it looks like {}; attachments must be plain text, \
+                 so send a script that builds such a file instead",
+                ctype,
+                bytes.len(),
+                describe(bytes)
+            )),
+        }
+    }
+    Ok(())
+}
+
+/// Lines ending in CRLF, as signatures over MIME parts are made (RFC 3156 section 5).
+fn canonical_lines(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 40);
+    let mut previous = 0u8;
+    for &b in bytes {
+        if b == b'\n' && previous != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        previous = b;
+    }
+    out
+}
+
+/// Decrypts or verifies inline OpenPGP in a text.
+fn inline_pgp(text: &str, keyring: &Keyring, content: &mut Content) -> Result<String, Refusal> {
+    const BEGIN_MESSAGE: &str = "-----BEGIN PGP MESSAGE-----";
+    const END_MESSAGE: &str = "-----END PGP MESSAGE-----";
+    const BEGIN_SIGNED: &str = "-----BEGIN PGP SIGNED MESSAGE-----";
+    const END_SIGNATURE: &str = "-----END PGP SIGNATURE-----";
+    if let (Some(start), Some(end)) = (text.find(BEGIN_MESSAGE), text.find(END_MESSAGE))
+        && start < end
+    {
+        let block = text.get(start..end + END_MESSAGE.len()).unwrap_or_default();
+        let (plain, signature) = keyring.decrypt(block.as_bytes()).map_err(Refusal::Encryption)?;
+        content.encrypted = true;
+        if signature.is_some() {
+            content.signature = signature;
+        }
+        let plain = clean(&String::from_utf8_lossy(plain.expose()));
+        let before = text.get(..start).unwrap_or_default();
+        let after = text.get(end + END_MESSAGE.len()..).unwrap_or_default();
+        let inner = inline_pgp(&plain, keyring, content)?;
+        return Ok(format!("{before}{inner}{after}"));
+    }
+    if let (Some(start), Some(end)) = (text.find(BEGIN_SIGNED), text.find(END_SIGNATURE))
+        && start < end
+    {
+        let block = text.get(start..end + END_SIGNATURE.len()).unwrap_or_default();
+        if let Some((check, signed)) = keyring.check_cleartext(block) {
+            content.signature = Some(check);
+            let before = text.get(..start).unwrap_or_default();
+            let after = text.get(end + END_SIGNATURE.len()..).unwrap_or_default();
+            return Ok(format!("{before}{signed}{after}"));
+        }
+    }
+    Ok(text.to_owned())
+}
+
+/// Whether the content starts like a known binary format (a PDF can be valid UTF-8).
+fn has_magic(bytes: &[u8]) -> bool {
+    describe(bytes) != BINARY
+}
+
+const BINARY: &str = "binary data";
+
+/// What refused content looks like, by its first bytes.
+fn describe(bytes: &[u8]) -> &'static str {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"%PDF-", "a PDF document"),
+        (b"PK\x03\x04", "a zip archive"),
+        (b"PK\x05\x06", "a zip archive"),
+        (b"\x1f\x8b", "a gzip archive"),
+        (b"BZh", "a bzip2 archive"),
+        (b"\xfd7zXZ\x00", "an xz archive"),
+        (b"7z\xbc\xaf\x27\x1c", "a 7z archive"),
+        (b"Rar!\x1a\x07", "a rar archive"),
+        (b"\x7fELF", "an ELF executable"),
+        (b"MZ", "a Windows executable"),
+        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+    ];
+    MAGIC.iter().find(|(magic, _)| bytes.starts_with(magic)).map_or(BINARY, |(_, kind)| kind)
+}
+
+/// The report text: the bodies, then each kept attachment under a header line.
+fn assemble(content: &Content) -> Result<String, Refusal> {
+    let mut body = content.texts.join("\n\n");
+    for (name, text) in &content.attachments {
+        body.push_str(&format!("\n\n----- attachment: {name} -----\n{text}"));
+    }
+    if body.len() > MAX_TEXT_BYTES {
+        return Err(Refusal::TextTooLong);
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,89 @@
+//! Embargo's e-mail channel: inbound MIME and OpenPGP ([`inbound`],
+//! [`openpgp`]), the built-in SMTP listener ([`listener`]), and notifications
+//! sent through an SMTP relay ([`outbound`]).
+//!
+//! [`ingest`] is the one way mail comes in, from `embargo mail ingest` (an
+//! MTA's pipe) and from the listener alike.
+
+pub mod inbound;
+pub mod listener;
+pub mod openpgp;
+pub mod outbound;
+
+use embargo_app::{App, AppError, MailOutcome};
+use embargo_core::id::{MessageId, ReportId};
+
+use crate::inbound::{Envelope, Limits, LoopReason, Reading, Refusal};
+use crate::openpgp::Keyring;
+
+/// What became of a received mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ingested {
+    /// A new report.
+    Filed(ReportId),
+    /// A message on a report.
+    Replied(ReportId, MessageId),
+    /// Seen before: nothing stored.
+    Duplicate,
+    /// Machine mail: dropped without an answer.
+    Dropped(LoopReason),
+}
+
+/// Why a mail was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The mail itself is refused; sending it again will not help.
+    #[error("refused: {0}")]
+    Refused(#[from] Refusal),
+    /// No project takes mail for its addresses.
+    #[error("no project takes mail for {0}")]
+    NoProject(String),
+    /// Its sender's account is banned.
+    #[error("the sender may not report")]
+    Banned,
+    /// Its content is not acceptable as a report ({0}).
+    #[error("the mail cannot be filed: {0}")]
+    Invalid(String),
+    /// Something on our side failed; the MTA should try again later.
+    #[error("temporary failure: {0}")]
+    Temporary(String),
+}
+
+impl IngestError {
+    /// Whether trying again later may succeed (so an MTA should keep the mail).
+    pub fn is_temporary(&self) -> bool {
+        matches!(self, IngestError::Temporary(_))
+    }
+}
+
+/// Reads one mail and files it: a report, a reply, or nothing (duplicate, loop).
+pub async fn ingest(app: &App, raw: &[u8], envelope: &Envelope, limits: Limits) -> Result<Ingested, IngestError> {
+    let temporary = |e: AppError| IngestError::Temporary(e.to_string());
+    let keyring = Keyring::new(
+        &app.decryption_keys().await.map_err(temporary)?,
+        &app.verification_keys().await.map_err(temporary)?,
+    );
+    let mail = match inbound::read(raw, envelope, &keyring, limits)? {
+        Reading::Loop(reason) => {
+            tracing::info!(?reason, "machine mail dropped without an answer");
+            return Ok(Ingested::Dropped(reason));
+        }
+        Reading::Mail(mail) => *mail,
+    };
+    let recipients = mail.recipients.join(", ");
+    match app.receive_mail(mail).await {
+        Ok(MailOutcome::Filed { report }) => {
+            tracing::info!(%report, "mail filed as a new report");
+            Ok(Ingested::Filed(report))
+        }
+        Ok(MailOutcome::Replied { report, message, .. }) => {
+            tracing::info!(%report, %message, "mail filed as a message");
+            Ok(Ingested::Replied(report, message))
+        }
+        Ok(MailOutcome::Duplicate) => Ok(Ingested::Duplicate),
+        Err(AppError::NotFound) => Err(IngestError::NoProject(recipients)),
+        Err(AppError::Forbidden) => Err(IngestError::Banned),
+        Err(AppError::Invalid(errors)) => Err(IngestError::Invalid(errors.to_string())),
+        Err(other) => Err(temporary(other)),
+    }
+}

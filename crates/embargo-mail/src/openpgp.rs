@@ -1,0 +1,312 @@
+//! OpenPGP with rPGP (RFC 9580, and RFC 4880 as GnuPG writes it): reading
+//! keys, making a project key, decrypting and verifying what arrives, and
+//! encrypting what goes out.
+
+use std::io::Cursor;
+
+use embargo_core::private::Private;
+use embargo_store::mail::SignatureState;
+use pgp::composed::{
+    CleartextSignedMessage, Deserializable, DetachedSignature, EncryptionCaps, KeyType, Message, MessageBuilder,
+    SecretKeyParamsBuilder, SignedPublicKey, SignedSecretKey, SubkeyParamsBuilder,
+};
+use pgp::crypto::ecc_curve::ECCCurve;
+use pgp::crypto::sym::SymmetricKeyAlgorithm;
+use pgp::packet::Signature;
+use pgp::types::{KeyDetails, Password};
+use rand_core_06::OsRng;
+
+/// The most bytes a decrypted message may hold (a decompression bomb stops here).
+const MAX_PLAINTEXT: usize = 16 * 1024 * 1024;
+
+/// What went wrong with OpenPGP data. Never carries plaintext.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PgpError {
+    /// The key could not be read.
+    #[error("not an OpenPGP {expected}: {reason}")]
+    BadKey {
+        /// `public key` or `secret key`.
+        expected: &'static str,
+        /// What the parser said.
+        reason: String,
+    },
+    /// The key cannot encrypt (no encryption subkey).
+    #[error("the key {fingerprint} has no key that may encrypt")]
+    CannotEncrypt {
+        /// Its fingerprint.
+        fingerprint: String,
+    },
+    /// None of our keys opens the message.
+    #[error("the message is encrypted to a key this instance does not hold")]
+    NoKey,
+    /// The encrypted data is damaged or not OpenPGP.
+    #[error("the encrypted part cannot be read: {0}")]
+    Malformed(String),
+    /// The decrypted content is larger than allowed.
+    #[error("the decrypted message is larger than {MAX_PLAINTEXT} bytes")]
+    TooLarge,
+    /// Making a key or encrypting failed.
+    #[error("OpenPGP operation failed: {0}")]
+    Failed(String),
+}
+
+/// A key read from armor: its fingerprint and both armored forms.
+#[derive(Debug, Clone)]
+pub struct KeyMaterial {
+    /// The primary key's fingerprint, upper-case hex.
+    pub fingerprint: String,
+    /// The armored public key.
+    pub public_key: String,
+    /// The armored secret key, when a secret key was read.
+    pub secret_key: Option<Private<String>>,
+}
+
+fn fingerprint_of(key: &impl KeyDetails) -> String {
+    format!("{:X}", key.fingerprint())
+}
+
+/// Reads an armored public key (a transferable public key).
+pub fn read_public_key(armored: &str) -> Result<KeyMaterial, PgpError> {
+    let bad = |reason: String| PgpError::BadKey { expected: "public key", reason };
+    let (key, _) = SignedPublicKey::from_string(armored).map_err(|e| bad(e.to_string()))?;
+    key.verify_bindings().map_err(|e| bad(e.to_string()))?;
+    let public_key = key.to_armored_string(Default::default()).map_err(|e| bad(e.to_string()))?;
+    Ok(KeyMaterial { fingerprint: fingerprint_of(&key), public_key, secret_key: None })
+}
+
+/// Reads an armored secret key, which must not be protected by a passphrase
+/// (it is sealed at rest instead).
+pub fn read_secret_key(armored: &Private<String>) -> Result<KeyMaterial, PgpError> {
+    let bad = |reason: String| PgpError::BadKey { expected: "secret key", reason };
+    let (key, _) = SignedSecretKey::from_string(armored.expose()).map_err(|e| bad(e.to_string()))?;
+    key.verify_bindings().map_err(|e| bad(e.to_string()))?;
+    let public = key.to_public_key();
+    let public_key = public.to_armored_string(Default::default()).map_err(|e| bad(e.to_string()))?;
+    let secret = key.to_armored_string(Default::default()).map_err(|e| bad(e.to_string()))?;
+    Ok(KeyMaterial { fingerprint: fingerprint_of(&public), public_key, secret_key: Some(Private::new(secret)) })
+}
+
+/// Makes a new key pair for a project: Ed25519 primary key for signing,
+/// Curve25519 subkey for encryption (the kinds GnuPG makes by default).
+pub fn generate_key(user_id: &str) -> Result<KeyMaterial, PgpError> {
+    let failed = |e: String| PgpError::Failed(e);
+    let mut encryption = SubkeyParamsBuilder::default();
+    encryption
+        .key_type(KeyType::ECDH(ECCCurve::Curve25519Legacy))
+        .can_sign(false)
+        .can_encrypt(EncryptionCaps::All)
+        .can_authenticate(false);
+    let mut params = SecretKeyParamsBuilder::default();
+    params
+        .key_type(KeyType::Ed25519Legacy)
+        .can_certify(true)
+        .can_sign(true)
+        .can_encrypt(EncryptionCaps::None)
+        .primary_user_id(user_id.into())
+        .subkeys(vec![encryption.build().map_err(|e| failed(e.to_string()))?]);
+    let params = params.build().map_err(|e| failed(e.to_string()))?;
+    let key = params.generate(OsRng).map_err(|e| failed(e.to_string()))?;
+    let secret = key.to_armored_string(Default::default()).map_err(|e| failed(e.to_string()))?;
+    read_secret_key(&Private::new(secret))
+}
+
+/// A signature check: the result and the signer's fingerprint (or issuer id).
+pub type SignatureCheck = (SignatureState, String);
+
+/// Secret keys to decrypt with.
+#[derive(Debug, Default)]
+pub struct Keyring {
+    secret: Vec<SignedSecretKey>,
+    public: Vec<SignedPublicKey>,
+}
+
+impl Keyring {
+    /// Reads the armored keys; unreadable ones are skipped with a warning.
+    pub fn new(secret: &[Private<String>], public: &[String]) -> Keyring {
+        let mut ring = Keyring::default();
+        for armored in secret {
+            match SignedSecretKey::from_string(armored.expose()) {
+                Ok((key, _)) => {
+                    ring.public.push(key.to_public_key());
+                    ring.secret.push(key);
+                }
+                Err(e) => tracing::warn!(error = %e, "a stored secret key cannot be read"),
+            }
+        }
+        for armored in public {
+            match SignedPublicKey::from_string(armored) {
+                Ok((key, _)) => ring.public.push(key),
+                Err(e) => tracing::warn!(error = %e, "a stored public key cannot be read"),
+            }
+        }
+        ring
+    }
+
+    /// Decrypts an OpenPGP message (armored or binary); answers the plaintext
+    /// and, when it was signed inside, the signature check.
+    pub fn decrypt(&self, data: &[u8]) -> Result<(Private<Vec<u8>>, Option<SignatureCheck>), PgpError> {
+        let message = if data.trim_ascii_start().starts_with(b"-----BEGIN PGP") {
+            Message::from_armor(Cursor::new(data)).map(|(m, _)| m)
+        } else {
+            Message::from_bytes(Cursor::new(data))
+        }
+        .map_err(|e| PgpError::Malformed(e.to_string()))?;
+        if self.secret.is_empty() {
+            return Err(PgpError::NoKey);
+        }
+        let passwords: Vec<Password> = self.secret.iter().map(|_| Password::empty()).collect();
+        let mut message = message
+            .decrypt_with_keys(passwords.iter().collect(), self.secret.iter().collect())
+            .map_err(|_| PgpError::NoKey)?;
+        let mut depth = 0;
+        while message.is_compressed() {
+            depth += 1;
+            if depth > 4 {
+                return Err(PgpError::Malformed("compressed too many times".into()));
+            }
+            message = message.decompress().map_err(|e| PgpError::Malformed(e.to_string()))?;
+        }
+        let mut plaintext = Vec::new();
+        {
+            use std::io::Read;
+            let mut limited = (&mut message).take(u64::try_from(MAX_PLAINTEXT + 1).unwrap_or(u64::MAX));
+            limited.read_to_end(&mut plaintext).map_err(|e| PgpError::Malformed(e.to_string()))?;
+        }
+        if plaintext.len() > MAX_PLAINTEXT {
+            return Err(PgpError::TooLarge);
+        }
+        let signature = if message.is_signed() { Some(self.check_message(&message)) } else { None };
+        Ok((Private::new(plaintext), signature))
+    }
+
+    fn check_message(&self, message: &Message<'_>) -> (SignatureState, String) {
+        for key in &self.public {
+            if let Ok(signature) = message.verify(&key.primary_key) {
+                return (SignatureState::Good, signer_of(signature, key));
+            }
+            for sub in &key.public_subkeys {
+                if let Ok(signature) = message.verify(&sub.key) {
+                    return (SignatureState::Good, signer_of(signature, key));
+                }
+            }
+        }
+        (SignatureState::UnknownKey, String::from("unknown"))
+    }
+
+    /// Checks a detached signature (PGP/MIME `multipart/signed`) over `content`.
+    pub fn check_detached(&self, signature: &[u8], content: &[u8]) -> SignatureCheck {
+        let parsed = DetachedSignature::from_armor_single(Cursor::new(signature))
+            .map(|(s, _)| s)
+            .or_else(|_| DetachedSignature::from_bytes(Cursor::new(signature)));
+        let Ok(detached) = parsed else {
+            return (SignatureState::Bad, String::from("unreadable signature"));
+        };
+        self.check_signature(&detached.signature, |key| match key {
+            KeyRef::Primary(k) => detached.verify(k, content).is_ok(),
+            KeyRef::Sub(k) => detached.verify(k, content).is_ok(),
+        })
+    }
+
+    /// Checks an inline cleartext-signed text; answers the check and the signed text.
+    pub fn check_cleartext(&self, armored: &str) -> Option<((SignatureState, String), String)> {
+        let (message, _) = CleartextSignedMessage::from_string(armored).ok()?;
+        let signature = message.signatures().first()?.clone();
+        let check = self.check_signature(&signature, |key| match key {
+            KeyRef::Primary(k) => message.verify(k).is_ok(),
+            KeyRef::Sub(k) => message.verify(k).is_ok(),
+        });
+        Some((check, message.signed_text()))
+    }
+
+    fn check_signature(
+        &self,
+        signature: &Signature,
+        verifies: impl Fn(KeyRef<'_>) -> bool,
+    ) -> (SignatureState, String) {
+        let issuers: Vec<String> = signature
+            .issuer_fingerprint()
+            .iter()
+            .map(|f| format!("{f:X}"))
+            .chain(signature.issuer_key_id().iter().map(|k| k.as_ref().iter().map(|b| format!("{b:02X}")).collect()))
+            .collect();
+        for key in &self.public {
+            let names_key = issuers.is_empty()
+                || std::iter::once(fingerprint_of(key))
+                    .chain(key.public_subkeys.iter().map(|s| fingerprint_of(&s.key)))
+                    .any(|fp| issuers.iter().any(|i| fp.ends_with(i.as_str())));
+            if !names_key {
+                continue;
+            }
+            if verifies(KeyRef::Primary(&key.primary_key))
+                || key.public_subkeys.iter().any(|s| verifies(KeyRef::Sub(&s.key)))
+            {
+                return (SignatureState::Good, fingerprint_of(key));
+            }
+            return (SignatureState::Bad, fingerprint_of(key));
+        }
+        (SignatureState::UnknownKey, issuers.first().cloned().unwrap_or_else(|| "unknown".into()))
+    }
+}
+
+/// A primary key or a subkey, to verify with.
+enum KeyRef<'a> {
+    Primary(&'a pgp::packet::PublicKey),
+    Sub(&'a pgp::packet::PublicSubkey),
+}
+
+fn signer_of(_signature: &Signature, key: &SignedPublicKey) -> String {
+    fingerprint_of(key)
+}
+
+/// Encrypts `plaintext` to a recipient's public key; answers ASCII armor.
+pub fn encrypt(public_key: &str, plaintext: &[u8]) -> Result<String, PgpError> {
+    let (key, _) = SignedPublicKey::from_string(public_key)
+        .map_err(|e| PgpError::BadKey { expected: "public key", reason: e.to_string() })?;
+    let subkey = key
+        .public_subkeys
+        .iter()
+        .find(|s| {
+            s.key.algorithm().can_encrypt()
+                && s.signatures.iter().any(|sig| sig.key_flags().encrypt_comms() || sig.key_flags().encrypt_storage())
+        })
+        .ok_or_else(|| PgpError::CannotEncrypt { fingerprint: fingerprint_of(&key) })?;
+    let mut builder = MessageBuilder::from_bytes("", plaintext.to_vec()).seipd_v1(OsRng, SymmetricKeyAlgorithm::AES256);
+    builder.encrypt_to_key(OsRng, &subkey.key).map_err(|e| PgpError::Failed(e.to_string()))?;
+    builder.to_armored_string(OsRng, Default::default()).map_err(|e| PgpError::Failed(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_key_encrypts_and_decrypts_and_keeps_its_fingerprint() {
+        let key = generate_key("Flask security <security@flask.example>").unwrap();
+        assert_eq!(key.fingerprint.len(), 40);
+        let again = read_public_key(&key.public_key).unwrap();
+        assert_eq!(again.fingerprint, key.fingerprint);
+        let armored = encrypt(&key.public_key, b"the PIN is 1234").unwrap();
+        assert!(armored.starts_with("-----BEGIN PGP MESSAGE-----"));
+        assert!(!armored.contains("PIN"));
+        let ring = Keyring::new(&[key.secret_key.clone().unwrap()], &[]);
+        let (plain, signature) = ring.decrypt(armored.as_bytes()).unwrap();
+        assert_eq!(plain.expose().as_slice(), b"the PIN is 1234");
+        assert_eq!(signature, None);
+    }
+
+    #[test]
+    fn a_message_for_another_key_is_not_ours() {
+        let ours = generate_key("a <a@example.org>").unwrap();
+        let theirs = generate_key("b <b@example.org>").unwrap();
+        let armored = encrypt(&theirs.public_key, b"secret").unwrap();
+        let ring = Keyring::new(&[ours.secret_key.unwrap()], &[]);
+        assert_eq!(ring.decrypt(armored.as_bytes()).unwrap_err(), PgpError::NoKey);
+        assert!(matches!(Keyring::default().decrypt(b"garbage"), Err(PgpError::Malformed(_))));
+    }
+
+    #[test]
+    fn keys_that_are_not_keys_are_refused() {
+        assert!(matches!(read_public_key("hello"), Err(PgpError::BadKey { .. })));
+        assert!(matches!(read_secret_key(&Private::new("hello".into())), Err(PgpError::BadKey { .. })));
+    }
+}

@@ -1,0 +1,353 @@
+//! Notifications by mail through an SMTP relay: one mail per recipient,
+//! encrypted (PGP/MIME, RFC 3156) when their key is known, otherwise saying
+//! only that there is news and where. Every mail threads back into the report.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use embargo_app::{App, DeliveryError, News, Notice, NoticeMail, Notifier, Recipient, Side};
+use embargo_core::id::JobId;
+use embargo_core::message::{AuthorRole, Visibility};
+use embargo_core::private::Private;
+use embargo_core::text::Email;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use sha2::{Digest, Sha256};
+
+use crate::openpgp;
+
+/// How the connection to the relay is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// Plain SMTP; only for a relay on this machine.
+    None,
+    /// STARTTLS, required (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// The SMTP relay and how mail is addressed.
+#[derive(Debug, Clone)]
+pub struct OutboundConfig {
+    /// The relay's host name.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// Connection security.
+    pub security: Security,
+    /// A user name to authenticate with.
+    pub username: Option<String>,
+    /// Its password.
+    pub password: Option<Private<String>>,
+    /// A PEM file of extra CA certificates for the relay (a private CA).
+    pub ca_file: Option<PathBuf>,
+    /// The sender address; reply addresses are `local+TOKEN@domain` of it.
+    pub from: Email,
+    /// Where people read reports (`https://security.example.org`).
+    pub public_url: String,
+    /// Never send private text, even encrypted (a policy may require this).
+    pub link_only: bool,
+    /// The most receipts one address gets per hour (no answer storms).
+    pub receipts_per_hour: u64,
+}
+
+/// Why the relay could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboundError {
+    /// The relay's settings are wrong.
+    #[error("mail relay {setting}: {reason}")]
+    Setting {
+        /// The setting.
+        setting: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Sends notices as mail.
+#[derive(Debug, Clone)]
+pub struct MailNotifier {
+    config: OutboundConfig,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+impl MailNotifier {
+    /// Connects lazily to the relay described by `config`.
+    pub fn new(config: OutboundConfig) -> Result<MailNotifier, OutboundError> {
+        let setting = |setting: &'static str| {
+            move |e: lettre::transport::smtp::Error| OutboundError::Setting { setting, reason: e.to_string() }
+        };
+        let tls_parameters = || -> Result<TlsParameters, OutboundError> {
+            let mut builder = TlsParameters::builder(config.host.clone());
+            if let Some(path) = &config.ca_file {
+                let pem = std::fs::read(path)
+                    .map_err(|e| OutboundError::Setting { setting: "ca_file", reason: e.to_string() })?;
+                builder = builder.add_root_certificate(Certificate::from_pem(&pem).map_err(setting("ca_file"))?);
+            }
+            builder.build_rustls().map_err(setting("host"))
+        };
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.clone()).port(config.port);
+        builder = match config.security {
+            Security::None => builder,
+            Security::StartTls => builder.tls(Tls::Required(tls_parameters()?)),
+            Security::Tls => builder.tls(Tls::Wrapper(tls_parameters()?)),
+        };
+        if let (Some(user), Some(password)) = (&config.username, &config.password) {
+            builder = builder.credentials(Credentials::new(user.clone(), password.expose().clone()));
+        }
+        Ok(MailNotifier { transport: builder.build(), config })
+    }
+
+    fn domain(&self) -> &str {
+        self.config.from.as_str().rsplit_once('@').map_or("localhost", |(_, d)| d)
+    }
+
+    fn reply_address(&self, token: &str, internal: bool) -> String {
+        let (local, domain) = self.config.from.as_str().rsplit_once('@').unwrap_or(("security", "localhost"));
+        let suffix = if internal { embargo_app::INTERNAL_SUFFIX } else { "" };
+        format!("{local}+{token}{suffix}@{domain}")
+    }
+}
+
+fn raw_header(name: &'static str, value: &str) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_owned())
+}
+
+fn short(report: &embargo_core::id::ReportId) -> String {
+    report.to_string().chars().take(8).collect()
+}
+
+/// The headline: what happened, without private text.
+fn headline(news: &News, side: Side) -> String {
+    match news {
+        News::Received if side == Side::Reporter => "your report was received".into(),
+        News::Received => "a new report arrived".into(),
+        News::Message { author: AuthorRole::Reporter, .. } => "the reporter wrote a message".into(),
+        News::Message { visibility: Visibility::Internal, .. } => "a team member added an internal note".into(),
+        News::Message { .. } => "the security team wrote a message".into(),
+        News::State { to } => format!("the report is now {to}"),
+        News::Deadline { deadline, due } => {
+            let date = due.date();
+            format!("the {deadline} deadline falls due on {date}")
+        }
+        News::Published { advisory, .. } => format!("advisory {advisory} was published"),
+    }
+}
+
+/// Whether replies from this recipient become internal notes.
+fn replies_are_internal(news: &News, side: Side) -> bool {
+    side == Side::Team && matches!(news, News::Message { visibility: Visibility::Internal, .. } | News::Deadline { .. })
+}
+
+impl MailNotifier {
+    /// The text of one mail: everything when it will be encrypted, else only the news and the link.
+    fn text(&self, mail: &NoticeMail, to: &Recipient, encrypted: bool) -> String {
+        let link = format!("{}/reports/{}", self.config.public_url, mail.report);
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "Report {} of {}/{}: {}.",
+            mail.report,
+            mail.org.slug,
+            mail.project.slug,
+            headline(&mail.news, to.side)
+        );
+        let _ = writeln!(text);
+        if encrypted {
+            let details = mail.details.expose();
+            let _ = writeln!(text, "Title: {}", details.title);
+            if let Some(author) = &details.author {
+                let _ = writeln!(text, "From: {author}");
+            }
+            if let Some(body) = &details.text {
+                let _ = writeln!(text, "\n{body}\n");
+            }
+        } else {
+            let _ = writeln!(text, "For your privacy and the report's, this mail holds no details.");
+        }
+        let _ = writeln!(text, "Read it at {link}");
+        if let News::Published { advisory, summary, credit } = &mail.news {
+            let _ =
+                writeln!(text, "\n{advisory}: {summary}\n{credit}\n{}/advisories/{advisory}", self.config.public_url);
+        }
+        if to.side == Side::Reporter && mail.news == News::Received {
+            match &mail.followup {
+                Some(token) if encrypted || !mail.arrived_encrypted => {
+                    let _ = writeln!(
+                        text,
+                        "\nKeep this private follow-up token: with it you can read and answer the report.\n  {}",
+                        token.expose()
+                    );
+                }
+                Some(_) => {
+                    let _ = writeln!(
+                        text,
+                        "\nYou wrote encrypted: send us your OpenPGP key to get your private follow-up link."
+                    );
+                }
+                None => {}
+            }
+            if !mail.refused.is_empty() {
+                let _ = writeln!(text, "\nNot everything you sent was kept:");
+                for line in &mail.refused {
+                    let _ = writeln!(text, "- {line}");
+                }
+            }
+        }
+        let answer = if replies_are_internal(&mail.news, to.side) {
+            "Replies to this mail become internal notes of the team."
+        } else if to.side == Side::Team {
+            "Replies to this mail go to the reporter."
+        } else {
+            "Reply to this mail to answer the security team."
+        };
+        let _ = writeln!(text, "\n{answer}");
+        text
+    }
+
+    /// Builds one mail.
+    fn compose(
+        &self,
+        job: JobId,
+        mail: &NoticeMail,
+        to: &Recipient,
+    ) -> Result<(lettre::Message, String, bool), DeliveryError> {
+        let permanent = |what: &str, e: String| DeliveryError::Permanent(format!("{what}: {e}"));
+        let key = to.public_key.as_deref().filter(|_| !self.config.link_only);
+        let recipient_hash: String =
+            Sha256::digest(to.email.as_str().as_bytes()).iter().take(6).map(|b| format!("{b:02x}")).collect();
+        let message_id = format!("{job}.{recipient_hash}@{}", self.domain());
+        let root = format!("report.{}@{}", mail.report, self.domain());
+        let mut references = vec![format!("<{root}>")];
+        if let Some(original) = &mail.original {
+            references.push(format!("<{original}>"));
+        }
+        let in_reply_to = references.last().cloned().unwrap_or_default();
+        let internal = replies_are_internal(&mail.news, to.side);
+        let reply: Mailbox = self
+            .reply_address(mail.reply_token.expose(), internal)
+            .parse()
+            .map_err(|e: lettre::address::AddressError| permanent("reply address", e.to_string()))?;
+        let from = Mailbox::new(
+            Some(format!("{} security", mail.org.name)),
+            self.config
+                .from
+                .as_str()
+                .parse()
+                .map_err(|e: lettre::address::AddressError| permanent("from", e.to_string()))?,
+        );
+        let to_box = Mailbox::new(
+            to.name.clone(),
+            to.email.as_str().parse().map_err(|e: lettre::address::AddressError| permanent("to", e.to_string()))?,
+        );
+        let subject = format!(
+            "[{}/{}] Report {}: {}",
+            mail.org.slug,
+            mail.project.slug,
+            short(&mail.report),
+            headline(&mail.news, to.side)
+        );
+        let builder = lettre::Message::builder()
+            .from(from)
+            .to(to_box)
+            .reply_to(reply)
+            .subject(subject)
+            .message_id(Some(format!("<{message_id}>")))
+            .in_reply_to(in_reply_to)
+            .references(references.join(" "));
+        let mut message = match key {
+            Some(key) => {
+                let entity = format!(
+                    "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{}",
+                    self.text(mail, to, true).replace('\n', "\r\n")
+                );
+                let armored = openpgp::encrypt(key, entity.as_bytes())
+                    .map_err(|e| permanent("encrypting to the recipient's key", e.to_string()))?;
+                let control = SinglePart::builder()
+                    .header(
+                        ContentType::parse("application/pgp-encrypted")
+                            .map_err(|e| permanent("content type", e.to_string()))?,
+                    )
+                    .body(String::from("Version: 1\r\n"));
+                let data = SinglePart::builder()
+                    .header(
+                        ContentType::parse("application/octet-stream; name=\"encrypted.asc\"")
+                            .map_err(|e| permanent("content type", e.to_string()))?,
+                    )
+                    .body(armored);
+                let parts =
+                    MultiPart::encrypted("application/pgp-encrypted".into()).singlepart(control).singlepart(data);
+                builder.multipart(parts).map_err(|e| permanent("composing", e.to_string()))?
+            }
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(self.text(mail, to, false))
+                .map_err(|e| permanent("composing", e.to_string()))?,
+        };
+        // RFC 3834 section 5: an automatic message, so responders do not answer it.
+        message.headers_mut().insert_raw(raw_header("Auto-Submitted", "auto-generated"));
+        message.headers_mut().insert_raw(raw_header("X-Auto-Response-Suppress", "All"));
+        Ok((message, message_id, key.is_some()))
+    }
+}
+
+#[async_trait::async_trait]
+impl Notifier for MailNotifier {
+    async fn deliver(&self, _app: &App, _notice: &Notice) -> Result<(), DeliveryError> {
+        Err(DeliveryError::Permanent("mail notices are sent from the job runner, which names the job".into()))
+    }
+
+    async fn deliver_job(&self, app: &App, job: JobId, notice: &Notice) -> Result<(), DeliveryError> {
+        let temporary = |e: embargo_app::AppError| DeliveryError::Temporary(e.to_string());
+        let Some(mail) = app.notice_mail(notice).await.map_err(temporary)? else {
+            return Ok(());
+        };
+        let root = format!("report.{}@{}", mail.report, self.domain());
+        app.record_thread_root(mail.report, &root).await.map_err(temporary)?;
+        let mut failure = None;
+        for to in &mail.recipients {
+            if app.mail_already_sent(job, &to.email).await.map_err(temporary)? {
+                continue;
+            }
+            let is_receipt = to.side == Side::Reporter && mail.news == News::Received;
+            if is_receipt
+                && app.mails_sent_recently(&to.email, time::Duration::hours(1)).await.map_err(temporary)?
+                    >= self.config.receipts_per_hour
+            {
+                tracing::warn!(report = %mail.report, "receipt not sent: this address got too many mails in the last hour");
+                continue;
+            }
+            let (message, message_id, encrypted) = match self.compose(job, &mail, to) {
+                Ok(composed) => composed,
+                Err(e) => {
+                    tracing::error!(report = %mail.report, error = %e, "a notification cannot be composed");
+                    continue;
+                }
+            };
+            match self.transport.send(message).await {
+                Ok(_) => {
+                    tracing::info!(report = %mail.report, encrypted, "notification sent");
+                    app.record_mail_sent(job, mail.report, &to.email, &message_id, is_receipt)
+                        .await
+                        .map_err(temporary)?;
+                }
+                Err(e) if e.is_permanent() => {
+                    tracing::error!(report = %mail.report, error = %e, "the relay refused a notification for good");
+                }
+                Err(e) => {
+                    tracing::warn!(report = %mail.report, error = %e, "the relay failed; will retry");
+                    failure = Some(e.to_string());
+                }
+            }
+        }
+        match failure {
+            Some(why) => Err(DeliveryError::Temporary(why)),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The notifier against a real SMTP server (`aiosmtpd` on loopback): the
+//! notice kinds the binary's tests cannot trigger (deadline reminders), state
+//! changes, and a retried job that must not send twice.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stderr,
+    reason = "tests may unwrap and report on stderr (STYLE.md, Tests)"
+)]
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use embargo_app::clock::SystemClock;
+use embargo_app::entropy::OsEntropy;
+use embargo_app::{
+    App, AppConfig, Deadline, NewAccount, NewOrganisation, NewProject, Notice, Notifier, TeamRef, TransitionInput,
+};
+use embargo_core::id::JobId;
+use embargo_core::message::Channel;
+use embargo_core::permission::Actor;
+use embargo_core::private::Private;
+use embargo_core::report::Submission;
+use embargo_mail::outbound::{MailNotifier, OutboundConfig, Security};
+use embargo_store::seal::SecretKey;
+use embargo_store::{DatabaseUrl, OpenOptions};
+
+struct Sink {
+    child: Child,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Sink {
+    fn start() -> Option<Sink> {
+        let found = Command::new("python3").args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
+        if !found {
+            eprintln!("python3 with aiosmtpd is not installed: this test did not run (.ci/run installs it)");
+            return None;
+        }
+        let (dir, port) = (tempfile::tempdir().unwrap(), free_port());
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(dir.path().join("maildir"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "aiosmtpd did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(Sink { child, dir, port })
+    }
+
+    fn mails(&self) -> Vec<String> {
+        std::fs::read_dir(self.dir.path().join("maildir/new"))
+            .map(|entries| entries.filter_map(Result::ok).map(|e| std::fs::read_to_string(e.path()).unwrap()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// The subject, unfolded (RFC 5322 section 2.2.3).
+fn subject(mail: &str) -> String {
+    let unfolded = mail.replace("\r\n ", " ").replace("\n ", " ");
+    unfolded.lines().find_map(|l| l.strip_prefix("Subject: ")).unwrap_or_default().to_owned()
+}
+
+fn new_job() -> JobId {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).unwrap();
+    JobId::from_uuid(uuid::Builder::from_random_bytes(bytes).into_uuid())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadline_reminders_reach_the_team_state_changes_the_reporter_and_nothing_goes_twice() {
+    let Some(sink) = Sink::start() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).unwrap();
+    let store = embargo_store::open(OpenOptions {
+        url: DatabaseUrl::Sqlite(tmp.path().join("embargo.db")),
+        secret: SecretKey::from_bytes(secret),
+        create: true,
+    })
+    .await
+    .unwrap();
+    let app = App::new(store, Arc::new(SystemClock), Arc::new(OsEntropy), AppConfig::default());
+    let op = Actor::Operator;
+    let org = NewOrganisation { slug: "pallets".into(), name: "Pallets".into(), advisory_prefix: None };
+    app.create_organisation(&op, org).await.unwrap();
+    let project = NewProject { slug: "flask".into(), name: "Flask".into(), repository_url: None, packages: Vec::new() };
+    app.create_project(&op, "pallets", project).await.unwrap();
+    let lead = NewAccount {
+        email: "lead@example.org".into(),
+        name: "Lead".into(),
+        password: Private::new("a long password 1".into()),
+    };
+    app.create_user(&op, lead, false).await.unwrap();
+    app.add_member(&op, &TeamRef::Organisation("pallets".into()), "lead@example.org").await.unwrap();
+    let submission = Submission {
+        title: "Secret title".into(),
+        body: "Secret body".into(),
+        reporter_email: Some("ada@example.org".into()),
+        ..Submission::default()
+    };
+    let receipt =
+        app.submit_report(&Actor::Anonymous, "pallets", "flask", submission, Vec::new(), Channel::Web).await.unwrap();
+    let notifier = MailNotifier::new(OutboundConfig {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        security: Security::None,
+        username: None,
+        password: None,
+        ca_file: None,
+        from: "security@embargo.example".parse().unwrap(),
+        public_url: "https://security.example.org".into(),
+        link_only: false,
+        receipts_per_hour: 5,
+    })
+    .unwrap();
+    let run = app.run_due_jobs("test", &notifier, 10).await.unwrap();
+    assert_eq!(run.done, 1);
+    assert_eq!(sink.mails().len(), 2, "a receipt to the reporter, news to the team");
+
+    let reminder = Notice::DeadlineReminder {
+        report: receipt.report_id,
+        deadline: Deadline::Acknowledge,
+        due: time::macros::datetime!(2026-03-04 12:00 UTC),
+    };
+    let job = new_job();
+    notifier.deliver_job(&app, job, &reminder).await.unwrap();
+    notifier.deliver_job(&app, job, &reminder).await.unwrap();
+    let mails = sink.mails();
+    assert_eq!(mails.len(), 3, "a retried job does not send again");
+    let reminder_mail = mails.iter().find(|m| subject(m).contains("deadline")).unwrap();
+    assert!(subject(reminder_mail).contains("the acknowledge deadline falls due on 2026-03-04"));
+    assert!(reminder_mail.contains("To: Lead <lead@example.org>"), "{reminder_mail}");
+    assert!(reminder_mail.contains("-internal@embargo.example"), "the team's replies to a reminder are internal");
+    assert!(!reminder_mail.contains("Secret"), "no private text without the team member's key");
+
+    let lead = app.act_as("lead@example.org").await.unwrap();
+    app.transition_report(
+        &lead,
+        &receipt.report_id.to_string(),
+        TransitionInput { to: "acknowledged".into(), ..TransitionInput::default() },
+    )
+    .await
+    .unwrap();
+    app.run_due_jobs("test", &notifier, 10).await.unwrap();
+    let mails = sink.mails();
+    let state = mails.iter().find(|m| subject(m).contains("now acknowledged")).unwrap();
+    assert!(state.contains("To: ada@example.org"), "{state}");
+    assert_eq!(mails.len(), 4, "state changes go to the reporter only");
+}

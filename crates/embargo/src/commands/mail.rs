@@ -1,0 +1,150 @@
+//! `embargo mail …`: take in one mail from an MTA, manage security addresses
+//! and the OpenPGP key store, show what mail brought to a report.
+
+use std::io::Read as _;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use embargo_app::{App, KeyFor, NewKey};
+use embargo_core::permission::Actor;
+use embargo_core::private::Private;
+use embargo_mail::inbound::{Envelope, Limits};
+use embargo_mail::{IngestError, Ingested, ingest, openpgp};
+
+use crate::cli_mail::{KeyCommand, MailCommand, RouteCommand};
+use crate::commands::{project_path, read_text};
+use crate::output::{error, when};
+
+/// sysexits.h codes, which MTAs (Postfix pipe, Exim, sendmail) act on.
+const EX_DATAERR: u8 = 65;
+const EX_NOUSER: u8 = 67;
+const EX_TEMPFAIL: u8 = 75;
+
+/// Runs a mail command.
+pub async fn run(app: &App, command: MailCommand, limits: Limits) -> anyhow::Result<ExitCode> {
+    match command {
+        MailCommand::Ingest { sender, recipients } => Ok(ingest_stdin(app, sender, recipients, limits).await),
+        MailCommand::Route(command) => route(app, command).await,
+        MailCommand::Key(command) => key(app, command).await,
+        MailCommand::Show { report, actor } => {
+            let actor = app.act_as(&actor.email).await?;
+            for record in app.report_mail(&actor, &report).await? {
+                let signature = match (&record.signature, &record.signer) {
+                    (Some(state), Some(signer)) => format!("signature {state} ({signer})"),
+                    (Some(state), None) => format!("signature {state}"),
+                    (None, _) => "not signed".to_owned(),
+                };
+                let encrypted = if record.encrypted { "encrypted" } else { "not encrypted" };
+                println!("{}  <{}>  {encrypted}, {signature}", when(record.created_at), record.message_id);
+                if let Some(refused) = &record.refused {
+                    for line in refused.expose().lines() {
+                        println!("    refused: {line}");
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Reads standard input (up to the limit) and files it; the exit code tells the MTA what to do.
+async fn ingest_stdin(app: &App, sender: Option<String>, recipients: Vec<String>, limits: Limits) -> ExitCode {
+    let mut raw = Vec::new();
+    let cap = u64::try_from(limits.max_bytes).unwrap_or(u64::MAX).saturating_add(1);
+    if let Err(e) = std::io::stdin().lock().take(cap).read_to_end(&mut raw) {
+        error(&format!("cannot read the mail from standard input: {e}"));
+        return ExitCode::from(EX_TEMPFAIL);
+    }
+    let envelope = Envelope { sender, recipients };
+    match ingest(app, &raw, &envelope, limits).await {
+        Ok(Ingested::Filed(report)) => {
+            println!("filed as report {report}");
+            ExitCode::SUCCESS
+        }
+        Ok(Ingested::Replied(report, message)) => {
+            println!("filed as message {message} on report {report}");
+            ExitCode::SUCCESS
+        }
+        Ok(Ingested::Duplicate) => {
+            println!("already filed: nothing stored");
+            ExitCode::SUCCESS
+        }
+        Ok(Ingested::Dropped(reason)) => {
+            println!("machine mail ({reason:?}): dropped without an answer");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            error(&e.to_string());
+            ExitCode::from(match e {
+                IngestError::Temporary(_) => EX_TEMPFAIL,
+                IngestError::NoProject(_) => EX_NOUSER,
+                IngestError::Refused(_) | IngestError::Banned | IngestError::Invalid(_) => EX_DATAERR,
+            })
+        }
+    }
+}
+
+async fn route(app: &App, command: RouteCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        RouteCommand::Set { address, project } => {
+            let (org, name) = project_path(&project)?;
+            app.set_mail_route(&Actor::Operator, &address, org, name).await?;
+            println!("mail to {address} is filed into {project}");
+        }
+        RouteCommand::Remove { address } => {
+            app.remove_mail_route(&Actor::Operator, &address).await?;
+            println!("mail to {address} is no longer taken");
+        }
+        RouteCommand::List => {
+            for route in app.mail_routes(&Actor::Operator).await? {
+                println!("{}\t{}", route.address, route.project);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn key(app: &App, command: KeyCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        KeyCommand::Generate { project, user_id } => {
+            let (org, name) = project_path(&project)?;
+            let key = openpgp::generate_key(&user_id).context("cannot make a key")?;
+            let new = NewKey {
+                fingerprint: key.fingerprint.clone(),
+                public_key: key.public_key.clone(),
+                secret_key: key.secret_key,
+            };
+            app.put_openpgp_key(&Actor::Operator, &KeyFor::Project(org.into(), name.into()), new).await?;
+            crate::output::note(&format!("made key {} for {project}; publish this public key:", key.fingerprint));
+            print!("{}", key.public_key);
+        }
+        KeyCommand::Import { project, email, file } => {
+            let armored = read_text(&file)?;
+            let (owner, key) = match (project, email) {
+                (Some(project), _) => {
+                    let (org, name) = project_path(&project)?;
+                    let key = openpgp::read_secret_key(&Private::new(armored))
+                        .context("a project's key must be an unprotected secret key")?;
+                    (KeyFor::Project(org.into(), name.into()), key)
+                }
+                (None, Some(email)) => (KeyFor::Email(email), openpgp::read_public_key(&armored)?),
+                (None, None) => anyhow::bail!("give --project or --email"),
+            };
+            let fingerprint = key.fingerprint.clone();
+            let new = NewKey { fingerprint: key.fingerprint, public_key: key.public_key, secret_key: key.secret_key };
+            app.put_openpgp_key(&Actor::Operator, &owner, new).await?;
+            println!("imported key {fingerprint}");
+        }
+        KeyCommand::Export { project } => {
+            let (org, name) = project_path(&project)?;
+            print!("{}", app.project_public_key(org, name).await?);
+        }
+        KeyCommand::List => {
+            for key in app.openpgp_keys(&Actor::Operator).await? {
+                let kind = if key.has_secret { "key pair" } else { "public key" };
+                println!("{}\t{}\t{kind}", key.owner, key.fingerprint);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,410 @@
+//! The e-mail channel with real peers: `embargo mail ingest` fed the hostile
+//! corpus, GnuPG encrypting to the project's key, `swaks` talking to the
+//! built-in listener, and notifications caught by `aiosmtpd` on loopback and
+//! decrypted with GnuPG. A test whose program is missing says so and stops;
+//! `.ci/run` installs them all.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{data_dir, embargo, free_port, ok};
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../embargo-mail/tests/corpus")
+}
+
+fn have(program: &str, args: &[&str]) -> bool {
+    let found = Command::new(program).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status();
+    let ok = found.is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("{program} is not installed: this test did not run (.ci/run installs it)");
+    }
+    ok
+}
+
+/// Runs the binary with raw bytes on standard input.
+fn ingest(dir: &Path, mail: &[u8], recipient: &str) -> Output {
+    let mut child = embargo(dir)
+        .args(["mail", "ingest", "--sender", "someone@example.org", "--recipient", recipient])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(mail).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// An instance with pallets/flask, its security address, and a team lead.
+fn instance() -> (tempfile::TempDir, PathBuf) {
+    let (tmp, dir) = data_dir();
+    ok(&dir, &["init"]);
+    ok(&dir, &["admin", "org", "create", "pallets", "--name", "Pallets"]);
+    ok(&dir, &["admin", "project", "create", "pallets/flask", "--name", "Flask"]);
+    ok(&dir, &["mail", "route", "set", "security@flask.example", "pallets/flask"]);
+    let out = crate::run(
+        &dir,
+        &["admin", "user", "create", "--email", "lead@example.org", "--name", "Lead"],
+        "a long password 1\n",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ok(&dir, &["admin", "member", "add", "pallets", "--email", "lead@example.org"]);
+    (tmp, dir)
+}
+
+fn report_ids(dir: &Path) -> Vec<String> {
+    ok(dir, &["report", "list", "--as", "lead@example.org"])
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|id| id.len() == 36)
+        .collect()
+}
+
+#[test]
+fn the_hostile_corpus_gets_its_expected_exit_codes_and_nothing_is_stored_twice() {
+    let (_tmp, dir) = instance();
+    let cases = std::fs::read_to_string(corpus().join("cases.txt")).unwrap();
+    let mut filed = 0;
+    for line in cases.lines().filter(|l| !l.trim().is_empty()) {
+        let mut fields = line.split_whitespace();
+        let (name, outcome) = (fields.next().unwrap(), fields.next().unwrap());
+        let mail = match name {
+            "generated:nested-10000" => nested(10_000),
+            "generated:huge-headers" => huge_headers(),
+            file => std::fs::read(corpus().join(file)).unwrap(),
+        };
+        let out = ingest(&dir, &mail, "security@flask.example");
+        let code = out.status.code().unwrap();
+        let expected = match outcome {
+            "file" | "refused-part" | "loop" => 0,
+            _ => 65,
+        };
+        assert_eq!(code, expected, "{name}: {}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+        if outcome == "file" || outcome == "refused-part" {
+            assert!(stdout(&out).contains("filed as report"), "{name}: {}", stdout(&out));
+            filed += 1;
+        }
+    }
+    assert_eq!(report_ids(&dir).len(), filed, "loops and refusals store nothing");
+    let again = ingest(&dir, &std::fs::read(corpus().join("plain.eml")).unwrap(), "security@flask.example");
+    assert_eq!(again.status.code(), Some(0));
+    assert!(stdout(&again).contains("already filed"));
+    assert_eq!(report_ids(&dir).len(), filed, "a Message-ID is filed once");
+    let unrouted = b"From: ada@example.org\r\nSubject: lost\r\nMessage-ID: <unrouted@example.org>\r\n\r\nhello\r\n";
+    let stranger = ingest(&dir, unrouted, "nobody@elsewhere.example");
+    assert_eq!(stranger.status.code(), Some(67), "no route: EX_NOUSER");
+}
+
+fn nested(levels: usize) -> Vec<u8> {
+    let mut mail = String::from("From: eve@example.org\r\nSubject: nested\r\nMessage-ID: <nested@example.org>\r\n");
+    for n in 0..levels {
+        mail.push_str(&format!("Content-Type: multipart/mixed; boundary=\"b{n}\"\r\n\r\n--b{n}\r\n"));
+    }
+    mail.push_str("Content-Type: text/plain\r\n\r\ndeep\r\n");
+    mail.into_bytes()
+}
+
+fn huge_headers() -> Vec<u8> {
+    let mut mail = String::from("From: eve@example.org\r\n");
+    for n in 0..16_384 {
+        mail.push_str(&format!("X-Filler-{n}: {}\r\n", "a".repeat(60)));
+    }
+    mail.push_str("Subject: huge\r\n\r\nbody\r\n");
+    mail.into_bytes()
+}
+
+/// A private GnuPG home.
+struct Gpg {
+    home: tempfile::TempDir,
+}
+
+impl Gpg {
+    fn new() -> Gpg {
+        Gpg { home: tempfile::tempdir().unwrap() }
+    }
+
+    fn run(&self, args: &[&str], stdin: &[u8]) -> Vec<u8> {
+        let mut child = Command::new("gpg")
+            .arg("--homedir")
+            .arg(self.home.path())
+            .args(["--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "", "--trust-model", "always"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "gpg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    }
+
+    fn generate(&self, user_id: &str) {
+        self.run(&["--quick-gen-key", user_id, "default", "default", "never"], b"");
+    }
+}
+
+#[test]
+fn mail_encrypted_with_gnupg_to_the_project_key_is_decrypted_and_its_signature_recorded() {
+    if !have("gpg", &["--version"]) {
+        return;
+    }
+    let (_tmp, dir) = instance();
+    let gpg = Gpg::new();
+    // The project's key is made by GnuPG and imported; the reporter's public key is known.
+    gpg.generate("Flask security <security@flask.example>");
+    gpg.generate("Ada Reporter <ada@example.org>");
+    let secret = gpg.run(&["--armor", "--export-secret-keys", "security@flask.example"], b"");
+    let out = crate::run(
+        &dir,
+        &["mail", "key", "import", "--project", "pallets/flask", "-"],
+        &String::from_utf8(secret).unwrap(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ada = gpg.run(&["--armor", "--export", "ada@example.org"], b"");
+    let out = crate::run(
+        &dir,
+        &["mail", "key", "import", "--email", "ada@example.org", "-"],
+        &String::from_utf8(ada).unwrap(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // PGP/MIME (RFC 3156), signed and encrypted.
+    let entity = "Content-Type: text/plain; charset=utf-8\r\n\r\nThe debugger PIN is derived from the MAC address.\r\n";
+    let armored = gpg.run(
+        &["--armor", "--local-user", "ada@example.org", "--recipient", "security@flask.example", "--sign", "--encrypt"],
+        entity.as_bytes(),
+    );
+    let mail = format!(
+        "From: Ada Reporter <ada@example.org>\r\nTo: security@flask.example\r\nSubject: encrypted report\r\n\
+         Message-ID: <gpg-mime@example.org>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"enc\"\r\n\r\n\
+         --enc\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\
+         --enc\r\nContent-Type: application/octet-stream\r\n\r\n{}\r\n--enc--\r\n",
+        String::from_utf8(armored).unwrap()
+    );
+    let out = ingest(&dir, mail.as_bytes(), "security@flask.example");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = stdout(&out).trim().rsplit(' ').next().unwrap().to_owned();
+    let shown = ok(&dir, &["report", "show", &report, "--as", "lead@example.org"]);
+    assert!(shown.contains("derived from the MAC address"), "{shown}");
+    let provenance = ok(&dir, &["mail", "show", &report, "--as", "lead@example.org"]);
+    assert!(provenance.contains("encrypted, signature good"), "{provenance}");
+
+    // Inline OpenPGP to a key we made ourselves and published.
+    let ours = ok(&dir, &["mail", "key", "generate", "pallets/flask", "--user-id", "Flask <security@flask.example>"]);
+    let fresh = Gpg::new();
+    fresh.run(&["--import"], ours.as_bytes());
+    let armored =
+        fresh.run(&["--armor", "--recipient", "security@flask.example", "--encrypt"], b"Inline secret: exit 1\n");
+    let mail = format!(
+        "From: ada@example.org\r\nTo: security@flask.example\r\nSubject: inline\r\nMessage-ID: <gpg-inline@example.org>\r\n\r\n{}",
+        String::from_utf8(armored).unwrap()
+    );
+    let out = ingest(&dir, mail.as_bytes(), "security@flask.example");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = stdout(&out).trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(ok(&dir, &["report", "show", &report, "--as", "lead@example.org"]).contains("Inline secret: exit 1"));
+
+    // Encrypted to a key we do not hold: refused (the MTA bounces it), nothing stored.
+    let stranger = Gpg::new();
+    stranger.generate("Someone <someone@example.net>");
+    let armored = stranger.run(&["--armor", "--recipient", "someone@example.net", "--encrypt"], b"x");
+    let mail = format!(
+        "From: ada@example.org\r\nSubject: lost\r\nMessage-ID: <gpg-lost@example.org>\r\n\r\n{}",
+        String::from_utf8(armored).unwrap()
+    );
+    let out = ingest(&dir, mail.as_bytes(), "security@flask.example");
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not hold"));
+}
+
+/// A running `embargo serve`, killed on drop.
+struct Serve(Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(dir: &Path, smtp: Option<&str>) -> Serve {
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut command = embargo(dir);
+    command.args(["serve", "--listen", &listen]).env("EMBARGO_JOB_INTERVAL_SECS", "1");
+    if let Some(smtp) = smtp {
+        command.args(["--smtp-listen", smtp]);
+    }
+    let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let wait_for = smtp.unwrap_or(&listen).to_owned();
+    while std::net::TcpStream::connect(&wait_for).is_err() {
+        assert!(Instant::now() < deadline, "serve did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Serve(child)
+}
+
+#[test]
+fn swaks_delivers_to_the_built_in_listener() {
+    if !have("swaks", &["--version"]) {
+        return;
+    }
+    let (_tmp, dir) = instance();
+    let smtp = format!("127.0.0.1:{}", free_port());
+    let _server = serve(&dir, Some(&smtp));
+    let swaks = |to: &str, subject: &str| {
+        Command::new("swaks")
+            .args(["--server", &smtp, "--from", "ada@example.org", "--to", to])
+            .args(["--header", &format!("Subject: {subject}"), "--body", "Reached by SMTP.\n"])
+            .output()
+            .unwrap()
+    };
+    let out = swaks("security@flask.example", "Found over SMTP");
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(stdout(&out).contains("250 Message accepted"), "{}", stdout(&out));
+    let listed = ok(&dir, &["report", "list", "--as", "lead@example.org"]);
+    assert!(listed.contains("Found over SMTP"), "{listed}");
+    let refused = swaks("nobody@elsewhere.example", "lost");
+    assert!(!refused.status.success());
+    assert!(stdout(&refused).contains("550"), "{}", stdout(&refused));
+}
+
+/// `aiosmtpd` saving every mail into a maildir.
+struct Sink {
+    child: Child,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Sink {
+    fn start() -> Option<Sink> {
+        if !have("python3", &["-c", "import aiosmtpd"]) {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(dir.path().join("maildir"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "aiosmtpd did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(Sink { child, dir, port })
+    }
+
+    /// Waits until `n` mails arrived; answers them all.
+    fn wait_for(&self, n: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let new = self.dir.path().join("maildir/new");
+            let mails: Vec<String> = std::fs::read_dir(&new)
+                .map(|entries| {
+                    entries.filter_map(Result::ok).map(|e| std::fs::read_to_string(e.path()).unwrap()).collect()
+                })
+                .unwrap_or_default();
+            if mails.len() >= n {
+                return mails;
+            }
+            assert!(Instant::now() < deadline, "{} of {n} mails arrived", mails.len());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+/// A header's value, unfolded (RFC 5322 section 2.2.3).
+fn header(mail: &str, name: &str) -> Option<String> {
+    let head = mail.split("\r\n\r\n").next().unwrap_or(mail).split("\n\n").next().unwrap_or(mail);
+    let unfolded = head.replace("\r\n ", " ").replace("\n ", " ").replace("\r\n\t", " ").replace("\n\t", " ");
+    unfolded.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_owned))
+}
+
+#[test]
+fn notifications_reach_a_real_smtp_server_encrypted_when_the_key_is_known_and_replies_thread_back() {
+    if !have("gpg", &["--version"]) {
+        return;
+    }
+    let Some(sink) = Sink::start() else { return };
+    let (_tmp, dir) = instance();
+    let config = format!(
+        "public_url = \"https://security.example.org\"\n\n[mail]\nfrom = \"security@embargo.example\"\n\n\
+         [mail.relay]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n",
+        sink.port
+    );
+    std::fs::write(dir.join("embargo.toml"), config).unwrap();
+    let gpg = Gpg::new();
+    gpg.generate("Ada Reporter <ada@example.org>");
+    let ada = gpg.run(&["--armor", "--export", "ada@example.org"], b"");
+    crate::run(&dir, &["mail", "key", "import", "--email", "ada@example.org", "-"], &String::from_utf8(ada).unwrap());
+    let _server = serve(&dir, None);
+
+    let out = ingest(&dir, &std::fs::read(corpus().join("plain.eml")).unwrap(), "security@flask.example");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = stdout(&out).trim().rsplit(' ').next().unwrap().to_owned();
+    let mails = sink.wait_for(2);
+    let to = |who: &str| mails.iter().find(|m| header(m, "To").is_some_and(|t| t.contains(who))).unwrap().clone();
+    let (receipt, team) = (to("ada@example.org"), to("lead@example.org"));
+
+    // Headers: threading, reply address, loop protection.
+    for mail in [&receipt, &team] {
+        assert_eq!(header(mail, "Auto-Submitted").as_deref(), Some("auto-generated"));
+        let references = header(mail, "References").unwrap();
+        assert!(references.contains(&format!("<report.{report}@embargo.example>")), "{references}");
+        assert!(references.contains("<plain-1@example.org>"), "the reporter's mail starts the thread");
+        assert_eq!(header(mail, "In-Reply-To").as_deref(), Some("<plain-1@example.org>"));
+        let reply_to = header(mail, "Reply-To").unwrap();
+        assert!(reply_to.starts_with("security+") && reply_to.ends_with("@embargo.example"), "{reply_to}");
+        assert!(!mail.contains("send_file follows"), "no private text in clear");
+        assert!(!header(mail, "Subject").unwrap().contains("traversal"), "no title in the subject");
+    }
+    assert!(team.contains("Read it at https://security.example.org/reports/"), "{team}");
+    // The reporter's key is known: the receipt is PGP/MIME and GnuPG opens it.
+    assert!(header(&receipt, "Content-Type").unwrap().starts_with("multipart/encrypted"), "{receipt}");
+    let armored = &receipt
+        [receipt.find("-----BEGIN PGP MESSAGE-----").unwrap()..receipt.find("-----END PGP MESSAGE-----").unwrap() + 25];
+    let plain = String::from_utf8(gpg.run(&["--decrypt"], armored.replace("\r\n", "\n").as_bytes())).unwrap();
+    assert!(plain.contains("send_file follows ../ sequences."), "{plain}");
+    assert!(plain.contains("embf_"), "the receipt hands over the follow-up token: {plain}");
+
+    // The reporter answers the receipt: a message on the report, and the team hears of it.
+    let reply_to = header(&receipt, "Reply-To").unwrap().to_owned();
+    let reply = format!(
+        "From: ada@example.org\r\nTo: {reply_to}\r\nSubject: Re: report\r\nMessage-ID: <reply-1@example.org>\r\n\
+         In-Reply-To: {}\r\n\r\nHere is a second PoC.\r\n",
+        header(&receipt, "Message-ID").unwrap()
+    );
+    let out = ingest(&dir, reply.as_bytes(), &reply_to);
+    assert!(stdout(&out).contains(&format!("on report {report}")), "{}", stdout(&out));
+    // Someone else writing to the same reply address does not get into the report.
+    let intruder = reply.replace("ada@example.org", "mallory@example.net").replace("reply-1@", "reply-2@");
+    let out = ingest(&dir, intruder.as_bytes(), &reply_to);
+    assert!(stdout(&out).contains("filed as report") && !stdout(&out).contains(&report), "{}", stdout(&out));
+    let shown = ok(&dir, &["report", "show", &report, "--as", "lead@example.org"]);
+    assert!(shown.contains("Here is a second PoC.") && !shown.contains("mallory"), "{shown}");
+    let mails = sink.wait_for(5);
+    assert!(
+        mails.iter().any(|m| header(m, "Subject").is_some_and(|s| s.contains("the reporter wrote a message"))),
+        "the team hears of the reply"
+    );
+}
