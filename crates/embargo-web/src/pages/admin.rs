@@ -16,6 +16,11 @@ use super::render::day;
 use super::{Field, FieldKind, FieldsExt, FormData, Nav, PageError, Viewer, html_status, see_other};
 use crate::AppState;
 
+/// A field of one of several forms on a page, its id prefixed by the form's name.
+fn field(form: &str, name: &'static str, label: &str, kind: FieldKind) -> Field {
+    Field::new(name, label, kind).in_form(form)
+}
+
 /// Which admin form a re-shown page marks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum AdminForm {
@@ -47,6 +52,7 @@ struct UserRow {
 #[template(path = "admin.html")]
 struct AdminPage {
     nav: Nav,
+    me: String,
     orgs: Vec<OrgRow>,
     users: Vec<UserRow>,
     org_fields: Vec<Field>,
@@ -69,12 +75,12 @@ fn refuse_non_admin(viewer: &Viewer) -> Option<Response> {
 
 fn org_fields(form: &FormData) -> Vec<Field> {
     vec![
-        Field::new("slug", "Short name", FieldKind::Text)
+        field("org", "slug", "Short name", FieldKind::Text)
             .hint("Lower-case letters, digits and hyphens; used in addresses, like pallets.")
             .value(form.get("slug"))
             .required(),
-        Field::new("name", "Name", FieldKind::Text).value(form.get("name")).required(),
-        Field::new("advisory_prefix", "Advisory id prefix", FieldKind::Text)
+        field("org", "name", "Name", FieldKind::Text).value(form.get("name")).required(),
+        field("org", "advisory_prefix", "Advisory id prefix", FieldKind::Text)
             .hint("Capital letters, like PALLETS for PALLETS-2026-1. Leave empty to derive it from the short name.")
             .value(form.get("advisory_prefix")),
     ]
@@ -83,16 +89,16 @@ fn org_fields(form: &FormData) -> Vec<Field> {
 fn project_fields(form: &FormData, orgs: &[OrgRow]) -> Vec<Field> {
     let options = orgs.iter().map(|o| (o.slug.clone(), o.name.clone())).collect();
     vec![
-        Field::new("org", "Organisation", FieldKind::Select(options)).value(form.get("org")).required(),
-        Field::new("slug", "Short name", FieldKind::Text)
+        field("project", "org", "Organisation", FieldKind::Select(options)).value(form.get("org")).required(),
+        field("project", "slug", "Short name", FieldKind::Text)
             .hint("Lower-case letters, digits and hyphens, like flask.")
             .value(form.get("slug"))
             .required(),
-        Field::new("name", "Name", FieldKind::Text).value(form.get("name")).required(),
-        Field::new("repository_url", "Repository URL", FieldKind::Text)
+        field("project", "name", "Name", FieldKind::Text).value(form.get("name")).required(),
+        field("project", "repository_url", "Repository URL", FieldKind::Text)
             .hint("https://…")
             .value(form.get("repository_url")),
-        Field::new("packages", "Packages", FieldKind::TextArea { rows: 3, code: true })
+        field("project", "packages", "Packages", FieldKind::TextArea { rows: 3, code: true })
             .hint("One per line as ECOSYSTEM:NAME, like PyPI:flask.")
             .value(form.get("packages")),
     ]
@@ -100,13 +106,14 @@ fn project_fields(form: &FormData, orgs: &[OrgRow]) -> Vec<Field> {
 
 fn user_fields(form: &FormData) -> Vec<Field> {
     vec![
-        Field::new("name", "Name", FieldKind::Text).value(form.get("name")).required(),
-        Field::new("email", "Email address", FieldKind::Email).value(form.get("email")).required(),
-        Field::new("password", "Password", FieldKind::Password)
+        field("user", "name", "Name", FieldKind::Text).value(form.get("name")).required(),
+        field("user", "email", "Email address", FieldKind::Email).value(form.get("email")).required(),
+        field("user", "password", "Password", FieldKind::Password)
             .hint("At least 10 characters; tell it to them safely.")
             .required()
             .autocomplete("new-password"),
-        Field::new(
+        field(
+            "user",
             "is_admin",
             "Role",
             FieldKind::Checkboxes(vec![("yes".into(), "Instance administrator".into(), form.get("is_admin") == "yes")]),
@@ -121,12 +128,13 @@ fn settings_fields(settings: &InstanceSettings, orgs: &[OrgRow], form: Option<&F
     let mut options = vec![(String::new(), "The only organisation (none chosen)".to_owned())];
     options.extend(orgs.iter().map(|o| (o.slug.clone(), o.name.clone())));
     vec![
-        Field::new(
+        field(
+            "settings",
             "signup_open",
             "Sign-up",
             FieldKind::Checkboxes(vec![("yes".into(), "Reporters may create accounts themselves".into(), signup)]),
         ),
-        Field::new("security_txt_org", "security.txt lists", FieldKind::Select(options))
+        field("settings", "security_txt_org", "security.txt lists", FieldKind::Select(options))
             .hint("Whose channels /.well-known/security.txt names when there are several organisations.")
             .value(chosen),
     ]
@@ -183,6 +191,7 @@ async fn admin_page(
     }
     Ok(AdminPage {
         nav: viewer.nav(false),
+        me: viewer.actor.user().map(|u| u.id.to_string()).unwrap_or_default(),
         orgs,
         users,
         org_fields,
@@ -357,6 +366,7 @@ struct TeamPage {
     title: String,
     base: String,
     policy_path: String,
+    org_team_path: String,
     members: Vec<MemberRow>,
     lines: Option<Vec<LineRow>>,
     member_fields: Vec<Field>,
@@ -366,7 +376,7 @@ struct TeamPage {
 
 fn member_fields(form: &FormData) -> Vec<Field> {
     vec![
-        Field::new("email", "Email address", FieldKind::Email)
+        field("member", "email", "Email address", FieldKind::Email)
             .hint("Of someone who already has an account.")
             .value(form.get("email"))
             .required(),
@@ -376,13 +386,13 @@ fn member_fields(form: &FormData) -> Vec<Field> {
 fn line_fields(form: &FormData) -> Vec<Field> {
     let statuses = LineStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())).collect();
     vec![
-        Field::new("name", "Release line", FieldKind::Text)
+        field("line", "name", "Release line", FieldKind::Text)
             .hint("Like 3.1 or main. An existing line's name changes that line.")
             .value(form.get("name"))
             .required(),
-        Field::new("status", "Status", FieldKind::Select(statuses)).value(form.get("status")).required(),
-        Field::new("released_on", "First released", FieldKind::Date).value(form.get("released_on")),
-        Field::new("end_of_life_on", "Support ends", FieldKind::Date).value(form.get("end_of_life_on")),
+        field("line", "status", "Status", FieldKind::Select(statuses)).value(form.get("status")).required(),
+        field("line", "released_on", "First released", FieldKind::Date).value(form.get("released_on")),
+        field("line", "end_of_life_on", "Support ends", FieldKind::Date).value(form.get("end_of_life_on")),
     ]
 }
 
@@ -441,6 +451,7 @@ async fn team_page(
         title,
         base,
         policy_path,
+        org_team_path: format!("/{org}/team"),
         members: members
             .into_iter()
             .map(|m| MemberRow {

@@ -85,8 +85,10 @@ pub(crate) enum FieldKind {
 /// One field of a form as shown.
 #[derive(Debug, Clone)]
 pub(crate) struct Field {
-    /// Its name (and id).
+    /// Its name in the form.
     pub(crate) name: &'static str,
+    /// Its id on the page (the name, unless several forms on a page share names).
+    pub(crate) id: String,
     /// Its label.
     pub(crate) label: String,
     /// What good input looks like.
@@ -99,6 +101,8 @@ pub(crate) struct Field {
     pub(crate) kind: FieldKind,
     /// Whether it must be filled in.
     pub(crate) required: bool,
+    /// Whether the policy asks for it without requiring it.
+    pub(crate) recommended: bool,
     /// The autocomplete token.
     pub(crate) autocomplete: &'static str,
 }
@@ -108,14 +112,22 @@ impl Field {
     pub(crate) fn new(name: &'static str, label: impl Into<String>, kind: FieldKind) -> Self {
         Field {
             name,
+            id: name.to_owned(),
             label: label.into(),
             hint: String::new(),
             value: String::new(),
             error: None,
             kind,
             required: false,
+            recommended: false,
             autocomplete: "off",
         }
+    }
+
+    /// With its id made unique on a page of several forms: `PREFIX-NAME`.
+    pub(crate) fn in_form(mut self, prefix: &str) -> Self {
+        self.id = format!("{prefix}-{}", self.name);
+        self
     }
 
     /// With a hint.
@@ -133,6 +145,12 @@ impl Field {
     /// Required.
     pub(crate) fn required(mut self) -> Self {
         self.required = true;
+        self
+    }
+
+    /// Asked for by the policy, not required.
+    pub(crate) fn recommended(mut self) -> Self {
+        self.recommended = true;
         self
     }
 

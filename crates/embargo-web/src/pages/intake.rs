@@ -68,7 +68,7 @@ fn fields(effective: &EffectivePolicy, form: &FormData, signed_in: bool) -> Vec<
         if required(field) {
             f = f.required();
         } else if recommended(field) {
-            f.label.push_str(" (please include)");
+            f = f.recommended();
         }
         f
     };

@@ -315,7 +315,7 @@ pub(crate) struct AdvisoryBody {
     pub(crate) affected: Vec<AffectedRow>,
     pub(crate) severity: Vec<CvssView>,
     pub(crate) level: Option<Badge>,
-    pub(crate) cwes: Vec<(String, String)>,
+    pub(crate) cwes: Vec<(String, String, String)>,
     pub(crate) aliases: Vec<(String, String)>,
     pub(crate) credits: Vec<(String, String)>,
     pub(crate) references: Vec<(String, String)>,
@@ -340,7 +340,10 @@ impl AdvisoryBody {
             cwes: content
                 .cwes
                 .iter()
-                .map(|c| (c.to_string(), format!("https://cwe.mitre.org/data/definitions/{}.html", c.number())))
+                .map(|c| {
+                    let url = format!("https://cwe.mitre.org/data/definitions/{}.html", c.number());
+                    (c.to_string(), url, embargo_core::cwe::name(*c).unwrap_or_default().to_owned())
+                })
                 .collect(),
             aliases: content.aliases.iter().map(|a| (a.to_string(), alias_url(a))).collect(),
             credits: content.credits.iter().map(|c| (c.name.clone(), c.kind.label().to_owned())).collect(),

@@ -45,10 +45,15 @@ pub(crate) fn ago(t: Timestamp, now: Timestamp) -> String {
 pub(crate) fn deadline(due: &embargo_core::deadline::Due, now: Timestamp) -> (String, bool) {
     let remaining = due.remaining(now);
     if due.is_overdue(now) {
-        (format!("{} — overdue by {}", due.kind.verb(), embargo_core::deadline::human(remaining)), true)
+        (format!("{} — overdue by {}", capitalised(due.kind.verb()), embargo_core::deadline::human(remaining)), true)
     } else {
-        (format!("{} within {}", due.kind.verb(), embargo_core::deadline::human(remaining)), false)
+        (format!("{} within {}", capitalised(due.kind.verb()), embargo_core::deadline::human(remaining)), false)
     }
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -7,10 +7,20 @@ use std::time::{Duration, Instant};
 
 use crate::{data_dir, embargo, free_port, http};
 
-struct Server {
-    child: Child,
-    addr: String,
-    lines: Vec<String>,
+/// A running `embargo serve`.
+pub struct Server {
+    /// The process.
+    pub child: Child,
+    /// Where it listens.
+    pub addr: String,
+    /// What it printed until it was ready.
+    pub lines: Vec<String>,
+}
+
+/// Stops a server with SIGTERM and waits for it.
+pub fn stop(server: &mut Server) {
+    signal(&server.child, "-TERM");
+    server.child.wait().unwrap();
 }
 
 /// Starts `serve` and waits until `/readyz` answers; collects what it printed up to then.
@@ -18,7 +28,8 @@ fn start(dir: &std::path::Path) -> Server {
     start_with(dir, &[])
 }
 
-fn start_with(dir: &std::path::Path, extra: &[&str]) -> Server {
+/// Starts `serve` with extra arguments and waits until it is ready.
+pub fn start_with(dir: &std::path::Path, extra: &[&str]) -> Server {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let mut child = embargo(dir)
