@@ -181,40 +181,31 @@ impl App {
     /// The project's SECURITY.md, rendered from its effective policy.
     pub async fn security_md(&self, org: &str, project: &str) -> Result<String, AppError> {
         let effective = self.effective_policy(&PolicyTarget::Project(org.to_owned(), project.to_owned())).await?;
-        let Some(project) = &effective.project else { return Err(AppError::NotFound) };
-        let base = &self.config.public_url;
-        let (o, p) = (effective.org.slug.as_str(), project.slug.as_str());
-        let links = Links {
-            policy: format!("{base}/{o}/{p}/policy"),
-            form: format!("{base}/{o}/{p}/report"),
-            api: format!("{base}/api/v1/projects/{o}/{p}/reports"),
-            advisories: format!("{base}/advisories"),
-            openpgp_key: effective
-                .policy
-                .channels
-                .openpgp_key
-                .value
-                .as_ref()
-                .map(|_| format!("{base}/api/v1/orgs/{o}/openpgp.asc")),
-        };
-        Ok(security_md::render(
-            Names { organisation: &effective.org.name, project: Some(&project.name) },
-            &effective.policy,
-            &effective.lines,
-            &links,
-        ))
+        if effective.project.is_none() {
+            return Err(AppError::NotFound);
+        }
+        Ok(self.policy_document(&effective))
     }
 
     /// The organisation's policy document, which its projects inherit; the
     /// report links lead to the page that asks which project.
     pub async fn org_security_md(&self, org: &str) -> Result<String, AppError> {
         let effective = self.effective_policy(&PolicyTarget::Organisation(org.to_owned())).await?;
+        Ok(self.policy_document(&effective))
+    }
+
+    /// The policy as a document, with links to this instance.
+    fn policy_document(&self, effective: &EffectivePolicy) -> String {
         let base = &self.config.public_url;
         let o = effective.org.slug.as_str();
+        let (path, api_project) = match &effective.project {
+            Some(p) => (format!("{o}/{}", p.slug), p.slug.to_string()),
+            None => (o.to_owned(), "PROJECT".to_owned()),
+        };
         let links = Links {
-            policy: format!("{base}/{o}/policy"),
-            form: format!("{base}/{o}/report"),
-            api: format!("{base}/api/v1/projects/{o}/PROJECT/reports"),
+            policy: format!("{base}/{path}/policy"),
+            form: format!("{base}/{path}/report"),
+            api: format!("{base}/api/v1/projects/{o}/{api_project}/reports"),
             advisories: format!("{base}/advisories"),
             openpgp_key: effective
                 .policy
@@ -224,12 +215,9 @@ impl App {
                 .as_ref()
                 .map(|_| format!("{base}/api/v1/orgs/{o}/openpgp.asc")),
         };
-        Ok(security_md::render(
-            Names { organisation: &effective.org.name, project: None },
-            &effective.policy,
-            &[],
-            &links,
-        ))
+        let names =
+            Names { organisation: &effective.org.name, project: effective.project.as_ref().map(|p| p.name.as_str()) };
+        security_md::render(names, &effective.policy, &effective.lines, &links)
     }
 
     /// The instance's `/.well-known/security.txt`: the channels of the

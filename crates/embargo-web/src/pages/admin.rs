@@ -2,9 +2,11 @@
 //! administrators), and a security team's members and release lines (the
 //! team itself).
 
+use axum::extract::FromRequestParts;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use embargo_app::{AppError, InstanceSettings, NewAccount, NewOrganisation, NewProject, ReleaseLineInput, TeamRef};
 use embargo_core::id::UserId;
 use embargo_core::permission::Actor;
@@ -63,13 +65,20 @@ struct AdminPage {
     failed: Option<&'static str>,
 }
 
-/// The admin pages are for administrators: the anonymous are asked to sign
-/// in, other users see "not found". Answers the refusal, if any.
-fn refuse_non_admin(viewer: &Viewer) -> Option<Response> {
-    match &viewer.actor {
-        Actor::User(u) if u.is_admin => None,
-        Actor::Anonymous => Some(see_other("/login?next=/admin")),
-        _ => Some(axum::response::IntoResponse::into_response(PageError::not_found())),
+/// A viewer who is an instance administrator. The admin pages are for
+/// them: the anonymous are asked to sign in, other users see "not found".
+pub(crate) struct Admin(Viewer);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let viewer = Viewer::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        match &viewer.actor {
+            Actor::User(u) if u.is_admin => Ok(Admin(viewer)),
+            Actor::Anonymous => Err(see_other("/login?next=/admin")),
+            _ => Err(PageError::not_found().into_response()),
+        }
     }
 }
 
@@ -204,10 +213,7 @@ async fn admin_page(
 }
 
 /// `GET /admin`
-pub(crate) async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
-    if let Some(response) = refuse_non_admin(&viewer) {
-        return Ok(response);
-    }
+pub(crate) async fn page(State(state): State<AppState>, Admin(viewer): Admin) -> Result<Response, PageError> {
     Ok(html_status(StatusCode::OK, &admin_page(&state, &viewer, None).await?))
 }
 
@@ -237,12 +243,9 @@ async fn after(
 /// `POST /admin/organisations`
 pub(crate) async fn create_organisation(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     form: FormData,
 ) -> Result<Response, PageError> {
-    if let Some(response) = refuse_non_admin(&viewer) {
-        return Ok(response);
-    }
     let new = NewOrganisation {
         slug: form.get("slug").trim().to_owned(),
         name: form.get("name"),
@@ -268,12 +271,9 @@ fn packages(text: &str) -> Result<Vec<(String, String)>, AppError> {
 /// `POST /admin/projects`
 pub(crate) async fn create_project(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     form: FormData,
 ) -> Result<Response, PageError> {
-    if let Some(response) = refuse_non_admin(&viewer) {
-        return Ok(response);
-    }
     let result = match packages(&form.get("packages")) {
         Ok(packages) => {
             let new = NewProject {
@@ -296,12 +296,9 @@ pub(crate) async fn create_project(
 /// `POST /admin/users`
 pub(crate) async fn create_user(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     form: FormData,
 ) -> Result<Response, PageError> {
-    if let Some(response) = refuse_non_admin(&viewer) {
-        return Ok(response);
-    }
     let account = NewAccount {
         email: form.get("email").trim().to_owned(),
         name: form.get("name"),
@@ -314,13 +311,10 @@ pub(crate) async fn create_user(
 /// `POST /admin/users/{id}/ban`: `banned=true` bans, anything else lifts the ban.
 pub(crate) async fn ban(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    if let Some(response) = refuse_non_admin(&viewer) {
-        return Ok(response);
-    }
     let user: UserId = id.parse().map_err(|_| PageError::not_found())?;
     state.app.set_banned(&viewer.actor, user, form.get("banned") == "true").await?;
     Ok(see_other("/admin#users"))
@@ -329,12 +323,9 @@ pub(crate) async fn ban(
 /// `POST /admin/settings`
 pub(crate) async fn settings(
     State(state): State<AppState>,
-    viewer: Viewer,
+    Admin(viewer): Admin,
     form: FormData,
 ) -> Result<Response, PageError> {
-    if let Some(response) = refuse_non_admin(&viewer) {
-        return Ok(response);
-    }
     let settings = InstanceSettings {
         signup_open: form.get("signup_open") == "yes",
         security_txt_org: form.opt("security_txt_org"),

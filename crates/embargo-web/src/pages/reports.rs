@@ -422,11 +422,13 @@ async fn report_page(
     };
     let mut transitions = None;
     let mut withdraw = false;
-    if team && !view.allowed_transitions.is_empty() {
-        let policy = state
-            .app
-            .effective_policy(&PolicyTarget::Project(view.org.slug.to_string(), view.project.slug.to_string()))
-            .await?;
+    let policy = if team {
+        let target = PolicyTarget::Project(view.org.slug.to_string(), view.project.slug.to_string());
+        Some(state.app.effective_policy(&target).await?.policy)
+    } else {
+        None
+    };
+    if let Some(policy) = policy.as_ref().filter(|_| !view.allowed_transitions.is_empty()) {
         let (form, errors) = kept.transition.unwrap_or_default();
         let chosen = form.get("to");
         let chosen_criterion = form.get("criterion");
@@ -437,7 +439,6 @@ async fn report_page(
                 .map(|s| (s.as_str().to_owned(), s.label().to_owned(), chosen == s.as_str()))
                 .collect(),
             criteria: policy
-                .policy
                 .criteria
                 .value
                 .iter()
@@ -450,8 +451,8 @@ async fn report_page(
     } else if !team && view.allowed_transitions.contains(&ReportState::Withdrawn) {
         withdraw = true;
     }
-    let panel = match &view.team {
-        Some(t) if team => {
+    let panel = match (&view.team, &policy) {
+        (Some(t), Some(policy)) => {
             let people = assignable(state, actor).await;
             let (kept_form, kept_error) = match &kept.team {
                 Some((form, error)) => (Some(form), Some(error)),
@@ -459,10 +460,6 @@ async fn report_page(
             };
             let mut fields = team_fields(&view, kept_form, &people);
             let errors = kept_error.map(|e| apply_errors(&mut fields, e)).unwrap_or_default();
-            let policy = state
-                .app
-                .effective_policy(&PolicyTarget::Project(view.org.slug.to_string(), view.project.slug.to_string()))
-                .await?;
             Some(TeamPanel {
                 fields,
                 errors,
@@ -483,7 +480,6 @@ async fn report_page(
                 }),
                 shares: t.shares.iter().map(share_row).collect(),
                 platforms: policy
-                    .policy
                     .platforms
                     .value
                     .iter()
