@@ -198,6 +198,24 @@ impl MailNotifier {
                     let _ = writeln!(text, "- {line}");
                 }
             }
+            // A notice that names what the report is about (its platform, lines or
+            // feature) goes out only where the report's text may.
+            let (said, withheld): (Vec<_>, Vec<_>) =
+                mail.notices.iter().partition(|n| encrypted || !n.names_report_details());
+            if !said.is_empty() {
+                let _ = writeln!(text, "\nWhat the security policy says about your report:");
+                for notice in said {
+                    let _ = writeln!(text, "- {}", notice.message());
+                }
+            }
+            if !withheld.is_empty() {
+                let _ = writeln!(
+                    text,
+                    "\nThe security policy has {} more remark(s) on your report that name its details: \
+                     read them with the report.",
+                    withheld.len()
+                );
+            }
         }
         let answer = if replies_are_internal(&mail.news, to.side) {
             "Replies to this mail become internal notes of the team."
