@@ -222,6 +222,20 @@ fn flow(instance: &Instance) {
     let carla = gpg.run(&["--armor", "--export", "carla@example.org"], b"");
     let out = instance.run(&["mail", "key", "import", "--email", "carla@example.org", "-"], &carla);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A banned reporter's mail is refused (the MTA bounces it) and nothing is stored.
+    let out = instance
+        .run(&["admin", "user", "create", "--email", "mallory@example.net", "--name", "M"], b"a long password 2\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    instance.ok(&["admin", "user", "ban", "mallory@example.net"]);
+    let banned = "From: mallory@example.net\r\nTo: security@flask.example\r\nSubject: again\r\n\
+                  Message-ID: <mallory-1@example.net>\r\n\r\nCVSS 10\r\n";
+    let out = instance.run(
+        &["mail", "ingest", "--sender", "mallory@example.net", "--recipient", "security@flask.example"],
+        banned.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(65), "{}", stdout(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the sender may not report"));
+    assert!(!instance.lead(&["report", "list"]).contains("again"), "nothing stored");
     let _server = instance.serve();
 
     // Ada's report: fields on lines of their own, her own CVSS score, a PoC and a PDF.
