@@ -198,9 +198,36 @@ impl App {
                 .map(|_| format!("{base}/api/v1/orgs/{o}/openpgp.asc")),
         };
         Ok(security_md::render(
-            Names { organisation: &effective.org.name, project: &project.name },
+            Names { organisation: &effective.org.name, project: Some(&project.name) },
             &effective.policy,
             &effective.lines,
+            &links,
+        ))
+    }
+
+    /// The organisation's policy document, which its projects inherit; the
+    /// report links lead to the page that asks which project.
+    pub async fn org_security_md(&self, org: &str) -> Result<String, AppError> {
+        let effective = self.effective_policy(&PolicyTarget::Organisation(org.to_owned())).await?;
+        let base = &self.config.public_url;
+        let o = effective.org.slug.as_str();
+        let links = Links {
+            policy: format!("{base}/{o}/policy"),
+            form: format!("{base}/{o}/report"),
+            api: format!("{base}/api/v1/projects/{o}/PROJECT/reports"),
+            advisories: format!("{base}/advisories"),
+            openpgp_key: effective
+                .policy
+                .channels
+                .openpgp_key
+                .value
+                .as_ref()
+                .map(|_| format!("{base}/api/v1/orgs/{o}/openpgp.asc")),
+        };
+        Ok(security_md::render(
+            Names { organisation: &effective.org.name, project: None },
+            &effective.policy,
+            &[],
             &links,
         ))
     }

@@ -185,6 +185,22 @@ impl ReferenceKind {
             ReferenceKind::Web => "WEB",
         }
     }
+    /// A label for people.
+    pub const fn label(self) -> &'static str {
+        match self {
+            ReferenceKind::Advisory => "Advisory",
+            ReferenceKind::Article => "Article",
+            ReferenceKind::Detection => "Detection",
+            ReferenceKind::Discussion => "Discussion",
+            ReferenceKind::Report => "Report",
+            ReferenceKind::Fix => "Fix",
+            ReferenceKind::Introduced => "Introduced by",
+            ReferenceKind::Git => "Repository",
+            ReferenceKind::Package => "Package",
+            ReferenceKind::Evidence => "Evidence",
+            ReferenceKind::Web => "Web page",
+        }
+    }
 }
 
 impl FromStr for ReferenceKind {
@@ -263,6 +279,21 @@ impl CreditKind {
             CreditKind::Tool => "TOOL",
             CreditKind::Sponsor => "SPONSOR",
             CreditKind::Other => "OTHER",
+        }
+    }
+    /// A label for people.
+    pub const fn label(self) -> &'static str {
+        match self {
+            CreditKind::Finder => "Found by",
+            CreditKind::Reporter => "Reported by",
+            CreditKind::Analyst => "Analysed by",
+            CreditKind::Coordinator => "Coordinated by",
+            CreditKind::RemediationDeveloper => "Fixed by",
+            CreditKind::RemediationReviewer => "Fix reviewed by",
+            CreditKind::RemediationVerifier => "Fix verified by",
+            CreditKind::Tool => "Found with",
+            CreditKind::Sponsor => "Sponsored by",
+            CreditKind::Other => "Thanks to",
         }
     }
 }

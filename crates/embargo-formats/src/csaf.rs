@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use embargo_core::Timestamp;
 use embargo_core::advisory::{Affected, CreditKind, RangeEvent, RangeKind};
+use embargo_core::id::AdvisoryId;
 use embargo_core::severity::{Cvss, CvssVersion};
 use serde_json::{Value, json};
 
@@ -40,14 +41,18 @@ pub const FEED_FILE: &str = "feed-tlp-white.json";
 /// initial release, the name the lower-cased id with every character other
 /// than `+`, `-`, `a`-`z`, `0`-`9` replaced by `_` (CSAF 2.0 section 5.1).
 pub fn file_path(doc: &Document<'_>) -> String {
-    let name: String = doc
-        .id
+    file_path_of(doc.id, doc.published)
+}
+
+/// [`file_path`] from the id and the initial release alone.
+pub fn file_path_of(id: &AdvisoryId, published: Timestamp) -> String {
+    let name: String = id
         .as_str()
         .to_ascii_lowercase()
         .chars()
         .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-') { c } else { '_' })
         .collect();
-    format!("{}/{name}.json", doc.published.year())
+    format!("{}/{name}.json", published.year())
 }
 
 fn vers_scheme(kind: RangeKind, ecosystem: Option<&str>) -> &'static str {

@@ -25,8 +25,8 @@ pub struct Links {
 pub struct Names<'a> {
     /// The organisation's name.
     pub organisation: &'a str,
-    /// The project's name.
-    pub project: &'a str,
+    /// The project's name; none for the organisation-wide policy its projects inherit.
+    pub project: Option<&'a str>,
 }
 
 fn cell(text: &str) -> String {
@@ -50,10 +50,17 @@ pub fn render(names: Names<'_>, policy: &Policy, lines: &[ReleaseLine], links: &
     let mut md = String::new();
     let mut w = |s: &str| md.push_str(s);
     w("# Security policy\n\n");
-    w(&format!(
-        "This is the security policy of **{}** ({}). Its canonical copy is at <{}>.\n\n",
-        names.project, names.organisation, links.policy
-    ));
+    match names.project {
+        Some(project) => w(&format!(
+            "This is the security policy of **{project}** ({}). Its canonical copy is at <{}>.\n\n",
+            names.organisation, links.policy
+        )),
+        None => w(&format!(
+            "This is the security policy of **{}**. Its projects follow it unless their own policy \
+             says otherwise. Its canonical copy is at <{}>.\n\n",
+            names.organisation, links.policy
+        )),
+    }
 
     w("## Reporting a vulnerability\n\n");
     w("Please do not report security vulnerabilities in public issues. Report them privately:\n\n");
@@ -100,6 +107,7 @@ pub fn render(names: Names<'_>, policy: &Policy, lines: &[ReleaseLine], links: &
              please rebuild regularly and check a report against the latest build.\n\n",
             policy.releases.latest.value
         )),
+        Support::Lines if names.project.is_none() => w("Each project's policy page lists its release lines.\n\n"),
         Support::Lines if lines.is_empty() => w("The release lines are listed on the policy page.\n\n"),
         Support::Lines => {
             w("| Version | Status | Security fixes | CVE ids |\n|---|---|---|---|\n");
@@ -265,7 +273,7 @@ mod tests {
             advisories: "https://sec.example.org/advisories".into(),
             openpgp_key: None,
         };
-        let md = render(Names { organisation: "Pallets", project: "Flask" }, &policy, &lines, &links);
+        let md = render(Names { organisation: "Pallets", project: Some("Flask") }, &policy, &lines, &links);
         assert!(md.starts_with("# Security policy\n"));
         assert!(md.contains("- by e-mail to <security@example.org>"));
         assert!(md.contains("| 3.1 | bugfix | yes | yes |"), "{md}");

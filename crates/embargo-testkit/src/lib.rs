@@ -78,6 +78,18 @@ pub enum Auth {
     Bearer(String),
     /// The session cookie.
     Session(String),
+    /// A private link's token in the pages' link cookie (as a browser holds it
+    /// after opening a follow-up or share link).
+    Link(String),
+}
+
+fn authorize(builder: http::request::Builder, auth: &Auth) -> http::request::Builder {
+    match auth {
+        Auth::None => builder,
+        Auth::Bearer(token) => builder.header(header::AUTHORIZATION, format!("Bearer {token}")),
+        Auth::Session(cookie) => builder.header(header::COOKIE, format!("{}={cookie}", embargo_web::SESSION_COOKIE)),
+        Auth::Link(token) => builder.header(header::COOKIE, format!("embargo_link={token}")),
+    }
 }
 
 /// An answer to a test request.
@@ -196,14 +208,7 @@ impl TestApp {
 
     /// Sends a request; `body` is sent as JSON when given.
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>, auth: &Auth) -> Reply {
-        let mut builder = Request::builder().method(method).uri(path);
-        match auth {
-            Auth::None => {}
-            Auth::Bearer(token) => builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}")),
-            Auth::Session(cookie) => {
-                builder = builder.header(header::COOKIE, format!("{}={cookie}", embargo_web::SESSION_COOKIE))
-            }
-        }
+        let builder = authorize(Request::builder().method(method).uri(path), auth);
         let request = match body {
             Some(json) => builder
                 .header(header::CONTENT_TYPE, "application/json")
@@ -216,15 +221,15 @@ impl TestApp {
 
     /// Sends `body` as-is with `content_type`.
     pub async fn call_raw(&self, method: Method, path: &str, content_type: &str, body: &str, auth: &Auth) -> Reply {
-        let mut builder = Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, content_type);
-        match auth {
-            Auth::None => {}
-            Auth::Bearer(token) => builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}")),
-            Auth::Session(cookie) => {
-                builder = builder.header(header::COOKIE, format!("{}={cookie}", embargo_web::SESSION_COOKIE))
-            }
-        }
+        let builder =
+            authorize(Request::builder().method(method).uri(path), auth).header(header::CONTENT_TYPE, content_type);
         self.send(builder.body(Body::from(body.to_owned())).unwrap()).await
+    }
+
+    /// Posts a page's form (`application/x-www-form-urlencoded`).
+    pub async fn form(&self, path: &str, fields: &[(&str, &str)], auth: &Auth) -> Reply {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        self.call_raw(Method::POST, path, "application/x-www-form-urlencoded", &body, auth).await
     }
 
     /// Applies a policy file to `ORG` or `ORG/PROJECT` as the operator.

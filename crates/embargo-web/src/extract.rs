@@ -80,14 +80,7 @@ pub fn credential(parts: &Parts) -> Result<Option<Credential>, ApiError> {
 
 /// The session cookie's value, if sent.
 pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
+    crate::cookies::cookie(headers, SESSION_COOKIE)
 }
 
 fn unauthenticated() -> ApiError {

@@ -6,23 +6,26 @@
 //! the results into JSON. Who may do what is decided below this layer.
 
 mod api;
+mod cookies;
 mod error;
 mod extract;
 mod headers;
 mod openapi;
 mod osv_api;
+mod pages;
 mod published;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{Request, StatusCode};
+use axum::http::{Request, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Router, middleware};
 use embargo_app::App;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -72,32 +75,79 @@ pub fn router(app: App, config: WebConfig) -> Router {
     let (api, document) =
         OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).merge(api::routes()).split_for_parts();
     let document = Arc::new(document);
+    let csrf = csrf_layer(&state.config.public_url);
     Router::new()
         .merge(api)
         .route("/api/v1/openapi.json", get(move || openapi::serve(Arc::clone(&document))))
         .merge(osv_api::routes())
         .merge(published::routes())
+        .merge(pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(csrf)
         .layer(middleware::from_fn(headers::security_headers))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+            let path = loggable_path(request.uri().path());
+            tracing::info_span!("request", method = %request.method(), path = %path, request_id = %id)
         }))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 
-async fn not_found() -> ApiError {
-    ApiError::not_found()
+/// Whether a path belongs to the machine interfaces, which answer errors as JSON.
+fn is_machine_path(path: &str) -> bool {
+    ["/api/", "/osv/", "/.well-known/", "/healthz", "/readyz"].iter().any(|p| path.starts_with(p))
 }
 
-async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this method is not allowed here")
+async fn not_found(uri: Uri) -> Response {
+    if is_machine_path(uri.path()) {
+        ApiError::not_found().into_response()
+    } else {
+        pages::not_found_page().await.into_response()
+    }
+}
+
+async fn method_not_allowed(uri: Uri) -> Response {
+    if is_machine_path(uri.path()) {
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this method is not allowed here")
+            .into_response()
+    } else {
+        pages::method_not_allowed_page()
+    }
+}
+
+/// The path as logged: the secret of a private link never reaches the logs.
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["/follow/", "/shared/"] {
+        if path.starts_with(prefix) {
+            return format!("{prefix}[redacted]").into();
+        }
+    }
+    path.into()
+}
+
+/// Cross-site request forgery protection for every state-changing request:
+/// a browser's cross-site form post is refused (`Sec-Fetch-Site`, `Origin`);
+/// non-browser clients (the CLI, scripts with tokens) send neither header.
+fn csrf_layer(public_url: &str) -> CsrfLayer<fn(tower_http::csrf::ProtectionError) -> Response> {
+    let origin = public_url
+        .split_once("://")
+        .map(|(scheme, rest)| format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest)))
+        .unwrap_or_default();
+    let layer = CsrfLayer::new();
+    let layer = match layer.clone().add_trusted_origin(&origin) {
+        Ok(with_origin) => with_origin,
+        Err(e) => {
+            tracing::warn!(error = ?e, public_url, "public_url is not an origin; only same-host form posts are accepted");
+            layer
+        }
+    };
+    layer.with_rejection_response(pages::cross_site_page as fn(tower_http::csrf::ProtectionError) -> Response)
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

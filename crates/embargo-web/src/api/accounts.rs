@@ -1,7 +1,7 @@
 //! Accounts: first-admin setup, sign-up, sessions, API tokens, settings.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use embargo_app::{InstanceSettings, Me, NewAccount};
 use embargo_core::id::TokenId;
@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::json::UserJson;
+use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{CurrentActor, Json, Path, SESSION_COOKIE};
-use crate::{AppState, WebConfig};
 
 /// Creates the first administrator.
 #[derive(Deserialize, ToSchema)]
@@ -152,14 +152,6 @@ pub(crate) struct NewTokenJson {
     secret: String,
 }
 
-fn session_cookie(config: &WebConfig, value: &str, max_age: i64) -> Result<HeaderValue, ApiError> {
-    let secure = if config.secure_cookies { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .map_err(|_| ApiError::from(embargo_app::AppError::Internal("bad cookie".into())))
-}
-
 async fn me_json(state: &AppState, me: Me) -> Result<MeJson, ApiError> {
     let orgs = state.app.organisations().await?;
     let projects = state.app.projects(None).await?;
@@ -198,7 +190,12 @@ async fn me_json(state: &AppState, me: Me) -> Result<MeJson, ApiError> {
 pub(crate) async fn setup(State(state): State<AppState>, Json(body): Json<SetupRequest>) -> Result<Response, ApiError> {
     let account = NewAccount { email: body.email, name: body.name, password: Private::new(body.password) };
     let (user, session) = state.app.complete_setup(&body.token, account).await?;
-    let cookie = session_cookie(&state.config, session.expose(), state.config.session_ttl.whole_seconds())?;
+    let cookie = crate::cookies::set_cookie(
+        &state.config,
+        SESSION_COOKIE,
+        session.expose(),
+        state.config.session_ttl.whole_seconds(),
+    );
     let mut response = (StatusCode::CREATED, axum::Json(UserJson::from(&user))).into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
@@ -223,7 +220,12 @@ pub(crate) async fn sign_in(
     let actor = state.app.authenticate(Some(&embargo_app::Credential::Session(session.expose().to_owned()))).await?;
     let me = state.app.me(&actor).await?;
     debug_assert_eq!(me.user.id, user.id);
-    let cookie = session_cookie(&state.config, session.expose(), state.config.session_ttl.whole_seconds())?;
+    let cookie = crate::cookies::set_cookie(
+        &state.config,
+        SESSION_COOKIE,
+        session.expose(),
+        state.config.session_ttl.whole_seconds(),
+    );
     let mut response = axum::Json(me_json(&state, me).await?).into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
@@ -239,7 +241,7 @@ pub(crate) async fn sign_out(
         state.app.sign_out(&session).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&state.config, "", 0)?);
+    response.headers_mut().insert(header::SET_COOKIE, crate::cookies::set_cookie(&state.config, SESSION_COOKIE, "", 0));
     Ok(response)
 }
 

@@ -16,6 +16,7 @@ mod flow;
 mod lifecycle;
 mod openapi;
 mod osv_api;
+mod pages;
 mod policy;
 mod privacy;
 mod published;

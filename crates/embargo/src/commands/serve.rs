@@ -78,11 +78,11 @@ pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> any
 
 fn print_setup(public_url: &str, token: &str) {
     println!();
-    println!("No administrator exists yet. Create the first one with this one-time token:");
+    println!("No administrator exists yet. Create the first one in your browser:");
     println!();
-    println!("  {token}");
+    println!("  {public_url}/setup?token={token}");
     println!();
-    println!("for example:");
+    println!("or with the API, using the one-time token {token}:");
     println!(
         "  curl -X POST {public_url}/api/v1/setup -H 'Content-Type: application/json' \\\n    \
          -d '{{\"token\": \"{token}\", \"email\": \"you@example.org\", \"name\": \"Your Name\", \"password\": \"…\"}}'"

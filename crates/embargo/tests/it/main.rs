@@ -9,6 +9,7 @@
     reason = "tests may unwrap (STYLE.md, Tests)"
 )]
 
+mod browser;
 mod cli;
 mod cvss;
 mod formats;

@@ -7,10 +7,20 @@ use std::time::{Duration, Instant};
 
 use crate::{data_dir, embargo, free_port, http};
 
-struct Server {
-    child: Child,
-    addr: String,
-    lines: Vec<String>,
+/// A running `embargo serve`.
+pub struct Server {
+    /// The process.
+    pub child: Child,
+    /// Where it listens.
+    pub addr: String,
+    /// What it printed until it was ready.
+    pub lines: Vec<String>,
+}
+
+/// Stops a server with SIGTERM and waits for it.
+pub fn stop(server: &mut Server) {
+    signal(&server.child, "-TERM");
+    server.child.wait().unwrap();
 }
 
 /// Starts `serve` and waits until `/readyz` answers; collects what it printed up to then.
@@ -18,7 +28,8 @@ fn start(dir: &std::path::Path) -> Server {
     start_with(dir, &[])
 }
 
-fn start_with(dir: &std::path::Path, extra: &[&str]) -> Server {
+/// Starts `serve` with extra arguments and waits until it is ready.
+pub fn start_with(dir: &std::path::Path, extra: &[&str]) -> Server {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let mut child = embargo(dir)
@@ -63,7 +74,7 @@ fn first_start_prints_a_setup_token_that_creates_the_admin() {
     assert_eq!(mode(&dir), 0o700, "the data directory is private");
     assert_eq!(mode(&dir.join("secret.key")), 0o600, "the secret key is private");
     assert!(dir.join("embargo.db").exists());
-    let token = server.lines.iter().find_map(|l| l.trim().strip_prefix("embi_")).map(|t| format!("embi_{t}"));
+    let token = server.lines.iter().find_map(|l| l.split_once("/setup?token=").map(|(_, t)| t.trim().to_owned()));
     let token = token.unwrap_or_else(|| panic!("no setup token in {:?}", server.lines));
     assert!(server.lines.iter().any(|l| l.contains("/api/v1/setup")), "{:?}", server.lines);
 

@@ -1,0 +1,610 @@
+//! Administration: organisations, projects, users and settings (instance
+//! administrators), and a security team's members and release lines (the
+//! team itself).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use embargo_app::{AppError, InstanceSettings, NewAccount, NewOrganisation, NewProject, ReleaseLineInput, TeamRef};
+use embargo_core::id::UserId;
+use embargo_core::permission::Actor;
+use embargo_core::private::Private;
+use embargo_core::project::{LineStatus, newest_first};
+
+use super::form::apply_errors;
+use super::render::day;
+use super::{Field, FieldKind, FieldsExt, FormData, Nav, PageError, Viewer, html_status, see_other};
+use crate::AppState;
+
+/// A field of one of several forms on a page, its id prefixed by the form's name.
+fn field(form: &str, name: &'static str, label: &str, kind: FieldKind) -> Field {
+    Field::new(name, label, kind).in_form(form)
+}
+
+/// Which admin form a re-shown page marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AdminForm {
+    Organisation,
+    Project,
+    User,
+    Settings,
+}
+
+/// An organisation with its projects, for the admin page.
+struct OrgRow {
+    slug: String,
+    name: String,
+    prefix: String,
+    projects: Vec<(String, String)>,
+}
+
+/// A user, for the admin page.
+struct UserRow {
+    id: String,
+    name: String,
+    email: String,
+    admin: bool,
+    banned: bool,
+    since: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    nav: Nav,
+    me: String,
+    orgs: Vec<OrgRow>,
+    users: Vec<UserRow>,
+    org_fields: Vec<Field>,
+    project_fields: Vec<Field>,
+    user_fields: Vec<Field>,
+    settings_fields: Vec<Field>,
+    errors: Vec<String>,
+    failed: Option<&'static str>,
+}
+
+/// The admin pages are for administrators: the anonymous are asked to sign
+/// in, other users see "not found". Answers the refusal, if any.
+fn refuse_non_admin(viewer: &Viewer) -> Option<Response> {
+    match &viewer.actor {
+        Actor::User(u) if u.is_admin => None,
+        Actor::Anonymous => Some(see_other("/login?next=/admin")),
+        _ => Some(axum::response::IntoResponse::into_response(PageError::not_found())),
+    }
+}
+
+fn org_fields(form: &FormData) -> Vec<Field> {
+    vec![
+        field("org", "slug", "Short name", FieldKind::Text)
+            .hint("Lower-case letters, digits and hyphens; used in addresses, like pallets.")
+            .value(form.get("slug"))
+            .required(),
+        field("org", "name", "Name", FieldKind::Text).value(form.get("name")).required(),
+        field("org", "advisory_prefix", "Advisory id prefix", FieldKind::Text)
+            .hint("Capital letters, like PALLETS for PALLETS-2026-1. Leave empty to derive it from the short name.")
+            .value(form.get("advisory_prefix")),
+    ]
+}
+
+fn project_fields(form: &FormData, orgs: &[OrgRow]) -> Vec<Field> {
+    let options = orgs.iter().map(|o| (o.slug.clone(), o.name.clone())).collect();
+    vec![
+        field("project", "org", "Organisation", FieldKind::Select(options)).value(form.get("org")).required(),
+        field("project", "slug", "Short name", FieldKind::Text)
+            .hint("Lower-case letters, digits and hyphens, like flask.")
+            .value(form.get("slug"))
+            .required(),
+        field("project", "name", "Name", FieldKind::Text).value(form.get("name")).required(),
+        field("project", "repository_url", "Repository URL", FieldKind::Text)
+            .hint("https://…")
+            .value(form.get("repository_url")),
+        field("project", "packages", "Packages", FieldKind::TextArea { rows: 3, code: true })
+            .hint("One per line as ECOSYSTEM:NAME, like PyPI:flask.")
+            .value(form.get("packages")),
+    ]
+}
+
+fn user_fields(form: &FormData) -> Vec<Field> {
+    vec![
+        field("user", "name", "Name", FieldKind::Text).value(form.get("name")).required(),
+        field("user", "email", "Email address", FieldKind::Email).value(form.get("email")).required(),
+        field("user", "password", "Password", FieldKind::Password)
+            .hint("At least 10 characters; tell it to them safely.")
+            .required()
+            .autocomplete("new-password"),
+        field(
+            "user",
+            "is_admin",
+            "Role",
+            FieldKind::Checkboxes(vec![("yes".into(), "Instance administrator".into(), form.get("is_admin") == "yes")]),
+        ),
+    ]
+}
+
+fn settings_fields(settings: &InstanceSettings, orgs: &[OrgRow], form: Option<&FormData>) -> Vec<Field> {
+    let signup = form.map_or(settings.signup_open, |f| f.get("signup_open") == "yes");
+    let chosen =
+        form.map_or_else(|| settings.security_txt_org.clone().unwrap_or_default(), |f| f.get("security_txt_org"));
+    let mut options = vec![(String::new(), "The only organisation (none chosen)".to_owned())];
+    options.extend(orgs.iter().map(|o| (o.slug.clone(), o.name.clone())));
+    vec![
+        field(
+            "settings",
+            "signup_open",
+            "Sign-up",
+            FieldKind::Checkboxes(vec![("yes".into(), "Reporters may create accounts themselves".into(), signup)]),
+        ),
+        field("settings", "security_txt_org", "security.txt lists", FieldKind::Select(options))
+            .hint("Whose channels /.well-known/security.txt names when there are several organisations.")
+            .value(chosen),
+    ]
+}
+
+async fn admin_page(
+    state: &AppState,
+    viewer: &Viewer,
+    failed: Option<(AdminForm, &FormData, &AppError)>,
+) -> Result<AdminPage, PageError> {
+    let mut orgs = Vec::new();
+    for org in state.app.organisations().await? {
+        let projects = state.app.projects(Some(org.slug.as_str())).await?;
+        orgs.push(OrgRow {
+            slug: org.slug.to_string(),
+            name: org.name.clone(),
+            prefix: org.advisory_prefix.to_string(),
+            projects: projects.iter().map(|p| (format!("/{}/{}", org.slug, p.slug), p.name.clone())).collect(),
+        });
+    }
+    let users = state
+        .app
+        .users(&viewer.actor)
+        .await?
+        .into_iter()
+        .map(|u| UserRow {
+            id: u.id.to_string(),
+            name: u.name,
+            email: u.email.to_string(),
+            admin: u.is_admin,
+            banned: u.banned_at.is_some(),
+            since: day(u.created_at),
+        })
+        .collect();
+    let settings = state.app.settings().await?;
+    let empty = FormData::default();
+    let form_of = |which: AdminForm| failed.filter(|(f, _, _)| *f == which).map(|(_, form, _)| form).unwrap_or(&empty);
+    let mut org_fields = org_fields(form_of(AdminForm::Organisation));
+    let mut project_fields = project_fields(form_of(AdminForm::Project), &orgs);
+    let mut user_fields = user_fields(form_of(AdminForm::User));
+    let settings_form = failed.filter(|(f, _, _)| *f == AdminForm::Settings).map(|(_, form, _)| form);
+    let mut settings_fields = settings_fields(&settings, &orgs, settings_form);
+    let mut errors = Vec::new();
+    let mut failed_name = None;
+    if let Some((which, _, error)) = failed {
+        let (fields, name) = match which {
+            AdminForm::Organisation => (&mut org_fields, "organisation"),
+            AdminForm::Project => (&mut project_fields, "project"),
+            AdminForm::User => (&mut user_fields, "user"),
+            AdminForm::Settings => (&mut settings_fields, "settings"),
+        };
+        errors = apply_errors(fields, error);
+        failed_name = Some(name);
+    }
+    Ok(AdminPage {
+        nav: viewer.nav(false),
+        me: viewer.actor.user().map(|u| u.id.to_string()).unwrap_or_default(),
+        orgs,
+        users,
+        org_fields,
+        project_fields,
+        user_fields,
+        settings_fields,
+        errors,
+        failed: failed_name,
+    })
+}
+
+/// `GET /admin`
+pub(crate) async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    if let Some(response) = refuse_non_admin(&viewer) {
+        return Ok(response);
+    }
+    Ok(html_status(StatusCode::OK, &admin_page(&state, &viewer, None).await?))
+}
+
+/// After an admin form: back to the page, or the page again with the problem.
+async fn after(
+    state: &AppState,
+    viewer: &Viewer,
+    which: AdminForm,
+    form: &FormData,
+    result: Result<(), AppError>,
+    anchor: &str,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(see_other(&format!("/admin#{anchor}"))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let status = if matches!(e, AppError::Conflict { .. }) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            Ok(html_status(status, &admin_page(state, viewer, Some((which, form, &e))).await?))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /admin/organisations`
+pub(crate) async fn create_organisation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: FormData,
+) -> Result<Response, PageError> {
+    if let Some(response) = refuse_non_admin(&viewer) {
+        return Ok(response);
+    }
+    let new = NewOrganisation {
+        slug: form.get("slug").trim().to_owned(),
+        name: form.get("name"),
+        advisory_prefix: form.opt("advisory_prefix"),
+    };
+    let result = state.app.create_organisation(&viewer.actor, new).await.map(drop);
+    after(&state, &viewer, AdminForm::Organisation, &form, result, "organisations").await
+}
+
+/// Packages typed as `ECOSYSTEM:NAME` lines.
+fn packages(text: &str) -> Result<Vec<(String, String)>, AppError> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            l.split_once(':')
+                .map(|(e, n)| (e.trim().to_owned(), n.trim().to_owned()))
+                .ok_or_else(|| AppError::invalid("packages", "one package per line as ECOSYSTEM:NAME"))
+        })
+        .collect()
+}
+
+/// `POST /admin/projects`
+pub(crate) async fn create_project(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: FormData,
+) -> Result<Response, PageError> {
+    if let Some(response) = refuse_non_admin(&viewer) {
+        return Ok(response);
+    }
+    let result = match packages(&form.get("packages")) {
+        Ok(packages) => {
+            let new = NewProject {
+                slug: form.get("slug").trim().to_owned(),
+                name: form.get("name"),
+                repository_url: form.opt("repository_url"),
+                packages,
+            };
+            match state.app.create_project(&viewer.actor, &form.get("org"), new).await {
+                Ok(_) => Ok(()),
+                Err(AppError::NotFound) => Err(AppError::invalid("org", "an organisation from the list")),
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    after(&state, &viewer, AdminForm::Project, &form, result, "organisations").await
+}
+
+/// `POST /admin/users`
+pub(crate) async fn create_user(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: FormData,
+) -> Result<Response, PageError> {
+    if let Some(response) = refuse_non_admin(&viewer) {
+        return Ok(response);
+    }
+    let account = NewAccount {
+        email: form.get("email").trim().to_owned(),
+        name: form.get("name"),
+        password: Private::new(form.get("password")),
+    };
+    let result = state.app.create_user(&viewer.actor, account, form.get("is_admin") == "yes").await.map(drop);
+    after(&state, &viewer, AdminForm::User, &form, result, "users").await
+}
+
+/// `POST /admin/users/{id}/ban`: `banned=true` bans, anything else lifts the ban.
+pub(crate) async fn ban(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    if let Some(response) = refuse_non_admin(&viewer) {
+        return Ok(response);
+    }
+    let user: UserId = id.parse().map_err(|_| PageError::not_found())?;
+    state.app.set_banned(&viewer.actor, user, form.get("banned") == "true").await?;
+    Ok(see_other("/admin#users"))
+}
+
+/// `POST /admin/settings`
+pub(crate) async fn settings(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: FormData,
+) -> Result<Response, PageError> {
+    if let Some(response) = refuse_non_admin(&viewer) {
+        return Ok(response);
+    }
+    let settings = InstanceSettings {
+        signup_open: form.get("signup_open") == "yes",
+        security_txt_org: form.opt("security_txt_org"),
+    };
+    let result = state.app.update_settings(&viewer.actor, settings).await.map(drop);
+    after(&state, &viewer, AdminForm::Settings, &form, result, "settings").await
+}
+
+/// A member row.
+struct MemberRow {
+    id: String,
+    name: String,
+    email: String,
+    since: String,
+}
+
+/// A release line row.
+struct LineRow {
+    name: String,
+    status: String,
+    released: String,
+    end_of_life: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "team.html")]
+struct TeamPage {
+    nav: Nav,
+    title: String,
+    base: String,
+    policy_path: String,
+    org_team_path: String,
+    members: Vec<MemberRow>,
+    lines: Option<Vec<LineRow>>,
+    member_fields: Vec<Field>,
+    line_fields: Vec<Field>,
+    errors: Vec<String>,
+}
+
+fn member_fields(form: &FormData) -> Vec<Field> {
+    vec![
+        field("member", "email", "Email address", FieldKind::Email)
+            .hint("Of someone who already has an account.")
+            .value(form.get("email"))
+            .required(),
+    ]
+}
+
+fn line_fields(form: &FormData) -> Vec<Field> {
+    let statuses = LineStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())).collect();
+    vec![
+        field("line", "name", "Release line", FieldKind::Text)
+            .hint("Like 3.1 or main. An existing line's name changes that line.")
+            .value(form.get("name"))
+            .required(),
+        field("line", "status", "Status", FieldKind::Select(statuses)).value(form.get("status")).required(),
+        field("line", "released_on", "First released", FieldKind::Date).value(form.get("released_on")),
+        field("line", "end_of_life_on", "Support ends", FieldKind::Date).value(form.get("end_of_life_on")),
+    ]
+}
+
+fn team_ref(org: &str, project: Option<&str>) -> TeamRef {
+    match project {
+        Some(p) => TeamRef::Project(org.to_owned(), p.to_owned()),
+        None => TeamRef::Organisation(org.to_owned()),
+    }
+}
+
+async fn team_page(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &str,
+    project: Option<&str>,
+    failed: Option<(&str, &FormData, &AppError)>,
+) -> Result<TeamPage, PageError> {
+    let members = state.app.members(&viewer.actor, &team_ref(org, project)).await?;
+    let (title, base, policy_path, lines) = match project {
+        Some(p) => {
+            let (o, pr) = state.app.project(org, p).await?;
+            let mut lines = state.app.release_lines(org, p).await?;
+            newest_first(&mut lines);
+            let rows = lines
+                .iter()
+                .map(|l| LineRow {
+                    name: l.name.as_str().to_owned(),
+                    status: l.status.as_str().to_owned(),
+                    released: l.released_on.map(|d| d.to_string()).unwrap_or_default(),
+                    end_of_life: l.end_of_life_on.map(|d| d.to_string()).unwrap_or_default(),
+                })
+                .collect();
+            (
+                format!("{} — {} security team", o.name, pr.name),
+                format!("/{org}/{p}"),
+                format!("/{org}/{p}/policy"),
+                Some(rows),
+            )
+        }
+        None => {
+            let o = state.app.organisation(org).await?;
+            (format!("{} security team", o.name), format!("/{org}"), format!("/{org}/policy"), None)
+        }
+    };
+    let empty = FormData::default();
+    let form_of = |which: &str| failed.filter(|(f, _, _)| *f == which).map(|(_, form, _)| form).unwrap_or(&empty);
+    let mut member_fields = member_fields(form_of("member"));
+    let mut line_fields = line_fields(form_of("line"));
+    let errors = match failed {
+        Some(("member", _, e)) => apply_errors(&mut member_fields, e),
+        Some((_, _, e)) => apply_errors(&mut line_fields, e),
+        None => Vec::new(),
+    };
+    Ok(TeamPage {
+        nav: viewer.nav(true),
+        title,
+        base,
+        policy_path,
+        org_team_path: format!("/{org}/team"),
+        members: members
+            .into_iter()
+            .map(|m| MemberRow {
+                id: m.user.id.to_string(),
+                name: m.user.name,
+                email: m.user.email.to_string(),
+                since: day(m.since),
+            })
+            .collect(),
+        lines,
+        member_fields,
+        line_fields,
+        errors,
+    })
+}
+
+/// `GET /{org}/team`
+pub(crate) async fn org_team(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(org): Path<String>,
+) -> Result<Response, PageError> {
+    Ok(html_status(StatusCode::OK, &team_page(&state, &viewer, &org, None, None).await?))
+}
+
+/// `GET /{org}/{project}/team`
+pub(crate) async fn project_team(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, project)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    Ok(html_status(StatusCode::OK, &team_page(&state, &viewer, &org, Some(&project), None).await?))
+}
+
+async fn after_team(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &str,
+    project: Option<&str>,
+    which: &str,
+    form: &FormData,
+    result: Result<(), AppError>,
+) -> Result<Response, PageError> {
+    let base = project.map_or_else(|| format!("/{org}"), |p| format!("/{org}/{p}"));
+    match result {
+        Ok(()) => Ok(see_other(&format!("{base}/team"))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let page = team_page(state, viewer, org, project, Some((which, form, &e))).await?;
+            Ok(html_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn add(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &str,
+    project: Option<&str>,
+    form: &FormData,
+) -> Result<Response, PageError> {
+    let team = team_ref(org, project);
+    let result = match state.app.add_member(&viewer.actor, &team, form.get("email").trim()).await {
+        Ok(_) => Ok(()),
+        Err(AppError::NotFound) => Err(AppError::invalid("email", "the address of someone who has an account")),
+        Err(e) => Err(e),
+    };
+    after_team(state, viewer, org, project, "member", form, result).await
+}
+
+/// `POST /{org}/team/members`
+pub(crate) async fn add_org_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(org): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    add(&state, &viewer, &org, None, &form).await
+}
+
+/// `POST /{org}/{project}/team/members`
+pub(crate) async fn add_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, project)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    add(&state, &viewer, &org, Some(&project), &form).await
+}
+
+async fn remove(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &str,
+    project: Option<&str>,
+    user: &str,
+) -> Result<Response, PageError> {
+    let user: UserId = user.parse().map_err(|_| PageError::not_found())?;
+    state.app.remove_member(&viewer.actor, &team_ref(org, project), user).await?;
+    let base = project.map_or_else(|| format!("/{org}"), |p| format!("/{org}/{p}"));
+    Ok(see_other(&format!("{base}/team")))
+}
+
+/// `POST /{org}/team/members/{user}/remove`
+pub(crate) async fn remove_org_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, user)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    remove(&state, &viewer, &org, None, &user).await
+}
+
+/// `POST /{org}/{project}/team/members/{user}/remove`
+pub(crate) async fn remove_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, project, user)): Path<(String, String, String)>,
+) -> Result<Response, PageError> {
+    remove(&state, &viewer, &org, Some(&project), &user).await
+}
+
+fn date(form: &FormData, name: &'static str) -> Result<Option<time::Date>, AppError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    form.opt(name)
+        .map(|d| time::Date::parse(&d, format).map_err(|_| AppError::invalid(name, "a date like 2026-05-04")))
+        .transpose()
+}
+
+/// `POST /{org}/{project}/team/release-lines`: adds or changes a line.
+pub(crate) async fn save_release_line(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, project)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let result = async {
+        let input = ReleaseLineInput {
+            status: form.get("status"),
+            released_on: date(&form, "released_on")?,
+            end_of_life_on: date(&form, "end_of_life_on")?,
+        };
+        state.app.put_release_line(&viewer.actor, &org, &project, form.get("name").trim(), input).await.map(drop)
+    }
+    .await;
+    after_team(&state, &viewer, &org, Some(&project), "line", &form, result).await
+}
+
+/// `POST /{org}/{project}/team/release-lines/{name}/remove`
+pub(crate) async fn remove_release_line(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, project, name)): Path<(String, String, String)>,
+) -> Result<Response, PageError> {
+    state.app.delete_release_line(&viewer.actor, &org, &project, &name).await?;
+    Ok(see_other(&format!("/{org}/{project}/team")))
+}

@@ -1,0 +1,286 @@
+//! Server-rendered pages: every step the JSON API offers, as forms that
+//! post and answer with a page. They work without JavaScript; the one small
+//! script only adds copy buttons.
+//!
+//! Handlers translate between forms and `embargo_app` calls, like the API
+//! handlers do; who may do what is decided below this layer.
+
+mod accounts;
+mod admin;
+mod advisories;
+mod assets;
+mod form;
+mod intake;
+mod public;
+mod render;
+mod reports;
+mod views;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use embargo_app::secret::{TokenKind, token_kind};
+use embargo_app::{AppError, Credential};
+use embargo_core::permission::Actor;
+
+pub(crate) use form::{Field, FieldKind, FieldsExt, FormData};
+pub(crate) use render::{markdown, when};
+
+use crate::AppState;
+use crate::cookies::cookie;
+
+/// The cookie holding a follow-up or share link's token, for pages.
+pub(crate) const LINK_COOKIE: &str = "embargo_link";
+
+/// What the page header needs to know about the viewer.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Nav {
+    /// The signed-in user's name.
+    pub(crate) user_name: Option<String>,
+    /// Instance administrator.
+    pub(crate) admin: bool,
+    /// On some security team.
+    pub(crate) team: bool,
+    /// Has reports to see (signed in or holding a link).
+    pub(crate) reports: bool,
+    /// The page shows private data.
+    pub(crate) private: bool,
+}
+
+/// The viewer of a page: a session, a follow-up or share link, or nobody.
+/// An expired or unknown credential is simply anonymous here.
+#[derive(Debug, Clone)]
+pub(crate) struct Viewer {
+    /// Who is asking: the signed-in user, else the private link's holder.
+    pub(crate) actor: Actor,
+    /// The private link's holder when a user is also signed in: a report
+    /// page falls back to it when the user may not see the report.
+    pub(crate) link: Option<Actor>,
+    /// The name shown in the header.
+    pub(crate) name: Option<String>,
+}
+
+impl Viewer {
+    /// The header for a page; `private` marks pages that show private data.
+    pub(crate) fn nav(&self, private: bool) -> Nav {
+        let user = self.actor.user();
+        Nav {
+            user_name: self.name.clone(),
+            admin: user.is_some_and(|u| u.is_admin),
+            team: user.is_some_and(|u| !u.team_orgs.is_empty() || !u.team_projects.is_empty()),
+            reports: matches!(self.actor, Actor::User(_) | Actor::FollowUp(_)),
+            private,
+        }
+    }
+
+    /// The actors to try for a report: the viewer, then their private link.
+    pub(crate) fn report_actors(&self) -> impl Iterator<Item = &Actor> {
+        std::iter::once(&self.actor).chain(self.link.iter())
+    }
+}
+
+async fn actor_of(state: &AppState, credential: Option<Credential>) -> Result<Actor, PageError> {
+    match state.app.authenticate(credential.as_ref()).await {
+        Ok(actor) => Ok(actor),
+        Err(AppError::Unauthenticated) => Ok(Actor::Anonymous),
+        Err(e) => Err(PageError::from(e)),
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let headers = &parts.headers;
+        let session = actor_of(state, crate::extract::session_cookie(headers).map(Credential::Session)).await?;
+        let link_token = cookie(headers, LINK_COOKIE)
+            .filter(|t| matches!(token_kind(t), Some(TokenKind::FollowUp | TokenKind::Share)));
+        let link = match link_token {
+            Some(token) => Some(actor_of(state, Some(Credential::Bearer(token))).await?),
+            None => None,
+        }
+        .filter(|a| !matches!(a, Actor::Anonymous));
+        let (actor, link) = match (session, link) {
+            (Actor::Anonymous, Some(link)) => (link, None),
+            (session, link) => (session, link),
+        };
+        let name = match &actor {
+            Actor::User(_) => state.app.me(&actor).await.ok().map(|me| me.user.name),
+            Actor::FollowUp(_) => Some("Reporter (private link)".to_owned()),
+            Actor::Interested(_) => Some("Shared copy".to_owned()),
+            Actor::Anonymous | Actor::Operator => None,
+        };
+        Ok(Viewer { actor, link, name })
+    }
+}
+
+/// After a successful POST: go and look (303 See Other).
+pub(crate) fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// An error shown as a page.
+#[derive(Debug)]
+pub(crate) struct PageError {
+    status: StatusCode,
+    title: &'static str,
+    message: String,
+    login: bool,
+}
+
+impl PageError {
+    pub(crate) fn not_found() -> Self {
+        PageError {
+            status: StatusCode::NOT_FOUND,
+            title: "Page not found",
+            message: "There is nothing here, or you may not see it.".into(),
+            login: false,
+        }
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
+        let (status, title) = match &error {
+            AppError::NotFound => return PageError::not_found(),
+            AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "Sign in to continue"),
+            AppError::Forbidden | AppError::SignupClosed | AppError::ChannelClosed => {
+                (StatusCode::FORBIDDEN, "Not allowed")
+            }
+            AppError::BadCredentials => (StatusCode::UNAUTHORIZED, "Sign in to continue"),
+            AppError::Invalid(_) | AppError::Advisory(embargo_core::advisory::AdvisoryError::Incomplete { .. }) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "Something needs changing")
+            }
+            AppError::IllegalTransition(_)
+            | AppError::Advisory(_)
+            | AppError::Conflict { .. }
+            | AppError::CveUnavailable(_) => (StatusCode::CONFLICT, "That cannot be done now"),
+            AppError::Unavailable(cause) => {
+                tracing::error!(cause = %cause, "page failed: database unavailable");
+                (StatusCode::SERVICE_UNAVAILABLE, "Try again shortly")
+            }
+            AppError::Internal(cause) => {
+                tracing::error!(cause = %cause, "page failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong")
+            }
+        };
+        let login = matches!(error, AppError::Unauthenticated);
+        PageError { status, title, message: error.to_string(), login }
+    }
+}
+
+/// The error page.
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    nav: Nav,
+    title: &'static str,
+    message: String,
+    login: bool,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let page = ErrorPage { nav: Nav::default(), title: self.title, message: self.message, login: self.login };
+        (self.status, html(&page)).into_response()
+    }
+}
+
+/// Renders a template; a template that cannot render is a 500 with a plain page.
+pub(crate) fn html(template: &impl askama::Template) -> Response {
+    match template.render() {
+        Ok(body) => {
+            let mut response = body.into_response();
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            response
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "a template failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// Renders a page with a status other than 200.
+pub(crate) fn html_status(status: StatusCode, template: &impl askama::Template) -> Response {
+    (status, html(template)).into_response()
+}
+
+/// The not-found page, for any path no route serves.
+pub(crate) async fn not_found_page() -> PageError {
+    PageError::not_found()
+}
+
+/// The page for a method a page does not accept (a form posted to a page that only shows).
+pub(crate) fn method_not_allowed_page() -> Response {
+    PageError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        title: "That cannot be done here",
+        message: "This page does not accept that kind of request. Go back and use the form on the page.".into(),
+        login: false,
+    }
+    .into_response()
+}
+
+/// The page for a form posted from another site (or a browser that hides where it came from).
+pub(crate) fn cross_site_page(_: tower_http::csrf::ProtectionError) -> Response {
+    PageError {
+        status: StatusCode::FORBIDDEN,
+        title: "Form refused",
+        message: "This form was sent from another site, so it was refused to protect your account. \
+                  Open the page on this site and send the form again."
+            .into(),
+        login: false,
+    }
+    .into_response()
+}
+
+/// Every page route.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(public::home))
+        .route("/assets/style.css", get(assets::stylesheet))
+        .route("/assets/app.js", get(assets::script))
+        .route("/advisories", get(public::advisories))
+        .route("/advisories/{id}", get(public::advisory))
+        .route("/advisories/{id}/edit", get(advisories::edit).post(advisories::save))
+        .route("/advisories/{id}/publish", post(advisories::publish))
+        .route("/advisories/{id}/cve", post(advisories::assign_cve))
+        .route("/login", get(accounts::login_form).post(accounts::login))
+        .route("/logout", post(accounts::logout))
+        .route("/signup", get(accounts::signup_form).post(accounts::signup))
+        .route("/setup", get(accounts::setup_form).post(accounts::setup))
+        .route("/follow/{token}", get(accounts::follow))
+        .route("/shared/{token}", get(accounts::follow))
+        .route("/reports", get(reports::list))
+        .route("/reports/{id}", get(reports::show))
+        .route("/reports/{id}/receipt", get(intake::receipt))
+        .route("/reports/{id}/messages", post(reports::message))
+        .route("/reports/{id}/transition", post(reports::transition))
+        .route("/reports/{id}/team", post(reports::team_fields_save))
+        .route("/reports/{id}/share", post(reports::share))
+        .route("/reports/{id}/advisory", post(advisories::draft))
+        .route("/admin", get(admin::page))
+        .route("/admin/organisations", post(admin::create_organisation))
+        .route("/admin/projects", post(admin::create_project))
+        .route("/admin/users", post(admin::create_user))
+        .route("/admin/users/{id}/ban", post(admin::ban))
+        .route("/admin/settings", post(admin::settings))
+        .route("/{org}", get(public::organisation))
+        .route("/{org}/policy", get(public::org_policy))
+        .route("/{org}/report", get(public::choose_project))
+        .route("/{org}/team", get(admin::org_team))
+        .route("/{org}/team/members", post(admin::add_org_member))
+        .route("/{org}/team/members/{user}/remove", post(admin::remove_org_member))
+        .route("/{org}/{project}", get(public::project_policy))
+        .route("/{org}/{project}/policy", get(public::project_policy))
+        .route("/{org}/{project}/report", get(intake::form).post(intake::submit))
+        .route("/{org}/{project}/team", get(admin::project_team))
+        .route("/{org}/{project}/team/members", post(admin::add_member))
+        .route("/{org}/{project}/team/members/{user}/remove", post(admin::remove_member))
+        .route("/{org}/{project}/team/release-lines", post(admin::save_release_line))
+        .route("/{org}/{project}/team/release-lines/{name}/remove", post(admin::remove_release_line))
+}

@@ -1,0 +1,726 @@
+//! Reports: the team's queue and a reporter's list, a report's page with
+//! its thread, and the forms that act on it (reply, transition, team
+//! fields, sharing).
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use embargo_app::{AppError, PolicyTarget, ReportQuery, ReportView, TeamPatch, TeamRef, TransitionInput, ViewerRole};
+use embargo_core::id::UserId;
+use embargo_core::lifecycle::ReportState;
+use embargo_core::message::{AuthorRole, Channel, Visibility};
+use embargo_core::permission::Actor;
+use embargo_core::report::Share;
+
+use super::form::apply_errors;
+use super::render::{ago, day, deadline};
+use super::views::{Badge, CvssView, ProjectLink};
+use super::{Field, FieldKind, FormData, Nav, PageError, Viewer, html, html_status, see_other, when};
+use crate::AppState;
+
+/// How many reports one page of a list shows.
+const PAGE_SIZE: u32 = 50;
+
+/// A line of a report list.
+struct ReportRow {
+    id: String,
+    short_id: String,
+    title: String,
+    project: ProjectLink,
+    state: Badge,
+    severity: Option<Badge>,
+    assignee: String,
+    age: String,
+    updated: String,
+    deadline: Option<(String, bool)>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "reports.html")]
+struct ReportsPage {
+    nav: Nav,
+    team: bool,
+    rows: Vec<ReportRow>,
+    projects: Vec<(String, String, bool)>,
+    states: Vec<(String, String, bool)>,
+    assignees: Vec<(String, String, bool)>,
+    filtered: bool,
+    error: Option<String>,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+fn params(query: Option<&str>) -> BTreeMap<String, String> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().filter(|(_, v)| !v.is_empty()).collect()
+}
+
+/// The query string of a list page with `page` changed.
+fn page_link(params: &BTreeMap<String, String>, page: u32) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params.iter().filter(|(k, _)| *k != "page") {
+        out.append_pair(k, v);
+    }
+    if page > 0 {
+        out.append_pair("page", &page.to_string());
+    }
+    format!("/reports?{}", out.finish())
+}
+
+/// The people a team member may assign reports to: the teams they are on.
+async fn assignable(state: &AppState, actor: &Actor) -> Vec<(UserId, String)> {
+    let Some(user) = actor.user() else { return Vec::new() };
+    let mut teams = Vec::new();
+    if let Ok(orgs) = state.app.organisations().await {
+        for org in orgs {
+            if user.team_orgs.contains(&org.id) {
+                teams.push(TeamRef::Organisation(org.slug.to_string()));
+            }
+            if let Ok(projects) = state.app.projects(Some(org.slug.as_str())).await {
+                for p in projects.iter().filter(|p| user.team_projects.contains(&p.id)) {
+                    teams.push(TeamRef::Project(org.slug.to_string(), p.slug.to_string()));
+                }
+            }
+        }
+    }
+    let mut people = BTreeMap::new();
+    for team in teams {
+        for member in state.app.members(actor, &team).await.unwrap_or_default() {
+            people.insert(member.user.id, member.user.name);
+        }
+    }
+    people.into_iter().collect()
+}
+
+/// `GET /reports`: the team's queue, or the reporter's own reports.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    if matches!(viewer.actor, Actor::Anonymous) {
+        return Ok(see_other("/login?next=/reports"));
+    }
+    let nav = viewer.nav(true);
+    let team = nav.team;
+    let params = params(query.as_deref());
+    let mut error = None;
+    let mut report_query = ReportQuery { limit: Some(PAGE_SIZE + 1), ..ReportQuery::default() };
+    let page: u32 = match params.get("page").map(|p| p.parse::<u32>()) {
+        None => 0,
+        Some(Ok(p)) if p < 10_000 => p,
+        Some(_) => {
+            error = Some("That page does not exist; showing the first.".to_owned());
+            0
+        }
+    };
+    report_query.offset = Some(page * PAGE_SIZE);
+    if let Some(project) = params.get("project") {
+        match project.split_once('/') {
+            Some((org, slug)) => {
+                report_query.org = Some(org.to_owned());
+                report_query.project = Some(slug.to_owned());
+            }
+            None => report_query.org = Some(project.clone()),
+        }
+    }
+    if let Some(s) = params.get("state") {
+        if s.parse::<ReportState>().is_ok() {
+            report_query.state = Some(s.clone());
+        } else {
+            error = Some("Choose a state from the list.".to_owned());
+        }
+    }
+    let me = viewer.actor.user().map(|u| u.id);
+    match params.get("assignee").map(String::as_str) {
+        None => {}
+        Some("me") => report_query.assignee = me,
+        Some(id) => match id.parse::<UserId>() {
+            Ok(id) => report_query.assignee = Some(id),
+            Err(_) => error = Some("Choose an assignee from the list.".to_owned()),
+        },
+    }
+    let mut summaries = match state.app.reports(&viewer.actor, &report_query).await {
+        Ok(list) => list,
+        Err(AppError::NotFound) => {
+            error = Some("Choose a project from the list.".to_owned());
+            Vec::new()
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let more = summaries.len() > PAGE_SIZE as usize;
+    summaries.truncate(PAGE_SIZE as usize);
+    let now = state.app.now();
+    let rows = summaries
+        .iter()
+        .map(|s| ReportRow {
+            id: s.id.to_string(),
+            short_id: s.id.to_string().chars().take(8).collect(),
+            title: s.title.clone(),
+            project: ProjectLink::new(&s.org, &s.project),
+            state: Badge::state(s.state),
+            severity: s.severity.map(Badge::severity),
+            assignee: s.assignee.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
+            age: ago(s.created_at, now),
+            updated: ago(s.updated_at, now),
+            deadline: s.deadline.as_ref().map(|d| deadline(d, now)),
+        })
+        .collect();
+    let mut projects = Vec::new();
+    if team && let Some(user) = viewer.actor.user() {
+        for org in state.app.organisations().await? {
+            let whole_org = user.team_orgs.contains(&org.id) || user.is_admin;
+            for p in state.app.projects(Some(org.slug.as_str())).await? {
+                if whole_org || user.team_projects.contains(&p.id) {
+                    let link = ProjectLink::new(&org, &p);
+                    let selected = params.get("project") == Some(&link.key);
+                    projects.push((link.key.clone(), format!("{} — {}", link.org_name, link.name), selected));
+                }
+            }
+        }
+    }
+    let chosen_state = params.get("state").cloned().unwrap_or_default();
+    let states = ReportState::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), s.label().to_owned(), chosen_state == s.as_str()))
+        .collect();
+    let chosen_assignee = params.get("assignee").cloned().unwrap_or_default();
+    let mut assignees = vec![("me".to_owned(), "Me".to_owned(), chosen_assignee == "me")];
+    if team {
+        for (id, name) in assignable(&state, &viewer.actor).await {
+            if Some(id) != me {
+                let value = id.to_string();
+                let selected = chosen_assignee == value;
+                assignees.push((value, name, selected));
+            }
+        }
+    }
+    let page = ReportsPage {
+        nav,
+        team,
+        rows,
+        projects,
+        states,
+        assignees,
+        filtered: ["project", "state", "assignee"].iter().any(|k| params.contains_key(*k)),
+        error,
+        previous: (page > 0).then(|| page_link(&params, page - 1)),
+        next: more.then(|| page_link(&params, page + 1)),
+    };
+    Ok(html(&page))
+}
+
+/// The report as the viewer may see it: as themselves, else through the
+/// private link they hold. Anyone else gets "not found".
+pub(crate) async fn visible_report(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<(ReportView, Actor), PageError> {
+    for actor in viewer.report_actors() {
+        match state.app.report(actor, id).await {
+            Ok(view) => return Ok((view, actor.clone())),
+            Err(AppError::NotFound | AppError::Forbidden | AppError::Unauthenticated) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(PageError::not_found())
+}
+
+/// One message of the thread.
+struct MessageView {
+    author: String,
+    from_team: bool,
+    internal: bool,
+    channel: String,
+    body: String,
+    at: String,
+}
+
+/// An attachment as shown.
+struct AttachmentView {
+    filename: String,
+    text: String,
+    long: bool,
+}
+
+/// A long text folds behind a summary.
+fn is_long(text: &str) -> bool {
+    text.lines().count() > 25 || text.len() > 3000
+}
+
+/// The team's side panel.
+struct TeamPanel {
+    fields: Vec<Field>,
+    errors: Vec<String>,
+    severity: Vec<CvssView>,
+    cwes: Vec<String>,
+    eligibility: String,
+    cve_eligible: bool,
+    reporter: Option<String>,
+    record: Option<String>,
+    shares: Vec<(String, String, String)>,
+    platforms: Vec<String>,
+    duplicate_of: Option<String>,
+}
+
+/// The transition form.
+struct TransitionForm {
+    options: Vec<(String, String, bool)>,
+    criteria: Vec<(String, String, bool)>,
+    reason: String,
+    duplicate_of: String,
+    errors: Vec<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    nav: Nav,
+    id: String,
+    title: String,
+    project: ProjectLink,
+    state: Badge,
+    severity: Option<Badge>,
+    role: &'static str,
+    team: bool,
+    interested: bool,
+    received: String,
+    channel: String,
+    deadline: Option<(String, bool)>,
+    body: String,
+    facts: Vec<(String, String)>,
+    proof_of_concept: Option<AttachmentView>,
+    patch: Option<AttachmentView>,
+    attachments: Vec<AttachmentView>,
+    notices: Vec<String>,
+    messages: Vec<MessageView>,
+    history: Vec<(String, Badge, Option<String>)>,
+    can_reply: bool,
+    reply: String,
+    reply_internal: bool,
+    reply_errors: Vec<String>,
+    transitions: Option<TransitionForm>,
+    withdraw: bool,
+    panel: Option<TeamPanel>,
+    advisory: Option<String>,
+    can_draft: bool,
+    new_shares: Vec<(String, String)>,
+    share_errors: Vec<String>,
+}
+
+/// What a re-shown page keeps from a failed form.
+#[derive(Default)]
+struct Kept {
+    reply: Option<(FormData, Vec<String>)>,
+    transition: Option<(FormData, Vec<String>)>,
+    team: Option<(FormData, AppError)>,
+    share: Vec<String>,
+    new_shares: Vec<(String, String)>,
+}
+
+fn attachment(filename: &str, text: &str) -> AttachmentView {
+    AttachmentView { filename: filename.to_owned(), text: text.to_owned(), long: is_long(text) }
+}
+
+fn team_fields(view: &ReportView, kept: Option<&FormData>, people: &[(UserId, String)]) -> Vec<Field> {
+    let team = view.team.as_ref();
+    let current = |name: &str| -> String {
+        let Some(t) = team else { return String::new() };
+        match name {
+            "cvss_v3" => t.severity.cvss_v3.as_ref().map(|c| c.vector().to_owned()).unwrap_or_default(),
+            "cvss_v4" => t.severity.cvss_v4.as_ref().map(|c| c.vector().to_owned()).unwrap_or_default(),
+            "cwes" => t.cwes.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+            "affected_versions" => t.affected_versions.join(", "),
+            "fix_lines" => t.fix_lines.join(", "),
+            "assignee" => t.assignee.as_ref().map(|u| u.id.to_string()).unwrap_or_default(),
+            _ => String::new(),
+        }
+    };
+    let value = |name: &str| kept.map_or_else(|| current(name), |f| f.get(name));
+    let mut options = vec![(String::new(), "Nobody".to_owned())];
+    options.extend(people.iter().map(|(id, name)| (id.to_string(), name.clone())));
+    vec![
+        Field::new("assignee", "Assignee", FieldKind::Select(options)).value(value("assignee")),
+        Field::new("cvss_v3", "CVSS 3.1 vector", FieldKind::Text)
+            .hint("For example CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
+            .value(value("cvss_v3")),
+        Field::new("cvss_v4", "CVSS 4.0 vector", FieldKind::Text)
+            .hint("For example CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")
+            .value(value("cvss_v4")),
+        Field::new("cwes", "Weaknesses (CWE)", FieldKind::Text)
+            .hint("Comma-separated, like CWE-79, CWE-22")
+            .value(value("cwes")),
+        Field::new("affected_versions", "Affected versions or release lines", FieldKind::Text)
+            .hint("Comma-separated; release line names decide CVE eligibility.")
+            .value(value("affected_versions")),
+        Field::new("fix_lines", "Release lines that get the fix", FieldKind::Text)
+            .hint("Comma-separated release line names.")
+            .value(value("fix_lines")),
+    ]
+}
+
+async fn report_page(
+    state: &AppState,
+    viewer: &Viewer,
+    view: ReportView,
+    actor: &Actor,
+    kept: Kept,
+) -> Result<ReportPage, PageError> {
+    let now = state.app.now();
+    let content = view.content.expose();
+    let team = view.viewer == ViewerRole::Team;
+    let interested = view.viewer == ViewerRole::InterestedParty;
+    let mut facts = Vec::new();
+    let mut fact = |label: &str, value: Option<&String>| {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            facts.push((label.to_owned(), v.clone()));
+        }
+    };
+    fact("Component", content.component.as_ref());
+    fact("Versions tested", content.versions_tested.as_ref());
+    fact("Found vulnerable", content.versions_vulnerable.as_ref());
+    let lines = content.lines.join(", ");
+    fact("Release lines", Some(&lines));
+    fact("Platform", content.platform.as_ref());
+    fact("Threat model", content.threat_model.as_ref());
+    fact("Credit as", content.reporter_name.as_ref());
+    let email = content.reporter_email.as_ref().map(ToString::to_string);
+    fact("Contact", email.as_ref());
+    let messages = view
+        .messages
+        .iter()
+        .map(|m| {
+            let from_team = m.author_role == AuthorRole::Team;
+            let name = m.author_id.and_then(|id| view.authors.get(&id).cloned());
+            let author = match (from_team, name) {
+                (true, Some(name)) => format!("{name} (security team)"),
+                (true, None) => "Security team".to_owned(),
+                (false, Some(name)) => format!("{name} (reporter)"),
+                (false, None) => "Reporter".to_owned(),
+            };
+            MessageView {
+                author,
+                from_team,
+                internal: m.visibility == Visibility::Internal,
+                channel: m.channel.as_str().to_owned(),
+                body: m.body.expose().clone(),
+                at: when(m.created_at),
+            }
+        })
+        .collect();
+    let history = view
+        .history
+        .iter()
+        .map(|c| (when(c.at), Badge::state(c.to), c.reason.as_ref().map(|r| r.expose().clone())))
+        .collect();
+    let can_reply = !interested && !matches!(actor, Actor::User(u) if u.is_banned);
+    let (reply, reply_internal, reply_errors) = match kept.reply {
+        Some((form, errors)) => (form.get("body"), form.get("visibility") == "internal", errors),
+        None => (String::new(), false, Vec::new()),
+    };
+    let mut transitions = None;
+    let mut withdraw = false;
+    if team && !view.allowed_transitions.is_empty() {
+        let policy = state
+            .app
+            .effective_policy(&PolicyTarget::Project(view.org.slug.to_string(), view.project.slug.to_string()))
+            .await?;
+        let (form, errors) = kept.transition.unwrap_or_default();
+        let chosen = form.get("to");
+        let chosen_criterion = form.get("criterion");
+        transitions = Some(TransitionForm {
+            options: view
+                .allowed_transitions
+                .iter()
+                .map(|s| (s.as_str().to_owned(), s.label().to_owned(), chosen == s.as_str()))
+                .collect(),
+            criteria: policy
+                .policy
+                .criteria
+                .value
+                .iter()
+                .map(|c| (c.id.clone(), c.title.clone(), chosen_criterion == c.id))
+                .collect(),
+            reason: form.get("reason"),
+            duplicate_of: form.get("duplicate_of"),
+            errors,
+        });
+    } else if !team && view.allowed_transitions.contains(&ReportState::Withdrawn) {
+        withdraw = true;
+    }
+    let panel = match &view.team {
+        Some(t) if team => {
+            let people = assignable(state, actor).await;
+            let (kept_form, kept_error) = match &kept.team {
+                Some((form, error)) => (Some(form), Some(error)),
+                None => (None, None),
+            };
+            let mut fields = team_fields(&view, kept_form, &people);
+            let errors = kept_error.map(|e| apply_errors(&mut fields, e)).unwrap_or_default();
+            let policy = state
+                .app
+                .effective_policy(&PolicyTarget::Project(view.org.slug.to_string(), view.project.slug.to_string()))
+                .await?;
+            Some(TeamPanel {
+                fields,
+                errors,
+                severity: t.severity.cvss_v4.iter().chain(t.severity.cvss_v3.iter()).map(CvssView::new).collect(),
+                cwes: t.cwes.iter().map(ToString::to_string).collect(),
+                eligibility: t.eligibility.explanation.clone(),
+                cve_eligible: t.eligibility.cve,
+                reporter: t.reporter.as_ref().map(|u| format!("{} <{}>", u.name, u.email)),
+                record: t.reporter_record.as_ref().map(|(r, ban)| {
+                    let mut text = format!(
+                        "{} reports: {} accepted, {} declined, {} spam",
+                        r.total, r.accepted, r.declined, r.spam
+                    );
+                    if *ban {
+                        text.push_str(". The policy's ban threshold is reached.");
+                    }
+                    text
+                }),
+                shares: t.shares.iter().map(share_row).collect(),
+                platforms: policy
+                    .policy
+                    .platforms
+                    .value
+                    .iter()
+                    .filter(|p| !p.interested_parties.is_empty())
+                    .map(|p| p.name.clone())
+                    .collect(),
+                duplicate_of: t.duplicate_of.map(|d| d.to_string()),
+            })
+        }
+        _ => None,
+    };
+    let can_draft = team && view.advisory.is_none() && view.state.is_accepted();
+    Ok(ReportPage {
+        nav: viewer.nav(true),
+        id: view.id.to_string(),
+        title: content.title.clone(),
+        project: ProjectLink::new(&view.org, &view.project),
+        state: Badge::state(view.state),
+        severity: view.team.as_ref().and_then(|t| t.severity.level()).map(Badge::severity),
+        role: match view.viewer {
+            ViewerRole::Team => "You are on this project's security team.",
+            ViewerRole::Reporter => "You sent this report. Only you and the project's security team can see it.",
+            ViewerRole::InterestedParty => {
+                "A read-only copy shared with you because it concerns a platform you maintain. Do not share it further."
+            }
+        },
+        team,
+        interested,
+        received: when(view.created_at),
+        channel: match view.channel {
+            Channel::Web => "web form",
+            Channel::Api => "API",
+            Channel::Email => "e-mail",
+            Channel::Cli => "command line",
+        }
+        .to_owned(),
+        deadline: view.deadline.as_ref().map(|d| deadline(d, now)),
+        body: content.body.clone(),
+        facts,
+        proof_of_concept: content.proof_of_concept.as_deref().map(|t| attachment("Proof of concept", t)),
+        patch: content.patch.as_deref().map(|t| attachment("Patch", t)),
+        attachments: view.attachments.iter().map(|a| attachment(&a.filename, a.text.expose())).collect(),
+        notices: view.intake.iter().map(|n| n.message()).collect(),
+        messages,
+        history,
+        can_reply,
+        reply,
+        reply_internal,
+        reply_errors,
+        transitions,
+        withdraw,
+        panel,
+        advisory: view.advisory.as_ref().map(ToString::to_string),
+        can_draft,
+        new_shares: kept.new_shares,
+        share_errors: kept.share,
+    })
+}
+
+fn share_row(share: &Share) -> (String, String, String) {
+    (share.party.to_string(), share.platform.clone(), day(share.created_at))
+}
+
+/// `GET /reports/{id}`
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let (view, actor) = visible_report(&state, &viewer, &id).await?;
+    Ok(html(&report_page(&state, &viewer, view, &actor, Kept::default()).await?))
+}
+
+/// Re-shows the report page with a form's problems, keeping the input.
+async fn reshow(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    kept: Kept,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (view, actor) = visible_report(state, viewer, id).await?;
+    Ok(html_status(status, &report_page(state, viewer, view, &actor, kept).await?))
+}
+
+fn status_of(error: &AppError) -> StatusCode {
+    match error {
+        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        _ => StatusCode::CONFLICT,
+    }
+}
+
+/// Whether an error is the user's to fix on the page (else it is an error page).
+fn fixable(error: &AppError) -> bool {
+    matches!(
+        error,
+        AppError::Invalid(_) | AppError::IllegalTransition(_) | AppError::Conflict { .. } | AppError::Advisory(_)
+    )
+}
+
+/// `POST /reports/{id}/messages`: a reply, or (team) an internal note.
+pub(crate) async fn message(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let (_, actor) = visible_report(&state, &viewer, &id).await?;
+    let visibility =
+        if form.get("visibility") == "internal" { Visibility::Internal } else { Visibility::ReporterVisible };
+    match state.app.post_message(&actor, &id, &form.get("body"), visibility, Channel::Web).await {
+        Ok(message) => Ok(see_other(&format!("/reports/{id}#message-{}", message.id))),
+        Err(e) if fixable(&e) => {
+            let errors = vec![reply_error(&e)];
+            reshow(&state, &viewer, &id, Kept { reply: Some((form, errors)), ..Kept::default() }, status_of(&e)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn reply_error(error: &AppError) -> String {
+    let mut fields = [Field::new("body", "Your message", FieldKind::Text)];
+    let mut general = apply_errors(&mut fields, error);
+    general.extend(fields[0].error.take());
+    general.join(" ")
+}
+
+/// `POST /reports/{id}/transition`
+pub(crate) async fn transition(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let (_, actor) = visible_report(&state, &viewer, &id).await?;
+    let to = form.get("to");
+    if to.is_empty() {
+        let kept =
+            Kept { transition: Some((form, vec!["Choose what happens to the report.".into()])), ..Kept::default() };
+        return reshow(&state, &viewer, &id, kept, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let input = TransitionInput {
+        to,
+        reason: form.opt("reason"),
+        duplicate_of: form.opt("duplicate_of"),
+        criterion: form.opt("criterion"),
+    };
+    match state.app.transition_report(&actor, &id, input).await {
+        Ok(_) => Ok(see_other(&format!("/reports/{id}"))),
+        Err(e) if fixable(&e) => {
+            let mut fields = [
+                Field::new("to", "New state", FieldKind::Text),
+                Field::new("reason", "Reason", FieldKind::Text),
+                Field::new("criterion", "Criterion", FieldKind::Text),
+                Field::new("duplicate_of", "Original report", FieldKind::Text),
+            ];
+            let mut errors = apply_errors(&mut fields, &e);
+            errors.extend(fields.iter_mut().filter_map(|f| f.error.take()));
+            let status = status_of(&e);
+            reshow(&state, &viewer, &id, Kept { transition: Some((form, errors)), ..Kept::default() }, status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A comma- or line-separated list.
+fn list_of(text: &str) -> Vec<String> {
+    text.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// `POST /reports/{id}/team`: assignee, severity, weaknesses, affected and fix lines.
+pub(crate) async fn team_fields_save(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let (_, actor) = visible_report(&state, &viewer, &id).await?;
+    let assignee = match form.opt("assignee") {
+        None => None,
+        Some(text) => match text.parse::<UserId>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                let e = AppError::invalid("assignee", "a member of the security team");
+                return reshow(
+                    &state,
+                    &viewer,
+                    &id,
+                    Kept { team: Some((form, e)), ..Kept::default() },
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        },
+    };
+    let patch = TeamPatch {
+        cvss_v3: Some(form.opt("cvss_v3")),
+        cvss_v4: Some(form.opt("cvss_v4")),
+        cwes: Some(list_of(&form.get("cwes"))),
+        assignee: Some(assignee),
+        affected_versions: Some(list_of(&form.get("affected_versions"))),
+        fix_lines: Some(list_of(&form.get("fix_lines"))),
+    };
+    match state.app.update_report(&actor, &id, patch).await {
+        Ok(_) => Ok(see_other(&format!("/reports/{id}#team"))),
+        Err(e) if fixable(&e) => {
+            let status = status_of(&e);
+            reshow(&state, &viewer, &id, Kept { team: Some((form, e)), ..Kept::default() }, status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /reports/{id}/share`: shares a redacted copy with the parties
+/// interested in a platform, showing their links once.
+pub(crate) async fn share(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let (_, actor) = visible_report(&state, &viewer, &id).await?;
+    match state.app.share_report(&actor, &id, &form.get("platform")).await {
+        Ok(shares) => {
+            let base = state.config.public_url.trim_end_matches('/');
+            let new_shares = shares
+                .iter()
+                .map(|(s, token)| (s.party.to_string(), format!("{base}/shared/{}", token.expose())))
+                .collect();
+            reshow(&state, &viewer, &id, Kept { new_shares, ..Kept::default() }, StatusCode::OK).await
+        }
+        Err(e) if fixable(&e) => {
+            let errors = vec![reply_error(&e)];
+            let status = status_of(&e);
+            reshow(&state, &viewer, &id, Kept { share: errors, ..Kept::default() }, status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,441 @@
+//! The server-rendered pages: who may open and post what (the page matrix,
+//! every page route for every role), the security headers on every HTML
+//! answer, text shown as text, forms that keep input and mark errors, and
+//! cross-site form posts refused.
+
+use embargo_testkit::Auth;
+use http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::authorization::ROLES;
+use crate::fixture::World;
+
+/// One page route: method, template, concrete path, form fields, and the
+/// expected status per role (in the order of [`ROLES`]).
+struct PageRow {
+    method: Method,
+    template: &'static str,
+    path: String,
+    form: Vec<(&'static str, String)>,
+    expected: [u16; 8],
+}
+
+fn get(template: &'static str, path: impl Into<String>, expected: [u16; 8]) -> PageRow {
+    PageRow { method: Method::GET, template, path: path.into(), form: Vec::new(), expected }
+}
+
+fn post(template: &'static str, path: impl Into<String>, form: &[(&'static str, &str)], expected: [u16; 8]) -> PageRow {
+    let form = form.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+    PageRow { method: Method::POST, template, path: path.into(), form, expected }
+}
+
+/// Every page route; `report` is alice's new flask report (its follow-up
+/// token is the second role), `advisory` a draft of another flask report.
+fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member: &str) -> Vec<PageRow> {
+    const ALL_OK: [u16; 8] = [200; 8];
+    const REPORT_READERS: [u16; 8] = [404, 200, 200, 404, 404, 200, 200, 404];
+    const TEAM_ONLY: [u16; 8] = [404, 404, 404, 404, 404, 200, 200, 404];
+    const ADMIN_ONLY: [u16; 8] = [303, 404, 404, 404, 303, 404, 404, 404];
+    vec![
+        get("/", "/", ALL_OK),
+        get("/assets/style.css", "/assets/style.css", ALL_OK),
+        get("/assets/app.js", "/assets/app.js", ALL_OK),
+        get("/advisories", "/advisories?project=pallets/flask&severity=high", ALL_OK),
+        get("/advisories/{id}", format!("/advisories/{advisory}"), TEAM_ONLY),
+        get("/advisories/{id}/edit", format!("/advisories/{advisory}/edit"), TEAM_ONLY),
+        post(
+            "/advisories/{id}/edit",
+            format!("/advisories/{advisory}/edit"),
+            &[("summary", "Session fixation"), ("details", "Upgrade.")],
+            [404, 404, 404, 404, 404, 303, 303, 404],
+        ),
+        // The report is accepted, not fixed: publishing must wait, and the editor says so.
+        post(
+            "/advisories/{id}/publish",
+            format!("/advisories/{advisory}/publish"),
+            &[],
+            [404, 404, 404, 404, 404, 409, 409, 404],
+        ),
+        // The default policy takes CVE ids elsewhere: the editor says so.
+        post(
+            "/advisories/{id}/cve",
+            format!("/advisories/{advisory}/cve"),
+            &[],
+            [404, 404, 404, 404, 404, 409, 409, 404],
+        ),
+        get("/login", "/login?next=/reports", ALL_OK),
+        post("/login", "/login", &[("email", "alice@researcher.example"), ("password", "wrong")], [401; 8]),
+        get("/signup", "/signup", ALL_OK),
+        post(
+            "/signup",
+            "/signup",
+            &[("name", "X"), ("email", "not an address"), ("password", "long enough pass")],
+            [422; 8],
+        ),
+        // An administrator exists: setup is over.
+        get("/setup", "/setup", [303; 8]),
+        post("/setup", "/setup", &[("token", "embi_x")], [303; 8]),
+        get("/follow/{token}", format!("/follow/{token}"), [303; 8]),
+        get("/shared/{token}", "/shared/embx_not_a_share_token_at_all", [404; 8]),
+        get("/reports", "/reports", [303, 200, 200, 200, 200, 200, 200, 200]),
+        get("/reports/{id}", format!("/reports/{report}"), REPORT_READERS),
+        get("/reports/{id}/receipt", format!("/reports/{report}/receipt"), REPORT_READERS),
+        post(
+            "/reports/{id}/messages",
+            format!("/reports/{report}/messages"),
+            &[("body", "A message.")],
+            [404, 303, 303, 404, 404, 303, 303, 404],
+        ),
+        post(
+            "/reports/{id}/transition",
+            format!("/reports/{report}/transition"),
+            &[("to", "fixed")],
+            [404, 403, 403, 404, 404, 409, 409, 404],
+        ),
+        post(
+            "/reports/{id}/team",
+            format!("/reports/{report}/team"),
+            &[("cwes", "CWE-79")],
+            [404, 403, 403, 404, 404, 303, 303, 404],
+        ),
+        post(
+            "/reports/{id}/share",
+            format!("/reports/{report}/share"),
+            &[("platform", "AIX")],
+            [404, 403, 403, 404, 404, 422, 422, 404],
+        ),
+        post(
+            "/reports/{id}/advisory",
+            format!("/reports/{report}/advisory"),
+            &[],
+            [404, 404, 404, 404, 404, 409, 409, 404],
+        ),
+        get("/admin", "/admin", [303, 404, 404, 404, 200, 404, 404, 404]),
+        post("/admin/organisations", "/admin/organisations", &[("slug", "werkzeug"), ("name", "Werkzeug")], ADMIN_ONLY),
+        post(
+            "/admin/projects",
+            "/admin/projects",
+            &[("org", "pallets"), ("slug", "click"), ("name", "Click")],
+            ADMIN_ONLY,
+        ),
+        post(
+            "/admin/users",
+            "/admin/users",
+            &[("name", "New"), ("email", "new@example.org"), ("password", "a long password")],
+            ADMIN_ONLY,
+        ),
+        post("/admin/users/{id}/ban", format!("/admin/users/{outsider}/ban"), &[("banned", "false")], ADMIN_ONLY),
+        post("/admin/settings", "/admin/settings", &[("signup_open", "yes")], ADMIN_ONLY),
+        get("/{org}", "/pallets", ALL_OK),
+        get("/{org}/policy", "/pallets/policy", ALL_OK),
+        // Two projects: the page asks which.
+        get("/{org}/report", "/pallets/report", ALL_OK),
+        get("/{org}/team", "/pallets/team", [401, 404, 404, 404, 200, 200, 404, 404]),
+        post(
+            "/{org}/team/members",
+            "/pallets/team/members",
+            &[("email", "extra@example.org")],
+            [401, 403, 403, 403, 303, 303, 403, 403],
+        ),
+        post(
+            "/{org}/team/members/{user}/remove",
+            format!("/pallets/team/members/{outsider}/remove"),
+            &[],
+            [401, 403, 403, 403, 404, 404, 403, 403],
+        ),
+        get("/{org}/{project}", "/pallets/flask", ALL_OK),
+        get("/{org}/{project}/policy", "/pallets/flask/policy", ALL_OK),
+        get("/{org}/{project}/report", "/pallets/flask/report", ALL_OK),
+        get("/{org}/{project}/team", "/pallets/flask/team", [404, 404, 404, 404, 200, 200, 200, 404]),
+        post(
+            "/{org}/{project}/team/members",
+            "/pallets/flask/team/members",
+            &[("email", "extra@example.org")],
+            [401, 403, 403, 403, 303, 303, 303, 403],
+        ),
+        post(
+            "/{org}/{project}/team/members/{user}/remove",
+            format!("/pallets/flask/team/members/{member}/remove"),
+            &[],
+            [401, 403, 403, 403, 303, 404, 404, 403],
+        ),
+        post(
+            "/{org}/{project}/team/release-lines",
+            "/pallets/flask/team/release-lines",
+            &[("name", "3.1"), ("status", "bugfix"), ("released_on", "2024-11-13")],
+            [401, 403, 403, 403, 303, 303, 303, 403],
+        ),
+        post(
+            "/{org}/{project}/team/release-lines/{name}/remove",
+            "/pallets/flask/team/release-lines/9.9/remove",
+            &[],
+            [401, 403, 403, 403, 404, 404, 404, 403],
+        ),
+        // Last: it ends the sessions the rows above use.
+        post("/logout", "/logout", &[], [303; 8]),
+    ]
+}
+
+async fn world_with_report() -> (World, String, String, String, Vec<Auth>) {
+    let w = World::new().await;
+    w.t.user("extra@example.org", false).await;
+    let (report, token) = w.report("flask", &w.alice, "the report").await;
+    let (_, advisory) = w.drafted("the advisory's report").await;
+    let roles = vec![
+        Auth::None,
+        Auth::Link(token.clone()),
+        w.alice.clone(),
+        w.bob.clone(),
+        w.admin.clone(),
+        w.org_team.clone(),
+        w.flask_team.clone(),
+        w.jinja_team.clone(),
+    ];
+    (w, report, advisory, token, roles)
+}
+
+#[tokio::test]
+async fn every_page_for_every_role() {
+    let (w, report, advisory, token, roles) = world_with_report().await;
+    let outsider = w.t.app.user_by_email(&embargo_core::permission::Actor::Operator, "bob@researcher.example").await;
+    let outsider = outsider.unwrap().id.to_string();
+    // A flask team member only the administrator removes (first), so later removals find nobody.
+    w.t.user("leaving@pallets.example", false).await;
+    w.t.member("pallets/flask", "leaving@pallets.example").await;
+    let member = w.t.app.user_by_email(&embargo_core::permission::Actor::Operator, "leaving@pallets.example").await;
+    let member = member.unwrap().id.to_string();
+    let mut failures = Vec::new();
+    for r in page_matrix(&report, &advisory, &token, &outsider, &member) {
+        for (i, auth) in roles.iter().enumerate() {
+            let reply = if r.method == Method::GET {
+                w.t.get(&r.path, auth).await
+            } else {
+                let fields: Vec<(&str, &str)> = r.form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                w.t.form(&r.path, &fields, auth).await
+            };
+            let expected = StatusCode::from_u16(r.expected[i]).unwrap();
+            if reply.status != expected {
+                let excerpt: String = reply.text.chars().take(300).collect();
+                failures.push(format!(
+                    "{} {} as {}: {} (expected {expected}): {excerpt}",
+                    r.method, r.path, ROLES[i], reply.status
+                ));
+            }
+            let html =
+                reply.headers.get("content-type").is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/html"));
+            if reply.status.is_client_error() && !html {
+                failures
+                    .push(format!("{} {} as {}: an error a person sees must be a page", r.method, r.path, ROLES[i]));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    w.finish().await;
+}
+
+/// The page matrix covers every page route the router serves.
+#[tokio::test]
+async fn the_page_matrix_names_every_page_route() {
+    let served = [
+        "/",
+        "/assets/style.css",
+        "/assets/app.js",
+        "/advisories",
+        "/advisories/{id}",
+        "/advisories/{id}/edit",
+        "/advisories/{id}/publish",
+        "/advisories/{id}/cve",
+        "/login",
+        "/logout",
+        "/signup",
+        "/setup",
+        "/follow/{token}",
+        "/shared/{token}",
+        "/reports",
+        "/reports/{id}",
+        "/reports/{id}/receipt",
+        "/reports/{id}/messages",
+        "/reports/{id}/transition",
+        "/reports/{id}/team",
+        "/reports/{id}/share",
+        "/reports/{id}/advisory",
+        "/admin",
+        "/admin/organisations",
+        "/admin/projects",
+        "/admin/users",
+        "/admin/users/{id}/ban",
+        "/admin/settings",
+        "/{org}",
+        "/{org}/policy",
+        "/{org}/report",
+        "/{org}/team",
+        "/{org}/team/members",
+        "/{org}/team/members/{user}/remove",
+        "/{org}/{project}",
+        "/{org}/{project}/policy",
+        "/{org}/{project}/report",
+        "/{org}/{project}/team",
+        "/{org}/{project}/team/members",
+        "/{org}/{project}/team/members/{user}/remove",
+        "/{org}/{project}/team/release-lines",
+        "/{org}/{project}/team/release-lines/{name}/remove",
+    ];
+    let source = include_str!("../../src/pages/mod.rs");
+    let routed: Vec<&str> =
+        source.lines().filter_map(|l| l.trim().strip_prefix(".route(\"")).filter_map(|l| l.split('"').next()).collect();
+    let mut listed: Vec<&str> = served.to_vec();
+    listed.sort_unstable();
+    let mut in_router = routed.clone();
+    in_router.sort_unstable();
+    in_router.dedup();
+    assert_eq!(listed, in_router, "the router and this list differ");
+    let matrix: Vec<&str> = page_matrix("r", "a", "t", "u", "m").iter().map(|r| r.template).collect();
+    for route in served {
+        assert!(matrix.contains(&route), "{route} has no row in the page matrix");
+    }
+}
+
+/// Whether `html` holds `text` escaped (by name or by number), as a browser shows it as text.
+fn shows_as_text(html: &str, text: &str) -> bool {
+    let by_name = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let by_number = text.replace('&', "&#38;").replace('<', "&#60;").replace('>', "&#62;");
+    html.contains(&by_name) || html.contains(&by_number)
+}
+
+#[tokio::test]
+async fn every_html_answer_carries_the_security_headers_and_shows_text_as_text() {
+    let w = World::new().await;
+    let hostile = "<script>alert(1)</script> & \"quotes\"";
+    let (report, token) = w.report("flask", &Auth::None, hostile).await;
+    w.t.post(&format!("/api/v1/reports/{report}/messages"), json!({"body": hostile}), &w.flask_team)
+        .await
+        .expect(StatusCode::CREATED);
+    let (_, advisory) = w.drafted("advisory").await;
+    w.t.patch(
+        &format!("/api/v1/advisories/{advisory}"),
+        json!({"summary": hostile, "details": format!("{hostile}\n\n[x](javascript:alert(1))")}),
+        &w.flask_team,
+    )
+    .await
+    .expect(StatusCode::OK);
+    let pages = [
+        ("/", Auth::None),
+        ("/advisories", Auth::None),
+        ("/pallets/flask/report", Auth::None),
+        ("/pallets/flask/policy", Auth::None),
+        ("/login", Auth::None),
+        ("/nope/nope/nope/nope", Auth::None),
+        (&*format!("/reports/{report}"), Auth::Link(token.clone())),
+        (&*format!("/reports/{report}"), w.flask_team.clone()),
+        ("/reports", w.flask_team.clone()),
+        (&*format!("/advisories/{advisory}"), w.flask_team.clone()),
+        (&*format!("/advisories/{advisory}/edit"), w.flask_team.clone()),
+        ("/admin", w.admin.clone()),
+        ("/pallets/flask/team", w.flask_team.clone()),
+    ]
+    .map(|(p, a)| (p.to_owned(), a));
+    for (path, auth) in &pages {
+        let reply = w.t.get(path, auth).await;
+        let header = |name: &str| reply.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        assert!(header("content-type").starts_with("text/html"), "{path}: {}", header("content-type"));
+        let csp = header("content-security-policy");
+        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(header("x-frame-options"), "DENY", "{path}");
+        assert!(!reply.text.contains("<script>alert"), "{path} shows markup from a user as markup");
+        assert!(!reply.text.to_lowercase().contains("href=\"javascript:"), "{path} keeps a javascript: link");
+        let inline_scripts = reply.text.matches("<script").count();
+        let own_script = reply.text.matches("<script src=\"/assets/app.js\" defer></script>").count();
+        assert_eq!(inline_scripts, own_script, "{path} has a script that is not ours");
+    }
+    for path in [format!("/reports/{report}"), format!("/advisories/{advisory}/edit")] {
+        let text = w.t.get(&path, &w.flask_team).await.text;
+        assert!(shows_as_text(&text, "<script>alert(1)</script>"), "{path} does not show the text as text");
+    }
+    let reporter = w.t.get(&format!("/reports/{report}"), &Auth::Link(token)).await;
+    assert!(shows_as_text(&reporter.text, "<script>alert(1)</script>"));
+    w.finish().await;
+}
+
+#[tokio::test]
+async fn a_report_form_with_problems_keeps_the_input_and_stores_nothing() {
+    let w = World::new().await;
+    let before = w.t.get("/api/v1/reports", &w.flask_team).await.json.as_array().unwrap().len();
+    let reply = w
+        .t
+        .call_raw(
+            Method::POST,
+            "/pallets/flask/report",
+            "multipart/form-data; boundary=XYZ",
+            "--XYZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n\r\n--XYZ\r\n\
+             Content-Disposition: form-data; name=\"body\"\r\n\r\nThe parser trusts the length <b>field</b>.\r\n--XYZ\r\n\
+             Content-Disposition: form-data; name=\"attachments\"; filename=\"poc.png\"\r\n\r\n\u{89}PNG\r\n\u{1a}\n\0\0\0\rIHDR\r\n--XYZ--\r\n",
+            &Auth::None,
+        )
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.text.contains("There is a problem"), "no error summary");
+    assert!(reply.text.contains("href=\"#title\""), "the summary links to the title field");
+    assert!(reply.text.contains("Enter summary"), "the title error says how to fix it: {}", reply.text);
+    assert!(
+        shows_as_text(&reply.text, "The parser trusts the length <b>field</b>."),
+        "the description was lost: {}",
+        reply.text
+    );
+    assert!(reply.text.contains("Choose your files again"), "the reporter is not told to choose the files again");
+    let after = w.t.get("/api/v1/reports", &w.flask_team).await.json.as_array().unwrap().len();
+    assert_eq!(before, after, "a refused form stored a report");
+    w.finish().await;
+}
+
+#[tokio::test]
+async fn cross_site_form_posts_are_refused_and_same_site_ones_pass() {
+    let w = World::new().await;
+    let (report, _) = w.report("flask", &w.alice, "csrf target").await;
+    let path = format!("/reports/{report}/messages");
+    let send = |site: &'static str, origin: &'static str| {
+        let mut request = http::Request::builder()
+            .method(Method::POST)
+            .uri(path.clone())
+            .header("host", "127.0.0.1:8080")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", site)
+            .header("origin", origin);
+        if let Auth::Session(cookie) = &w.alice {
+            request = request.header("cookie", format!("{}={cookie}", embargo_web::SESSION_COOKIE));
+        }
+        request.body(axum::body::Body::from("body=hello")).unwrap()
+    };
+    let refused = w.t.send(send("cross-site", "https://evil.example")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.text.contains("another site"), "{}", refused.text);
+    let accepted = w.t.send(send("same-origin", "http://127.0.0.1:8080")).await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.text);
+    let thread = w.t.get(&format!("/api/v1/reports/{report}"), &w.alice).await.json["messages"].clone();
+    assert_eq!(thread.as_array().unwrap().len(), 1, "exactly the same-site message was posted: {thread}");
+    w.finish().await;
+}
+
+#[tokio::test]
+async fn a_private_link_opens_its_report_and_leaves_the_address_bar() {
+    let w = World::new().await;
+    let (report, token) = w.report("flask", &Auth::None, "anonymous report").await;
+    let reply = w.t.get(&format!("/follow/{token}"), &Auth::None).await.expect(StatusCode::SEE_OTHER);
+    assert_eq!(reply.headers["location"], format!("/reports/{report}"));
+    let cookie = reply.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
+    assert!(
+        cookie.iter().any(|c| c.starts_with(&format!("embargo_link={token};"))
+            && c.contains("HttpOnly")
+            && c.contains("SameSite=Lax")),
+        "{cookie:?}"
+    );
+    let page = w.t.get(&format!("/reports/{report}"), &Auth::Link(token)).await.expect(StatusCode::OK);
+    assert!(page.text.contains("anonymous report"));
+    // A follow-up token of one report opens no other.
+    let (other, _) = w.report("flask", &w.alice, "alice's").await;
+    let (_, second) = w.report("flask", &Auth::None, "second anonymous").await;
+    w.t.get(&format!("/reports/{other}"), &Auth::Link(second)).await.expect(StatusCode::NOT_FOUND);
+    w.finish().await;
+}
