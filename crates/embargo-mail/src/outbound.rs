@@ -344,7 +344,9 @@ impl SendFailure {
         // lettre reports a failed handshake (an untrusted certificate) as a
         // connection error with rustls's reason in its text.
         let text = error.to_string().to_ascii_lowercase();
-        if error.is_tls() || ["certificate", "handshake", "tls"].iter().any(|word| text.contains(word)) {
+        let handshake =
+            error.status().is_none() && ["certificate", "handshake", "tls"].iter().any(|w| text.contains(w));
+        if error.is_tls() || handshake {
             return SendFailure::Relay(format!(
                 "TLS with the mail relay failed (check mail.relay.host, security and ca_file): {error}"
             ));
