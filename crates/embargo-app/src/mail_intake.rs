@@ -5,13 +5,13 @@
 use embargo_core::Timestamp;
 use embargo_core::deadline::Deadlines;
 use embargo_core::id::{MessageId, ProjectId, ReportId};
-use embargo_core::intake::notices;
+use embargo_core::intake::IntakeNotice;
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::{AuthorRole, Channel, Message, Visibility};
 use embargo_core::permission::{Actor, ReportAccess};
 use embargo_core::private::Private;
-use embargo_core::report::{Report, ReportContent, StateChange, Submission};
-use embargo_core::text::{Email, MAX_SHORT_CHARS, MAX_TEXT_BYTES, MAX_TITLE_CHARS, required_text};
+use embargo_core::report::{Report, StateChange};
+use embargo_core::text::Email;
 use embargo_store::mail::{CATCH_ALL, Direction, MailRecord, MailThread, SignatureState};
 use embargo_store::{Reader, StoreExt, Writer};
 use serde_json::json;
@@ -21,6 +21,7 @@ use crate::auth::user_actor;
 use crate::entropy::{EntropyExt, NewIds};
 use crate::jobs::{Notice, enqueue};
 use crate::policies::project_policy;
+use crate::reports::Upload;
 use crate::secret::{Token, TokenKind};
 use crate::{App, AppError};
 
@@ -46,14 +47,14 @@ pub struct InboundMail {
     pub subject: Private<Option<String>>,
     /// `In-Reply-To` then `References`, without angle brackets.
     pub references: Vec<String>,
-    /// The text: the plain-text body (or HTML made text) and text attachments.
+    /// The text: the plain-text body (or HTML made text), decrypted where it arrived encrypted.
     pub body: Private<String>,
+    /// The files attached, as received: the project's policy decides which are kept.
+    pub attachments: Private<Vec<Upload>>,
     /// Whether it arrived encrypted.
     pub encrypted: bool,
     /// The signature check, with the signer's fingerprint or issuer id.
     pub signature: Option<(SignatureState, String)>,
-    /// What was refused from it, one line each (what it looked like, never its content).
-    pub refused: Vec<String>,
 }
 
 /// What became of a received mail.
@@ -77,6 +78,10 @@ pub enum MailOutcome {
     Duplicate,
 }
 
+mod content;
+
+use content::{body_of, mail_content, sort_attachments};
+
 /// A report a mail answers, and how.
 struct ReplyTarget {
     report: Report,
@@ -88,33 +93,6 @@ fn split_tag(address: &str) -> Option<(&str, String)> {
     let (local, domain) = address.rsplit_once('@')?;
     let (base, tag) = local.split_once('+')?;
     Some((tag, format!("{base}@{domain}")))
-}
-
-/// The mail's subject as a report title: one line, at most 200 characters.
-fn title_of(subject: Option<&str>) -> String {
-    let cleaned: String = subject
-        .unwrap_or_default()
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let title: String = cleaned.chars().take(MAX_TITLE_CHARS).collect();
-    if title.is_empty() { "(no subject)".to_owned() } else { title }
-}
-
-/// The display name as a credit name: one line, short, or none.
-fn name_of(name: Option<&str>) -> Option<String> {
-    let name: String = name?.chars().filter(|c| !c.is_control()).take(MAX_SHORT_CHARS).collect();
-    let name = name.trim();
-    (!name.is_empty()).then(|| name.to_owned())
-}
-
-/// The body as stored: plain text, never empty.
-fn body_of(body: &str) -> Result<String, AppError> {
-    let body = if body.trim().is_empty() { "(the mail held no text)" } else { body };
-    Ok(required_text("body", body, MAX_TEXT_BYTES)?)
 }
 
 impl App {
@@ -210,6 +188,9 @@ impl App {
             (None, false) => return Ok(None),
         };
         let now = self.now();
+        let org = reader.organisation(report.org_id).await?.ok_or(AppError::NotFound)?;
+        let project = reader.project(report.project_id).await?.ok_or(AppError::NotFound)?;
+        let policy = project_policy(reader, &org, &project).await?;
         let message = Message {
             id: self.entropy.message_id()?,
             report_id: report.id,
@@ -220,21 +201,41 @@ impl App {
             body: Private::new(body.to_owned()),
             created_at: now,
         };
-        let record = mail_record(mail, Some(report.id), Some(message.id), now);
+        let mail = mail.clone();
         let (job, report_id, message_id) = (self.entropy.job_id()?, report.id, message.id);
+        let entropy = self.entropy.clone();
         let stored = self
             .store
             .write(move |tx| {
                 Box::pin(async move {
                     let mut report = tx.lock_report(report_id).await?.ok_or(AppError::NotFound)?;
                     tx.insert_message(&message).await?;
+                    // Counted under the report's lock, so that two replies cannot both take the last place.
+                    let carried = tx.attachments(report_id).await?.len();
+                    let (attachments, refused) = sort_attachments(
+                        entropy.as_ref(),
+                        &policy,
+                        mail.attachments.expose(),
+                        carried,
+                        (report_id, Some(message_id)),
+                        now,
+                    )?;
+                    for attachment in &attachments {
+                        tx.insert_attachment(attachment).await?;
+                    }
+                    let record = mail_record(&mail, (Some(report_id), Some(message_id)), &refused, now);
                     // Last, so that the record's references exist; a duplicate undoes it all.
                     if !tx.insert_mail_record(&record).await? {
                         return Err(AppError::Conflict { what: DUPLICATE });
                     }
                     report.updated_at = now;
                     tx.update_report(&report).await?;
-                    let details = json!({"visibility": visibility.as_str(), "message": message_id.to_string(), "channel": "email"});
+                    let details = json!({
+                        "visibility": visibility.as_str(),
+                        "message": message_id.to_string(),
+                        "channel": "email",
+                        "attachments": attachments.len(),
+                    });
                     record_event(tx, now, &actor, "report.message_posted", report_id, details).await?;
                     enqueue(tx, job, now, &Notice::MessagePosted { report: report_id, message: message_id }).await?;
                     Ok::<bool, AppError>(true)
@@ -260,16 +261,8 @@ impl App {
         let policy = project_policy(reader.as_mut(), &org, &project).await?;
         let lines = reader.release_lines(project.id).await?;
         drop(reader);
-        let submission = Submission {
-            title: title_of(mail.subject.expose().as_deref()),
-            body,
-            reporter_name: name_of(mail.from_name.expose().as_deref()),
-            reporter_email: Some(mail.from.to_string()),
-            ..Submission::default()
-        };
-        let content = ReportContent::from_submission(&submission)?;
+        let (content, intake) = mail_content(&mail, body, &policy, &lines)?;
         let now = self.now();
-        let intake = notices(&policy, &lines, &content);
         let report = Report {
             id: self.entropy.report_id()?,
             org_id: project.org_id,
@@ -285,9 +278,11 @@ impl App {
             created_at: now,
             updated_at: now,
         };
+        let (attachments, refused) =
+            sort_attachments(self.entropy.as_ref(), &policy, mail.attachments.expose(), 0, (report.id, None), now)?;
         let followup = Token::generate(TokenKind::FollowUp, self.entropy.as_ref())?;
         let thread = MailThread { report_id: report.id, reply_token: Private::new(self.reply_token()?) };
-        let record = mail_record(&mail, Some(report.id), None, now);
+        let record = mail_record(&mail, (Some(report.id), None), &refused, now);
         let (hash, job, report_id) = (followup.hash(), self.entropy.job_id()?, report.id);
         let receipt = Private::new(followup.expose().to_owned());
         let filed = self
@@ -296,6 +291,9 @@ impl App {
                 Box::pin(async move {
                     tx.insert_report(&report, &hash).await?;
                     tx.insert_mail_thread(&thread, Some(&receipt), now).await?;
+                    for attachment in &attachments {
+                        tx.insert_attachment(attachment).await?;
+                    }
                     // Last, so that the record's references exist; a duplicate undoes it all.
                     if !tx.insert_mail_record(&record).await? {
                         return Err(AppError::Conflict { what: DUPLICATE });
@@ -309,7 +307,12 @@ impl App {
                         at: now,
                     };
                     tx.insert_state_change(&change).await?;
-                    let details = json!({"project": report.project_id.to_string(), "channel": Channel::Email.as_str()});
+                    let details = json!({
+                        "project": report.project_id.to_string(),
+                        "channel": Channel::Email.as_str(),
+                        "attachments": attachments.len(),
+                        "notices": report.intake.iter().map(IntakeNotice::code).collect::<Vec<_>>(),
+                    });
                     record_event(tx, now, &Actor::Anonymous, "report.submitted", report_id, details).await?;
                     enqueue(tx, job, now, &Notice::ReportReceived { report: report_id }).await?;
                     Ok::<MailOutcome, AppError>(MailOutcome::Filed { report: report_id })
@@ -351,7 +354,13 @@ async fn route(reader: &mut dyn Reader, recipients: &[String]) -> Result<Option<
     Ok(reader.mail_route(CATCH_ALL).await?)
 }
 
-fn mail_record(mail: &InboundMail, report: Option<ReportId>, message: Option<MessageId>, now: Timestamp) -> MailRecord {
+/// The record of a received mail, with a line for each file refused from it.
+fn mail_record(
+    mail: &InboundMail,
+    (report, message): (Option<ReportId>, Option<MessageId>),
+    refused: &[String],
+    now: Timestamp,
+) -> MailRecord {
     MailRecord {
         message_id: mail.key.clone(),
         report_id: report,
@@ -360,7 +369,7 @@ fn mail_record(mail: &InboundMail, report: Option<ReportId>, message: Option<Mes
         encrypted: mail.encrypted,
         signature: mail.signature.as_ref().map(|(state, _)| *state),
         signer: mail.signature.as_ref().map(|(_, signer)| signer.clone()),
-        refused: (!mail.refused.is_empty()).then(|| Private::new(mail.refused.join("\n"))),
+        refused: (!refused.is_empty()).then(|| Private::new(refused.join("\n"))),
         created_at: now,
     }
 }
@@ -390,18 +399,5 @@ mod tests {
         assert_eq!(split_tag("security+abc@x.example"), Some(("abc", "security@x.example".to_owned())));
         assert_eq!(split_tag("security+abc-internal@x.example").map(|t| t.0), Some("abc-internal"));
         assert_eq!(split_tag("security@x.example"), None);
-    }
-
-    #[test]
-    fn titles_are_one_clean_line() {
-        assert_eq!(title_of(Some("  Path\ttraversal\r\n in  send_file ")), "Path traversal in send_file");
-        assert_eq!(title_of(None), "(no subject)");
-        assert_eq!(title_of(Some(&"x".repeat(500))).chars().count(), MAX_TITLE_CHARS);
-    }
-
-    #[test]
-    fn empty_bodies_say_so() {
-        assert_eq!(body_of(" \n").unwrap(), "(the mail held no text)");
-        assert!(body_of(&"a".repeat(MAX_TEXT_BYTES + 1)).is_err());
     }
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use embargo_core::Timestamp;
 use embargo_core::id::{AdvisoryId, JobId, ReportId, UserId};
+use embargo_core::intake::IntakeNotice;
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::{AuthorRole, Visibility};
 use embargo_core::organisation::Organisation;
@@ -113,6 +114,9 @@ pub struct NoticeMail {
     pub followup: Option<Private<String>>,
     /// What was refused from the mail the report came in, for the receipt.
     pub refused: Vec<String>,
+    /// What the policy has to say about the report, for the receipt (as a
+    /// form's receipt page says it).
+    pub notices: Vec<IntakeNotice>,
     /// Who gets a mail.
     pub recipients: Vec<Recipient>,
 }
@@ -212,9 +216,9 @@ impl App {
             (News::Received, Some(text)) => text.expose().lines().map(str::to_owned).collect(),
             _ => Vec::new(),
         };
-        let followup = match news {
-            News::Received => reader.receipt_token(report.id).await?,
-            _ => None,
+        let (followup, notices) = match news {
+            News::Received => (reader.receipt_token(report.id).await?, report.intake.clone()),
+            _ => (None, Vec::new()),
         };
         drop(reader);
         let reply_token = self.ensure_mail_thread(report.id).await?;
@@ -229,6 +233,7 @@ impl App {
             arrived_encrypted,
             followup,
             refused,
+            notices,
             recipients: recipients.into_values().collect(),
         }))
     }

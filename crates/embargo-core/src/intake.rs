@@ -58,6 +58,20 @@ impl IntakeNotice {
         }
     }
 
+    /// Whether the message names something of the report itself (its release
+    /// lines, feature or platform), so that it may only travel where the
+    /// report's text may (an encrypted mail, the report's page).
+    pub fn names_report_details(&self) -> bool {
+        match self {
+            IntakeNotice::UnsupportedLines { .. }
+            | IntakeNotice::ExperimentalFeature { .. }
+            | IntakeNotice::UnsupportedPlatform { .. } => true,
+            IntakeNotice::ReporterSeverity
+            | IntakeNotice::OnlyLatestSupported { .. }
+            | IntakeNotice::Missing { .. } => false,
+        }
+    }
+
     /// What the reporter is told.
     pub fn message(&self) -> String {
         match self {

@@ -1,8 +1,12 @@
 //! Reading one received mail (RFC 5322, MIME RFC 2045-2049, PGP/MIME RFC 3156)
 //! into what the app files: limits first, then loop detection, then text,
 //! attachments and OpenPGP. Hostile input ends in a typed refusal, never a panic.
+//!
+//! Attachments are handed over as received (decrypted where they hold inline
+//! OpenPGP): which are kept is the project's policy's decision, made by the app
+//! with the same rules as for a form's files (`embargo_core::attachment`).
 
-use embargo_app::InboundMail;
+use embargo_app::{InboundMail, Upload};
 use embargo_core::private::Private;
 use embargo_core::text::{Email, MAX_TEXT_BYTES};
 use embargo_store::mail::SignatureState;
@@ -149,9 +153,9 @@ pub fn read(raw: &[u8], envelope: &Envelope, keyring: &Keyring, limits: Limits) 
         subject: Private::new(message.subject().map(str::to_owned)),
         references,
         body: Private::new(body),
+        attachments: Private::new(content.attachments),
         encrypted: content.encrypted,
         signature: content.signature,
-        refused: content.refused,
     })))
 }
 
@@ -159,8 +163,7 @@ pub fn read(raw: &[u8], envelope: &Envelope, keyring: &Keyring, limits: Limits) 
 #[derive(Debug, Default)]
 struct Content {
     texts: Vec<String>,
-    attachments: Vec<(String, String)>,
-    refused: Vec<String>,
+    attachments: Vec<Upload>,
     encrypted: bool,
     signature: Option<(SignatureState, String)>,
 }
@@ -333,28 +336,18 @@ fn collect(
         if ctype == "application/pgp-signature" || ctype == "application/pgp-encrypted" {
             continue;
         }
-        let name = part.attachment_name().map(clean).unwrap_or_else(|| "unnamed".into());
-        let name: String = name.chars().filter(|c| *c != '\n' && *c != '\r').take(100).collect();
+        let number = content.attachments.len() + 1;
+        let name = file_name(part.attachment_name()).unwrap_or_else(|| format!("attachment-{number}"));
         let bytes = match &part.body {
             PartType::Message(nested) => nested.raw_message(),
             _ => part.contents(),
         };
-        match std::str::from_utf8(bytes) {
-            Ok(text)
-                if !has_magic(bytes)
-                    && !text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}')) =>
-            {
-                let text = inline_pgp(text, keyring, content)?;
-                content.attachments.push((name, text));
-            }
-            Ok(_) | Err(_) => content.refused.push(format!(
-                "an attachment ({}, {} bytes) was not kept: it looks like {}; attachments must be plain text, \
-                 so send a script that builds such a file instead",
-                ctype,
-                bytes.len(),
-                describe(bytes)
-            )),
-        }
+        // An armored OpenPGP message in a text file is opened like one in the body.
+        let bytes = match std::str::from_utf8(bytes) {
+            Ok(text) if text.contains("-----BEGIN PGP ") => inline_pgp(text, keyring, content)?.into_bytes(),
+            _ => bytes.to_vec(),
+        };
+        content.attachments.push(Upload { filename: name, bytes });
     }
     Ok(())
 }
@@ -408,39 +401,18 @@ fn inline_pgp(text: &str, keyring: &Keyring, content: &mut Content) -> Result<St
     Ok(text.to_owned())
 }
 
-/// Whether the content starts like a known binary format (a PDF can be valid UTF-8).
-fn has_magic(bytes: &[u8]) -> bool {
-    describe(bytes) != BINARY
+/// A sender's file name as a plain name: its last path component, without
+/// control characters, at most 100 characters; `None` when nothing is left.
+fn file_name(name: Option<&str>) -> Option<String> {
+    let name = name?.rsplit(['/', '\\']).next()?;
+    let name: String = name.chars().filter(|c| !c.is_control()).take(100).collect();
+    let name = name.trim();
+    (!name.is_empty() && name != "." && name != "..").then(|| name.to_owned())
 }
 
-const BINARY: &str = "binary data";
-
-/// What refused content looks like, by its first bytes.
-fn describe(bytes: &[u8]) -> &'static str {
-    const MAGIC: &[(&[u8], &str)] = &[
-        (b"%PDF-", "a PDF document"),
-        (b"PK\x03\x04", "a zip archive"),
-        (b"PK\x05\x06", "a zip archive"),
-        (b"\x1f\x8b", "a gzip archive"),
-        (b"BZh", "a bzip2 archive"),
-        (b"\xfd7zXZ\x00", "an xz archive"),
-        (b"7z\xbc\xaf\x27\x1c", "a 7z archive"),
-        (b"Rar!\x1a\x07", "a rar archive"),
-        (b"\x7fELF", "an ELF executable"),
-        (b"MZ", "a Windows executable"),
-        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-        (b"\xff\xd8\xff", "a JPEG image"),
-        (b"GIF8", "a GIF image"),
-    ];
-    MAGIC.iter().find(|(magic, _)| bytes.starts_with(magic)).map_or(BINARY, |(_, kind)| kind)
-}
-
-/// The report text: the bodies, then each kept attachment under a header line.
+/// The report text: the bodies, in order.
 fn assemble(content: &Content) -> Result<String, Refusal> {
-    let mut body = content.texts.join("\n\n");
-    for (name, text) in &content.attachments {
-        body.push_str(&format!("\n\n----- attachment: {name} -----\n{text}"));
-    }
+    let body = content.texts.join("\n\n");
     if body.len() > MAX_TEXT_BYTES {
         return Err(Refusal::TextTooLong);
     }

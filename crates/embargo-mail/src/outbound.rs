@@ -84,8 +84,17 @@ impl MailNotifier {
         let tls_parameters = || -> Result<TlsParameters, OutboundError> {
             let mut builder = TlsParameters::builder(config.host.clone());
             if let Some(path) = &config.ca_file {
-                let pem = std::fs::read(path)
-                    .map_err(|e| OutboundError::Setting { setting: "ca_file", reason: e.to_string() })?;
+                let pem = std::fs::read(path).map_err(|e| OutboundError::Setting {
+                    setting: "ca_file",
+                    reason: format!("cannot read {}: {e}", path.display()),
+                })?;
+                // A file without a certificate would leave the relay trusted by nothing but the system's CAs.
+                if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+                    return Err(OutboundError::Setting {
+                        setting: "ca_file",
+                        reason: format!("{} holds no PEM certificate", path.display()),
+                    });
+                }
                 builder = builder.add_root_certificate(Certificate::from_pem(&pem).map_err(setting("ca_file"))?);
             }
             builder.build_rustls().map_err(setting("host"))
@@ -198,6 +207,24 @@ impl MailNotifier {
                     let _ = writeln!(text, "- {line}");
                 }
             }
+            // A notice that names what the report is about (its platform, lines or
+            // feature) goes out only where the report's text may.
+            let (said, withheld): (Vec<_>, Vec<_>) =
+                mail.notices.iter().partition(|n| encrypted || !n.names_report_details());
+            if !said.is_empty() {
+                let _ = writeln!(text, "\nWhat the security policy says about your report:");
+                for notice in said {
+                    let _ = writeln!(text, "- {}", notice.message());
+                }
+            }
+            if !withheld.is_empty() {
+                let _ = writeln!(
+                    text,
+                    "\nThe security policy has {} more remark(s) on your report that name its details: \
+                     read them with the report.",
+                    withheld.len()
+                );
+            }
         }
         let answer = if replies_are_internal(&mail.news, to.side) {
             "Replies to this mail become internal notes of the team."
@@ -296,6 +323,45 @@ impl MailNotifier {
     }
 }
 
+/// What a failed send means for the job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SendFailure {
+    /// The relay cannot be used as configured (TLS, credentials): no mail
+    /// can go out until a setting is fixed. Says which.
+    Relay(String),
+    /// The relay refused this one mail for good (an unknown recipient).
+    Recipient,
+    /// Worth trying again later.
+    Temporary,
+}
+
+impl SendFailure {
+    fn of(error: &lettre::transport::smtp::Error) -> SendFailure {
+        // RFC 4954 section 6: 530 authentication required, 534 mechanism too
+        // weak, 535 credentials invalid, 538 encryption required; 454 is a
+        // temporary authentication failure.
+        const AUTH_CODES: [u16; 5] = [454, 530, 534, 535, 538];
+        // lettre reports a failed handshake (an untrusted certificate) as a
+        // connection error with rustls's reason in its text.
+        let text = error.to_string().to_ascii_lowercase();
+        let handshake =
+            error.status().is_none() && ["certificate", "handshake", "tls"].iter().any(|w| text.contains(w));
+        if error.is_tls() || handshake {
+            return SendFailure::Relay(format!(
+                "TLS with the mail relay failed (check mail.relay.host, security and ca_file): {error}"
+            ));
+        }
+        if error.status().is_some_and(|code| AUTH_CODES.contains(&u16::from(code)))
+            || (error.is_client() && text.contains("authentication"))
+        {
+            return SendFailure::Relay(format!(
+                "the mail relay refused our session (check mail.relay.security, username and password): {error}"
+            ));
+        }
+        if error.is_permanent() { SendFailure::Recipient } else { SendFailure::Temporary }
+    }
+}
+
 #[async_trait::async_trait]
 impl Notifier for MailNotifier {
     async fn deliver(&self, _app: &App, _notice: &Notice) -> Result<(), DeliveryError> {
@@ -336,13 +402,20 @@ impl Notifier for MailNotifier {
                         .await
                         .map_err(temporary)?;
                 }
-                Err(e) if e.is_permanent() => {
-                    tracing::error!(report = %mail.report, error = %e, "the relay refused a notification for good");
-                }
-                Err(e) => {
-                    tracing::warn!(report = %mail.report, error = %e, "the relay failed; will retry");
-                    failure = Some(e.to_string());
-                }
+                Err(e) => match SendFailure::of(&e) {
+                    SendFailure::Relay(why) => {
+                        // Every other mail would fail alike: the job waits for the setting to be fixed.
+                        tracing::error!(report = %mail.report, error = %why, "the mail relay cannot be used; will retry");
+                        return Err(DeliveryError::Temporary(why));
+                    }
+                    SendFailure::Recipient => {
+                        tracing::error!(report = %mail.report, error = %e, "the relay refused a notification for good");
+                    }
+                    SendFailure::Temporary => {
+                        tracing::warn!(report = %mail.report, error = %e, "the relay failed; will retry");
+                        failure = Some(e.to_string());
+                    }
+                },
             }
         }
         match failure {

@@ -1,8 +1,10 @@
 //! Intake: a report checked against the project's policy, stored with its
 //! deadlines, notices and attachments, and a receipt for the reporter.
 
+use embargo_core::Timestamp;
 use embargo_core::attachment::{Attachment, AttachmentError, accept};
 use embargo_core::deadline::Deadlines;
+use embargo_core::id::{MessageId, ReportId};
 use embargo_core::intake::{IntakeNotice, check_required, notices};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::Channel;
@@ -18,7 +20,7 @@ use serde_json::json;
 
 use super::Receipt;
 use crate::audit::record;
-use crate::entropy::NewIds;
+use crate::entropy::{Entropy, NewIds};
 use crate::jobs::{Notice, enqueue};
 use crate::organisations::find_project;
 use crate::policies::project_policy;
@@ -53,6 +55,31 @@ fn channel_open(policy: &Policy, channel: Channel) -> bool {
     }
 }
 
+/// Each upload judged by the policy's attachment rules, in order: a plain
+/// name, text by content (`embargo_core::attachment::accept`), at most
+/// `max_attachment_bytes`, and no more kept than `max_attachments` for the
+/// report, which already carries `carried`. Every channel takes files through here.
+pub(crate) fn judge_uploads(
+    policy: &Policy,
+    uploads: &[Upload],
+    carried: usize,
+) -> Vec<Result<Attachment, AttachmentError>> {
+    let max = policy.report.max_attachments.value;
+    let mut room = (max as usize).saturating_sub(carried);
+    uploads
+        .iter()
+        .map(|upload| {
+            let attachment = accept(&upload.filename, &upload.bytes, policy.report.max_attachment_bytes.value)?;
+            if room == 0 {
+                return Err(AttachmentError::TooMany { max });
+            }
+            room -= 1;
+            Ok(attachment)
+        })
+        .collect()
+}
+
+/// A form's files: all kept, or the report is refused with every reason.
 fn check_attachments(policy: &Policy, uploads: &[Upload]) -> Result<Vec<Attachment>, FieldErrors> {
     let max = policy.report.max_attachments.value;
     let refused = |e: AttachmentError| TextError::Refused { field: "attachments", reason: e.to_string() };
@@ -61,13 +88,35 @@ fn check_attachments(policy: &Policy, uploads: &[Upload]) -> Result<Vec<Attachme
     }
     let mut errors = Vec::new();
     let mut accepted = Vec::new();
-    for upload in uploads {
-        match accept(&upload.filename, &upload.bytes, policy.report.max_attachment_bytes.value) {
+    for judgement in judge_uploads(policy, uploads, 0) {
+        match judgement {
             Ok(a) => accepted.push(a),
             Err(e) => errors.push(refused(e)),
         }
     }
     if errors.is_empty() { Ok(accepted) } else { Err(FieldErrors(errors)) }
+}
+
+/// The rows of kept attachments, of the report or (with `message`) of one of its messages.
+pub(crate) fn attachment_rows(
+    ids: &dyn Entropy,
+    report: ReportId,
+    message: Option<MessageId>,
+    kept: Vec<Attachment>,
+    now: Timestamp,
+) -> Result<Vec<ReportAttachment>, AppError> {
+    kept.into_iter()
+        .map(|a| {
+            Ok(ReportAttachment {
+                id: ids.attachment_id()?,
+                report_id: report,
+                message_id: message,
+                filename: a.filename,
+                text: a.text,
+                created_at: now,
+            })
+        })
+        .collect()
 }
 
 impl App {
@@ -149,20 +198,7 @@ impl App {
             created_at: now,
             updated_at: now,
         };
-        let attachments = checked
-            .attachments
-            .into_iter()
-            .map(|a| {
-                Ok(ReportAttachment {
-                    id: self.entropy.attachment_id()?,
-                    report_id: report.id,
-                    message_id: None,
-                    filename: a.filename,
-                    text: a.text,
-                    created_at: now,
-                })
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
+        let attachments = attachment_rows(self.entropy.as_ref(), report.id, None, checked.attachments, now)?;
         let followup = Token::generate(TokenKind::FollowUp, self.entropy.as_ref())?;
         let (hash, job, actor) = (followup.hash(), self.entropy.job_id()?, actor.clone());
         let receipt = Receipt {

@@ -28,6 +28,7 @@ use crate::AppError;
 use crate::secret::Token;
 
 pub use intake::Upload;
+pub(crate) use intake::{attachment_rows, judge_uploads};
 
 /// What a reporter gets back: the reference, the secret follow-up token, and
 /// what the policy has to say about the report.

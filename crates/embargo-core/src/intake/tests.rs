@@ -162,6 +162,18 @@ fn experimental_features_and_unsupported_platforms() {
     let n = notices_of(&c);
     assert_eq!(codes(&n), ["experimental_feature", "unsupported_platform"]);
     assert!(n[1].message().contains("shared with the parties interested"));
+    assert!(n.iter().all(IntakeNotice::names_report_details), "both name what the report is about");
+}
+
+#[test]
+fn notices_that_name_nothing_of_the_report_may_travel_in_clear() {
+    let check = |notice: IntakeNotice, names: bool| assert_eq!(notice.names_report_details(), names, "{notice:?}");
+    check(IntakeNotice::ReporterSeverity, false);
+    check(IntakeNotice::Missing { field: ReportField::Platform }, false);
+    check(IntakeNotice::OnlyLatestSupported { latest: "main".into() }, false);
+    check(IntakeNotice::UnsupportedLines { lines: vec![("3.8".into(), LineStatus::EndOfLife)] }, true);
+    check(IntakeNotice::ExperimentalFeature { feature: "jit".into() }, true);
+    check(IntakeNotice::UnsupportedPlatform { platform: "AIX".into(), has_interested_parties: false }, true);
 }
 
 #[test]

@@ -1,6 +1,11 @@
 //! The notifier against a real SMTP server (`aiosmtpd` on loopback): the
 //! notice kinds the binary's tests cannot trigger (deadline reminders), state
-//! changes, and a retried job that must not send twice.
+//! changes, and a retried job that must not send twice; in `relay`, the
+//! relay's STARTTLS, implicit TLS and AUTH with a private CA.
+//!
+//! A test whose peer (python3 with aiosmtpd, openssl) is missing says so and
+//! does not run, except under CI (`CI` set), where that is a failure:
+//! `.ci/run` installs them.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,6 +14,8 @@
     clippy::print_stderr,
     reason = "tests may unwrap and report on stderr (STYLE.md, Tests)"
 )]
+
+mod relay;
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -45,51 +52,36 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-impl Sink {
-    fn start() -> Option<Sink> {
-        let found = Command::new("python3").args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
-        if !found {
-            eprintln!("python3 with aiosmtpd is not installed: this test did not run (.ci/run installs it)");
-            return None;
-        }
-        let (dir, port) = (tempfile::tempdir().unwrap(), free_port());
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(dir.path().join("maildir"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "aiosmtpd did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Some(Sink { child, dir, port })
+/// Whether `program` runs with `args`; when not, says so, and fails under CI.
+fn have(program: &str, args: &[&str]) -> bool {
+    let found = Command::new(program).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status();
+    if found.is_ok_and(|s| s.success()) {
+        return true;
     }
+    assert!(std::env::var_os("CI").is_none(), "`{program} {args:?}` fails under CI; .ci/run installs it");
+    eprintln!("`{program} {args:?}` fails: this test did not run (.ci/run installs what it needs)");
+    false
+}
 
-    fn mails(&self) -> Vec<String> {
-        std::fs::read_dir(self.dir.path().join("maildir/new"))
-            .map(|entries| entries.filter_map(Result::ok).map(|e| std::fs::read_to_string(e.path()).unwrap()).collect())
-            .unwrap_or_default()
+/// Every mail in `maildir/new`.
+fn maildir(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir.join("new"))
+        .map(|entries| entries.filter_map(Result::ok).map(|e| std::fs::read_to_string(e.path()).unwrap()).collect())
+        .unwrap_or_default()
+}
+
+/// Waits until something listens on `port` of loopback.
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not start");
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
-/// The subject, unfolded (RFC 5322 section 2.2.3).
-fn subject(mail: &str) -> String {
-    let unfolded = mail.replace("\r\n ", " ").replace("\n ", " ");
-    unfolded.lines().find_map(|l| l.strip_prefix("Subject: ")).unwrap_or_default().to_owned()
-}
-
-fn new_job() -> JobId {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).unwrap();
-    JobId::from_uuid(uuid::Builder::from_random_bytes(bytes).into_uuid())
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deadline_reminders_reach_the_team_state_changes_the_reporter_and_nothing_goes_twice() {
-    let Some(sink) = Sink::start() else { return };
+/// An app on a fresh SQLite database with pallets/flask, a team lead, and one
+/// report from ada@example.org; answers the app, the report and the directory to keep.
+async fn fixture() -> (tempfile::TempDir, App, embargo_core::id::ReportId) {
     let tmp = tempfile::tempdir().unwrap();
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).unwrap();
@@ -121,6 +113,47 @@ async fn deadline_reminders_reach_the_team_state_changes_the_reporter_and_nothin
     };
     let receipt =
         app.submit_report(&Actor::Anonymous, "pallets", "flask", submission, Vec::new(), Channel::Web).await.unwrap();
+    (tmp, app, receipt.report_id)
+}
+
+impl Sink {
+    fn start() -> Option<Sink> {
+        if !have("python3", &["-c", "import aiosmtpd"]) {
+            return None;
+        }
+        let (dir, port) = (tempfile::tempdir().unwrap(), free_port());
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(dir.path().join("maildir"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for_port(port, "aiosmtpd");
+        Some(Sink { child, dir, port })
+    }
+
+    fn mails(&self) -> Vec<String> {
+        maildir(&self.dir.path().join("maildir"))
+    }
+}
+
+/// The subject, unfolded (RFC 5322 section 2.2.3).
+fn subject(mail: &str) -> String {
+    let unfolded = mail.replace("\r\n ", " ").replace("\n ", " ");
+    unfolded.lines().find_map(|l| l.strip_prefix("Subject: ")).unwrap_or_default().to_owned()
+}
+
+fn new_job() -> JobId {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).unwrap();
+    JobId::from_uuid(uuid::Builder::from_random_bytes(bytes).into_uuid())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadline_reminders_reach_the_team_state_changes_the_reporter_and_nothing_goes_twice() {
+    let Some(sink) = Sink::start() else { return };
+    let (_tmp, app, report) = fixture().await;
     let notifier = MailNotifier::new(OutboundConfig {
         host: "127.0.0.1".into(),
         port: sink.port,
@@ -139,7 +172,7 @@ async fn deadline_reminders_reach_the_team_state_changes_the_reporter_and_nothin
     assert_eq!(sink.mails().len(), 2, "a receipt to the reporter, news to the team");
 
     let reminder = Notice::DeadlineReminder {
-        report: receipt.report_id,
+        report,
         deadline: Deadline::Acknowledge,
         due: time::macros::datetime!(2026-03-04 12:00 UTC),
     };
@@ -157,7 +190,7 @@ async fn deadline_reminders_reach_the_team_state_changes_the_reporter_and_nothin
     let lead = app.act_as("lead@example.org").await.unwrap();
     app.transition_report(
         &lead,
-        &receipt.report_id.to_string(),
+        &report.to_string(),
         TransitionInput { to: "acknowledged".into(), ..TransitionInput::default() },
     )
     .await

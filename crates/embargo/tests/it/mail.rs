@@ -1,8 +1,9 @@
 //! The e-mail channel with real peers: `embargo mail ingest` fed the hostile
 //! corpus, GnuPG encrypting to the project's key, `swaks` talking to the
 //! built-in listener, and notifications caught by `aiosmtpd` on loopback and
-//! decrypted with GnuPG. A test whose program is missing says so and stops;
-//! `.ci/run` installs them all.
+//! decrypted with GnuPG; signatures made by GnuPG (PGP/MIME and clear-signed)
+//! checked and recorded. A test whose program is missing says so and stops,
+//! except under CI (`CI` set), where that is a failure: `.ci/run` installs them all.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,15 +12,15 @@ use std::time::{Duration, Instant};
 
 use crate::{data_dir, embargo, free_port, ok};
 
-fn corpus() -> PathBuf {
+pub(crate) fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../embargo-mail/tests/corpus")
 }
 
-fn have(program: &str, args: &[&str]) -> bool {
+pub(crate) fn have(program: &str, args: &[&str]) -> bool {
     let found = Command::new(program).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status();
     let ok = found.is_ok_and(|s| s.success());
     if !ok {
-        eprintln!("{program} is not installed: this test did not run (.ci/run installs it)");
+        crate::tools::missing(&format!("{program} {args:?}"), program);
     }
     ok
 }
@@ -37,7 +38,7 @@ fn ingest(dir: &Path, mail: &[u8], recipient: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -89,6 +90,12 @@ fn the_hostile_corpus_gets_its_expected_exit_codes_and_nothing_is_stored_twice()
         if outcome == "file" || outcome == "refused-part" {
             assert!(stdout(&out).contains("filed as report"), "{name}: {}", stdout(&out));
             filed += 1;
+            let report = stdout(&out).trim().rsplit(' ').next().unwrap().to_owned();
+            let provenance = ok(&dir, &["mail", "show", &report, "--as", "lead@example.org"]);
+            let refusals =
+                provenance.lines().filter(|l| l.trim_start().starts_with("refused: an attachment (")).count();
+            assert_eq!(refusals, usize::from(outcome == "refused-part"), "{name}: {provenance}");
+            assert!(!provenance.contains(".zip") && !provenance.contains(".pdf"), "no file names: {provenance}");
         }
     }
     assert_eq!(report_ids(&dir).len(), filed, "loops and refusals store nothing");
@@ -120,16 +127,16 @@ fn huge_headers() -> Vec<u8> {
 }
 
 /// A private GnuPG home.
-struct Gpg {
+pub(crate) struct Gpg {
     home: tempfile::TempDir,
 }
 
 impl Gpg {
-    fn new() -> Gpg {
+    pub(crate) fn new() -> Gpg {
         Gpg { home: tempfile::tempdir().unwrap() }
     }
 
-    fn run(&self, args: &[&str], stdin: &[u8]) -> Vec<u8> {
+    pub(crate) fn run(&self, args: &[&str], stdin: &[u8]) -> Vec<u8> {
         let mut child = Command::new("gpg")
             .arg("--homedir")
             .arg(self.home.path())
@@ -146,7 +153,7 @@ impl Gpg {
         out.stdout
     }
 
-    fn generate(&self, user_id: &str) {
+    pub(crate) fn generate(&self, user_id: &str) {
         self.run(&["--quick-gen-key", user_id, "default", "default", "never"], b"");
     }
 }
@@ -279,10 +286,10 @@ fn swaks_delivers_to_the_built_in_listener() {
 }
 
 /// `aiosmtpd` saving every mail into a maildir.
-struct Sink {
+pub(crate) struct Sink {
     child: Child,
     dir: tempfile::TempDir,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Sink {
@@ -293,7 +300,7 @@ impl Drop for Sink {
 }
 
 impl Sink {
-    fn start() -> Option<Sink> {
+    pub(crate) fn start() -> Option<Sink> {
         if !have("python3", &["-c", "import aiosmtpd"]) {
             return None;
         }
@@ -314,16 +321,34 @@ impl Sink {
         Some(Sink { child, dir, port })
     }
 
+    /// Every mail that arrived so far.
+    pub(crate) fn mails(&self) -> Vec<String> {
+        std::fs::read_dir(self.dir.path().join("maildir/new"))
+            .map(|entries| entries.filter_map(Result::ok).map(|e| std::fs::read_to_string(e.path()).unwrap()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Waits for a mail to `to` whose subject contains `subject`; answers it.
+    pub(crate) fn wait_for_mail(&self, to: &str, subject: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let found = self.mails().into_iter().find(|m| {
+                header(m, "To").is_some_and(|t| t.contains(to))
+                    && header(m, "Subject").is_some_and(|s| s.contains(subject))
+            });
+            if let Some(mail) = found {
+                return mail;
+            }
+            assert!(Instant::now() < deadline, "no mail to {to} about {subject:?} arrived");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     /// Waits until `n` mails arrived; answers them all.
     fn wait_for(&self, n: usize) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let new = self.dir.path().join("maildir/new");
-            let mails: Vec<String> = std::fs::read_dir(&new)
-                .map(|entries| {
-                    entries.filter_map(Result::ok).map(|e| std::fs::read_to_string(e.path()).unwrap()).collect()
-                })
-                .unwrap_or_default();
+            let mails = self.mails();
             if mails.len() >= n {
                 return mails;
             }
@@ -334,7 +359,7 @@ impl Sink {
 }
 
 /// A header's value, unfolded (RFC 5322 section 2.2.3).
-fn header(mail: &str, name: &str) -> Option<String> {
+pub(crate) fn header(mail: &str, name: &str) -> Option<String> {
     let head = mail.split("\r\n\r\n").next().unwrap_or(mail).split("\n\n").next().unwrap_or(mail);
     let unfolded = head.replace("\r\n ", " ").replace("\n ", " ").replace("\r\n\t", " ").replace("\n\t", " ");
     unfolded.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_owned))
@@ -407,4 +432,85 @@ fn notifications_reach_a_real_smtp_server_encrypted_when_the_key_is_known_and_re
         mails.iter().any(|m| header(m, "Subject").is_some_and(|s| s.contains("the reporter wrote a message"))),
         "the team hears of the reply"
     );
+}
+
+/// The signature result `mail show` records for the report a mail was filed as.
+fn signature_of(dir: &Path, mail: &str) -> (String, String) {
+    let out = ingest(dir, mail.as_bytes(), "security@flask.example");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = stdout(&out).trim().rsplit(' ').next().unwrap().to_owned();
+    let provenance = ok(dir, &["mail", "show", &report, "--as", "lead@example.org"]);
+    let shown = ok(dir, &["report", "show", &report, "--as", "lead@example.org"]);
+    (provenance, shown)
+}
+
+#[test]
+fn signatures_made_by_gnupg_are_verified_and_recorded_good_bad_or_unknown() {
+    if !have("gpg", &["--version"]) {
+        return;
+    }
+    let (_tmp, dir) = instance();
+    let gpg = Gpg::new();
+    gpg.generate("Ada Reporter <ada@example.org>");
+    gpg.generate("Someone Else <else@example.net>");
+    let ada = gpg.run(&["--armor", "--export", "ada@example.org"], b"");
+    let out = crate::run(
+        &dir,
+        &["mail", "key", "import", "--email", "ada@example.org", "-"],
+        &String::from_utf8(ada).unwrap(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let fingerprint = String::from_utf8(gpg.run(&["--with-colons", "--fingerprint", "ada@example.org"], b""))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("fpr:").map(|f| f.trim_matches(':').to_owned()))
+        .unwrap();
+
+    // PGP/MIME (RFC 3156 section 5): a detached signature over the first part, lines ending in CRLF.
+    let multipart_signed = |n: usize, signer: &str, signed: &str, sent: &str| {
+        let signature = gpg.run(&["--armor", "--local-user", signer, "--detach-sign"], signed.as_bytes());
+        format!(
+            "From: Ada Reporter <ada@example.org>\r\nTo: security@flask.example\r\nSubject: signed {n}\r\n\
+             Message-ID: <signed-mime-{n}@example.org>\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/signed; micalg=pgp-sha256; protocol=\"application/pgp-signature\"; boundary=\"sig\"\r\n\r\n\
+             --sig\r\n{sent}\r\n--sig\r\nContent-Type: application/pgp-signature; name=\"signature.asc\"\r\n\r\n{}\r\n--sig--\r\n",
+            String::from_utf8(signature).unwrap()
+        )
+    };
+    let entity = "Content-Type: text/plain; charset=utf-8\r\n\r\nThe cookie is not bound to the session.\r\n";
+    let (good, shown) = signature_of(&dir, &multipart_signed(1, "ada@example.org", entity, entity));
+    assert!(good.contains(&format!("signature good ({fingerprint})")), "{good}");
+    assert!(shown.contains("The cookie is not bound to the session."), "{shown}");
+    let tampered = entity.replace("not bound", "never bound");
+    let (bad, _) = signature_of(&dir, &multipart_signed(2, "ada@example.org", entity, &tampered));
+    assert!(bad.contains(&format!("signature bad ({fingerprint})")), "a changed text does not verify: {bad}");
+    let (unknown, _) = signature_of(&dir, &multipart_signed(3, "else@example.net", entity, entity));
+    assert!(unknown.contains("signature unknown-key"), "a key we do not hold: {unknown}");
+    assert!(!unknown.contains(&fingerprint), "{unknown}");
+
+    // Inline: clear-signed text (RFC 4880 section 7).
+    let clear_signed = |n: usize, signer: &str, tamper: bool| {
+        let armored = String::from_utf8(gpg.run(
+            &["--local-user", signer, "--clearsign"],
+            b"The reset token never expires.\nPoC: exit 1 when vulnerable.\n",
+        ))
+        .unwrap();
+        let armored = if tamper { armored.replace("never expires", "rarely expires") } else { armored };
+        format!(
+            "From: ada@example.org\r\nTo: security@flask.example\r\nSubject: clear {n}\r\n\
+             Message-ID: <clear-signed-{n}@example.org>\r\n\r\nHello,\r\n\r\n{armored}"
+        )
+    };
+    let (good, shown) = signature_of(&dir, &clear_signed(1, "ada@example.org", false));
+    assert!(good.contains(&format!("signature good ({fingerprint})")), "{good}");
+    assert!(shown.contains("The reset token never expires.") && !shown.contains("BEGIN PGP"), "{shown}");
+    let (bad, _) = signature_of(&dir, &clear_signed(2, "ada@example.org", true));
+    assert!(bad.contains(&format!("signature bad ({fingerprint})")), "{bad}");
+    let (unknown, _) = signature_of(&dir, &clear_signed(3, "else@example.net", false));
+    assert!(unknown.contains("signature unknown-key"), "{unknown}");
+    let (unsigned, _) = signature_of(
+        &dir,
+        "From: ada@example.org\r\nTo: security@flask.example\r\nSubject: plain\r\nMessage-ID: <unsigned@example.org>\r\n\r\nhi\r\n",
+    );
+    assert!(unsigned.contains("not signed"), "{unsigned}");
 }

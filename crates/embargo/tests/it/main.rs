@@ -15,6 +15,7 @@ mod cvss;
 mod formats;
 mod help;
 mod mail;
+mod mail_flow;
 mod pip_audit;
 mod policy;
 mod serve;
