@@ -337,6 +337,41 @@ async fn attachments_are_text_only_and_shares_are_redacted() {
 }
 
 #[tokio::test]
+async fn a_share_made_on_the_report_page_opens_a_redacted_read_only_page() {
+    let (t, team, reporter) =
+        instance("orbit-lang", "orbit", &[("orbit-lang", "orbit.toml"), ("orbit-lang/orbit", "orbit-orbit.toml")])
+            .await;
+    let body = json!({"title": "Crash on Haiku", "body": "The tokenizer crashes.", "versions_tested": "3.14.2",
+                      "versions_vulnerable": "3.14.2", "platform": "Haiku", "reporter_name": "Ada Lovelace"});
+    let id = submit(&t, "orbit-lang/orbit", body, &reporter).await["id"].as_str().unwrap().to_owned();
+    t.form(
+        &format!("/reports/{id}/messages"),
+        &[("body", "Internal: port owners know"), ("visibility", "internal")],
+        &team,
+    )
+    .await
+    .expect(StatusCode::SEE_OTHER);
+    let shared = t.form(&format!("/reports/{id}/share"), &[("platform", "Haiku")], &team).await.expect(StatusCode::OK);
+    let link = shared.text.split("/shared/").nth(1).and_then(|rest| rest.split('<').next()).unwrap().to_owned();
+    assert!(shared.text.contains("orbit-haiku@ports.example") && shared.text.contains("not shown again"));
+    let again = t.get(&format!("/reports/{id}"), &team).await.expect(StatusCode::OK);
+    assert!(!again.text.contains(&link), "a share link is shown once");
+
+    let opened = t.get(&format!("/shared/{link}"), &Auth::None).await.expect(StatusCode::SEE_OTHER);
+    assert_eq!(opened.headers["location"], format!("/reports/{id}"));
+    let party = Auth::Link(link);
+    let copy = t.get(&format!("/reports/{id}"), &party).await.expect(StatusCode::OK);
+    assert!(copy.text.contains("read-only copy") && copy.text.contains("The tokenizer crashes."));
+    for private in ["Ada Lovelace", "port owners know", "Conversation", "name=\"body\""] {
+        assert!(!copy.text.contains(private), "the shared copy shows {private}");
+    }
+    t.form(&format!("/reports/{id}/messages"), &[("body", "hi")], &party).await.expect(StatusCode::NOT_FOUND);
+    t.get("/reports", &party).await.expect(StatusCode::FORBIDDEN);
+    t.run_jobs().await;
+    t.finish().await;
+}
+
+#[tokio::test]
 async fn deadlines_show_in_the_queue_and_closed_channels_refuse() {
     let (t, team, reporter) =
         instance("orbit-lang", "orbit", &[("orbit-lang", "orbit.toml"), ("orbit-lang/orbit", "orbit-orbit.toml")])
