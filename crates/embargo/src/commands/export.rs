@@ -44,7 +44,12 @@ pub async fn run(app: &App, config: &Config, args: ExportArgs) -> anyhow::Result
     let publisher = csaf::Publisher { name: format!("Embargo at {host}"), namespace: base.to_owned() };
     let mut written = 0;
     let mut cve_ids = std::collections::HashMap::new();
-    for document in &documents {
+    let (total, step) = (documents.len(), (documents.len() / 10).max(1));
+    note(&format!("exporting {total} published advisories as {}", args.format));
+    for (done, document) in documents.iter().enumerate() {
+        if done > 0 && done % step == 0 {
+            note(&format!("{done}/{total}"));
+        }
         let page = format!("{base}/advisories/{}", document.advisory.id);
         let doc = document.document(&page);
         match args.format.as_str() {
