@@ -112,6 +112,22 @@ impl MailNotifier {
         Ok(MailNotifier { transport: builder.build(), config })
     }
 
+    /// Connects to the relay as a delivery does (TLS, credentials) without
+    /// sending anything; on failure, says what is wrong and which setting to check.
+    pub async fn check(&self) -> Result<(), String> {
+        let relay = format!("{}:{}", self.config.host, self.config.port);
+        match self.transport.test_connection().await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(format!("the mail relay {relay} did not answer (check mail.relay.host and port)")),
+            Err(e) => Err(match SendFailure::of(&e) {
+                SendFailure::Relay(why) => why,
+                SendFailure::Recipient | SendFailure::Temporary => {
+                    format!("the mail relay {relay} cannot be used: {e} (check mail.relay.host and port)")
+                }
+            }),
+        }
+    }
+
     fn domain(&self) -> &str {
         self.config.from.as_str().rsplit_once('@').map_or("localhost", |(_, d)| d)
     }

@@ -162,6 +162,15 @@ async fn starttls_and_auth_with_a_private_ca_deliver_and_wrong_settings_fail_cle
     let ca = pki.path("ca.pem");
 
     deliver(config(server.port, Security::StartTls, &ca, PASSWORD)).await.unwrap();
+    let check = |security, ca: PathBuf, password: &'static str| {
+        let notifier = MailNotifier::new(config(server.port, security, &ca, password)).unwrap();
+        async move { notifier.check().await }
+    };
+    check(Security::StartTls, ca.clone(), PASSWORD).await.unwrap();
+    let checked = check(Security::StartTls, pki.path("other-ca.pem"), PASSWORD).await.unwrap_err();
+    assert!(checked.contains("ca_file"), "the start-up check names the setting: {checked}");
+    let checked = check(Security::StartTls, ca.clone(), "not the password").await.unwrap_err();
+    assert!(checked.contains("password"), "the start-up check names the setting: {checked}");
     let mails = server.mails();
     assert_eq!(mails.len(), 2, "the receipt and the team's news arrived over STARTTLS");
     assert!(mails.iter().all(|m| subject(m).starts_with("[pallets/flask] Report ")), "{mails:?}");

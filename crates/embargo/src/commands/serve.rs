@@ -18,7 +18,18 @@ pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> any
     ensure_data_dir(&config.data_dir)?;
     let smtp = config.settings.mail.smtp_listen(smtp_listen.as_deref())?;
     let notifier: Arc<dyn Notifier> = match config.settings.mail.outbound(&config.public_url)? {
-        Some(outbound) => Arc::new(MailNotifier::new(outbound)?),
+        Some(outbound) => {
+            let mail = MailNotifier::new(outbound)?;
+            // A wrong relay setting is said at start, not at the first report.
+            let probe = mail.clone();
+            tokio::spawn(async move {
+                match probe.check().await {
+                    Ok(()) => tracing::info!("the mail relay accepts our connection"),
+                    Err(why) => tracing::warn!(problem = %why, "notifications cannot be sent until this is fixed"),
+                }
+            });
+            Arc::new(mail)
+        }
         None => Arc::new(LogNotifier),
     };
     let app = super::open(&config, true).await?;
