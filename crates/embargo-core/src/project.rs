@@ -35,10 +35,84 @@ pub struct Package {
     pub name: String,
 }
 
+/// The ecosystems OSV 1.7 knows (`$defs/ecosystemName` of its schema), plus
+/// `GIT`. An ecosystem may carry a `:suffix` (`Debian:12`, `Ubuntu:22.04:LTS`).
+pub const OSV_ECOSYSTEMS: [&str; 49] = [
+    "AlmaLinux",
+    "Alpaquita",
+    "Alpine",
+    "Android",
+    "Azure Linux",
+    "BellSoft Hardened Containers",
+    "Bioconductor",
+    "Bitnami",
+    "Chainguard",
+    "CleanStart",
+    "ConanCenter",
+    "CRAN",
+    "crates.io",
+    "Debian",
+    "Docker Hardened Images",
+    "Echo",
+    "FreeBSD",
+    "GHC",
+    "GitHub Actions",
+    "Go",
+    "Hackage",
+    "Hex",
+    "Julia",
+    "Kubernetes",
+    "Linux",
+    "Mageia",
+    "Maven",
+    "MinimOS",
+    "npm",
+    "NuGet",
+    "opam",
+    "openEuler",
+    "openSUSE",
+    "OSS-Fuzz",
+    "Packagist",
+    "Photon OS",
+    "Pub",
+    "PyPI",
+    "Red Hat",
+    "Rocky Linux",
+    "Root",
+    "RubyGems",
+    "SUSE",
+    "SwiftURL",
+    "TuxCare",
+    "Ubuntu",
+    "VSCode",
+    "Wolfi",
+    "GIT",
+];
+
+/// An ecosystem as OSV spells it (`pypi` becomes `PyPI`), or why it is not one.
+fn ecosystem(text: &str) -> Result<String, TextError> {
+    let text = one_line("ecosystem", text, 100)?;
+    let (base, suffix) = match text.split_once(':') {
+        Some((base, suffix)) if !suffix.is_empty() => (base, Some(suffix)),
+        Some(_) => return Err(TextError::Malformed { field: "ecosystem", expected: "a suffix after the colon" }),
+        None => (text.as_str(), None),
+    };
+    let Some(known) = OSV_ECOSYSTEMS.iter().find(|known| known.eq_ignore_ascii_case(base)) else {
+        return Err(TextError::Refused {
+            field: "ecosystem",
+            reason: format!("{base:?} is not an OSV ecosystem; use one of {}", OSV_ECOSYSTEMS.join(", ")),
+        });
+    };
+    Ok(match suffix {
+        Some(suffix) => format!("{known}:{suffix}"),
+        None => (*known).to_owned(),
+    })
+}
+
 impl Package {
-    /// Checks both parts: single lines of at most 100 characters.
-    pub fn new(ecosystem: &str, name: &str) -> Result<Self, TextError> {
-        Ok(Package { ecosystem: one_line("ecosystem", ecosystem, 100)?, name: one_line("package", name, 200)? })
+    /// Checks both parts: an OSV ecosystem (spelt as OSV does) and a name of one line.
+    pub fn new(ecosystem_name: &str, name: &str) -> Result<Self, TextError> {
+        Ok(Package { ecosystem: ecosystem(ecosystem_name)?, name: one_line("package", name, 200)? })
     }
 }
 
@@ -174,6 +248,17 @@ pub struct ReleaseLine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ecosystems_are_osv_ones_spelt_as_osv_does() {
+        assert_eq!(Package::new("pypi", "flask").unwrap().ecosystem, "PyPI");
+        assert_eq!(Package::new("Debian:12", "openssl").unwrap().ecosystem, "Debian:12");
+        assert_eq!(Package::new("CRATES.IO", "orbit").unwrap().ecosystem, "crates.io");
+        let unknown = Package::new("pip", "flask").unwrap_err().to_string();
+        assert!(unknown.contains("\"pip\" is not an OSV ecosystem") && unknown.contains("PyPI"), "{unknown}");
+        assert!(Package::new("Debian:", "x").is_err());
+        assert!(Package::new("PyPI", "").is_err());
+    }
 
     #[test]
     fn line_names_order_as_versions() {
