@@ -57,6 +57,8 @@ struct ReportForm {
     errors: Vec<String>,
     fields: Vec<Field>,
     policy: PolicySummary,
+    /// After "Check": what the policy would tell the reporter, and whether files must be chosen again.
+    checked: Option<(Vec<String>, bool)>,
 }
 
 /// The form's fields, from the policy, holding what was typed.
@@ -204,6 +206,7 @@ fn form_page(
         errors,
         fields,
         policy: summary(effective),
+        checked: None,
     })
 }
 
@@ -273,6 +276,18 @@ pub(crate) async fn submit(
         Err(e) => (FormData::default(), Vec::new(), Some(e)),
     };
     let had_files = !uploads.is_empty();
+    if read_error.is_none() && form.get("action") == "check" {
+        let checked =
+            state.app.check_submission(&viewer.actor, &org, &project, &submission(&form), &uploads, Channel::Web).await;
+        let notices = match checked {
+            Ok(notices) => notices,
+            Err(e @ AppError::Invalid(_)) => return refused(&viewer, &effective, &form, signed_in, &e, had_files),
+            Err(e) => return Err(e.into()),
+        };
+        let mut page = form_page(&viewer, &effective, Vec::new(), fields(&effective, &form, signed_in))?;
+        page.checked = Some((notices.iter().map(|n| n.message()).collect(), had_files));
+        return Ok(html(&page));
+    }
     let result = match read_error {
         Some(e) => Err(e),
         None => state.app.submit_report(&viewer.actor, &org, &project, submission(&form), uploads, Channel::Web).await,
@@ -284,17 +299,27 @@ pub(crate) async fn submit(
             response.headers_mut().append(header::SET_COOKIE, link);
             Ok(response)
         }
-        Err(e @ AppError::Invalid(_)) => {
-            let mut fields = fields(&effective, &form, signed_in);
-            let mut errors = apply_errors(&mut fields, &e);
-            if had_files {
-                errors.push("Choose your files again: browsers do not keep them after a problem.".to_owned());
-            }
-            let page = form_page(&viewer, &effective, errors, fields)?;
-            Ok(html_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
-        }
+        Err(e @ AppError::Invalid(_)) => refused(&viewer, &effective, &form, signed_in, &e, had_files),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The form again, with every answer kept and the problems marked.
+fn refused(
+    viewer: &Viewer,
+    effective: &EffectivePolicy,
+    form: &FormData,
+    signed_in: bool,
+    error: &AppError,
+    had_files: bool,
+) -> Result<Response, PageError> {
+    let mut fields = fields(effective, form, signed_in);
+    let mut errors = apply_errors(&mut fields, error);
+    if had_files {
+        errors.push("Choose your files again: browsers do not keep them after a problem.".to_owned());
+    }
+    let page = form_page(viewer, effective, errors, fields)?;
+    Ok(html_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
 #[derive(askama::Template)]

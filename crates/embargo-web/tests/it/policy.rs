@@ -336,6 +336,67 @@ async fn attachments_are_text_only_and_shares_are_redacted() {
     t.finish().await;
 }
 
+/// A `multipart/form-data` body of text fields, as a browser sends the report form.
+fn multipart(fields: &[(&str, &str)]) -> String {
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!("--XYZ\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    body.push_str("--XYZ--\r\n");
+    body
+}
+
+#[tokio::test]
+async fn the_report_form_checks_against_the_policy_before_sending_and_stores_nothing() {
+    let (t, team, _) =
+        instance("orbit-lang", "orbit", &[("orbit-lang", "orbit.toml"), ("orbit-lang/orbit", "orbit-orbit.toml")])
+            .await;
+    let fields = [
+        ("title", "Crash on Haiku"),
+        ("body", "The tokenizer crashes. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+        ("versions_tested", "3.11.4"),
+        ("versions_vulnerable", "3.11.4"),
+        ("lines", "3.11"),
+        ("platform", "Haiku"),
+        ("action", "check"),
+    ];
+    let checked = t
+        .call_raw(
+            Method::POST,
+            "/orbit-lang/orbit/report",
+            "multipart/form-data; boundary=XYZ",
+            &multipart(&fields),
+            &Auth::None,
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert!(checked.text.contains("What the policy says about your report"), "{}", checked.text);
+    for said in ["not the team", "Haiku", "3.11"] {
+        assert!(checked.text.contains(said), "the check does not mention {said}");
+    }
+    assert!(checked.text.contains("value=\"3.11.4\""), "the input is kept");
+    let queue = t.get("/api/v1/reports", &team).await.expect(StatusCode::OK).json;
+    assert_eq!(queue.as_array().unwrap().len(), 0, "checking stored a report");
+    let mut send = fields.to_vec();
+    send.pop();
+    send.push(("action", "send"));
+    let sent = t
+        .call_raw(
+            Method::POST,
+            "/orbit-lang/orbit/report",
+            "multipart/form-data; boundary=XYZ",
+            &multipart(&send),
+            &Auth::None,
+        )
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    assert!(sent.headers["location"].to_str().unwrap().ends_with("/receipt"));
+    let queue = t.get("/api/v1/reports", &team).await.expect(StatusCode::OK).json;
+    assert_eq!(queue.as_array().unwrap().len(), 1);
+    t.run_jobs().await;
+    t.finish().await;
+}
+
 #[tokio::test]
 async fn a_share_made_on_the_report_page_opens_a_redacted_read_only_page() {
     let (t, team, reporter) =
