@@ -12,8 +12,10 @@ mod assets;
 mod form;
 mod intake;
 mod public;
+mod queue;
 mod render;
 mod reports;
+mod team;
 mod views;
 
 use axum::Router;
@@ -255,7 +257,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/setup", get(accounts::setup_form).post(accounts::setup))
         .route("/follow/{token}", get(accounts::follow))
         .route("/shared/{token}", get(accounts::follow))
-        .route("/reports", get(reports::list))
+        .route("/reports", get(queue::list))
         .route("/reports/{id}", get(reports::show))
         .route("/reports/{id}/receipt", get(intake::receipt))
         .route("/reports/{id}/messages", post(reports::message))
@@ -272,15 +274,15 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{org}", get(public::organisation))
         .route("/{org}/policy", get(public::org_policy))
         .route("/{org}/report", get(public::choose_project))
-        .route("/{org}/team", get(admin::org_team))
-        .route("/{org}/team/members", post(admin::add_org_member))
-        .route("/{org}/team/members/{user}/remove", post(admin::remove_org_member))
+        .route("/{org}/team", get(team::org_team))
+        .route("/{org}/team/members", post(team::add_org_member))
+        .route("/{org}/team/members/{user}/remove", post(team::remove_org_member))
         .route("/{org}/{project}", get(public::project_policy))
         .route("/{org}/{project}/policy", get(public::project_policy))
         .route("/{org}/{project}/report", get(intake::form).post(intake::submit))
-        .route("/{org}/{project}/team", get(admin::project_team))
-        .route("/{org}/{project}/team/members", post(admin::add_member))
-        .route("/{org}/{project}/team/members/{user}/remove", post(admin::remove_member))
-        .route("/{org}/{project}/team/release-lines", post(admin::save_release_line))
-        .route("/{org}/{project}/team/release-lines/{name}/remove", post(admin::remove_release_line))
+        .route("/{org}/{project}/team", get(team::project_team))
+        .route("/{org}/{project}/team/members", post(team::add_member))
+        .route("/{org}/{project}/team/members/{user}/remove", post(team::remove_member))
+        .route("/{org}/{project}/team/release-lines", post(team::save_release_line))
+        .route("/{org}/{project}/team/release-lines/{name}/remove", post(team::remove_release_line))
 }

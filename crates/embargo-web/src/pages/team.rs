@@ -1,0 +1,285 @@
+//! A security team's page: its members and, for a project, its release
+//! lines. The team manages them itself; administrators may too.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use embargo_app::{AppError, ReleaseLineInput, TeamRef};
+use embargo_core::id::UserId;
+use embargo_core::project::{LineStatus, newest_first};
+
+use super::form::apply_errors;
+use super::render::day;
+use super::{Field, FieldKind, FieldsExt, FormData, Nav, PageError, Viewer, html_status, see_other};
+use crate::AppState;
+
+/// A field of one of the page's two forms, its id prefixed by the form's name.
+fn field(form: &str, name: &'static str, label: &str, kind: FieldKind) -> Field {
+    Field::new(name, label, kind).in_form(form)
+}
+
+/// A member row.
+struct MemberRow {
+    id: String,
+    name: String,
+    email: String,
+    since: String,
+}
+
+/// A release line row.
+struct LineRow {
+    name: String,
+    status: String,
+    released: String,
+    end_of_life: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "team.html")]
+struct TeamPage {
+    nav: Nav,
+    title: String,
+    base: String,
+    policy_path: String,
+    org_team_path: String,
+    members: Vec<MemberRow>,
+    lines: Option<Vec<LineRow>>,
+    member_fields: Vec<Field>,
+    line_fields: Vec<Field>,
+    errors: Vec<String>,
+}
+
+fn member_fields(form: &FormData) -> Vec<Field> {
+    vec![
+        field("member", "email", "Email address", FieldKind::Email)
+            .hint("Of someone who already has an account.")
+            .value(form.get("email"))
+            .required(),
+    ]
+}
+
+fn line_fields(form: &FormData) -> Vec<Field> {
+    let statuses = LineStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())).collect();
+    vec![
+        field("line", "name", "Release line", FieldKind::Text)
+            .hint("Like 3.1 or main. An existing line's name changes that line.")
+            .value(form.get("name"))
+            .required(),
+        field("line", "status", "Status", FieldKind::Select(statuses)).value(form.get("status")).required(),
+        field("line", "released_on", "First released", FieldKind::Date).value(form.get("released_on")),
+        field("line", "end_of_life_on", "Support ends", FieldKind::Date).value(form.get("end_of_life_on")),
+    ]
+}
+
+fn team_ref(org: &str, project: Option<&str>) -> TeamRef {
+    match project {
+        Some(p) => TeamRef::Project(org.to_owned(), p.to_owned()),
+        None => TeamRef::Organisation(org.to_owned()),
+    }
+}
+
+async fn team_page(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &str,
+    project: Option<&str>,
+    failed: Option<(&str, &FormData, &AppError)>,
+) -> Result<TeamPage, PageError> {
+    let members = state.app.members(&viewer.actor, &team_ref(org, project)).await?;
+    let (title, base, policy_path, lines) = match project {
+        Some(p) => {
+            let (o, pr) = state.app.project(org, p).await?;
+            let mut lines = state.app.release_lines(org, p).await?;
+            newest_first(&mut lines);
+            let rows = lines
+                .iter()
+                .map(|l| LineRow {
+                    name: l.name.as_str().to_owned(),
+                    status: l.status.as_str().to_owned(),
+                    released: l.released_on.map(|d| d.to_string()).unwrap_or_default(),
+                    end_of_life: l.end_of_life_on.map(|d| d.to_string()).unwrap_or_default(),
+                })
+                .collect();
+            (
+                format!("{} — {} security team", o.name, pr.name),
+                format!("/{org}/{p}"),
+                format!("/{org}/{p}/policy"),
+                Some(rows),
+            )
+        }
+        None => {
+            let o = state.app.organisation(org).await?;
+            (format!("{} security team", o.name), format!("/{org}"), format!("/{org}/policy"), None)
+        }
+    };
+    let empty = FormData::default();
+    let form_of = |which: &str| failed.filter(|(f, _, _)| *f == which).map(|(_, form, _)| form).unwrap_or(&empty);
+    let mut member_fields = member_fields(form_of("member"));
+    let mut line_fields = line_fields(form_of("line"));
+    let errors = match failed {
+        Some(("member", _, e)) => apply_errors(&mut member_fields, e),
+        Some((_, _, e)) => apply_errors(&mut line_fields, e),
+        None => Vec::new(),
+    };
+    Ok(TeamPage {
+        nav: viewer.nav(true),
+        title,
+        base,
+        policy_path,
+        org_team_path: format!("/{org}/team"),
+        members: members
+            .into_iter()
+            .map(|m| MemberRow {
+                id: m.user.id.to_string(),
+                name: m.user.name,
+                email: m.user.email.to_string(),
+                since: day(m.since),
+            })
+            .collect(),
+        lines,
+        member_fields,
+        line_fields,
+        errors,
+    })
+}
+
+/// `GET /{org}/team`
+pub(crate) async fn org_team(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(org): Path<String>,
+) -> Result<Response, PageError> {
+    Ok(html_status(StatusCode::OK, &team_page(&state, &viewer, &org, None, None).await?))
+}
+
+/// `GET /{org}/{project}/team`
+pub(crate) async fn project_team(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, project)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    Ok(html_status(StatusCode::OK, &team_page(&state, &viewer, &org, Some(&project), None).await?))
+}
+
+async fn after_team(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &str,
+    project: Option<&str>,
+    which: &str,
+    form: &FormData,
+    result: Result<(), AppError>,
+) -> Result<Response, PageError> {
+    let base = project.map_or_else(|| format!("/{org}"), |p| format!("/{org}/{p}"));
+    match result {
+        Ok(()) => Ok(see_other(&format!("{base}/team"))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let page = team_page(state, viewer, org, project, Some((which, form, &e))).await?;
+            Ok(html_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn add(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &str,
+    project: Option<&str>,
+    form: &FormData,
+) -> Result<Response, PageError> {
+    let team = team_ref(org, project);
+    let result = match state.app.add_member(&viewer.actor, &team, form.get("email").trim()).await {
+        Ok(_) => Ok(()),
+        Err(AppError::NotFound) => Err(AppError::invalid("email", "the address of someone who has an account")),
+        Err(e) => Err(e),
+    };
+    after_team(state, viewer, org, project, "member", form, result).await
+}
+
+/// `POST /{org}/team/members`
+pub(crate) async fn add_org_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(org): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    add(&state, &viewer, &org, None, &form).await
+}
+
+/// `POST /{org}/{project}/team/members`
+pub(crate) async fn add_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, project)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    add(&state, &viewer, &org, Some(&project), &form).await
+}
+
+async fn remove(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &str,
+    project: Option<&str>,
+    user: &str,
+) -> Result<Response, PageError> {
+    let user: UserId = user.parse().map_err(|_| PageError::not_found())?;
+    state.app.remove_member(&viewer.actor, &team_ref(org, project), user).await?;
+    let base = project.map_or_else(|| format!("/{org}"), |p| format!("/{org}/{p}"));
+    Ok(see_other(&format!("{base}/team")))
+}
+
+/// `POST /{org}/team/members/{user}/remove`
+pub(crate) async fn remove_org_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, user)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    remove(&state, &viewer, &org, None, &user).await
+}
+
+/// `POST /{org}/{project}/team/members/{user}/remove`
+pub(crate) async fn remove_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, project, user)): Path<(String, String, String)>,
+) -> Result<Response, PageError> {
+    remove(&state, &viewer, &org, Some(&project), &user).await
+}
+
+fn date(form: &FormData, name: &'static str) -> Result<Option<time::Date>, AppError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    form.opt(name)
+        .map(|d| time::Date::parse(&d, format).map_err(|_| AppError::invalid(name, "a date like 2026-05-04")))
+        .transpose()
+}
+
+/// `POST /{org}/{project}/team/release-lines`: adds or changes a line.
+pub(crate) async fn save_release_line(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, project)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let result = async {
+        let input = ReleaseLineInput {
+            status: form.get("status"),
+            released_on: date(&form, "released_on")?,
+            end_of_life_on: date(&form, "end_of_life_on")?,
+        };
+        state.app.put_release_line(&viewer.actor, &org, &project, form.get("name").trim(), input).await.map(drop)
+    }
+    .await;
+    after_team(&state, &viewer, &org, Some(&project), "line", &form, result).await
+}
+
+/// `POST /{org}/{project}/team/release-lines/{name}/remove`
+pub(crate) async fn remove_release_line(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, project, name)): Path<(String, String, String)>,
+) -> Result<Response, PageError> {
+    state.app.delete_release_line(&viewer.actor, &org, &project, &name).await?;
+    Ok(see_other(&format!("/{org}/{project}/team")))
+}
