@@ -9,7 +9,7 @@ use embargo_core::project::{Project, ReleaseLine};
 use embargo_formats::policy_file::{self, PolicyFileError};
 use embargo_formats::security_md::{self, Links, Names};
 use embargo_formats::security_txt::SecurityTxt;
-use embargo_store::mail::KeyOwner;
+use embargo_store::mail::{KeyOwner, StoredKey};
 use embargo_store::{Reader, StoreExt};
 use serde_json::json;
 
@@ -249,21 +249,22 @@ impl App {
         if contacts.is_empty() {
             contacts.extend(web(format!("/{o}/policy")));
         }
-        let key = self.published_key(&effective).await?;
+        let held = self.held_key(org.id).await?;
+        let key = channels.openpgp_key.value.is_some() || held.is_some();
         // Expires is counted from the start of today (UTC), so the file is
         // the same all day long and its signature can be kept until midnight.
         let today = self.now().to_offset(time::UtcOffset::UTC).replace_time(time::Time::MIDNIGHT);
         let text = SecurityTxt {
             contacts,
             expires: today + time::Duration::days(180),
-            encryption: key.and_then(|_| web(format!("/api/v1/orgs/{o}/openpgp.asc"))),
+            encryption: key.then(|| web(format!("/api/v1/orgs/{o}/openpgp.asc"))).flatten(),
             acknowledgments: web("/advisories".into()),
             preferred_languages: channels.languages.value.clone(),
             canonical: web("/.well-known/security.txt".into()).into_iter().collect(),
             policy: web(format!("/{o}/policy")),
         }
         .render();
-        self.clear_signed(org.id, text).await
+        Ok(self.clear_signed(held, text).await)
     }
 
     /// The organisation's armoured OpenPGP key: the one its policy names,
@@ -279,13 +280,12 @@ impl App {
         if let Some(key) = &effective.policy.channels.openpgp_key.value {
             return Ok(Some(key.clone()));
         }
-        self.held_public_key(effective.org.id).await
+        Ok(self.held_key(effective.org.id).await?.map(|k| k.public_key))
     }
 
-    /// The public part of the organisation's key pair, if the key store holds one.
-    async fn held_public_key(&self, org: OrgId) -> Result<Option<String>, AppError> {
-        let key = self.store.reader().await?.openpgp_key(&KeyOwner::Organisation(org)).await?;
-        Ok(key.map(|k| k.public_key))
+    /// The organisation's key pair, if the key store holds one.
+    async fn held_key(&self, org: OrgId) -> Result<Option<StoredKey>, AppError> {
+        Ok(self.store.reader().await?.openpgp_key(&KeyOwner::Organisation(org)).await?)
     }
 }
 

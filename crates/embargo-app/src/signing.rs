@@ -16,11 +16,10 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use embargo_core::Timestamp;
-use embargo_core::id::OrgId;
 use embargo_core::private::Private;
-use embargo_store::mail::KeyOwner;
+use embargo_store::mail::StoredKey;
 
-use crate::{App, AppError};
+use crate::App;
 
 /// Makes OpenPGP cleartext signatures (RFC 4880 section 7).
 pub trait ClearSigner: Send + Sync + fmt::Debug {
@@ -97,30 +96,29 @@ impl App {
         self
     }
 
-    /// `text` clear-signed with the organisation's key pair, when a signer is
-    /// wired and the key store holds the organisation's secret key; else
+    /// `text` clear-signed with an organisation's key pair from the key
+    /// store, when a signer is wired and `key` holds a secret key; else
     /// `text` as it is. A key that cannot sign is logged and the text served
     /// unsigned: a missing security.txt would help nobody.
-    pub(crate) async fn clear_signed(&self, org: OrgId, text: String) -> Result<String, AppError> {
+    pub(crate) async fn clear_signed(&self, key: Option<StoredKey>, text: String) -> String {
         let Some(signer) = self.signer.clone() else {
-            return Ok(text);
+            return text;
         };
-        let key = self.store.reader().await?.openpgp_key(&KeyOwner::Organisation(org)).await?;
         let Some((fingerprint, secret_key)) = key.and_then(|k| Some((k.fingerprint, k.secret_key?))) else {
-            return Ok(text);
+            return text;
         };
         if let Some(signed) = self.signed.get(&fingerprint, &text) {
-            return Ok(signed);
+            return signed;
         }
         // Two requests that miss together both sign; either result is right.
         match sign_blocking(signer, secret_key, text.clone(), self.now()).await {
             Ok(signed) => {
                 self.signed.put(fingerprint, text, signed.clone());
-                Ok(signed)
+                signed
             }
             Err(error) => {
-                tracing::error!(%error, %fingerprint, %org, "the organisation's key cannot sign: served unsigned");
-                Ok(text)
+                tracing::error!(%error, %fingerprint, "the organisation's key cannot sign: security.txt served unsigned");
+                text
             }
         }
     }

@@ -305,10 +305,15 @@ pub fn clear_sign(secret_key: &Private<String>, text: &str, created: Timestamp) 
         .iter()
         .rev()
         .find(|s| s.key.algorithm().can_sign() && s.signatures.iter().any(|sig| sig.key_flags().sign()));
+    let protected = || bad("it is protected by a passphrase (import it without one: it is sealed at rest)".into());
     let message = match subkey {
+        Some(subkey) if subkey.key.secret_params().is_encrypted() => return Err(protected()),
         Some(subkey) => sign_text(&subkey.key, text, created),
-        None if primary_may_sign(&key) => sign_text(&key.primary_key, text, created),
-        None => return Err(PgpError::CannotSign { fingerprint: fingerprint_of(&key.primary_key) }),
+        None if !primary_may_sign(&key) => {
+            return Err(PgpError::CannotSign { fingerprint: fingerprint_of(&key.primary_key) });
+        }
+        None if key.primary_key.secret_params().is_encrypted() => return Err(protected()),
+        None => sign_text(&key.primary_key, text, created),
     }
     .map_err(failed)?;
     message.to_armored_string(Default::default()).map_err(failed)

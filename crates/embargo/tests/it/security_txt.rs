@@ -130,11 +130,28 @@ fn security_txt_is_clear_signed_with_the_organisation_key_and_gnupg_verifies_it(
     assert!(!good, "the old key does not verify the new signature");
     valid(&validator, tmp.path(), &resigned, true);
 
-    // A public key alone cannot sign: refused, and the key pair stays.
-    let public_only = team.run(&["--armor", "--export", "security@pallets.example"], b"");
-    let out =
-        crate::run(&dir, &["mail", "key", "import", "--org", "pallets", "-"], &String::from_utf8(public_only).unwrap());
-    assert!(!out.status.success());
+    // Keys that cannot sign here are refused at import, and the key pair stays:
+    // one protected by a passphrase, one that may only certify, a public key.
+    let refused = Gpg::new();
+    refused.run(
+        &["--passphrase", "hunter2", "--quick-gen-key", "Protected <p@pallets.example>", "ed25519", "sign", "never"],
+        b"",
+    );
+    refused.run(&["--quick-gen-key", "Certify only <c@pallets.example>", "ed25519", "cert", "never"], b"");
+    for (args, why) in [
+        (
+            &["--passphrase", "hunter2", "--armor", "--export-secret-keys", "p@pallets.example"][..],
+            "protected by a passphrase",
+        ),
+        (&["--armor", "--export-secret-keys", "c@pallets.example"][..], "no key that may sign"),
+        (&["--armor", "--export", "security@pallets.example"][..], "unprotected secret key"),
+    ] {
+        let gpg = if args.contains(&"--export") { &team } else { &refused };
+        let armored = String::from_utf8(gpg.run(args, b"")).unwrap();
+        let out = crate::run(&dir, &["mail", "key", "import", "--org", "pallets", "-"], &armored);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains(why), "{args:?}: {stderr}");
+    }
     assert_eq!(fetch(&addr), resigned);
 
     // Without the key, plain again.
