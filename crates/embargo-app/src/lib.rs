@@ -19,6 +19,7 @@ mod osv;
 mod policies;
 mod publication;
 mod reports;
+mod signing;
 
 pub mod clock;
 pub mod entropy;
@@ -46,6 +47,7 @@ pub use publication::PublishedDocument;
 pub use reports::{
     Receipt, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView, TransitionInput, Upload, ViewerRole,
 };
+pub use signing::{ClearSigner, SignError};
 
 use crate::clock::Clock;
 use crate::entropy::Entropy;
@@ -75,12 +77,14 @@ pub struct App {
     entropy: Arc<dyn Entropy>,
     config: AppConfig,
     osv: Arc<osv::OsvCache>,
+    signer: Option<Arc<dyn ClearSigner>>,
+    signed: Arc<signing::SignedCache>,
 }
 
 impl App {
-    /// Wires an application.
+    /// Wires an application; it signs nothing until [`App::with_signer`].
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>, config: AppConfig) -> Self {
-        App { store, clock, entropy, config, osv: Arc::default() }
+        App { store, clock, entropy, config, osv: Arc::default(), signer: None, signed: Arc::default() }
     }
 
     /// The current time.

@@ -1,18 +1,20 @@
 //! The mail channel's settings and records: security addresses (routes),
-//! the OpenPGP key store, and what mail brought to a report.
+//! the OpenPGP key store (organisations' and projects' key pairs, people's
+//! public keys), and what mail brought to a report.
 
 use embargo_core::id::ReportId;
 use embargo_core::permission::{Action, Actor, ProjectAccess};
 use embargo_core::private::Private;
 use embargo_core::project::Project;
-use embargo_core::text::Email;
+use embargo_core::text::{Email, FieldErrors, TextError};
 use embargo_store::StoreExt;
 use embargo_store::mail::{CATCH_ALL, Direction, KeyOwner, MailRecord, MailRoute, StoredKey};
 use serde_json::json;
 
 use crate::audit::record;
 use crate::mail_intake::access;
-use crate::organisations::find_project;
+use crate::organisations::{find_organisation, find_project};
+use crate::signing::sign_blocking;
 use crate::{App, AppError, require};
 
 /// A security address as listed.
@@ -27,31 +29,35 @@ pub struct RouteView {
 /// A key as listed (never its secret part).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyView {
-    /// `ORG/PROJECT` or the address.
+    /// `ORG`, `ORG/PROJECT` or the address.
     pub owner: String,
     /// The primary key's fingerprint.
     pub fingerprint: String,
-    /// Whether the secret part is held (project keys).
+    /// Whether the secret part is held (organisations' and projects' keys).
     pub has_secret: bool,
 }
 
-/// Whose key: a project's (by `ORG/PROJECT`) or a person's (by address).
+/// Whose key: an organisation's (by `ORG`), a project's (by `ORG/PROJECT`)
+/// or a person's (by address).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyFor {
-    /// `ORG` and `PROJECT`.
+    /// `ORG`: the key pair that signs the organisation's security.txt.
+    Organisation(String),
+    /// `ORG` and `PROJECT`: the key pair mail to the project is encrypted to.
     Project(String, String),
-    /// An address.
+    /// An address: the public key notifications to it are encrypted to.
     Email(String),
 }
 
-/// A key to store: armored public key, fingerprint, and for projects the armored secret key.
+/// A key to store: armored public key, fingerprint, and for organisations and
+/// projects the armored secret key.
 #[derive(Debug, Clone)]
 pub struct NewKey {
     /// The primary key's fingerprint, upper-case hex.
     pub fingerprint: String,
     /// The armored public key.
     pub public_key: String,
-    /// The armored secret key (project keys only).
+    /// The armored secret key (organisations' and projects' keys only).
     pub secret_key: Option<Private<String>>,
 }
 
@@ -120,19 +126,48 @@ impl App {
         Ok(views)
     }
 
-    /// Stores a key in the instance key store, replacing the owner's earlier one.
-    pub async fn put_openpgp_key(&self, actor: &Actor, owner: &KeyFor, key: NewKey) -> Result<(), AppError> {
-        let owner = match owner {
+    /// Whose key `owner` names, if `actor` may manage it.
+    async fn key_owner(&self, actor: &Actor, owner: &KeyFor) -> Result<KeyOwner, AppError> {
+        Ok(match owner {
+            KeyFor::Organisation(slug) => {
+                let org = find_organisation(self.store.reader().await?.as_mut(), slug).await?;
+                require(actor, Action::ManageOrganisation(org.id))?;
+                KeyOwner::Organisation(org.id)
+            }
             KeyFor::Project(org, project) => KeyOwner::Project(self.managed_project(actor, org, project).await?.id),
             KeyFor::Email(address) => {
                 require(actor, Action::ManageInstance)?;
-                if key.secret_key.is_some() {
-                    return Err(AppError::invalid("key", "a public key: only projects' secret keys are kept"));
-                }
                 KeyOwner::Email(address.parse()?)
             }
-        };
-        let (now, actor) = (self.now(), actor.clone());
+        })
+    }
+
+    /// Stores a key in the instance key store, replacing the owner's earlier one.
+    /// An organisation's key must be a secret key that signs (when a signer is
+    /// wired, a test signature proves it), as it signs the organisation's security.txt.
+    pub async fn put_openpgp_key(&self, actor: &Actor, owner: &KeyFor, key: NewKey) -> Result<(), AppError> {
+        let owner = self.key_owner(actor, owner).await?;
+        let now = self.now();
+        match (&owner, &key.secret_key) {
+            (KeyOwner::Email(_), Some(_)) => {
+                return Err(AppError::invalid(
+                    "key",
+                    "a public key: only organisations' and projects' secret keys are kept",
+                ));
+            }
+            (KeyOwner::Organisation(_), None) => {
+                return Err(AppError::invalid("key", "a secret key: an organisation's key signs its security.txt"));
+            }
+            (KeyOwner::Organisation(_), Some(secret)) => {
+                if let Some(signer) = self.signer.clone() {
+                    sign_blocking(signer, secret.clone(), "probe".into(), now).await.map_err(|e| {
+                        AppError::Invalid(FieldErrors(vec![TextError::Refused { field: "key", reason: e.to_string() }]))
+                    })?;
+                }
+            }
+            (KeyOwner::Project(_) | KeyOwner::Email(_), _) => {}
+        }
+        let actor = actor.clone();
         let stored = StoredKey {
             owner,
             fingerprint: key.fingerprint,
@@ -151,6 +186,26 @@ impl App {
             .await
     }
 
+    /// Removes the owner's key from the key store: an organisation's
+    /// security.txt is served unsigned from then on; mail encrypted to a
+    /// removed key can no longer be read.
+    pub async fn remove_openpgp_key(&self, actor: &Actor, owner: &KeyFor) -> Result<(), AppError> {
+        let owner = self.key_owner(actor, owner).await?;
+        let (now, actor) = (self.now(), actor.clone());
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let Some(key) = tx.openpgp_key(&owner).await? else {
+                        return Err(AppError::NotFound);
+                    };
+                    tx.remove_openpgp_key(&owner).await?;
+                    let details = json!({"fingerprint": key.fingerprint});
+                    record(tx, now, &actor, "mail.key_removed", "instance".into(), details).await
+                })
+            })
+            .await
+    }
+
     /// Every key in the key store (fingerprints only).
     pub async fn openpgp_keys(&self, actor: &Actor) -> Result<Vec<KeyView>, AppError> {
         require(actor, Action::ManageInstance)?;
@@ -158,6 +213,9 @@ impl App {
         let mut views = Vec::new();
         for key in reader.openpgp_keys().await? {
             let owner = match &key.owner {
+                KeyOwner::Organisation(id) => {
+                    reader.organisation(*id).await?.ok_or(AppError::NotFound)?.slug.to_string()
+                }
                 KeyOwner::Project(id) => {
                     let project = reader.project(*id).await?.ok_or(AppError::NotFound)?;
                     let org = reader.organisation(project.org_id).await?.ok_or(AppError::NotFound)?;
@@ -170,15 +228,23 @@ impl App {
         Ok(views)
     }
 
-    /// A project's public key (armored), to publish.
-    pub async fn project_public_key(&self, org: &str, project: &str) -> Result<String, AppError> {
+    /// An organisation's or a project's public key (armored), to publish, or
+    /// a person's (administrators).
+    pub async fn public_key(&self, actor: &Actor, owner: &KeyFor) -> Result<String, AppError> {
         let mut reader = self.store.reader().await?;
-        let (_, project) = find_project(reader.as_mut(), org, project).await?;
-        let key = reader.openpgp_key(&KeyOwner::Project(project.id)).await?.ok_or(AppError::NotFound)?;
+        let owner = match owner {
+            KeyFor::Organisation(slug) => KeyOwner::Organisation(find_organisation(reader.as_mut(), slug).await?.id),
+            KeyFor::Project(org, project) => KeyOwner::Project(find_project(reader.as_mut(), org, project).await?.1.id),
+            KeyFor::Email(address) => {
+                require(actor, Action::ManageInstance)?;
+                KeyOwner::Email(address.parse()?)
+            }
+        };
+        let key = reader.openpgp_key(&owner).await?.ok_or(AppError::NotFound)?;
         Ok(key.public_key)
     }
 
-    /// The secret keys mail may be encrypted to: every project's. For the
+    /// The secret keys mail may be encrypted to: every organisation's and project's. For the
     /// mail channel only (the system decrypting what arrives); no person is served by it.
     pub async fn decryption_keys(&self) -> Result<Vec<Private<String>>, AppError> {
         let keys = self.store.reader().await?.openpgp_keys().await?;

@@ -1,6 +1,7 @@
 //! Policies: applying a level, the effective policy of a project, and what
-//! is published from it (SECURITY.md, security.txt).
+//! is published from it (SECURITY.md, security.txt, the OpenPGP key).
 
+use embargo_core::id::OrgId;
 use embargo_core::organisation::Organisation;
 use embargo_core::permission::{Action, Actor, ProjectAccess};
 use embargo_core::policy::{Level, Policy, resolve};
@@ -8,6 +9,7 @@ use embargo_core::project::{Project, ReleaseLine};
 use embargo_formats::policy_file::{self, PolicyFileError};
 use embargo_formats::security_md::{self, Links, Names};
 use embargo_formats::security_txt::SecurityTxt;
+use embargo_store::mail::{KeyOwner, StoredKey};
 use embargo_store::{Reader, StoreExt};
 use serde_json::json;
 
@@ -184,18 +186,21 @@ impl App {
         if effective.project.is_none() {
             return Err(AppError::NotFound);
         }
-        Ok(self.policy_document(&effective))
+        let key = self.published_key(&effective).await?.is_some();
+        Ok(self.policy_document(&effective, key))
     }
 
     /// The organisation's policy document, which its projects inherit; the
     /// report links lead to the page that asks which project.
     pub async fn org_security_md(&self, org: &str) -> Result<String, AppError> {
         let effective = self.effective_policy(&PolicyTarget::Organisation(org.to_owned())).await?;
-        Ok(self.policy_document(&effective))
+        let key = self.published_key(&effective).await?.is_some();
+        Ok(self.policy_document(&effective, key))
     }
 
-    /// The policy as a document, with links to this instance.
-    fn policy_document(&self, effective: &EffectivePolicy) -> String {
+    /// The policy as a document, with links to this instance; `key` says
+    /// whether the organisation publishes an OpenPGP key.
+    fn policy_document(&self, effective: &EffectivePolicy, key: bool) -> String {
         let base = &self.config.public_url;
         let o = effective.org.slug.as_str();
         let (path, api_project) = match &effective.project {
@@ -207,13 +212,7 @@ impl App {
             form: format!("{base}/{path}/report"),
             api: format!("{base}/api/v1/projects/{o}/{api_project}/reports"),
             advisories: format!("{base}/advisories"),
-            openpgp_key: effective
-                .policy
-                .channels
-                .openpgp_key
-                .value
-                .as_ref()
-                .map(|_| format!("{base}/api/v1/orgs/{o}/openpgp.asc")),
+            openpgp_key: key.then(|| format!("{base}/api/v1/orgs/{o}/openpgp.asc")),
         };
         let names =
             Names { organisation: &effective.org.name, project: effective.project.as_ref().map(|p| p.name.as_str()) };
@@ -224,6 +223,8 @@ impl App {
     /// organisation the instance names for it (or its only organisation).
     /// RFC 9116 section 2.5.3 lets web URIs only be `https://`, so on an
     /// instance served over plain HTTP the file holds no web URIs.
+    /// When the instance holds that organisation's key pair, the file is
+    /// clear-signed with it (RFC 9116 section 2.3; see `signing.rs`).
     pub async fn security_txt(&self) -> Result<String, AppError> {
         let orgs = self.organisations().await?;
         let org = match orgs.as_slice() {
@@ -248,22 +249,43 @@ impl App {
         if contacts.is_empty() {
             contacts.extend(web(format!("/{o}/policy")));
         }
-        Ok(SecurityTxt {
+        let held = self.held_key(org.id).await?;
+        let key = channels.openpgp_key.value.is_some() || held.is_some();
+        // Expires is counted from the start of today (UTC), so the file is
+        // the same all day long and its signature can be kept until midnight.
+        let today = self.now().to_offset(time::UtcOffset::UTC).replace_time(time::Time::MIDNIGHT);
+        let text = SecurityTxt {
             contacts,
-            expires: self.now() + time::Duration::days(180),
-            encryption: channels.openpgp_key.value.as_ref().and_then(|_| web(format!("/api/v1/orgs/{o}/openpgp.asc"))),
+            expires: today + time::Duration::days(180),
+            encryption: key.then(|| web(format!("/api/v1/orgs/{o}/openpgp.asc"))).flatten(),
             acknowledgments: web("/advisories".into()),
             preferred_languages: channels.languages.value.clone(),
             canonical: web("/.well-known/security.txt".into()).into_iter().collect(),
             policy: web(format!("/{o}/policy")),
         }
-        .render())
+        .render();
+        Ok(self.clear_signed(held, text).await)
     }
 
-    /// The organisation's armoured OpenPGP key, if its policy names one.
+    /// The organisation's armoured OpenPGP key: the one its policy names,
+    /// else the public part of its key pair in the key store (the key its
+    /// security.txt is signed with).
     pub async fn openpgp_key(&self, org: &str) -> Result<String, AppError> {
         let effective = self.effective_policy(&PolicyTarget::Organisation(org.to_owned())).await?;
-        effective.policy.channels.openpgp_key.value.ok_or(AppError::NotFound)
+        self.published_key(&effective).await?.ok_or(AppError::NotFound)
+    }
+
+    /// What [`App::openpgp_key`] answers for the organisation of `effective`.
+    async fn published_key(&self, effective: &EffectivePolicy) -> Result<Option<String>, AppError> {
+        if let Some(key) = &effective.policy.channels.openpgp_key.value {
+            return Ok(Some(key.clone()));
+        }
+        Ok(self.held_key(effective.org.id).await?.map(|k| k.public_key))
+    }
+
+    /// The organisation's key pair, if the key store holds one.
+    async fn held_key(&self, org: OrgId) -> Result<Option<StoredKey>, AppError> {
+        Ok(self.store.reader().await?.openpgp_key(&KeyOwner::Organisation(org)).await?)
     }
 }
 

@@ -1,9 +1,12 @@
 //! OpenPGP with rPGP (RFC 9580, and RFC 4880 as GnuPG writes it): reading
-//! keys, making a project key, decrypting and verifying what arrives, and
-//! encrypting what goes out.
+//! keys, making a key pair, decrypting and verifying what arrives,
+//! encrypting what goes out, and clear-signing what is published
+//! ([`OpenPgpSigner`], which the binary hands to the app).
 
 use std::io::Cursor;
 
+use embargo_app::{ClearSigner, SignError};
+use embargo_core::Timestamp;
 use embargo_core::private::Private;
 use embargo_store::mail::SignatureState;
 use pgp::composed::{
@@ -12,8 +15,8 @@ use pgp::composed::{
 };
 use pgp::crypto::ecc_curve::ECCCurve;
 use pgp::crypto::sym::SymmetricKeyAlgorithm;
-use pgp::packet::Signature;
-use pgp::types::{KeyDetails, Password};
+use pgp::packet::{Signature, SignatureConfig, SignatureType, Subpacket, SubpacketData};
+use pgp::types::{KeyDetails, KeyVersion, Password, SigningKey};
 use rand_core_06::OsRng;
 
 /// The most bytes a decrypted message may hold (a decompression bomb stops here).
@@ -33,6 +36,12 @@ pub enum PgpError {
     /// The key cannot encrypt (no encryption subkey).
     #[error("the key {fingerprint} has no key that may encrypt")]
     CannotEncrypt {
+        /// Its fingerprint.
+        fingerprint: String,
+    },
+    /// The key cannot sign (neither its primary key nor a subkey may).
+    #[error("the key {fingerprint} has no key that may sign")]
+    CannotSign {
         /// Its fingerprint.
         fingerprint: String,
     },
@@ -86,7 +95,7 @@ pub fn read_secret_key(armored: &Private<String>) -> Result<KeyMaterial, PgpErro
     Ok(KeyMaterial { fingerprint: fingerprint_of(&public), public_key, secret_key: Some(Private::new(secret)) })
 }
 
-/// Makes a new key pair for a project: Ed25519 primary key for signing,
+/// Makes a new key pair for an organisation or a project: Ed25519 primary key for signing,
 /// Curve25519 subkey for encryption (the kinds GnuPG makes by default).
 pub fn generate_key(user_id: &str) -> Result<KeyMaterial, PgpError> {
     let failed = |e: String| PgpError::Failed(e);
@@ -275,6 +284,88 @@ pub fn encrypt(public_key: &str, plaintext: &[u8]) -> Result<String, PgpError> {
     builder.to_armored_string(OsRng, Default::default()).map_err(|e| PgpError::Failed(e.to_string()))
 }
 
+/// Clear-signs `text` (RFC 4880 section 7; RFC 9580 section 7) with an
+/// unprotected secret key, as made at `created`: with its newest signing
+/// subkey if it has one, else with the primary key if that may sign (as
+/// GnuPG chooses). Answers the armored cleartext-signed message.
+///
+/// The final line ending of `text` is not signed but becomes the one before
+/// `-----BEGIN PGP SIGNATURE-----` (section 7.1), as GnuPG writes it, so the
+/// signed message holds `text` exactly and ends in a single line ending.
+pub fn clear_sign(secret_key: &Private<String>, text: &str, created: Timestamp) -> Result<String, PgpError> {
+    let bad = |reason: String| PgpError::BadKey { expected: "secret key", reason };
+    let failed = |e: pgp::errors::Error| PgpError::Failed(e.to_string());
+    let (key, _) = SignedSecretKey::from_string(secret_key.expose()).map_err(|e| bad(e.to_string()))?;
+    let created = u32::try_from(created.unix_timestamp())
+        .map(pgp::types::Timestamp::from_secs)
+        .map_err(|_| PgpError::Failed(format!("{created} cannot be a signature time")))?;
+    let text = text.strip_suffix('\n').map_or(text, |t| t.strip_suffix('\r').unwrap_or(t));
+    let subkey = key
+        .secret_subkeys
+        .iter()
+        .rev()
+        .find(|s| s.key.algorithm().can_sign() && s.signatures.iter().any(|sig| sig.key_flags().sign()));
+    let protected = || bad("it is protected by a passphrase (import it without one: it is sealed at rest)".into());
+    let message = match subkey {
+        Some(subkey) if subkey.key.secret_params().is_encrypted() => return Err(protected()),
+        Some(subkey) => sign_text(&subkey.key, text, created),
+        None if !primary_may_sign(&key) => {
+            return Err(PgpError::CannotSign { fingerprint: fingerprint_of(&key.primary_key) });
+        }
+        None if key.primary_key.secret_params().is_encrypted() => return Err(protected()),
+        None => sign_text(&key.primary_key, text, created),
+    }
+    .map_err(failed)?;
+    message.to_armored_string(Default::default()).map_err(failed)
+}
+
+/// Whether the primary key may make signatures: its self-signatures say so,
+/// or (old keys) say nothing about it and its algorithm can sign.
+fn primary_may_sign(key: &SignedSecretKey) -> bool {
+    let mut self_signatures =
+        key.details.direct_signatures.iter().chain(key.details.users.iter().flat_map(|u| u.signatures.iter()));
+    let flagged = self_signatures.clone().any(|sig| sig.key_flags().sign());
+    let silent = self_signatures.all(|sig| sig.key_flags() == Default::default());
+    key.primary_key.algorithm().can_sign() && (flagged || silent)
+}
+
+/// A cleartext signature over `text` (a text signature, type 0x01) by `key`.
+fn sign_text(
+    key: &impl SigningKey,
+    text: &str,
+    created: pgp::types::Timestamp,
+) -> pgp::errors::Result<CleartextSignedMessage> {
+    let mut config = SignatureConfig::from_key(OsRng, key, SignatureType::Text)?;
+    config.hashed_subpackets = vec![
+        Subpacket::regular(SubpacketData::SignatureCreationTime(created))?,
+        Subpacket::regular(SubpacketData::IssuerFingerprint(key.fingerprint()))?,
+    ];
+    // RFC 9580 section 5.2.3.12: v4 keys also name their key id; v6 keys must not.
+    if key.version() <= KeyVersion::V4 {
+        config.unhashed_subpackets = vec![Subpacket::regular(SubpacketData::IssuerKeyId(key.legacy_key_id()))?];
+    }
+    CleartextSignedMessage::new(text, config, key, &Password::empty())
+}
+
+/// The OpenPGP signer the binary hands to the app (`App::with_signer`), so
+/// that what the app publishes is signed without it knowing OpenPGP.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OpenPgpSigner;
+
+impl ClearSigner for OpenPgpSigner {
+    fn clear_sign(&self, secret_key: &Private<String>, text: &str, now: Timestamp) -> Result<String, SignError> {
+        clear_sign(secret_key, text, now).map_err(|error| match error {
+            PgpError::BadKey { reason, .. } => SignError::BadKey { reason },
+            PgpError::CannotSign { fingerprint } => SignError::CannotSign { fingerprint },
+            PgpError::CannotEncrypt { .. }
+            | PgpError::NoKey
+            | PgpError::Malformed(_)
+            | PgpError::TooLarge
+            | PgpError::Failed(_) => SignError::Failed { reason: error.to_string() },
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +393,44 @@ mod tests {
         let ring = Keyring::new(&[ours.secret_key.unwrap()], &[]);
         assert_eq!(ring.decrypt(armored.as_bytes()).unwrap_err(), PgpError::NoKey);
         assert!(matches!(Keyring::default().decrypt(b"garbage"), Err(PgpError::Malformed(_))));
+    }
+
+    #[test]
+    fn a_clear_signed_text_verifies_reads_as_the_text_and_fails_once_altered() {
+        let key = generate_key("Pallets security <security@pallets.example>").unwrap();
+        let secret = key.secret_key.clone().unwrap();
+        let text = "Contact: mailto:security@pallets.example\nExpires: 2027-05-04T00:00:00.000Z\n";
+        let at = time::macros::datetime!(2026-11-22 06:00 UTC);
+        let signed = clear_sign(&secret, text, at).unwrap();
+        let body = format!("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n{text}-----BEGIN PGP SIGNATURE-----\n");
+        assert!(signed.starts_with(&body), "{signed}");
+        assert!(signed.ends_with("-----END PGP SIGNATURE-----\n"), "{signed}");
+        let ring = Keyring::new(&[], std::slice::from_ref(&key.public_key));
+        let ((state, signer), signed_text) = ring.check_cleartext(&signed).unwrap();
+        assert_eq!((state, signer.as_str()), (SignatureState::Good, key.fingerprint.as_str()));
+        assert_eq!(format!("{}\n", signed_text.replace("\r\n", "\n")), text, "signed with CRLF line ends (7.1)");
+        let (message, _) = CleartextSignedMessage::from_string(&signed).unwrap();
+        let created = message.signatures()[0].created().unwrap();
+        assert_eq!(i64::from(created.as_secs()), at.unix_timestamp(), "the time given, not the clock's");
+        let altered = signed.replace("2027-05-04", "2099-05-04");
+        assert_eq!(ring.check_cleartext(&altered).unwrap().0.0, SignatureState::Bad);
+    }
+
+    #[test]
+    fn a_key_that_may_not_sign_is_named() {
+        let mut params = SecretKeyParamsBuilder::default();
+        params
+            .key_type(KeyType::Ed25519Legacy)
+            .can_certify(true)
+            .can_sign(false)
+            .can_encrypt(EncryptionCaps::None)
+            .primary_user_id("certify only <c@example.org>".into());
+        let key = params.build().unwrap().generate(OsRng).unwrap();
+        let armored = Private::new(key.to_armored_string(Default::default()).unwrap());
+        let fingerprint = fingerprint_of(&key.primary_key);
+        let at = time::macros::datetime!(2026-11-22 06:00 UTC);
+        assert_eq!(clear_sign(&armored, "x\n", at).unwrap_err(), PgpError::CannotSign { fingerprint });
+        assert!(matches!(clear_sign(&Private::new("hello".into()), "x", at), Err(PgpError::BadKey { .. })));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::ops::DerefMut;
 use std::str::FromStr;
 
 use embargo_core::Timestamp;
-use embargo_core::id::{JobId, MessageId, ProjectId, ReportId};
+use embargo_core::id::{JobId, MessageId, OrgId, ProjectId, ReportId};
 use embargo_core::private::Private;
 use embargo_core::text::{Email, UnknownName};
 
@@ -135,6 +135,9 @@ pub struct MailRecord {
 /// Who an OpenPGP key belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyOwner {
+    /// An organisation: its key pair, which signs the `security.txt` that
+    /// speaks for it and which mail may be encrypted to.
+    Organisation(OrgId),
     /// A project: its key pair, which mail to its address is encrypted to.
     Project(ProjectId),
     /// A person: a public key to encrypt notifications to.
@@ -144,14 +147,16 @@ pub enum KeyOwner {
 impl KeyOwner {
     fn key(&self) -> String {
         match self {
+            KeyOwner::Organisation(id) => format!("organisation:{id}"),
             KeyOwner::Project(id) => format!("project:{id}"),
             KeyOwner::Email(email) => format!("email:{email}"),
         }
     }
 
     fn parse(value: &str) -> Result<Self, StoreError> {
-        let corrupt = || StoreError::corrupt("openpgp_keys.owner", "not project:ID or email:ADDRESS");
+        let corrupt = || StoreError::corrupt("openpgp_keys.owner", "not organisation:ID, project:ID or email:ADDRESS");
         match value.split_once(':') {
+            Some(("organisation", id)) => id.parse().map(KeyOwner::Organisation).map_err(|_| corrupt()),
             Some(("project", id)) => id.parse().map(KeyOwner::Project).map_err(|_| corrupt()),
             Some(("email", email)) => email.parse().map(KeyOwner::Email).map_err(|_| corrupt()),
             _ => Err(corrupt()),
@@ -168,7 +173,7 @@ pub struct StoredKey {
     pub fingerprint: String,
     /// The armored public key (transferable public key).
     pub public_key: String,
-    /// The armored secret key, for project keys.
+    /// The armored secret key, for organisations' and projects' keys.
     pub secret_key: Option<Private<String>>,
     /// When it was stored.
     pub created_at: Timestamp,

@@ -1,7 +1,8 @@
 //! Test support, for dev-dependencies only: [`TestApp`] builds the real
 //! router on a fresh database (SQLite always; PostgreSQL when
-//! `EMBARGO_TEST_POSTGRES_URL` is set), with a manual clock and a notifier
-//! that records what would have been sent, and calls it in-process.
+//! `EMBARGO_TEST_POSTGRES_URL` is set), with a manual clock, the real
+//! OpenPGP signer and a notifier that records what would have been sent, and
+//! calls it in-process.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -185,7 +186,8 @@ impl TestApp {
             public_url: config.public_url.clone(),
             ..AppConfig::default()
         };
-        let app = App::new(Arc::clone(&store), Arc::clone(&clock) as _, Arc::new(OsEntropy), app_config);
+        let app = App::new(Arc::clone(&store), Arc::clone(&clock) as _, Arc::new(OsEntropy), app_config)
+            .with_signer(Arc::new(embargo_mail::openpgp::OpenPgpSigner));
         let router = embargo_web::router(app.clone(), config);
         TestApp { app, router, clock, notifier: Arc::default(), store, place, backend }
     }
@@ -312,6 +314,19 @@ impl TestApp {
             packages: vec![("PyPI".into(), slug.into())],
         };
         self.app.create_project(&Actor::Operator, org, new).await.unwrap();
+    }
+
+    /// Makes a key pair for an organisation (as `embargo mail key generate
+    /// --org` does), which signs its security.txt; answers the public key.
+    pub async fn org_key(&self, org: &str) -> String {
+        let key = embargo_mail::openpgp::generate_key(&format!("{org} security <security@{org}.example>")).unwrap();
+        let new = embargo_app::NewKey {
+            fingerprint: key.fingerprint,
+            public_key: key.public_key.clone(),
+            secret_key: key.secret_key,
+        };
+        self.app.put_openpgp_key(&Actor::Operator, &embargo_app::KeyFor::Organisation(org.into()), new).await.unwrap();
+        key.public_key
     }
 
     /// Puts `email` on a security team (`ORG` or `ORG/PROJECT`).

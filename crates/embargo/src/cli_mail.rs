@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::Subcommand;
+use clap::{ArgGroup, Subcommand};
 
 use crate::cli::AsUser;
 
@@ -38,7 +38,7 @@ Exit codes (sysexits, as MTAs read them):
     /// Which address files into which project.
     #[command(subcommand)]
     Route(RouteCommand),
-    /// The OpenPGP key store: projects' key pairs and recipients' public keys.
+    /// The OpenPGP key store: organisations' and projects' key pairs, recipients' public keys.
     #[command(subcommand)]
     Key(KeyCommand),
     /// What arrived by mail for a report: encryption, signatures, refused parts.
@@ -78,25 +78,45 @@ pub enum RouteCommand {
 /// `mail key …`
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
-    /// Make a new key pair for a project; prints the public key to publish.
-    #[command(
-        after_help = "Example:\n  embargo mail key generate pallets/flask --user-id 'Flask security <security@flask.example>'"
-    )]
+    /// Make a new key pair for a project, or with --org for an organisation; prints the public key to publish.
+    #[command(after_help = "\
+A project's key pair: mail to its security address may be encrypted to it.
+An organisation's key pair clear-signs its /.well-known/security.txt (RFC 9116
+section 2.3) and is served at /api/v1/orgs/ORG/openpgp.asc, unless the
+organisation's policy names another key (channels.openpgp_key).
+
+Examples:
+  embargo mail key generate pallets/flask --user-id 'Flask security <security@flask.example>'
+  embargo mail key generate --org pallets --user-id 'Pallets security <security@pallets.example>'")]
     Generate {
         /// ORG/PROJECT
-        project: String,
+        #[arg(conflicts_with = "org", required_unless_present = "org")]
+        project: Option<String>,
+        /// The organisation whose key pair this is (it signs the organisation's security.txt).
+        #[arg(long)]
+        org: Option<String>,
         /// The key's user id.
         #[arg(long)]
         user_id: String,
     },
-    /// Import a project's secret key (unprotected: it is sealed at rest), or a person's public key.
+    /// Import an organisation's or a project's secret key (unprotected: it is sealed at rest), or a person's public key.
     #[command(
-        after_help = "Examples:\n  gpg --export-secret-keys --armor security@flask.example | embargo mail key import --project pallets/flask -\n  \
-                            embargo mail key import --email ada@example.org ada.asc"
+        group(ArgGroup::new("owner").required(true).args(["org", "project", "email"])),
+        after_help = "\
+An organisation's key must be able to sign: it clear-signs the organisation's
+/.well-known/security.txt from then on.
+
+Examples:
+  gpg --export-secret-keys --armor security@flask.example | embargo mail key import --project pallets/flask -
+  gpg --export-secret-keys --armor security@pallets.example | embargo mail key import --org pallets -
+  embargo mail key import --email ada@example.org ada.asc"
     )]
     Import {
-        /// The project whose secret key this is.
-        #[arg(long, conflicts_with = "email", required_unless_present = "email")]
+        /// The organisation whose secret key this is.
+        #[arg(long)]
+        org: Option<String>,
+        /// The project (ORG/PROJECT) whose secret key this is.
+        #[arg(long)]
         project: Option<String>,
         /// The address whose public key this is.
         #[arg(long)]
@@ -104,11 +124,37 @@ pub enum KeyCommand {
         /// The armored key file, or `-` for standard input.
         file: PathBuf,
     },
-    /// Print a project's public key.
-    #[command(after_help = "Example:\n  embargo mail key export pallets/flask > flask-security.asc")]
+    /// Print a project's public key, or with --org an organisation's.
+    #[command(after_help = "Examples:\n  embargo mail key export pallets/flask > flask-security.asc\n  \
+                            embargo mail key export --org pallets > pallets-security.asc")]
     Export {
         /// ORG/PROJECT
-        project: String,
+        #[arg(conflicts_with = "org", required_unless_present = "org")]
+        project: Option<String>,
+        /// The organisation whose public key to print.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Remove a key from the key store; without its organisation's key, security.txt is served unsigned.
+    #[command(
+        group(ArgGroup::new("owner").required(true).args(["org", "project", "email"])),
+        after_help = "\
+Mail encrypted to a removed organisation's or project's key can no longer be read.
+
+Examples:
+  embargo mail key remove --org pallets
+  embargo mail key remove --email ada@example.org"
+    )]
+    Remove {
+        /// The organisation whose key pair to remove.
+        #[arg(long)]
+        org: Option<String>,
+        /// The project (ORG/PROJECT) whose key pair to remove.
+        #[arg(long)]
+        project: Option<String>,
+        /// The address whose public key to remove.
+        #[arg(long)]
+        email: Option<String>,
     },
     /// List the keys (fingerprints only).
     #[command(after_help = "Example:\n  embargo mail key list")]

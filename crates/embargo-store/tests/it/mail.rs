@@ -121,14 +121,22 @@ async fn openpgp_keys_keep_secret_parts_sealed(db: &Db) {
         secret_key: None,
         created_at: at(0),
     };
-    for key in [project_key.clone(), person.clone()] {
+    let org_key = StoredKey {
+        owner: KeyOwner::Organisation(org.id),
+        fingerprint: "DDDD".into(),
+        secret_key: Some(Private::new("-----BEGIN PGP PRIVATE KEY BLOCK----- org secret".into())),
+        ..project_key.clone()
+    };
+    for key in [project_key.clone(), person.clone(), org_key.clone()] {
         db.write(move |tx| Box::pin(async move { tx.put_openpgp_key(&key).await })).await.unwrap();
     }
     let mut r = db.read().await;
     assert_eq!(r.openpgp_key(&project_key.owner).await.unwrap(), Some(project_key.clone()));
-    assert_eq!(r.openpgp_keys().await.unwrap().len(), 2);
+    assert_eq!(r.openpgp_key(&org_key.owner).await.unwrap(), Some(org_key.clone()), "an organisation's key pair");
+    assert_eq!(r.openpgp_keys().await.unwrap().len(), 3);
     let raw = db.raw_column("SELECT secret_key FROM openpgp_keys WHERE secret_key IS NOT NULL").await;
-    assert!(!raw[0].windows(6).any(|w| w == b"secret"), "secret keys are sealed");
+    assert_eq!(raw.len(), 2);
+    assert!(raw.iter().all(|sealed| !sealed.windows(6).any(|w| w == b"secret")), "secret keys are sealed");
     let replaced = StoredKey { fingerprint: "CCCC".into(), ..person.clone() };
     db.write(move |tx| Box::pin(async move { tx.put_openpgp_key(&replaced).await })).await.unwrap();
     assert_eq!(r.openpgp_key(&person.owner).await.unwrap().unwrap().fingerprint, "CCCC");

@@ -177,7 +177,10 @@ pub(crate) async fn get_security_md(
     Ok(text("text/markdown; charset=utf-8", state.app.security_md(&o, &p).await?))
 }
 
-/// The organisation's OpenPGP public key, if its policy names one.
+/// The organisation's OpenPGP public key.
+///
+/// The key its policy names, else the public part of the key pair the instance holds for it,
+/// which signs its security.txt.
 #[utoipa::path(
     get,
     path = "/api/v1/orgs/{org}/openpgp.asc",
@@ -193,6 +196,8 @@ pub(crate) async fn get_openpgp_key(
 }
 
 /// RFC 9116 security.txt for this instance.
+///
+/// Clear-signed (RFC 9116 section 2.3) when the instance holds the key pair of the organisation it speaks for.
 #[utoipa::path(
     get,
     path = "/.well-known/security.txt",

@@ -526,3 +526,45 @@ async fn security_txt_passes_the_validator() {
     );
     t.finish().await;
 }
+
+#[tokio::test]
+async fn security_txt_is_clear_signed_with_the_organisation_key_once_per_text() {
+    let base = "https://security.orbit-lang.example";
+    let (t, _, _) = instance_at(base, "orbit-lang", "orbit", &[("orbit-lang", "orbit.toml")]).await;
+    t.clock().set(time::macros::datetime!(2026-11-22 09:30 UTC));
+    let get = || async { t.get("/.well-known/security.txt", &Auth::None).await.expect(StatusCode::OK).text };
+    let plain = get().await;
+    assert!(!plain.contains("PGP") && !plain.contains("Encryption:"), "no key, no signature: {plain}");
+    assert!(plain.contains("Expires: 2027-05-21T00:00:00.000Z\n"), "180 days from the start of the day: {plain}");
+    t.get("/api/v1/orgs/orbit-lang/openpgp.asc", &Auth::None).await.expect(StatusCode::NOT_FOUND);
+
+    let public_key = t.org_key("orbit-lang").await;
+    let served_key = t.get("/api/v1/orgs/orbit-lang/openpgp.asc", &Auth::None).await.expect(StatusCode::OK);
+    assert_eq!(served_key.text, public_key, "the key it is signed with is published");
+    let signed = get().await;
+    let body = plain.replace(
+        "Acknowledgments:",
+        &format!("Encryption: {base}/api/v1/orgs/orbit-lang/openpgp.asc\nAcknowledgments:"),
+    );
+    let head = format!("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n{body}-----BEGIN PGP SIGNATURE-----\n");
+    assert!(signed.starts_with(&head), "{signed}");
+    assert!(signed.ends_with("-----END PGP SIGNATURE-----\n"), "{signed}");
+
+    t.clock().advance(time::Duration::hours(2));
+    assert_eq!(get().await, signed, "the same text keeps its signature");
+    t.clock().advance(time::Duration::days(1));
+    let tomorrow = get().await;
+    assert!(tomorrow.contains("Expires: 2027-05-22T00:00:00.000Z\n"), "{tomorrow}");
+    assert!(tomorrow.starts_with("-----BEGIN PGP SIGNED MESSAGE-----\n"), "{tomorrow}");
+
+    let languages = example("orbit.toml").replace(r#"languages = ["en"]"#, r#"languages = ["en", "de"]"#);
+    t.policy("orbit-lang", &languages).await;
+    let changed = get().await;
+    assert!(changed.contains("Preferred-Languages: en, de\n") && changed.contains("BEGIN PGP SIGNATURE"), "{changed}");
+
+    let owner = embargo_app::KeyFor::Organisation("orbit-lang".into());
+    t.app.remove_openpgp_key(&embargo_core::permission::Actor::Operator, &owner).await.unwrap();
+    let unsigned = get().await;
+    assert!(!unsigned.contains("PGP"), "without the key, unsigned again: {unsigned}");
+    t.finish().await;
+}

@@ -104,40 +104,66 @@ async fn route(app: &App, command: RouteCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Whose key the options name: exactly one of them is given (clap checks it).
+fn key_for(org: Option<String>, project: Option<String>, email: Option<String>) -> anyhow::Result<KeyFor> {
+    match (org, project, email) {
+        (Some(org), None, None) => Ok(KeyFor::Organisation(org)),
+        (None, Some(project), None) => {
+            let (org, name) = project_path(&project)?;
+            Ok(KeyFor::Project(org.into(), name.into()))
+        }
+        (None, None, Some(email)) => Ok(KeyFor::Email(email)),
+        _ => anyhow::bail!("give one of --org, --project or --email"),
+    }
+}
+
+/// How a key's owner is named in messages.
+fn owner_name(owner: &KeyFor) -> String {
+    match owner {
+        KeyFor::Organisation(org) => format!("organisation {org}"),
+        KeyFor::Project(org, project) => format!("{org}/{project}"),
+        KeyFor::Email(email) => email.clone(),
+    }
+}
+
 async fn key(app: &App, command: KeyCommand) -> anyhow::Result<ExitCode> {
     match command {
-        KeyCommand::Generate { project, user_id } => {
-            let (org, name) = project_path(&project)?;
+        KeyCommand::Generate { project, org, user_id } => {
+            let owner = key_for(org, project, None)?;
             let key = openpgp::generate_key(&user_id).context("cannot make a key")?;
             let new = NewKey {
                 fingerprint: key.fingerprint.clone(),
                 public_key: key.public_key.clone(),
                 secret_key: key.secret_key,
             };
-            app.put_openpgp_key(&Actor::Operator, &KeyFor::Project(org.into(), name.into()), new).await?;
-            crate::output::note(&format!("made key {} for {project}; publish this public key:", key.fingerprint));
+            app.put_openpgp_key(&Actor::Operator, &owner, new).await?;
+            let name = owner_name(&owner);
+            crate::output::note(&format!("made key {} for {name}; publish this public key:", key.fingerprint));
+            if let KeyFor::Organisation(_) = owner {
+                crate::output::note("/.well-known/security.txt is signed with it from now on");
+            }
             print!("{}", key.public_key);
         }
-        KeyCommand::Import { project, email, file } => {
+        KeyCommand::Import { org, project, email, file } => {
             let armored = read_text(&file)?;
-            let (owner, key) = match (project, email) {
-                (Some(project), _) => {
-                    let (org, name) = project_path(&project)?;
-                    let key = openpgp::read_secret_key(&Private::new(armored))
-                        .context("a project's key must be an unprotected secret key")?;
-                    (KeyFor::Project(org.into(), name.into()), key)
-                }
-                (None, Some(email)) => (KeyFor::Email(email), openpgp::read_public_key(&armored)?),
-                (None, None) => anyhow::bail!("give --project or --email"),
+            let owner = key_for(org, project, email)?;
+            let key = match owner {
+                KeyFor::Organisation(_) | KeyFor::Project(..) => openpgp::read_secret_key(&Private::new(armored))
+                    .context("an organisation's or a project's key must be an unprotected secret key")?,
+                KeyFor::Email(_) => openpgp::read_public_key(&armored)?,
             };
             let fingerprint = key.fingerprint.clone();
             let new = NewKey { fingerprint: key.fingerprint, public_key: key.public_key, secret_key: key.secret_key };
             app.put_openpgp_key(&Actor::Operator, &owner, new).await?;
-            println!("imported key {fingerprint}");
+            println!("imported key {fingerprint} for {}", owner_name(&owner));
         }
-        KeyCommand::Export { project } => {
-            let (org, name) = project_path(&project)?;
-            print!("{}", app.project_public_key(org, name).await?);
+        KeyCommand::Export { project, org } => {
+            print!("{}", app.public_key(&Actor::Operator, &key_for(org, project, None)?).await?);
+        }
+        KeyCommand::Remove { org, project, email } => {
+            let owner = key_for(org, project, email)?;
+            app.remove_openpgp_key(&Actor::Operator, &owner).await?;
+            println!("removed the key of {}", owner_name(&owner));
         }
         KeyCommand::List => {
             for key in app.openpgp_keys(&Actor::Operator).await? {

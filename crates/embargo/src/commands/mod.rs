@@ -93,7 +93,9 @@ pub async fn open(config: &Config, create: bool) -> anyhow::Result<App> {
         public_url: config.public_url.clone(),
         ..AppConfig::default()
     };
-    Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsEntropy), app_config))
+    // The app publishes signed files without knowing OpenPGP: embargo-mail signs for it.
+    let signer = Arc::new(embargo_mail::openpgp::OpenPgpSigner);
+    Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsEntropy), app_config).with_signer(signer))
 }
 
 /// Splits `ORG/PROJECT`.

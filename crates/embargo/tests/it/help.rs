@@ -37,6 +37,7 @@ const COMMANDS: &[&[&str]] = &[
     &["mail", "key", "generate"],
     &["mail", "key", "import"],
     &["mail", "key", "export"],
+    &["mail", "key", "remove"],
     &["mail", "key", "list"],
     &["mail", "show"],
 ];

@@ -137,6 +137,13 @@ impl Gpg {
     }
 
     pub(crate) fn run(&self, args: &[&str], stdin: &[u8]) -> Vec<u8> {
+        let out = self.output(args, stdin);
+        assert!(out.status.success(), "gpg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    }
+
+    /// Runs gpg and answers what it did, failed or not.
+    pub(crate) fn output(&self, args: &[&str], stdin: &[u8]) -> Output {
         let mut child = Command::new("gpg")
             .arg("--homedir")
             .arg(self.home.path())
@@ -148,9 +155,7 @@ impl Gpg {
             .spawn()
             .unwrap();
         child.stdin.take().unwrap().write_all(stdin).unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "gpg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        out.stdout
+        child.wait_with_output().unwrap()
     }
 
     pub(crate) fn generate(&self, user_id: &str) {

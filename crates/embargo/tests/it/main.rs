@@ -18,6 +18,7 @@ mod mail;
 mod mail_flow;
 mod pip_audit;
 mod policy;
+mod security_txt;
 mod serve;
 mod shell_flow;
 mod tidy;
