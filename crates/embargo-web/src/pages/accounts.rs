@@ -10,7 +10,9 @@ use embargo_core::permission::Actor;
 use embargo_core::private::Private;
 
 use super::form::apply_errors;
-use super::{Field, FieldKind, FieldsExt, FormData, LINK_COOKIE, Nav, PageError, Viewer, html_status, see_other};
+use super::{
+    Field, FieldKind, FieldsExt, FormData, LINK_COOKIE, LINK_MAX_AGE, Nav, PageError, Viewer, html_status, see_other,
+};
 use crate::cookies::{cookie, set_cookie};
 use crate::{AppState, SESSION_COOKIE};
 
@@ -38,13 +40,6 @@ impl AccountForm {
 fn next_path(next: &str) -> Option<String> {
     let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.contains("://");
     ok.then(|| next.to_owned())
-}
-
-fn query_param(query: Option<&str>, name: &str) -> Option<String> {
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-        .filter(|v| !v.is_empty())
 }
 
 fn login_fields(email: &str) -> Vec<Field> {
@@ -80,7 +75,7 @@ pub(crate) async fn login_form(
     viewer: Viewer,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let next = query_param(query.as_deref(), "next").and_then(|n| next_path(&n));
+    let next = FormData::from_query(query.as_deref()).opt("next").and_then(|n| next_path(&n));
     let signup = state.app.settings().await?.signup_open;
     Ok(login_page(viewer.nav(false), "", next, Vec::new(), signup).respond(StatusCode::OK))
 }
@@ -233,7 +228,7 @@ pub(crate) async fn setup_form(
     if !state.app.setup_pending().await? {
         return Ok(see_other("/login"));
     }
-    let token = query_param(query.as_deref(), "token").unwrap_or_default();
+    let token = FormData::from_query(query.as_deref()).opt("token").unwrap_or_default();
     let form = FormData::default();
     let fields = setup_fields(&form, !token.is_empty());
     Ok(setup_page(viewer.nav(false), token, Vec::new(), fields).respond(StatusCode::OK))
@@ -281,7 +276,7 @@ pub(crate) async fn follow(State(state): State<AppState>, Path(token): Path<Stri
     };
     let mut response = see_other(&format!("/reports/{report}"));
     // A private link lasts as long as the report; the cookie a year.
-    let cookie = set_cookie(&state.config, LINK_COOKIE, &token, 365 * 24 * 3600);
+    let cookie = set_cookie(&state.config, LINK_COOKIE, &token, LINK_MAX_AGE);
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response.into_response())
 }

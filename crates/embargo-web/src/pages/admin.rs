@@ -16,11 +16,6 @@ use super::render::day;
 use super::{Field, FieldKind, FieldsExt, FormData, Nav, PageError, Viewer, html_status, see_other};
 use crate::AppState;
 
-/// A field of one of several forms on a page, its id prefixed by the form's name.
-fn field(form: &str, name: &'static str, label: &str, kind: FieldKind) -> Field {
-    Field::new(name, label, kind).in_form(form)
-}
-
 /// Which admin form a re-shown page marks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum AdminForm {
@@ -82,12 +77,12 @@ impl FromRequestParts<AppState> for Admin {
 
 fn org_fields(form: &FormData) -> Vec<Field> {
     vec![
-        field("org", "slug", "Short name", FieldKind::Text)
+        Field::of_form("org", "slug", "Short name", FieldKind::Text)
             .hint("Lower-case letters, digits and hyphens; used in addresses, like pallets.")
             .value(form.get("slug"))
             .required(),
-        field("org", "name", "Name", FieldKind::Text).value(form.get("name")).required(),
-        field("org", "advisory_prefix", "Advisory id prefix", FieldKind::Text)
+        Field::of_form("org", "name", "Name", FieldKind::Text).value(form.get("name")).required(),
+        Field::of_form("org", "advisory_prefix", "Advisory id prefix", FieldKind::Text)
             .hint("Capital letters, like PALLETS for PALLETS-2026-1. Leave empty to derive it from the short name.")
             .value(form.get("advisory_prefix")),
     ]
@@ -96,16 +91,16 @@ fn org_fields(form: &FormData) -> Vec<Field> {
 fn project_fields(form: &FormData, orgs: &[OrgRow]) -> Vec<Field> {
     let options = orgs.iter().map(|o| (o.slug.clone(), o.name.clone())).collect();
     vec![
-        field("project", "org", "Organisation", FieldKind::Select(options)).value(form.get("org")).required(),
-        field("project", "slug", "Short name", FieldKind::Text)
+        Field::of_form("project", "org", "Organisation", FieldKind::Select(options)).value(form.get("org")).required(),
+        Field::of_form("project", "slug", "Short name", FieldKind::Text)
             .hint("Lower-case letters, digits and hyphens, like flask.")
             .value(form.get("slug"))
             .required(),
-        field("project", "name", "Name", FieldKind::Text).value(form.get("name")).required(),
-        field("project", "repository_url", "Repository URL", FieldKind::Text)
+        Field::of_form("project", "name", "Name", FieldKind::Text).value(form.get("name")).required(),
+        Field::of_form("project", "repository_url", "Repository URL", FieldKind::Text)
             .hint("https://…")
             .value(form.get("repository_url")),
-        field("project", "packages", "Packages", FieldKind::TextArea { rows: 3, code: true })
+        Field::of_form("project", "packages", "Packages", FieldKind::TextArea { rows: 3, code: true })
             .hint("One per line as ECOSYSTEM:NAME, like PyPI:flask.")
             .value(form.get("packages")),
     ]
@@ -113,13 +108,13 @@ fn project_fields(form: &FormData, orgs: &[OrgRow]) -> Vec<Field> {
 
 fn user_fields(form: &FormData) -> Vec<Field> {
     vec![
-        field("user", "name", "Name", FieldKind::Text).value(form.get("name")).required(),
-        field("user", "email", "Email address", FieldKind::Email).value(form.get("email")).required(),
-        field("user", "password", "Password", FieldKind::Password)
+        Field::of_form("user", "name", "Name", FieldKind::Text).value(form.get("name")).required(),
+        Field::of_form("user", "email", "Email address", FieldKind::Email).value(form.get("email")).required(),
+        Field::of_form("user", "password", "Password", FieldKind::Password)
             .hint("At least 10 characters; tell it to them safely.")
             .required()
             .autocomplete("new-password"),
-        field(
+        Field::of_form(
             "user",
             "is_admin",
             "Role",
@@ -135,13 +130,13 @@ fn settings_fields(settings: &InstanceSettings, orgs: &[OrgRow], form: Option<&F
     let mut options = vec![(String::new(), "The only organisation (none chosen)".to_owned())];
     options.extend(orgs.iter().map(|o| (o.slug.clone(), o.name.clone())));
     vec![
-        field(
+        Field::of_form(
             "settings",
             "signup_open",
             "Sign-up",
             FieldKind::Checkboxes(vec![("yes".into(), "Reporters may create accounts themselves".into(), signup)]),
         ),
-        field("settings", "security_txt_org", "security.txt lists", FieldKind::Select(options))
+        Field::of_form("settings", "security_txt_org", "security.txt lists", FieldKind::Select(options))
             .hint("Whose channels /.well-known/security.txt names when there are several organisations.")
             .value(chosen),
     ]

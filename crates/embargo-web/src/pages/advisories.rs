@@ -2,15 +2,16 @@
 //! taking a CVE id from the pool, publishing.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use embargo_app::{AdvisoryPatch, AdvisoryView, AffectedInput, AppError, RangeInput};
 use embargo_core::advisory::{AdvisoryContent, CreditKind, RangeEvent, RangeKind, ReferenceKind};
 
-use super::form::apply_errors;
+use super::form::{apply_errors, split_list};
 use super::public::AdvisoryBody;
 use super::views::{Badge, ProjectLink};
-use super::{Field, FieldKind, FieldsExt, FormData, Nav, PageError, Viewer, html, html_status, see_other};
+use super::{
+    Field, FieldKind, FieldsExt, FormData, Nav, PageError, Viewer, fixable, form_status, html, html_status, see_other,
+};
 use crate::AppState;
 
 /// Blank rows offered after the filled ones, so that one more can be added without script.
@@ -164,10 +165,6 @@ fn is_blank_affected(r: &AffectedRow) -> bool {
         .all(|v| v.trim().is_empty())
 }
 
-fn list_of(text: &str) -> Vec<String> {
-    text.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
-}
-
 fn opt(text: &str) -> Option<String> {
     Some(text.trim().to_owned()).filter(|t| !t.is_empty())
 }
@@ -196,7 +193,7 @@ fn affected_input(rows: &[AffectedRow]) -> Vec<AffectedInput> {
             repo: opt(&row.repo),
             events,
         });
-        let versions = list_of(&row.versions);
+        let versions = split_list(&row.versions);
         match out.iter_mut().find(|a| a.package == package && package.is_some()) {
             Some(entry) => {
                 entry.ranges.extend(range);
@@ -213,13 +210,13 @@ fn patch_of(form: &FormData) -> AdvisoryPatch {
     AdvisoryPatch {
         summary: Some(form.get("summary")),
         details: Some(form.get("details")),
-        aliases: Some(list_of(&form.get("aliases"))),
+        aliases: Some(form.list("aliases")),
         affected: Some(affected_input(&affected)),
         cvss_v3: Some(form.opt("cvss_v3")),
         cvss_v4: Some(form.opt("cvss_v4")),
-        cwes: Some(list_of(&form.get("cwes"))),
+        cwes: Some(form.list("cwes")),
         references: Some(references.iter().map(|r| (r.kind.clone(), r.url.trim().to_owned())).collect()),
-        credits: Some(credits.iter().map(|c| (c.name.clone(), c.kind.clone(), list_of(&c.contact))).collect()),
+        credits: Some(credits.iter().map(|c| (c.name.clone(), c.kind.clone(), split_list(&c.contact))).collect()),
     }
 }
 
@@ -306,22 +303,6 @@ pub(crate) async fn edit(
     Ok(html(&editor(&viewer, &view, None, None)?))
 }
 
-fn fixable(error: &AppError) -> bool {
-    matches!(
-        error,
-        AppError::Invalid(_) | AppError::Advisory(_) | AppError::CveUnavailable(_) | AppError::Conflict { .. }
-    )
-}
-
-fn status_of(error: &AppError) -> StatusCode {
-    match error {
-        AppError::Invalid(_) | AppError::Advisory(embargo_core::advisory::AdvisoryError::Incomplete { .. }) => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        _ => StatusCode::CONFLICT,
-    }
-}
-
 /// Shows the editor again with the problem, keeping what was typed.
 async fn reshow(
     state: &AppState,
@@ -331,7 +312,7 @@ async fn reshow(
     error: &AppError,
 ) -> Result<Response, PageError> {
     let view = state.app.advisory(&viewer.actor, id).await?;
-    Ok(html_status(status_of(error), &editor(viewer, &view, form, Some(error))?))
+    Ok(html_status(form_status(error), &editor(viewer, &view, form, Some(error))?))
 }
 
 /// `POST /advisories/{id}/edit`: saves the draft (the preview shows it).

@@ -6,6 +6,7 @@ use embargo_app::AppError;
 use embargo_core::text::TextError;
 
 use super::PageError;
+use super::render::capitalised;
 
 /// A posted `application/x-www-form-urlencoded` form.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +26,21 @@ impl FormData {
     /// Whether the form has a field `name` (even empty).
     pub(crate) fn has(&self, name: &str) -> bool {
         self.0.iter().any(|(k, _)| k == name)
+    }
+
+    /// A comma- or line-separated list in field `name`, items trimmed, empty ones dropped.
+    pub(crate) fn list(&self, name: &str) -> Vec<String> {
+        split_list(&self.get(name))
+    }
+
+    /// Every name and value, in order.
+    pub(crate) fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The parameters of a query string (`a=1&b=2`), read like a form.
+    pub(crate) fn from_query(query: Option<&str>) -> Self {
+        FormData(form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect())
     }
 
     /// Every value of `name` (checkboxes).
@@ -59,6 +75,11 @@ impl FieldsExt for [Field] {
     fn any_error(&self) -> bool {
         self.iter().any(Field::has_error)
     }
+}
+
+/// A comma- or line-separated list, items trimmed, empty ones dropped.
+pub(crate) fn split_list(text: &str) -> Vec<String> {
+    text.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 /// How a field is entered.
@@ -124,6 +145,11 @@ impl Field {
         }
     }
 
+    /// A field of one of several forms on a page: its id is `FORM-NAME`.
+    pub(crate) fn of_form(form: &str, name: &'static str, label: &str, kind: FieldKind) -> Self {
+        Field::new(name, label, kind).in_form(form)
+    }
+
     /// With its id made unique on a page of several forms: `PREFIX-NAME`.
     pub(crate) fn in_form(mut self, prefix: &str) -> Self {
         self.id = format!("{prefix}-{}", self.name);
@@ -178,14 +204,9 @@ fn message(label: &str, error: &TextError) -> String {
         TextError::TooLong { max, unit, .. } => format!("{label} must be {max} {unit} or fewer"),
         TextError::NotPlainText { .. } => format!("{label} must be plain text, without control characters"),
         TextError::MultiLine { .. } => format!("{label} must be a single line"),
-        TextError::Refused { reason, .. } => upper_first(reason),
+        TextError::Refused { reason, .. } => capitalised(reason),
         TextError::Malformed { expected, .. } => format!("{label}: enter {expected}"),
     }
-}
-
-fn upper_first(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 fn lower_first(text: &str) -> String {
@@ -208,11 +229,11 @@ pub(crate) fn apply_errors(fields: &mut [Field], error: &AppError) -> Vec<String
                             None => text,
                         });
                     }
-                    None => general.push(upper_first(&e.to_string())),
+                    None => general.push(capitalised(&e.to_string())),
                 }
             }
         }
-        other => general.push(upper_first(&other.to_string())),
+        other => general.push(capitalised(&other.to_string())),
     }
     general
 }

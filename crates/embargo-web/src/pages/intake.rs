@@ -13,7 +13,8 @@ use embargo_core::report::Submission;
 use super::form::apply_errors;
 use super::views::ProjectLink;
 use super::{
-    Field, FieldKind, FieldsExt, FormData, LINK_COOKIE, Nav, PageError, Viewer, html, html_status, see_other, when,
+    Field, FieldKind, FieldsExt, FormData, LINK_COOKIE, LINK_MAX_AGE, Nav, PageError, Viewer, html, html_status,
+    see_other, when,
 };
 use crate::AppState;
 use crate::cookies::{cookie, set_cookie};
@@ -295,7 +296,7 @@ pub(crate) async fn submit(
     match result {
         Ok(receipt) => {
             let mut response = see_other(&format!("/reports/{}/receipt", receipt.report_id));
-            let link = set_cookie(&state.config, LINK_COOKIE, receipt.followup.expose(), 365 * 24 * 3600);
+            let link = set_cookie(&state.config, LINK_COOKIE, receipt.followup.expose(), LINK_MAX_AGE);
             response.headers_mut().append(header::SET_COOKIE, link);
             Ok(response)
         }

@@ -37,6 +37,9 @@ use crate::cookies::cookie;
 /// The cookie holding a follow-up or share link's token, for pages.
 pub(crate) const LINK_COOKIE: &str = "embargo_link";
 
+/// How long a browser keeps a private link: a year (the link lasts as long as its report).
+pub(crate) const LINK_MAX_AGE: i64 = 365 * 24 * 3600;
+
 /// What the page header needs to know about the viewer.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Nav {
@@ -188,6 +191,29 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let page = ErrorPage { nav: Nav::default(), title: self.title, message: self.message, login: self.login };
         (self.status, html(&page)).into_response()
+    }
+}
+
+/// Whether an error is the user's to fix on the page they came from (else it is an error page).
+pub(crate) fn fixable(error: &AppError) -> bool {
+    matches!(
+        error,
+        AppError::Invalid(_)
+            | AppError::IllegalTransition(_)
+            | AppError::Conflict { .. }
+            | AppError::Advisory(_)
+            | AppError::CveUnavailable(_)
+    )
+}
+
+/// The status of a page shown again with a problem on it.
+pub(crate) fn form_status(error: &AppError) -> StatusCode {
+    match error {
+        AppError::Invalid(_) | AppError::Advisory(embargo_core::advisory::AdvisoryError::Incomplete { .. }) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        _ => StatusCode::CONFLICT,
     }
 }
 

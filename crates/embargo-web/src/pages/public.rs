@@ -8,7 +8,7 @@ use embargo_core::advisory::{AdvisoryContent, AdvisoryState, RangeEvent};
 use embargo_core::severity::SeverityLevel;
 
 use super::views::{Badge, CvssView, ProjectLink};
-use super::{Nav, PageError, Viewer, html, markdown, render};
+use super::{FormData, Nav, PageError, Viewer, html, markdown, render};
 use crate::AppState;
 
 /// An organisation with its projects.
@@ -191,10 +191,8 @@ pub(crate) async fn advisories(
     viewer: Viewer,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let params: Vec<(String, String)> =
-        form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
-    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
-    let (project, severity) = (param("project"), param("severity"));
+    let params = FormData::from_query(query.as_deref());
+    let (project, severity) = (params.opt("project"), params.opt("severity"));
     let mut error = None;
     let level = match severity.as_deref().map(str::parse::<SeverityLevel>).transpose() {
         Ok(level) => level,

@@ -12,7 +12,7 @@ use embargo_core::permission::Actor;
 
 use super::render::{ago, deadline};
 use super::views::{Badge, ProjectLink};
-use super::{Nav, PageError, Viewer, html, see_other};
+use super::{FormData, Nav, PageError, Viewer, html, see_other};
 use crate::AppState;
 
 /// How many reports one page of a list shows.
@@ -47,14 +47,10 @@ struct ReportsPage {
     next: Option<String>,
 }
 
-fn params(query: Option<&str>) -> BTreeMap<String, String> {
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().filter(|(_, v)| !v.is_empty()).collect()
-}
-
 /// The query string of a list page with `page` changed.
-fn page_link(params: &BTreeMap<String, String>, page: u32) -> String {
+fn page_link(params: &FormData, page: u32) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in params.iter().filter(|(k, _)| *k != "page") {
+    for (k, v) in params.pairs().filter(|(k, v)| *k != "page" && !v.is_empty()) {
         out.append_pair(k, v);
     }
     if page > 0 {
@@ -99,10 +95,10 @@ pub(crate) async fn list(
     }
     let nav = viewer.nav(true);
     let team = nav.team;
-    let params = params(query.as_deref());
+    let params = FormData::from_query(query.as_deref());
     let mut error = None;
     let mut report_query = ReportQuery { limit: Some(PAGE_SIZE + 1), ..ReportQuery::default() };
-    let page: u32 = match params.get("page").map(|p| p.parse::<u32>()) {
+    let page: u32 = match params.opt("page").map(|p| p.parse::<u32>()) {
         None => 0,
         Some(Ok(p)) if p < 10_000 => p,
         Some(_) => {
@@ -111,24 +107,24 @@ pub(crate) async fn list(
         }
     };
     report_query.offset = Some(page * PAGE_SIZE);
-    if let Some(project) = params.get("project") {
+    if let Some(project) = params.opt("project") {
         match project.split_once('/') {
             Some((org, slug)) => {
                 report_query.org = Some(org.to_owned());
                 report_query.project = Some(slug.to_owned());
             }
-            None => report_query.org = Some(project.clone()),
+            None => report_query.org = Some(project),
         }
     }
-    if let Some(s) = params.get("state") {
+    if let Some(s) = params.opt("state") {
         if s.parse::<ReportState>().is_ok() {
-            report_query.state = Some(s.clone());
+            report_query.state = Some(s);
         } else {
             error = Some("Choose a state from the list.".to_owned());
         }
     }
     let me = viewer.actor.user().map(|u| u.id);
-    match params.get("assignee").map(String::as_str) {
+    match params.opt("assignee").as_deref() {
         None => {}
         Some("me") => report_query.assignee = me,
         Some(id) => match id.parse::<UserId>() {
@@ -169,18 +165,18 @@ pub(crate) async fn list(
             for p in state.app.projects(Some(org.slug.as_str())).await? {
                 if whole_org || user.team_projects.contains(&p.id) {
                     let link = ProjectLink::new(&org, &p);
-                    let selected = params.get("project") == Some(&link.key);
+                    let selected = params.get("project") == link.key;
                     projects.push((link.key.clone(), format!("{} — {}", link.org_name, link.name), selected));
                 }
             }
         }
     }
-    let chosen_state = params.get("state").cloned().unwrap_or_default();
+    let chosen_state = params.get("state");
     let states = ReportState::ALL
         .iter()
         .map(|s| (s.as_str().to_owned(), s.label().to_owned(), chosen_state == s.as_str()))
         .collect();
-    let chosen_assignee = params.get("assignee").cloned().unwrap_or_default();
+    let chosen_assignee = params.get("assignee");
     let mut assignees = vec![("me".to_owned(), "Me".to_owned(), chosen_assignee == "me")];
     if team {
         for (id, name) in assignable(&state, &viewer.actor).await {
@@ -198,7 +194,7 @@ pub(crate) async fn list(
         projects,
         states,
         assignees,
-        filtered: ["project", "state", "assignee"].iter().any(|k| params.contains_key(*k)),
+        filtered: ["project", "state", "assignee"].iter().any(|k| params.opt(k).is_some()),
         error,
         previous: (page > 0).then(|| page_link(&params, page - 1)),
         next: more.then(|| page_link(&params, page + 1)),

@@ -51,7 +51,8 @@ pub(crate) fn deadline(due: &embargo_core::deadline::Due, now: Timestamp) -> (St
     }
 }
 
-fn capitalised(word: &str) -> String {
+/// The text with its first letter upper-case.
+pub(crate) fn capitalised(word: &str) -> String {
     let mut chars = word.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -15,7 +15,9 @@ use super::form::apply_errors;
 use super::queue::assignable;
 use super::render::{day, deadline};
 use super::views::{Badge, CvssView, ProjectLink};
-use super::{Field, FieldKind, FormData, Nav, PageError, Viewer, html, html_status, see_other, when};
+use super::{
+    Field, FieldKind, FormData, Nav, PageError, Viewer, fixable, form_status, html, html_status, see_other, when,
+};
 use crate::AppState;
 
 /// The report as the viewer may see it: as themselves, else through the
@@ -372,22 +374,6 @@ async fn reshow(
     Ok(html_status(status, &report_page(state, viewer, view, &actor, kept).await?))
 }
 
-fn status_of(error: &AppError) -> StatusCode {
-    match error {
-        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Forbidden => StatusCode::FORBIDDEN,
-        _ => StatusCode::CONFLICT,
-    }
-}
-
-/// Whether an error is the user's to fix on the page (else it is an error page).
-fn fixable(error: &AppError) -> bool {
-    matches!(
-        error,
-        AppError::Invalid(_) | AppError::IllegalTransition(_) | AppError::Conflict { .. } | AppError::Advisory(_)
-    )
-}
-
 /// `POST /reports/{id}/messages`: a reply, or (team) an internal note.
 pub(crate) async fn message(
     State(state): State<AppState>,
@@ -402,7 +388,7 @@ pub(crate) async fn message(
         Ok(message) => Ok(see_other(&format!("/reports/{id}#message-{}", message.id))),
         Err(e) if fixable(&e) => {
             let errors = vec![reply_error(&e)];
-            reshow(&state, &viewer, &id, Kept { reply: Some((form, errors)), ..Kept::default() }, status_of(&e)).await
+            reshow(&state, &viewer, &id, Kept { reply: Some((form, errors)), ..Kept::default() }, form_status(&e)).await
         }
         Err(e) => Err(e.into()),
     }
@@ -446,16 +432,11 @@ pub(crate) async fn transition(
             ];
             let mut errors = apply_errors(&mut fields, &e);
             errors.extend(fields.iter_mut().filter_map(|f| f.error.take()));
-            let status = status_of(&e);
+            let status = form_status(&e);
             reshow(&state, &viewer, &id, Kept { transition: Some((form, errors)), ..Kept::default() }, status).await
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// A comma- or line-separated list.
-fn list_of(text: &str) -> Vec<String> {
-    text.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 /// `POST /reports/{id}/team`: assignee, severity, weaknesses, affected and fix lines.
@@ -486,15 +467,15 @@ pub(crate) async fn team_fields_save(
     let patch = TeamPatch {
         cvss_v3: Some(form.opt("cvss_v3")),
         cvss_v4: Some(form.opt("cvss_v4")),
-        cwes: Some(list_of(&form.get("cwes"))),
+        cwes: Some(form.list("cwes")),
         assignee: Some(assignee),
-        affected_versions: Some(list_of(&form.get("affected_versions"))),
-        fix_lines: Some(list_of(&form.get("fix_lines"))),
+        affected_versions: Some(form.list("affected_versions")),
+        fix_lines: Some(form.list("fix_lines")),
     };
     match state.app.update_report(&actor, &id, patch).await {
         Ok(_) => Ok(see_other(&format!("/reports/{id}#team"))),
         Err(e) if fixable(&e) => {
-            let status = status_of(&e);
+            let status = form_status(&e);
             reshow(&state, &viewer, &id, Kept { team: Some((form, e)), ..Kept::default() }, status).await
         }
         Err(e) => Err(e.into()),
@@ -520,8 +501,8 @@ pub(crate) async fn share(
             reshow(&state, &viewer, &id, Kept { new_shares, ..Kept::default() }, StatusCode::OK).await
         }
         Err(e) if fixable(&e) => {
-            let errors = vec![reply_error(&e)];
-            let status = status_of(&e);
+            let errors = apply_errors(&mut [], &e);
+            let status = form_status(&e);
             reshow(&state, &viewer, &id, Kept { share: errors, ..Kept::default() }, status).await
         }
         Err(e) => Err(e.into()),

@@ -13,11 +13,6 @@ use super::render::day;
 use super::{Field, FieldKind, FieldsExt, FormData, Nav, PageError, Viewer, html_status, see_other};
 use crate::AppState;
 
-/// A field of one of the page's two forms, its id prefixed by the form's name.
-fn field(form: &str, name: &'static str, label: &str, kind: FieldKind) -> Field {
-    Field::new(name, label, kind).in_form(form)
-}
-
 /// A member row.
 struct MemberRow {
     id: String,
@@ -51,7 +46,7 @@ struct TeamPage {
 
 fn member_fields(form: &FormData) -> Vec<Field> {
     vec![
-        field("member", "email", "Email address", FieldKind::Email)
+        Field::of_form("member", "email", "Email address", FieldKind::Email)
             .hint("Of someone who already has an account.")
             .value(form.get("email"))
             .required(),
@@ -61,13 +56,13 @@ fn member_fields(form: &FormData) -> Vec<Field> {
 fn line_fields(form: &FormData) -> Vec<Field> {
     let statuses = LineStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())).collect();
     vec![
-        field("line", "name", "Release line", FieldKind::Text)
+        Field::of_form("line", "name", "Release line", FieldKind::Text)
             .hint("Like 3.1 or main. An existing line's name changes that line.")
             .value(form.get("name"))
             .required(),
-        field("line", "status", "Status", FieldKind::Select(statuses)).value(form.get("status")).required(),
-        field("line", "released_on", "First released", FieldKind::Date).value(form.get("released_on")),
-        field("line", "end_of_life_on", "Support ends", FieldKind::Date).value(form.get("end_of_life_on")),
+        Field::of_form("line", "status", "Status", FieldKind::Select(statuses)).value(form.get("status")).required(),
+        Field::of_form("line", "released_on", "First released", FieldKind::Date).value(form.get("released_on")),
+        Field::of_form("line", "end_of_life_on", "Support ends", FieldKind::Date).value(form.get("end_of_life_on")),
     ]
 }
 
