@@ -60,34 +60,7 @@ fn arguments(params: Vec<Value>) -> Result<SqliteArguments, StoreError> {
     Ok(args)
 }
 
-#[async_trait::async_trait]
-impl Conn for SqliteConnection {
-    type Row = SqliteRow;
-
-    const DIALECT: Dialect = Dialect::Sqlite;
-
-    async fn execute(&mut self, query: Query) -> Result<u64, StoreError> {
-        let args = arguments(query.params)?;
-        Ok(sqlx::query_with(query.sql, args).execute(&mut *self).await?.rows_affected())
-    }
-
-    async fn fetch_optional(&mut self, query: Query) -> Result<Option<SqliteRow>, StoreError> {
-        let args = arguments(query.params)?;
-        Ok(sqlx::query_with(query.sql, args).fetch_optional(&mut *self).await?)
-    }
-
-    async fn fetch_all(&mut self, query: Query) -> Result<Vec<SqliteRow>, StoreError> {
-        let args = arguments(query.params)?;
-        Ok(sqlx::query_with(query.sql, args).fetch_all(&mut *self).await?)
-    }
-}
-
-fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
-    row: &'r SqliteRow,
-    col: &str,
-) -> Result<T, StoreError> {
-    row.try_get::<T, _>(col).map_err(|e| StoreError::corrupt(col, e))
-}
+crate::sql::sqlx_conn!(SqliteConnection, SqliteRow, sqlx::Sqlite, Dialect::Sqlite);
 
 impl RowRead for SqliteRow {
     fn text(&self, col: &str) -> Result<String, StoreError> {
