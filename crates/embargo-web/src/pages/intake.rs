@@ -270,7 +270,8 @@ pub(crate) async fn submit(
     Path((org, project)): Path<(String, String)>,
     request: Request,
 ) -> Result<Response, PageError> {
-    let effective = project_policy(&state, &org, &project).await?;
+    // The policy is read here only to show the form again; submitting reads it itself.
+    let effective = || project_policy(&state, &org, &project);
     let signed_in = viewer.actor.user().is_some();
     let (form, uploads, read_error) = match read_multipart(request, &state).await {
         Ok((form, uploads)) => (form, uploads, None),
@@ -282,9 +283,12 @@ pub(crate) async fn submit(
             state.app.check_submission(&viewer.actor, &org, &project, &submission(&form), &uploads, Channel::Web).await;
         let notices = match checked {
             Ok(notices) => notices,
-            Err(e @ AppError::Invalid(_)) => return refused(&viewer, &effective, &form, signed_in, &e, had_files),
+            Err(e @ AppError::Invalid(_)) => {
+                return refused(&viewer, &effective().await?, &form, signed_in, &e, had_files);
+            }
             Err(e) => return Err(e.into()),
         };
+        let effective = effective().await?;
         let mut page = form_page(&viewer, &effective, Vec::new(), fields(&effective, &form, signed_in))?;
         page.checked = Some((notices.iter().map(|n| n.message()).collect(), had_files));
         return Ok(html(&page));
@@ -300,7 +304,7 @@ pub(crate) async fn submit(
             response.headers_mut().append(header::SET_COOKIE, link);
             Ok(response)
         }
-        Err(e @ AppError::Invalid(_)) => refused(&viewer, &effective, &form, signed_in, &e, had_files),
+        Err(e @ AppError::Invalid(_)) => refused(&viewer, &effective().await?, &form, signed_in, &e, had_files),
         Err(e) => Err(e.into()),
     }
 }
