@@ -72,6 +72,7 @@ impl AppError {
                 AdvisoryError::ReportNotAccepted { .. } => "report_not_accepted",
                 AdvisoryError::FixNotPublic { .. } => "fix_not_public",
                 AdvisoryError::Withdrawn => "advisory_withdrawn",
+                AdvisoryError::NotPublished => "advisory_not_published",
                 AdvisoryError::Unchanged => "advisory_unchanged",
                 AdvisoryError::Incomplete { .. } => "advisory_incomplete",
             },

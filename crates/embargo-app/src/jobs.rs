@@ -1,17 +1,22 @@
-//! The outbox: notices enqueued by use cases in their transaction, and the
-//! runner that hands due ones to a [`Notifier`], retrying with backoff.
+//! The outbox runner: claims due jobs with a lease, fans events out to the
+//! subscribers that want them, hands each subscriber its job, and retries
+//! failures with backoff. Also the mail-shaped [`Notice`] and [`Notifier`]
+//! that the mail subscriber (`crate::subscribers::MailNotices`) speaks.
 
 use embargo_core::Timestamp;
 use std::fmt;
 use std::str::FromStr;
 
+use std::sync::Arc;
+
 use embargo_core::id::{AdvisoryId, JobId, MessageId, ReportId};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::text::UnknownName;
-use embargo_store::jobs::{Job, NewJob};
-use embargo_store::{StoreExt, Writer};
-use serde_json::{Value, json};
+use embargo_store::StoreExt;
+use embargo_store::jobs::Job;
 
+use crate::events::{EVENT_KIND, Event, enqueue};
+use crate::subscribers::Subscribers;
 use crate::{App, AppError};
 
 /// Something a participant should hear about. Holds ids, never private text.
@@ -97,59 +102,6 @@ impl FromStr for Deadline {
     }
 }
 
-const KIND: &str = "notify";
-
-impl Notice {
-    fn to_payload(&self) -> Value {
-        match self {
-            Notice::ReportReceived { report } => json!({"notice": "report_received", "report": report.to_string()}),
-            Notice::MessagePosted { report, message } => {
-                json!({"notice": "message_posted", "report": report.to_string(), "message": message.to_string()})
-            }
-            Notice::StateChanged { report, to } => {
-                json!({"notice": "state_changed", "report": report.to_string(), "to": to.as_str()})
-            }
-            Notice::AdvisoryPublished { advisory } => {
-                json!({"notice": "advisory_published", "advisory": advisory.as_str()})
-            }
-            Notice::DeadlineReminder { report, deadline, due } => json!({
-                "notice": "deadline_reminder",
-                "report": report.to_string(),
-                "deadline": deadline.as_str(),
-                "due": due.unix_timestamp(),
-            }),
-        }
-    }
-
-    fn from_payload(payload: &Value) -> Option<Notice> {
-        let field = |name: &str| payload.get(name).and_then(Value::as_str);
-        match field("notice")? {
-            "report_received" => Some(Notice::ReportReceived { report: field("report")?.parse().ok()? }),
-            "message_posted" => Some(Notice::MessagePosted {
-                report: field("report")?.parse().ok()?,
-                message: field("message")?.parse().ok()?,
-            }),
-            "state_changed" => {
-                Some(Notice::StateChanged { report: field("report")?.parse().ok()?, to: field("to")?.parse().ok()? })
-            }
-            "advisory_published" => Some(Notice::AdvisoryPublished { advisory: field("advisory")?.parse().ok()? }),
-            "deadline_reminder" => Some(Notice::DeadlineReminder {
-                report: field("report")?.parse().ok()?,
-                deadline: field("deadline")?.parse().ok()?,
-                due: Timestamp::from_unix_timestamp(payload.get("due")?.as_i64()?).ok()?,
-            }),
-            _ => None,
-        }
-    }
-}
-
-/// Enqueues a notice in the use case's transaction.
-pub(crate) async fn enqueue(tx: &mut dyn Writer, id: JobId, now: Timestamp, notice: &Notice) -> Result<(), AppError> {
-    let job = NewJob { id, kind: KIND.to_owned(), payload: notice.to_payload(), run_at: now };
-    tx.enqueue_job(&job, now).await?;
-    Ok(())
-}
-
 /// Why a delivery failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
@@ -207,79 +159,130 @@ fn backoff(attempts: u32) -> time::Duration {
     time::Duration::minutes(1_i64 << attempts.min(8).saturating_sub(1))
 }
 
+/// A job payload that cannot be read: given up on, never retried.
+fn unreadable(kind: &str, error: &serde_json::Error) -> DeliveryError {
+    DeliveryError::Permanent(format!("job {kind:?} has an unreadable payload: {error}"))
+}
+
 impl App {
-    /// Claims due jobs for `worker` and runs them once; returns what happened.
-    pub async fn run_due_jobs(&self, worker: &str, notifier: &dyn Notifier, limit: u32) -> Result<JobsRun, AppError> {
-        let now = self.now();
-        let lease_until = now + time::Duration::minutes(5);
-        let owner = worker.to_owned();
-        let jobs: Vec<Job> = self
-            .store
-            .write(move |tx| Box::pin(async move { tx.claim_jobs(&owner, now, lease_until, limit).await }))
-            .await?;
+    /// Claims due jobs for `worker` and runs them: an event is fanned out to
+    /// the subscribers that want it (one job each), a subscriber's job is
+    /// handed to that subscriber. Goes on until nothing is due or `limit`
+    /// jobs ran; returns what happened.
+    pub async fn run_due_jobs(
+        &self,
+        worker: &str,
+        subscribers: &Subscribers,
+        limit: u32,
+    ) -> Result<JobsRun, AppError> {
         let mut run = JobsRun::default();
-        for job in jobs {
-            let outcome = match Notice::from_payload(&job.payload).filter(|_| job.kind == KIND) {
-                Some(notice) => notifier.deliver_job(self, job.id, &notice).await,
-                None => Err(DeliveryError::Permanent(format!("unknown job {:?}", job.kind))),
-            };
-            let (id, owner, now) = (job.id, worker.to_owned(), self.now());
-            match outcome {
-                Ok(()) => {
-                    self.store.write(move |tx| Box::pin(async move { tx.complete_job(id, &owner, now).await })).await?;
-                    run.done += 1;
-                }
-                Err(DeliveryError::Temporary(why)) if job.attempts < MAX_ATTEMPTS => {
-                    tracing::warn!(job = %id, attempts = job.attempts, error = %why, "job failed, will retry");
-                    let at = now + backoff(job.attempts);
-                    self.store
-                        .write(move |tx| Box::pin(async move { tx.retry_job(id, &owner, &why, at).await }))
-                        .await?;
-                    run.retried += 1;
-                }
-                Err(error) => {
-                    tracing::error!(job = %id, error = %error, "job abandoned");
-                    let why = error.to_string();
-                    self.store
-                        .write(move |tx| Box::pin(async move { tx.abandon_job(id, &owner, &why, now).await }))
-                        .await?;
-                    run.abandoned += 1;
-                }
+        let mut left = limit;
+        while left > 0 {
+            let now = self.now();
+            let lease_until = now + time::Duration::minutes(5);
+            let owner = worker.to_owned();
+            let jobs: Vec<Job> = self
+                .store
+                .write(move |tx| Box::pin(async move { tx.claim_jobs(&owner, now, lease_until, left).await }))
+                .await?;
+            if jobs.is_empty() {
+                break;
+            }
+            left = left.saturating_sub(u32::try_from(jobs.len()).unwrap_or(u32::MAX));
+            for job in jobs {
+                let outcome = self.run_job(worker, subscribers, &job).await;
+                self.settle(worker, &job, outcome, &mut run).await?;
             }
         }
         Ok(run)
     }
 
-    /// Jobs not yet done (for tests and `embargo jobs`).
-    pub async fn pending_notices(&self) -> Result<Vec<Notice>, AppError> {
+    /// Runs one claimed job.
+    async fn run_job(&self, worker: &str, subscribers: &Subscribers, job: &Job) -> Result<(), DeliveryError> {
+        let event: Event = serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
+        if job.kind == EVENT_KIND {
+            return self.fan_out(worker, subscribers, job.id, &event).await;
+        }
+        let Some(subscriber) = subscribers.named(&job.kind) else {
+            // Another process may run it; this one does not know the subscriber.
+            return Err(DeliveryError::Temporary(format!("no subscriber {:?} in this process", job.kind)));
+        };
+        subscriber.handle(self, job.id, &event).await
+    }
+
+    /// Replaces an event job by one job per subscriber that wants the event, in one transaction.
+    async fn fan_out(
+        &self,
+        worker: &str,
+        subscribers: &Subscribers,
+        id: JobId,
+        event: &Event,
+    ) -> Result<(), DeliveryError> {
+        let names: Vec<&'static str> = subscribers.wanting(event).map(|s| s.name()).collect();
+        let (owner, now, event, entropy) = (worker.to_owned(), self.now(), event.clone(), Arc::clone(&self.entropy));
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    if !tx.complete_job(id, &owner, now).await? {
+                        // The lease ran out and another worker took the event: it fans it out.
+                        return Ok(());
+                    }
+                    for name in names {
+                        enqueue(tx, entropy.as_ref(), now, name, &event).await?;
+                    }
+                    Ok::<(), AppError>(())
+                })
+            })
+            .await
+            .map_err(|e| DeliveryError::Temporary(e.to_string()))
+    }
+
+    /// Records how a job ended: done, to be retried with backoff, or abandoned.
+    async fn settle(
+        &self,
+        worker: &str,
+        job: &Job,
+        outcome: Result<(), DeliveryError>,
+        run: &mut JobsRun,
+    ) -> Result<(), AppError> {
+        let (id, owner, now) = (job.id, worker.to_owned(), self.now());
+        match outcome {
+            Ok(()) if job.kind == EVENT_KIND => run.done += 1,
+            Ok(()) => {
+                self.store.write(move |tx| Box::pin(async move { tx.complete_job(id, &owner, now).await })).await?;
+                run.done += 1;
+            }
+            Err(DeliveryError::Temporary(why)) if job.attempts < MAX_ATTEMPTS => {
+                tracing::warn!(job = %id, kind = %job.kind, attempts = job.attempts, error = %why, "job failed, will retry");
+                let at = now + backoff(job.attempts);
+                self.store.write(move |tx| Box::pin(async move { tx.retry_job(id, &owner, &why, at).await })).await?;
+                run.retried += 1;
+            }
+            Err(error) => {
+                tracing::error!(job = %id, kind = %job.kind, error = %error, "job abandoned");
+                let why = error.to_string();
+                self.store
+                    .write(move |tx| Box::pin(async move { tx.abandon_job(id, &owner, &why, now).await }))
+                    .await?;
+                run.abandoned += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Jobs not yet done, oldest first, as (kind, event): for tests and operators.
+    pub async fn pending_jobs(&self) -> Result<Vec<(String, Event)>, AppError> {
         let jobs = self.store.reader().await?.pending_jobs(10_000).await?;
-        Ok(jobs.iter().filter_map(|j| Notice::from_payload(&j.payload)).collect())
+        Ok(jobs
+            .into_iter()
+            .filter_map(|j| serde_json::from_value(j.payload).ok().map(|event| (j.kind, event)))
+            .collect())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use uuid::Uuid;
-
-    #[test]
-    fn notices_round_trip_through_payloads() {
-        let report = ReportId::from_uuid(Uuid::from_u128(7));
-        for notice in [
-            Notice::ReportReceived { report },
-            Notice::MessagePosted { report, message: MessageId::from_uuid(Uuid::from_u128(8)) },
-            Notice::StateChanged { report, to: ReportState::Accepted },
-            Notice::AdvisoryPublished { advisory: "PSF-2026-1".parse().unwrap() },
-            Notice::DeadlineReminder {
-                report,
-                deadline: Deadline::Acknowledge,
-                due: Timestamp::from_unix_timestamp(1_780_000_000).unwrap(),
-            },
-        ] {
-            assert_eq!(Notice::from_payload(&notice.to_payload()), Some(notice));
-        }
-        assert_eq!(Notice::from_payload(&json!({"notice": "unknown"})), None);
-    }
 
     #[test]
     fn backoff_doubles_up_to_a_cap() {

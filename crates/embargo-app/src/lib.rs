@@ -1,6 +1,7 @@
 //! Embargo's use cases. Each change is one transaction that also appends an
-//! audit event and, where someone must hear of it, enqueues a job (the
-//! outbox). Every use case asks `embargo_core::permission::decide` first.
+//! audit event and emits its domain events into the outbox, from which the
+//! registered subscribers (`subscribers.rs`) act. Every use case asks
+//! `embargo_core::permission::decide` first.
 //!
 //! The web layer and the command line call these methods and nothing below.
 
@@ -9,6 +10,7 @@ mod advisories;
 mod audit;
 mod auth;
 mod error;
+mod events;
 mod imports;
 mod jobs;
 mod mail_admin;
@@ -20,6 +22,7 @@ mod policies;
 mod publication;
 mod reports;
 mod signing;
+mod subscribers;
 
 pub mod clock;
 pub mod entropy;
@@ -36,7 +39,9 @@ pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, 
 pub use auth::Credential;
 pub use error::AppError;
 pub use imports::{ImportFile, ImportOutcome, ImportProgress, ImportedFile};
+pub use events::Event;
 pub use jobs::{Deadline, DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
+pub use subscribers::{MailNotices, Subscriber, Subscribers};
 pub use mail_admin::{KeyFor, KeyView, NewKey, RouteView};
 pub use mail_intake::{INTERNAL_SUFFIX, InboundMail, MailOutcome};
 pub use mail_notices::{Details, News, NoticeMail, Recipient, Side};
@@ -45,7 +50,7 @@ pub use osv::{MAX_BATCH, OsvError, OsvQuery, OsvQueryError};
 pub use policies::{EffectivePolicy, PolicyTarget};
 pub use publication::PublishedDocument;
 pub use reports::{
-    Receipt, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView, TransitionInput, Upload, ViewerRole,
+    Envelope, Receipt, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView, TransitionInput, Upload, ViewerRole,
 };
 pub use signing::{ClearSigner, SignError};
 

@@ -12,7 +12,7 @@ use embargo_store::mail::{CATCH_ALL, Direction, KeyOwner, MailRecord, MailRoute,
 use serde_json::json;
 
 use crate::audit::record;
-use crate::mail_intake::access;
+use crate::reports::access;
 use crate::organisations::{find_organisation, find_project};
 use crate::signing::sign_blocking;
 use crate::{App, AppError, require};

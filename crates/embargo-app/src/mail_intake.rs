@@ -3,30 +3,21 @@
 //! mail is never stored twice and never half.
 
 use embargo_core::Timestamp;
-use embargo_core::deadline::Deadlines;
 use embargo_core::id::{MessageId, ProjectId, ReportId};
-use embargo_core::intake::IntakeNotice;
-use embargo_core::lifecycle::ReportState;
 use embargo_core::message::{AuthorRole, Channel, Message, Visibility};
-use embargo_core::permission::{Actor, ReportAccess};
+use embargo_core::permission::{Action, Actor, Decision, decide};
 use embargo_core::private::Private;
-use embargo_core::report::{Report, StateChange};
+use embargo_core::report::Report;
 use embargo_core::text::Email;
-use embargo_store::mail::{CATCH_ALL, Direction, MailRecord, MailThread, SignatureState};
-use embargo_store::{Reader, StoreExt, Writer};
+use embargo_store::mail::{CATCH_ALL, Direction, MailRecord, SignatureState};
+use embargo_store::{Reader, StoreExt};
 use serde_json::json;
 
-use crate::audit::record;
 use crate::auth::user_actor;
 use crate::entropy::{EntropyExt, NewIds};
-use crate::jobs::{Notice, enqueue};
 use crate::policies::project_policy;
-use crate::reports::Upload;
-use crate::secret::{Token, TokenKind};
-use crate::{App, AppError};
-
-/// What a transaction that met an already filed Message-ID fails with, to roll back.
-const DUPLICATE: &str = "a mail filed before";
+use crate::reports::{Envelope, Filing, Upload, access, store_message};
+use crate::{App, AppError, require};
 
 /// The suffix of a reply address whose replies become internal notes.
 pub const INTERNAL_SUFFIX: &str = "-internal";
@@ -80,7 +71,27 @@ pub enum MailOutcome {
 
 mod content;
 
-use content::{body_of, mail_content, sort_attachments};
+use content::body_of;
+pub(crate) use content::{mail_content, sort_attachments};
+
+/// What the write of a reply may fail with: the app's errors, or the mail's
+/// Message-ID met again (which undoes the whole transaction).
+enum ReplyFailure {
+    App(AppError),
+    AlreadyFiled,
+}
+
+impl From<embargo_store::StoreError> for ReplyFailure {
+    fn from(error: embargo_store::StoreError) -> Self {
+        ReplyFailure::App(error.into())
+    }
+}
+
+impl From<AppError> for ReplyFailure {
+    fn from(error: AppError) -> Self {
+        ReplyFailure::App(error)
+    }
+}
 
 /// A report a mail answers, and how.
 struct ReplyTarget {
@@ -105,11 +116,13 @@ impl App {
         if reader.mail_record(&mail.key).await?.is_some() {
             return Ok(MailOutcome::Duplicate);
         }
-        if let Some(user) = reader.user_by_email(&mail.from).await?
-            && user.banned_at.is_some()
-        {
-            return Err(AppError::Forbidden);
-        }
+        // The sender as the permission function sees them: a known address
+        // is its account (so a ban holds), any other address is anonymous.
+        let sender = match reader.user_by_email(&mail.from).await? {
+            Some(user) => Actor::User(user_actor(reader.as_mut(), &user, None).await?),
+            None => Actor::Anonymous,
+        };
+        require(&sender, Action::SubmitReport)?;
         let mut answered_project = None;
         if let Some(target) = self.reply_target(reader.as_mut(), &mail).await? {
             answered_project = Some(target.report.project_id);
@@ -125,7 +138,11 @@ impl App {
             None => answered_project.ok_or(AppError::NotFound)?,
         };
         drop(reader);
-        self.file_report(mail, body, project).await
+        let envelope = Envelope::Mail { project, mail: Box::new(mail), body };
+        Ok(match self.intake(&sender, envelope).await? {
+            Filing::Filed(receipt) => MailOutcome::Filed { report: receipt.report_id },
+            Filing::AlreadyFiled => MailOutcome::Duplicate,
+        })
     }
 
     /// The report a mail answers: by reply-address token, else by the
@@ -168,13 +185,16 @@ impl App {
         };
         let is_reporter = report.content.expose().reporter_email.as_ref() == Some(&mail.from)
             || reporter_address.as_ref() == Some(&mail.from);
+        // Who may post what is the permission function's word, as on every channel.
         let team_member = match reader.user_by_email(&mail.from).await? {
             Some(user) => {
-                let actor = user_actor(reader, &user, None).await?;
-                actor.is_team(report.org_id, report.project_id).then_some(actor)
+                let actor = Actor::User(user_actor(reader, &user, None).await?);
+                (decide(&actor, Action::AddInternalNote(access(&report))) == Decision::Allow).then_some(actor)
             }
             None => None,
         };
+        let reporter = Actor::FollowUp(report.id);
+        let is_reporter = is_reporter && decide(&reporter, Action::Reply(access(&report))) == Decision::Allow;
         let (actor, role, visibility) = match (team_member, is_reporter) {
             (Some(member), _) => {
                 let visibility = if target.internal || !addressed_by_token(mail) {
@@ -182,9 +202,9 @@ impl App {
                 } else {
                     Visibility::ReporterVisible
                 };
-                (Actor::User(member), AuthorRole::Team, visibility)
+                (member, AuthorRole::Team, visibility)
             }
-            (None, true) => (Actor::FollowUp(report.id), AuthorRole::Reporter, Visibility::ReporterVisible),
+            (None, true) => (reporter, AuthorRole::Reporter, Visibility::ReporterVisible),
             (None, false) => return Ok(None),
         };
         let now = self.now();
@@ -202,14 +222,13 @@ impl App {
             created_at: now,
         };
         let mail = mail.clone();
-        let (job, report_id, message_id) = (self.entropy.job_id()?, report.id, message.id);
+        let (report_id, message_id) = (report.id, message.id);
         let entropy = self.entropy.clone();
         let stored = self
             .store
             .write(move |tx| {
                 Box::pin(async move {
                     let mut report = tx.lock_report(report_id).await?.ok_or(AppError::NotFound)?;
-                    tx.insert_message(&message).await?;
                     // Counted under the report's lock, so that two replies cannot both take the last place.
                     let carried = tx.attachments(report_id).await?.len();
                     let (attachments, refused) = sort_attachments(
@@ -220,109 +239,30 @@ impl App {
                         (report_id, Some(message_id)),
                         now,
                     )?;
-                    for attachment in &attachments {
-                        tx.insert_attachment(attachment).await?;
-                    }
-                    let record = mail_record(&mail, (Some(report_id), Some(message_id)), &refused, now);
-                    // Last, so that the record's references exist; a duplicate undoes it all.
-                    if !tx.insert_mail_record(&record).await? {
-                        return Err(AppError::Conflict { what: DUPLICATE });
-                    }
-                    report.updated_at = now;
-                    tx.update_report(&report).await?;
                     let details = json!({
                         "visibility": visibility.as_str(),
                         "message": message_id.to_string(),
                         "channel": "email",
                         "attachments": attachments.len(),
                     });
-                    record_event(tx, now, &actor, "report.message_posted", report_id, details).await?;
-                    enqueue(tx, job, now, &Notice::MessagePosted { report: report_id, message: message_id }).await?;
-                    Ok::<bool, AppError>(true)
-                })
-            })
-            .await;
-        let stored = match stored {
-            Err(AppError::Conflict { what: DUPLICATE }) => false,
-            other => other?,
-        };
-        Ok(Some(if stored {
-            MailOutcome::Replied { report: report_id, message: message_id, visibility }
-        } else {
-            MailOutcome::Duplicate
-        }))
-    }
-
-    /// Files a new report from a mail.
-    async fn file_report(&self, mail: InboundMail, body: String, project: ProjectId) -> Result<MailOutcome, AppError> {
-        let mut reader = self.store.reader().await?;
-        let project = reader.project(project).await?.ok_or(AppError::NotFound)?;
-        let org = reader.organisation(project.org_id).await?.ok_or(AppError::NotFound)?;
-        let policy = project_policy(reader.as_mut(), &org, &project).await?;
-        let lines = reader.release_lines(project.id).await?;
-        drop(reader);
-        let (content, intake) = mail_content(&mail, body, &policy, &lines)?;
-        let now = self.now();
-        let report = Report {
-            id: self.entropy.report_id()?,
-            org_id: project.org_id,
-            project_id: project.id,
-            reporter_id: None,
-            channel: Channel::Email,
-            content: Private::new(content),
-            state: ReportState::New,
-            team: Default::default(),
-            duplicate_of: None,
-            deadlines: Deadlines::on_receipt(&policy, now),
-            intake,
-            created_at: now,
-            updated_at: now,
-        };
-        let (attachments, refused) =
-            sort_attachments(self.entropy.as_ref(), &policy, mail.attachments.expose(), 0, (report.id, None), now)?;
-        let followup = Token::generate(TokenKind::FollowUp, self.entropy.as_ref())?;
-        let thread = MailThread { report_id: report.id, reply_token: Private::new(self.reply_token()?) };
-        let record = mail_record(&mail, (Some(report.id), None), &refused, now);
-        let (hash, job, report_id) = (followup.hash(), self.entropy.job_id()?, report.id);
-        let receipt = Private::new(followup.expose().to_owned());
-        let filed = self
-            .store
-            .write(move |tx| {
-                Box::pin(async move {
-                    tx.insert_report(&report, &hash).await?;
-                    tx.insert_mail_thread(&thread, Some(&receipt), now).await?;
+                    store_message(tx, entropy.as_ref(), now, &actor, &mut report, &message, details).await?;
                     for attachment in &attachments {
                         tx.insert_attachment(attachment).await?;
                     }
-                    // Last, so that the record's references exist; a duplicate undoes it all.
+                    let record = mail_record(&mail, (Some(report_id), Some(message_id)), &refused, now);
+                    // Last, so that the record's references exist; a mail filed before undoes it all.
                     if !tx.insert_mail_record(&record).await? {
-                        return Err(AppError::Conflict { what: DUPLICATE });
+                        return Err(ReplyFailure::AlreadyFiled);
                     }
-                    let change = StateChange {
-                        report_id,
-                        from: None,
-                        to: ReportState::New,
-                        reason: None,
-                        actor_id: None,
-                        at: now,
-                    };
-                    tx.insert_state_change(&change).await?;
-                    let details = json!({
-                        "project": report.project_id.to_string(),
-                        "channel": Channel::Email.as_str(),
-                        "attachments": attachments.len(),
-                        "notices": report.intake.iter().map(IntakeNotice::code).collect::<Vec<_>>(),
-                    });
-                    record_event(tx, now, &Actor::Anonymous, "report.submitted", report_id, details).await?;
-                    enqueue(tx, job, now, &Notice::ReportReceived { report: report_id }).await?;
-                    Ok::<MailOutcome, AppError>(MailOutcome::Filed { report: report_id })
+                    Ok(())
                 })
             })
             .await;
-        match filed {
-            Err(AppError::Conflict { what: DUPLICATE }) => Ok(MailOutcome::Duplicate),
-            other => other,
-        }
+        Ok(Some(match stored {
+            Ok(()) => MailOutcome::Replied { report: report_id, message: message_id, visibility },
+            Err(ReplyFailure::AlreadyFiled) => MailOutcome::Duplicate,
+            Err(ReplyFailure::App(error)) => return Err(error),
+        }))
     }
 
     /// A new reply-address token: 128 random bits as lower-case hex, since
@@ -355,7 +295,7 @@ async fn route(reader: &mut dyn Reader, recipients: &[String]) -> Result<Option<
 }
 
 /// The record of a received mail, with a line for each file refused from it.
-fn mail_record(
+pub(crate) fn mail_record(
     mail: &InboundMail,
     (report, message): (Option<ReportId>, Option<MessageId>),
     refused: &[String],
@@ -372,22 +312,6 @@ fn mail_record(
         refused: (!refused.is_empty()).then(|| Private::new(refused.join("\n"))),
         created_at: now,
     }
-}
-
-async fn record_event(
-    tx: &mut dyn Writer,
-    now: Timestamp,
-    actor: &Actor,
-    action: &str,
-    report: ReportId,
-    details: serde_json::Value,
-) -> Result<(), AppError> {
-    record(tx, now, actor, action, format!("report:{report}"), details).await
-}
-
-/// The facts about a report that decide access to it.
-pub(crate) fn access(report: &Report) -> ReportAccess {
-    ReportAccess { id: report.id, org: report.org_id, project: report.project_id, reporter: report.reporter_id }
 }
 
 #[cfg(test)]

@@ -401,6 +401,9 @@ pub enum AdvisoryError {
     /// A withdrawn advisory stays withdrawn.
     #[error("the advisory was withdrawn")]
     Withdrawn,
+    /// Only a published advisory can be withdrawn.
+    #[error("only a published advisory can be withdrawn; this one is a draft")]
+    NotPublished,
     /// Nothing to publish: the working copy equals the published revision.
     #[error("nothing changed since the last published revision")]
     Unchanged,
@@ -473,6 +476,15 @@ pub fn check_draft(state: ReportState) -> Result<(), AdvisoryError> {
     if state.is_accepted() { Ok(()) } else { Err(AdvisoryError::ReportNotAccepted { state }) }
 }
 
+/// Whether `advisory` may be withdrawn: only a published one, once.
+pub fn check_withdraw(advisory: &Advisory) -> Result<(), AdvisoryError> {
+    match advisory.state {
+        AdvisoryState::Published => Ok(()),
+        AdvisoryState::Draft => Err(AdvisoryError::NotPublished),
+        AdvisoryState::Withdrawn => Err(AdvisoryError::Withdrawn),
+    }
+}
+
 /// Whether `advisory` may be published now, given its report's state.
 pub fn check_publish(advisory: &Advisory, report_state: Option<ReportState>) -> Result<(), AdvisoryError> {
     match advisory.state {
@@ -486,6 +498,7 @@ pub fn check_publish(advisory: &Advisory, report_state: Option<ReportState>) -> 
             ReportState::New
             | ReportState::Acknowledged
             | ReportState::Triaging
+            | ReportState::NeedsInfo
             | ReportState::NotVulnerable
             | ReportState::Duplicate
             | ReportState::OutOfScope

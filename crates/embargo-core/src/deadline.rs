@@ -98,7 +98,10 @@ impl Deadlines {
         let due = |kind, at: Option<Timestamp>| at.map(|at| Due { kind, at });
         match state {
             ReportState::New => due(DeadlineKind::Acknowledge, self.acknowledge),
-            ReportState::Acknowledged | ReportState::Triaging => due(DeadlineKind::Triage, self.triage),
+            // Asking the reporter does not stop the triage clock: the team still owes a decision.
+            ReportState::Acknowledged | ReportState::Triaging | ReportState::NeedsInfo => {
+                due(DeadlineKind::Triage, self.triage)
+            }
             ReportState::Accepted | ReportState::Fixing => {
                 due(DeadlineKind::Fix, self.fix).or_else(|| due(DeadlineKind::Disclosure, self.disclosure))
             }

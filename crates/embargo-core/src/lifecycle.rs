@@ -3,6 +3,7 @@
 //! ```text
 //! new → acknowledged → triaging → accepted → fixing → fixed → disclosed
 //!  └──────────┴────────────┴→ not_vulnerable | duplicate | out_of_scope | spam | withdrawn
+//!             acknowledged | triaging ⇄ needs_info (the reporter's answer moves it back)
 //! ```
 //!
 //! Beyond the main line: an accepted report may still turn out not to be a
@@ -25,6 +26,8 @@ pub enum ReportState {
     Acknowledged,
     /// The team is assessing it.
     Triaging,
+    /// The team asked the reporter for something and waits for the answer.
+    NeedsInfo,
     /// Accepted as a vulnerability.
     Accepted,
     /// A fix is being prepared.
@@ -47,10 +50,11 @@ pub enum ReportState {
 
 impl ReportState {
     /// Every state, in table order.
-    pub const ALL: [ReportState; 12] = [
+    pub const ALL: [ReportState; 13] = [
         ReportState::New,
         ReportState::Acknowledged,
         ReportState::Triaging,
+        ReportState::NeedsInfo,
         ReportState::Accepted,
         ReportState::Fixing,
         ReportState::Fixed,
@@ -68,6 +72,7 @@ impl ReportState {
             ReportState::New => "new",
             ReportState::Acknowledged => "acknowledged",
             ReportState::Triaging => "triaging",
+            ReportState::NeedsInfo => "needs_info",
             ReportState::Accepted => "accepted",
             ReportState::Fixing => "fixing",
             ReportState::Fixed => "fixed",
@@ -86,6 +91,7 @@ impl ReportState {
             ReportState::New => "New",
             ReportState::Acknowledged => "Acknowledged",
             ReportState::Triaging => "Triaging",
+            ReportState::NeedsInfo => "Needs information",
             ReportState::Accepted => "Accepted",
             ReportState::Fixing => "Fixing",
             ReportState::Fixed => "Fixed",
@@ -105,6 +111,7 @@ impl ReportState {
             ReportState::New
             | ReportState::Acknowledged
             | ReportState::Triaging
+            | ReportState::NeedsInfo
             | ReportState::NotVulnerable
             | ReportState::Duplicate
             | ReportState::OutOfScope
@@ -113,9 +120,25 @@ impl ReportState {
         }
     }
 
+    /// How the report ended, for a reporter's record (and a ban threshold).
+    pub const fn outcome(self) -> Outcome {
+        match self {
+            ReportState::Accepted | ReportState::Fixing | ReportState::Fixed | ReportState::Disclosed => {
+                Outcome::Accepted
+            }
+            ReportState::NotVulnerable | ReportState::OutOfScope | ReportState::Duplicate => Outcome::Declined,
+            ReportState::Spam => Outcome::Spam,
+            ReportState::New
+            | ReportState::Acknowledged
+            | ReportState::Triaging
+            | ReportState::NeedsInfo
+            | ReportState::Withdrawn => Outcome::Open,
+        }
+    }
+
     /// Whether the report is still waiting for a triage decision.
     pub const fn is_in_triage(self) -> bool {
-        matches!(self, ReportState::New | ReportState::Acknowledged | ReportState::Triaging)
+        matches!(self, ReportState::New | ReportState::Acknowledged | ReportState::Triaging | ReportState::NeedsInfo)
     }
 
     /// Whether the report is closed: no further work is expected.
@@ -130,6 +153,7 @@ impl ReportState {
             ReportState::New
             | ReportState::Acknowledged
             | ReportState::Triaging
+            | ReportState::NeedsInfo
             | ReportState::Accepted
             | ReportState::Fixing
             | ReportState::Fixed => false,
@@ -141,8 +165,9 @@ impl ReportState {
         use ReportState::*;
         match self {
             New => &[Acknowledged, NotVulnerable, Duplicate, OutOfScope, Spam, Withdrawn],
-            Acknowledged => &[Triaging, NotVulnerable, Duplicate, OutOfScope, Spam, Withdrawn],
-            Triaging => &[Accepted, NotVulnerable, Duplicate, OutOfScope, Spam, Withdrawn],
+            Acknowledged => &[Triaging, NeedsInfo, NotVulnerable, Duplicate, OutOfScope, Spam, Withdrawn],
+            Triaging => &[Accepted, NeedsInfo, NotVulnerable, Duplicate, OutOfScope, Spam, Withdrawn],
+            NeedsInfo => &[Triaging, NotVulnerable, Duplicate, OutOfScope, Spam, Withdrawn],
             Accepted => &[Fixing, NotVulnerable, Duplicate],
             Fixing => &[Fixed],
             Fixed => &[Disclosed],
@@ -150,6 +175,19 @@ impl ReportState {
             Disclosed | Withdrawn => &[],
         }
     }
+}
+
+/// How a report ended, as a reporter's record counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Accepted as a vulnerability.
+    Accepted,
+    /// Declined: not a vulnerability, out of scope, or a duplicate.
+    Declined,
+    /// Discarded as spam.
+    Spam,
+    /// Not decided (or withdrawn by the reporter): counts for nothing.
+    Open,
 }
 
 impl fmt::Display for ReportState {
@@ -166,8 +204,8 @@ impl FromStr for ReportState {
             UnknownName::new(
                 "report state",
                 s,
-                "new, acknowledged, triaging, accepted, fixing, fixed, disclosed, not_vulnerable, duplicate, \
-                 out_of_scope, spam or withdrawn",
+                "new, acknowledged, triaging, needs_info, accepted, fixing, fixed, disclosed, not_vulnerable, \
+                 duplicate, out_of_scope, spam or withdrawn",
             )
         })
     }
@@ -189,7 +227,7 @@ pub enum Performer {
 pub struct TransitionRequest {
     /// The target state.
     pub to: ReportState,
-    /// Why; required for `not_vulnerable` and `out_of_scope`, sent to the reporter.
+    /// Why; required for `not_vulnerable`, `out_of_scope` and `needs_info` (what is asked), sent to the reporter.
     pub reason: Option<String>,
     /// The original report; required for `duplicate`.
     pub duplicate_of: Option<ReportId>,
@@ -248,7 +286,8 @@ pub fn check_transition(
         Performer::Team if to == ReportState::Disclosed => return Err(TransitionError::DiscloseByPublishing),
         Performer::Reporter | Performer::Team | Performer::System => {}
     }
-    let needs_reason = matches!(to, ReportState::NotVulnerable | ReportState::OutOfScope);
+    // Declining tells the reporter why; asking for information says what is needed.
+    let needs_reason = matches!(to, ReportState::NotVulnerable | ReportState::OutOfScope | ReportState::NeedsInfo);
     let has_reason = request.reason.as_deref().is_some_and(|r| !r.trim().is_empty());
     if needs_reason && !has_reason {
         return Err(TransitionError::ReasonRequired { to });

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::handle::Handle;
 use crate::seal::Sealer;
 use crate::sql::{Conn, Dialect, Query, RowRead, Value};
-use crate::work::{Erased, Work, WriteError};
+use crate::work::{CatchUnwind, Erased, Work, WriteError};
 use crate::{Reader, Store, StoreError};
 
 fn arguments(params: Vec<Value>) -> Result<PgArguments, StoreError> {
@@ -106,7 +106,15 @@ impl Store for PgStore {
         let mut tx = self.pool.begin().await.map_err(|e| WriteError::Store(e.into()))?;
         let result = {
             let mut handle = Handle::new(&mut *tx, Arc::clone(&self.sealer));
-            work.run(&mut handle).await
+            CatchUnwind(Box::pin(work.run(&mut handle))).await
+        };
+        let result = match result {
+            Ok(result) => result,
+            Err(why) => {
+                tracing::error!(panic = %why, "a use case panicked; its transaction is rolled back");
+                tx.rollback().await.map_err(|e| WriteError::Store(e.into()))?;
+                return Err(WriteError::Store(StoreError::Other(format!("a use case panicked: {why}"))));
+            }
         };
         match result {
             Ok(value) => {

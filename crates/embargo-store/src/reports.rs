@@ -5,7 +5,7 @@ use std::ops::DerefMut;
 
 use embargo_core::deadline::Deadlines;
 use embargo_core::id::{MessageId, OrgId, ProjectId, ReportId, UserId};
-use embargo_core::lifecycle::ReportState;
+use embargo_core::lifecycle::{Outcome, ReportState};
 use embargo_core::message::{Message, Visibility};
 use embargo_core::private::Private;
 use embargo_core::report::{Report, StateChange};
@@ -31,6 +31,8 @@ pub enum Viewer {
 pub struct ReportFilter {
     /// Whose view.
     pub viewer: Viewer,
+    /// Only this organisation's.
+    pub org: Option<OrgId>,
     /// Only this project's.
     pub project: Option<ProjectId>,
     /// Only in this state.
@@ -160,13 +162,11 @@ where
             let n = u64::try_from(row.int("n")?).unwrap_or(0);
             let state: ReportState = row.parsed("state")?;
             record.total += n;
-            match state {
-                ReportState::Accepted | ReportState::Fixing | ReportState::Fixed | ReportState::Disclosed => {
-                    record.accepted += n;
-                }
-                ReportState::NotVulnerable | ReportState::OutOfScope | ReportState::Duplicate => record.declined += n,
-                ReportState::Spam => record.spam += n,
-                ReportState::New | ReportState::Acknowledged | ReportState::Triaging | ReportState::Withdrawn => {}
+            match state.outcome() {
+                Outcome::Accepted => record.accepted += n,
+                Outcome::Declined => record.declined += n,
+                Outcome::Spam => record.spam += n,
+                Outcome::Open => {}
             }
         }
         Ok(record)
@@ -197,6 +197,7 @@ where
              AND ($3 IS NULL OR r.project_id = $3) \
              AND ($4 IS NULL OR r.state = $4) \
              AND ($5 IS NULL OR r.assignee_id = $5) \
+             AND ($8 IS NULL OR r.org_id = $8) \
              ORDER BY r.created_at DESC, r.id LIMIT $6 OFFSET $7"
         );
         let (followup, user) = match filter.viewer {
@@ -212,7 +213,8 @@ where
                     .bind(filter.state.map(|s| s.as_str()))
                     .bind(filter.assignee)
                     .bind(i64::from(filter.limit))
-                    .bind(i64::from(filter.offset)),
+                    .bind(i64::from(filter.offset))
+                    .bind(filter.org),
             )
             .await?;
         rows.iter().map(|r| self.report_from(r)).collect()

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::handle::Handle;
 use crate::seal::Sealer;
 use crate::sql::{Conn, Dialect, Query, RowRead, Value};
-use crate::work::{Erased, Work, WriteError};
+use crate::work::{CatchUnwind, Erased, Work, WriteError};
 use crate::{Reader, Store, StoreError};
 
 /// Timestamps as fixed-width UTC text, so that text order is time order.
@@ -216,7 +216,16 @@ async fn run_in_savepoint(
     let mut savepoint = Connection::begin(conn).await.map_err(|e| WriteError::Store(e.into()))?;
     let result = {
         let mut handle = Handle::new(&mut *savepoint, Arc::clone(sealer));
-        work.run(&mut handle).await
+        CatchUnwind(Box::pin(work.run(&mut handle))).await
+    };
+    let result = match result {
+        Ok(result) => result,
+        Err(why) => {
+            // The use case's own changes are undone; the batch's others still commit.
+            tracing::error!(panic = %why, "a use case panicked in the SQLite writer; its changes are rolled back");
+            savepoint.rollback().await.map_err(|e| WriteError::Store(e.into()))?;
+            return Err(WriteError::Store(StoreError::Other(format!("a use case panicked: {why}"))));
+        }
     };
     match result {
         Ok(value) => {

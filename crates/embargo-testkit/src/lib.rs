@@ -17,7 +17,7 @@ use axum::Router;
 use axum::body::Body;
 use embargo_app::clock::ManualClock;
 use embargo_app::entropy::OsEntropy;
-use embargo_app::{App, AppConfig, JobsRun, NewAccount, Notice, Notifier};
+use embargo_app::{App, AppConfig, JobsRun, NewAccount, Notice, Notifier, Subscribers};
 use embargo_core::permission::Actor;
 use embargo_core::private::Private;
 use embargo_store::seal::SecretKey;
@@ -204,8 +204,8 @@ impl TestApp {
 
     /// Runs every due job once with the recording notifier.
     pub async fn run_jobs(&self) -> JobsRun {
-        let notifier: &dyn Notifier = self.notifier.as_ref();
-        self.app.run_due_jobs("test", notifier, 10_000).await.unwrap()
+        let notifier: Arc<dyn Notifier> = self.notifier.clone();
+        self.app.run_due_jobs("test", &Subscribers::standard(notifier), 10_000).await.unwrap()
     }
 
     /// Sends a request; `body` is sent as JSON when given.
@@ -340,7 +340,7 @@ impl TestApp {
 
     /// Ends the test: no job may be left undone; the database is dropped.
     pub async fn finish(self) {
-        let left = self.app.pending_notices().await.unwrap();
+        let left = self.app.pending_jobs().await.unwrap();
         assert!(left.is_empty(), "jobs left undone at teardown: {left:?}");
         self.store.close().await;
         if let Place::Postgres { base, schema } = &self.place {

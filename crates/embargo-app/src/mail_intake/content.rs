@@ -109,7 +109,7 @@ fn stated_fields(body: &str) -> Submission {
 /// release lines and threat models the policy does not know are dropped (the
 /// text still holds them) and a required field that is missing becomes a
 /// notice, as a recommended one does.
-pub(super) fn mail_content(
+pub(crate) fn mail_content(
     mail: &InboundMail,
     body: String,
     policy: &Policy,
@@ -181,7 +181,7 @@ fn refusal_line(error: &AttachmentError, bytes: &[u8]) -> String {
 
 /// A mail's files under the project's policy, the report already carrying
 /// `carried`: the rows to keep, and a line for each file refused.
-pub(super) fn sort_attachments(
+pub(crate) fn sort_attachments(
     entropy: &dyn Entropy,
     policy: &Policy,
     uploads: &[Upload],

@@ -1,10 +1,13 @@
-//! Intake: a report checked against the project's policy, stored with its
-//! deadlines, notices and attachments, and a receipt for the reporter.
+//! Intake: the one use case through which every channel's new report
+//! passes. A report is checked against the project's policy, stored with its
+//! deadlines, notices and attachments, and the reporter gets a receipt.
 
 use embargo_core::Timestamp;
 use embargo_core::attachment::{Attachment, AttachmentError, accept};
 use embargo_core::deadline::Deadlines;
-use embargo_core::id::{MessageId, ReportId};
+use std::sync::Arc;
+
+use embargo_core::id::{MessageId, ProjectId, ReportId};
 use embargo_core::intake::{IntakeNotice, check_required, notices};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::Channel;
@@ -16,12 +19,14 @@ use embargo_core::project::{Project, ReleaseLine};
 use embargo_core::report::{Report, ReportAttachment, ReportContent, StateChange, Submission};
 use embargo_core::text::{FieldErrors, TextError};
 use embargo_store::StoreExt;
+use embargo_store::mail::{MailRecord, MailThread};
 use serde_json::json;
 
 use super::Receipt;
 use crate::audit::record;
 use crate::entropy::{Entropy, NewIds};
-use crate::jobs::{Notice, enqueue};
+use crate::events::{Event, emit};
+use crate::mail_intake::{InboundMail, mail_content, mail_record, sort_attachments};
 use crate::organisations::find_project;
 use crate::policies::project_policy;
 use crate::secret::{Token, TokenKind};
@@ -34,16 +39,6 @@ pub struct Upload {
     pub filename: String,
     /// Its bytes.
     pub bytes: Vec<u8>,
-}
-
-/// A submission checked against the policy, ready to store.
-struct Checked {
-    org: Organisation,
-    project: Project,
-    policy: Policy,
-    content: ReportContent,
-    attachments: Vec<Attachment>,
-    notices: Vec<IntakeNotice>,
 }
 
 fn channel_open(policy: &Policy, channel: Channel) -> bool {
@@ -119,30 +114,108 @@ pub(crate) fn attachment_rows(
         .collect()
 }
 
+/// How a report reached Embargo: the part of intake that depends on the channel.
+#[derive(Debug, Clone)]
+pub enum Envelope {
+    /// A form or request naming its project: the web form, the API or the command line.
+    /// The policy's required fields are enforced and every file must be kept.
+    Form {
+        /// The organisation's slug.
+        org: String,
+        /// The project's slug.
+        project: String,
+        /// What the reporter filled in.
+        submission: Submission,
+        /// The files sent with it.
+        uploads: Vec<Upload>,
+        /// Which channel: web, API or command line.
+        channel: Channel,
+    },
+    /// A received mail routed to a project. What the policy asks for but the
+    /// mail lacks becomes a notice (a mail cannot be sent back to be fixed),
+    /// and files that may not be kept are listed in place of being refused.
+    Mail {
+        /// The project its address routes to.
+        project: ProjectId,
+        /// The mail.
+        mail: Box<InboundMail>,
+        /// Its text, as stored.
+        body: String,
+    },
+}
+
+/// How an intake ended.
+#[derive(Debug, Clone)]
+pub(crate) enum Filing {
+    /// A new report.
+    Filed(Box<Receipt>),
+    /// The same mail was filed before: nothing was stored.
+    AlreadyFiled,
+}
+
+/// What the write of an intake may fail with: the app's errors, or the
+/// mail's Message-ID met again (which undoes the whole transaction).
+enum WriteFailure {
+    App(AppError),
+    AlreadyFiled,
+}
+
+impl From<embargo_store::StoreError> for WriteFailure {
+    fn from(error: embargo_store::StoreError) -> Self {
+        WriteFailure::App(error.into())
+    }
+}
+
+impl From<AppError> for WriteFailure {
+    fn from(error: AppError) -> Self {
+        WriteFailure::App(error)
+    }
+}
+
+/// The mail-only part of a new report's write: its thread and its record.
+struct MailFiling {
+    thread: MailThread,
+    receipt: Private<String>,
+    record: MailRecord,
+}
+
+/// The project a report is for, read once per intake.
+struct Target {
+    org: Organisation,
+    project: Project,
+    policy: Policy,
+    lines: Vec<ReleaseLine>,
+}
+
 impl App {
-    async fn check_intake(
-        &self,
+    async fn target(&self, envelope: &Envelope) -> Result<Target, AppError> {
+        let mut reader = self.store.reader().await?;
+        let (org, project) = match envelope {
+            Envelope::Form { org, project, .. } => find_project(reader.as_mut(), org, project).await?,
+            Envelope::Mail { project, .. } => {
+                let project = reader.project(*project).await?.ok_or(AppError::NotFound)?;
+                let org = reader.organisation(project.org_id).await?.ok_or(AppError::NotFound)?;
+                (org, project)
+            }
+        };
+        let policy = project_policy(reader.as_mut(), &org, &project).await?;
+        let lines = reader.release_lines(project.id).await?;
+        Ok(Target { org, project, policy, lines })
+    }
+
+    /// A form's content and files checked against the policy: all well, or every problem named.
+    fn check_form(
+        target: &Target,
         actor: &Actor,
-        org: &str,
-        project: &str,
         submission: &Submission,
         uploads: &[Upload],
-        channel: Channel,
-    ) -> Result<(Checked, Vec<ReleaseLine>), AppError> {
-        let mut reader = self.store.reader().await?;
-        let (org, project) = find_project(reader.as_mut(), org, project).await?;
-        require(actor, Action::SubmitReport)?;
-        let policy = project_policy(reader.as_mut(), &org, &project).await?;
-        if !channel_open(&policy, channel) {
-            return Err(AppError::ChannelClosed);
-        }
-        let lines = reader.release_lines(project.id).await?;
+    ) -> Result<(ReportContent, Vec<Attachment>, Vec<IntakeNotice>), AppError> {
         let content = ReportContent::from_submission(submission)?;
         let mut errors = FieldErrors(Vec::new());
-        if let Err(mut e) = check_required(&policy, &lines, &content, actor.user().is_some()) {
+        if let Err(mut e) = check_required(&target.policy, &target.lines, &content, actor.user().is_some()) {
             errors.0.append(&mut e.0);
         }
-        let attachments = match check_attachments(&policy, uploads) {
+        let attachments = match check_attachments(&target.policy, uploads) {
             Ok(a) => a,
             Err(mut e) => {
                 errors.0.append(&mut e.0);
@@ -152,8 +225,8 @@ impl App {
         if !errors.0.is_empty() {
             return Err(errors.into());
         }
-        let notices = notices(&policy, &lines, &content);
-        Ok((Checked { org, project, policy, content, attachments, notices }, lines))
+        let notices = notices(&target.policy, &target.lines, &content);
+        Ok((content, attachments, notices))
     }
 
     /// Checks a report against the project's policy without submitting it:
@@ -167,76 +240,150 @@ impl App {
         uploads: &[Upload],
         channel: Channel,
     ) -> Result<Vec<IntakeNotice>, AppError> {
-        let (checked, _) = self.check_intake(actor, org, project, submission, uploads, channel).await?;
-        Ok(checked.notices)
+        let envelope = Envelope::Form {
+            org: org.to_owned(),
+            project: project.to_owned(),
+            submission: Submission::default(),
+            uploads: Vec::new(),
+            channel,
+        };
+        let target = self.target(&envelope).await?;
+        require(actor, Action::SubmitReport)?;
+        if !channel_open(&target.policy, channel) {
+            return Err(AppError::ChannelClosed);
+        }
+        let (_, _, notices) = App::check_form(&target, actor, submission, uploads)?;
+        Ok(notices)
     }
 
-    /// Takes in a new report, from anyone, through `channel`, under the project's policy.
-    pub async fn submit_report(
-        &self,
-        actor: &Actor,
-        org: &str,
-        project: &str,
-        submission: Submission,
-        uploads: Vec<Upload>,
-        channel: Channel,
-    ) -> Result<Receipt, AppError> {
-        let (checked, _) = self.check_intake(actor, org, project, &submission, &uploads, channel).await?;
+    /// Takes in a new report from a form, the API or the command line, under
+    /// the project's policy (see [`Envelope::Form`]).
+    pub async fn submit_report(&self, actor: &Actor, envelope: Envelope) -> Result<Receipt, AppError> {
+        match self.intake(actor, envelope).await? {
+            Filing::Filed(receipt) => Ok(*receipt),
+            Filing::AlreadyFiled => Err(AppError::Conflict { what: "this report" }),
+        }
+    }
+
+    /// The one intake use case: every channel's new report passes here. It
+    /// checks the report against the project's policy, stores it with its
+    /// deadlines, notices and files, records the history and the audit event,
+    /// and emits [`Event::ReportSubmitted`], all in one transaction.
+    pub(crate) async fn intake(&self, actor: &Actor, envelope: Envelope) -> Result<Filing, AppError> {
+        let target = self.target(&envelope).await?;
+        require(actor, Action::SubmitReport)?;
         let now = self.now();
+        let id = self.entropy.report_id()?;
+        let (channel, content, attachments, notices, mail) = match envelope {
+            Envelope::Form { submission, uploads, channel, .. } => {
+                if !channel_open(&target.policy, channel) {
+                    return Err(AppError::ChannelClosed);
+                }
+                let (content, kept, notices) = App::check_form(&target, actor, &submission, &uploads)?;
+                let attachments = attachment_rows(self.entropy.as_ref(), id, None, kept, now)?;
+                (channel, content, attachments, notices, None)
+            }
+            Envelope::Mail { mail, body, .. } => {
+                // The mail channel is open where a mail route leads to the project (the router decided).
+                let (content, notices) = mail_content(&mail, body, &target.policy, &target.lines)?;
+                let (attachments, refused) = sort_attachments(
+                    self.entropy.as_ref(),
+                    &target.policy,
+                    mail.attachments.expose(),
+                    0,
+                    (id, None),
+                    now,
+                )?;
+                let filing = MailFiling {
+                    thread: MailThread { report_id: id, reply_token: Private::new(self.reply_token()?) },
+                    receipt: Private::new(String::new()),
+                    record: mail_record(&mail, (Some(id), None), &refused, now),
+                };
+                (Channel::Email, content, attachments, notices, Some(filing))
+            }
+        };
+        // A mail's sender is who its From line claims: it may be refused (a
+        // ban), but the report is never tied to an account on that word alone.
+        let (reporter_id, actor) = match mail {
+            None => (actor.user_id(), actor.clone()),
+            Some(_) => (None, Actor::Anonymous),
+        };
         let report = Report {
-            id: self.entropy.report_id()?,
-            org_id: checked.org.id,
-            project_id: checked.project.id,
-            reporter_id: actor.user_id(),
+            id,
+            org_id: target.org.id,
+            project_id: target.project.id,
+            reporter_id,
             channel,
-            content: Private::new(checked.content),
+            content: Private::new(content),
             state: ReportState::New,
             team: Default::default(),
             duplicate_of: None,
-            deadlines: Deadlines::on_receipt(&checked.policy, now),
-            intake: checked.notices.clone(),
+            deadlines: Deadlines::on_receipt(&target.policy, now),
+            intake: notices.clone(),
             created_at: now,
             updated_at: now,
         };
-        let attachments = attachment_rows(self.entropy.as_ref(), report.id, None, checked.attachments, now)?;
         let followup = Token::generate(TokenKind::FollowUp, self.entropy.as_ref())?;
-        let (hash, job, actor) = (followup.hash(), self.entropy.job_id()?, actor.clone());
+        let mail = mail.map(|m| MailFiling { receipt: Private::new(followup.expose().to_owned()), ..m });
         let receipt = Receipt {
-            report_id: report.id,
+            report_id: id,
             followup,
-            org: checked.org,
-            project: checked.project,
+            org: target.org,
+            project: target.project,
             submitted_at: now,
             acknowledge_by: report.deadlines.acknowledge,
-            notices: checked.notices,
+            notices,
         };
-        self.store
+        let (hash, entropy) = (receipt.followup.hash(), Arc::clone(&self.entropy));
+        let written = self
+            .store
             .write(move |tx| {
                 Box::pin(async move {
                     tx.insert_report(&report, &hash).await?;
-                    let change = StateChange {
-                        report_id: report.id,
-                        from: None,
-                        to: ReportState::New,
-                        reason: None,
-                        actor_id: actor.user_id(),
-                        at: now,
-                    };
-                    tx.insert_state_change(&change).await?;
+                    if let Some(mail) = &mail {
+                        tx.insert_mail_thread(&mail.thread, Some(&mail.receipt), now).await?;
+                    }
                     for attachment in &attachments {
                         tx.insert_attachment(attachment).await?;
                     }
+                    if let Some(mail) = &mail
+                        && !tx.insert_mail_record(&mail.record).await?
+                    {
+                        // Last, so that the record's references exist; a mail filed before undoes it all.
+                        return Err(WriteFailure::AlreadyFiled);
+                    }
+                    let change =
+                        StateChange { report_id: id, from: None, to: ReportState::New, reason: None, actor_id: actor.user_id(), at: now };
+                    tx.insert_state_change(&change).await?;
                     let details = json!({
                         "project": report.project_id.to_string(),
                         "channel": channel.as_str(),
                         "attachments": attachments.len(),
                         "notices": report.intake.iter().map(IntakeNotice::code).collect::<Vec<_>>(),
                     });
-                    record(tx, now, &actor, "report.submitted", format!("report:{}", report.id), details).await?;
-                    enqueue(tx, job, now, &Notice::ReportReceived { report: report.id }).await
+                    record(tx, now, &actor, "report.submitted", format!("report:{id}"), details).await?;
+                    emit(tx, entropy.as_ref(), now, &Event::ReportSubmitted { report: id, channel }).await?;
+                    Ok(())
                 })
             })
-            .await?;
-        Ok(receipt)
+            .await;
+        match written {
+            Ok(()) => Ok(Filing::Filed(Box::new(receipt))),
+            Err(WriteFailure::AlreadyFiled) => Ok(Filing::AlreadyFiled),
+            Err(WriteFailure::App(error)) => Err(error),
+        }
+    }
+}
+
+impl Envelope {
+    /// A form's envelope: the project by its organisation's slug and its own.
+    pub fn form(
+        org: impl Into<String>,
+        project: impl Into<String>,
+        submission: Submission,
+        uploads: Vec<Upload>,
+        channel: Channel,
+    ) -> Self {
+        Envelope::Form { org: org.into(), project: project.into(), submission, uploads, channel }
     }
 }

@@ -2,6 +2,7 @@
 //! have, and triage (messages, transitions, team fields, sharing).
 
 mod intake;
+pub(crate) mod transition;
 mod triage;
 mod view;
 
@@ -27,8 +28,9 @@ use embargo_store::reports::ReporterRecord;
 use crate::AppError;
 use crate::secret::Token;
 
-pub use intake::Upload;
-pub(crate) use intake::{attachment_rows, judge_uploads};
+pub(crate) use intake::{Filing, attachment_rows, judge_uploads};
+pub use intake::{Envelope, Upload};
+pub(crate) use triage::{policy_of, store_message};
 
 /// What a reporter gets back: the reference, the secret follow-up token, and
 /// what the policy has to say about the report.

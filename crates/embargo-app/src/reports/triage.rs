@@ -2,12 +2,15 @@
 //! the team's fields, and sharing with a platform's interested parties.
 
 use embargo_core::id::ReportId;
-use embargo_core::lifecycle::{Performer, ReportState, TransitionRequest, check_transition};
+use std::sync::Arc;
+
+use embargo_core::Timestamp;
+use embargo_core::lifecycle::{Performer, ReportState, TransitionRequest};
 use embargo_core::message::{AuthorRole, Channel, Message, Visibility};
 use embargo_core::permission::{Action, Actor, Decision, decide};
 use embargo_core::policy::Tier;
 use embargo_core::private::Private;
-use embargo_core::report::{Report, Share, StateChange};
+use embargo_core::report::{Report, Share};
 use embargo_core::severity::Severity;
 use embargo_core::text::{
     FieldErrors, MAX_SHORT_CHARS, MAX_TEXT_BYTES, TextError, one_line, plain_text, required_text,
@@ -15,19 +18,56 @@ use embargo_core::text::{
 use embargo_store::{StoreExt, Writer};
 use serde_json::json;
 
+use super::transition::{self, Transition};
 use super::{ReportView, TeamPatch, TransitionInput, ViewerRole, access, is_team_member, parse_report_id, role_of};
 use crate::audit::record;
-use crate::entropy::NewIds;
-use crate::jobs::{Notice, enqueue};
+use crate::entropy::{Entropy, NewIds};
+use crate::events::{Event, emit};
 use crate::policies::project_policy;
 use crate::secret::{Token, TokenKind};
 use crate::{App, AppError, require};
 
 /// The effective policy of a report's project, inside a transaction.
-async fn policy_of(tx: &mut dyn Writer, report: &Report) -> Result<embargo_core::policy::Policy, AppError> {
+pub(crate) async fn policy_of(tx: &mut dyn Writer, report: &Report) -> Result<embargo_core::policy::Policy, AppError> {
     let org = tx.organisation(report.org_id).await?.ok_or(AppError::NotFound)?;
     let project = tx.project(report.project_id).await?.ok_or(AppError::NotFound)?;
     project_policy(tx, &org, &project).await
+}
+
+/// Stores a message on `report` (locked by the caller), with its audit
+/// event and [`Event::MessagePosted`]. Every channel's messages pass here. A
+/// reporter's answer to a report that needs information moves it back to
+/// triage by itself.
+pub(crate) async fn store_message(
+    tx: &mut dyn Writer,
+    ids: &dyn Entropy,
+    now: Timestamp,
+    actor: &Actor,
+    report: &mut Report,
+    message: &Message,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
+    tx.insert_message(message).await?;
+    report.updated_at = now;
+    tx.update_report(report).await?;
+    record(tx, now, actor, "report.message_posted", format!("report:{}", report.id), details).await?;
+    let (id, visibility) = (message.id, message.visibility);
+    emit(tx, ids, now, &Event::MessagePosted { report: report.id, message: id, visibility }).await?;
+    if report.state == ReportState::NeedsInfo
+        && message.author_role == AuthorRole::Reporter
+        && visibility == Visibility::ReporterVisible
+    {
+        let policy = policy_of(tx, report).await?;
+        let change = Transition {
+            actor,
+            performer: Performer::System,
+            request: TransitionRequest { to: ReportState::Triaging, reason: None, duplicate_of: None },
+            policy: &policy,
+            audit: json!({"answered_by": id.to_string()}),
+        };
+        transition::apply(tx, ids, now, report, change).await?;
+    }
+    Ok(())
 }
 
 impl App {
@@ -43,7 +83,7 @@ impl App {
         let id = parse_report_id(id)?;
         let body = required_text("body", body, MAX_TEXT_BYTES)?;
         let now = self.now();
-        let (message_id, job, actor) = (self.entropy.message_id()?, self.entropy.job_id()?, actor.clone());
+        let (message_id, actor, entropy) = (self.entropy.message_id()?, actor.clone(), Arc::clone(&self.entropy));
         self.store
             .write(move |tx| {
                 Box::pin(async move {
@@ -68,12 +108,8 @@ impl App {
                         body: Private::new(body),
                         created_at: now,
                     };
-                    tx.insert_message(&message).await?;
-                    report.updated_at = now;
-                    tx.update_report(&report).await?;
                     let details = json!({"visibility": visibility.as_str(), "message": message_id.to_string()});
-                    record(tx, now, &actor, "report.message_posted", format!("report:{id}"), details).await?;
-                    enqueue(tx, job, now, &Notice::MessagePosted { report: id, message: message_id }).await?;
+                    store_message(tx, entropy.as_ref(), now, &actor, &mut report, &message, details).await?;
                     Ok(message)
                 })
             })
@@ -107,7 +143,7 @@ impl App {
         let (to, reason, duplicate_of) = errors.finish(|| Some((to?, reason?, duplicate_of?)))?;
         let reason = reason.filter(|r| !r.trim().is_empty());
         let criterion = input.criterion.filter(|c| !c.trim().is_empty());
-        let (now, job, tx_actor) = (self.now(), self.entropy.job_id()?, actor.clone());
+        let (now, tx_actor, entropy) = (self.now(), actor.clone(), Arc::clone(&self.entropy));
         self.store
             .write(move |tx| {
                 Box::pin(async move {
@@ -145,35 +181,14 @@ impl App {
                         }
                         _ => reason,
                     };
-                    let request = TransitionRequest { to, reason, duplicate_of };
-                    let from = report.state;
-                    check_transition(id, from, &request, performer)?;
-                    if let Some(original) = request.duplicate_of {
-                        let same_project =
-                            tx.report(original).await?.is_some_and(|o| o.project_id == report.project_id);
-                        if !same_project {
-                            return Err(AppError::invalid("duplicate_of", "the id of a report of the same project"));
-                        }
-                    }
-                    if to == ReportState::Accepted {
-                        report.deadlines.on_acceptance(&policy, now);
-                    }
-                    report.state = to;
-                    report.duplicate_of = request.duplicate_of.or(report.duplicate_of);
-                    report.updated_at = now;
-                    tx.update_report(&report).await?;
-                    let change = StateChange {
-                        report_id: id,
-                        from: Some(from),
-                        to,
-                        reason: request.reason.map(Private::new),
-                        actor_id: actor.user_id(),
-                        at: now,
+                    let change = Transition {
+                        actor: &actor,
+                        performer,
+                        request: TransitionRequest { to, reason, duplicate_of },
+                        policy: &policy,
+                        audit: json!({"criterion": criterion}),
                     };
-                    tx.insert_state_change(&change).await?;
-                    let details = json!({"from": from.as_str(), "to": to.as_str(), "criterion": criterion});
-                    record(tx, now, &actor, "report.transitioned", format!("report:{id}"), details).await?;
-                    enqueue(tx, job, now, &Notice::StateChanged { report: id, to }).await
+                    transition::apply(tx, entropy.as_ref(), now, &mut report, change).await
                 })
             })
             .await?;
@@ -221,6 +236,7 @@ impl App {
         let (cvss_v3, cvss_v4, cwes, affected, fix_lines) =
             errors.finish(|| Some((cvss_v3?, cvss_v4?, cwes?, affected?, fix_lines?)))?;
         let (now, tx_actor, assignee) = (self.now(), actor.clone(), patch.assignee);
+        let entropy = Arc::clone(&self.entropy);
         self.store
             .write(move |tx| {
                 Box::pin(async move {
@@ -264,8 +280,11 @@ impl App {
                         {
                             return Err(AppError::invalid("assignee", "a member of the project's security team"));
                         }
-                        report.team.assignee = v;
-                        changed.push("assignee");
+                        if report.team.assignee != v {
+                            report.team.assignee = v;
+                            changed.push("assignee");
+                            emit(tx, entropy.as_ref(), now, &Event::AssigneeChanged { report: id, assignee: v }).await?;
+                        }
                     }
                     report.updated_at = now;
                     tx.update_report(&report).await?;

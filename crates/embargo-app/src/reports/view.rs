@@ -18,7 +18,7 @@ use embargo_store::reports::{ReportFilter, Thread, Viewer};
 use super::{
     ReportQuery, ReportSummary, ReportView, TeamView, ViewerRole, access, affected_lines, parse_report_id, role_of,
 };
-use crate::organisations::find_project;
+use crate::organisations::{find_organisation, find_project};
 use crate::policies::project_policy;
 use crate::{App, AppError, require};
 
@@ -40,28 +40,28 @@ impl App {
             Actor::Anonymous | Actor::Interested(_) | Actor::Operator => return Err(AppError::NotFound),
         };
         let mut reader = self.store.reader().await?;
-        let project = match (&query.org, &query.project) {
-            (Some(org), Some(project)) => Some(find_project(reader.as_mut(), org, project).await?.1.id),
+        let (org, project) = match (&query.org, &query.project) {
+            (Some(org), Some(project)) => {
+                let (org, project) = find_project(reader.as_mut(), org, project).await?;
+                (Some(org.id), Some(project.id))
+            }
             (None, Some(_)) => return Err(AppError::invalid("project", "given together with org")),
-            (Some(_) | None, None) => None,
+            (Some(org), None) => (Some(find_organisation(reader.as_mut(), org).await?.id), None),
+            (None, None) => (None, None),
         };
         let state = query.state.as_deref().map(str::parse::<ReportState>).transpose().map_err(|e| {
             AppError::Invalid(FieldErrors(vec![TextError::Refused { field: "state", reason: e.to_string() }]))
         })?;
         let limit = query.limit.unwrap_or(100).clamp(1, self.config.max_page);
-        let filter =
-            ReportFilter { viewer, project, state, assignee: query.assignee, limit, offset: query.offset.unwrap_or(0) };
+        let offset = query.offset.unwrap_or(0);
+        // Every filter is applied by the query itself, so a page is never short.
+        let filter = ReportFilter { viewer, org, project, state, assignee: query.assignee, limit, offset };
         let reports = reader.reports(&filter).await?;
         let projects: HashMap<_, _> = reader.projects(None).await?.into_iter().map(|p| (p.id, p)).collect();
         let orgs: HashMap<_, _> = reader.organisations().await?.into_iter().map(|o| (o.id, o)).collect();
         let mut users: HashMap<UserId, Option<User>> = HashMap::new();
         let mut summaries = Vec::with_capacity(reports.len());
         for report in reports {
-            if let Some(org) = query.org.as_deref()
-                && orgs.get(&report.org_id).is_none_or(|o| o.slug.as_str() != org)
-            {
-                continue;
-            }
             let viewer = role_of(actor, &report);
             let team = viewer == ViewerRole::Team;
             let assignee = match (team, report.team.assignee) {

@@ -103,7 +103,7 @@ fn accepted_and_closed_families() {
     let accepted: Vec<_> = ReportState::ALL.into_iter().filter(|s| s.is_accepted()).collect();
     assert_eq!(accepted, vec![Accepted, Fixing, Fixed, Disclosed]);
     let open: Vec<_> = ReportState::ALL.into_iter().filter(|s| !s.is_closed()).collect();
-    assert_eq!(open, vec![New, Acknowledged, Triaging, Accepted, Fixing, Fixed]);
+    assert_eq!(open, vec![New, Acknowledged, Triaging, NeedsInfo, Accepted, Fixing, Fixed]);
 }
 
 fn any_state() -> impl Strategy<Value = ReportState> {
@@ -138,4 +138,20 @@ proptest! {
             prop_assert!(check_transition(report(), from, &to(target), performer).is_err());
         }
     }
+}
+
+#[test]
+fn issue_9_needs_info_asks_the_reporter_and_their_answer_returns_to_triage() {
+    let ask = |reason: Option<&str>| TransitionRequest { to: NeedsInfo, reason: reason.map(str::to_owned), duplicate_of: None };
+    check(Triaging, ask(Some("which version did you test?")), Performer::Team, Ok(()));
+    check(Acknowledged, ask(Some("a proof of concept, please")), Performer::Team, Ok(()));
+    check(Triaging, ask(None), Performer::Team, Err(TransitionError::ReasonRequired { to: NeedsInfo }));
+    check(New, ask(Some("x")), Performer::Team, Err(TransitionError::Illegal { from: New, to: NeedsInfo }));
+    check(Accepted, ask(Some("x")), Performer::Team, Err(TransitionError::Illegal { from: Accepted, to: NeedsInfo }));
+    check(NeedsInfo, to(Triaging), Performer::System, Ok(()));
+    check(NeedsInfo, to(Triaging), Performer::Team, Ok(()));
+    check(NeedsInfo, to(Withdrawn), Performer::Reporter, Ok(()));
+    check(NeedsInfo, to(Accepted), Performer::Team, Err(TransitionError::Illegal { from: NeedsInfo, to: Accepted }));
+    assert!(NeedsInfo.is_in_triage() && !NeedsInfo.is_closed() && !NeedsInfo.is_accepted());
+    assert_eq!("needs_info".parse::<ReportState>(), Ok(NeedsInfo));
 }

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use embargo_app::clock::SystemClock;
 use embargo_app::entropy::OsEntropy;
-use embargo_app::{
+use embargo_app::{Envelope, Subscribers, 
     App, AppConfig, Deadline, NewAccount, NewOrganisation, NewProject, Notice, Notifier, TeamRef, TransitionInput,
 };
 use embargo_core::id::JobId;
@@ -112,7 +112,7 @@ async fn fixture() -> (tempfile::TempDir, App, embargo_core::id::ReportId) {
         ..Submission::default()
     };
     let receipt =
-        app.submit_report(&Actor::Anonymous, "pallets", "flask", submission, Vec::new(), Channel::Web).await.unwrap();
+        app.submit_report(&Actor::Anonymous, Envelope::form("pallets", "flask", submission, Vec::new(), Channel::Web)).await.unwrap();
     (tmp, app, receipt.report_id)
 }
 
@@ -167,8 +167,8 @@ async fn deadline_reminders_reach_the_team_state_changes_the_reporter_and_nothin
         receipts_per_hour: 5,
     })
     .unwrap();
-    let run = app.run_due_jobs("test", &notifier, 10).await.unwrap();
-    assert_eq!(run.done, 1);
+    let run = app.run_due_jobs("test", &Subscribers::standard(Arc::new(notifier.clone())), 10).await.unwrap();
+    assert_eq!(run.done, 2, "the report's event fanned out, then the mail subscriber's job");
     assert_eq!(sink.mails().len(), 2, "a receipt to the reporter, news to the team");
 
     let reminder = Notice::DeadlineReminder {
@@ -195,7 +195,7 @@ async fn deadline_reminders_reach_the_team_state_changes_the_reporter_and_nothin
     )
     .await
     .unwrap();
-    app.run_due_jobs("test", &notifier, 10).await.unwrap();
+    app.run_due_jobs("test", &Subscribers::standard(Arc::new(notifier.clone())), 10).await.unwrap();
     let mails = sink.mails();
     let state = mails.iter().find(|m| subject(m).contains("now acknowledged")).unwrap();
     assert!(state.contains("To: ada@example.org"), "{state}");

@@ -12,7 +12,8 @@ use crate::fixture::{Db, at, new_uuid};
 conformance!(
     a_failed_use_case_changes_nothing,
     concurrent_use_cases_succeed_or_fail_alone,
-    an_answered_write_survives_a_restart
+    an_answered_write_survives_a_restart,
+    issue_9_a_panicking_use_case_fails_alone_and_the_writer_goes_on
 );
 
 fn user(n: usize) -> User {
@@ -80,4 +81,40 @@ async fn an_answered_write_survives_a_restart(db: &Db) {
     assert!(r.user(id).await.unwrap().is_some());
     drop(r);
     reopened.close().await;
+}
+
+/// Issue 9: a panic inside one queued use case used to end the SQLite writer
+/// task for good. Now that use case fails with an error, the others of its
+/// batch commit, and later writes still work.
+async fn issue_9_a_panicking_use_case_fails_alone_and_the_writer_goes_on(db: &Db) {
+    let writes = (0..16).map(|n| {
+        let store = db.shared();
+        async move {
+            let u = user(100 + n);
+            let outcome: Result<(), StoreError> = store
+                .write(move |tx| {
+                    Box::pin(async move {
+                        tx.insert_user(&u, None).await?;
+                        if n == 5 {
+                            panic!("use case {n} is broken");
+                        }
+                        Ok(())
+                    })
+                })
+                .await;
+            (n, outcome)
+        }
+    });
+    let handles: Vec<_> = writes.map(|f| tokio::spawn(f)).collect();
+    for handle in handles {
+        let (n, outcome) = handle.await.expect("the caller's task does not panic");
+        match n {
+            5 => assert!(matches!(outcome, Err(StoreError::Other(ref why)) if why.contains("panicked")), "{outcome:?}"),
+            _ => assert!(outcome.is_ok(), "use case {n}: {outcome:?}"),
+        }
+    }
+    assert_eq!(db.read().await.count_users().await.unwrap(), 15);
+    let later = user(200);
+    db.write(move |tx| Box::pin(async move { tx.insert_user(&later, None).await })).await.unwrap();
+    assert_eq!(db.read().await.count_users().await.unwrap(), 16);
 }

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use embargo_app::{ReportQuery, ReportSummary, ReportView, TeamPatch, TransitionInput, Upload, ViewerRole};
+use embargo_app::{Envelope, ReportQuery, ReportSummary, ReportView, TeamPatch, TransitionInput, Upload, ViewerRole};
 use embargo_core::message::{AuthorRole, Channel, Message, Visibility};
 use embargo_core::report::{StateChange, Submission};
 use embargo_core::severity::Cvss;
@@ -582,7 +582,7 @@ pub(crate) async fn submit_report(
     Json(body): Json<SubmissionRequest>,
 ) -> Result<(StatusCode, axum::Json<ReceiptJson>), ApiError> {
     let (submission, uploads) = submission(body)?;
-    let receipt = state.app.submit_report(&actor, &org, &project, submission, uploads, Channel::Api).await?;
+    let receipt = state.app.submit_report(&actor, Envelope::form(org, project, submission, uploads, Channel::Api)).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(ReceiptJson {

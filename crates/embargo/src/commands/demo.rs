@@ -3,7 +3,7 @@
 //! newcomer sees a living instance.
 
 use anyhow::Context;
-use embargo_app::{
+use embargo_app::{Envelope, 
     AdvisoryPatch, AffectedInput, App, NewAccount, NewOrganisation, NewProject, PolicyTarget, RangeInput, TeamRef,
     TransitionInput,
 };
@@ -98,7 +98,7 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
     open_redirect.lines = vec!["3.2".into(), "3.1".into()];
     open_redirect.proof_of_concept = Some("#!/bin/sh\ncurl -si 'http://localhost:8000/login?next=https://evil.example' | grep -q 'Location: https://evil' && exit 1\nexit 0\n".into());
     let receipt =
-        app.submit_report(&reporter, "lanternworks", "lantern", open_redirect, Vec::new(), Channel::Web).await?;
+        app.submit_report(&reporter, Envelope::form("lanternworks", "lantern", open_redirect, Vec::new(), Channel::Web)).await?;
     let id = receipt.report_id.to_string();
     for to in ["acknowledged", "triaging", "accepted"] {
         app.transition_report(&team, &id, step(to)).await?;
@@ -131,7 +131,7 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
         "With debug mode on, the debugger console runs code from the browser.",
     );
     let receipt =
-        app.submit_report(&Actor::Anonymous, "lanternworks", "lantern", debugger, Vec::new(), Channel::Web).await?;
+        app.submit_report(&Actor::Anonymous, Envelope::form("lanternworks", "lantern", debugger, Vec::new(), Channel::Web)).await?;
     let id = receipt.report_id.to_string();
     app.transition_report(&team, &id, step("acknowledged")).await?;
     let decline = TransitionInput {
@@ -152,7 +152,7 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
     overflow.threat_model = Some("untrusted-input".into());
     overflow.proof_of_concept = Some("import sys\ntry:\n    compile('\"' + 'a' * 2**31 + '\"', 'x', 'eval')\nexcept MemoryError:\n    sys.exit(0)\nsys.exit(1)\n".into());
     overflow.reporter_name = Some("Ada Reporter".into());
-    let receipt = app.submit_report(&reporter, "orbit-lang", "orbit", overflow, Vec::new(), Channel::Api).await?;
+    let receipt = app.submit_report(&reporter, Envelope::form("orbit-lang", "orbit", overflow, Vec::new(), Channel::Api)).await?;
     let id = receipt.report_id.to_string();
     for to in ["acknowledged", "triaging", "accepted"] {
         app.transition_report(&team, &id, step(to)).await?;
@@ -194,7 +194,7 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
     jit.component = Some("jit".into());
     jit.versions_tested = Some("3.14.2".into());
     jit.versions_vulnerable = Some("3.14.2".into());
-    app.submit_report(&Actor::Anonymous, "orbit-lang", "orbit", jit, Vec::new(), Channel::Web).await?;
+    app.submit_report(&Actor::Anonymous, Envelope::form("orbit-lang", "orbit", jit, Vec::new(), Channel::Web)).await?;
 
     // Harbor Relay: a report about an older image, told that only the latest build is supported.
     let mut old_image = submission(
@@ -204,6 +204,6 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
     old_image.component = Some("API".into());
     old_image.lines = vec!["older".into()];
     old_image.versions_tested = Some("image from 2025-11-02".into());
-    app.submit_report(&reporter, "harbor-relay", "relay", old_image, Vec::new(), Channel::Web).await?;
+    app.submit_report(&reporter, Envelope::form("harbor-relay", "relay", old_image, Vec::new(), Channel::Web)).await?;
     Ok(Some(accounts))
 }

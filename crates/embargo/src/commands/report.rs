@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use embargo_app::{App, ReportQuery, ReportView, TeamPatch, TransitionInput, Upload, ViewerRole};
+use embargo_app::{Envelope, App, ReportQuery, ReportView, TeamPatch, TransitionInput, Upload, ViewerRole};
 use embargo_core::message::{AuthorRole, Channel, Visibility};
 use embargo_core::permission::Actor;
 use embargo_core::report::Submission;
@@ -57,7 +57,7 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
                     Ok(Upload { filename, bytes })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let receipt = app.submit_report(&actor, org, project, submission, uploads, Channel::Cli).await?;
+            let receipt = app.submit_report(&actor, Envelope::form(org, project, submission, uploads, Channel::Cli)).await?;
             println!("id              {}", receipt.report_id);
             println!("followup_token  {}", receipt.followup.expose());
             if let Some(by) = receipt.acknowledge_by {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use std::sync::Arc;
 
-use embargo_app::{App, LogNotifier, Notifier};
+use embargo_app::{App, LogNotifier, Notifier, Subscribers};
 use embargo_mail::outbound::MailNotifier;
 use embargo_web::WebConfig;
 
@@ -68,7 +68,7 @@ pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> any
     };
     let router = embargo_web::router(app.clone(), web);
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(work_jobs(app.clone(), notifier, stopped.clone()));
+    let worker = tokio::spawn(work_jobs(app.clone(), Subscribers::standard(notifier), stopped.clone()));
     if let Some(smtp_listener) = smtp_listener {
         if let Ok(addr) = smtp_listener.local_addr() {
             println!("  SMTP:           {addr}");
@@ -105,10 +105,10 @@ fn print_setup(public_url: &str, token: &str) {
 }
 
 /// Runs due jobs every few seconds until told to stop.
-async fn work_jobs(app: App, notifier: Arc<dyn Notifier>, mut stop: tokio::sync::watch::Receiver<bool>) {
+async fn work_jobs(app: App, subscribers: Subscribers, mut stop: tokio::sync::watch::Receiver<bool>) {
     let worker = format!("serve-{}", std::process::id());
     loop {
-        match app.run_due_jobs(&worker, notifier.as_ref(), 100).await {
+        match app.run_due_jobs(&worker, &subscribers, 100).await {
             Ok(run) if run.done + run.retried + run.abandoned > 0 => tracing::debug!(?run, "jobs run"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "running jobs failed"),

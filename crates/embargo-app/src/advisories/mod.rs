@@ -1,21 +1,23 @@
 //! Advisories: drafted from an accepted report, edited by the team,
-//! published once the fix is public (which discloses the report).
+//! published once the fix is public (which discloses the report), withdrawn
+//! when they were wrong. State changes pass through `lifecycle.rs`.
+
+mod lifecycle;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use embargo_core::Timestamp;
 use embargo_core::advisory::{
     Advisory, AdvisoryContent, AdvisoryError, AdvisoryState, Affected, Credit, CreditKind, Range, RangeEvent,
-    RangeKind, Reference, ReferenceKind, Revision, check_draft, check_publish, check_url,
+    RangeKind, Reference, ReferenceKind, Revision, check_draft, check_url,
 };
 use embargo_core::eligibility::eligibility;
 use embargo_core::id::{AdvisoryId, AliasId, CweId, ReportId};
-use embargo_core::lifecycle::{Performer, ReportState, TransitionRequest, check_transition};
 use embargo_core::organisation::Organisation;
 use embargo_core::permission::{Action, Actor, Decision, ProjectAccess, ReportAccess, decide};
 use embargo_core::policy::CnaMode;
 use embargo_core::project::{Package, Project};
-use embargo_core::report::StateChange;
 use embargo_core::severity::Severity;
 use embargo_core::text::{FieldErrors, TextError};
 use embargo_store::StoreExt;
@@ -23,8 +25,7 @@ use embargo_store::advisories::{PublishedAdvisory, PublishedFilter};
 use serde_json::json;
 
 use crate::audit::record;
-use crate::entropy::NewIds;
-use crate::jobs::{Notice, enqueue};
+use lifecycle::AdvisoryChange;
 use crate::organisations::{find_organisation, find_project};
 use crate::policies::project_policy;
 use crate::reports::affected_lines;
@@ -274,7 +275,7 @@ impl App {
     /// Drafts an advisory from an accepted report, prefilled from it.
     pub async fn draft_advisory(&self, actor: &Actor, report: &str) -> Result<AdvisoryView, AppError> {
         let report_id: ReportId = report.parse().map_err(|_| AppError::NotFound)?;
-        let (now, tx_actor) = (self.now(), actor.clone());
+        let (now, tx_actor, entropy) = (self.now(), actor.clone(), Arc::clone(&self.entropy));
         let id = self
             .store
             .write(move |tx| {
@@ -339,8 +340,9 @@ impl App {
                         withdrawn_at: None,
                     };
                     tx.insert_advisory(&advisory).await?;
-                    let details = json!({"report": report.id.to_string()});
-                    record(tx, now, &actor, "advisory.drafted", format!("advisory:{}", advisory.id), details).await?;
+                    let mut advisory = advisory;
+                    let drafted = AdvisoryChange::Drafted;
+                    lifecycle::apply(tx, entropy.as_ref(), now, &actor, &mut advisory, None, drafted).await?;
                     Ok(advisory.id)
                 })
             })
@@ -379,7 +381,23 @@ impl App {
     /// Publishes the working copy as a new revision; the report becomes disclosed.
     pub async fn publish_advisory(&self, actor: &Actor, id: &str) -> Result<AdvisoryView, AppError> {
         let id = parse_advisory_id(id)?;
-        let (now, job, tx_actor, tx_id) = (self.now(), self.entropy.job_id()?, actor.clone(), id.clone());
+        self.change_advisory(actor, id, AdvisoryChange::Published).await
+    }
+
+    /// Withdraws a published advisory: it stays public, marked withdrawn,
+    /// and scanners stop matching it.
+    pub async fn withdraw_advisory(&self, actor: &Actor, id: &str) -> Result<AdvisoryView, AppError> {
+        let id = parse_advisory_id(id)?;
+        self.change_advisory(actor, id, AdvisoryChange::Withdrawn).await
+    }
+
+    async fn change_advisory(
+        &self,
+        actor: &Actor,
+        id: AdvisoryId,
+        change: AdvisoryChange,
+    ) -> Result<AdvisoryView, AppError> {
+        let (now, tx_actor, tx_id, entropy) = (self.now(), actor.clone(), id.clone(), Arc::clone(&self.entropy));
         self.store
             .write(move |tx| {
                 Box::pin(async move {
@@ -390,37 +408,7 @@ impl App {
                         Some(report) => Some(tx.lock_report(report).await?.ok_or(AppError::NotFound)?),
                         None => None,
                     };
-                    check_publish(&advisory, report.as_ref().map(|r| r.state))?;
-                    let number = advisory.published.as_ref().map_or(1, |r| r.number + 1);
-                    let revision = Revision { number, content: advisory.draft.clone(), published_at: now };
-                    tx.insert_revision(&id, &revision).await?;
-                    advisory.state = AdvisoryState::Published;
-                    advisory.first_published_at = advisory.first_published_at.or(Some(now));
-                    advisory.updated_at = now;
-                    tx.update_advisory(&advisory).await?;
-                    if let Some(report) = report.as_mut().filter(|r| r.state == ReportState::Fixed) {
-                        let request =
-                            TransitionRequest { to: ReportState::Disclosed, reason: None, duplicate_of: None };
-                        check_transition(report.id, report.state, &request, Performer::System)?;
-                        report.state = ReportState::Disclosed;
-                        report.updated_at = now;
-                        tx.update_report(report).await?;
-                        let change = StateChange {
-                            report_id: report.id,
-                            from: Some(ReportState::Fixed),
-                            to: ReportState::Disclosed,
-                            reason: None,
-                            actor_id: actor.user_id(),
-                            at: now,
-                        };
-                        tx.insert_state_change(&change).await?;
-                        let details = json!({"from": "fixed", "to": "disclosed", "advisory": id.as_str()});
-                        record(tx, now, &actor, "report.transitioned", format!("report:{}", report.id), details)
-                            .await?;
-                    }
-                    let details = json!({"revision": number});
-                    record(tx, now, &actor, "advisory.published", format!("advisory:{id}"), details).await?;
-                    enqueue(tx, job, now, &Notice::AdvisoryPublished { advisory: id }).await
+                    lifecycle::apply(tx, entropy.as_ref(), now, &actor, &mut advisory, report.as_mut(), change).await
                 })
             })
             .await?;

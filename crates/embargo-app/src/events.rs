@@ -1,0 +1,221 @@
+//! Domain events: what a use case did, written into the outbox in the use
+//! case's own transaction. Events hold ids, states and names, never private
+//! text; a subscriber that needs more reads it with the ids.
+//!
+//! The outbox works in two steps. A use case writes one `event` job; the job
+//! runner later fans it out into one job per subscriber that wants it
+//! (`crate::subscribers`), so each subscriber retries on its own and a new
+//! subscriber never touches a use case.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use embargo_core::Timestamp;
+use embargo_core::id::{AdvisoryId, MessageId, ReportId, UserId};
+use embargo_core::lifecycle::ReportState;
+use embargo_core::message::{Channel, Visibility};
+use embargo_store::Writer;
+use embargo_store::jobs::NewJob;
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+use crate::entropy::{Entropy, NewIds};
+
+/// Something that happened, as subscribers hear of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A report arrived.
+    ReportSubmitted {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+        /// How it arrived.
+        #[serde(with = "as_text")]
+        channel: Channel,
+    },
+    /// A report moved to another state.
+    StateChanged {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+        /// Where it was.
+        #[serde(with = "as_text")]
+        from: ReportState,
+        /// Where it is now.
+        #[serde(with = "as_text")]
+        to: ReportState,
+    },
+    /// A message was posted on a report.
+    MessagePosted {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+        /// The message.
+        #[serde(with = "as_text")]
+        message: MessageId,
+        /// Who may read it.
+        #[serde(with = "as_text")]
+        visibility: Visibility,
+    },
+    /// A report's assignee changed.
+    AssigneeChanged {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+        /// The new assignee, if any.
+        #[serde(with = "as_optional_text")]
+        assignee: Option<UserId>,
+    },
+    /// An advisory was drafted.
+    AdvisoryDrafted {
+        /// The advisory.
+        #[serde(with = "as_text")]
+        advisory: AdvisoryId,
+    },
+    /// An advisory's first revision was published.
+    AdvisoryPublished {
+        /// The advisory.
+        #[serde(with = "as_text")]
+        advisory: AdvisoryId,
+    },
+    /// A later revision of a published advisory was published.
+    AdvisoryRevised {
+        /// The advisory.
+        #[serde(with = "as_text")]
+        advisory: AdvisoryId,
+        /// The new revision's number.
+        revision: u32,
+    },
+    /// A published advisory was withdrawn.
+    AdvisoryWithdrawn {
+        /// The advisory.
+        #[serde(with = "as_text")]
+        advisory: AdvisoryId,
+    },
+}
+
+impl Event {
+    /// The event's name, as in payloads and logs.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Event::ReportSubmitted { .. } => "report_submitted",
+            Event::StateChanged { .. } => "state_changed",
+            Event::MessagePosted { .. } => "message_posted",
+            Event::AssigneeChanged { .. } => "assignee_changed",
+            Event::AdvisoryDrafted { .. } => "advisory_drafted",
+            Event::AdvisoryPublished { .. } => "advisory_published",
+            Event::AdvisoryRevised { .. } => "advisory_revised",
+            Event::AdvisoryWithdrawn { .. } => "advisory_withdrawn",
+        }
+    }
+}
+
+/// The job kind of an event waiting to be fanned out to subscribers.
+pub(crate) const EVENT_KIND: &str = "event";
+
+/// Writes `event` into the outbox, in the use case's transaction.
+pub(crate) async fn emit(
+    tx: &mut dyn Writer,
+    ids: &dyn Entropy,
+    now: Timestamp,
+    event: &Event,
+) -> Result<(), AppError> {
+    enqueue(tx, ids, now, EVENT_KIND, event).await
+}
+
+/// Writes a job of `kind` carrying `event`, due now.
+pub(crate) async fn enqueue(
+    tx: &mut dyn Writer,
+    ids: &dyn Entropy,
+    now: Timestamp,
+    kind: &str,
+    event: &Event,
+) -> Result<(), AppError> {
+    let payload = serde_json::to_value(event).map_err(|e| AppError::Internal(format!("event payload: {e}")))?;
+    let job = NewJob { id: ids.job_id()?, kind: kind.to_owned(), payload, run_at: now };
+    tx.enqueue_job(&job, now).await?;
+    Ok(())
+}
+
+/// Serde through a type's canonical `Display` and `FromStr`, for ids and
+/// names in stored payloads (domain types derive no serde themselves).
+mod as_text {
+    use super::{Deserialize, Display, FromStr};
+
+    pub(super) fn serialize<T: Display, S: serde::Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(value)
+    }
+
+    pub(super) fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
+    where
+        T: FromStr,
+        T::Err: Display,
+        D: serde::Deserializer<'de>,
+    {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// [`as_text`] for an optional value.
+mod as_optional_text {
+    use super::{Deserialize, Display, FromStr};
+
+    pub(super) fn serialize<T: Display, S: serde::Serializer>(value: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(value) => s.collect_str(value),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, T, D>(d: D) -> Result<Option<T>, D::Error>
+    where
+        T: FromStr,
+        T::Err: Display,
+        D: serde::Deserializer<'de>,
+    {
+        match Option::<String>::deserialize(d)? {
+            Some(text) => text.parse().map(Some).map_err(serde::de::Error::custom),
+            None => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn events_round_trip_through_payloads() {
+        let report = ReportId::from_uuid(Uuid::from_u128(7));
+        let advisory: AdvisoryId = "PSF-2026-1".parse().unwrap();
+        for event in [
+            Event::ReportSubmitted { report, channel: Channel::Email },
+            Event::StateChanged { report, from: ReportState::New, to: ReportState::Acknowledged },
+            Event::MessagePosted {
+                report,
+                message: MessageId::from_uuid(Uuid::from_u128(8)),
+                visibility: Visibility::Internal,
+            },
+            Event::AssigneeChanged { report, assignee: Some(UserId::from_uuid(Uuid::from_u128(9))) },
+            Event::AssigneeChanged { report, assignee: None },
+            Event::AdvisoryDrafted { advisory: advisory.clone() },
+            Event::AdvisoryPublished { advisory: advisory.clone() },
+            Event::AdvisoryRevised { advisory: advisory.clone(), revision: 2 },
+            Event::AdvisoryWithdrawn { advisory },
+        ] {
+            let payload = serde_json::to_value(&event).unwrap();
+            assert_eq!(payload["event"], event.name());
+            assert_eq!(serde_json::from_value::<Event>(payload).unwrap(), event);
+        }
+    }
+
+    #[test]
+    fn an_unknown_or_malformed_payload_is_refused() {
+        assert!(serde_json::from_value::<Event>(serde_json::json!({"event": "unknown"})).is_err());
+        let bad = serde_json::json!({"event": "state_changed", "report": "x", "from": "new", "to": "nowhere"});
+        assert!(serde_json::from_value::<Event>(bad).is_err());
+    }
+}

@@ -1,0 +1,92 @@
+//! Subscribers to domain events, registered in one place
+//! ([`Subscribers::standard`]). Each gets its own job per event it wants, so
+//! it retries on its own; none of them is known to any use case.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use embargo_core::id::JobId;
+use embargo_core::lifecycle::ReportState;
+
+use crate::App;
+use crate::events::Event;
+use crate::jobs::{DeliveryError, Notice, Notifier};
+
+/// Something that acts on domain events (mail notices, webhooks, …).
+#[async_trait]
+pub trait Subscriber: Send + Sync + std::fmt::Debug {
+    /// Its name: the kind of its jobs in the outbox. Never rename one that shipped.
+    fn name(&self) -> &'static str;
+
+    /// Whether it acts on `event` (a job is queued for it only then).
+    fn wants(&self, event: &Event) -> bool;
+
+    /// Acts on `event`. `job` stays the same across retries, so a subscriber
+    /// that must not repeat itself keys its bookkeeping on it.
+    async fn handle(&self, app: &App, job: JobId, event: &Event) -> Result<(), DeliveryError>;
+}
+
+/// The subscribers of this process.
+#[derive(Debug, Clone)]
+pub struct Subscribers(Vec<Arc<dyn Subscriber>>);
+
+impl Subscribers {
+    /// Every subscriber Embargo has, wired to this process's mail transport.
+    /// This is the one place a new subscriber is registered.
+    pub fn standard(notifier: Arc<dyn Notifier>) -> Self {
+        Subscribers(vec![Arc::new(MailNotices { notifier })])
+    }
+
+    /// The subscribers that want `event`.
+    pub(crate) fn wanting<'a>(&'a self, event: &'a Event) -> impl Iterator<Item = &'a Arc<dyn Subscriber>> + 'a {
+        self.0.iter().filter(move |s| s.wants(event))
+    }
+
+    /// The subscriber called `name`.
+    pub(crate) fn named(&self, name: &str) -> Option<&Arc<dyn Subscriber>> {
+        self.0.iter().find(|s| s.name() == name)
+    }
+}
+
+/// Mail notices to reporters and the team, through the process's [`Notifier`].
+#[derive(Debug)]
+pub struct MailNotices {
+    notifier: Arc<dyn Notifier>,
+}
+
+impl MailNotices {
+    /// The notice an event calls for, if any.
+    fn notice(event: &Event) -> Option<Notice> {
+        match event {
+            Event::ReportSubmitted { report, .. } => Some(Notice::ReportReceived { report: *report }),
+            Event::MessagePosted { report, message, .. } => {
+                Some(Notice::MessagePosted { report: *report, message: *message })
+            }
+            // Disclosure is told by the publication notice, which says more.
+            Event::StateChanged { to: ReportState::Disclosed, .. } => None,
+            Event::StateChanged { report, to, .. } => Some(Notice::StateChanged { report: *report, to: *to }),
+            Event::AdvisoryPublished { advisory } | Event::AdvisoryRevised { advisory, .. } => {
+                Some(Notice::AdvisoryPublished { advisory: advisory.clone() })
+            }
+            Event::AssigneeChanged { .. } | Event::AdvisoryDrafted { .. } | Event::AdvisoryWithdrawn { .. } => None,
+        }
+    }
+}
+
+#[async_trait]
+impl Subscriber for MailNotices {
+    fn name(&self) -> &'static str {
+        "mail_notices"
+    }
+
+    fn wants(&self, event: &Event) -> bool {
+        MailNotices::notice(event).is_some()
+    }
+
+    async fn handle(&self, app: &App, job: JobId, event: &Event) -> Result<(), DeliveryError> {
+        match MailNotices::notice(event) {
+            Some(notice) => self.notifier.deliver_job(app, job, &notice).await,
+            None => Ok(()),
+        }
+    }
+}
