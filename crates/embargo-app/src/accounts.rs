@@ -1,7 +1,7 @@
 //! Accounts: the first admin, sign-up, sign-in, API tokens, instance settings.
 
 use embargo_core::id::{TokenId, UserId};
-use embargo_core::permission::{Action, Actor};
+use embargo_core::permission::{Action, Actor, Decision, decide};
 use embargo_core::private::Private;
 use embargo_core::text::{Email, MAX_SHORT_CHARS, one_line};
 use embargo_core::user::{Membership, TokenScope, TokenScopes, User};
@@ -176,6 +176,16 @@ impl App {
         }
         let account = check_account(account).await?;
         self.insert_user(&Actor::Anonymous, account, false, "user.signed_up").await
+    }
+
+    /// An account asked for over the API: an administrator makes one (an
+    /// administrator's too), anyone else signs up for an ordinary one.
+    pub async fn register(&self, actor: &Actor, account: NewAccount, is_admin: bool) -> Result<User, AppError> {
+        match decide(actor, Action::ManageInstance) {
+            Decision::Allow => self.create_user(actor, account, is_admin).await,
+            Decision::Forbidden | Decision::Hidden if is_admin => Err(AppError::Forbidden),
+            Decision::Forbidden | Decision::Hidden => self.sign_up(account).await,
+        }
     }
 
     /// An administrator (or the operator) makes an account.

@@ -50,7 +50,7 @@ pub use osv::{MAX_BATCH, OsvError, OsvQuery, OsvQueryError};
 pub use policies::{EffectivePolicy, PolicyTarget};
 pub use publication::PublishedDocument;
 pub use reports::{
-    Envelope, Receipt, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView, TransitionInput, Upload, ViewerRole,
+    Envelope, QueueChoices, Receipt, ReportActions, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView, TransitionInput, Upload, ViewerRole,
 };
 pub use signing::{ClearSigner, SignError};
 

@@ -89,6 +89,9 @@ pub struct Recipient {
     pub side: Side,
     /// Their OpenPGP public key (armored), when known.
     pub public_key: Option<String>,
+    /// Whether they have an account: without one, a reporter reads the
+    /// report only through the private follow-up link of their receipt.
+    pub account: bool,
 }
 
 /// Everything the mail channel needs to write one notice's mails.
@@ -204,7 +207,8 @@ impl App {
                 continue;
             }
             let public_key = reader.openpgp_key(&KeyOwner::Email(email.clone())).await?.map(|k| k.public_key);
-            recipients.insert(email.clone(), Recipient { email, name, side, public_key });
+            let account = side == Side::Team || report.reporter_id.is_some();
+            recipients.insert(email.clone(), Recipient { email, name, side, public_key, account });
         }
         let records = reader.mail_records(report.id).await?;
         let first_in = records.iter().find(|r| r.direction == Direction::In);

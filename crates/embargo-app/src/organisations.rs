@@ -64,6 +64,7 @@ pub struct ReleaseLineInput {
     /// `feature`, `prerelease`, `bugfix`, `security` or `end-of-life`.
     pub status: String,
     /// When its first release came out.
+    /// (Left out when saving an existing line: the stored date stays.)
     pub released_on: Option<time::Date>,
     /// When support ends.
     pub end_of_life_on: Option<time::Date>,
@@ -394,18 +395,28 @@ impl App {
             released_on: input.released_on,
             end_of_life_on: input.end_of_life_on,
         };
-        let (stored, now, actor) = (line.clone(), self.now(), actor.clone());
+        let (mut stored, now, actor) = (line, self.now(), actor.clone());
         self.store
             .write(move |tx| {
                 Box::pin(async move {
+                    // Saving a line again changes what was given: a date left out keeps the stored one.
+                    if let Some(before) = tx.release_lines(stored.project_id).await?.into_iter().find(|l| l.name == stored.name) {
+                        stored.released_on = stored.released_on.or(before.released_on);
+                        stored.end_of_life_on = stored.end_of_life_on.or(before.end_of_life_on);
+                    }
+                    if let (Some(released), Some(eol)) = (stored.released_on, stored.end_of_life_on)
+                        && eol < released
+                    {
+                        return Err(AppError::invalid("end_of_life_on", "a date after released_on"));
+                    }
                     tx.upsert_release_line(&stored).await?;
                     let details = json!({"name": stored.name.as_str(), "status": stored.status.as_str()});
                     record(tx, now, &actor, "release_line.saved", format!("project:{}", stored.project_id), details)
-                        .await
+                        .await?;
+                    Ok(stored)
                 })
             })
-            .await?;
-        Ok(line)
+            .await
     }
 
     /// Removes a release line.

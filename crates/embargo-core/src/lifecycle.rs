@@ -104,6 +104,25 @@ impl ReportState {
         }
     }
 
+    /// Where the report stands, as a sentence ends: "the report is now …".
+    pub const fn phrase(self) -> &'static str {
+        match self {
+            ReportState::New => "new",
+            ReportState::Acknowledged => "acknowledged",
+            ReportState::Triaging => "being assessed",
+            ReportState::NeedsInfo => "waiting for information from the reporter",
+            ReportState::Accepted => "accepted as a vulnerability",
+            ReportState::Fixing => "being fixed",
+            ReportState::Fixed => "fixed",
+            ReportState::Disclosed => "disclosed",
+            ReportState::NotVulnerable => "declined as not a vulnerability",
+            ReportState::Duplicate => "closed as a duplicate",
+            ReportState::OutOfScope => "closed as out of scope",
+            ReportState::Spam => "closed as spam",
+            ReportState::Withdrawn => "withdrawn",
+        }
+    }
+
     /// Whether the report is accepted as a vulnerability (and not since declined).
     pub const fn is_accepted(self) -> bool {
         match self {

@@ -191,6 +191,12 @@ fn scoped(actor: &Actor, scope: TokenScope) -> bool {
     }
 }
 
+/// Whether `actor` sits on any security team: the queue and team pages are
+/// theirs to open (what each holds is still decided per report and project).
+pub fn on_a_team(actor: &Actor) -> bool {
+    actor.user().is_some_and(|u| !u.team_orgs.is_empty() || !u.team_projects.is_empty())
+}
+
 /// Decides whether `actor` may do `action`.
 pub fn decide(actor: &Actor, action: Action) -> Decision {
     if *actor == Actor::Operator {

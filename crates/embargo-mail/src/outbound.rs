@@ -155,7 +155,7 @@ fn headline(news: &News, side: Side) -> String {
         News::Message { author: AuthorRole::Reporter, .. } => "the reporter wrote a message".into(),
         News::Message { visibility: Visibility::Internal, .. } => "a team member added an internal note".into(),
         News::Message { .. } => "the security team wrote a message".into(),
-        News::State { to } => format!("the report is now {to}"),
+        News::State { to } => format!("the report is now {}", to.phrase()),
         News::Deadline { deadline, due } => {
             let date = due.date();
             format!("the {deadline} deadline falls due on {date}")
@@ -173,6 +173,18 @@ impl MailNotifier {
     /// The text of one mail: everything when it will be encrypted, else only the news and the link.
     fn text(&self, mail: &NoticeMail, to: &Recipient, encrypted: bool) -> String {
         let link = format!("{}/reports/{}", self.config.public_url, mail.report);
+        // A reporter without an account reads the report through the private
+        // link of their receipt; the report's own address is not theirs.
+        let followup = match &mail.followup {
+            Some(token) if encrypted || !mail.arrived_encrypted => Some(token),
+            Some(_) | None => None,
+        };
+        let anonymous_reporter = to.side == Side::Reporter && !to.account;
+        let link = match (anonymous_reporter, followup) {
+            (false, _) => link,
+            (true, Some(token)) => format!("{}/follow/{}", self.config.public_url, token.expose()),
+            (true, None) => format!("the private follow-up link of your receipt (in the browser where you opened it: {link})"),
+        };
         let mut text = String::new();
         let _ = writeln!(
             text,

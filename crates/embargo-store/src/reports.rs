@@ -80,6 +80,8 @@ pub trait ReportReads {
     async fn reports(&mut self, filter: &ReportFilter) -> Result<Vec<Report>, StoreError>;
     /// A report's messages, oldest first.
     async fn messages(&mut self, report: ReportId, thread: Thread) -> Result<Vec<Message>, StoreError>;
+    /// The names of everyone who wrote on a report, one query for the whole thread.
+    async fn message_authors(&mut self, report: ReportId) -> Result<Vec<(UserId, String)>, StoreError>;
     /// A report's state history, oldest first.
     async fn state_changes(&mut self, report: ReportId) -> Result<Vec<StateChange>, StoreError>;
 }
@@ -218,6 +220,19 @@ where
             )
             .await?;
         rows.iter().map(|r| self.report_from(r)).collect()
+    }
+
+    async fn message_authors(&mut self, report: ReportId) -> Result<Vec<(UserId, String)>, StoreError> {
+        let rows = self
+            .fetch_all(
+                query(
+                    "SELECT DISTINCT u.id, u.name FROM messages m JOIN users u ON u.id = m.author_id \
+                     WHERE m.report_id = $1 ORDER BY u.name, u.id",
+                )
+                .bind(report),
+            )
+            .await?;
+        rows.iter().map(|row| Ok((UserId::from_uuid(row.uuid("id")?), row.text("name")?))).collect()
     }
 
     async fn messages(&mut self, report: ReportId, thread: Thread) -> Result<Vec<Message>, StoreError> {

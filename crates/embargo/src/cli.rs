@@ -604,6 +604,14 @@ pub enum AdvisoryCommand {
         #[command(flatten)]
         user: AsUser,
     },
+    /// Withdraw a published advisory: it stays public, marked withdrawn, and scanners stop matching it.
+    #[command(after_help = "Example:\n  embargo advisory withdraw PALLETS-2026-1 --as lead@example.org")]
+    Withdraw {
+        /// The advisory's id.
+        id: String,
+        #[command(flatten)]
+        user: AsUser,
+    },
 }
 
 /// `audit …`

@@ -56,6 +56,10 @@ pub struct AdvisoryView {
     pub updated_at: Option<Timestamp>,
     /// What the policy says about CVE ids and fixes for the report's affected lines (team only).
     pub eligibility: Option<embargo_core::eligibility::Eligibility>,
+    /// Whether the viewer may take a CVE id from the organisation's pool now:
+    /// the policy's CNA mode is `id-pool`, the report is eligible, and the
+    /// advisory has no CVE id yet.
+    pub can_take_cve: bool,
 }
 
 /// Which advisories to list.
@@ -253,6 +257,7 @@ impl App {
             withdrawn_at: advisory.withdrawn_at,
             updated_at: Some(advisory.updated_at),
             eligibility: None,
+            can_take_cve: false,
         }
     }
 
@@ -269,6 +274,7 @@ impl App {
             withdrawn_at: advisory.withdrawn_at,
             updated_at: None,
             eligibility: None,
+            can_take_cve: false,
         }
     }
 
@@ -475,10 +481,10 @@ impl App {
         let org = reader.organisation(advisory.org_id).await?.ok_or(AppError::NotFound)?;
         let project = reader.project(advisory.project_id).await?.ok_or(AppError::NotFound)?;
         if decide(actor, Action::ViewDraftAdvisory(project_access(&advisory))) == Decision::Allow {
+            let policy = project_policy(reader.as_mut(), &org, &project).await?;
             let eligibility = match advisory.report_id {
                 Some(report) => match reader.report(report).await? {
                     Some(report) => {
-                        let policy = project_policy(reader.as_mut(), &org, &project).await?;
                         let lines = reader.release_lines(project.id).await?;
                         let affected = affected_lines(&report, &lines, &policy.releases.latest.value);
                         Some(eligibility(&policy, &lines, &affected))
@@ -487,7 +493,11 @@ impl App {
                 },
                 None => None,
             };
-            return Ok(AdvisoryView { eligibility, ..Self::team_view(advisory, org, project) });
+            let can_take_cve = policy.advisories.cna.value == CnaMode::IdPool
+                && eligibility.as_ref().is_some_and(|e| e.cve)
+                && !advisory.draft.aliases.iter().any(|a| a.cve().is_some())
+                && decide(actor, Action::EditAdvisory(project_access(&advisory))) == Decision::Allow;
+            return Ok(AdvisoryView { eligibility, can_take_cve, ..Self::team_view(advisory, org, project) });
         }
         let published = reader.published_advisory(&id).await?.ok_or(AppError::NotFound)?;
         Ok(Self::public_view(published, org, project))

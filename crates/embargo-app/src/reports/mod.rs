@@ -31,6 +31,7 @@ use crate::secret::Token;
 pub(crate) use intake::{Filing, attachment_rows, judge_uploads};
 pub use intake::{Envelope, Upload};
 pub(crate) use triage::{policy_of, store_message};
+pub use view::QueueChoices;
 
 /// What a reporter gets back: the reference, the secret follow-up token, and
 /// what the policy has to say about the report.
@@ -124,6 +125,9 @@ pub struct TeamView {
     pub eligibility: Eligibility,
     /// Who the report was shared with.
     pub shares: Vec<Share>,
+    /// Who may be assigned: the project's security team (its own and its
+    /// organisation's), with the current assignee always among them.
+    pub assignable: Vec<User>,
 }
 
 /// A report as one viewer may see it.
@@ -163,8 +167,26 @@ pub struct ReportView {
     pub history: Vec<StateChange>,
     /// Where the viewer may move it now.
     pub allowed_transitions: Vec<ReportState>,
+    /// What else the viewer may do with it now (decided by core's permissions).
+    pub actions: ReportActions,
     /// Its advisory: any for the team, published ones for everyone else.
     pub advisory: Option<AdvisoryId>,
+}
+
+/// What a viewer may do with a report, as `embargo_core::permission::decide`
+/// says: pages show exactly these, and the API accepts exactly these.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReportActions {
+    /// Post a reporter-visible message.
+    pub reply: bool,
+    /// Post an internal note.
+    pub internal_note: bool,
+    /// Change the team's fields (severity, assignee, …).
+    pub assess: bool,
+    /// Share it with a platform's interested parties.
+    pub share: bool,
+    /// Draft its advisory (accepted, none yet).
+    pub draft_advisory: bool,
 }
 
 /// Which reports to list.

@@ -7,16 +7,19 @@ use embargo_core::advisory::AdvisoryState;
 use embargo_core::eligibility::eligibility;
 use embargo_core::id::UserId;
 use embargo_core::lifecycle::{Performer, ReportState, allowed_transitions};
-use embargo_core::permission::{Action, Actor, Decision, decide};
+use embargo_core::permission::{Action, Actor, Decision, ProjectAccess, decide};
+use embargo_core::user::TeamScope;
 use embargo_core::private::Private;
 use embargo_core::report::{Report, ReportContent};
 use embargo_core::text::{FieldErrors, TextError};
+use embargo_core::organisation::Organisation;
+use embargo_core::project::Project;
 use embargo_core::user::User;
 use embargo_store::Reader;
 use embargo_store::reports::{ReportFilter, Thread, Viewer};
 
 use super::{
-    ReportQuery, ReportSummary, ReportView, TeamView, ViewerRole, access, affected_lines, parse_report_id, role_of,
+    ReportActions, ReportQuery, ReportSummary, ReportView, TeamView, ViewerRole, access, affected_lines, parse_report_id, role_of,
 };
 use crate::organisations::{find_organisation, find_project};
 use crate::policies::project_policy;
@@ -27,7 +30,66 @@ fn redacted(content: &ReportContent) -> ReportContent {
     ReportContent { reporter_name: None, reporter_email: None, ..content.clone() }
 }
 
+/// The project's security team (its own and its organisation's), not banned,
+/// by name; the current assignee is always kept among them.
+async fn assignable(reader: &mut dyn Reader, report: &Report) -> Result<Vec<User>, AppError> {
+    let mut people: Vec<User> = Vec::new();
+    for scope in [TeamScope::Organisation(report.org_id), TeamScope::Project(report.project_id)] {
+        for member in reader.members(scope).await? {
+            if member.user.banned_at.is_none() && !people.iter().any(|u| u.id == member.user.id) {
+                people.push(member.user);
+            }
+        }
+    }
+    if let Some(current) = report.team.assignee
+        && !people.iter().any(|u| u.id == current)
+        && let Some(user) = reader.user(current).await?
+    {
+        people.push(user);
+    }
+    people.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    Ok(people)
+}
+
+/// What a queue may be filtered by, for one viewer.
+#[derive(Debug, Clone, Default)]
+pub struct QueueChoices {
+    /// The projects whose reports the viewer may see as a team member (all of them for an administrator).
+    pub projects: Vec<(Organisation, Project)>,
+    /// The people on the viewer's teams, by name.
+    pub people: Vec<(UserId, String)>,
+}
+
 impl App {
+    /// What the viewer's queue may be filtered by.
+    pub async fn queue_choices(&self, actor: &Actor) -> Result<QueueChoices, AppError> {
+        let mut reader = self.store.reader().await?;
+        let orgs: HashMap<_, _> = reader.organisations().await?.into_iter().map(|o| (o.id, o)).collect();
+        let mut projects = Vec::new();
+        for project in reader.projects(None).await? {
+            let access = ProjectAccess { org: project.org_id, project: project.id };
+            if decide(actor, Action::ViewProjectTeam(access)) == Decision::Allow
+                && let Some(org) = orgs.get(&project.org_id)
+            {
+                projects.push((org.clone(), project));
+            }
+        }
+        projects.sort_by(|(a, p), (b, q)| a.name.cmp(&b.name).then(p.name.cmp(&q.name)));
+        let mut people = std::collections::BTreeMap::new();
+        if let Some(user) = actor.user() {
+            for membership in reader.memberships(user.id).await? {
+                for member in reader.members(membership.scope).await? {
+                    if member.user.banned_at.is_none() {
+                        people.insert(member.user.id, member.user.name);
+                    }
+                }
+            }
+        }
+        let mut people: Vec<(UserId, String)> = people.into_iter().collect();
+        people.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(QueueChoices { projects, people })
+    }
+
     /// The reports the actor may see, newest first.
     pub async fn reports(&self, actor: &Actor, query: &ReportQuery) -> Result<Vec<ReportSummary>, AppError> {
         if *actor == Actor::Anonymous {
@@ -111,14 +173,10 @@ impl App {
             ViewerRole::Reporter => reader.messages(report.id, Thread::ReporterVisible).await?,
             ViewerRole::InterestedParty => Vec::new(),
         };
-        let mut authors = HashMap::new();
-        for author in messages.iter().filter_map(|m| m.author_id) {
-            if !authors.contains_key(&author)
-                && let Some(user) = reader.user(author).await?
-            {
-                authors.insert(author, user.name);
-            }
-        }
+        let authors: HashMap<UserId, String> = match viewer {
+            ViewerRole::InterestedParty => HashMap::new(),
+            ViewerRole::Team | ViewerRole::Reporter => reader.message_authors(report.id).await?.into_iter().collect(),
+        };
         let mut history = reader.state_changes(report.id).await?;
         if viewer == ViewerRole::InterestedParty {
             for change in &mut history {
@@ -145,6 +203,18 @@ impl App {
         } else {
             Vec::new()
         };
+        let access = access(&report);
+        let allow = |action| decide(actor, action) == Decision::Allow;
+        let project_access = ProjectAccess { org: report.org_id, project: report.project_id };
+        let actions = ReportActions {
+            reply: allow(Action::Reply(access)),
+            internal_note: allow(Action::AddInternalNote(access)),
+            assess: allow(Action::Triage(access)),
+            share: allow(Action::Share(access)),
+            draft_advisory: allow(Action::EditAdvisory(project_access))
+                && report.state.is_accepted()
+                && advisory.is_none(),
+        };
         let (content, deadline, intake) = match viewer {
             ViewerRole::InterestedParty => (Private::new(redacted(report.content.expose())), None, Vec::new()),
             ViewerRole::Team | ViewerRole::Reporter => {
@@ -169,6 +239,7 @@ impl App {
             authors,
             history,
             allowed_transitions: allowed,
+            actions,
             advisory,
         })
     }
@@ -211,6 +282,7 @@ impl App {
             reporter_record,
             eligibility: eligibility(&policy, &lines, &affected),
             shares: reader.shares(report.id).await?,
+            assignable: assignable(reader, report).await?,
         })
     }
 }

@@ -148,4 +148,7 @@ async fn history_and_thread(db: &Db) {
     assert_eq!(r.state_changes(report.id).await.unwrap(), changes);
     assert_eq!(r.messages(report.id, Thread::WithInternal).await.unwrap(), messages);
     assert_eq!(r.messages(report.id, Thread::ReporterVisible).await.unwrap(), messages[..1].to_vec());
+    // Issue 9: the report page reads the authors' names in one query, once per author.
+    assert_eq!(r.message_authors(report.id).await.unwrap(), vec![(team.id, team.name.clone())]);
+    assert_eq!(r.message_authors(ReportId::from_uuid(new_uuid())).await.unwrap(), vec![]);
 }

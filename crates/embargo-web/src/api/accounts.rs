@@ -281,14 +281,7 @@ pub(crate) async fn create_user(
     Json(body): Json<NewUserRequest>,
 ) -> Result<(StatusCode, axum::Json<UserJson>), ApiError> {
     let account = NewAccount { email: body.email, name: body.name, password: Private::new(body.password) };
-    let admin = actor.user().is_some_and(|u| u.is_admin);
-    let user = if admin {
-        state.app.create_user(&actor, account, body.is_admin).await?
-    } else if body.is_admin {
-        return Err(embargo_app::AppError::Forbidden.into());
-    } else {
-        state.app.sign_up(account).await?
-    };
+    let user = state.app.register(&actor, account, body.is_admin).await?;
     Ok((StatusCode::CREATED, axum::Json(UserJson::from(&user))))
 }
 

@@ -424,6 +424,29 @@ pub(crate) async fn publish_advisory(
     Ok(axum::Json(advisory_json(&state.app.publish_advisory(&actor, &id).await?)))
 }
 
+/// Withdraws a published advisory: it stays public, marked withdrawn, and
+/// scanners stop matching it. A draft cannot be withdrawn, only left unpublished.
+#[utoipa::path(
+    post,
+    path = "/api/v1/advisories/{id}/withdraw",
+    tag = "advisories",
+    params(("id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, body = AdvisoryJson),
+        (status = 401, description = "Sign in or present a token", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The advisory is a draft or already withdrawn", body = ErrorBody)
+    )
+)]
+pub(crate) async fn withdraw_advisory(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> Result<axum::Json<AdvisoryJson>, ApiError> {
+    Ok(axum::Json(advisory_json(&state.app.withdraw_advisory(&actor, &id).await?)))
+}
+
 /// Takes the next CVE id from the organisation's pool (CNA mode `id-pool`) for
 /// an advisory whose report the policy makes CVE-eligible; it becomes an alias.
 #[utoipa::path(

@@ -58,5 +58,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(advisories::list_advisories))
         .routes(routes!(advisories::get_advisory, advisories::update_advisory))
         .routes(routes!(advisories::publish_advisory))
+        .routes(routes!(advisories::withdraw_advisory))
         .routes(routes!(cwes::list_cwes))
 }

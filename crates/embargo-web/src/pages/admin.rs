@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use embargo_app::{AppError, InstanceSettings, NewAccount, NewOrganisation, NewProject};
 use embargo_core::id::UserId;
-use embargo_core::permission::Actor;
+use embargo_core::permission::{Action, Actor, Decision, decide};
 use embargo_core::private::Private;
 
 use super::form::apply_errors;
@@ -67,10 +67,14 @@ impl FromRequestParts<AppState> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let viewer = Viewer::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        if decide(&viewer.actor, Action::ManageInstance) == Decision::Allow {
+            return Ok(Admin(viewer));
+        }
         match &viewer.actor {
-            Actor::User(u) if u.is_admin => Ok(Admin(viewer)),
             Actor::Anonymous => Err(see_other("/login?next=/admin")),
-            _ => Err(PageError::not_found().into_response()),
+            Actor::User(_) | Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator => {
+                Err(PageError::not_found().into_response())
+            }
         }
     }
 }

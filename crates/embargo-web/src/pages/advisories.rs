@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 use embargo_app::{AdvisoryPatch, AdvisoryView, AffectedInput, AppError, RangeInput};
-use embargo_core::advisory::{AdvisoryContent, CreditKind, RangeEvent, RangeKind, ReferenceKind};
+use embargo_core::advisory::{AdvisoryContent, AdvisoryState, CreditKind, RangeEvent, RangeKind, ReferenceKind};
 
 use super::form::{apply_errors, split_list};
 use super::public::AdvisoryBody;
@@ -55,6 +55,10 @@ struct EditorPage {
     report: Option<String>,
     published: bool,
     eligibility: Option<(bool, String)>,
+    /// Whether to offer a CVE id from the pool.
+    can_take_cve: bool,
+    /// Whether it is published (and so may be withdrawn).
+    withdrawable: bool,
     errors: Vec<String>,
     fields: Vec<Field>,
     group_errors: Vec<(String, String)>,
@@ -280,6 +284,8 @@ fn editor(
         report: view.report_id.map(|r| r.to_string()),
         published: view.published.is_some(),
         eligibility: view.eligibility.as_ref().map(|e| (e.cve, e.explanation.clone())),
+        can_take_cve: view.can_take_cve,
+        withdrawable: view.state == AdvisoryState::Published,
         errors,
         fields,
         group_errors,
@@ -338,6 +344,19 @@ pub(crate) async fn publish(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     match state.app.publish_advisory(&viewer.actor, &id).await {
+        Ok(view) => Ok(see_other(&format!("/advisories/{}", view.id))),
+        Err(e) if fixable(&e) => reshow(&state, &viewer, &id, None, &e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /advisories/{id}/withdraw`
+pub(crate) async fn withdraw(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    match state.app.withdraw_advisory(&viewer.actor, &id).await {
         Ok(view) => Ok(see_other(&format!("/advisories/{}", view.id))),
         Err(e) if fixable(&e) => reshow(&state, &viewer, &id, None, &e).await,
         Err(e) => Err(e.into()),

@@ -26,7 +26,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use embargo_app::secret::{TokenKind, token_kind};
 use embargo_app::{AppError, Credential};
-use embargo_core::permission::Actor;
+use embargo_core::permission::{Action, Actor, Decision, decide, on_a_team};
 
 pub(crate) use form::{Field, FieldKind, FieldsExt, FormData};
 pub(crate) use render::{markdown, when};
@@ -71,11 +71,10 @@ pub(crate) struct Viewer {
 impl Viewer {
     /// The header for a page; `private` marks pages that show private data.
     pub(crate) fn nav(&self, private: bool) -> Nav {
-        let user = self.actor.user();
         Nav {
             user_name: self.name.clone(),
-            admin: user.is_some_and(|u| u.is_admin),
-            team: user.is_some_and(|u| !u.team_orgs.is_empty() || !u.team_projects.is_empty()),
+            admin: decide(&self.actor, Action::ManageInstance) == Decision::Allow,
+            team: on_a_team(&self.actor),
             reports: matches!(self.actor, Actor::User(_) | Actor::FollowUp(_)),
             private,
         }
@@ -276,6 +275,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/advisories/{id}", get(public::advisory))
         .route("/advisories/{id}/edit", get(advisories::edit).post(advisories::save))
         .route("/advisories/{id}/publish", post(advisories::publish))
+        .route("/advisories/{id}/withdraw", post(advisories::withdraw))
         .route("/advisories/{id}/cve", post(advisories::assign_cve))
         .route("/login", get(accounts::login_form).post(accounts::login))
         .route("/logout", post(accounts::logout))

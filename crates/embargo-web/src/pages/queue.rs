@@ -1,11 +1,10 @@
 //! The list of reports: the security team's queue (filtered by project,
 //! state and assignee, with the deadline that matters) or a reporter's own.
 
-use std::collections::BTreeMap;
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use embargo_app::{AppError, ReportQuery, TeamRef};
+use embargo_app::{AppError, QueueChoices, ReportQuery};
 use embargo_core::id::UserId;
 use embargo_core::lifecycle::ReportState;
 use embargo_core::permission::Actor;
@@ -57,31 +56,6 @@ fn page_link(params: &FormData, page: u32) -> String {
         out.append_pair("page", &page.to_string());
     }
     format!("/reports?{}", out.finish())
-}
-
-/// The people a team member may assign reports to: the teams they are on.
-pub(crate) async fn assignable(state: &AppState, actor: &Actor) -> Vec<(UserId, String)> {
-    let Some(user) = actor.user() else { return Vec::new() };
-    let mut teams = Vec::new();
-    if let Ok(orgs) = state.app.organisations().await {
-        for org in orgs {
-            if user.team_orgs.contains(&org.id) {
-                teams.push(TeamRef::Organisation(org.slug.to_string()));
-            }
-            if let Ok(projects) = state.app.projects(Some(org.slug.as_str())).await {
-                for p in projects.iter().filter(|p| user.team_projects.contains(&p.id)) {
-                    teams.push(TeamRef::Project(org.slug.to_string(), p.slug.to_string()));
-                }
-            }
-        }
-    }
-    let mut people = BTreeMap::new();
-    for team in teams {
-        for member in state.app.members(actor, &team).await.unwrap_or_default() {
-            people.insert(member.user.id, member.user.name);
-        }
-    }
-    people.into_iter().collect()
 }
 
 /// `GET /reports`: the team's queue, or the reporter's own reports.
@@ -158,19 +132,16 @@ pub(crate) async fn list(
             deadline: s.deadline.as_ref().map(|d| deadline(d, now)),
         })
         .collect();
-    let mut projects = Vec::new();
-    if team && let Some(user) = viewer.actor.user() {
-        for org in state.app.organisations().await? {
-            let whole_org = user.team_orgs.contains(&org.id) || user.is_admin;
-            for p in state.app.projects(Some(org.slug.as_str())).await? {
-                if whole_org || user.team_projects.contains(&p.id) {
-                    let link = ProjectLink::new(&org, &p);
-                    let selected = params.get("project") == link.key;
-                    projects.push((link.key.clone(), format!("{} — {}", link.org_name, link.name), selected));
-                }
-            }
-        }
-    }
+    let choices = if team { state.app.queue_choices(&viewer.actor).await? } else { QueueChoices::default() };
+    let projects = choices
+        .projects
+        .iter()
+        .map(|(org, p)| {
+            let link = ProjectLink::new(org, p);
+            let selected = params.get("project") == link.key;
+            (link.key.clone(), format!("{} — {}", link.org_name, link.name), selected)
+        })
+        .collect();
     let chosen_state = params.get("state");
     let states = ReportState::ALL
         .iter()
@@ -179,7 +150,7 @@ pub(crate) async fn list(
     let chosen_assignee = params.get("assignee");
     let mut assignees = vec![("me".to_owned(), "Me".to_owned(), chosen_assignee == "me")];
     if team {
-        for (id, name) in assignable(&state, &viewer.actor).await {
+        for (id, name) in choices.people {
             if Some(id) != me {
                 let value = id.to_string();
                 let selected = chosen_assignee == value;

@@ -12,7 +12,6 @@ use embargo_core::permission::Actor;
 use embargo_core::report::Share;
 
 use super::form::apply_errors;
-use super::queue::assignable;
 use super::render::{day, deadline};
 use super::views::{Badge, CvssView, ProjectLink};
 use super::{
@@ -174,7 +173,6 @@ async fn report_page(
     state: &AppState,
     viewer: &Viewer,
     view: ReportView,
-    actor: &Actor,
     kept: Kept,
 ) -> Result<ReportPage, PageError> {
     let now = state.app.now();
@@ -224,7 +222,7 @@ async fn report_page(
         .iter()
         .map(|c| (when(c.at), Badge::state(c.to), c.reason.as_ref().map(|r| r.expose().clone())))
         .collect();
-    let can_reply = !interested && !matches!(actor, Actor::User(u) if u.is_banned);
+    let can_reply = view.actions.reply;
     let (reply, reply_internal, reply_errors) = match kept.reply {
         Some((form, errors)) => (form.get("body"), form.get("visibility") == "internal", errors),
         None => (String::new(), false, Vec::new()),
@@ -262,7 +260,7 @@ async fn report_page(
     }
     let panel = match (&view.team, &policy) {
         (Some(t), Some(policy)) => {
-            let people = assignable(state, actor).await;
+            let people: Vec<(UserId, String)> = t.assignable.iter().map(|u| (u.id, u.name.clone())).collect();
             let (kept_form, kept_error) = match &kept.team {
                 Some((form, error)) => (Some(form), Some(error)),
                 None => (None, None),
@@ -300,7 +298,7 @@ async fn report_page(
         }
         _ => None,
     };
-    let can_draft = team && view.advisory.is_none() && view.state.is_accepted();
+    let can_draft = view.actions.draft_advisory;
     Ok(ReportPage {
         nav: viewer.nav(true),
         id: view.id.to_string(),
@@ -358,8 +356,8 @@ pub(crate) async fn show(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (view, actor) = visible_report(&state, &viewer, &id).await?;
-    Ok(html(&report_page(&state, &viewer, view, &actor, Kept::default()).await?))
+    let (view, _) = visible_report(&state, &viewer, &id).await?;
+    Ok(html(&report_page(&state, &viewer, view, Kept::default()).await?))
 }
 
 /// Re-shows the report page with a form's problems, keeping the input.
@@ -370,8 +368,8 @@ async fn reshow(
     kept: Kept,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let (view, actor) = visible_report(state, viewer, id).await?;
-    Ok(html_status(status, &report_page(state, viewer, view, &actor, kept).await?))
+    let (view, _) = visible_report(state, viewer, id).await?;
+    Ok(html_status(status, &report_page(state, viewer, view, kept).await?))
 }
 
 /// `POST /reports/{id}/messages`: a reply, or (team) an internal note.

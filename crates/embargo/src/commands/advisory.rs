@@ -91,6 +91,11 @@ pub async fn run(app: &App, command: AdvisoryCommand) -> anyhow::Result<ExitCode
             let actor = app.act_as(&user.email).await?;
             print_advisory(&app.assign_cve(&actor, &id).await?);
         }
+        AdvisoryCommand::Withdraw { id, user } => {
+            let actor = app.act_as(&user.email).await?;
+            let view = app.withdraw_advisory(&actor, &id).await?;
+            println!("withdrew {}", view.id);
+        }
         AdvisoryCommand::Publish { id, user } => {
             let actor = app.act_as(&user.email).await?;
             let view = app.publish_advisory(&actor, &id).await?;
