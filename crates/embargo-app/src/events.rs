@@ -140,14 +140,14 @@ pub(crate) async fn enqueue(
 
 /// Serde through a type's canonical `Display` and `FromStr`, for ids and
 /// names in stored payloads (domain types derive no serde themselves).
-mod as_text {
+pub(crate) mod as_text {
     use super::{Deserialize, Display, FromStr};
 
-    pub(super) fn serialize<T: Display, S: serde::Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<T: Display, S: serde::Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(value)
     }
 
-    pub(super) fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
+    pub(crate) fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
     where
         T: FromStr,
         T::Err: Display,

@@ -17,6 +17,7 @@ use embargo_store::jobs::Job;
 
 use crate::events::{EVENT_KIND, Event, enqueue};
 use crate::subscribers::Subscribers;
+use crate::timers::{TIMER_KIND, Timer};
 use crate::{App, AppError};
 
 /// Something a participant should hear about. Holds ids, never private text.
@@ -199,6 +200,10 @@ impl App {
 
     /// Runs one claimed job.
     async fn run_job(&self, worker: &str, subscribers: &Subscribers, job: &Job) -> Result<(), DeliveryError> {
+        if job.kind == TIMER_KIND {
+            let timer: Timer = serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
+            return self.run_timer(timer).await;
+        }
         let event: Event = serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
         if job.kind == EVENT_KIND {
             return self.fan_out(worker, subscribers, job.id, &event).await;
@@ -270,12 +275,19 @@ impl App {
         Ok(())
     }
 
-    /// Jobs not yet done, oldest first, as (kind, event): for tests and operators.
-    pub async fn pending_jobs(&self) -> Result<Vec<(String, Event)>, AppError> {
+    /// Jobs not yet done (due now or later), oldest first: their kinds and payloads, for tests and operators.
+    pub async fn pending_jobs(&self) -> Result<Vec<(String, serde_json::Value)>, AppError> {
+        let jobs = self.store.reader().await?.pending_jobs(10_000).await?;
+        Ok(jobs.into_iter().map(|j| (j.kind, j.payload)).collect())
+    }
+
+    /// The events waiting in the outbox, not yet fanned out to subscribers.
+    pub async fn pending_events(&self) -> Result<Vec<Event>, AppError> {
         let jobs = self.store.reader().await?.pending_jobs(10_000).await?;
         Ok(jobs
             .into_iter()
-            .filter_map(|j| serde_json::from_value(j.payload).ok().map(|event| (j.kind, event)))
+            .filter(|j| j.kind == EVENT_KIND)
+            .filter_map(|j| serde_json::from_value(j.payload).ok())
             .collect())
     }
 }

@@ -23,6 +23,7 @@ mod publication;
 mod reports;
 mod signing;
 mod subscribers;
+mod timers;
 
 pub mod clock;
 pub mod entropy;

@@ -142,6 +142,7 @@ mod tests {
                 triage: Some(Span::days(7)),
                 fix: Some(Span::days(90)),
                 disclosure: None,
+                close_unanswered: None,
             },
             ..PolicyDraft::default()
         };

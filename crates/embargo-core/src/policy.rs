@@ -382,6 +382,9 @@ pub struct ResponseTimes {
     pub fix: Sourced<Option<Span>>,
     /// Disclose at the latest within, from acceptance.
     pub disclosure: Sourced<Option<Span>>,
+    /// Close a report that waits for the reporter's answer (`needs_info`) after
+    /// this long without one, telling the reporter first. Off unless set.
+    pub close_unanswered: Sourced<Option<Span>>,
 }
 
 /// When advisories are published.
@@ -512,6 +515,7 @@ pub fn resolve(org: &PolicyDraft, project: Option<&PolicyDraft>) -> Policy {
             triage: s!(response.triage),
             fix: s!(response.fix),
             disclosure: s!(response.disclosure),
+            close_unanswered: s!(response.close_unanswered),
         },
         disclosure: Disclosure {
             rule: p!(disclosure.rule, DisclosureRule::FixPublic),

@@ -198,6 +198,14 @@ pub fn render(names: Names<'_>, policy: &Policy, lines: &[ReleaseLine], links: &
     } else {
         w(&format!("The team aims to {}.\n", promised.join(", ")));
     }
+    w("If the team needs more from you, it asks on the report and waits for your answer");
+    match response.close_unanswered.value {
+        Some(span) => w(&format!(
+            "; a report left without an answer for {} is closed, after a reminder.\n",
+            human_span(span)
+        )),
+        None => w(".\n"),
+    }
     match policy.disclosure.rule.value {
         DisclosureRule::FixPublic => w(
             "An accepted vulnerability is fixed in private; the advisory is published, crediting you, once the fix is public.\n",

@@ -52,6 +52,9 @@ pub(crate) async fn apply(
     if to == ReportState::Accepted {
         report.deadlines.on_acceptance(policy, now);
     }
+    if to == ReportState::NeedsInfo {
+        crate::timers::on_needs_info(tx, ids, now, report.id, policy).await?;
+    }
     report.state = to;
     report.duplicate_of = request.duplicate_of.or(report.duplicate_of);
     report.updated_at = now;

@@ -74,6 +74,8 @@ pub struct ResponseDraft {
     pub fix: Option<Span>,
     /// See [`super::ResponseTimes::disclosure`].
     pub disclosure: Option<Span>,
+    /// See [`super::ResponseTimes::close_unanswered`].
+    pub close_unanswered: Option<Span>,
 }
 
 /// Disclosure rules of one level.

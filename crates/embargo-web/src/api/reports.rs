@@ -211,6 +211,24 @@ pub(crate) struct TeamJson {
     eligibility: EligibilityJson,
     /// Who the report was shared with.
     shares: Vec<ShareJson>,
+    /// Who may be assigned: the project's security team.
+    assignable: Vec<UserRef>,
+}
+
+/// What the caller may do with the report now, besides `allowed_transitions`
+/// (the pages offer exactly these).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ActionsJson {
+    /// Post a reporter-visible message.
+    reply: bool,
+    /// Post an internal note.
+    internal_note: bool,
+    /// Change the team's fields.
+    assess: bool,
+    /// Share it with a platform's interested parties.
+    share: bool,
+    /// Draft its advisory.
+    draft_advisory: bool,
 }
 
 /// How a reporter's reports ended so far.
@@ -389,6 +407,8 @@ pub(crate) struct ReportJson {
     history: Vec<HistoryJson>,
     /// Where the caller may move it now.
     allowed_transitions: Vec<String>,
+    /// What else the caller may do with it now.
+    actions: ActionsJson,
     /// Its advisory (for the reporter, once published).
     advisory: Option<String>,
     /// When it arrived.
@@ -550,10 +570,18 @@ fn report_json(view: &ReportView, now: OffsetDateTime) -> ReportJson {
             }),
             eligibility: eligibility_json(&t.eligibility),
             shares: t.shares.iter().map(|s| share_json(s, None)).collect(),
+            assignable: t.assignable.iter().map(UserRef::from).collect(),
         }),
         messages: view.messages.iter().map(|m| message_json(m, view)).collect(),
         history: view.history.iter().map(history_json).collect(),
         allowed_transitions: view.allowed_transitions.iter().map(|s| s.as_str().to_owned()).collect(),
+        actions: ActionsJson {
+            reply: view.actions.reply,
+            internal_note: view.actions.internal_note,
+            assess: view.actions.assess,
+            share: view.actions.share,
+            draft_advisory: view.actions.draft_advisory,
+        },
         advisory: view.advisory.as_ref().map(ToString::to_string),
         created_at: view.created_at,
         updated_at: view.updated_at,

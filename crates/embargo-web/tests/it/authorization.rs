@@ -249,6 +249,13 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             format!("/api/v1/advisories/{advisory}/publish"),
             [404, 404, 404, 404, 404, 409, 409, 404],
         ),
+        // A draft cannot be withdrawn: the team hears why, everyone else finds nothing.
+        row(
+            M::POST,
+            "/api/v1/advisories/{id}/withdraw",
+            format!("/api/v1/advisories/{advisory}/withdraw"),
+            [404, 404, 404, 404, 404, 409, 409, 404],
+        ),
         with_body(
             row(
                 M::POST,

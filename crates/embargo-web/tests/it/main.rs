@@ -13,6 +13,7 @@ mod authorization;
 mod bad_input;
 mod fixture;
 mod flow;
+mod issue_9;
 mod lifecycle;
 mod openapi;
 mod osv_api;

@@ -56,6 +56,13 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             &[],
             [404, 404, 404, 404, 404, 409, 409, 404],
         ),
+        // A draft cannot be withdrawn: the editor says so.
+        post(
+            "/advisories/{id}/withdraw",
+            format!("/advisories/{advisory}/withdraw"),
+            &[],
+            [404, 404, 404, 404, 404, 409, 409, 404],
+        ),
         // The default policy takes CVE ids elsewhere: the editor says so.
         post(
             "/advisories/{id}/cve",
@@ -244,6 +251,7 @@ async fn the_page_matrix_names_every_page_route() {
         "/advisories/{id}",
         "/advisories/{id}/edit",
         "/advisories/{id}/publish",
+        "/advisories/{id}/withdraw",
         "/advisories/{id}/cve",
         "/login",
         "/logout",
