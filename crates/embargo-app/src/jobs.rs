@@ -170,12 +170,7 @@ impl App {
     /// the subscribers that want it (one job each), a subscriber's job is
     /// handed to that subscriber. Goes on until nothing is due or `limit`
     /// jobs ran; returns what happened.
-    pub async fn run_due_jobs(
-        &self,
-        worker: &str,
-        subscribers: &Subscribers,
-        limit: u32,
-    ) -> Result<JobsRun, AppError> {
+    pub async fn run_due_jobs(&self, worker: &str, subscribers: &Subscribers, limit: u32) -> Result<JobsRun, AppError> {
         let mut run = JobsRun::default();
         let mut left = limit;
         while left > 0 {

@@ -39,10 +39,9 @@ pub use accounts::{InstanceSettings, Me, NewAccount};
 pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, RangeInput};
 pub use auth::Credential;
 pub use error::AppError;
-pub use imports::{ImportFile, ImportOutcome, ImportProgress, ImportedFile};
 pub use events::Event;
+pub use imports::{ImportFile, ImportOutcome, ImportProgress, ImportedFile};
 pub use jobs::{Deadline, DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
-pub use subscribers::{MailNotices, Subscriber, Subscribers};
 pub use mail_admin::{KeyFor, KeyView, NewKey, RouteView};
 pub use mail_intake::{INTERNAL_SUFFIX, InboundMail, MailOutcome};
 pub use mail_notices::{Details, News, NoticeMail, Recipient, Side};
@@ -51,9 +50,11 @@ pub use osv::{MAX_BATCH, OsvError, OsvQuery, OsvQueryError};
 pub use policies::{EffectivePolicy, PolicyTarget};
 pub use publication::PublishedDocument;
 pub use reports::{
-    Envelope, QueueChoices, Receipt, ReportActions, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView, TransitionInput, Upload, ViewerRole,
+    Envelope, QueueChoices, Receipt, ReportActions, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView,
+    TransitionInput, Upload, ViewerRole,
 };
 pub use signing::{ClearSigner, SignError};
+pub use subscribers::{MailNotices, Subscriber, Subscribers};
 
 use crate::clock::Clock;
 use crate::entropy::Entropy;

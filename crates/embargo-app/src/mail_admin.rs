@@ -12,8 +12,8 @@ use embargo_store::mail::{CATCH_ALL, Direction, KeyOwner, MailRecord, MailRoute,
 use serde_json::json;
 
 use crate::audit::record;
-use crate::reports::access;
 use crate::organisations::{find_organisation, find_project};
+use crate::reports::access;
 use crate::signing::sign_blocking;
 use crate::{App, AppError, require};
 
@@ -258,8 +258,7 @@ impl App {
     }
 
     /// What arrived by mail for a report: encryption and signature results, refused parts.
-    pub async fn report_mail(&self, actor: &Actor, id: &str) -> Result<Vec<MailRecord>, AppError> {
-        let id: ReportId = id.parse().map_err(|_| AppError::NotFound)?;
+    pub async fn report_mail(&self, actor: &Actor, id: ReportId) -> Result<Vec<MailRecord>, AppError> {
         let mut reader = self.store.reader().await?;
         let report = reader.report(id).await?.ok_or(AppError::NotFound)?;
         require(actor, Action::ViewReport(access(&report)))?;

@@ -400,7 +400,9 @@ impl App {
             .write(move |tx| {
                 Box::pin(async move {
                     // Saving a line again changes what was given: a date left out keeps the stored one.
-                    if let Some(before) = tx.release_lines(stored.project_id).await?.into_iter().find(|l| l.name == stored.name) {
+                    if let Some(before) =
+                        tx.release_lines(stored.project_id).await?.into_iter().find(|l| l.name == stored.name)
+                    {
                         stored.released_on = stored.released_on.or(before.released_on);
                         stored.end_of_life_on = stored.end_of_life_on.or(before.end_of_life_on);
                     }

@@ -68,7 +68,13 @@ pub(crate) async fn on_needs_info(
     schedule(tx, ids, now, close, &Timer::NeedsInfoClose { report, asked_at }).await
 }
 
-async fn schedule(tx: &mut dyn Writer, ids: &dyn Entropy, now: Timestamp, at: Timestamp, timer: &Timer) -> Result<(), AppError> {
+async fn schedule(
+    tx: &mut dyn Writer,
+    ids: &dyn Entropy,
+    now: Timestamp,
+    at: Timestamp,
+    timer: &Timer,
+) -> Result<(), AppError> {
     let payload = serde_json::to_value(timer).map_err(|e| AppError::Internal(format!("timer payload: {e}")))?;
     tx.enqueue_job(&NewJob { id: ids.job_id()?, kind: TIMER_KIND.to_owned(), payload, run_at: at }, now).await?;
     Ok(())

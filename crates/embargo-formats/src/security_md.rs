@@ -200,10 +200,9 @@ pub fn render(names: Names<'_>, policy: &Policy, lines: &[ReleaseLine], links: &
     }
     w("If the team needs more from you, it asks on the report and waits for your answer");
     match response.close_unanswered.value {
-        Some(span) => w(&format!(
-            "; a report left without an answer for {} is closed, after a reminder.\n",
-            human_span(span)
-        )),
+        Some(span) => {
+            w(&format!("; a report left without an answer for {} is closed, after a reminder.\n", human_span(span)))
+        }
         None => w(".\n"),
     }
     match policy.disclosure.rule.value {

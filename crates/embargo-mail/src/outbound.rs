@@ -183,7 +183,9 @@ impl MailNotifier {
         let link = match (anonymous_reporter, followup) {
             (false, _) => link,
             (true, Some(token)) => format!("{}/follow/{}", self.config.public_url, token.expose()),
-            (true, None) => format!("the private follow-up link of your receipt (in the browser where you opened it: {link})"),
+            (true, None) => {
+                format!("the private follow-up link of your receipt (in the browser where you opened it: {link})")
+            }
         };
         let mut text = String::new();
         let _ = writeln!(

@@ -87,6 +87,17 @@ fn unauthenticated() -> ApiError {
     ApiError::from(embargo_app::AppError::Unauthenticated)
 }
 
+/// A report id taken from a path or a form: text that is no report id names
+/// nothing, so it is answered as not found, like an unknown id.
+pub(crate) fn report_id(text: &str) -> Result<embargo_core::id::ReportId, embargo_app::AppError> {
+    text.trim().parse().map_err(|_| embargo_app::AppError::NotFound)
+}
+
+/// An advisory id taken from a path or a form (see [`report_id`]).
+pub(crate) fn advisory_id(text: &str) -> Result<embargo_core::id::AdvisoryId, embargo_app::AppError> {
+    text.trim().parse().map_err(|_| embargo_app::AppError::NotFound)
+}
+
 /// Who is asking: anonymous, a follow-up token's holder, or a user.
 #[derive(Debug, Clone)]
 pub struct CurrentActor(pub Actor);

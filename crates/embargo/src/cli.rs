@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use embargo_core::id::{AdvisoryId, ReportId};
 
 /// What `--help` shows after the list of commands.
 const AFTER_HELP: &str = "\
@@ -440,7 +441,7 @@ pub enum ReportCommand {
     )]
     Show {
         /// The report's id.
-        id: String,
+        id: ReportId,
         #[command(flatten)]
         user: AsUser,
     },
@@ -449,7 +450,7 @@ pub enum ReportCommand {
                             embargo report transition ID not_vulnerable --reason 'Documented behaviour' --as lead@example.org")]
     Transition {
         /// The report's id.
-        id: String,
+        id: ReportId,
         /// The target state.
         to: String,
         /// Why (required for not_vulnerable and out_of_scope; sent to the reporter).
@@ -468,7 +469,7 @@ pub enum ReportCommand {
     #[command(after_help = "Example:\n  embargo report share ID --platform AIX --as lead@example.org")]
     Share {
         /// The report's id.
-        id: String,
+        id: ReportId,
         /// An unsupported platform of the policy.
         #[arg(long)]
         platform: String,
@@ -479,7 +480,7 @@ pub enum ReportCommand {
     #[command(after_help = "Example:\n  embargo report message ID --body 'Thanks, confirmed.' --as lead@example.org")]
     Message {
         /// The report's id.
-        id: String,
+        id: ReportId,
         /// The text (or use --body-file).
         #[arg(long, conflicts_with = "body_file")]
         body: Option<String>,
@@ -499,7 +500,7 @@ pub enum ReportCommand {
     )]
     Update {
         /// The report's id.
-        id: String,
+        id: ReportId,
         /// A CVSS 3.x vector.
         #[arg(long)]
         cvss_v3: Option<String>,
@@ -531,7 +532,7 @@ pub enum AdvisoryCommand {
     #[command(after_help = "Example:\n  embargo advisory draft REPORT_ID --as lead@example.org")]
     Draft {
         /// The report's id.
-        report: String,
+        report: ReportId,
         #[command(flatten)]
         user: AsUser,
     },
@@ -545,7 +546,7 @@ pub enum AdvisoryCommand {
     #[command(after_help = "Example:\n  embargo advisory show PALLETS-2026-1 --as lead@example.org")]
     Show {
         /// The advisory's id.
-        id: String,
+        id: AdvisoryId,
         #[command(flatten)]
         user: AsUser,
     },
@@ -557,7 +558,7 @@ pub enum AdvisoryCommand {
     )]
     Edit {
         /// The advisory's id.
-        id: String,
+        id: AdvisoryId,
         /// One line.
         #[arg(long)]
         summary: Option<String>,
@@ -592,7 +593,7 @@ pub enum AdvisoryCommand {
     #[command(after_help = "Example:\n  embargo advisory cve PSF-2026-1 --as lead@example.org")]
     Cve {
         /// The advisory's id.
-        id: String,
+        id: AdvisoryId,
         #[command(flatten)]
         user: AsUser,
     },
@@ -600,7 +601,7 @@ pub enum AdvisoryCommand {
     #[command(after_help = "Example:\n  embargo advisory publish PALLETS-2026-1 --as lead@example.org")]
     Publish {
         /// The advisory's id.
-        id: String,
+        id: AdvisoryId,
         #[command(flatten)]
         user: AsUser,
     },
@@ -608,7 +609,7 @@ pub enum AdvisoryCommand {
     #[command(after_help = "Example:\n  embargo advisory withdraw PALLETS-2026-1 --as lead@example.org")]
     Withdraw {
         /// The advisory's id.
-        id: String,
+        id: AdvisoryId,
         #[command(flatten)]
         user: AsUser,
     },

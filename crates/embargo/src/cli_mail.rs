@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Subcommand};
+use embargo_core::id::ReportId;
 
 use crate::cli::AsUser;
 
@@ -45,7 +46,7 @@ Exit codes (sysexits, as MTAs read them):
     #[command(after_help = "Example:\n  embargo mail show REPORT_ID --as lead@example.org")]
     Show {
         /// The report's id.
-        report: String,
+        report: ReportId,
         /// Who is asking.
         #[command(flatten)]
         actor: AsUser,

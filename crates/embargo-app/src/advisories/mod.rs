@@ -25,11 +25,11 @@ use embargo_store::advisories::{PublishedAdvisory, PublishedFilter};
 use serde_json::json;
 
 use crate::audit::record;
-use lifecycle::AdvisoryChange;
 use crate::organisations::{find_organisation, find_project};
 use crate::policies::project_policy;
 use crate::reports::affected_lines;
 use crate::{App, AppError, require};
+use lifecycle::AdvisoryChange;
 
 /// An advisory as one viewer may see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -239,10 +239,6 @@ fn project_access(advisory: &Advisory) -> ProjectAccess {
     ProjectAccess { org: advisory.org_id, project: advisory.project_id }
 }
 
-fn parse_advisory_id(id: &str) -> Result<AdvisoryId, AppError> {
-    id.parse().map_err(|_| AppError::NotFound)
-}
-
 impl App {
     fn team_view(advisory: Advisory, org: Organisation, project: Project) -> AdvisoryView {
         AdvisoryView {
@@ -279,8 +275,7 @@ impl App {
     }
 
     /// Drafts an advisory from an accepted report, prefilled from it.
-    pub async fn draft_advisory(&self, actor: &Actor, report: &str) -> Result<AdvisoryView, AppError> {
-        let report_id: ReportId = report.parse().map_err(|_| AppError::NotFound)?;
+    pub async fn draft_advisory(&self, actor: &Actor, report_id: ReportId) -> Result<AdvisoryView, AppError> {
         let (now, tx_actor, entropy) = (self.now(), actor.clone(), Arc::clone(&self.entropy));
         let id = self
             .store
@@ -353,17 +348,17 @@ impl App {
                 })
             })
             .await?;
-        self.advisory(actor, id.as_str()).await
+        self.advisory(actor, &id).await
     }
 
     /// Edits an advisory's working copy.
     pub async fn update_advisory(
         &self,
         actor: &Actor,
-        id: &str,
+        id: &AdvisoryId,
         patch: AdvisoryPatch,
     ) -> Result<AdvisoryView, AppError> {
-        let id = parse_advisory_id(id)?;
+        let id = id.clone();
         let (now, tx_actor, tx_id) = (self.now(), actor.clone(), id.clone());
         self.store
             .write(move |tx| {
@@ -381,19 +376,19 @@ impl App {
                 })
             })
             .await?;
-        self.advisory(actor, id.as_str()).await
+        self.advisory(actor, &id).await
     }
 
     /// Publishes the working copy as a new revision; the report becomes disclosed.
-    pub async fn publish_advisory(&self, actor: &Actor, id: &str) -> Result<AdvisoryView, AppError> {
-        let id = parse_advisory_id(id)?;
+    pub async fn publish_advisory(&self, actor: &Actor, id: &AdvisoryId) -> Result<AdvisoryView, AppError> {
+        let id = id.clone();
         self.change_advisory(actor, id, AdvisoryChange::Published).await
     }
 
     /// Withdraws a published advisory: it stays public, marked withdrawn,
     /// and scanners stop matching it.
-    pub async fn withdraw_advisory(&self, actor: &Actor, id: &str) -> Result<AdvisoryView, AppError> {
-        let id = parse_advisory_id(id)?;
+    pub async fn withdraw_advisory(&self, actor: &Actor, id: &AdvisoryId) -> Result<AdvisoryView, AppError> {
+        let id = id.clone();
         self.change_advisory(actor, id, AdvisoryChange::Withdrawn).await
     }
 
@@ -418,13 +413,13 @@ impl App {
                 })
             })
             .await?;
-        self.advisory(actor, id.as_str()).await
+        self.advisory(actor, &id).await
     }
 
     /// Takes the next unused CVE id from the organisation's pool (CNA mode
     /// `id-pool`) for an advisory whose report the policy makes CVE-eligible.
-    pub async fn assign_cve(&self, actor: &Actor, id: &str) -> Result<AdvisoryView, AppError> {
-        let id = parse_advisory_id(id)?;
+    pub async fn assign_cve(&self, actor: &Actor, id: &AdvisoryId) -> Result<AdvisoryView, AppError> {
+        let id = id.clone();
         let (now, tx_actor, tx_id) = (self.now(), actor.clone(), id.clone());
         self.store
             .write(move |tx| {
@@ -469,13 +464,13 @@ impl App {
                 })
             })
             .await?;
-        self.advisory(actor, id.as_str()).await
+        self.advisory(actor, &id).await
     }
 
     /// One advisory: the team sees its working copy; everyone else sees the
     /// published revision, and nothing at all of a draft.
-    pub async fn advisory(&self, actor: &Actor, id: &str) -> Result<AdvisoryView, AppError> {
-        let id = parse_advisory_id(id)?;
+    pub async fn advisory(&self, actor: &Actor, id: &AdvisoryId) -> Result<AdvisoryView, AppError> {
+        let id = id.clone();
         let mut reader = self.store.reader().await?;
         let advisory = reader.advisory(&id).await?.ok_or(AppError::NotFound)?;
         let org = reader.organisation(advisory.org_id).await?.ok_or(AppError::NotFound)?;

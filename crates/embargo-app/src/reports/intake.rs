@@ -125,7 +125,7 @@ pub enum Envelope {
         /// The project's slug.
         project: String,
         /// What the reporter filled in.
-        submission: Submission,
+        submission: Box<Submission>,
         /// The files sent with it.
         uploads: Vec<Upload>,
         /// Which channel: web, API or command line.
@@ -243,7 +243,7 @@ impl App {
         let envelope = Envelope::Form {
             org: org.to_owned(),
             project: project.to_owned(),
-            submission: Submission::default(),
+            submission: Box::default(),
             uploads: Vec::new(),
             channel,
         };
@@ -352,8 +352,14 @@ impl App {
                         // Last, so that the record's references exist; a mail filed before undoes it all.
                         return Err(WriteFailure::AlreadyFiled);
                     }
-                    let change =
-                        StateChange { report_id: id, from: None, to: ReportState::New, reason: None, actor_id: actor.user_id(), at: now };
+                    let change = StateChange {
+                        report_id: id,
+                        from: None,
+                        to: ReportState::New,
+                        reason: None,
+                        actor_id: actor.user_id(),
+                        at: now,
+                    };
                     tx.insert_state_change(&change).await?;
                     let details = json!({
                         "project": report.project_id.to_string(),
@@ -384,6 +390,6 @@ impl Envelope {
         uploads: Vec<Upload>,
         channel: Channel,
     ) -> Self {
-        Envelope::Form { org: org.into(), project: project.into(), submission, uploads, channel }
+        Envelope::Form { org: org.into(), project: project.into(), submission: Box::new(submission), uploads, channel }
     }
 }

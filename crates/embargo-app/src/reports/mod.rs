@@ -28,8 +28,8 @@ use embargo_store::reports::ReporterRecord;
 use crate::AppError;
 use crate::secret::Token;
 
-pub(crate) use intake::{Filing, attachment_rows, judge_uploads};
 pub use intake::{Envelope, Upload};
+pub(crate) use intake::{Filing, attachment_rows, judge_uploads};
 pub(crate) use triage::{policy_of, store_message};
 pub use view::QueueChoices;
 
@@ -238,10 +238,6 @@ pub struct TransitionInput {
 
 pub(crate) fn access(report: &Report) -> ReportAccess {
     ReportAccess { id: report.id, org: report.org_id, project: report.project_id, reporter: report.reporter_id }
-}
-
-pub(crate) fn parse_report_id(id: &str) -> Result<ReportId, AppError> {
-    id.parse().map_err(|_| AppError::NotFound)
 }
 
 fn role_of(actor: &Actor, report: &Report) -> ViewerRole {

@@ -19,7 +19,7 @@ use embargo_store::{StoreExt, Writer};
 use serde_json::json;
 
 use super::transition::{self, Transition};
-use super::{ReportView, TeamPatch, TransitionInput, ViewerRole, access, is_team_member, parse_report_id, role_of};
+use super::{ReportView, TeamPatch, TransitionInput, ViewerRole, access, is_team_member, role_of};
 use crate::audit::record;
 use crate::entropy::{Entropy, NewIds};
 use crate::events::{Event, emit};
@@ -75,12 +75,11 @@ impl App {
     pub async fn post_message(
         &self,
         actor: &Actor,
-        id: &str,
+        id: ReportId,
         body: &str,
         visibility: Visibility,
         channel: Channel,
     ) -> Result<Message, AppError> {
-        let id = parse_report_id(id)?;
         let body = required_text("body", body, MAX_TEXT_BYTES)?;
         let now = self.now();
         let (message_id, actor, entropy) = (self.entropy.message_id()?, actor.clone(), Arc::clone(&self.entropy));
@@ -123,10 +122,9 @@ impl App {
     pub async fn transition_report(
         &self,
         actor: &Actor,
-        id: &str,
+        id: ReportId,
         input: TransitionInput,
     ) -> Result<ReportView, AppError> {
-        let id = parse_report_id(id)?;
         let mut errors = FieldErrors(Vec::new());
         let to = errors.take(
             input.to.parse::<ReportState>().map_err(|e| TextError::Refused { field: "to", reason: e.to_string() }),
@@ -192,12 +190,11 @@ impl App {
                 })
             })
             .await?;
-        self.report(actor, &id.to_string()).await
+        self.report(actor, id).await
     }
 
     /// Changes the team's fields: severity, CWEs, assignee, affected versions, fix lines.
-    pub async fn update_report(&self, actor: &Actor, id: &str, patch: TeamPatch) -> Result<ReportView, AppError> {
-        let id = parse_report_id(id)?;
+    pub async fn update_report(&self, actor: &Actor, id: ReportId, patch: TeamPatch) -> Result<ReportView, AppError> {
         let mut errors = FieldErrors(Vec::new());
         let refused = |field: &'static str| {
             move |e: embargo_core::severity::SeverityError| TextError::Refused { field, reason: e.to_string() }
@@ -283,7 +280,8 @@ impl App {
                         if report.team.assignee != v {
                             report.team.assignee = v;
                             changed.push("assignee");
-                            emit(tx, entropy.as_ref(), now, &Event::AssigneeChanged { report: id, assignee: v }).await?;
+                            emit(tx, entropy.as_ref(), now, &Event::AssigneeChanged { report: id, assignee: v })
+                                .await?;
                         }
                     }
                     report.updated_at = now;
@@ -292,14 +290,18 @@ impl App {
                 })
             })
             .await?;
-        self.report(actor, &id.to_string()).await
+        self.report(actor, id).await
     }
 
     /// Shares a report, redacted and read-only, with the parties interested
     /// in an unsupported platform of the policy. Answers each share with its
     /// secret token (shown once).
-    pub async fn share_report(&self, actor: &Actor, id: &str, platform: &str) -> Result<Vec<(Share, Token)>, AppError> {
-        let id = parse_report_id(id)?;
+    pub async fn share_report(
+        &self,
+        actor: &Actor,
+        id: ReportId,
+        platform: &str,
+    ) -> Result<Vec<(Share, Token)>, AppError> {
         let now = self.now();
         let (tx_actor, platform) = (actor.clone(), platform.trim().to_owned());
         let entropy = std::sync::Arc::clone(&self.entropy);

@@ -5,21 +5,21 @@ use std::collections::HashMap;
 
 use embargo_core::advisory::AdvisoryState;
 use embargo_core::eligibility::eligibility;
-use embargo_core::id::UserId;
+use embargo_core::id::{ReportId, UserId};
 use embargo_core::lifecycle::{Performer, ReportState, allowed_transitions};
+use embargo_core::organisation::Organisation;
 use embargo_core::permission::{Action, Actor, Decision, ProjectAccess, decide};
-use embargo_core::user::TeamScope;
 use embargo_core::private::Private;
+use embargo_core::project::Project;
 use embargo_core::report::{Report, ReportContent};
 use embargo_core::text::{FieldErrors, TextError};
-use embargo_core::organisation::Organisation;
-use embargo_core::project::Project;
+use embargo_core::user::TeamScope;
 use embargo_core::user::User;
 use embargo_store::Reader;
 use embargo_store::reports::{ReportFilter, Thread, Viewer};
 
 use super::{
-    ReportActions, ReportQuery, ReportSummary, ReportView, TeamView, ViewerRole, access, affected_lines, parse_report_id, role_of,
+    ReportActions, ReportQuery, ReportSummary, ReportView, TeamView, ViewerRole, access, affected_lines, role_of,
 };
 use crate::organisations::{find_organisation, find_project};
 use crate::policies::project_policy;
@@ -158,8 +158,7 @@ impl App {
     }
 
     /// One report as the actor may see it.
-    pub async fn report(&self, actor: &Actor, id: &str) -> Result<ReportView, AppError> {
-        let id = parse_report_id(id)?;
+    pub async fn report(&self, actor: &Actor, id: ReportId) -> Result<ReportView, AppError> {
         let mut reader = self.store.reader().await?;
         let report = reader.report(id).await?.ok_or(AppError::NotFound)?;
         require(actor, Action::ViewShared(access(&report)))?;

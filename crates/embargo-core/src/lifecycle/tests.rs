@@ -142,7 +142,11 @@ proptest! {
 
 #[test]
 fn issue_9_needs_info_asks_the_reporter_and_their_answer_returns_to_triage() {
-    let ask = |reason: Option<&str>| TransitionRequest { to: NeedsInfo, reason: reason.map(str::to_owned), duplicate_of: None };
+    let ask = |reason: Option<&str>| TransitionRequest {
+        to: NeedsInfo,
+        reason: reason.map(str::to_owned),
+        duplicate_of: None,
+    };
     check(Triaging, ask(Some("which version did you test?")), Performer::Team, Ok(()));
     check(Acknowledged, ask(Some("a proof of concept, please")), Performer::Team, Ok(()));
     check(Triaging, ask(None), Performer::Team, Err(TransitionError::ReasonRequired { to: NeedsInfo }));

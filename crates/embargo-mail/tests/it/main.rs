@@ -23,8 +23,9 @@ use std::time::{Duration, Instant};
 
 use embargo_app::clock::SystemClock;
 use embargo_app::entropy::OsEntropy;
-use embargo_app::{Envelope, Subscribers, 
-    App, AppConfig, Deadline, NewAccount, NewOrganisation, NewProject, Notice, Notifier, TeamRef, TransitionInput,
+use embargo_app::{
+    App, AppConfig, Deadline, Envelope, NewAccount, NewOrganisation, NewProject, Notice, Notifier, Subscribers,
+    TeamRef, TransitionInput,
 };
 use embargo_core::id::JobId;
 use embargo_core::message::Channel;
@@ -111,8 +112,10 @@ async fn fixture() -> (tempfile::TempDir, App, embargo_core::id::ReportId) {
         reporter_email: Some("ada@example.org".into()),
         ..Submission::default()
     };
-    let receipt =
-        app.submit_report(&Actor::Anonymous, Envelope::form("pallets", "flask", submission, Vec::new(), Channel::Web)).await.unwrap();
+    let receipt = app
+        .submit_report(&Actor::Anonymous, Envelope::form("pallets", "flask", submission, Vec::new(), Channel::Web))
+        .await
+        .unwrap();
     (tmp, app, receipt.report_id)
 }
 
@@ -188,13 +191,9 @@ async fn deadline_reminders_reach_the_team_state_changes_the_reporter_and_nothin
     assert!(!reminder_mail.contains("Secret"), "no private text without the team member's key");
 
     let lead = app.act_as("lead@example.org").await.unwrap();
-    app.transition_report(
-        &lead,
-        &report.to_string(),
-        TransitionInput { to: "acknowledged".into(), ..TransitionInput::default() },
-    )
-    .await
-    .unwrap();
+    app.transition_report(&lead, report, TransitionInput { to: "acknowledged".into(), ..TransitionInput::default() })
+        .await
+        .unwrap();
     app.run_due_jobs("test", &Subscribers::standard(Arc::new(notifier.clone())), 10).await.unwrap();
     let mails = sink.mails();
     let state = mails.iter().find(|m| subject(m).contains("now acknowledged")).unwrap();

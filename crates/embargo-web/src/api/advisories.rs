@@ -329,7 +329,7 @@ pub(crate) async fn draft_advisory(
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, axum::Json<AdvisoryJson>), ApiError> {
-    let view = state.app.draft_advisory(&actor, &id).await?;
+    let view = state.app.draft_advisory(&actor, crate::extract::report_id(&id)?).await?;
     Ok((StatusCode::CREATED, axum::Json(advisory_json(&view))))
 }
 
@@ -364,7 +364,7 @@ pub(crate) async fn get_advisory(
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
 ) -> Result<axum::Json<AdvisoryJson>, ApiError> {
-    Ok(axum::Json(advisory_json(&state.app.advisory(&actor, &id).await?)))
+    Ok(axum::Json(advisory_json(&state.app.advisory(&actor, &crate::extract::advisory_id(&id)?).await?)))
 }
 
 /// Edits the working copy (the project's team).
@@ -399,7 +399,7 @@ pub(crate) async fn update_advisory(
         references: body.references.map(|list| list.into_iter().map(|r| (r.kind, r.url)).collect()),
         credits: body.credits.map(|list| list.into_iter().map(|c| (c.name, c.kind, c.contact)).collect()),
     };
-    Ok(axum::Json(advisory_json(&state.app.update_advisory(&actor, &id, patch).await?)))
+    Ok(axum::Json(advisory_json(&state.app.update_advisory(&actor, &crate::extract::advisory_id(&id)?, patch).await?)))
 }
 
 /// Publishes the working copy as a new revision; its report becomes disclosed.
@@ -421,7 +421,7 @@ pub(crate) async fn publish_advisory(
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
 ) -> Result<axum::Json<AdvisoryJson>, ApiError> {
-    Ok(axum::Json(advisory_json(&state.app.publish_advisory(&actor, &id).await?)))
+    Ok(axum::Json(advisory_json(&state.app.publish_advisory(&actor, &crate::extract::advisory_id(&id)?).await?)))
 }
 
 /// Withdraws a published advisory: it stays public, marked withdrawn, and
@@ -444,7 +444,7 @@ pub(crate) async fn withdraw_advisory(
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
 ) -> Result<axum::Json<AdvisoryJson>, ApiError> {
-    Ok(axum::Json(advisory_json(&state.app.withdraw_advisory(&actor, &id).await?)))
+    Ok(axum::Json(advisory_json(&state.app.withdraw_advisory(&actor, &crate::extract::advisory_id(&id)?).await?)))
 }
 
 /// Takes the next CVE id from the organisation's pool (CNA mode `id-pool`) for
@@ -466,5 +466,5 @@ pub(crate) async fn assign_cve(
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
 ) -> Result<axum::Json<AdvisoryJson>, ApiError> {
-    Ok(axum::Json(advisory_json(&state.app.assign_cve(&actor, &id).await?)))
+    Ok(axum::Json(advisory_json(&state.app.assign_cve(&actor, &crate::extract::advisory_id(&id)?).await?)))
 }

@@ -610,7 +610,8 @@ pub(crate) async fn submit_report(
     Json(body): Json<SubmissionRequest>,
 ) -> Result<(StatusCode, axum::Json<ReceiptJson>), ApiError> {
     let (submission, uploads) = submission(body)?;
-    let receipt = state.app.submit_report(&actor, Envelope::form(org, project, submission, uploads, Channel::Api)).await?;
+    let receipt =
+        state.app.submit_report(&actor, Envelope::form(org, project, submission, uploads, Channel::Api)).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(ReceiptJson {
@@ -697,7 +698,7 @@ pub(crate) async fn share_report(
     Path(id): Path<String>,
     Json(body): Json<ShareRequest>,
 ) -> Result<(StatusCode, axum::Json<Vec<ShareJson>>), ApiError> {
-    let shares = state.app.share_report(&actor, &id, &body.platform).await?;
+    let shares = state.app.share_report(&actor, crate::extract::report_id(&id)?, &body.platform).await?;
     Ok((StatusCode::CREATED, axum::Json(shares.iter().map(|(s, t)| share_json(s, Some(t.expose()))).collect())))
 }
 
@@ -749,7 +750,7 @@ pub(crate) async fn get_report(
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
 ) -> Result<axum::Json<ReportJson>, ApiError> {
-    Ok(axum::Json(report_json(&state.app.report(&actor, &id).await?, state.app.now())))
+    Ok(axum::Json(report_json(&state.app.report(&actor, crate::extract::report_id(&id)?).await?, state.app.now())))
 }
 
 /// Changes the team's fields: severity vectors, CWE, assignee, affected versions.
@@ -788,7 +789,10 @@ pub(crate) async fn update_report(
         affected_versions: body.affected_versions,
         fix_lines: body.fix_lines,
     };
-    Ok(axum::Json(report_json(&state.app.update_report(&actor, &id, patch).await?, state.app.now())))
+    Ok(axum::Json(report_json(
+        &state.app.update_report(&actor, crate::extract::report_id(&id)?, patch).await?,
+        state.app.now(),
+    )))
 }
 
 /// Posts a message: reporter-visible, or an internal note (team only).
@@ -820,8 +824,9 @@ pub(crate) async fn post_message(
             ])))
         })?,
     };
-    let message = state.app.post_message(&actor, &id, &body.body, visibility, Channel::Api).await?;
-    let view = state.app.report(&actor, &id).await?;
+    let message =
+        state.app.post_message(&actor, crate::extract::report_id(&id)?, &body.body, visibility, Channel::Api).await?;
+    let view = state.app.report(&actor, crate::extract::report_id(&id)?).await?;
     Ok((StatusCode::CREATED, axum::Json(message_json(&message, &view))))
 }
 
@@ -853,6 +858,6 @@ pub(crate) async fn transition_report(
         duplicate_of: body.duplicate_of,
         criterion: body.criterion,
     };
-    let view = state.app.transition_report(&actor, &id, input).await?;
+    let view = state.app.transition_report(&actor, crate::extract::report_id(&id)?, input).await?;
     Ok(axum::Json(report_json(&view, state.app.now())))
 }

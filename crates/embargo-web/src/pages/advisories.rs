@@ -305,7 +305,7 @@ pub(crate) async fn edit(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let view = state.app.advisory(&viewer.actor, &id).await?;
+    let view = state.app.advisory(&viewer.actor, &crate::extract::advisory_id(&id)?).await?;
     Ok(html(&editor(&viewer, &view, None, None)?))
 }
 
@@ -317,7 +317,7 @@ async fn reshow(
     form: Option<&FormData>,
     error: &AppError,
 ) -> Result<Response, PageError> {
-    let view = state.app.advisory(&viewer.actor, id).await?;
+    let view = state.app.advisory(&viewer.actor, &crate::extract::advisory_id(id)?).await?;
     Ok(html_status(form_status(error), &editor(viewer, &view, form, Some(error))?))
 }
 
@@ -329,8 +329,13 @@ pub(crate) async fn save(
     form: FormData,
 ) -> Result<Response, PageError> {
     // Not the team's advisory: not found, before anything is parsed.
-    state.app.advisory(&viewer.actor, &id).await?.draft.ok_or_else(PageError::not_found)?;
-    match state.app.update_advisory(&viewer.actor, &id, patch_of(&form)).await {
+    state
+        .app
+        .advisory(&viewer.actor, &crate::extract::advisory_id(&id)?)
+        .await?
+        .draft
+        .ok_or_else(PageError::not_found)?;
+    match state.app.update_advisory(&viewer.actor, &crate::extract::advisory_id(&id)?, patch_of(&form)).await {
         Ok(_) => Ok(see_other(&format!("/advisories/{id}/edit#preview"))),
         Err(e) if fixable(&e) => reshow(&state, &viewer, &id, Some(&form), &e).await,
         Err(e) => Err(e.into()),
@@ -343,7 +348,7 @@ pub(crate) async fn publish(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    match state.app.publish_advisory(&viewer.actor, &id).await {
+    match state.app.publish_advisory(&viewer.actor, &crate::extract::advisory_id(&id)?).await {
         Ok(view) => Ok(see_other(&format!("/advisories/{}", view.id))),
         Err(e) if fixable(&e) => reshow(&state, &viewer, &id, None, &e).await,
         Err(e) => Err(e.into()),
@@ -356,7 +361,7 @@ pub(crate) async fn withdraw(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    match state.app.withdraw_advisory(&viewer.actor, &id).await {
+    match state.app.withdraw_advisory(&viewer.actor, &crate::extract::advisory_id(&id)?).await {
         Ok(view) => Ok(see_other(&format!("/advisories/{}", view.id))),
         Err(e) if fixable(&e) => reshow(&state, &viewer, &id, None, &e).await,
         Err(e) => Err(e.into()),
@@ -369,7 +374,7 @@ pub(crate) async fn assign_cve(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    match state.app.assign_cve(&viewer.actor, &id).await {
+    match state.app.assign_cve(&viewer.actor, &crate::extract::advisory_id(&id)?).await {
         Ok(_) => Ok(see_other(&format!("/advisories/{id}/edit"))),
         Err(e) if fixable(&e) => reshow(&state, &viewer, &id, None, &e).await,
         Err(e) => Err(e.into()),
@@ -382,6 +387,6 @@ pub(crate) async fn draft(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let view = state.app.draft_advisory(&viewer.actor, &id).await?;
+    let view = state.app.draft_advisory(&viewer.actor, crate::extract::report_id(&id)?).await?;
     Ok(see_other(&format!("/advisories/{}/edit", view.id)))
 }

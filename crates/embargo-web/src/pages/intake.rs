@@ -3,7 +3,7 @@
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
-use embargo_app::{Envelope, AppError, EffectivePolicy, PolicyTarget, Upload};
+use embargo_app::{AppError, EffectivePolicy, Envelope, PolicyTarget, Upload};
 use embargo_core::deadline::{DeadlineKind, human};
 use embargo_core::intake::OLDER_BUILD;
 use embargo_core::message::Channel;
@@ -295,7 +295,15 @@ pub(crate) async fn submit(
     }
     let result = match read_error {
         Some(e) => Err(e),
-        None => state.app.submit_report(&viewer.actor, Envelope::form(&*org, &*project, submission(&form), uploads, Channel::Web)).await,
+        None => {
+            state
+                .app
+                .submit_report(
+                    &viewer.actor,
+                    Envelope::form(&*org, &*project, submission(&form), uploads, Channel::Web),
+                )
+                .await
+        }
     };
     match result {
         Ok(receipt) => {

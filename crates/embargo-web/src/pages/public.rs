@@ -372,7 +372,7 @@ pub(crate) async fn advisory(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let view = state.app.advisory(&viewer.actor, &id).await?;
+    let view = state.app.advisory(&viewer.actor, &crate::extract::advisory_id(&id)?).await?;
     let editable = view.draft.is_some();
     let (content, draft) = match (&view.published, &view.draft) {
         (Some(revision), _) => (&revision.content, false),

@@ -1,7 +1,6 @@
 //! The list of reports: the security team's queue (filtered by project,
 //! state and assignee, with the deadline that matters) or a reporter's own.
 
-
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use embargo_app::{AppError, QueueChoices, ReportQuery};

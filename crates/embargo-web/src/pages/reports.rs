@@ -26,6 +26,7 @@ pub(crate) async fn visible_report(
     viewer: &Viewer,
     id: &str,
 ) -> Result<(ReportView, Actor), PageError> {
+    let id = crate::extract::report_id(id)?;
     for actor in viewer.report_actors() {
         match state.app.report(actor, id).await {
             Ok(view) => return Ok((view, actor.clone())),
@@ -169,12 +170,7 @@ fn team_fields(view: &ReportView, kept: Option<&FormData>, people: &[(UserId, St
     ]
 }
 
-async fn report_page(
-    state: &AppState,
-    viewer: &Viewer,
-    view: ReportView,
-    kept: Kept,
-) -> Result<ReportPage, PageError> {
+async fn report_page(state: &AppState, viewer: &Viewer, view: ReportView, kept: Kept) -> Result<ReportPage, PageError> {
     let now = state.app.now();
     let content = view.content.expose();
     let team = view.viewer == ViewerRole::Team;
@@ -382,7 +378,11 @@ pub(crate) async fn message(
     let (_, actor) = visible_report(&state, &viewer, &id).await?;
     let visibility =
         if form.get("visibility") == "internal" { Visibility::Internal } else { Visibility::ReporterVisible };
-    match state.app.post_message(&actor, &id, &form.get("body"), visibility, Channel::Web).await {
+    match state
+        .app
+        .post_message(&actor, crate::extract::report_id(&id)?, &form.get("body"), visibility, Channel::Web)
+        .await
+    {
         Ok(message) => Ok(see_other(&format!("/reports/{id}#message-{}", message.id))),
         Err(e) if fixable(&e) => {
             let errors = vec![reply_error(&e)];
@@ -419,7 +419,7 @@ pub(crate) async fn transition(
         duplicate_of: form.opt("duplicate_of"),
         criterion: form.opt("criterion"),
     };
-    match state.app.transition_report(&actor, &id, input).await {
+    match state.app.transition_report(&actor, crate::extract::report_id(&id)?, input).await {
         Ok(_) => Ok(see_other(&format!("/reports/{id}"))),
         Err(e) if fixable(&e) => {
             let mut fields = [
@@ -470,7 +470,7 @@ pub(crate) async fn team_fields_save(
         affected_versions: Some(form.list("affected_versions")),
         fix_lines: Some(form.list("fix_lines")),
     };
-    match state.app.update_report(&actor, &id, patch).await {
+    match state.app.update_report(&actor, crate::extract::report_id(&id)?, patch).await {
         Ok(_) => Ok(see_other(&format!("/reports/{id}#team"))),
         Err(e) if fixable(&e) => {
             let status = form_status(&e);
@@ -489,7 +489,7 @@ pub(crate) async fn share(
     form: FormData,
 ) -> Result<Response, PageError> {
     let (_, actor) = visible_report(&state, &viewer, &id).await?;
-    match state.app.share_report(&actor, &id, &form.get("platform")).await {
+    match state.app.share_report(&actor, crate::extract::report_id(&id)?, &form.get("platform")).await {
         Ok(shares) => {
             let base = state.config.public_url.trim_end_matches('/');
             let new_shares = shares

@@ -44,7 +44,8 @@ async fn issue_9_needs_info_asks_the_reporter_and_their_answer_moves_it_back_to_
         t.post(&messages, json!({"body": "3.1.0 on Linux."}), &follow).await.expect(StatusCode::CREATED);
         let back = t.get(&format!("/api/v1/reports/{id}"), &w.flask_team).await.expect(StatusCode::OK);
         assert_eq!(back.json["state"], "triaging");
-        let states: Vec<&str> = back.json["history"].as_array().unwrap().iter().map(|c| c["to"].as_str().unwrap()).collect();
+        let states: Vec<&str> =
+            back.json["history"].as_array().unwrap().iter().map(|c| c["to"].as_str().unwrap()).collect();
         assert_eq!(states, ["new", "acknowledged", "triaging", "needs_info", "triaging"]);
         w.finish().await;
     }
@@ -133,12 +134,23 @@ async fn issue_9_the_assignee_list_offers_the_project_team_and_saving_keeps_the_
 
         // The organisation's lead sees both teams' people, the current assignee chosen.
         let page = t.get(&format!("/reports/{id}"), &w.org_team).await.expect(StatusCode::OK);
-        assert!(page.text.contains(&format!(r#"<option value="{flask_id}" selected>flask-maintainer</option>"#)), "{}", page.text);
+        assert!(
+            page.text.contains(&format!(r#"<option value="{flask_id}" selected>flask-maintainer</option>"#)),
+            "{}",
+            page.text
+        );
         assert!(page.text.contains(">lead</option>"), "the lead can assign themself");
         assert!(!page.text.contains("jinja-maintainer"), "no one from an unrelated team");
 
         // Saving the assessment as shown keeps the assignee set by someone else.
-        let form = [("assignee", flask_id.as_str()), ("cvss_v3", ""), ("cvss_v4", ""), ("cwes", ""), ("affected_versions", ""), ("fix_lines", "")];
+        let form = [
+            ("assignee", flask_id.as_str()),
+            ("cvss_v3", ""),
+            ("cvss_v4", ""),
+            ("cwes", ""),
+            ("affected_versions", ""),
+            ("fix_lines", ""),
+        ];
         let saved = t.form(&format!("/reports/{id}/team"), &form, &w.org_team).await;
         assert!(saved.status.is_redirection(), "{} {}", saved.status, saved.text);
         let view = t.get(&format!("/api/v1/reports/{id}"), &w.org_team).await.expect(StatusCode::OK);
@@ -198,9 +210,13 @@ async fn issue_9_an_unanswered_request_for_information_is_closed_after_a_reminde
             t.post(&format!("/api/v1/reports/{id}/transitions"), ask, &w.flask_team).await.expect(StatusCode::OK);
         }
         t.run_jobs().await;
-        t.post(&format!("/api/v1/reports/{answered}/messages"), json!({"body": "3.1.0"}), &Auth::Bearer(answered_token))
-            .await
-            .expect(StatusCode::CREATED);
+        t.post(
+            &format!("/api/v1/reports/{answered}/messages"),
+            json!({"body": "3.1.0"}),
+            &Auth::Bearer(answered_token),
+        )
+        .await
+        .expect(StatusCode::CREATED);
 
         // After six days (three quarters of eight) the silent reporter is reminded, on the report itself.
         t.clock().advance(time::Duration::days(6) + time::Duration::minutes(1));

@@ -130,7 +130,10 @@ async fn published_advisories_answer_queries_by_version_package_and_commit() {
 async fn a_publication_shows_in_the_next_answer() {
     let (w, draft) = world_with_advisories().await;
     assert_eq!(package_version(&w, "flask", "5.0").await, Vec::<String>::new());
-    assert!(w.t.app.advisory(&Actor::Operator, &draft).await.is_err(), "the operator does not see drafts either");
+    assert!(
+        w.t.app.advisory(&Actor::Operator, &draft.parse().unwrap()).await.is_err(),
+        "the operator does not see drafts either"
+    );
     let reports = w.t.get("/api/v1/reports", &w.flask_team).await.expect(StatusCode::OK).json;
     let report_id = reports.as_array().unwrap()[0]["id"].as_str().unwrap().to_owned();
     for state in ["fixing", "fixed"] {

@@ -15,7 +15,7 @@ pub async fn run(app: &App, command: AdvisoryCommand) -> anyhow::Result<ExitCode
     match command {
         AdvisoryCommand::Draft { report, user } => {
             let actor = app.act_as(&user.email).await?;
-            print_advisory(&app.draft_advisory(&actor, &report).await?);
+            print_advisory(&app.draft_advisory(&actor, report).await?);
         }
         AdvisoryCommand::List { user } => {
             let actor = app.act_as(&user.email).await?;

@@ -3,9 +3,9 @@
 //! newcomer sees a living instance.
 
 use anyhow::Context;
-use embargo_app::{Envelope, 
-    AdvisoryPatch, AffectedInput, App, NewAccount, NewOrganisation, NewProject, PolicyTarget, RangeInput, TeamRef,
-    TransitionInput,
+use embargo_app::{
+    AdvisoryPatch, AffectedInput, App, Envelope, NewAccount, NewOrganisation, NewProject, PolicyTarget, RangeInput,
+    TeamRef, TransitionInput,
 };
 use embargo_core::message::{Channel, Visibility};
 use embargo_core::permission::Actor;
@@ -97,24 +97,25 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
     open_redirect.versions_tested = Some("3.2.0, 3.1.4".into());
     open_redirect.lines = vec!["3.2".into(), "3.1".into()];
     open_redirect.proof_of_concept = Some("#!/bin/sh\ncurl -si 'http://localhost:8000/login?next=https://evil.example' | grep -q 'Location: https://evil' && exit 1\nexit 0\n".into());
-    let receipt =
-        app.submit_report(&reporter, Envelope::form("lanternworks", "lantern", open_redirect, Vec::new(), Channel::Web)).await?;
-    let id = receipt.report_id.to_string();
+    let receipt = app
+        .submit_report(&reporter, Envelope::form("lanternworks", "lantern", open_redirect, Vec::new(), Channel::Web))
+        .await?;
+    let id = receipt.report_id;
     for to in ["acknowledged", "triaging", "accepted"] {
-        app.transition_report(&team, &id, step(to)).await?;
+        app.transition_report(&team, id, step(to)).await?;
     }
     app.post_message(
         &reporter,
-        &id,
+        id,
         "Could the fix be backported to 3.1? We still run it in production.",
         Visibility::ReporterVisible,
         Channel::Web,
     )
     .await?;
-    app.post_message(&team, &id, "Yes: 3.1 gets the fix too.", Visibility::ReporterVisible, Channel::Web).await?;
+    app.post_message(&team, id, "Yes: 3.1 gets the fix too.", Visibility::ReporterVisible, Channel::Web).await?;
     app.update_report(
         &team,
-        &id,
+        id,
         embargo_app::TeamPatch {
             cvss_v3: Some(Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N".into())),
             cwes: Some(vec!["CWE-601".into()]),
@@ -130,16 +131,17 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
         "Debugger console reachable",
         "With debug mode on, the debugger console runs code from the browser.",
     );
-    let receipt =
-        app.submit_report(&Actor::Anonymous, Envelope::form("lanternworks", "lantern", debugger, Vec::new(), Channel::Web)).await?;
-    let id = receipt.report_id.to_string();
-    app.transition_report(&team, &id, step("acknowledged")).await?;
+    let receipt = app
+        .submit_report(&Actor::Anonymous, Envelope::form("lanternworks", "lantern", debugger, Vec::new(), Channel::Web))
+        .await?;
+    let id = receipt.report_id;
+    app.transition_report(&team, id, step("acknowledged")).await?;
     let decline = TransitionInput {
         to: "not_vulnerable".into(),
         criterion: Some("documented-behaviour".into()),
         ..TransitionInput::default()
     };
-    app.transition_report(&team, &id, decline).await?;
+    app.transition_report(&team, id, decline).await?;
 
     // Orbit: accepted, CVE from the pool, fixed and published.
     let mut overflow = submission(
@@ -152,14 +154,15 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
     overflow.threat_model = Some("untrusted-input".into());
     overflow.proof_of_concept = Some("import sys\ntry:\n    compile('\"' + 'a' * 2**31 + '\"', 'x', 'eval')\nexcept MemoryError:\n    sys.exit(0)\nsys.exit(1)\n".into());
     overflow.reporter_name = Some("Ada Reporter".into());
-    let receipt = app.submit_report(&reporter, Envelope::form("orbit-lang", "orbit", overflow, Vec::new(), Channel::Api)).await?;
-    let id = receipt.report_id.to_string();
+    let receipt =
+        app.submit_report(&reporter, Envelope::form("orbit-lang", "orbit", overflow, Vec::new(), Channel::Api)).await?;
+    let id = receipt.report_id;
     for to in ["acknowledged", "triaging", "accepted"] {
-        app.transition_report(&team, &id, step(to)).await?;
+        app.transition_report(&team, id, step(to)).await?;
     }
     app.update_report(
         &team,
-        &id,
+        id,
         embargo_app::TeamPatch {
             cvss_v4: Some(Some("CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N".into())),
             cwes: Some(vec!["CWE-122".into()]),
@@ -167,7 +170,7 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
         },
     )
     .await?;
-    let advisory = app.draft_advisory(&team, &id).await?.id.to_string();
+    let advisory = app.draft_advisory(&team, id).await?.id;
     app.assign_cve(&team, &advisory).await?;
     let patch = AdvisoryPatch {
         details: Some("The tokenizer kept string lengths in a 32-bit counter. Orbit 3.14.3 and 3.13.10 check lengths before copying.".into()),
@@ -184,7 +187,7 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
     };
     app.update_advisory(&team, &advisory, patch).await?;
     for to in ["fixing", "fixed"] {
-        app.transition_report(&team, &id, step(to)).await?;
+        app.transition_report(&team, id, step(to)).await?;
     }
     app.publish_advisory(&team, &advisory).await?;
 

@@ -28,7 +28,7 @@ pub async fn run(app: &App, command: MailCommand, limits: Limits) -> anyhow::Res
         MailCommand::Key(command) => key(app, command).await,
         MailCommand::Show { report, actor } => {
             let actor = app.act_as(&actor.email).await?;
-            for record in app.report_mail(&actor, &report).await? {
+            for record in app.report_mail(&actor, report).await? {
                 let signature = match (&record.signature, &record.signer) {
                     (Some(state), Some(signer)) => format!("signature {state} ({signer})"),
                     (Some(state), None) => format!("signature {state}"),

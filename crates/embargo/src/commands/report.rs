@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use embargo_app::{Envelope, App, ReportQuery, ReportView, TeamPatch, TransitionInput, Upload, ViewerRole};
+use embargo_app::{App, Envelope, ReportQuery, ReportView, TeamPatch, TransitionInput, Upload, ViewerRole};
 use embargo_core::message::{AuthorRole, Channel, Visibility};
 use embargo_core::permission::Actor;
 use embargo_core::report::Submission;
@@ -57,7 +57,8 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
                     Ok(Upload { filename, bytes })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let receipt = app.submit_report(&actor, Envelope::form(org, project, submission, uploads, Channel::Cli)).await?;
+            let receipt =
+                app.submit_report(&actor, Envelope::form(org, project, submission, uploads, Channel::Cli)).await?;
             println!("id              {}", receipt.report_id);
             println!("followup_token  {}", receipt.followup.expose());
             if let Some(by) = receipt.acknowledge_by {
@@ -89,17 +90,17 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
         }
         ReportCommand::Show { id, user } => {
             let actor = app.act_as(&user.email).await?;
-            print_report(&app.report(&actor, &id).await?);
+            print_report(&app.report(&actor, id).await?);
         }
         ReportCommand::Transition { id, to, reason, duplicate_of, criterion, user } => {
             let actor = app.act_as(&user.email).await?;
             let view =
-                app.transition_report(&actor, &id, TransitionInput { to, reason, duplicate_of, criterion }).await?;
+                app.transition_report(&actor, id, TransitionInput { to, reason, duplicate_of, criterion }).await?;
             println!("{} is {}", view.id, view.state);
         }
         ReportCommand::Share { id, platform, user } => {
             let actor = app.act_as(&user.email).await?;
-            for (share, token) in app.share_report(&actor, &id, &platform).await? {
+            for (share, token) in app.share_report(&actor, id, &platform).await? {
                 println!("{}  {}  {}", share.party, share.platform, token.expose());
             }
             crate::output::note("Send each party its token: it opens a redacted, read-only copy of this report.");
@@ -112,7 +113,7 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
                 (None, None) => anyhow::bail!("give the text with --body or --body-file"),
             };
             let visibility = if internal { Visibility::Internal } else { Visibility::ReporterVisible };
-            let message = app.post_message(&actor, &id, &body, visibility, Channel::Cli).await?;
+            let message = app.post_message(&actor, id, &body, visibility, Channel::Cli).await?;
             println!("posted {} ({})", message.id, message.visibility);
         }
         ReportCommand::Update { id, cvss_v3, cvss_v4, cwes, assignee, affected_versions, fix_lines, user } => {
@@ -134,7 +135,7 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
                 affected_versions: (!affected_versions.is_empty()).then_some(affected_versions),
                 fix_lines: (!fix_lines.is_empty()).then_some(fix_lines),
             };
-            let view = app.update_report(&actor, &id, patch).await?;
+            let view = app.update_report(&actor, id, patch).await?;
             print_report(&view);
         }
     }
