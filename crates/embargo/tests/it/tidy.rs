@@ -17,13 +17,23 @@ fn allowed() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("embargo-app", vec!["embargo-core", "embargo-store", "embargo-formats"]),
         ("embargo-web", vec!["embargo-core", "embargo-store", "embargo-app", "embargo-formats"]),
         ("embargo-mail", vec!["embargo-core", "embargo-store", "embargo-app", "embargo-formats"]),
+        // The evidence lab runs untrusted code: only the worker (the binary) uses it, never the server's web layer.
+        ("embargo-lab", vec!["embargo-core", "embargo-store", "embargo-app"]),
         (
             "embargo-testkit",
             vec!["embargo-core", "embargo-store", "embargo-app", "embargo-web", "embargo-formats", "embargo-mail"],
         ),
         (
             "embargo",
-            vec!["embargo-core", "embargo-store", "embargo-app", "embargo-web", "embargo-formats", "embargo-mail"],
+            vec![
+                "embargo-core",
+                "embargo-store",
+                "embargo-app",
+                "embargo-web",
+                "embargo-formats",
+                "embargo-mail",
+                "embargo-lab",
+            ],
         ),
     ])
 }
