@@ -11,6 +11,7 @@ mod auth;
 mod error;
 mod imports;
 mod jobs;
+mod lab;
 mod mail_admin;
 mod mail_intake;
 mod mail_notices;
@@ -37,6 +38,10 @@ pub use auth::Credential;
 pub use error::AppError;
 pub use imports::{ImportFile, ImportOutcome, ImportProgress, ImportedFile};
 pub use jobs::{Deadline, DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
+pub use lab::{
+    LabFilter, LabRecord, LabRequest, LabRunView, LabTask, LabView, MAX_ATTEMPTS, MAX_PENDING_PER_PROJECT,
+    flagged as lab_flagged,
+};
 pub use mail_admin::{KeyFor, KeyView, NewKey, RouteView};
 pub use mail_intake::{INTERNAL_SUFFIX, InboundMail, MailOutcome};
 pub use mail_notices::{Details, News, NoticeMail, Recipient, Side};

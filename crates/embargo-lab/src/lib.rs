@@ -14,3 +14,4 @@
 pub mod environment;
 pub mod grounding;
 pub mod sandbox;
+pub mod worker;

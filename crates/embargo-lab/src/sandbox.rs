@@ -190,6 +190,11 @@ impl Sandbox {
         }
     }
 
+    /// Whether sandboxes run as another user (the worker is root).
+    pub fn switches_user(&self) -> bool {
+        self.switch.is_some()
+    }
+
     /// Runs `spec` and waits for it within its time limit.
     pub async fn run(&self, spec: &RunSpec<'_>) -> Result<RunOutput, SandboxError> {
         let limits = spec.limits;

@@ -237,6 +237,7 @@ impl App {
                 })
             })
             .await?;
+        self.queue_lab_runs_on_intake(receipt.report_id).await;
         Ok(receipt)
     }
 }

@@ -6,6 +6,7 @@ mod advisories;
 mod cwes;
 mod health;
 mod json;
+mod lab;
 mod organisations;
 mod policies;
 mod reports;
@@ -59,4 +60,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(advisories::get_advisory, advisories::update_advisory))
         .routes(routes!(advisories::publish_advisory))
         .routes(routes!(cwes::list_cwes))
+        .routes(routes!(lab::queue_lab_runs))
+        .routes(routes!(lab::get_lab))
 }
