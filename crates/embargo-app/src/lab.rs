@@ -206,11 +206,10 @@ async fn lab_policy(tx: &mut dyn Writer, report: &Report) -> Result<Option<Lab>,
 }
 
 /// The runs a request asks for, checked against the policy.
-fn planned(lab: &Lab, report: &Report, request: &LabRequest) -> Result<Vec<(String, String, RunPurpose)>, AppError> {
+fn planned(lab: &Lab, request: &LabRequest) -> Result<Vec<(String, String, RunPurpose)>, AppError> {
     if let Some(lines) = &request.lines
-        && let Some(unknown) = lines.iter().find(|l| lab.line(l).is_none())
+        && lines.iter().any(|l| lab.line(l).is_none())
     {
-        let _ = unknown;
         return Err(AppError::invalid("lines", "release lines named in the project's [lab] policy"));
     }
     if let Some(fix) = &request.fix_ref {
@@ -221,7 +220,6 @@ fn planned(lab: &Lab, report: &Report, request: &LabRequest) -> Result<Vec<(Stri
         return Ok(vec![(line, fix.clone(), RunPurpose::Fix)]);
     }
     let wanted: Option<BTreeSet<&str>> = request.lines.as_ref().map(|l| l.iter().map(String::as_str).collect());
-    let _ = report;
     Ok(lab
         .lines
         .iter()
@@ -293,7 +291,7 @@ impl App {
                         }
                         return Err(AppError::invalid("proof_of_concept", "a report with a proof of concept"));
                     }
-                    let plan = planned(&lab, &report, &request)?;
+                    let plan = planned(&lab, &request)?;
                     let pending = tx.pending_lab_runs(report.project_id).await?;
                     if pending.saturating_add(u32::try_from(plan.len()).unwrap_or(u32::MAX)) > MAX_PENDING_PER_PROJECT {
                         return Err(AppError::invalid("lines", "at most 100 waiting lab runs per project"));
@@ -345,7 +343,11 @@ impl App {
                     let report = tx.report(run.run.report_id).await?.ok_or(AppError::NotFound)?;
                     let lab = lab_policy(tx, &report).await?;
                     let content = report.content.expose();
-                    let line = lab.as_ref().and_then(|lab| lab.line(&run.run.line));
+                    // A fix named without a line is set up as the policy's first line is.
+                    let line = lab.as_ref().and_then(|lab| match run.run.purpose {
+                        RunPurpose::Line => lab.line(&run.run.line),
+                        RunPurpose::Fix => lab.line(&run.run.line).or(lab.lines.first()),
+                    });
                     let names = run.run.grounding.then(|| {
                         let mut texts = vec![content.body.as_str()];
                         texts.extend(content.component.as_deref());

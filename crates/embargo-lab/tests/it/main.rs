@@ -5,3 +5,4 @@ mod environment;
 mod fixture;
 mod grounding;
 mod sandbox;
+mod worker;
