@@ -397,16 +397,18 @@ impl App {
                     if !tx.finish_lab_run(run, &worker, &outcome).await? {
                         return Ok(false);
                     }
-                    let mut details = json!({"run": run.to_string(), "result": found.result.as_str()});
+                    let mut grounding = serde_json::Value::Null;
                     if let (Some((git_ref, names)), Some(commit)) = (found.grounding, found.commit) {
                         let check = GroundingCheck { git_ref, commit, names, checked_at: now };
-                        details["grounding"] = json!({
+                        grounding = json!({
                             "names": check.names.len(),
                             "missing": check.names.iter().filter(|g| !g.found).count(),
                             "flagged": grounding_flagged(&check.names),
                         });
                         tx.replace_lab_grounding(task_report, &check).await?;
                     }
+                    let details =
+                        json!({"run": run.to_string(), "result": found.result.as_str(), "grounding": grounding});
                     record(tx, now, &actor, "lab.recorded", format!("report:{task_report}"), details).await?;
                     Ok(true)
                 })

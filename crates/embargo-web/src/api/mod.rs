@@ -7,6 +7,8 @@ mod cwes;
 mod health;
 mod json;
 mod lab;
+
+pub(crate) use lab::reproduced as lab_reproduced;
 mod organisations;
 mod policies;
 mod reports;

@@ -13,6 +13,7 @@ mod authorization;
 mod bad_input;
 mod fixture;
 mod flow;
+mod lab;
 mod lifecycle;
 mod openapi;
 mod osv_api;
