@@ -13,6 +13,7 @@ mod error;
 mod events;
 mod imports;
 mod jobs;
+mod lab;
 mod mail_admin;
 mod mail_intake;
 mod mail_notices;
@@ -42,6 +43,10 @@ pub use error::AppError;
 pub use events::Event;
 pub use imports::{ImportFile, ImportOutcome, ImportProgress, ImportedFile};
 pub use jobs::{Deadline, DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
+pub use lab::{
+    LabFilter, LabRecord, LabRequest, LabRunView, LabTask, LabView, MAX_ATTEMPTS, MAX_PENDING_PER_PROJECT,
+    flagged as lab_flagged,
+};
 pub use mail_admin::{KeyFor, KeyView, NewKey, RouteView};
 pub use mail_intake::{INTERNAL_SUFFIX, InboundMail, MailOutcome};
 pub use mail_notices::{Details, News, NoticeMail, Recipient, Side};
@@ -54,7 +59,7 @@ pub use reports::{
     TransitionInput, Upload, ViewerRole,
 };
 pub use signing::{ClearSigner, SignError};
-pub use subscribers::{MailNotices, Subscriber, Subscribers};
+pub use subscribers::{LabIntake, MailNotices, Subscriber, Subscribers};
 
 use crate::clock::Clock;
 use crate::entropy::Entropy;

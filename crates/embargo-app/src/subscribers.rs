@@ -34,7 +34,7 @@ impl Subscribers {
     /// Every subscriber Embargo has, wired to this process's mail transport.
     /// This is the one place a new subscriber is registered.
     pub fn standard(notifier: Arc<dyn Notifier>) -> Self {
-        Subscribers(vec![Arc::new(MailNotices { notifier })])
+        Subscribers(vec![Arc::new(MailNotices { notifier }), Arc::new(LabIntake)])
     }
 
     /// The subscribers that want `event`.
@@ -88,5 +88,29 @@ impl Subscriber for MailNotices {
             Some(notice) => self.notifier.deliver_job(app, job, &notice).await,
             None => Ok(()),
         }
+    }
+}
+
+/// The evidence lab hears of every new report: one with a proof of concept,
+/// in a project whose policy describes the lab, gets its runs queued for the
+/// lab worker (`crate::lab`), whatever the channel it came through.
+#[derive(Debug)]
+pub struct LabIntake;
+
+#[async_trait]
+impl Subscriber for LabIntake {
+    fn name(&self) -> &'static str {
+        "lab_intake"
+    }
+
+    fn wants(&self, event: &Event) -> bool {
+        matches!(event, Event::ReportSubmitted { .. })
+    }
+
+    async fn handle(&self, app: &App, _job: JobId, event: &Event) -> Result<(), DeliveryError> {
+        if let Event::ReportSubmitted { report, .. } = event {
+            app.queue_lab_runs_on_intake(*report).await;
+        }
+        Ok(())
     }
 }

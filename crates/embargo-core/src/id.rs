@@ -108,6 +108,11 @@ uuid_id!(
     ShareId,
     "share"
 );
+uuid_id!(
+    /// One run of a report's proof of concept in the evidence lab.
+    LabRunId,
+    "lab run"
+);
 
 /// An advisory id such as `PALLETS-2026-3`, or an id kept from an imported
 /// OSV record (`PSF-2024-1`, `PYSEC-2021-371`, `GHSA-xxxx-xxxx-xxxx`).

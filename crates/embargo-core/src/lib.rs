@@ -11,6 +11,7 @@ pub mod deadline;
 pub mod eligibility;
 pub mod id;
 pub mod intake;
+pub mod lab;
 pub mod lifecycle;
 pub mod message;
 pub mod organisation;

@@ -145,6 +145,13 @@ pub enum Action {
     PublishAdvisory(ProjectAccess),
     /// Import already public advisories (OSV files) into a project.
     ImportAdvisories(ProjectAccess),
+    /// Queue evidence-lab runs of a report's PoC (release lines or a fix).
+    QueueLabRuns(ReportAccess),
+    /// Read a report's whole lab record: every run with its output, the grounding list.
+    /// (A reporter reads only whether their PoC reproduced, through `ViewReport`.)
+    ViewLab(ReportAccess),
+    /// Claim lab runs and record their results: the lab worker, which runs as the operator.
+    RunLab,
 }
 
 /// The answer to "may this actor do this?".
@@ -271,6 +278,17 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             Some(u) if u.is_team(p.org, p.project) => Decision::when(u.has(TokenScope::Publish), Decision::Forbidden),
             Some(_) | None => Decision::Hidden,
         },
+        Action::QueueLabRuns(report) => match relation(actor, &report) {
+            ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Triage), Decision::Forbidden),
+            ReportRelation::Reporter => Decision::Forbidden,
+            ReportRelation::Stranger => Decision::Hidden,
+        },
+        Action::ViewLab(report) => {
+            let team = relation(actor, &report) == ReportRelation::Team;
+            Decision::when(team && scoped(actor, TokenScope::Read), Decision::Hidden)
+        }
+        // Untrusted code runs only in the worker, which holds the database as the operator does.
+        Action::RunLab => Decision::Forbidden,
     }
 }
 
@@ -283,7 +301,9 @@ fn operator(action: Action) -> Decision {
         | Action::ManageProject(_)
         | Action::ViewProjectTeam(_)
         // Imported advisories are public already: the operator may load a project's history.
-        | Action::ImportAdvisories(_) => Decision::Allow,
+        | Action::ImportAdvisories(_)
+        // The lab worker: it reads a queued run's PoC to run it, and records the result.
+        | Action::RunLab => Decision::Allow,
         Action::SubmitReport => Decision::Forbidden,
         Action::ListReports
         | Action::ViewReport(_)
@@ -296,7 +316,9 @@ fn operator(action: Action) -> Decision {
         | Action::Withdraw(_)
         | Action::ViewDraftAdvisory(_)
         | Action::EditAdvisory(_)
-        | Action::PublishAdvisory(_) => Decision::Hidden,
+        | Action::PublishAdvisory(_)
+        | Action::QueueLabRuns(_)
+        | Action::ViewLab(_) => Decision::Hidden,
     }
 }
 
@@ -308,7 +330,8 @@ fn interested(shared: ReportId, action: Action) -> Decision {
         Action::ManageInstance
         | Action::CreateOrganisation
         | Action::ManageOrganisation(_)
-        | Action::ManageProject(_) => Decision::Forbidden,
+        | Action::ManageProject(_)
+        | Action::RunLab => Decision::Forbidden,
         Action::ViewProjectTeam(_)
         | Action::ViewReport(_)
         | Action::ViewShared(_)
@@ -321,7 +344,9 @@ fn interested(shared: ReportId, action: Action) -> Decision {
         | Action::ViewDraftAdvisory(_)
         | Action::EditAdvisory(_)
         | Action::PublishAdvisory(_)
-        | Action::ImportAdvisories(_) => Decision::Hidden,
+        | Action::ImportAdvisories(_)
+        | Action::QueueLabRuns(_)
+        | Action::ViewLab(_) => Decision::Hidden,
     }
 }
 

@@ -6,12 +6,14 @@
 //! a [`Policy`] whose every field remembers where it came from ([`Source`]).
 
 mod draft;
+mod lab;
 mod span;
 
 pub use draft::{
     AdvisoriesDraft, ChannelsDraft, ConductDraft, DisclosureDraft, Level, PolicyDraft, PolicyError, ReleasesDraft,
     ReportDraft, ResponseDraft, ScopeDraft,
 };
+pub use lab::{Lab, LabLine, MAX_LAB_LINES, safe_argument};
 pub use span::Span;
 
 use std::fmt;
@@ -441,6 +443,8 @@ pub struct Policy {
     pub advisories: Advisories,
     /// Conduct.
     pub conduct: Conduct,
+    /// The evidence lab's environments (project level only; none: the lab runs nothing).
+    pub lab: Sourced<Option<Lab>>,
 }
 
 fn pick<T: Clone>(project: Option<&Option<T>>, org: &Option<T>, default: T) -> Sourced<T> {
@@ -527,6 +531,8 @@ pub fn resolve(org: &PolicyDraft, project: Option<&PolicyDraft>) -> Policy {
             cve_pool: p!(advisories.cve_pool, Vec::new()),
         },
         conduct: Conduct { code_of_conduct: s!(conduct.code_of_conduct), ban_after: s!(conduct.ban_after) },
+        // Only a project describes where its code is; an organisation's draft cannot say (checked).
+        lab: pick_some(project.map(|p| &p.lab), &None),
     }
 }
 

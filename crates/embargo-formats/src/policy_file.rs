@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use embargo_core::policy::{
-    AdvisoriesDraft, ChannelsDraft, ConductDraft, Criterion, DisclosureDraft, Level, Platform, Policy, PolicyDraft,
-    PolicyError, ReleasesDraft, ReportDraft, ResponseDraft, ScopeDraft, Source, Sourced, ThreatModel,
+    AdvisoriesDraft, ChannelsDraft, ConductDraft, Criterion, DisclosureDraft, Lab, LabLine, Level, Platform, Policy,
+    PolicyDraft, PolicyError, ReleasesDraft, ReportDraft, ResponseDraft, ScopeDraft, Source, Sourced, ThreatModel,
 };
 use embargo_core::project::{LineName, LineStatus, ReleaseLine};
 use serde::{Deserialize, Serialize};
@@ -78,6 +78,30 @@ struct File {
     criteria: Option<Vec<Crit>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     platforms: Option<Vec<Plat>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lab: Option<LabSection>,
+}
+
+/// `[lab]`: where the evidence lab gets the project's code.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabSection {
+    repository: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    setup_network: bool,
+    #[serde(default)]
+    lines: Vec<LabLineSection>,
+}
+
+/// `[[lab.lines]]`: one release line's ref and setup command.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabLineSection {
+    name: String,
+    #[serde(rename = "ref")]
+    git_ref: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    setup: Option<String>,
 }
 
 macro_rules! section {
@@ -296,6 +320,19 @@ pub fn parse(text: &str, level: Level) -> Result<PolicyFile, PolicyFileError> {
             code_of_conduct: file.conduct.code_of_conduct.clone(),
             ban_after: file.conduct.ban_after,
         },
+        lab: file.lab.as_ref().map(|lab| Lab {
+            repository: lab.repository.clone(),
+            setup_network: lab.setup_network,
+            lines: lab
+                .lines
+                .iter()
+                .enumerate()
+                .filter_map(|(i, l)| {
+                    let name = errors.one(&format!("lab.lines[{i}].name"), Some(&l.name), str::parse)?;
+                    Some(LabLine { name, git_ref: l.git_ref.clone(), setup: l.setup.clone() })
+                })
+                .collect(),
+        }),
     };
     let lines = r.lines.as_ref().map(|lines| {
         lines
@@ -442,6 +479,19 @@ fn file_of(p: &Policy, level: Level, lines: Option<&[ReleaseLine]>) -> File {
                 })
                 .collect(),
         ),
+        lab: p.lab.value.as_ref().filter(|_| !org).map(|lab| LabSection {
+            repository: lab.repository.clone(),
+            setup_network: lab.setup_network,
+            lines: lab
+                .lines
+                .iter()
+                .map(|l| LabLineSection {
+                    name: l.name.to_string(),
+                    git_ref: l.git_ref.clone(),
+                    setup: l.setup.clone(),
+                })
+                .collect(),
+        }),
     }
 }
 
@@ -484,6 +534,7 @@ pub fn sources(p: &Policy) -> BTreeMap<&'static str, Source> {
         ("advisories.cve_pool", s(&p.advisories.cve_pool)),
         ("conduct.code_of_conduct", s(&p.conduct.code_of_conduct)),
         ("conduct.ban_after", s(&p.conduct.ban_after)),
+        ("lab", s(&p.lab)),
     ])
 }
 

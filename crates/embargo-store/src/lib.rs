@@ -25,6 +25,7 @@ pub mod advisories;
 pub mod attachments;
 pub mod audit;
 pub mod jobs;
+pub mod lab;
 pub mod mail;
 pub mod organisations;
 pub mod policies;
@@ -50,6 +51,7 @@ pub trait Reader:
     + shares::ShareReads
     + audit::AuditReads
     + jobs::JobReads
+    + lab::LabReads
     + mail::MailReads
     + Send
 {
@@ -66,6 +68,8 @@ impl<T> Reader for T where
         + shares::ShareReads
         + audit::AuditReads
         + jobs::JobReads
+        + lab::LabReads
+        + lab::LabReads
         + mail::MailReads
         + Send
 {
@@ -84,6 +88,7 @@ pub trait Writer:
     + shares::ShareWrites
     + audit::AuditWrites
     + jobs::JobWrites
+    + lab::LabWrites
     + mail::MailWrites
 {
 }
@@ -100,6 +105,8 @@ impl<T> Writer for T where
         + shares::ShareWrites
         + audit::AuditWrites
         + jobs::JobWrites
+        + lab::LabWrites
+        + lab::LabWrites
         + mail::MailWrites
 {
 }
@@ -110,6 +117,7 @@ pub mod prelude {
     pub use crate::attachments::{AttachmentReads as _, AttachmentWrites as _};
     pub use crate::audit::{AuditReads as _, AuditWrites as _};
     pub use crate::jobs::{JobReads as _, JobWrites as _};
+    pub use crate::lab::{LabReads as _, LabWrites as _};
     pub use crate::mail::{MailReads as _, MailWrites as _};
     pub use crate::organisations::{OrganisationReads as _, OrganisationWrites as _};
     pub use crate::policies::{PolicyReads as _, PolicyWrites as _};

@@ -3,8 +3,8 @@
 //! domain types. Fields are only ever added, with defaults.
 
 use embargo_core::policy::{
-    AdvisoriesDraft, ChannelsDraft, ConductDraft, Criterion, DisclosureDraft, Platform, PolicyDraft, ReleasesDraft,
-    ReportDraft, ResponseDraft, ScopeDraft, ThreatModel,
+    AdvisoriesDraft, ChannelsDraft, ConductDraft, Criterion, DisclosureDraft, Lab, LabLine, Platform, PolicyDraft,
+    ReleasesDraft, ReportDraft, ResponseDraft, ScopeDraft, ThreatModel,
 };
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +43,23 @@ struct StoredCriterion {
     id: String,
     title: String,
     explanation: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredLabLine {
+    name: String,
+    #[serde(rename = "ref")]
+    git_ref: String,
+    #[serde(default)]
+    setup: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredLab {
+    repository: String,
+    #[serde(default)]
+    setup_network: bool,
+    lines: Vec<StoredLabLine>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -122,6 +139,8 @@ pub(crate) struct StoredPolicy {
     code_of_conduct: Option<String>,
     #[serde(default)]
     ban_after: Option<u32>,
+    #[serde(default)]
+    lab: Option<StoredLab>,
 }
 
 impl From<&PolicyDraft> for StoredPolicy {
@@ -181,6 +200,19 @@ impl From<&PolicyDraft> for StoredPolicy {
             cve_pool: names(&p.advisories.cve_pool),
             code_of_conduct: p.conduct.code_of_conduct.clone(),
             ban_after: p.conduct.ban_after,
+            lab: p.lab.as_ref().map(|lab| StoredLab {
+                repository: lab.repository.clone(),
+                setup_network: lab.setup_network,
+                lines: lab
+                    .lines
+                    .iter()
+                    .map(|l| StoredLabLine {
+                        name: l.name.to_string(),
+                        git_ref: l.git_ref.clone(),
+                        setup: l.setup.clone(),
+                    })
+                    .collect(),
+            }),
         }
     }
 }
@@ -255,6 +287,29 @@ impl StoredPolicy {
                 cve_pool: parse_list("policy.cve_pool", &self.cve_pool)?,
             },
             conduct: ConductDraft { code_of_conduct: self.code_of_conduct, ban_after: self.ban_after },
+            lab: self
+                .lab
+                .map(|lab| {
+                    Ok::<_, StoreError>(Lab {
+                        repository: lab.repository,
+                        setup_network: lab.setup_network,
+                        lines: lab
+                            .lines
+                            .into_iter()
+                            .map(|l| {
+                                Ok(LabLine {
+                                    name: l
+                                        .name
+                                        .parse()
+                                        .map_err(|e| StoreError::corrupt("policy.lab.lines.name", e))?,
+                                    git_ref: l.git_ref,
+                                    setup: l.setup,
+                                })
+                            })
+                            .collect::<Result<_, StoreError>>()?,
+                    })
+                })
+                .transpose()?,
         })
     }
 }

@@ -25,6 +25,7 @@ use utoipa::{Modify, OpenApi};
         (name = "policies", description = "Security policies, SECURITY.md and security.txt"),
         (name = "reports", description = "Private vulnerability reports"),
         (name = "advisories", description = "Advisories: drafts for the team, published for everyone"),
+        (name = "lab", description = "The evidence lab: PoC runs per release line, fix verification, grounding"),
     )
 )]
 pub(crate) struct ApiDoc;

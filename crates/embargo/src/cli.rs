@@ -87,6 +87,52 @@ pub enum Command {
     /// The e-mail channel: take in mail, security addresses, OpenPGP keys.
     #[command(subcommand)]
     Mail(crate::cli_mail::MailCommand),
+    /// The evidence lab: run reports' proofs of concept in a sandbox.
+    #[command(subcommand)]
+    Lab(LabCommand),
+}
+
+/// `lab …`
+#[derive(Debug, Subcommand)]
+pub enum LabCommand {
+    /// Run queued lab runs: each report's PoC against each release line of its project's `[lab]` policy,
+    /// in a bubblewrap sandbox (no network, read-only system, private /tmp, time, memory and process limits).
+    #[command(after_help = "Examples:
+  embargo lab worker                       (runs jobs until stopped)
+  embargo lab worker --once                (runs what is queued, then exits)
+  embargo --database-url postgres://embargo@db/embargo lab worker --lab-dir /var/cache/embargo-lab
+
+The worker may run on another machine than the server: it needs the database
+URL and the instance secret (EMBARGO_SECRET_KEY or secret.key in the data dir),
+bubblewrap (Debian package bubblewrap), util-linux (prlimit, setpriv) and git.
+Run as root, it runs each sandbox as --sandbox-uid (default 65534, nobody);
+the process limit counts every process of that user, so give each worker its own.
+Without a working sandbox it refuses to start and says why (exit 1).")]
+    Worker(LabWorkerArgs),
+}
+
+/// `lab worker`
+#[derive(Debug, Args)]
+pub struct LabWorkerArgs {
+    /// Run what is queued now, then exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Where repositories and prepared environments are cached (default: DATA_DIR/lab).
+    /// The sandbox user must be able to enter it and its parents.
+    #[arg(long, env = "EMBARGO_LAB_DIR")]
+    pub lab_dir: Option<PathBuf>,
+    /// The uid sandboxes run as when the worker runs as root.
+    #[arg(long, default_value_t = 65534)]
+    pub sandbox_uid: u32,
+    /// Seconds a PoC may run.
+    #[arg(long, default_value_t = 60)]
+    pub time_limit: u64,
+    /// Mebibytes of address space a PoC's process may use.
+    #[arg(long, default_value_t = 512)]
+    pub memory_limit: u64,
+    /// The worker's name in leases (default: embargo-lab-PID).
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 /// `cvss`

@@ -155,3 +155,19 @@ fn an_interested_party_reads_only_its_shared_copy() {
     assert_eq!(decide(&party, Action::ViewShared(other)), H);
     assert_eq!(decide(&party, Action::ViewReport(report())), H, "the full report stays hidden");
 }
+
+#[test]
+fn evidence_lab_matrix() {
+    let r = report();
+    //                                  anon fu  fu2 rep rep2 adm org prj oprj op  int
+    check(Action::QueueLabRuns(r), /* */ [H, F, H, F, H, H, A, A, H, H, H]);
+    check(Action::ViewLab(r), /*      */ [H, H, H, H, H, H, A, A, H, H, H]);
+    check(Action::RunLab, /*          */ [F, F, F, F, F, F, F, F, F, A, F]);
+    let read_only = Actor::User(UserActor {
+        team_orgs: vec![OrgId::from_uuid(uid(ORG))],
+        scopes: Some(TokenScopes::from_iter([TokenScope::Read])),
+        ..user(2)
+    });
+    assert_eq!(decide(&read_only, Action::ViewLab(r)), A);
+    assert_eq!(decide(&read_only, Action::QueueLabRuns(r)), F, "queueing runs needs the triage scope");
+}

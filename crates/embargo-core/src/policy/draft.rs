@@ -132,6 +132,8 @@ pub struct PolicyDraft {
     pub advisories: AdvisoriesDraft,
     /// Conduct.
     pub conduct: ConductDraft,
+    /// The evidence lab (project level only).
+    pub lab: Option<super::Lab>,
 }
 
 /// Which level a draft is for.
@@ -255,6 +257,12 @@ impl PolicyDraft {
             if unique.len() != pool.len() {
                 errors.push(err("advisories.cve_pool", "an id appears twice"));
             }
+        }
+        if let Some(lab) = &self.lab {
+            if level == Level::Organisation {
+                errors.push(err("lab", "describes one project's code: set it in the project's policy"));
+            }
+            errors.extend(lab.check());
         }
         if level == Level::Project {
             if self.advisories.prefix.is_some() {

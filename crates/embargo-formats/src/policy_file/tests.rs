@@ -98,3 +98,50 @@ fn provenance_comments_say_where_fields_come_from() {
     let back = parse(&shown, Level::Project).unwrap().draft;
     assert!(!resolve(&back, None).channels.web_form.value);
 }
+
+const LAB: &str = r#"
+[lab]
+repository = "https://example.org/tinyparse.git"
+
+[[lab.lines]]
+name = "2.0"
+ref = "v2.0.1"
+setup = "python3 -m venv .venv && .venv/bin/pip install --no-index -e ."
+
+[[lab.lines]]
+name = "1.0"
+ref = "v1.0.4"
+"#;
+
+#[test]
+fn the_lab_section_parses_and_shows_back_for_projects_only() {
+    let file = parse(LAB, Level::Project).unwrap();
+    let lab = file.draft.lab.clone().unwrap();
+    assert_eq!(lab.repository, "https://example.org/tinyparse.git");
+    assert!(!lab.setup_network, "setup commands get no network unless the policy says so");
+    assert_eq!(lab.lines[0].name.as_str(), "2.0");
+    assert_eq!(lab.lines[0].git_ref, "v2.0.1");
+    assert_eq!(lab.lines[1].setup, None);
+    let org = parse(ORG, Level::Organisation).unwrap().draft;
+    let policy = resolve(&org, Some(&file.draft));
+    assert_eq!(policy.lab.source, Source::Project);
+    let shown = render(&policy, Level::Project, None, false);
+    assert!(shown.contains("[lab]") && shown.contains("ref = \"v2.0.1\""), "{shown}");
+    assert_eq!(parse(&shown, Level::Project).unwrap().draft.lab, Some(lab));
+    assert!(!render(&policy, Level::Organisation, None, false).contains("[lab]"));
+
+    let Err(PolicyFileError::Invalid(errors)) = parse(LAB, Level::Organisation) else {
+        panic!("accepted at org level")
+    };
+    assert_eq!(errors[0].field, "lab");
+    let bad = LAB.replace("v2.0.1", "--upload-pack=evil").replace("https://example.org/tinyparse.git", "-x");
+    let Err(PolicyFileError::Invalid(errors)) = parse(&bad, Level::Project) else { panic!("accepted") };
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["lab.repository", "lab.lines[0].ref"]);
+    let twice = LAB.replace("\"1.0\"", "\"2.0\"");
+    assert!(parse(&twice, Level::Project).is_err());
+    assert!(matches!(
+        parse("[lab]\nrepository = \"x\"\nbranch = \"y\"\n", Level::Project),
+        Err(PolicyFileError::Syntax { .. })
+    ));
+}

@@ -14,6 +14,7 @@ mod fixture;
 mod advisories;
 mod audit;
 mod jobs;
+mod lab;
 mod mail;
 mod migrations;
 mod organisations;

@@ -6,6 +6,9 @@ mod advisories;
 mod cwes;
 mod health;
 mod json;
+mod lab;
+
+pub(crate) use lab::reproduced as lab_reproduced;
 mod organisations;
 mod policies;
 mod reports;
@@ -60,4 +63,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(advisories::publish_advisory))
         .routes(routes!(advisories::withdraw_advisory))
         .routes(routes!(cwes::list_cwes))
+        .routes(routes!(lab::queue_lab_runs))
+        .routes(routes!(lab::get_lab))
 }

@@ -3,7 +3,7 @@
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use embargo_app::{AppError, QueueChoices, ReportQuery};
+use embargo_app::{AppError, LabFilter, QueueChoices, ReportQuery};
 use embargo_core::id::UserId;
 use embargo_core::lifecycle::ReportState;
 use embargo_core::permission::Actor;
@@ -15,6 +15,9 @@ use crate::AppState;
 
 /// How many reports one page of a list shows.
 const PAGE_SIZE: u32 = 50;
+
+/// How many of the newest reports a lab filter or sort looks through.
+const LAB_WINDOW: u32 = 500;
 
 /// A line of a report list.
 struct ReportRow {
@@ -28,6 +31,21 @@ struct ReportRow {
     age: String,
     updated: String,
     deadline: Option<(String, bool)>,
+    /// The lab's signal (team only): a badge, and whether the grounding check flagged it.
+    lab: Option<(Badge, bool)>,
+}
+
+/// The lab's signal of a report, as a badge (its rank for sorting: reproduced first).
+fn lab_badge(signals: Option<&embargo_store::lab::LabSignals>) -> (Badge, bool, u8) {
+    let flagged = signals.is_some_and(embargo_app::lab_flagged);
+    let (class, label, rank) = if LabFilter::Reproduced.matches(signals) {
+        ("lab-reproduced", "Reproduced", 0)
+    } else if LabFilter::NotReproduced.matches(signals) {
+        ("lab-not-reproduced", "Not reproduced", 2)
+    } else {
+        ("lab-not-run", "Not run", 1)
+    };
+    (Badge { class: class.to_owned(), label: label.to_owned() }, flagged, rank)
 }
 
 #[derive(askama::Template)]
@@ -39,6 +57,8 @@ struct ReportsPage {
     projects: Vec<(String, String, bool)>,
     states: Vec<(String, String, bool)>,
     assignees: Vec<(String, String, bool)>,
+    labs: Vec<(String, String, bool)>,
+    sort_lab: bool,
     filtered: bool,
     error: Option<String>,
     previous: Option<String>,
@@ -105,6 +125,22 @@ pub(crate) async fn list(
             Err(_) => error = Some("Choose an assignee from the list.".to_owned()),
         },
     }
+    // The lab's signals filter and sort what the store answers: with either, one longer page is read.
+    let lab_filter = match params.opt("lab") {
+        None => None,
+        Some(value) => {
+            let parsed = LabFilter::parse(&value);
+            if parsed.is_none() {
+                error = Some("Choose a lab signal from the list.".to_owned());
+            }
+            parsed
+        }
+    };
+    let sort_lab = params.get("sort") == "lab";
+    if team && (lab_filter.is_some() || sort_lab) {
+        report_query.offset = Some(0);
+        report_query.limit = Some(LAB_WINDOW);
+    }
     let mut summaries = match state.app.reports(&viewer.actor, &report_query).await {
         Ok(list) => list,
         Err(AppError::NotFound) => {
@@ -113,12 +149,26 @@ pub(crate) async fn list(
         }
         Err(e) => return Err(e.into()),
     };
-    let more = summaries.len() > PAGE_SIZE as usize;
+    let ids: Vec<_> = summaries.iter().map(|s| s.id).collect();
+    let signals = if team { state.app.lab_signals(&viewer.actor, &ids).await? } else { Vec::new() };
+    let signal_of = |id| signals.iter().find(|(r, _)| *r == id).map(|(_, s)| s);
+    if team && let Some(filter) = lab_filter {
+        summaries.retain(|s| filter.matches(signal_of(s.id)));
+    }
+    if team && sort_lab {
+        summaries.sort_by_key(|s| lab_badge(signal_of(s.id)).2);
+    }
+    let windowed = team && (lab_filter.is_some() || sort_lab);
+    let more = !windowed && summaries.len() > PAGE_SIZE as usize;
     summaries.truncate(PAGE_SIZE as usize);
     let now = state.app.now();
     let rows = summaries
         .iter()
         .map(|s| ReportRow {
+            lab: team.then(|| {
+                let (badge, flagged, _) = lab_badge(signal_of(s.id));
+                (badge, flagged)
+            }),
             id: s.id.to_string(),
             short_id: s.id.to_string().chars().take(8).collect(),
             title: s.title.clone(),
@@ -157,6 +207,16 @@ pub(crate) async fn list(
             }
         }
     }
+    let chosen_lab = params.get("lab");
+    let labs = [
+        (LabFilter::Reproduced, "Reproduced"),
+        (LabFilter::NotReproduced, "Not reproduced"),
+        (LabFilter::NotRun, "Not run"),
+        (LabFilter::GroundingFlagged, "Names things not in the source"),
+    ]
+    .into_iter()
+    .map(|(f, label)| (f.as_str().to_owned(), label.to_owned(), chosen_lab == f.as_str()))
+    .collect();
     let page = ReportsPage {
         nav,
         team,
@@ -164,7 +224,9 @@ pub(crate) async fn list(
         projects,
         states,
         assignees,
-        filtered: ["project", "state", "assignee"].iter().any(|k| params.opt(k).is_some()),
+        labs,
+        sort_lab,
+        filtered: ["project", "state", "assignee", "lab", "sort"].iter().any(|k| params.opt(k).is_some()),
         error,
         previous: (page > 0).then(|| page_link(&params, page - 1)),
         next: more.then(|| page_link(&params, page + 1)),

@@ -117,6 +117,70 @@ struct ReportPage {
     can_draft: bool,
     new_shares: Vec<(String, String)>,
     share_errors: Vec<String>,
+    lab: Option<LabSection>,
+}
+
+/// One run of the lab as the report page lists it.
+struct LabRunRow {
+    line: String,
+    git_ref: String,
+    fix: bool,
+    result: Badge,
+    reason: String,
+    commit: String,
+}
+
+/// The evidence lab on the report page: the matrix and grounding list for
+/// the team, whether the PoC reproduced for the reporter.
+struct LabSection {
+    team: bool,
+    reproduced: Option<bool>,
+    runs: Vec<LabRunRow>,
+    grounding: Vec<(String, bool, String)>,
+    grounding_ref: String,
+    flagged: bool,
+    configured: bool,
+}
+
+fn lab_section(view: embargo_app::LabView) -> LabSection {
+    match view {
+        embargo_app::LabView::Reporter { reproduced } => LabSection {
+            team: false,
+            reproduced,
+            runs: Vec::new(),
+            grounding: Vec::new(),
+            grounding_ref: String::new(),
+            flagged: false,
+            configured: true,
+        },
+        embargo_app::LabView::Team { runs, grounding, grounding_ref, grounding_flagged, configured } => LabSection {
+            team: true,
+            reproduced: crate::api::lab_reproduced(&runs),
+            runs: runs
+                .into_iter()
+                .map(|r| {
+                    let (class, label) = match r.result {
+                        Some(embargo_core::lab::LabResult::Vulnerable) => ("lab-reproduced", "Vulnerable"),
+                        Some(embargo_core::lab::LabResult::NotVulnerable) => ("lab-not-reproduced", "Not vulnerable"),
+                        Some(embargo_core::lab::LabResult::Inconclusive) => ("lab-not-run", "Inconclusive"),
+                        None => ("lab-not-run", r.state.as_str()),
+                    };
+                    LabRunRow {
+                        line: r.line,
+                        git_ref: r.git_ref,
+                        fix: r.purpose == embargo_core::lab::RunPurpose::Fix,
+                        result: Badge { class: class.to_owned(), label: label.to_owned() },
+                        reason: r.reason.unwrap_or_default(),
+                        commit: r.commit.map(|c| c.chars().take(12).collect()).unwrap_or_default(),
+                    }
+                })
+                .collect(),
+            grounding: grounding.into_iter().map(|g| (g.name, g.found, g.location.unwrap_or_default())).collect(),
+            grounding_ref: grounding_ref.unwrap_or_default(),
+            flagged: grounding_flagged,
+            configured,
+        },
+    }
 }
 
 /// What a re-shown page keeps from a failed form.
@@ -170,7 +234,13 @@ fn team_fields(view: &ReportView, kept: Option<&FormData>, people: &[(UserId, St
     ]
 }
 
-async fn report_page(state: &AppState, viewer: &Viewer, view: ReportView, kept: Kept) -> Result<ReportPage, PageError> {
+async fn report_page(
+    state: &AppState,
+    viewer: &Viewer,
+    view: ReportView,
+    actor: &Actor,
+    kept: Kept,
+) -> Result<ReportPage, PageError> {
     let now = state.app.now();
     let content = view.content.expose();
     let team = view.viewer == ViewerRole::Team;
@@ -295,6 +365,7 @@ async fn report_page(state: &AppState, viewer: &Viewer, view: ReportView, kept: 
         _ => None,
     };
     let can_draft = view.actions.draft_advisory;
+    let lab = if interested { None } else { state.app.view_lab(actor, view.id).await.ok().map(lab_section) };
     Ok(ReportPage {
         nav: viewer.nav(true),
         id: view.id.to_string(),
@@ -338,6 +409,7 @@ async fn report_page(state: &AppState, viewer: &Viewer, view: ReportView, kept: 
         advisory: view.advisory.as_ref().map(ToString::to_string),
         can_draft,
         new_shares: kept.new_shares,
+        lab,
         share_errors: kept.share,
     })
 }
@@ -352,8 +424,8 @@ pub(crate) async fn show(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let (view, _) = visible_report(&state, &viewer, &id).await?;
-    Ok(html(&report_page(&state, &viewer, view, Kept::default()).await?))
+    let (view, actor) = visible_report(&state, &viewer, &id).await?;
+    Ok(html(&report_page(&state, &viewer, view, &actor, Kept::default()).await?))
 }
 
 /// Re-shows the report page with a form's problems, keeping the input.
@@ -364,8 +436,8 @@ async fn reshow(
     kept: Kept,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let (view, _) = visible_report(state, viewer, id).await?;
-    Ok(html_status(status, &report_page(state, viewer, view, kept).await?))
+    let (view, actor) = visible_report(state, viewer, id).await?;
+    Ok(html_status(status, &report_page(state, viewer, view, &actor, kept).await?))
 }
 
 /// `POST /reports/{id}/messages`: a reply, or (team) an internal note.

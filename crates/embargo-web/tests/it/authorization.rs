@@ -274,6 +274,22 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             ),
             |_| json!({"platform": "AIX"}),
         ),
+        // The project has no [lab] policy: the team is let through and told so (422).
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/reports/{id}/lab/runs",
+                format!("/api/v1/reports/{report}/lab/runs"),
+                [404, 403, 403, 404, 404, 422, 422, 404],
+            ),
+            |_| json!({"lines": ["2.0"]}),
+        ),
+        row(
+            M::GET,
+            "/api/v1/reports/{id}/lab",
+            format!("/api/v1/reports/{report}/lab"),
+            [404, 200, 200, 404, 404, 200, 200, 404],
+        ),
         row(M::GET, "/api/v1/orgs/{org}/policy", "/api/v1/orgs/pallets/policy", [200; 8]),
         with_toml(
             row(

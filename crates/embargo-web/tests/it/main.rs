@@ -14,6 +14,7 @@ mod bad_input;
 mod fixture;
 mod flow;
 mod issue_9;
+mod lab;
 mod lifecycle;
 mod openapi;
 mod osv_api;

@@ -9,6 +9,7 @@ mod demo;
 mod export;
 mod import;
 mod init;
+mod lab;
 mod mail;
 mod policy;
 mod report;
@@ -40,7 +41,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::Audit(_)
         | Command::Import(_)
         | Command::Export(_)
-        | Command::Mail(_) => None,
+        | Command::Mail(_)
+        | Command::Lab(_) => None,
     };
     let overrides = Overrides { data_dir: cli.data_dir, database_url: cli.database_url, listen };
     let config = Config::load(&overrides)?;
@@ -57,6 +59,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(command) => import::run(&open(&config, false).await?, command).await,
         Command::Export(args) => export::run(&open(&config, false).await?, &config, args).await,
         Command::Cvss(args) => Ok(cvss::run(&args)),
+        Command::Lab(crate::cli::LabCommand::Worker(args)) => {
+            lab::worker(&open(&config, false).await?, &config, args).await
+        }
         Command::Mail(command) => {
             let limits = config.settings.mail.limits();
             mail::run(&open(&config, false).await?, command, limits).await

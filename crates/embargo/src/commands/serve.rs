@@ -125,7 +125,7 @@ fn job_interval() -> u64 {
     std::env::var("EMBARGO_JOB_INTERVAL_SECS").ok().and_then(|v| v.parse().ok()).filter(|n| *n >= 1).unwrap_or(5)
 }
 
-async fn shutdown_signal() {
+pub(super) async fn shutdown_signal() {
     let interrupt = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for Ctrl-C");

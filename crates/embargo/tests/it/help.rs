@@ -40,6 +40,7 @@ const COMMANDS: &[&[&str]] = &[
     &["mail", "key", "remove"],
     &["mail", "key", "list"],
     &["mail", "show"],
+    &["lab", "worker"],
 ];
 
 #[test]

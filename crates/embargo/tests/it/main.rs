@@ -14,6 +14,7 @@ mod cli;
 mod cvss;
 mod formats;
 mod help;
+mod lab;
 mod mail;
 mod mail_flow;
 mod pip_audit;
