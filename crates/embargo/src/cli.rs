@@ -66,6 +66,9 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The outbox: list what waits, or run what is due (what `serve` does every few seconds).
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Score a CVSS 3.0, 3.1 or 4.0 vector: prints score, severity and the normalised vector.
     #[command(after_help = "Examples:\n  embargo cvss CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\n    \
                             9.8 CRITICAL CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\n  \
@@ -659,6 +662,18 @@ pub enum AdvisoryCommand {
         #[command(flatten)]
         user: AsUser,
     },
+}
+
+/// `jobs …`
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List the jobs that wait: events for subscribers, subscribers' deliveries, timers.
+    #[command(after_help = "Example:\n  embargo jobs list")]
+    List,
+    /// Run the jobs that are due once, with the configured mail relay, then exit.
+    /// Useful when no `serve` runs (a script, a one-off import).
+    #[command(after_help = "Example:\n  embargo jobs run")]
+    Run,
 }
 
 /// `audit …`

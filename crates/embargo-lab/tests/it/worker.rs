@@ -32,6 +32,8 @@ async fn submit(t: &TestApp, auth: &Auth, body: &str, poc: &str) -> String {
         )
         .await
         .expect(StatusCode::CREATED);
+    // The lab hears of the report through the outbox (its `lab_intake` subscriber).
+    t.run_jobs().await;
     reply.json["id"].as_str().unwrap().to_owned()
 }
 

@@ -9,6 +9,7 @@ mod demo;
 mod export;
 mod import;
 mod init;
+mod jobs;
 mod lab;
 mod mail;
 mod policy;
@@ -39,6 +40,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::Advisory(_)
         | Command::Policy(_)
         | Command::Audit(_)
+        | Command::Jobs(_)
         | Command::Import(_)
         | Command::Export(_)
         | Command::Mail(_)
@@ -56,6 +58,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(command) => report::run(&open(&config, false).await?, command).await,
         Command::Advisory(command) => advisory::run(&open(&config, false).await?, command).await,
         Command::Audit(command) => audit::run(&open(&config, false).await?, command).await,
+        Command::Jobs(command) => jobs::run(&open(&config, false).await?, &config, command).await,
         Command::Import(command) => import::run(&open(&config, false).await?, command).await,
         Command::Export(args) => export::run(&open(&config, false).await?, &config, args).await,
         Command::Cvss(args) => Ok(cvss::run(&args)),

@@ -17,21 +17,7 @@ use crate::config::{Config, ensure_data_dir};
 pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> anyhow::Result<ExitCode> {
     ensure_data_dir(&config.data_dir)?;
     let smtp = config.settings.mail.smtp_listen(smtp_listen.as_deref())?;
-    let notifier: Arc<dyn Notifier> = match config.settings.mail.outbound(&config.public_url)? {
-        Some(outbound) => {
-            let mail = MailNotifier::new(outbound)?;
-            // A wrong relay setting is said at start, not at the first report.
-            let probe = mail.clone();
-            tokio::spawn(async move {
-                match probe.check().await {
-                    Ok(()) => tracing::info!("the mail relay accepts our connection"),
-                    Err(why) => tracing::warn!(problem = %why, "notifications cannot be sent until this is fixed"),
-                }
-            });
-            Arc::new(mail)
-        }
-        None => Arc::new(LogNotifier),
-    };
+    let notifier = notifier(&config)?;
     let app = super::open(&config, true).await?;
     if demo {
         match super::demo::load(&app).await? {
@@ -102,6 +88,26 @@ fn print_setup(public_url: &str, token: &str) {
     println!("or, from this machine:  embargo admin user create --email you@example.org --admin");
     println!("A new token is printed at each start until an administrator exists.");
     println!();
+}
+
+/// The process's mail transport: the configured relay (checked once, in the
+/// background), else a notifier that only logs.
+pub(super) fn notifier(config: &Config) -> anyhow::Result<Arc<dyn Notifier>> {
+    Ok(match config.settings.mail.outbound(&config.public_url)? {
+        Some(outbound) => {
+            let mail = MailNotifier::new(outbound)?;
+            // A wrong relay setting is said at start, not at the first report.
+            let probe = mail.clone();
+            tokio::spawn(async move {
+                match probe.check().await {
+                    Ok(()) => tracing::info!("the mail relay accepts our connection"),
+                    Err(why) => tracing::warn!(problem = %why, "notifications cannot be sent until this is fixed"),
+                }
+            });
+            Arc::new(mail)
+        }
+        None => Arc::new(LogNotifier),
+    })
 }
 
 /// Runs due jobs every few seconds until told to stop.

@@ -43,6 +43,8 @@ fn the_worker_runs_what_intake_queued_and_exits() {
     std::fs::write(&poc, "#!/bin/sh\ntest -f vulnerable.txt && exit 1\nexit 0\n").unwrap();
     let args = ["report", "submit", "pallets/flask", "--title", "T", "--body", "Broken.", "--poc-file"];
     ok(&dir, &[&args[..], &[poc.to_str().unwrap()]].concat());
+    // The lab hears of the report through the outbox, which `serve` (or `jobs run`) works off.
+    ok(&dir, &["jobs", "run"]);
 
     // The lab directory (and the fixture repository) must be reachable by the sandbox user.
     std::fs::set_permissions(tmp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
