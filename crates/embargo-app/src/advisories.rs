@@ -8,7 +8,7 @@ use embargo_core::advisory::{
     Advisory, AdvisoryContent, AdvisoryError, AdvisoryState, Affected, Credit, CreditKind, Range, RangeEvent,
     RangeKind, Reference, ReferenceKind, Revision, check_draft, check_publish, check_url,
 };
-use embargo_core::eligibility::eligibility;
+use embargo_core::eligibility::report_eligibility;
 use embargo_core::id::{AdvisoryId, AliasId, CweId, ReportId};
 use embargo_core::lifecycle::{Performer, ReportState, TransitionRequest, check_transition};
 use embargo_core::organisation::Organisation;
@@ -454,7 +454,7 @@ impl App {
                         let report = tx.report(report).await?.ok_or(AppError::NotFound)?;
                         let lines = tx.release_lines(project.id).await?;
                         let affected = affected_lines(&report, &lines, &policy.releases.latest.value);
-                        let verdict = eligibility(&policy, &lines, &affected);
+                        let verdict = report_eligibility(&policy, &lines, &affected, report.content.expose());
                         if !verdict.cve {
                             return Err(AppError::CveUnavailable(verdict.explanation));
                         }
@@ -493,7 +493,7 @@ impl App {
                         let policy = project_policy(reader.as_mut(), &org, &project).await?;
                         let lines = reader.release_lines(project.id).await?;
                         let affected = affected_lines(&report, &lines, &policy.releases.latest.value);
-                        Some(eligibility(&policy, &lines, &affected))
+                        Some(report_eligibility(&policy, &lines, &affected, report.content.expose()))
                     }
                     None => None,
                 },

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use embargo_core::advisory::AdvisoryState;
-use embargo_core::eligibility::eligibility;
+use embargo_core::eligibility::report_eligibility;
 use embargo_core::id::UserId;
 use embargo_core::lifecycle::{Performer, ReportState, allowed_transitions};
 use embargo_core::permission::{Action, Actor, Decision, decide};
@@ -209,7 +209,7 @@ impl App {
             duplicate_of: report.duplicate_of,
             reporter,
             reporter_record,
-            eligibility: eligibility(&policy, &lines, &affected),
+            eligibility: report_eligibility(&policy, &lines, &affected, report.content.expose()),
             shares: reader.shares(report.id).await?,
         })
     }
