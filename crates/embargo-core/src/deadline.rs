@@ -139,6 +139,7 @@ mod tests {
                 triage: Some(Span::days(7)),
                 fix: Some(Span::days(90)),
                 disclosure: None,
+                expectations: None,
             },
             ..PolicyDraft::default()
         };

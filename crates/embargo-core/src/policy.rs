@@ -382,6 +382,10 @@ pub struct ResponseTimes {
     pub fix: Sourced<Option<Span>>,
     /// Disclose at the latest within, from acceptance.
     pub disclosure: Sourced<Option<Span>>,
+    /// What a reporter may expect, in the team's own words (`Initial
+    /// acknowledgment: within a reasonable timeframe`), for teams that
+    /// promise no times or want to say more than the times.
+    pub expectations: Sourced<Vec<String>>,
 }
 
 /// When advisories are published.
@@ -512,6 +516,7 @@ pub fn resolve(org: &PolicyDraft, project: Option<&PolicyDraft>) -> Policy {
             triage: s!(response.triage),
             fix: s!(response.fix),
             disclosure: s!(response.disclosure),
+            expectations: p!(response.expectations, Vec::new()),
         },
         disclosure: Disclosure {
             rule: p!(disclosure.rule, DisclosureRule::FixPublic),

@@ -181,7 +181,7 @@ section!(Releases {
     lines: Vec<Line>,
 });
 section!(Report { required: Vec<String>, recommended: Vec<String>, max_attachments: u32, max_attachment_bytes: u32 });
-section!(Response { acknowledge: String, triage: String, fix: String, disclosure: String });
+section!(Response { acknowledge: String, triage: String, fix: String, disclosure: String, expectations: Vec<String> });
 section!(Disclosure { rule: String, embargo: String });
 section!(Advisories { prefix: String, cna: String, cve_pool: Vec<String> });
 section!(Conduct { code_of_conduct: String, ban_after: u32 });
@@ -353,6 +353,7 @@ pub fn parse(text: &str, level: Level) -> Result<PolicyFile, PolicyFileError> {
             triage: errors.one("response.triage", file.response.triage.as_deref(), str::parse),
             fix: errors.one("response.fix", file.response.fix.as_deref(), str::parse),
             disclosure: errors.one("response.disclosure", file.response.disclosure.as_deref(), str::parse),
+            expectations: file.response.expectations.clone(),
         },
         disclosure: DisclosureDraft {
             rule: errors.one("disclosure.rule", file.disclosure.rule.as_deref(), str::parse),
@@ -477,6 +478,7 @@ fn file_of(p: &Policy, level: Level, lines: Option<&[ReleaseLine]>) -> File {
             triage: p.response.triage.value.map(|s| s.to_string()),
             fix: p.response.fix.value.map(|s| s.to_string()),
             disclosure: p.response.disclosure.value.map(|s| s.to_string()),
+            expectations: Some(p.response.expectations.value.clone()),
         },
         disclosure: Disclosure {
             rule: Some(p.disclosure.rule.value.as_str().to_owned()),
@@ -550,6 +552,7 @@ pub fn sources(p: &Policy) -> BTreeMap<&'static str, Source> {
         ("response.triage", s(&p.response.triage)),
         ("response.fix", s(&p.response.fix)),
         ("response.disclosure", s(&p.response.disclosure)),
+        ("response.expectations", s(&p.response.expectations)),
         ("disclosure.rule", s(&p.disclosure.rule)),
         ("disclosure.embargo", s(&p.disclosure.embargo)),
         ("advisories.prefix", s(&p.advisories.prefix)),

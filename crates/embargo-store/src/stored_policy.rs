@@ -107,6 +107,8 @@ pub(crate) struct StoredPolicy {
     #[serde(default)]
     disclosure: Option<String>,
     #[serde(default)]
+    expectations: Option<Vec<String>>,
+    #[serde(default)]
     disclosure_rule: Option<String>,
     #[serde(default)]
     embargo: Option<String>,
@@ -171,6 +173,7 @@ impl From<&PolicyDraft> for StoredPolicy {
             triage: text(&p.response.triage),
             fix: text(&p.response.fix),
             disclosure: text(&p.response.disclosure),
+            expectations: p.response.expectations.clone(),
             disclosure_rule: p.disclosure.rule.map(|r| r.as_str().to_owned()),
             embargo: text(&p.disclosure.embargo),
             prefix: p.advisories.prefix.as_ref().map(ToString::to_string),
@@ -240,6 +243,7 @@ impl StoredPolicy {
                 triage: parse("policy.triage", self.triage.as_deref())?,
                 fix: parse("policy.fix", self.fix.as_deref())?,
                 disclosure: parse("policy.disclosure", self.disclosure.as_deref())?,
+                expectations: self.expectations,
             },
             disclosure: DisclosureDraft {
                 rule: parse("policy.disclosure_rule", self.disclosure_rule.as_deref())?,

@@ -605,3 +605,22 @@ async fn issue_16_experimental_reports_get_no_cve_and_the_report_page_names_fix_
     t.run_jobs().await;
     t.finish().await;
 }
+
+#[tokio::test]
+async fn issue_16_response_expectations_show_in_security_md_the_policy_page_and_the_form() {
+    let (t, _team, _reporter) = instance(
+        "harbor-relay",
+        "relay",
+        &[("harbor-relay", "harbor-relay.toml"), ("harbor-relay/relay", "harbor-relay-relay.toml")],
+    )
+    .await;
+    let said = "Disclosure is coordinated with you once the fixed image is published.";
+    for path in ["/harbor-relay/relay/policy", "/harbor-relay/relay/report", "/harbor-relay/policy"] {
+        let page = t.get(path, &Auth::None).await.expect(StatusCode::OK).text;
+        assert!(page.contains(said), "{path} states the response expectations");
+        assert!(!page.contains("cannot promise a timeline"), "{path}");
+    }
+    let policy = t.get("/api/v1/projects/harbor-relay/relay/policy", &Auth::None).await.expect(StatusCode::OK).json;
+    assert_eq!(policy["sources"]["response.expectations"], "organisation", "{policy}");
+    t.finish().await;
+}
