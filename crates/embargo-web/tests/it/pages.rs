@@ -450,3 +450,12 @@ async fn issue_16_setup_email_hint_speaks_to_the_administrator_not_a_reporter() 
     assert!(!page.contains("updates on your reports"), "{page}");
     t.finish().await;
 }
+
+#[tokio::test]
+async fn issue_16_long_vectors_wrap_and_the_range_type_select_is_not_cut() {
+    let t = TestApp::new().await;
+    let css = t.get("/assets/style.css", &Auth::None).await.expect(StatusCode::OK).text;
+    assert!(css.contains("code, .mono { overflow-wrap: anywhere; }"), "vectors and ids wrap");
+    assert!(css.contains("table.rows select { min-width: 12ch;"), "the range type select fits ECOSYSTEM");
+    t.finish().await;
+}

@@ -597,6 +597,11 @@ async fn issue_16_experimental_reports_get_no_cve_and_the_report_page_names_fix_
     assert!(page.contains("jit is an experimental feature"), "the page says why");
     assert!(!page.contains("A CVE may be requested"), "no CVE sentence for an experimental feature");
     assert!(page.contains("Fixed by default in 3.14, 3.13."), "the fix lines are named");
+    assert!(page.contains("What the reporter was told at intake"), "the team reads what the reporter was told");
+    // Issue 16: the reporter's page speaks to the reporter.
+    let mine = t.get(&format!("/reports/{id}"), &reporter).await.expect(StatusCode::OK).text;
+    assert!(mine.contains("What the security policy says about your report"), "addressed to the reader");
+    assert!(!mine.contains("What the reporter was told"), "not in the third person");
     let advisory = t.post(&format!("/api/v1/reports/{id}/advisory"), json!({}), &team).await;
     let advisory = advisory.expect(StatusCode::CREATED).json;
     let refused =
