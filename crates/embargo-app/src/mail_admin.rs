@@ -2,7 +2,7 @@
 //! the OpenPGP key store (organisations' and projects' key pairs, people's
 //! public keys), and what mail brought to a report.
 
-use embargo_core::id::ReportId;
+use embargo_core::id::{OrgId, ReportId};
 use embargo_core::permission::{Action, Actor, ProjectAccess};
 use embargo_core::private::Private;
 use embargo_core::project::Project;
@@ -249,6 +249,14 @@ impl App {
     pub async fn decryption_keys(&self) -> Result<Vec<Private<String>>, AppError> {
         let keys = self.store.reader().await?.openpgp_keys().await?;
         Ok(keys.into_iter().filter_map(|k| k.secret_key).collect())
+    }
+
+    /// The organisation's secret key, which signs the mail sent in its name
+    /// (RFC 3156), when the key store holds its key pair. For the mail
+    /// channel only; no person is served by it.
+    pub async fn mail_signing_key(&self, org: OrgId) -> Result<Option<Private<String>>, AppError> {
+        let key = self.store.reader().await?.openpgp_key(&KeyOwner::Organisation(org)).await?;
+        Ok(key.and_then(|k| k.secret_key))
     }
 
     /// Every public key in the store (people's and projects'), to check signatures with.

@@ -136,7 +136,7 @@ impl App {
     pub async fn create_organisation(&self, actor: &Actor, new: NewOrganisation) -> Result<Organisation, AppError> {
         require(actor, Action::CreateOrganisation)?;
         let mut errors = FieldErrors(Vec::new());
-        let slug = errors.take(new.slug.parse::<Slug>());
+        let slug = errors.take(Slug::organisation(&new.slug));
         let name = errors.take(one_line("name", &new.name, MAX_SHORT_CHARS));
         let prefix = match (&new.advisory_prefix, &slug) {
             (Some(prefix), _) => Some(advisory_prefix(prefix)?),
@@ -222,7 +222,7 @@ impl App {
         let org = self.organisation(org).await?;
         require(actor, Action::ManageOrganisation(org.id))?;
         let mut errors = FieldErrors(Vec::new());
-        let slug = errors.take(new.slug.parse::<Slug>());
+        let slug = errors.take(Slug::project(&new.slug));
         let name = errors.take(one_line("name", &new.name, MAX_SHORT_CHARS));
         let (slug, name) = errors.finish(|| Some((slug?, name?)))?;
         let project = Project {

@@ -143,6 +143,7 @@ mod tests {
                 fix: Some(Span::days(90)),
                 disclosure: None,
                 close_unanswered: None,
+                expectations: None,
             },
             ..PolicyDraft::default()
         };

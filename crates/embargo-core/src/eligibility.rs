@@ -1,8 +1,11 @@
 //! Which affected release lines make a report CVE-eligible, and which lines
-//! should get the fix (by default or on request), as the policy says.
+//! should get the fix (by default or on request), as the policy says; and
+//! whether the report's feature or platform takes eligibility away.
 
+use crate::intake::{IntakeNotice, experimental_feature, unsupported_platform};
 use crate::policy::{Policy, Support};
 use crate::project::{LineStatus, ReleaseLine};
+use crate::report::ReportContent;
 
 /// What the policy says about a vulnerability affecting some lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,4 +96,48 @@ pub fn eligibility(policy: &Policy, lines: &[ReleaseLine], affected: &[String]) 
         }
     }
     result
+}
+
+/// [`eligibility`] for a report: its affected lines as the policy treats
+/// them, except that a report about an experimental feature, or about an
+/// unsupported platform only, is never eligible for a CVE (as the intake
+/// notices told the reporter). The fix lines stay: a bug still gets fixed.
+pub fn report_eligibility(
+    policy: &Policy,
+    lines: &[ReleaseLine],
+    affected: &[String],
+    content: &ReportContent,
+) -> Eligibility {
+    let mut result = eligibility(policy, lines, affected);
+    let reason = match (experimental_feature(policy, content), unsupported_platform(policy, content)) {
+        (Some(IntakeNotice::ExperimentalFeature { feature }), _) => format!(
+            "{feature} is an experimental feature: under the policy it is not eligible for a CVE; \
+             handle it as an ordinary bug."
+        ),
+        (_, Some(IntakeNotice::UnsupportedPlatform { platform, .. })) => format!(
+            "{platform} is not a supported platform: under the policy an issue only there is not eligible for a \
+             CVE; handle it as an ordinary bug."
+        ),
+        _ => return result,
+    };
+    result.cve = false;
+    result.cve_lines.clear();
+    result.explanation = reason;
+    result
+}
+
+/// Who gets the fix, in one sentence for the report page: the affected lines
+/// fixed by default and those fixed only on request; `None` when no
+/// affected line gets a fix.
+pub fn fix_lines_sentence(result: &Eligibility) -> Option<String> {
+    match (result.fix_by_default.is_empty(), result.fix_on_request.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(format!("Fixed by default in {}.", result.fix_by_default.join(", "))),
+        (true, false) => Some(format!("Fixed only on request in {}.", result.fix_on_request.join(", "))),
+        (false, false) => Some(format!(
+            "Fixed by default in {}; on request in {}.",
+            result.fix_by_default.join(", "),
+            result.fix_on_request.join(", ")
+        )),
+    }
 }

@@ -187,6 +187,23 @@ fn mentions_severity(text: &str) -> bool {
         || lower.contains("severity:")
 }
 
+/// The notice for a report whose component is one of the policy's experimental features.
+pub fn experimental_feature(policy: &Policy, content: &ReportContent) -> Option<IntakeNotice> {
+    let lower = content.component.as_deref()?.to_lowercase();
+    let feature =
+        policy.releases.experimental.value.iter().find(|f| !f.is_empty() && lower.contains(&f.to_lowercase()))?;
+    Some(IntakeNotice::ExperimentalFeature { feature: feature.clone() })
+}
+
+/// The notice for a report about a platform the policy does not support.
+pub fn unsupported_platform(policy: &Policy, content: &ReportContent) -> Option<IntakeNotice> {
+    let platform = policy.platform(content.platform.as_deref()?)?;
+    (platform.tier == Tier::Unsupported).then(|| IntakeNotice::UnsupportedPlatform {
+        platform: platform.name.clone(),
+        has_interested_parties: !platform.interested_parties.is_empty(),
+    })
+}
+
 /// The notices a report earns under the policy.
 pub fn notices(policy: &Policy, lines: &[ReleaseLine], content: &ReportContent) -> Vec<IntakeNotice> {
     let mut notices = Vec::new();
@@ -213,22 +230,8 @@ pub fn notices(policy: &Policy, lines: &[ReleaseLine], content: &ReportContent) 
             }
         }
     }
-    if let Some(component) = content.component.as_deref() {
-        let lower = component.to_lowercase();
-        if let Some(feature) =
-            policy.releases.experimental.value.iter().find(|f| !f.is_empty() && lower.contains(&f.to_lowercase()))
-        {
-            notices.push(IntakeNotice::ExperimentalFeature { feature: feature.clone() });
-        }
-    }
-    if let Some(platform) = content.platform.as_deref().and_then(|p| policy.platform(p))
-        && platform.tier == Tier::Unsupported
-    {
-        notices.push(IntakeNotice::UnsupportedPlatform {
-            platform: platform.name.clone(),
-            has_interested_parties: !platform.interested_parties.is_empty(),
-        });
-    }
+    notices.extend(experimental_feature(policy, content));
+    notices.extend(unsupported_platform(policy, content));
     for field in &policy.report.recommended.value {
         if !has(content, *field) {
             notices.push(IntakeNotice::Missing { field: *field });

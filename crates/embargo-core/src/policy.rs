@@ -387,6 +387,10 @@ pub struct ResponseTimes {
     /// Close a report that waits for the reporter's answer (`needs_info`) after
     /// this long without one, telling the reporter first. Off unless set.
     pub close_unanswered: Sourced<Option<Span>>,
+    /// What a reporter may expect, in the team's own words (`Initial
+    /// acknowledgment: within a reasonable timeframe`), for teams that
+    /// promise no times or want to say more than the times.
+    pub expectations: Sourced<Vec<String>>,
 }
 
 /// When advisories are published.
@@ -520,6 +524,7 @@ pub fn resolve(org: &PolicyDraft, project: Option<&PolicyDraft>) -> Policy {
             fix: s!(response.fix),
             disclosure: s!(response.disclosure),
             close_unanswered: s!(response.close_unanswered),
+            expectations: p!(response.expectations, Vec::new()),
         },
         disclosure: Disclosure {
             rule: p!(disclosure.rule, DisclosureRule::FixPublic),

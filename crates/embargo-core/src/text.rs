@@ -172,7 +172,8 @@ impl UnknownName {
     }
 }
 
-/// Words that may not be used as slugs because they name routes.
+/// Words that may not name an organisation because they name routes at the
+/// top of the site (`/api`, `/admin`).
 const RESERVED_SLUGS: &[&str] = &[
     "admin",
     "api",
@@ -234,10 +235,46 @@ impl FromStr for Slug {
         if !ok {
             return Err(TextError::Malformed { field: "slug", expected: EXPECTED });
         }
-        if RESERVED_SLUGS.contains(&s) {
-            return Err(TextError::Malformed { field: "slug", expected: "a name that is not reserved for a route" });
-        }
         Ok(Slug(s.to_owned()))
+    }
+}
+
+/// Words that may not name a project because they name an organisation's
+/// own pages (`/ORG/policy`).
+const RESERVED_PROJECT_SLUGS: &[&str] = &["policy", "report", "team"];
+
+impl Slug {
+    /// A new organisation's slug: well formed, and not one of the site's
+    /// own addresses (`api` is `/api`).
+    pub fn organisation(s: &str) -> Result<Slug, TextError> {
+        let slug: Slug = s.parse()?;
+        if RESERVED_SLUGS.contains(&s) {
+            return Err(TextError::Refused {
+                field: "slug",
+                reason: format!(
+                    "an organisation cannot be called \"{s}\": /{s} is one of Embargo's own addresses; \
+                     choose another name, such as \"{s}-security\" (a project may be called \"{s}\")"
+                ),
+            });
+        }
+        Ok(slug)
+    }
+
+    /// A new project's slug: well formed, and not one of its organisation's
+    /// own pages (`policy` is `/ORG/policy`). Other route words (`api`) are
+    /// fine: a project's pages are under its organisation's.
+    pub fn project(s: &str) -> Result<Slug, TextError> {
+        let slug: Slug = s.parse()?;
+        if RESERVED_PROJECT_SLUGS.contains(&s) {
+            return Err(TextError::Refused {
+                field: "slug",
+                reason: format!(
+                    "a project cannot be called \"{s}\": /ORG/{s} is the organisation's {s} page; \
+                     choose another name, such as \"{s}-service\""
+                ),
+            });
+        }
+        Ok(slug)
     }
 }
 

@@ -50,7 +50,83 @@ pub enum PolicyFileError {
     },
     /// Valid TOML that breaks a policy rule.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    Invalid(Vec<PolicyError>),
+    Invalid(Vec<Located>),
+}
+
+/// A broken policy rule and where in the file the field is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// 1-based line and column of the field's value (or of the nearest
+    /// enclosing table written), when the file writes it at all.
+    pub at: Option<(usize, usize)>,
+    /// The rule broken, naming the field's path.
+    pub error: PolicyError,
+}
+
+impl std::fmt::Display for Located {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.at {
+            Some((line, column)) => write!(f, "line {line}, column {column}: {}", self.error),
+            None => write!(f, "{}", self.error),
+        }
+    }
+}
+
+/// A place in a parsed TOML document while a field path is followed.
+enum Node<'a> {
+    Item(&'a toml_edit::Item),
+    Table(&'a toml_edit::Table),
+    Value(&'a toml_edit::Value),
+}
+
+impl<'a> Node<'a> {
+    fn span(&self) -> Option<std::ops::Range<usize>> {
+        match self {
+            Node::Item(item) => item.span(),
+            Node::Table(table) => table.span(),
+            Node::Value(value) => value.span(),
+        }
+    }
+
+    fn key(&self, key: &str) -> Option<Node<'a>> {
+        match *self {
+            Node::Item(toml_edit::Item::Table(table)) | Node::Table(table) => table.get(key).map(Node::Item),
+            Node::Item(toml_edit::Item::Value(toml_edit::Value::InlineTable(table)))
+            | Node::Value(toml_edit::Value::InlineTable(table)) => table.get(key).map(Node::Value),
+            _ => None,
+        }
+    }
+
+    fn index(&self, i: usize) -> Option<Node<'a>> {
+        match *self {
+            Node::Item(toml_edit::Item::ArrayOfTables(tables)) => tables.get(i).map(Node::Table),
+            Node::Item(toml_edit::Item::Value(toml_edit::Value::Array(array)))
+            | Node::Value(toml_edit::Value::Array(array)) => array.get(i).map(Node::Value),
+            _ => None,
+        }
+    }
+}
+
+/// Where the field `path` (`releases.lines[2].status`, `advisories.cve_pool[1]`)
+/// is written in `text`: its value, else the deepest part of the path written.
+fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
+    let document = toml_edit::ImDocument::parse(text).ok()?;
+    let mut node = Node::Table(document.as_table());
+    let mut found = None;
+    for segment in path.split('.') {
+        let (key, indexes) = segment.split_once('[').map_or((segment, ""), |(k, rest)| (k, rest));
+        let Some(next) = node.key(key) else { break };
+        node = next;
+        found = node.span().or(found);
+        for index in indexes.split('[').filter(|i| !i.is_empty()) {
+            let Some(next) = index.trim_end_matches(']').parse().ok().and_then(|i| node.index(i)) else {
+                return found.map(|span| line_column(text, span.start));
+            };
+            node = next;
+            found = node.span().or(found);
+        }
+    }
+    found.map(|span| line_column(text, span.start))
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -129,7 +205,14 @@ section!(Releases {
     lines: Vec<Line>,
 });
 section!(Report { required: Vec<String>, recommended: Vec<String>, max_attachments: u32, max_attachment_bytes: u32 });
-section!(Response { acknowledge: String, triage: String, fix: String, disclosure: String, close_unanswered: String });
+section!(Response {
+    acknowledge: String,
+    triage: String,
+    fix: String,
+    disclosure: String,
+    close_unanswered: String,
+    expectations: Vec<String>
+});
 section!(Disclosure { rule: String, embargo: String });
 section!(Advisories { prefix: String, cna: String, cve_pool: Vec<String> });
 section!(Conduct { code_of_conduct: String, ban_after: u32 });
@@ -306,6 +389,7 @@ pub fn parse(text: &str, level: Level) -> Result<PolicyFile, PolicyFileError> {
                 file.response.close_unanswered.as_deref(),
                 str::parse,
             ),
+            expectations: file.response.expectations.clone(),
         },
         disclosure: DisclosureDraft {
             rule: errors.one("disclosure.rule", file.disclosure.rule.as_deref(), str::parse),
@@ -374,7 +458,11 @@ pub fn parse(text: &str, level: Level) -> Result<PolicyFile, PolicyFileError> {
     if let Err(mut problems) = draft.check(level) {
         errors.0.append(&mut problems);
     }
-    if errors.0.is_empty() { Ok(PolicyFile { draft, lines }) } else { Err(PolicyFileError::Invalid(errors.0)) }
+    if errors.0.is_empty() {
+        return Ok(PolicyFile { draft, lines });
+    }
+    let located = errors.0.into_iter().map(|error| Located { at: locate(text, &error.field), error }).collect();
+    Err(PolicyFileError::Invalid(located))
 }
 
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -440,6 +528,7 @@ fn file_of(p: &Policy, level: Level, lines: Option<&[ReleaseLine]>) -> File {
             fix: p.response.fix.value.map(|s| s.to_string()),
             disclosure: p.response.disclosure.value.map(|s| s.to_string()),
             close_unanswered: p.response.close_unanswered.value.map(|s| s.to_string()),
+            expectations: Some(p.response.expectations.value.clone()),
         },
         disclosure: Disclosure {
             rule: Some(p.disclosure.rule.value.as_str().to_owned()),
@@ -527,6 +616,7 @@ pub fn sources(p: &Policy) -> BTreeMap<&'static str, Source> {
         ("response.fix", s(&p.response.fix)),
         ("response.disclosure", s(&p.response.disclosure)),
         ("response.close_unanswered", s(&p.response.close_unanswered)),
+        ("response.expectations", s(&p.response.expectations)),
         ("disclosure.rule", s(&p.disclosure.rule)),
         ("disclosure.embargo", s(&p.disclosure.embargo)),
         ("advisories.prefix", s(&p.advisories.prefix)),

@@ -193,10 +193,18 @@ pub fn render(names: Names<'_>, policy: &Policy, lines: &[ReleaseLine], links: &
     .iter()
     .filter_map(|(what, span)| span.map(|s| format!("{what} within {}", human_span(s))))
     .collect();
-    if promised.is_empty() {
-        w("The team are volunteers and cannot promise a timeline; please be patient.\n");
-    } else {
-        w(&format!("The team aims to {}.\n", promised.join(", ")));
+    // The team's own words come first; the volunteers' sentence only where the
+    // policy states neither times nor expectations.
+    for expectation in &response.expectations.value {
+        w(&format!("- {}\n", expectation.trim()));
+    }
+    if !response.expectations.value.is_empty() {
+        w("\n");
+    }
+    match (promised.is_empty(), response.expectations.value.is_empty()) {
+        (true, true) => w("The team are volunteers and cannot promise a timeline; please be patient.\n"),
+        (true, false) => {}
+        (false, _) => w(&format!("The team aims to {}.\n", promised.join(", "))),
     }
     w("If the team needs more from you, it asks on the report and waits for your answer");
     match response.close_unanswered.value {
@@ -291,5 +299,35 @@ mod tests {
         );
         assert!(md.contains("- **Documented behaviour**: Not a bug."));
         assert!(!md.contains("Code of conduct"));
+    }
+
+    #[test]
+    fn issue_16_response_expectations_are_stated_and_replace_the_volunteers_sentence() {
+        let links = Links {
+            policy: "https://sec.example.org/harbor/relay/policy".into(),
+            form: "https://sec.example.org/harbor/relay/report".into(),
+            api: "https://sec.example.org/api/v1/projects/harbor/relay/reports".into(),
+            advisories: "https://sec.example.org/advisories".into(),
+            openpgp_key: None,
+        };
+        let names = Names { organisation: "Harbor", project: Some("Relay") };
+        let md_of = |text: &str| {
+            let policy = resolve(&crate::policy_file::parse(text, Level::Organisation).unwrap().draft, None);
+            render(names, &policy, &[], &links)
+        };
+        let stated = md_of(
+            "[response]\nexpectations = [\"Fix strategy: a patch or a mitigation.\", \"All credible reports are read.\"]\n",
+        );
+        assert!(
+            stated.contains("- Fix strategy: a patch or a mitigation.\n- All credible reports are read.\n"),
+            "{stated}"
+        );
+        assert!(!stated.contains("cannot promise a timeline"), "{stated}");
+        let both = md_of("[response]\nacknowledge = \"5d\"\nexpectations = [\"Severity from impact.\"]\n");
+        assert!(both.contains("- Severity from impact.") && both.contains("acknowledge your report within 5 days"));
+        let silent = md_of("[channels]\nweb_form = true\n");
+        assert!(silent.contains("cannot promise a timeline"), "{silent}");
+        let long = format!("[response]\nexpectations = [\"{}\"]\n", "x".repeat(301));
+        assert!(crate::policy_file::parse(&long, Level::Organisation).is_err());
     }
 }

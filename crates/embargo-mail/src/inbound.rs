@@ -293,30 +293,41 @@ fn collect(
     let subtype = ctype.and_then(|c| c.subtype()).unwrap_or_default().to_ascii_lowercase();
     let children = root.sub_parts().unwrap_or_default();
     if ctype.is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart")) && depth < 3 {
+        // PGP/MIME parts are split here, with delimiters only at line starts (RFC 2046
+        // section 5.1.1): the parser also matches a boundary inside a line, and an armor
+        // footer's dashes may hold one.
+        let raw = message.raw_message();
+        let body = usize::try_from(root.raw_body_offset())
+            .ok()
+            .zip(usize::try_from(root.raw_end_offset()).ok())
+            .and_then(|(start, end)| raw.get(start..end))
+            .unwrap_or_default();
+        let parts = ctype.and_then(|c| c.attribute("boundary")).map(|b| multipart_parts(body, b)).unwrap_or_default();
         if subtype == "encrypted" {
             // RFC 3156 section 4: the second part holds the OpenPGP message.
-            let data = children.get(1).and_then(|id| message.part(*id)).map(|p| p.contents()).unwrap_or_default();
+            let data = match parts.get(1).map(|part| split_entity(part)) {
+                Some((headers, data)) if !encoded(headers) => data,
+                _ => children.get(1).and_then(|id| message.part(*id)).map(|p| p.contents()).unwrap_or_default(),
+            };
             let (plain, signature) = keyring.decrypt(data).map_err(Refusal::Encryption)?;
             content.encrypted = true;
             if signature.is_some() {
                 content.signature = signature;
             }
-            let inner = MessageParser::default().parse(plain.expose().as_slice()).ok_or(Refusal::NotMail)?;
-            check_shape(&inner, limits)?;
-            return collect(&inner, keyring, limits, content, depth + 1);
+            return collect_entity(plain.expose(), keyring, limits, content, depth);
         }
         if subtype == "signed"
-            && let (Some(signed), Some(signature)) =
-                (children.first().and_then(|id| message.part(*id)), children.get(1).and_then(|id| message.part(*id)))
+            && let (Some(signed), Some(signature)) = (parts.first(), parts.get(1))
         {
             // RFC 3156 section 5: the signature covers the first part as sent, headers included.
-            let raw = message.raw_message();
-            let start = usize::try_from(signed.raw_header_offset()).unwrap_or(0);
-            let end = usize::try_from(signed.raw_end_offset()).unwrap_or(0);
-            if let Some(bytes) = raw.get(start..end) {
-                let canonical = canonical_lines(bytes);
-                content.signature = Some(keyring.check_detached(signature.contents(), &canonical));
-            }
+            let (headers, data) = split_entity(signature);
+            let data = if encoded(headers) {
+                children.get(1).and_then(|id| message.part(*id)).map(|p| p.contents()).unwrap_or_default()
+            } else {
+                data
+            };
+            content.signature = Some(keyring.check_detached(data, &canonical_lines(signed)));
+            return collect_entity(signed, keyring, limits, content, depth);
         }
     }
     let texts: Vec<String> =
@@ -350,6 +361,125 @@ fn collect(
         content.attachments.push(Upload { filename: name, bytes });
     }
     Ok(())
+}
+
+/// Reads a MIME entity (a decrypted PGP/MIME body, the signed part of a
+/// signed mail): one that opens with MIME headers is parsed as such; one
+/// without (RFC 2045 section 5.2: plain text) is kept whole as text, never
+/// losing its first paragraph to a header parser.
+fn collect_entity(
+    bytes: &[u8],
+    keyring: &Keyring,
+    limits: Limits,
+    content: &mut Content,
+    depth: usize,
+) -> Result<(), Refusal> {
+    if !opens_with_mime_header(bytes) {
+        let body = bytes.strip_prefix(b"\r\n").or_else(|| bytes.strip_prefix(b"\n")).unwrap_or(bytes);
+        let text = String::from_utf8_lossy(body);
+        let text = inline_pgp(&clean(&text), keyring, content)?;
+        content.texts.push(text);
+        return Ok(());
+    }
+    let inner = MessageParser::default().parse(bytes).ok_or(Refusal::NotMail)?;
+    check_shape(&inner, limits)?;
+    collect(&inner, keyring, limits, content, depth + 1)
+}
+
+/// Whether an entity opens with a MIME header block: lines that are all
+/// header fields (or their continuations) up to the first empty line, one of
+/// them `Content-…` or `MIME-Version`.
+fn opens_with_mime_header(bytes: &[u8]) -> bool {
+    let mut mime = false;
+    for line in bytes.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return mime;
+        }
+        if line.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
+            continue;
+        }
+        let Some(colon) = line.iter().position(|b| *b == b':') else {
+            return false;
+        };
+        let name = line.get(..colon).unwrap_or_default();
+        if name.is_empty() || !name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-') {
+            return false;
+        }
+        mime |= name.get(..8).is_some_and(|n| n.eq_ignore_ascii_case(b"content-"))
+            || name.eq_ignore_ascii_case(b"mime-version");
+    }
+    mime
+}
+
+/// An entity's header block and body: split at the first empty line; an
+/// entity that opens with an empty line has no headers.
+fn split_entity(part: &[u8]) -> (&[u8], &[u8]) {
+    for ending in [&b"\r\n"[..], b"\n"] {
+        if let Some(body) = part.strip_prefix(ending) {
+            return (&[], body);
+        }
+    }
+    let crlf = find(part, b"\r\n\r\n").map(|at| (at, 4));
+    let lf = find(part, b"\n\n").map(|at| (at, 2));
+    let first = match (crlf, lf) {
+        (Some(a), Some(b)) => Some(if a.0 < b.0 { a } else { b }),
+        (a, b) => a.or(b),
+    };
+    match first {
+        Some((at, len)) => (part.get(..at).unwrap_or_default(), part.get(at + len..).unwrap_or_default()),
+        None => (part, &[]),
+    }
+}
+
+/// Whether a header block declares a transfer encoding other than the
+/// identity ones (7bit, 8bit, binary), which the parser must decode.
+fn encoded(headers: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(headers).replace("\r\n", "\n").replace("\n ", " ").replace("\n\t", " ");
+    text.lines().any(|line| {
+        line.split_once(':').is_some_and(|(name, value)| {
+            name.trim().eq_ignore_ascii_case("content-transfer-encoding")
+                && !["7bit", "8bit", "binary"].contains(&value.trim().to_ascii_lowercase().as_str())
+        })
+    })
+}
+
+/// The body parts of a multipart body (RFC 2046 section 5.1.1). A delimiter
+/// is `--` and the boundary at the start of a line, followed only by
+/// white space, or by `--` for the last one; the line ending before it
+/// belongs to the delimiter. The same characters inside a line are content.
+fn multipart_parts<'a>(body: &'a [u8], boundary: &str) -> Vec<&'a [u8]> {
+    let delimiter = format!("--{boundary}");
+    let mut parts = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut start = 0;
+    while start < body.len() {
+        let end = body.get(start..).and_then(|rest| rest.iter().position(|b| *b == b'\n')).map(|at| start + at);
+        let next = end.map_or(body.len(), |e| e + 1);
+        let line = body.get(start..end.unwrap_or(body.len())).unwrap_or_default();
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if let Some(rest) = line.strip_prefix(delimiter.as_bytes()) {
+            let last = rest.starts_with(b"--");
+            let rest = if last { rest.get(2..).unwrap_or_default() } else { rest };
+            if rest.iter().all(|b| *b == b' ' || *b == b'\t') {
+                if let Some(from) = open {
+                    let before = body.get(..start).unwrap_or_default();
+                    let cut = before.strip_suffix(b"\n").map_or(before, |b| b.strip_suffix(b"\r").unwrap_or(b));
+                    parts.push(body.get(from..cut.len().max(from)).unwrap_or_default());
+                }
+                if last {
+                    return parts;
+                }
+                open = Some(next);
+            }
+        }
+        start = next;
+    }
+    // A body cut short: its last part ends with it.
+    if let Some(from) = open {
+        parts.push(body.get(from..).unwrap_or_default());
+    }
+    parts
 }
 
 /// Lines ending in CRLF, as signatures over MIME parts are made (RFC 3156 section 5).

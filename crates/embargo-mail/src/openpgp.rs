@@ -11,11 +11,13 @@ use embargo_core::private::Private;
 use embargo_store::mail::SignatureState;
 use pgp::composed::{
     CleartextSignedMessage, Deserializable, DetachedSignature, EncryptionCaps, KeyType, Message, MessageBuilder,
-    SecretKeyParamsBuilder, SignedPublicKey, SignedSecretKey, SubkeyParamsBuilder,
+    SecretKeyParamsBuilder, SignedPublicKey, SignedPublicSubKey, SignedSecretKey, SubkeyParamsBuilder, SubpacketConfig,
 };
 use pgp::crypto::ecc_curve::ECCCurve;
+use pgp::crypto::hash::HashAlgorithm;
 use pgp::crypto::sym::SymmetricKeyAlgorithm;
 use pgp::packet::{Signature, SignatureConfig, SignatureType, Subpacket, SubpacketData};
+use pgp::types::CompressionAlgorithm;
 use pgp::types::{KeyDetails, KeyVersion, Password, SigningKey};
 use rand_core_06::OsRng;
 
@@ -106,11 +108,17 @@ pub fn generate_key(user_id: &str) -> Result<KeyMaterial, PgpError> {
         .can_encrypt(EncryptionCaps::All)
         .can_authenticate(false);
     let mut params = SecretKeyParamsBuilder::default();
+    // The preferences say which algorithms others may use towards the key (RFC 9580
+    // section 5.2.3.14-16). Without them GnuPG falls back to SHA-1 when it signs a
+    // message it encrypts to the key, a signature Ed25519 refuses.
     params
         .key_type(KeyType::Ed25519Legacy)
         .can_certify(true)
         .can_sign(true)
         .can_encrypt(EncryptionCaps::None)
+        .preferred_symmetric_algorithms(vec![SymmetricKeyAlgorithm::AES256, SymmetricKeyAlgorithm::AES128].into())
+        .preferred_hash_algorithms(vec![HashAlgorithm::Sha512, HashAlgorithm::Sha256].into())
+        .preferred_compression_algorithms(vec![CompressionAlgorithm::ZLIB, CompressionAlgorithm::ZIP].into())
         .primary_user_id(user_id.into())
         .subkeys(vec![encryption.build().map_err(|e| failed(e.to_string()))?]);
     let params = params.build().map_err(|e| failed(e.to_string()))?;
@@ -188,18 +196,21 @@ impl Keyring {
         Ok((Private::new(plaintext), signature))
     }
 
-    fn check_message(&self, message: &Message<'_>) -> (SignatureState, String) {
-        for key in &self.public {
-            if let Ok(signature) = message.verify(&key.primary_key) {
-                return (SignatureState::Good, signer_of(signature, key));
-            }
-            for sub in &key.public_subkeys {
-                if let Ok(signature) = message.verify(&sub.key) {
-                    return (SignatureState::Good, signer_of(signature, key));
-                }
-            }
-        }
-        (SignatureState::UnknownKey, String::from("unknown"))
+    /// Checks the signature inside a message as the other kinds are checked:
+    /// against the key its issuer names, so that a signature by a known key
+    /// that does not verify (altered, or made with a hash too weak for its
+    /// key, such as SHA-1 with Ed25519) reads as bad, not as by an unknown key.
+    fn check_message(&self, message: &Message<'_>) -> SignatureCheck {
+        let Message::Signed { reader, .. } = message else {
+            return (SignatureState::UnknownKey, String::from("unknown"));
+        };
+        let Some(signature) = reader.signature(0) else {
+            return (SignatureState::Bad, String::from("unreadable signature"));
+        };
+        self.check_signature(signature, |key| match key {
+            KeyRef::Primary(k) => message.verify(k).is_ok(),
+            KeyRef::Sub(k) => message.verify(k).is_ok(),
+        })
     }
 
     /// Checks a detached signature (PGP/MIME `multipart/signed`) over `content`.
@@ -263,22 +274,23 @@ enum KeyRef<'a> {
     Sub(&'a pgp::packet::PublicSubkey),
 }
 
-fn signer_of(_signature: &Signature, key: &SignedPublicKey) -> String {
-    fingerprint_of(key)
-}
-
-/// Encrypts `plaintext` to a recipient's public key; answers ASCII armor.
-pub fn encrypt(public_key: &str, plaintext: &[u8]) -> Result<String, PgpError> {
+/// The subkey of a recipient's public key that may encrypt.
+fn encryption_subkey_of(public_key: &str) -> Result<SignedPublicSubKey, PgpError> {
     let (key, _) = SignedPublicKey::from_string(public_key)
         .map_err(|e| PgpError::BadKey { expected: "public key", reason: e.to_string() })?;
-    let subkey = key
-        .public_subkeys
+    key.public_subkeys
         .iter()
         .find(|s| {
             s.key.algorithm().can_encrypt()
                 && s.signatures.iter().any(|sig| sig.key_flags().encrypt_comms() || sig.key_flags().encrypt_storage())
         })
-        .ok_or_else(|| PgpError::CannotEncrypt { fingerprint: fingerprint_of(&key) })?;
+        .cloned()
+        .ok_or_else(|| PgpError::CannotEncrypt { fingerprint: fingerprint_of(&key) })
+}
+
+/// Encrypts `plaintext` to a recipient's public key; answers ASCII armor.
+pub fn encrypt(public_key: &str, plaintext: &[u8]) -> Result<String, PgpError> {
+    let subkey = encryption_subkey_of(public_key)?;
     let mut builder = MessageBuilder::from_bytes("", plaintext.to_vec()).seipd_v1(OsRng, SymmetricKeyAlgorithm::AES256);
     builder.encrypt_to_key(OsRng, &subkey.key).map_err(|e| PgpError::Failed(e.to_string()))?;
     builder.to_armored_string(OsRng, Default::default()).map_err(|e| PgpError::Failed(e.to_string()))
@@ -293,30 +305,116 @@ pub fn encrypt(public_key: &str, plaintext: &[u8]) -> Result<String, PgpError> {
 /// `-----BEGIN PGP SIGNATURE-----` (section 7.1), as GnuPG writes it, so the
 /// signed message holds `text` exactly and ends in a single line ending.
 pub fn clear_sign(secret_key: &Private<String>, text: &str, created: Timestamp) -> Result<String, PgpError> {
-    let bad = |reason: String| PgpError::BadKey { expected: "secret key", reason };
     let failed = |e: pgp::errors::Error| PgpError::Failed(e.to_string());
-    let (key, _) = SignedSecretKey::from_string(secret_key.expose()).map_err(|e| bad(e.to_string()))?;
-    let created = u32::try_from(created.unix_timestamp())
-        .map(pgp::types::Timestamp::from_secs)
-        .map_err(|_| PgpError::Failed(format!("{created} cannot be a signature time")))?;
+    let key = read_signing_key(secret_key)?;
+    let created = signature_time(created)?;
     let text = text.strip_suffix('\n').map_or(text, |t| t.strip_suffix('\r').unwrap_or(t));
+    let signer = Box::new(signer_of_key(&key)?);
+    let message = sign_text(&signer, text, created).map_err(failed)?;
+    message.to_armored_string(Default::default()).map_err(failed)
+}
+
+/// Reads an armored secret key to sign with.
+fn read_signing_key(secret_key: &Private<String>) -> Result<SignedSecretKey, PgpError> {
+    let (key, _) = SignedSecretKey::from_string(secret_key.expose())
+        .map_err(|e| PgpError::BadKey { expected: "secret key", reason: e.to_string() })?;
+    Ok(key)
+}
+
+/// A time as a signature's creation time (RFC 9580 section 5.2.3.11: seconds since 1970, 32 bits).
+fn signature_time(created: Timestamp) -> Result<pgp::types::Timestamp, PgpError> {
+    u32::try_from(created.unix_timestamp())
+        .map(pgp::types::Timestamp::from_secs)
+        .map_err(|_| PgpError::Failed(format!("{created} cannot be a signature time")))
+}
+
+/// The key that signs for `key`: its newest signing subkey if it has one,
+/// else the primary key if that may sign (as GnuPG chooses). Refuses a key
+/// protected by a passphrase (keys are sealed at rest instead).
+fn signer_of_key(key: &SignedSecretKey) -> Result<&dyn SigningKey, PgpError> {
+    let protected = || PgpError::BadKey {
+        expected: "secret key",
+        reason: "it is protected by a passphrase (import it without one: it is sealed at rest)".into(),
+    };
     let subkey = key
         .secret_subkeys
         .iter()
         .rev()
         .find(|s| s.key.algorithm().can_sign() && s.signatures.iter().any(|sig| sig.key_flags().sign()));
-    let protected = || bad("it is protected by a passphrase (import it without one: it is sealed at rest)".into());
-    let message = match subkey {
-        Some(subkey) if subkey.key.secret_params().is_encrypted() => return Err(protected()),
-        Some(subkey) => sign_text(&subkey.key, text, created),
-        None if !primary_may_sign(&key) => {
-            return Err(PgpError::CannotSign { fingerprint: fingerprint_of(&key.primary_key) });
-        }
-        None if key.primary_key.secret_params().is_encrypted() => return Err(protected()),
-        None => sign_text(&key.primary_key, text, created),
+    match subkey {
+        Some(subkey) if subkey.key.secret_params().is_encrypted() => Err(protected()),
+        Some(subkey) => Ok(&subkey.key),
+        None if !primary_may_sign(key) => Err(PgpError::CannotSign { fingerprint: fingerprint_of(&key.primary_key) }),
+        None if key.primary_key.secret_params().is_encrypted() => Err(protected()),
+        None => Ok(&key.primary_key),
     }
+}
+
+/// The subpackets of our signatures: the creation time given (not the
+/// library's clock) and the issuer's fingerprint, hashed; for v4 keys also
+/// the key id, unhashed (RFC 9580 section 5.2.3.12: v6 keys must not).
+fn subpackets(
+    key: &dyn SigningKey,
+    created: pgp::types::Timestamp,
+) -> pgp::errors::Result<(Vec<Subpacket>, Vec<Subpacket>)> {
+    let hashed = vec![
+        Subpacket::regular(SubpacketData::SignatureCreationTime(created))?,
+        Subpacket::regular(SubpacketData::IssuerFingerprint(key.fingerprint()))?,
+    ];
+    let mut unhashed = Vec::new();
+    if key.version() <= KeyVersion::V4 {
+        unhashed.push(Subpacket::regular(SubpacketData::IssuerKeyId(key.legacy_key_id()))?);
+    }
+    Ok((hashed, unhashed))
+}
+
+/// A detached signature (RFC 3156 section 5, PGP/MIME `multipart/signed`)
+/// over `content`, which must be the MIME entity exactly as sent, with CRLF
+/// line endings. It is a text signature (type 0x01), so a relay or mailbox
+/// that stores the mail with LF line endings does not break it. Answers the
+/// armored signature.
+pub fn sign_detached(secret_key: &Private<String>, content: &[u8], created: Timestamp) -> Result<String, PgpError> {
+    let failed = |e: pgp::errors::Error| PgpError::Failed(e.to_string());
+    let key = read_signing_key(secret_key)?;
+    let created = signature_time(created)?;
+    let signer = signer_of_key(&key)?;
+    let (hashed, unhashed) = subpackets(signer, created).map_err(failed)?;
+    let signature = DetachedSignature::sign_text_data_with_subpackets(
+        OsRng,
+        &Box::new(signer),
+        &Password::empty(),
+        HashAlgorithm::Sha256,
+        content,
+        SubpacketConfig::UserDefined { hashed, unhashed },
+    )
     .map_err(failed)?;
-    message.to_armored_string(Default::default()).map_err(failed)
+    signature.to_armored_string(Default::default()).map_err(failed)
+}
+
+/// Signs `plaintext` with our secret key and encrypts it to a recipient's
+/// public key in one OpenPGP message (RFC 3156 section 6.2, the combined
+/// method: the signature travels inside the encryption). Answers ASCII armor.
+pub fn sign_and_encrypt(
+    public_key: &str,
+    secret_key: &Private<String>,
+    plaintext: &[u8],
+    created: Timestamp,
+) -> Result<String, PgpError> {
+    let failed = |e: pgp::errors::Error| PgpError::Failed(e.to_string());
+    let key = read_signing_key(secret_key)?;
+    let created = signature_time(created)?;
+    let signer = signer_of_key(&key)?;
+    let (hashed, unhashed) = subpackets(signer, created).map_err(failed)?;
+    let recipient = encryption_subkey_of(public_key)?;
+    let mut builder = MessageBuilder::from_bytes("", plaintext.to_vec()).seipd_v1(OsRng, SymmetricKeyAlgorithm::AES256);
+    builder.sign_with_subpackets(
+        signer,
+        Password::empty(),
+        HashAlgorithm::Sha256,
+        SubpacketConfig::UserDefined { hashed, unhashed },
+    );
+    builder.encrypt_to_key(OsRng, &recipient.key).map_err(failed)?;
+    builder.to_armored_string(OsRng, Default::default()).map_err(failed)
 }
 
 /// Whether the primary key may make signatures: its self-signatures say so,
@@ -336,14 +434,7 @@ fn sign_text(
     created: pgp::types::Timestamp,
 ) -> pgp::errors::Result<CleartextSignedMessage> {
     let mut config = SignatureConfig::from_key(OsRng, key, SignatureType::Text)?;
-    config.hashed_subpackets = vec![
-        Subpacket::regular(SubpacketData::SignatureCreationTime(created))?,
-        Subpacket::regular(SubpacketData::IssuerFingerprint(key.fingerprint()))?,
-    ];
-    // RFC 9580 section 5.2.3.12: v4 keys also name their key id; v6 keys must not.
-    if key.version() <= KeyVersion::V4 {
-        config.unhashed_subpackets = vec![Subpacket::regular(SubpacketData::IssuerKeyId(key.legacy_key_id()))?];
-    }
+    (config.hashed_subpackets, config.unhashed_subpackets) = subpackets(key, created)?;
     CleartextSignedMessage::new(text, config, key, &Password::empty())
 }
 

@@ -1,11 +1,14 @@
 //! Notifications by mail through an SMTP relay: one mail per recipient,
 //! encrypted (PGP/MIME, RFC 3156) when their key is known, otherwise saying
-//! only that there is news and where. Every mail threads back into the report.
+//! only that there is news and where; signed with the organisation's key
+//! when the key store holds its key pair (inside the encryption, or as
+//! `multipart/signed`). Every mail threads back into the report.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use embargo_app::{App, DeliveryError, News, Notice, NoticeMail, Notifier, Recipient, Side};
+use embargo_core::Timestamp;
 use embargo_core::id::JobId;
 use embargo_core::message::{AuthorRole, Visibility};
 use embargo_core::private::Private;
@@ -267,12 +270,17 @@ impl MailNotifier {
         text
     }
 
-    /// Builds one mail.
+    /// Builds one mail: encrypted (and signed) when the recipient's key is
+    /// known, else signed when the organisation holds a key pair (RFC 3156),
+    /// else plain. `signing_key` is the organisation's secret key; `now`
+    /// the signatures' time.
     fn compose(
         &self,
         job: JobId,
         mail: &NoticeMail,
         to: &Recipient,
+        signing_key: Option<&Private<String>>,
+        now: Timestamp,
     ) -> Result<(lettre::Message, String, bool), DeliveryError> {
         let permanent = |what: &str, e: String| DeliveryError::Permanent(format!("{what}: {e}"));
         let key = to.public_key.as_deref().filter(|_| !self.config.link_only);
@@ -317,14 +325,21 @@ impl MailNotifier {
             .message_id(Some(format!("<{message_id}>")))
             .in_reply_to(in_reply_to)
             .references(references.join(" "));
-        let mut message = match key {
-            Some(key) => {
+        let mut message = match (key, signing_key) {
+            (Some(key), _) => {
                 let entity = format!(
                     "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{}",
                     self.text(mail, to, true).replace('\n', "\r\n")
                 );
-                let armored = openpgp::encrypt(key, entity.as_bytes())
-                    .map_err(|e| permanent("encrypting to the recipient's key", e.to_string()))?;
+                let armored = match signing_key {
+                    // RFC 3156 section 6.2: signed and encrypted in one OpenPGP message.
+                    Some(secret) => openpgp::sign_and_encrypt(key, secret, entity.as_bytes(), now).or_else(|e| {
+                        tracing::error!(report = %mail.report, error = %e, "the organisation's key cannot sign: mail sent unsigned");
+                        openpgp::encrypt(key, entity.as_bytes())
+                    }),
+                    None => openpgp::encrypt(key, entity.as_bytes()),
+                }
+                .map_err(|e| permanent("encrypting to the recipient's key", e.to_string()))?;
                 let control = SinglePart::builder()
                     .header(
                         ContentType::parse("application/pgp-encrypted")
@@ -341,7 +356,18 @@ impl MailNotifier {
                     MultiPart::encrypted("application/pgp-encrypted".into()).singlepart(control).singlepart(data);
                 builder.multipart(parts).map_err(|e| permanent("composing", e.to_string()))?
             }
-            None => builder
+            (None, Some(secret)) => {
+                let text = SinglePart::plain(self.text(mail, to, false));
+                match signed(text.clone(), secret, now) {
+                    Ok(parts) => builder.multipart(parts),
+                    Err(e) => {
+                        tracing::error!(report = %mail.report, error = %e, "the organisation's key cannot sign: mail sent unsigned");
+                        builder.singlepart(text)
+                    }
+                }
+                .map_err(|e| permanent("composing", e.to_string()))?
+            }
+            (None, None) => builder
                 .header(ContentType::TEXT_PLAIN)
                 .body(self.text(mail, to, false))
                 .map_err(|e| permanent("composing", e.to_string()))?,
@@ -351,6 +377,25 @@ impl MailNotifier {
         message.headers_mut().insert_raw(raw_header("X-Auto-Response-Suppress", "All"));
         Ok((message, message_id, key.is_some()))
     }
+}
+
+/// `part` signed with the organisation's key: a PGP/MIME `multipart/signed`
+/// (RFC 3156 section 5) whose second part is a detached signature over the
+/// first exactly as it goes out (headers included, CRLF line endings; the
+/// line ending before the next delimiter belongs to the delimiter).
+fn signed(part: SinglePart, secret_key: &Private<String>, now: Timestamp) -> Result<MultiPart, openpgp::PgpError> {
+    let entity = part.formatted();
+    let content = entity.strip_suffix(b"\r\n").unwrap_or(&entity);
+    let signature = openpgp::sign_detached(secret_key, content, now)?;
+    let signature = SinglePart::builder()
+        .header(
+            ContentType::parse("application/pgp-signature; name=\"signature.asc\"")
+                .map_err(|e| openpgp::PgpError::Failed(e.to_string()))?,
+        )
+        .body(signature);
+    Ok(MultiPart::signed("application/pgp-signature".into(), "pgp-sha256".into())
+        .singlepart(part)
+        .singlepart(signature))
 }
 
 /// What a failed send means for the job.
@@ -405,6 +450,7 @@ impl Notifier for MailNotifier {
         };
         let root = format!("report.{}@{}", mail.report, self.domain());
         app.record_thread_root(mail.report, &root).await.map_err(temporary)?;
+        let signing_key = app.mail_signing_key(mail.org.id).await.map_err(temporary)?;
         let mut failure = None;
         for to in &mail.recipients {
             if app.mail_already_sent(job, &to.email).await.map_err(temporary)? {
@@ -418,7 +464,7 @@ impl Notifier for MailNotifier {
                 tracing::warn!(report = %mail.report, "receipt not sent: this address got too many mails in the last hour");
                 continue;
             }
-            let (message, message_id, encrypted) = match self.compose(job, &mail, to) {
+            let (message, message_id, encrypted) = match self.compose(job, &mail, to, signing_key.as_ref(), app.now()) {
                 Ok(composed) => composed,
                 Err(e) => {
                     tracing::error!(report = %mail.report, error = %e, "a notification cannot be composed");

@@ -125,6 +125,7 @@ pub(crate) struct StoredPolicy {
     disclosure: Option<String>,
     #[serde(default)]
     close_unanswered: Option<String>,
+    expectations: Option<Vec<String>>,
     #[serde(default)]
     disclosure_rule: Option<String>,
     #[serde(default)]
@@ -193,6 +194,7 @@ impl From<&PolicyDraft> for StoredPolicy {
             fix: text(&p.response.fix),
             disclosure: text(&p.response.disclosure),
             close_unanswered: text(&p.response.close_unanswered),
+            expectations: p.response.expectations.clone(),
             disclosure_rule: p.disclosure.rule.map(|r| r.as_str().to_owned()),
             embargo: text(&p.disclosure.embargo),
             prefix: p.advisories.prefix.as_ref().map(ToString::to_string),
@@ -276,6 +278,7 @@ impl StoredPolicy {
                 fix: parse("policy.fix", self.fix.as_deref())?,
                 disclosure: parse("policy.disclosure", self.disclosure.as_deref())?,
                 close_unanswered: parse("policy.close_unanswered", self.close_unanswered.as_deref())?,
+                expectations: self.expectations,
             },
             disclosure: DisclosureDraft {
                 rule: parse("policy.disclosure_rule", self.disclosure_rule.as_deref())?,

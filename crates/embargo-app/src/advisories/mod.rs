@@ -12,7 +12,7 @@ use embargo_core::advisory::{
     Advisory, AdvisoryContent, AdvisoryError, AdvisoryState, Affected, Credit, CreditKind, Range, RangeEvent,
     RangeKind, Reference, ReferenceKind, Revision, check_draft, check_url,
 };
-use embargo_core::eligibility::eligibility;
+use embargo_core::eligibility::report_eligibility;
 use embargo_core::id::{AdvisoryId, AliasId, CweId, ReportId};
 use embargo_core::organisation::Organisation;
 use embargo_core::permission::{Action, Actor, Decision, ProjectAccess, ReportAccess, decide};
@@ -443,7 +443,7 @@ impl App {
                         let report = tx.report(report).await?.ok_or(AppError::NotFound)?;
                         let lines = tx.release_lines(project.id).await?;
                         let affected = affected_lines(&report, &lines, &policy.releases.latest.value);
-                        let verdict = eligibility(&policy, &lines, &affected);
+                        let verdict = report_eligibility(&policy, &lines, &affected, report.content.expose());
                         if !verdict.cve {
                             return Err(AppError::CveUnavailable(verdict.explanation));
                         }
@@ -482,7 +482,7 @@ impl App {
                     Some(report) => {
                         let lines = reader.release_lines(project.id).await?;
                         let affected = affected_lines(&report, &lines, &policy.releases.latest.value);
-                        Some(eligibility(&policy, &lines, &affected))
+                        Some(report_eligibility(&policy, &lines, &affected, report.content.expose()))
                     }
                     None => None,
                 },

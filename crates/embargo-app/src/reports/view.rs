@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use embargo_core::advisory::AdvisoryState;
-use embargo_core::eligibility::eligibility;
+use embargo_core::eligibility::report_eligibility;
 use embargo_core::id::{ReportId, UserId};
 use embargo_core::lifecycle::{Performer, ReportState, allowed_transitions};
 use embargo_core::organisation::Organisation;
@@ -279,7 +279,7 @@ impl App {
             duplicate_of: report.duplicate_of,
             reporter,
             reporter_record,
-            eligibility: eligibility(&policy, &lines, &affected),
+            eligibility: report_eligibility(&policy, &lines, &affected, report.content.expose()),
             shares: reader.shares(report.id).await?,
             assignable: assignable(reader, report).await?,
         })

@@ -2,7 +2,7 @@ use time::macros::date;
 use uuid::Uuid;
 
 use super::*;
-use crate::eligibility::eligibility;
+use crate::eligibility::{eligibility, fix_lines_sentence, report_eligibility};
 use crate::id::ProjectId;
 use crate::policy::{Platform, PolicyDraft, ReleasesDraft, ReportDraft, ThreatModel, resolve};
 
@@ -231,4 +231,42 @@ fn eligibility_follows_line_statuses() {
     let e = eligibility(&resolve(&shared, None), &lines, &["3.13".into(), "3.12".into()]);
     assert_eq!((e.fix_by_default, e.fix_on_request), (vec!["3.13".to_owned()], vec!["3.12".to_owned()]));
     assert!(eligibility(&policy, &lines, &[]).explanation.contains("Name the affected release lines"));
+}
+
+#[test]
+fn issue_16_experimental_feature_and_unsupported_platform_reports_are_not_cve_eligible() {
+    let policy = resolve(&runtime(), None);
+    let lines = runtime_lines();
+    let affected: Vec<String> = vec!["3.13".into(), "3.12".into()];
+    let ordinary = report_eligibility(&policy, &lines, &affected, &content());
+    assert!(ordinary.cve, "{ordinary:?}");
+    let jit = ReportContent { component: Some("the free-threading build".into()), ..content() };
+    let e = report_eligibility(&policy, &lines, &affected, &jit);
+    assert!(!e.cve && e.cve_lines.is_empty(), "{e:?}");
+    assert!(e.explanation.contains("free-threading is an experimental feature"), "{}", e.explanation);
+    assert!(!e.explanation.contains("may be requested"), "{}", e.explanation);
+    assert_eq!(e.fix_by_default, vec!["3.13", "3.12"], "still fixed: a bug is a bug");
+    let aix = ReportContent { platform: Some("aix".into()), ..content() };
+    let e = report_eligibility(&policy, &lines, &affected, &aix);
+    assert!(!e.cve);
+    assert!(e.explanation.contains("AIX is not a supported platform"), "{}", e.explanation);
+}
+
+#[test]
+fn issue_16_the_report_page_names_fix_by_default_and_on_request_lines() {
+    let shared = PolicyDraft {
+        releases: ReleasesDraft {
+            fix_by_default: Some(vec![LineStatus::Bugfix]),
+            fix_on_request: Some(vec![LineStatus::Security]),
+            ..ReleasesDraft::default()
+        },
+        ..PolicyDraft::default()
+    };
+    let lines = runtime_lines();
+    let e = eligibility(&resolve(&shared, None), &lines, &["3.13".into(), "3.12".into()]);
+    assert_eq!(fix_lines_sentence(&e).as_deref(), Some("Fixed by default in 3.13; on request in 3.12."));
+    let e = eligibility(&resolve(&shared, None), &lines, &["3.12".into()]);
+    assert_eq!(fix_lines_sentence(&e).as_deref(), Some("Fixed only on request in 3.12."));
+    let e = eligibility(&resolve(&shared, None), &lines, &["3.8".into()]);
+    assert_eq!(fix_lines_sentence(&e), None);
 }

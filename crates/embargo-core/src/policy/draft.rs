@@ -76,6 +76,8 @@ pub struct ResponseDraft {
     pub disclosure: Option<Span>,
     /// See [`super::ResponseTimes::close_unanswered`].
     pub close_unanswered: Option<Span>,
+    /// See [`super::ResponseTimes::expectations`].
+    pub expectations: Option<Vec<String>>,
 }
 
 /// Disclosure rules of one level.
@@ -155,6 +157,9 @@ pub struct PolicyError {
     pub message: String,
 }
 
+/// The most response expectations a policy states.
+const MAX_EXPECTATIONS: usize = 12;
+
 fn err(field: impl Into<String>, message: impl Into<String>) -> PolicyError {
     PolicyError { field: field.into(), message: message.into() }
 }
@@ -182,6 +187,19 @@ impl PolicyDraft {
                 }
                 if m.title.trim().is_empty() || m.text.trim().is_empty() {
                     errors.push(err(format!("threat_models[{i}]"), "needs a title and a text"));
+                }
+            }
+        }
+        if let Some(expectations) = &self.response.expectations {
+            if expectations.len() > MAX_EXPECTATIONS {
+                errors.push(err("response.expectations", format!("at most {MAX_EXPECTATIONS} sentences")));
+            }
+            for (i, line) in expectations.iter().enumerate() {
+                if line.trim().is_empty() || line.contains('\n') || line.chars().count() > 300 {
+                    errors.push(err(
+                        format!("response.expectations[{i}]"),
+                        "write one sentence of at most 300 characters on one line",
+                    ));
                 }
             }
         }

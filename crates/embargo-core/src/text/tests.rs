@@ -21,8 +21,20 @@ fn slugs() {
     check_slug("Upper", false);
     check_slug("under_score", false);
     check_slug("dot.ted", false);
-    check_slug("api", false);
+    check_slug("api", true);
     check_slug(&"a".repeat(41), false);
+}
+
+#[test]
+fn issue_16_slug_api_is_a_fine_project_and_a_refused_organisation_saying_why() {
+    assert_eq!(Slug::project("api").map(|s| s.to_string()), Ok("api".to_owned()));
+    let refused = Slug::organisation("api").unwrap_err().to_string();
+    assert!(refused.contains("/api is one of Embargo's own addresses"), "{refused}");
+    assert!(refused.contains("a project may be called \"api\""), "{refused}");
+    let refused = Slug::project("team").unwrap_err().to_string();
+    assert!(refused.contains("/ORG/team is the organisation's team page"), "{refused}");
+    assert!(Slug::organisation("pallets").is_ok() && Slug::project("flask").is_ok());
+    assert!(Slug::organisation("Bad").is_err() && Slug::project("-x").is_err());
 }
 
 #[test]

@@ -51,7 +51,7 @@ fn errors_name_the_line_and_the_field() {
     );
     match invalid {
         Err(PolicyFileError::Invalid(errors)) => {
-            let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+            let fields: Vec<&str> = errors.iter().map(|e| e.error.field.as_str()).collect();
             assert_eq!(fields, ["releases.cve_eligible[1]", "response.acknowledge"]);
         }
         other => panic!("{other:?}"),
@@ -133,10 +133,10 @@ fn the_lab_section_parses_and_shows_back_for_projects_only() {
     let Err(PolicyFileError::Invalid(errors)) = parse(LAB, Level::Organisation) else {
         panic!("accepted at org level")
     };
-    assert_eq!(errors[0].field, "lab");
+    assert_eq!(errors[0].error.field, "lab");
     let bad = LAB.replace("v2.0.1", "--upload-pack=evil").replace("https://example.org/tinyparse.git", "-x");
     let Err(PolicyFileError::Invalid(errors)) = parse(&bad, Level::Project) else { panic!("accepted") };
-    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    let fields: Vec<&str> = errors.iter().map(|e| e.error.field.as_str()).collect();
     assert_eq!(fields, ["lab.repository", "lab.lines[0].ref"]);
     let twice = LAB.replace("\"1.0\"", "\"2.0\"");
     assert!(parse(&twice, Level::Project).is_err());
@@ -144,4 +144,40 @@ fn the_lab_section_parses_and_shows_back_for_projects_only() {
         parse("[lab]\nrepository = \"x\"\nbranch = \"y\"\n", Level::Project),
         Err(PolicyFileError::Syntax { .. })
     ));
+}
+
+fn check_located(text: &str, level: Level, expected: &[(&str, (usize, usize))]) {
+    match parse(text, level) {
+        Err(PolicyFileError::Invalid(errors)) => {
+            let got: Vec<(&str, Option<(usize, usize)>)> =
+                errors.iter().map(|e| (e.error.field.as_str(), e.at)).collect();
+            let expected: Vec<(&str, Option<(usize, usize)>)> =
+                expected.iter().map(|(f, at)| (*f, Some(*at))).collect();
+            assert_eq!(got, expected, "{text}");
+            for e in &errors {
+                let (line, column) = e.at.unwrap();
+                assert!(e.to_string().starts_with(&format!("line {line}, column {column}: {}", e.error.field)), "{e}");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn issue_16_every_policy_error_gives_line_and_column_not_only_the_first() {
+    check_located(
+        "[response]\nacknowledge = \"soon\"\n\n[releases]\ncve_eligible = [\"bugfix\", \"stable\"]\n",
+        Level::Organisation,
+        &[("releases.cve_eligible[1]", (5, 27)), ("response.acknowledge", (2, 15))],
+    );
+    check_located(
+        "[[releases.lines]]\nname = \"3.13\"\nstatus = \"bugfix\"\n\n[[releases.lines]]\nname = \"3.12\"\nstatus = \"old\"\n",
+        Level::Project,
+        &[("releases.lines[1].status", (7, 10))],
+    );
+    check_located(
+        "[advisories]\ncve_pool = [\n  \"CVE-2026-1000\",\n  \"CVE-26-1\",\n]\n\n[[platforms]]\nname = \"AIX\"\ntier = \"tier-9\"\n",
+        Level::Organisation,
+        &[("platforms[0].tier", (9, 8)), ("advisories.cve_pool[1]", (4, 3))],
+    );
 }

@@ -15,6 +15,7 @@
     reason = "tests may unwrap and report on stderr (STYLE.md, Tests)"
 )]
 
+mod openpgp;
 mod relay;
 
 use std::process::{Child, Command, Stdio};
@@ -145,6 +146,14 @@ impl Sink {
 fn subject(mail: &str) -> String {
     let unfolded = mail.replace("\r\n ", " ").replace("\n ", " ");
     unfolded.lines().find_map(|l| l.strip_prefix("Subject: ")).unwrap_or_default().to_owned()
+}
+
+/// A header's value, unfolded (RFC 5322 section 2.2.3), from the mail's header block.
+fn header_value(mail: &str, name: &str) -> Option<String> {
+    let mail = mail.replace("\r\n", "\n");
+    let head = mail.split("\n\n").next().unwrap_or_default();
+    let unfolded = head.replace("\n ", " ").replace("\n\t", " ");
+    unfolded.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_owned))
 }
 
 fn new_job() -> JobId {

@@ -120,7 +120,12 @@ pub(crate) async fn logout(State(state): State<AppState>, headers: HeaderMap) ->
     Ok(response)
 }
 
-fn account_fields(form: &FormData) -> Vec<Field> {
+/// What the e-mail field is for, said in its hint: a reporter hears of their
+/// reports there; the first administrator signs in with it.
+const REPORTER_EMAIL_HINT: &str = "We send updates on your reports here.";
+const ADMIN_EMAIL_HINT: &str = "You sign in with it as this instance's first administrator.";
+
+fn account_fields(form: &FormData, email_hint: &'static str) -> Vec<Field> {
     vec![
         Field::new("name", "Your name", FieldKind::Text)
             .hint("As the team and any credit should show it.")
@@ -128,7 +133,7 @@ fn account_fields(form: &FormData) -> Vec<Field> {
             .required()
             .autocomplete("name"),
         Field::new("email", "Email address", FieldKind::Email)
-            .hint("We send updates on your reports here.")
+            .hint(email_hint)
             .value(form.get("email"))
             .required()
             .autocomplete("email"),
@@ -159,7 +164,7 @@ pub(crate) async fn signup_form(State(state): State<AppState>, viewer: Viewer) -
         return Err(AppError::SignupClosed.into());
     }
     let form = FormData::default();
-    Ok(signup_page(viewer.nav(false), Vec::new(), account_fields(&form)).respond(StatusCode::OK))
+    Ok(signup_page(viewer.nav(false), Vec::new(), account_fields(&form, REPORTER_EMAIL_HINT)).respond(StatusCode::OK))
 }
 
 fn new_account(form: &FormData) -> NewAccount {
@@ -182,7 +187,7 @@ pub(crate) async fn signup(
             Ok(session_response(&state, session.expose(), "/reports"))
         }
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            let mut fields = account_fields(&form);
+            let mut fields = account_fields(&form, REPORTER_EMAIL_HINT);
             let errors = apply_errors(&mut fields, &e);
             Ok(signup_page(viewer.nav(false), errors, fields).respond(StatusCode::UNPROCESSABLE_ENTITY))
         }
@@ -215,7 +220,7 @@ fn setup_fields(form: &FormData, token_known: bool) -> Vec<Field> {
                 .required(),
         );
     }
-    fields.extend(account_fields(form));
+    fields.extend(account_fields(form, ADMIN_EMAIL_HINT));
     fields
 }
 

@@ -23,6 +23,8 @@ use crate::cookies::{cookie, set_cookie};
 struct PolicySummary {
     acknowledge: Option<String>,
     triage: Option<String>,
+    /// The policy's response expectations, in the team's words.
+    expectations: Vec<String>,
     out_of_scope: Vec<String>,
     not_security: Vec<String>,
     threat_models: Vec<(String, String)>,
@@ -38,6 +40,7 @@ fn summary(effective: &EffectivePolicy) -> PolicySummary {
     PolicySummary {
         acknowledge: span(&policy.response.acknowledge.value),
         triage: span(&policy.response.triage.value),
+        expectations: policy.response.expectations.value.clone(),
         out_of_scope: policy.scope.out_of_scope.value.clone(),
         not_security: policy.scope.not_security.value.clone(),
         threat_models: policy.threat_models.value.iter().map(|m| (m.title.clone(), m.text.clone())).collect(),

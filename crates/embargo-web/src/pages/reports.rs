@@ -67,6 +67,8 @@ struct TeamPanel {
     cwes: Vec<String>,
     eligibility: String,
     cve_eligible: bool,
+    /// Which affected lines get the fix by default and which on request.
+    fix_lines: Option<String>,
     reporter: Option<String>,
     record: Option<String>,
     shares: Vec<(String, String, String)>,
@@ -340,6 +342,7 @@ async fn report_page(
                 cwes: t.cwes.iter().map(ToString::to_string).collect(),
                 eligibility: t.eligibility.explanation.clone(),
                 cve_eligible: t.eligibility.cve,
+                fix_lines: embargo_core::eligibility::fix_lines_sentence(&t.eligibility),
                 reporter: t.reporter.as_ref().map(|u| format!("{} <{}>", u.name, u.email)),
                 record: t.reporter_record.as_ref().map(|(r, ban)| {
                     let mut text = format!(

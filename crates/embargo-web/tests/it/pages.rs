@@ -3,7 +3,7 @@
 //! answer, text shown as text, forms that keep input and mark errors, and
 //! cross-site form posts refused.
 
-use embargo_testkit::Auth;
+use embargo_testkit::{Auth, TestApp};
 use http::{Method, StatusCode};
 use serde_json::json;
 
@@ -446,4 +446,24 @@ async fn a_private_link_opens_its_report_and_leaves_the_address_bar() {
     let (_, second) = w.report("flask", &Auth::None, "second anonymous").await;
     w.t.get(&format!("/reports/{other}"), &Auth::Link(second)).await.expect(StatusCode::NOT_FOUND);
     w.finish().await;
+}
+
+#[tokio::test]
+async fn issue_16_setup_email_hint_speaks_to_the_administrator_not_a_reporter() {
+    let t = TestApp::new().await;
+    let token = t.app.issue_setup_token().await.unwrap().unwrap();
+    let page = t.get(&format!("/setup?token={}", token.expose()), &Auth::None).await.expect(StatusCode::OK).text;
+    let page = page.replace("&#39;", "'");
+    assert!(page.contains("You sign in with it as this instance's first administrator."), "{page}");
+    assert!(!page.contains("updates on your reports"), "{page}");
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn issue_16_long_vectors_wrap_and_the_range_type_select_is_not_cut() {
+    let t = TestApp::new().await;
+    let css = t.get("/assets/style.css", &Auth::None).await.expect(StatusCode::OK).text;
+    assert!(css.contains("code, .mono { overflow-wrap: anywhere; }"), "vectors and ids wrap");
+    assert!(css.contains("table.rows select { min-width: 12ch;"), "the range type select fits ECOSYSTEM");
+    t.finish().await;
 }

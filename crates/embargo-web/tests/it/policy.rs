@@ -568,3 +568,64 @@ async fn security_txt_is_clear_signed_with_the_organisation_key_once_per_text() 
     assert!(!unsigned.contains("PGP"), "without the key, unsigned again: {unsigned}");
     t.finish().await;
 }
+
+#[tokio::test]
+async fn issue_16_experimental_reports_get_no_cve_and_the_report_page_names_fix_lines() {
+    let (t, team, reporter) =
+        instance("orbit-lang", "orbit", &[("orbit-lang", "orbit.toml"), ("orbit-lang/orbit", "orbit-orbit.toml")])
+            .await;
+    let receipt = submit(
+        &t,
+        "orbit-lang/orbit",
+        json!({
+            "title": "JIT miscompiles bounds checks",
+            "body": "The JIT drops a bounds check.",
+            "component": "the jit compiler",
+            "versions_tested": "3.14.2",
+            "versions_vulnerable": "3.14.2",
+            "lines": ["3.14", "3.13"]
+        }),
+        &reporter,
+    )
+    .await;
+    assert!(codes(&receipt["notices"]).contains(&"experimental_feature".to_owned()));
+    let id = receipt["id"].as_str().unwrap().to_owned();
+    advance(&t, &id, &team, &["acknowledged", "triaging", "accepted"]).await;
+    let report = t.get(&format!("/api/v1/reports/{id}"), &team).await.expect(StatusCode::OK).json;
+    assert_eq!(report["team"]["eligibility"]["cve"], false, "{report}");
+    let page = t.get(&format!("/reports/{id}"), &team).await.expect(StatusCode::OK).text;
+    assert!(page.contains("jit is an experimental feature"), "the page says why");
+    assert!(!page.contains("A CVE may be requested"), "no CVE sentence for an experimental feature");
+    assert!(page.contains("Fixed by default in 3.14, 3.13."), "the fix lines are named");
+    assert!(page.contains("What the reporter was told at intake"), "the team reads what the reporter was told");
+    // Issue 16: the reporter's page speaks to the reporter.
+    let mine = t.get(&format!("/reports/{id}"), &reporter).await.expect(StatusCode::OK).text;
+    assert!(mine.contains("What the security policy says about your report"), "addressed to the reader");
+    assert!(!mine.contains("What the reporter was told"), "not in the third person");
+    let advisory = t.post(&format!("/api/v1/reports/{id}/advisory"), json!({}), &team).await;
+    let advisory = advisory.expect(StatusCode::CREATED).json;
+    let refused =
+        t.post(&format!("/api/v1/advisories/{}/cve", advisory["id"].as_str().unwrap()), json!({}), &team).await;
+    assert!(refused.expect(StatusCode::CONFLICT).json["message"].as_str().unwrap().contains("experimental feature"));
+    t.run_jobs().await;
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn issue_16_response_expectations_show_in_security_md_the_policy_page_and_the_form() {
+    let (t, _team, _reporter) = instance(
+        "harbor-relay",
+        "relay",
+        &[("harbor-relay", "harbor-relay.toml"), ("harbor-relay/relay", "harbor-relay-relay.toml")],
+    )
+    .await;
+    let said = "Disclosure is coordinated with you once the fixed image is published.";
+    for path in ["/harbor-relay/relay/policy", "/harbor-relay/relay/report", "/harbor-relay/policy"] {
+        let page = t.get(path, &Auth::None).await.expect(StatusCode::OK).text;
+        assert!(page.contains(said), "{path} states the response expectations");
+        assert!(!page.contains("cannot promise a timeline"), "{path}");
+    }
+    let policy = t.get("/api/v1/projects/harbor-relay/relay/policy", &Auth::None).await.expect(StatusCode::OK).json;
+    assert_eq!(policy["sources"]["response.expectations"], "organisation", "{policy}");
+    t.finish().await;
+}

@@ -26,6 +26,9 @@ const POLICIES: [(&str, &str); 7] = [
 /// The demo accounts, to print.
 #[derive(Debug)]
 pub struct Accounts {
+    /// (email, password) of the instance's administrator, so that the demo
+    /// is set up: visitors see no setup prompt.
+    pub admin: (String, String),
     /// (email, password) of the security team member on all three organisations.
     pub team: (String, String),
     /// (email, password) of a reporter.
@@ -72,6 +75,7 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
             .with_context(|| format!("example policy of {target}"))?;
     }
     let accounts = Accounts {
+        admin: ("admin@demo.embargo.example".into(), password()?),
         team: ("team@demo.embargo.example".into(), password()?),
         reporter: ("reporter@demo.embargo.example".into(), password()?),
     };
@@ -79,6 +83,10 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
         let account = NewAccount { email: email.clone(), name: name.into(), password: Private::new(pw.clone()) };
         app.create_user(&op, account, false).await?;
     }
+    let (email, pw) = &accounts.admin;
+    let admin =
+        NewAccount { email: email.clone(), name: "Demo Administrator".into(), password: Private::new(pw.clone()) };
+    app.create_user(&op, admin, true).await?;
     for org in ["lanternworks", "orbit-lang", "harbor-relay"] {
         app.add_member(&op, &TeamRef::Organisation(org.into()), &accounts.team.0).await?;
     }

@@ -23,6 +23,7 @@ pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> any
         match super::demo::load(&app).await? {
             Some(accounts) => {
                 println!("Demo loaded: three organisations with their policies, projects and reports.");
+                println!("  administrator: {}  password {}", accounts.admin.0, accounts.admin.1);
                 println!("  security team: {}  password {}", accounts.team.0, accounts.team.1);
                 println!("  reporter:      {}  password {}", accounts.reporter.0, accounts.reporter.1);
             }

@@ -143,6 +143,12 @@ fn the_demo_is_a_living_instance() {
         let parts: Vec<&str> = team.split_whitespace().collect();
         (parts[2].to_owned(), parts[4].to_owned())
     };
+    // Issue 16: the demo is set up, with an administrator printed; visitors see no setup prompt.
+    assert!(server.lines.iter().any(|l| l.contains("administrator: admin@demo.embargo.example")), "{:?}", server.lines);
+    assert!(!server.lines.iter().any(|l| l.contains("/setup?token=")), "no setup link: {:?}", server.lines);
+    let (status, home) = http(&server.addr, "GET", "/", &[], "");
+    assert_eq!(status, 200);
+    assert!(!home.contains("not set up yet") && !home.contains("/setup"), "{home}");
     let (status, body) = http(&server.addr, "GET", "/api/v1/advisories", &[], "");
     assert_eq!(status, 200);
     assert!(body.contains("ORBIT-2026-1") && body.contains("CVE-2026-55001"), "{body}");
