@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use embargo_core::Timestamp;
 use embargo_core::advisory::{
-    Advisory, AdvisoryContent, AdvisoryError, AdvisoryState, Affected, Credit, CreditKind, Range, RangeEvent,
-    RangeKind, Reference, ReferenceKind, Revision, check_draft, check_publish, check_url,
+    Advisory, AdvisoryContent, AdvisoryError, AdvisoryState, Affected, AffectedSource, Credit, CreditKind, Range,
+    RangeEvent, RangeKind, Reference, ReferenceKind, Revision, SourceFields, check_draft, check_publish, check_url,
 };
 use embargo_core::eligibility::eligibility;
 use embargo_core::id::{AdvisoryId, AliasId, CweId, ReportId};
@@ -138,7 +138,7 @@ fn parse_range(input: &RangeInput) -> Result<Range, TextError> {
     if !events.iter().any(|e| matches!(e, RangeEvent::Introduced(_))) {
         return Err(refused("affected")("each range needs an introduced event (\"0\" for all versions)".into()));
     }
-    Ok(Range { kind, repo, events })
+    Ok(Range { kind, repo, events, database_specific: None })
 }
 
 impl AdvisoryPatch {
@@ -158,6 +158,10 @@ impl AdvisoryPatch {
             }
         }
         if let Some(affected) = self.affected {
+            // What an imported source said of a package stays with it.
+            let kept = |package: &Option<Package>| {
+                content.affected.iter().find(|a| &a.package == package).map(|a| a.source.clone()).unwrap_or_default()
+            };
             let parsed = affected
                 .iter()
                 .map(|a| {
@@ -167,6 +171,7 @@ impl AdvisoryPatch {
                         return Err(refused("affected")("an entry without a package needs a GIT range".into()));
                     }
                     Ok(Affected {
+                        source: kept(&package),
                         package,
                         ranges: a.ranges.iter().map(parse_range).collect::<Result<Vec<_>, _>>()?,
                         versions: a.versions.clone(),
@@ -322,6 +327,7 @@ impl App {
                                     package: Some(p.clone()),
                                     ranges: Vec::new(),
                                     versions: Vec::new(),
+                                    source: AffectedSource::default(),
                                 })
                                 .collect(),
                             severity: report.team.severity.clone(),
@@ -331,6 +337,7 @@ impl App {
                                 .map(|name| Credit { name, kind: CreditKind::Reporter, contact: Vec::new() })
                                 .into_iter()
                                 .collect(),
+                            source: SourceFields::default(),
                         },
                         published: None,
                         created_at: now,
