@@ -51,6 +51,10 @@ const TYPES: &[(&str, &str)] = &[
     ("Bitnami", "bitnami"),
 ];
 
+/// Distribution purl types the OSV API reads (`pkg:deb/debian/NAME`);
+/// exports write none, as OSV's purls for them carry qualifiers.
+const DISTRIBUTIONS: &[(&str, &str)] = &[("Debian", "deb"), ("Alpine", "apk")];
+
 /// Splits a package name into purl namespace and name where the ecosystem
 /// writes both in one (`group:artifact`, `@scope/name`, `vendor/name`,
 /// `host/path/name`).
@@ -113,9 +117,12 @@ pub fn package_of(purl: &str) -> Result<PurlQuery, PurlError> {
     let parsed = PackageUrl::from_str(purl).map_err(|e| malformed(purl, &e))?;
     let (ecosystem, purl_type) = TYPES
         .iter()
+        .chain(DISTRIBUTIONS)
         .find(|(_, t)| *t == parsed.ty())
         .ok_or_else(|| PurlError::UnknownType(parsed.ty().chars().take(40).collect()))?;
     let name = match (parsed.namespace(), *purl_type) {
+        // `pkg:deb/debian/openssl`: the namespace is the distribution.
+        (_, "deb" | "apk") => parsed.name().to_owned(),
         (Some(ns), "maven") => format!("{ns}:{}", parsed.name()),
         (Some(ns), _) => format!("{ns}/{}", parsed.name()),
         (None, _) => parsed.name().to_owned(),
@@ -153,7 +160,11 @@ mod tests {
             q("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1?type=jar"),
             Ok(("Maven".into(), "org.apache.logging.log4j:log4j-core".into(), Some("2.14.1".into())))
         );
-        assert!(matches!(package_of("pkg:deb/debian/openssl"), Err(PurlError::UnknownType(_))));
+        assert_eq!(
+            q("pkg:deb/debian/openssl@3.0.11-1"),
+            Ok(("Debian".into(), "openssl".into(), Some("3.0.11-1".into())))
+        );
+        assert!(matches!(package_of("pkg:rpm/fedora/curl"), Err(PurlError::UnknownType(_))));
         assert!(matches!(package_of("not a purl"), Err(PurlError::Malformed { .. })));
         assert_eq!(without_version("pkg:pypi/flask@3.1.0"), "pkg:pypi/flask");
     }

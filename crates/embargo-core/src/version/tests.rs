@@ -110,6 +110,11 @@ fn commits_match_only_where_a_git_range_names_them() {
     });
     assert!(commit_affected(&a, "AAAA1111"));
     assert!(!commit_affected(&a, "bbbb2222"));
+    assert!(commit_affected(&a, "aaaa1111deadbeef"), "a full hash of the abbreviated one");
+    assert!(!commit_affected(&a, "aaaa11"), "fewer than 7 digits name nothing");
+    a.versions.push("0123456789abcdef0123456789abcdef01234567".into());
+    assert!(commit_affected(&a, "0123456"), "a listed commit, abbreviated");
+    assert!(!commit_affected(&a, "0123457"));
     assert!(!commit_affected(&a, ""));
     check(&a, "aaaa1111", false);
 }
