@@ -255,3 +255,27 @@ async fn more_than_a_thousand_results_are_paged_issue_14() {
     assert_eq!(batch.json["results"][1]["vulns"].as_array().unwrap().len(), 1);
     w.finish().await;
 }
+
+#[tokio::test]
+async fn rustsec_notices_are_shown_as_notices_issue_14() {
+    let w = World::new().await;
+    let mut record = json!({
+        "id": "RUSTSEC-2021-0060", "modified": "2021-04-29T12:00:00Z", "summary": "`aes-soft` has been merged into `aes`",
+        "affected": [{"package": {"ecosystem": "crates.io", "name": "aes-soft"},
+                      "ranges": [{"type": "SEMVER", "events": [{"introduced": "0.0.0-0"}]}],
+                      "database_specific": {"categories": [], "cvss": null, "informational": "unmaintained"}}],
+    });
+    let file = |record: &Value| ImportFile { name: "notice.json".into(), text: record.to_string() };
+    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", vec![file(&record)], &|_| {}).await.unwrap();
+    let page = w.t.get("/advisories/RUSTSEC-2021-0060", &Auth::None).await.expect(StatusCode::OK);
+    assert!(page.text.contains("Notice: unmaintained"), "{}", page.text);
+    assert!(page.text.contains("not a vulnerability"));
+    let list = w.t.get("/advisories", &Auth::None).await.expect(StatusCode::OK);
+    assert!(list.text.contains("Notice: unmaintained"));
+    record["id"] = json!("RUSTSEC-2021-0061");
+    record["affected"][0]["database_specific"]["informational"] = Value::Null;
+    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", vec![file(&record)], &|_| {}).await.unwrap();
+    let page = w.t.get("/advisories/RUSTSEC-2021-0061", &Auth::None).await.expect(StatusCode::OK);
+    assert!(!page.text.contains("Notice:"), "a vulnerability is not a notice");
+    w.finish().await;
+}
