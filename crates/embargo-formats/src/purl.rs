@@ -91,6 +91,14 @@ pub fn without_version(purl: &str) -> String {
     }
 }
 
+/// The same purl naming one version (CSAF `product_version` helpers), or
+/// `None` if it does not parse or the version is not allowed.
+pub fn with_version(purl: &str, version: &str) -> Option<String> {
+    let mut parsed = PackageUrl::from_str(purl).ok()?;
+    parsed.with_version(version.to_owned()).ok()?;
+    Some(parsed.to_string())
+}
+
 /// Checks that a text is a purl.
 pub fn check(purl: &str) -> Result<(), PurlError> {
     PackageUrl::from_str(purl).map(|_| ()).map_err(|e| malformed(purl, &e))
