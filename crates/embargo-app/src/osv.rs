@@ -4,12 +4,13 @@
 //! next request), and the query, batch query and lookup of the OSV.dev API.
 //! Drafts are never in it: it is built from published revisions only.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
-use embargo_core::advisory::AdvisoryState;
-use embargo_core::version::{commit_affected, normalise_package_name, version_affected};
+use embargo_core::advisory::{AdvisoryState, RangeEvent, RangeKind};
+use embargo_core::version::{MIN_COMMIT_CHARS, commit_affected, normalise_package_name, version_affected};
 use embargo_formats::osv::{self, Record};
+use embargo_formats::purl::PurlError;
 use embargo_store::advisories::{PublicationMarker, PublishedAdvisory, PublishedFilter};
 
 use crate::{App, AppError};
@@ -66,53 +67,11 @@ pub enum OsvQueryError {
     },
 }
 
-/// The OSV ecosystem of a Package URL type.
-fn purl_ecosystem(kind: &str) -> Option<&'static str> {
-    Some(match kind {
-        "pypi" => "PyPI",
-        "npm" => "npm",
-        "cargo" => "crates.io",
-        "golang" => "Go",
-        "maven" => "Maven",
-        "gem" => "RubyGems",
-        "nuget" => "NuGet",
-        "composer" => "Packagist",
-        "hex" => "Hex",
-        "pub" => "Pub",
-        "deb" => "Debian",
-        "apk" => "Alpine",
-        _ => return None,
-    })
-}
-
 /// A checked query: what to look up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Lookup {
     Package { ecosystem: String, name: String, version: Option<String> },
     Commit(String),
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b, hex) {
-            (b'%', Some(decoded)) => {
-                out.push(decoded);
-                i += 3;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl OsvQuery {
@@ -126,27 +85,17 @@ impl OsvQuery {
             (Some(_), None, None) | (None, Some(_), None) => return Err(OsvQueryError::HalfPackage),
             (None, None, Some(purl)) => {
                 let bad = |reason| OsvQueryError::BadPurl { purl: purl.chars().take(200).collect(), reason };
-                let rest = purl.strip_prefix("pkg:").ok_or_else(|| bad("it must start with pkg:"))?;
-                let rest = rest.split(['?', '#']).next().unwrap_or(rest);
-                let (kind, path) = rest.split_once('/').ok_or_else(|| bad("it has no name"))?;
-                let ecosystem =
-                    purl_ecosystem(&kind.to_ascii_lowercase()).ok_or_else(|| bad("its type has no OSV ecosystem"))?;
-                let (path, purl_version) = match path.rsplit_once('@') {
-                    Some((path, v)) => (path, Some(percent_decode(v))),
-                    None => (path, None),
-                };
-                if let Some(v) = purl_version {
+                let named = embargo_formats::purl::package_of(&purl).map_err(|e| match e {
+                    PurlError::Malformed { .. } => bad("it is not a valid package URL"),
+                    PurlError::UnknownType(_) => bad("its type has no OSV ecosystem"),
+                })?;
+                if let Some(v) = named.version {
                     if version.is_some() {
                         return Err(bad("it has a version and the query has one too"));
                     }
                     version = Some(v);
                 }
-                let name = match ecosystem {
-                    // Maven names are group:artifact; npm scopes and Go paths keep their slashes.
-                    "Maven" => percent_decode(path).replacen('/', ":", 1),
-                    _ => percent_decode(path),
-                };
-                Some((ecosystem.to_owned(), name))
+                Some((named.ecosystem, named.name))
             }
             (Some(_), _, Some(_)) | (None, Some(_), Some(_)) => {
                 let purl = self.purl.clone().unwrap_or_default();
@@ -180,7 +129,9 @@ pub(crate) struct OsvIndex {
     entries: Vec<Indexed>,
     by_id: HashMap<String, usize>,
     by_package: HashMap<(String, String), Vec<usize>>,
-    by_commit: HashMap<String, Vec<usize>>,
+    /// Commits a GIT range's `introduced`/`last_affected` or an entry's
+    /// listed versions name, lower-cased; ordered for abbreviation lookups.
+    by_commit: BTreeMap<String, Vec<usize>>,
 }
 
 impl OsvIndex {
@@ -190,7 +141,7 @@ impl OsvIndex {
             entries: Vec::with_capacity(advisories.len()),
             by_id: HashMap::new(),
             by_package: HashMap::new(),
-            by_commit: HashMap::new(),
+            by_commit: BTreeMap::new(),
         };
         for advisory in advisories {
             let at = index.entries.len();
@@ -203,17 +154,16 @@ impl OsvIndex {
                         list.push(at);
                     }
                 }
-                for range in &affected.ranges {
-                    for event in &range.events {
-                        let (embargo_core::advisory::RangeEvent::Introduced(commit)
-                        | embargo_core::advisory::RangeEvent::LastAffected(commit)) = event
-                        else {
-                            continue;
-                        };
-                        let list = index.by_commit.entry(commit.to_ascii_lowercase()).or_default();
-                        if list.last() != Some(&at) {
-                            list.push(at);
-                        }
+                let git = affected.ranges.iter().any(|r| r.kind == RangeKind::Git);
+                let listed = affected.versions.iter().filter(|_| git);
+                let commits = affected.ranges.iter().flat_map(|r| &r.events).filter_map(|event| match event {
+                    RangeEvent::Introduced(commit) | RangeEvent::LastAffected(commit) => Some(commit),
+                    RangeEvent::Fixed(_) | RangeEvent::Limit(_) => None,
+                });
+                for commit in commits.chain(listed) {
+                    let list = index.by_commit.entry(commit.to_ascii_lowercase()).or_default();
+                    if list.last() != Some(&at) {
+                        list.push(at);
                     }
                 }
             }
@@ -234,13 +184,34 @@ impl OsvIndex {
         index
     }
 
+    /// The entries naming a commit: the same hash, hashes it abbreviates,
+    /// and abbreviations of it (at least 7 digits either way).
+    fn commit_candidates(&self, commit: &str) -> Vec<usize> {
+        let mut found: Vec<usize> = self
+            .by_commit
+            .range(commit.to_owned()..)
+            .take_while(|(key, _)| key.starts_with(commit))
+            .flat_map(|(_, list)| list.iter().copied())
+            .collect();
+        for end in MIN_COMMIT_CHARS..commit.len() {
+            if let Some(list) = commit.get(..end).and_then(|prefix| self.by_commit.get(prefix)) {
+                found.extend(list);
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
     fn find(&self, lookup: &Lookup) -> Vec<Arc<Record>> {
+        // Like OSV.dev, queries leave withdrawn records out; `/vulns/{id}`
+        // still serves them.
         let hits = |candidates: Option<&Vec<usize>>, matches: &dyn Fn(&Indexed) -> bool| -> Vec<Arc<Record>> {
             candidates
                 .into_iter()
                 .flatten()
                 .filter_map(|&i| self.entries.get(i))
-                .filter(|e| matches(e))
+                .filter(|e| e.advisory.state != AdvisoryState::Withdrawn && matches(e))
                 .map(|e| Arc::clone(&e.record))
                 .collect()
         };
@@ -255,7 +226,7 @@ impl OsvIndex {
                     })
                 })
             }
-            Lookup::Commit(commit) => hits(self.by_commit.get(commit), &|entry| {
+            Lookup::Commit(commit) => hits(Some(&self.commit_candidates(commit)), &|entry| {
                 entry.advisory.revision.content.affected.iter().any(|a| commit_affected(a, commit))
             }),
         }

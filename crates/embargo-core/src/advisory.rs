@@ -12,6 +12,10 @@ use crate::id::{AdvisoryId, AliasId, CveId, CweId, OrgId, ProjectId, ReportId};
 use crate::lifecycle::ReportState;
 use crate::project::Package;
 use crate::severity::Severity;
+pub use source::{AffectedSource, Informational, RawJson, ScoredSeverity, SourceFields};
+
+mod source;
+
 use crate::text::{FieldErrors, MAX_SHORT_CHARS, MAX_TITLE_CHARS, TextError, UnknownName, one_line, plain_text};
 
 /// Where an advisory is in its life.
@@ -112,6 +116,8 @@ pub struct Range {
     pub repo: Option<String>,
     /// The events, in order.
     pub events: Vec<RangeEvent>,
+    /// The source's `ranges[].database_specific`, kept as it came.
+    pub database_specific: Option<RawJson>,
 }
 
 /// A package an advisory affects, with its ranges and explicit versions.
@@ -124,6 +130,8 @@ pub struct Affected {
     pub ranges: Vec<Range>,
     /// Affected versions listed one by one.
     pub versions: Vec<String>,
+    /// What an imported source said of this entry beyond the above.
+    pub source: AffectedSource,
 }
 
 /// The kind of a reference (OSV `references[].type`).
@@ -343,6 +351,9 @@ pub struct AdvisoryContent {
     pub references: Vec<Reference>,
     /// Credits.
     pub credits: Vec<Credit>,
+    /// What an imported source said beyond the above (empty for advisories
+    /// written here).
+    pub source: SourceFields,
 }
 
 /// A published revision, kept for ever.
@@ -465,6 +476,12 @@ impl AdvisoryContent {
 }
 
 impl AdvisoryContent {
+    /// The RustSec informational kind when this is a notice (unmaintained,
+    /// unsound), which is not counted as a vulnerability.
+    pub fn informational(&self) -> Option<Informational> {
+        self.source.informational
+    }
+
     /// The CVE id among the aliases, if there is one (the first).
     pub fn cve_id(&self) -> Option<CveId> {
         self.aliases.iter().find_map(AliasId::cve)

@@ -185,13 +185,31 @@ pub fn version_affected(affected: &Affected, version: &str) -> bool {
 /// need the repository's history, which Embargo does not keep.
 pub fn commit_affected(affected: &Affected, commit: &str) -> bool {
     let commit = commit.trim();
+    let git: Vec<_> = affected.ranges.iter().filter(|r| r.kind == RangeKind::Git).collect();
     !commit.is_empty()
-        && affected.ranges.iter().filter(|r| r.kind == RangeKind::Git).any(|r| {
+        && (git.iter().any(|r| {
             r.events.iter().any(|e| match e {
-                RangeEvent::Introduced(c) | RangeEvent::LastAffected(c) => c.eq_ignore_ascii_case(commit),
+                RangeEvent::Introduced(c) | RangeEvent::LastAffected(c) => same_commit(c, commit),
                 RangeEvent::Fixed(_) | RangeEvent::Limit(_) => false,
             })
-        })
+        }) || (!git.is_empty() && affected.versions.iter().any(|v| same_commit(v, commit))))
+}
+
+/// The shortest commit hash compared, as `git` abbreviates by default.
+pub const MIN_COMMIT_CHARS: usize = 7;
+
+/// Whether two commit hashes name the same commit: equal, or one an
+/// abbreviation (at least [`MIN_COMMIT_CHARS`] hex digits) of the other.
+pub fn same_commit(a: &str, b: &str) -> bool {
+    let hex = |s: &str| s.len() >= MIN_COMMIT_CHARS && s.bytes().all(|c| c.is_ascii_hexdigit());
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    if !hex(a) || !hex(b) {
+        return false;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    long.get(..short.len()).is_some_and(|prefix| prefix.eq_ignore_ascii_case(short))
 }
 
 /// A package name as an ecosystem compares it: PyPI names are normalised as

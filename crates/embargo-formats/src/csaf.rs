@@ -160,17 +160,24 @@ struct Products {
 }
 
 impl Products {
-    fn id(&mut self, product: &str, name: &str, category: &str) -> String {
+    /// A product's id, made on first use. `purl` (CSAF 2.0 section 3.1.3.3
+    /// `product_identification_helper.purl`) names the package, with the
+    /// version for a `product_version`.
+    fn id(&mut self, product: &str, name: &str, category: &str, purl: Option<String>) -> String {
         if let Some(id) = self.ids.get(&(product.to_owned(), name.to_owned())) {
             return id.clone();
         }
         self.next += 1;
         let id = format!("CSAFPID-{:04}", self.next);
         self.ids.insert((product.to_owned(), name.to_owned()), id.clone());
+        let mut full = json!({"name": format!("{product} {name}"), "product_id": id});
+        if let (Some(purl), Some(map)) = (purl, full.as_object_mut()) {
+            map.insert("product_identification_helper".into(), json!({"purl": purl}));
+        }
         self.tree.entry(product.to_owned()).or_default().push(json!({
             "category": category,
             "name": name,
-            "product": {"name": format!("{product} {name}"), "product_id": id},
+            "product": full,
         }));
         id
     }
@@ -186,18 +193,23 @@ impl Products {
         };
         for affected in &doc.content.affected {
             let product = affected.package.as_ref().map_or(doc.product, |pkg| pkg.name.as_str());
+            let purl = affected
+                .package
+                .as_ref()
+                .and_then(|pkg| affected.source.purl.clone().or_else(|| crate::purl::of_package(pkg)));
+            let at = |version: &str| purl.as_deref().and_then(|p| crate::purl::with_version(p, version));
             let mut affected_here = Vec::new();
             for (name, fixed) in range_names(affected) {
-                let id = p.id(product, &name, "product_version_range");
+                let id = p.id(product, &name, "product_version_range", purl.clone());
                 affected_here.push(id.clone());
                 if let Some(version) = fixed {
-                    let fixed_id = p.id(product, &version, "product_version");
+                    let fixed_id = p.id(product, &version, "product_version", at(&version));
                     p.fixed.push(fixed_id);
                     p.fixes.push((format!("{product} {version}"), vec![id]));
                 }
             }
             for version in &affected.versions {
-                affected_here.push(p.id(product, version, "product_version"));
+                affected_here.push(p.id(product, version, "product_version", at(version)));
             }
             p.known_affected.extend(affected_here);
         }
@@ -435,6 +447,14 @@ mod tests {
         assert_eq!((tracking["id"].as_str(), tracking["version"].as_str()), (Some("PALLETS-2026-1"), Some("2")));
         assert_eq!(tracking["revision_history"].as_array().unwrap().len(), 2);
         let flask = &csaf["product_tree"]["branches"][0]["branches"][0];
+        let helpers: Vec<&str> = flask["branches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|b| b["product"]["product_identification_helper"]["purl"].as_str())
+            .collect();
+        assert!(helpers.contains(&"pkg:pypi/flask@3.1.1"), "{helpers:?}");
+        assert!(helpers.contains(&"pkg:pypi/flask"), "{helpers:?}");
         let names: Vec<&str> =
             flask["branches"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
         assert_eq!(names, vec!["vers:pypi/<2.3.9", "2.3.9", "vers:pypi/>=3.0.0|<3.1.1", "3.1.1", "3.1.0"]);

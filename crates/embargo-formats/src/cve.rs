@@ -125,7 +125,10 @@ fn versions(affected: &embargo_core::advisory::Affected) -> Vec<Value> {
     for version in &affected.versions {
         out.push(json!({"version": version, "status": "affected"}));
     }
-    out.dedup();
+    // The schema wants `versions` items unique (`uniqueItems`): two ranges
+    // or a range and a listed version may name the same entry.
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|v| seen.insert(v.to_string()));
     out
 }
 
@@ -138,6 +141,11 @@ fn product(doc: &Document<'_>, affected: &embargo_core::advisory::Affected) -> V
                 map.insert("packageName".into(), json!(package.name));
                 if let Some(url) = collection_url(&package.ecosystem) {
                     map.insert("collectionURL".into(), json!(url));
+                }
+                // CVE 5.2 `packageURL`: a purl without a version (5.1.1 allows
+                // the property too).
+                if let Some(purl) = affected.source.purl.clone().or_else(|| crate::purl::of_package(package)) {
+                    map.insert("packageURL".into(), json!(crate::purl::without_version(&purl)));
                 }
             }
             None => {
@@ -323,6 +331,18 @@ mod tests {
         assert_eq!(c["references"][0]["url"], "https://security.example.org/advisories/PALLETS-2026-1");
         assert_eq!(c["references"][1]["tags"], json!(["patch"]));
         assert_eq!(c["credits"][1]["type"], "remediation developer");
+    }
+
+    #[test]
+    fn duplicate_versions_are_merged_issue_14() {
+        let mut f = Fixture::new();
+        let first = f.content.affected[0].ranges[0].clone();
+        f.content.affected[0].ranges.push(first);
+        f.content.affected[0].versions.push("3.1.0".into());
+        let (_, record) = record(&f.document(), &cna()).unwrap();
+        let versions = record["containers"]["cna"]["affected"][0]["versions"].as_array().unwrap().clone();
+        assert_eq!(versions.len(), 3, "{versions:?}");
+        assert_eq!(record["containers"]["cna"]["affected"][0]["packageURL"], "pkg:pypi/flask");
     }
 
     #[test]

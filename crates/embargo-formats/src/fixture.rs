@@ -31,14 +31,17 @@ impl Fixture {
                             kind: RangeKind::Ecosystem,
                             repo: None,
                             events: vec![RangeEvent::Introduced("0".into()), RangeEvent::Fixed("2.3.9".into())],
+                            database_specific: None,
                         },
                         Range {
                             kind: RangeKind::Ecosystem,
                             repo: None,
                             events: vec![RangeEvent::Introduced("3.0.0".into()), RangeEvent::Fixed("3.1.1".into())],
+                            database_specific: None,
                         },
                     ],
                     versions: vec!["3.1.0".into()],
+                    source: Default::default(),
                 }],
                 severity: Severity::parse(
                     Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"),
@@ -54,6 +57,7 @@ impl Fixture {
                     Credit { name: "Ada Lovelace".into(), kind: CreditKind::Reporter, contact: vec![] },
                     Credit { name: "Grace Hopper".into(), kind: CreditKind::RemediationDeveloper, contact: vec![] },
                 ],
+                source: Default::default(),
             },
             revisions: vec![(1, datetime!(2026-05-04 9:00 UTC)), (2, datetime!(2026-05-05 10:30 UTC))],
         }

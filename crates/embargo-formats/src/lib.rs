@@ -7,6 +7,8 @@ pub mod csaf;
 pub mod cve;
 pub mod osv;
 pub mod policy_file;
+pub mod purl;
+pub mod rustsec;
 pub mod security_md;
 pub mod security_txt;
 

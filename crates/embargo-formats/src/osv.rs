@@ -24,7 +24,7 @@ mod import;
 use std::collections::BTreeMap;
 
 use embargo_core::Timestamp;
-use embargo_core::advisory::{AdvisoryContent, RangeEvent};
+use embargo_core::advisory::{AdvisoryContent, RangeEvent, RawJson, ScoredSeverity};
 use embargo_core::id::AdvisoryId;
 use serde::{Deserialize, Serialize};
 
@@ -124,8 +124,13 @@ pub struct Published<'a> {
     pub withdrawn: Option<Timestamp>,
 }
 
-/// An OSV record: the fields Embargo writes and reads. Fields it does not
-/// keep land in the `other` maps on import and are never written.
+/// A JSON object a source attached (`database_specific`,
+/// `ecosystem_specific`), kept as it came.
+type Object = serde_json::Map<String, serde_json::Value>;
+
+/// An OSV record: every field of OSV 1.7. Top-level keys the schema does
+/// not know land in `other` on import, which refuses them (the schema has
+/// `additionalProperties: false`); they are never written.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {
     #[serde(default)]
@@ -137,24 +142,38 @@ pub struct Record {
     published: Option<Timestamp>,
     #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     withdrawn: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    related: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    upstream: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     summary: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     details: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     severity: Vec<Severity>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     affected: Vec<Affected>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
     references: Vec<Reference>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     credits: Vec<Credit>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    database_specific: Option<DatabaseSpecific>,
+    database_specific: Option<Object>,
     #[serde(flatten, skip_serializing)]
     other: BTreeMap<String, serde_json::Value>,
+}
+
+/// OSV allows `null` for some lists (`aliases`, `affected`, `references`,
+/// `severity`); it means the same as absent.
+fn null_as_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -168,6 +187,8 @@ struct Severity {
 struct Package {
     ecosystem: String,
     name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    purl: Option<String>,
     #[serde(flatten, skip_serializing)]
     other: BTreeMap<String, serde_json::Value>,
 }
@@ -176,10 +197,16 @@ struct Package {
 struct Affected {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     package: Option<Package>,
+    #[serde(default, deserialize_with = "null_as_empty", skip_serializing_if = "Vec::is_empty")]
+    severity: Vec<Severity>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     ranges: Vec<Range>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     versions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ecosystem_specific: Option<Object>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    database_specific: Option<Object>,
     #[serde(flatten, skip_serializing)]
     other: BTreeMap<String, serde_json::Value>,
 }
@@ -191,6 +218,8 @@ struct Range {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     repo: Option<String>,
     events: Vec<Event>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    database_specific: Option<Object>,
     #[serde(flatten, skip_serializing)]
     other: BTreeMap<String, serde_json::Value>,
 }
@@ -220,12 +249,14 @@ struct Credit {
     kind: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct DatabaseSpecific {
-    #[serde(default)]
-    cwe_ids: Vec<String>,
-    #[serde(flatten, skip_serializing)]
-    other: BTreeMap<String, serde_json::Value>,
+/// Kept JSON text back to an object; `None` if it is not one (it always is:
+/// only [`Object`]s are kept).
+fn object(raw: Option<&RawJson>) -> Option<Object> {
+    raw.and_then(|r| serde_json::from_str::<Object>(r.as_str()).ok())
+}
+
+fn scored(list: &[ScoredSeverity]) -> Vec<Severity> {
+    list.iter().map(|s| Severity { kind: s.kind.clone(), score: s.score.clone() }).collect()
 }
 
 impl Record {
@@ -259,6 +290,16 @@ pub fn record(advisory: Published<'_>) -> Record {
     if let Some(v4) = &c.severity.cvss_v4 {
         severity.push(Severity { kind: "CVSS_V4".into(), score: v4.vector().to_owned() });
     }
+    severity.extend(scored(&c.source.other_severity));
+    // `cwe_ids` is the editor's list; the source's other keys stay.
+    let mut database_specific = object(c.source.database_specific.as_ref()).unwrap_or_default();
+    database_specific.remove("cwe_ids");
+    if !c.cwes.is_empty() {
+        database_specific.insert(
+            "cwe_ids".into(),
+            serde_json::Value::Array(c.cwes.iter().map(|w| serde_json::Value::String(w.to_string())).collect()),
+        );
+    }
     let text = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     Record {
         schema_version: Some(SCHEMA_VERSION.to_owned()),
@@ -267,6 +308,8 @@ pub fn record(advisory: Published<'_>) -> Record {
         published: Some(advisory.published),
         withdrawn: advisory.withdrawn,
         aliases: c.aliases.iter().map(ToString::to_string).collect(),
+        related: c.source.related.clone(),
+        upstream: c.source.upstream.clone(),
         summary: text(&c.summary),
         details: text(&c.details),
         severity,
@@ -277,8 +320,10 @@ pub fn record(advisory: Published<'_>) -> Record {
                 package: a.package.as_ref().map(|p| Package {
                     ecosystem: p.ecosystem.clone(),
                     name: p.name.clone(),
+                    purl: a.source.purl.clone().or_else(|| crate::purl::of_package(p)),
                     other: BTreeMap::new(),
                 }),
+                severity: scored(&a.source.severity),
                 ranges: a
                     .ranges
                     .iter()
@@ -286,10 +331,13 @@ pub fn record(advisory: Published<'_>) -> Record {
                         kind: r.kind.as_str().to_owned(),
                         repo: r.repo.clone(),
                         events: r.events.iter().map(event).collect(),
+                        database_specific: object(r.database_specific.as_ref()),
                         other: BTreeMap::new(),
                     })
                     .collect(),
                 versions: a.versions.clone(),
+                ecosystem_specific: object(a.source.ecosystem_specific.as_ref()),
+                database_specific: object(a.source.database_specific.as_ref()),
                 other: BTreeMap::new(),
             })
             .collect(),
@@ -307,10 +355,7 @@ pub fn record(advisory: Published<'_>) -> Record {
                 kind: Some(cr.kind.as_str().to_owned()),
             })
             .collect(),
-        database_specific: (!c.cwes.is_empty()).then(|| DatabaseSpecific {
-            cwe_ids: c.cwes.iter().map(ToString::to_string).collect(),
-            other: BTreeMap::new(),
-        }),
+        database_specific: (!database_specific.is_empty()).then_some(database_specific),
         other: BTreeMap::new(),
     }
 }

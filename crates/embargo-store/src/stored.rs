@@ -4,7 +4,8 @@
 //! defaults.
 
 use embargo_core::advisory::{
-    AdvisoryContent, Affected, Credit, CreditKind, Range, RangeEvent, RangeKind, Reference, ReferenceKind,
+    AdvisoryContent, Affected, AffectedSource, Credit, CreditKind, Informational, Range, RangeEvent, RangeKind,
+    RawJson, Reference, ReferenceKind, ScoredSeverity, SourceFields,
 };
 use embargo_core::id::{AliasId, CweId};
 use embargo_core::intake::IntakeNotice;
@@ -214,6 +215,77 @@ struct StoredRange {
     #[serde(default)]
     repo: Option<String>,
     events: Vec<StoredEvent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    database_specific: Option<serde_json::Value>,
+}
+
+/// A source's JSON kept as a JSON value in the column.
+fn raw_to_value(raw: Option<&RawJson>) -> Option<serde_json::Value> {
+    raw.and_then(|r| serde_json::from_str(r.as_str()).ok())
+}
+
+fn value_to_raw(value: Option<serde_json::Value>) -> Option<RawJson> {
+    value.map(|v| RawJson::from_checked(v.to_string()))
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredScored {
+    kind: String,
+    score: String,
+}
+
+fn scored_to_stored(list: &[ScoredSeverity]) -> Vec<StoredScored> {
+    list.iter().map(|s| StoredScored { kind: s.kind.clone(), score: s.score.clone() }).collect()
+}
+
+fn stored_to_scored(list: Vec<StoredScored>) -> Vec<ScoredSeverity> {
+    list.into_iter().map(|s| ScoredSeverity { kind: s.kind, score: s.score }).collect()
+}
+
+/// What an imported source said beyond the editor's fields (OSV 1.7).
+#[derive(Serialize, Deserialize, Default)]
+struct StoredSource {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    related: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    upstream: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    database_specific: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    other_severity: Vec<StoredScored>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    informational: Option<String>,
+}
+
+impl StoredSource {
+    fn is_empty(&self) -> bool {
+        self.related.is_empty()
+            && self.upstream.is_empty()
+            && self.database_specific.is_none()
+            && self.other_severity.is_empty()
+            && self.informational.is_none()
+    }
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct StoredAffectedSource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    purl: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    severity: Vec<StoredScored>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ecosystem_specific: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    database_specific: Option<serde_json::Value>,
+}
+
+impl StoredAffectedSource {
+    fn is_empty(&self) -> bool {
+        self.purl.is_none()
+            && self.severity.is_empty()
+            && self.ecosystem_specific.is_none()
+            && self.database_specific.is_none()
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -236,6 +308,8 @@ struct StoredAffected {
     ranges: Vec<StoredRange>,
     #[serde(default)]
     versions: Vec<String>,
+    #[serde(default, skip_serializing_if = "StoredAffectedSource::is_empty")]
+    source: StoredAffectedSource,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -271,6 +345,8 @@ pub(crate) struct StoredAdvisoryContent {
     references: Vec<StoredReference>,
     #[serde(default)]
     credits: Vec<StoredCredit>,
+    #[serde(default, skip_serializing_if = "StoredSource::is_empty")]
+    source: StoredSource,
 }
 
 impl From<&AdvisoryContent> for StoredAdvisoryContent {
@@ -291,6 +367,7 @@ impl From<&AdvisoryContent> for StoredAdvisoryContent {
                         .map(|r| StoredRange {
                             kind: r.kind.as_str().to_owned(),
                             repo: r.repo.clone(),
+                            database_specific: raw_to_value(r.database_specific.as_ref()),
                             events: r
                                 .events
                                 .iter()
@@ -304,6 +381,12 @@ impl From<&AdvisoryContent> for StoredAdvisoryContent {
                         })
                         .collect(),
                     versions: a.versions.clone(),
+                    source: StoredAffectedSource {
+                        purl: a.source.purl.clone(),
+                        severity: scored_to_stored(&a.source.severity),
+                        ecosystem_specific: raw_to_value(a.source.ecosystem_specific.as_ref()),
+                        database_specific: raw_to_value(a.source.database_specific.as_ref()),
+                    },
                 })
                 .collect(),
             cvss_v3: c.severity.cvss_v3.as_ref().map(|v| v.vector().to_owned()),
@@ -323,6 +406,13 @@ impl From<&AdvisoryContent> for StoredAdvisoryContent {
                     contact: cr.contact.clone(),
                 })
                 .collect(),
+            source: StoredSource {
+                related: c.source.related.clone(),
+                upstream: c.source.upstream.clone(),
+                database_specific: raw_to_value(c.source.database_specific.as_ref()),
+                other_severity: scored_to_stored(&c.source.other_severity),
+                informational: c.source.informational.map(|i| i.as_str().to_owned()),
+            },
         }
     }
 }
@@ -341,6 +431,7 @@ impl StoredAdvisoryContent {
                         Ok(Range {
                             kind: r.kind.parse::<RangeKind>().map_err(|e| corrupt("affected.ranges.kind", &e))?,
                             repo: r.repo,
+                            database_specific: value_to_raw(r.database_specific),
                             events: r
                                 .events
                                 .into_iter()
@@ -364,7 +455,13 @@ impl StoredAdvisoryContent {
                         ));
                     }
                 };
-                Ok(Affected { package, ranges, versions: a.versions })
+                let source = AffectedSource {
+                    purl: a.source.purl,
+                    severity: stored_to_scored(a.source.severity),
+                    ecosystem_specific: value_to_raw(a.source.ecosystem_specific),
+                    database_specific: value_to_raw(a.source.database_specific),
+                };
+                Ok(Affected { package, ranges, versions: a.versions, source })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         let references = self
@@ -398,6 +495,17 @@ impl StoredAdvisoryContent {
             cwes: parse_all::<CweId>("cwes", &self.cwes)?,
             references,
             credits,
+            source: SourceFields {
+                related: self.source.related,
+                upstream: self.source.upstream,
+                database_specific: value_to_raw(self.source.database_specific),
+                other_severity: stored_to_scored(self.source.other_severity),
+                informational: self
+                    .source
+                    .informational
+                    .map(|i| i.parse::<Informational>().map_err(|e| corrupt("source.informational", &e)))
+                    .transpose()?,
+            },
         })
     }
 }

@@ -82,7 +82,7 @@ pub enum Command {
     Import(ImportCommand),
     /// Write every published advisory to a directory, one file per advisory.
     #[command(after_help = "Examples:\n  embargo export osv --out ./osv\n  \
-                            embargo export cve --out ./cve --cna-org-id b3476cb9-2e3d-41a6-98d0-0f47421a65b6 --cna-short-name pallets\n  \
+                            embargo export cve --out ./cve --cna-org-id b3476cb9-2e3d-41a6-98d0-0f47421a65b6 --cna-short-name pallets --org pallets\n  \
                             embargo export csaf --out ./csaf\n\n\
                             Files are named by id (OSV: the advisory id; CVE: the CVE id; CSAF: the lower-cased id).\n\
                             Only published revisions are written; CVE records only for advisories with a CVE id.")]
@@ -148,12 +148,13 @@ pub struct CvssArgs {
 /// `import …`
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// Import OSV JSON files (every *.json below DIR) into a project as published advisories.
+    /// Import OSV JSON files (every *.json below DIR) and RustSec advisories (RUSTSEC-*.md) into a project as published advisories.
     /// All files are checked first and written in one transaction: one bad file and nothing is stored.
     #[command(
         after_help = "Example:\n  embargo import osv ./advisory-database/advisories --project python/cpython\n\n\
-                            Ids, times, aliases, ranges, severity, credits and references are kept; fields\n\
-                            Embargo does not keep are listed per file. Importing again adds a revision to\n\
+                            Every OSV 1.7 field is kept (related, upstream, purl, severities, database_specific\n\
+                            and ecosystem_specific at every level); a record that fails the OSV schema is refused\n\
+                            naming the field, and keys OSV does not define are listed per file. Importing again adds a revision to\n\
                             advisories whose content changed and leaves the others alone."
     )]
     Osv {
@@ -180,6 +181,9 @@ pub struct ExportArgs {
     /// For cve: the CNA's short name in CVE Services.
     #[arg(long, env = "EMBARGO_CNA_SHORT_NAME")]
     pub cna_short_name: Option<String>,
+    /// Only this organisation's advisories (its slug); a CNA exports its own.
+    #[arg(long)]
+    pub org: Option<String>,
 }
 
 /// `policy …`

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use embargo_core::Timestamp;
 use embargo_core::advisory::{
-    Advisory, AdvisoryContent, AdvisoryError, AdvisoryState, Affected, Credit, CreditKind, Range, RangeEvent,
-    RangeKind, Reference, ReferenceKind, Revision, check_draft, check_url,
+    Advisory, AdvisoryContent, AdvisoryError, AdvisoryState, Affected, AffectedSource, Credit, CreditKind, Range,
+    RangeEvent, RangeKind, Reference, ReferenceKind, Revision, SourceFields, check_draft, check_url,
 };
 use embargo_core::eligibility::report_eligibility;
 use embargo_core::id::{AdvisoryId, AliasId, CweId, ReportId};
@@ -143,7 +143,7 @@ fn parse_range(input: &RangeInput) -> Result<Range, TextError> {
     if !events.iter().any(|e| matches!(e, RangeEvent::Introduced(_))) {
         return Err(refused("affected")("each range needs an introduced event (\"0\" for all versions)".into()));
     }
-    Ok(Range { kind, repo, events })
+    Ok(Range { kind, repo, events, database_specific: None })
 }
 
 impl AdvisoryPatch {
@@ -163,6 +163,10 @@ impl AdvisoryPatch {
             }
         }
         if let Some(affected) = self.affected {
+            // What an imported source said of a package stays with it.
+            let kept = |package: &Option<Package>| {
+                content.affected.iter().find(|a| &a.package == package).map(|a| a.source.clone()).unwrap_or_default()
+            };
             let parsed = affected
                 .iter()
                 .map(|a| {
@@ -172,6 +176,7 @@ impl AdvisoryPatch {
                         return Err(refused("affected")("an entry without a package needs a GIT range".into()));
                     }
                     Ok(Affected {
+                        source: kept(&package),
                         package,
                         ranges: a.ranges.iter().map(parse_range).collect::<Result<Vec<_>, _>>()?,
                         versions: a.versions.clone(),
@@ -324,6 +329,7 @@ impl App {
                                     package: Some(p.clone()),
                                     ranges: Vec::new(),
                                     versions: Vec::new(),
+                                    source: AffectedSource::default(),
                                 })
                                 .collect(),
                             severity: report.team.severity.clone(),
@@ -333,6 +339,7 @@ impl App {
                                 .map(|name| Credit { name, kind: CreditKind::Reporter, contact: Vec::new() })
                                 .into_iter()
                                 .collect(),
+                            source: SourceFields::default(),
                         },
                         published: None,
                         created_at: now,

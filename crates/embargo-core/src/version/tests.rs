@@ -11,7 +11,7 @@ fn range(kind: RangeKind, events: &[(&str, &str)]) -> Range {
             _ => RangeEvent::Limit((*v).into()),
         })
         .collect();
-    Range { kind, repo: None, events }
+    Range { kind, repo: None, events, database_specific: None }
 }
 
 fn affected(ecosystem: &str, ranges: Vec<Range>, versions: &[&str]) -> Affected {
@@ -19,6 +19,7 @@ fn affected(ecosystem: &str, ranges: Vec<Range>, versions: &[&str]) -> Affected 
         package: Some(Package::new(ecosystem, "pkg").unwrap()),
         ranges,
         versions: versions.iter().map(|v| (*v).to_owned()).collect(),
+        source: Default::default(),
     }
 }
 
@@ -105,9 +106,15 @@ fn commits_match_only_where_a_git_range_names_them() {
         kind: RangeKind::Git,
         repo: Some("https://github.com/python/cpython".into()),
         events: vec![RangeEvent::Introduced("aaaa1111".into()), RangeEvent::Fixed("bbbb2222".into())],
+        database_specific: None,
     });
     assert!(commit_affected(&a, "AAAA1111"));
     assert!(!commit_affected(&a, "bbbb2222"));
+    assert!(commit_affected(&a, "aaaa1111deadbeef"), "a full hash of the abbreviated one");
+    assert!(!commit_affected(&a, "aaaa11"), "fewer than 7 digits name nothing");
+    a.versions.push("0123456789abcdef0123456789abcdef01234567".into());
+    assert!(commit_affected(&a, "0123456"), "a listed commit, abbreviated");
+    assert!(!commit_affected(&a, "0123457"));
     assert!(!commit_affected(&a, ""));
     check(&a, "aaaa1111", false);
 }

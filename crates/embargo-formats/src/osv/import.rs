@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 
 use embargo_core::Timestamp;
 use embargo_core::advisory::{
-    AdvisoryContent, Affected, Credit, CreditKind, Range, RangeEvent, RangeKind, Reference, ReferenceKind,
+    AdvisoryContent, Affected, AffectedSource, Credit, CreditKind, Informational, Range, RangeEvent, RangeKind,
+    RawJson, Reference, ReferenceKind, ScoredSeverity, SourceFields,
 };
 use embargo_core::id::{AdvisoryId, AliasId, CweId};
 use embargo_core::project::Package;
 use embargo_core::severity::{Cvss, CvssVersion, Severity};
 
-use super::{Event, Record};
+use super::{Event, Object, Record};
 
 /// The largest OSV file accepted, in bytes.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
@@ -95,22 +96,93 @@ fn range(path: &str, r: super::Range, dropped: &mut Vec<String>) -> Result<Range
     if kind == RangeKind::Git && r.repo.is_none() {
         return Err(refused(format!("{path}.repo"), "a GIT range needs repo"));
     }
+    // OSV 1.7 schema: "GIT ranges must use full-length commit hashes", and
+    // a range with `last_affected` has no `fixed`.
+    if kind == RangeKind::Git {
+        for (k, e) in events.iter().enumerate() {
+            let (name, value) = event_parts(e);
+            if !is_full_commit(value) {
+                return Err(refused(
+                    format!("{path}.events[{k}].{name}"),
+                    format!("{:?} is not a full commit hash (40 or 64 hex digits) or \"0\"", cut(value)),
+                ));
+            }
+        }
+    }
+    if events.iter().any(|e| matches!(e, RangeEvent::LastAffected(_)))
+        && events.iter().any(|e| matches!(e, RangeEvent::Fixed(_)))
+    {
+        return Err(refused(format!("{path}.events"), "a range has last_affected or fixed events, not both"));
+    }
     let repo = r
         .repo
         .map(|url| embargo_core::advisory::check_url("repo", &url).map_err(|e| refused(format!("{path}.repo"), e)))
         .transpose()?;
-    Ok(Range { kind, repo, events })
+    Ok(Range { kind, repo, events, database_specific: r.database_specific.map(raw) })
 }
 
-fn severity(record_severity: Vec<super::Severity>, dropped: &mut Vec<String>) -> Result<Severity, OsvError> {
+fn event_parts(e: &RangeEvent) -> (&'static str, &str) {
+    match e {
+        RangeEvent::Introduced(v) => ("introduced", v),
+        RangeEvent::Fixed(v) => ("fixed", v),
+        RangeEvent::LastAffected(v) => ("last_affected", v),
+        RangeEvent::Limit(v) => ("limit", v),
+    }
+}
+
+/// `^(0|[a-f0-9]{40}|[a-f0-9]{64})$`, the schema's pattern for GIT events.
+fn is_full_commit(value: &str) -> bool {
+    value == "0"
+        || (matches!(value.len(), 40 | 64) && value.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+}
+
+fn cut(value: &str) -> String {
+    value.chars().take(80).collect()
+}
+
+/// A kept JSON object as compact text.
+fn raw(object: Object) -> RawJson {
+    RawJson::from_checked(serde_json::Value::Object(object).to_string())
+}
+
+/// Checks one severity entry against the schema (`$defs.severity`).
+fn scored(path: &str, s: super::Severity) -> Result<ScoredSeverity, OsvError> {
+    match s.kind.as_str() {
+        "CVSS_V3" | "CVSS_V4" => {
+            s.score.parse::<Cvss>().map_err(|e| refused(format!("{path}.score"), e))?;
+        }
+        "CVSS_V2" => {
+            if s.score.is_empty() || !s.score.split('/').all(|m| m.split_once(':').is_some()) {
+                return Err(refused(format!("{path}.score"), format!("{:?} is not a CVSS 2 vector", cut(&s.score))));
+            }
+        }
+        "Ubuntu" => {
+            if !["negligible", "low", "medium", "high", "critical"].contains(&s.score.as_str()) {
+                return Err(refused(format!("{path}.score"), format!("{:?} is not an Ubuntu priority", cut(&s.score))));
+            }
+        }
+        other => {
+            return Err(refused(
+                format!("{path}.type"),
+                format!("{:?} is not CVSS_V2, CVSS_V3, CVSS_V4 or Ubuntu", cut(other)),
+            ));
+        }
+    }
+    Ok(ScoredSeverity { kind: s.kind, score: s.score })
+}
+
+/// The record's severity: the first CVSS 3.x and 4.0 vectors are the
+/// advisory's; every other entry is kept as it came.
+fn severity(record_severity: Vec<super::Severity>) -> Result<(Severity, Vec<ScoredSeverity>), OsvError> {
     let mut result = Severity::default();
+    let mut others = Vec::new();
     for (i, s) in record_severity.into_iter().enumerate() {
         let path = format!("severity[{i}]");
         let wanted = match s.kind.as_str() {
             "CVSS_V3" if result.cvss_v3.is_none() => CvssVersion::V3,
             "CVSS_V4" if result.cvss_v4.is_none() => CvssVersion::V4,
             _ => {
-                dropped.push(format!("{path} ({})", s.kind));
+                others.push(scored(&path, s)?);
                 continue;
             }
         };
@@ -123,7 +195,20 @@ fn severity(record_severity: Vec<super::Severity>, dropped: &mut Vec<String>) ->
             CvssVersion::V4 => result.cvss_v4 = Some(cvss),
         }
     }
-    Ok(result)
+    Ok((result, others))
+}
+
+/// RustSec's `informational` (in `affected[].database_specific`, as its OSV
+/// export writes it; `null` for a vulnerability).
+fn informational(path: &str, database_specific: Option<&Object>) -> Result<Option<Informational>, OsvError> {
+    match database_specific.and_then(|d| d.get("informational")) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(kind)) => kind
+            .parse::<Informational>()
+            .map(Some)
+            .map_err(|e| refused(format!("{path}.database_specific.informational"), e)),
+        Some(_) => Err(refused(format!("{path}.database_specific.informational"), "expected a string")),
+    }
 }
 
 /// Parses one OSV JSON file.
@@ -141,7 +226,14 @@ pub fn parse(text: &str) -> Result<Imported, OsvError> {
 
 fn from_record(record: Record) -> Result<Imported, OsvError> {
     let mut dropped = Vec::new();
-    note_other(&mut dropped, "", &record.other);
+    // The schema allows no other top-level field.
+    if let Some(key) = record.other.keys().next() {
+        return Err(refused(key.chars().take(80).collect::<String>(), "not an OSV 1.7 field"));
+    }
+    if !record.severity.is_empty() && record.affected.iter().any(|a| !a.severity.is_empty()) {
+        return Err(refused("severity", "a record has severity at the top or in affected[], not both"));
+    }
+    let mut notice = None;
     let id: AdvisoryId = super::advisory_id(&record.id).ok_or_else(|| {
         refused("id", format!("{:?} is not an OSV id", record.id.chars().take(80).collect::<String>()))
     })?;
@@ -158,12 +250,37 @@ fn from_record(record: Record) -> Result<Imported, OsvError> {
         .map(|(i, a)| {
             let path = format!("affected[{i}]");
             note_other(&mut dropped, &path, &a.other);
+            let mut purl = None;
             let package = match a.package {
                 Some(p) => {
                     note_other(&mut dropped, &format!("{path}.package"), &p.other);
-                    Some(Package::new(&p.ecosystem, &p.name).map_err(|e| refused(format!("{path}.package"), e))?)
+                    let package =
+                        Package::new(&p.ecosystem, &p.name).map_err(|e| refused(format!("{path}.package"), e))?;
+                    if let Some(text) = p.purl {
+                        crate::purl::check(&text).map_err(|e| refused(format!("{path}.package.purl"), e))?;
+                        // The purl an export derives anyway is not kept.
+                        if crate::purl::of_package(&package).as_deref() != Some(text.as_str()) {
+                            purl = Some(text);
+                        }
+                    }
+                    Some(package)
                 }
                 None => None,
+            };
+            if let Some(kind) = informational(&path, a.database_specific.as_ref())? {
+                notice = Some(kind);
+            }
+            let severity = a
+                .severity
+                .into_iter()
+                .enumerate()
+                .map(|(j, s)| scored(&format!("{path}.severity[{j}]"), s))
+                .collect::<Result<Vec<_>, _>>()?;
+            let source = AffectedSource {
+                purl,
+                severity,
+                ecosystem_specific: a.ecosystem_specific.map(raw),
+                database_specific: a.database_specific.map(raw),
             };
             let ranges = a
                 .ranges
@@ -174,7 +291,7 @@ fn from_record(record: Record) -> Result<Imported, OsvError> {
             if package.is_none() && !ranges.iter().any(|r| r.kind == RangeKind::Git) {
                 return Err(refused(path, "an entry without a package needs a GIT range"));
             }
-            Ok(Affected { package, ranges, versions: a.versions })
+            Ok(Affected { package, ranges, versions: a.versions, source })
         })
         .collect::<Result<Vec<_>, OsvError>>()?;
     let references = record
@@ -201,21 +318,45 @@ fn from_record(record: Record) -> Result<Imported, OsvError> {
         })
         .collect::<Result<Vec<_>, OsvError>>()?;
     let mut cwes = Vec::new();
-    if let Some(database) = record.database_specific {
-        note_other(&mut dropped, "database_specific", &database.other);
-        for (i, cwe) in database.cwe_ids.iter().enumerate() {
-            cwes.push(cwe.parse::<CweId>().map_err(|e| refused(format!("database_specific.cwe_ids[{i}]"), e))?);
+    if let Some(database) = &record.database_specific {
+        match database.get("cwe_ids") {
+            None | Some(serde_json::Value::Null) => {}
+            Some(serde_json::Value::Array(ids)) => {
+                for (i, cwe) in ids.iter().enumerate() {
+                    let field = || format!("database_specific.cwe_ids[{i}]");
+                    let text = cwe.as_str().ok_or_else(|| refused(field(), "expected a string"))?;
+                    cwes.push(text.parse::<CweId>().map_err(|e| refused(field(), e))?);
+                }
+            }
+            Some(_) => return Err(refused("database_specific.cwe_ids", "expected a list")),
         }
     }
+    let (severity, other_severity) = severity(record.severity)?;
+    let source = SourceFields {
+        related: record.related,
+        upstream: record.upstream,
+        // `cwe_ids` is the content's CWEs; the rest is kept as it came.
+        database_specific: record
+            .database_specific
+            .map(|mut d| {
+                d.remove("cwe_ids");
+                d
+            })
+            .filter(|d| !d.is_empty())
+            .map(raw),
+        other_severity,
+        informational: notice,
+    };
     let content = AdvisoryContent {
         summary: record.summary.unwrap_or_default(),
         details: record.details.unwrap_or_default(),
         aliases,
         affected,
-        severity: severity(record.severity, &mut dropped)?,
+        severity,
         cwes,
         references,
         credits,
+        source,
     };
     content.check().map_err(|errors| {
         let field = errors.0.first().map_or("content", |e| e.field());

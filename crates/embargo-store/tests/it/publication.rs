@@ -53,3 +53,70 @@ async fn the_marker_moves_with_publications_only(db: &Db) {
     let withdrawn = db.read().await.publication_marker().await.unwrap();
     assert_ne!(withdrawn, first);
 }
+
+conformance!(what_a_source_said_is_stored_as_it_came_issue_14);
+
+/// OSV fields outside the editor's model (issue 14) survive the stored
+/// shape, in drafts and revisions alike.
+async fn what_a_source_said_is_stored_as_it_came_issue_14(db: &Db) {
+    use embargo_core::advisory::{
+        Affected, AffectedSource, Informational, Range, RangeEvent, RangeKind, RawJson, ScoredSeverity, SourceFields,
+    };
+    use embargo_core::project::Package;
+    let org = db.organisation("rustsec").await;
+    let crates = db.project(&org, "crates").await;
+    let raw = |text: &str| Some(RawJson::from_checked(text.to_owned()));
+    let content = AdvisoryContent {
+        summary: "unmaintained".into(),
+        affected: vec![Affected {
+            package: Some(Package::new("crates.io", "aes-soft").unwrap()),
+            ranges: vec![Range {
+                kind: RangeKind::Semver,
+                repo: None,
+                events: vec![RangeEvent::Introduced("0.0.0-0".into())],
+                database_specific: raw(r#"{"source":"x"}"#),
+            }],
+            versions: vec![],
+            source: AffectedSource {
+                purl: Some("pkg:cargo/aes-soft?repository_url=https://example.org".into()),
+                severity: vec![ScoredSeverity { kind: "Ubuntu".into(), score: "low".into() }],
+                ecosystem_specific: raw(r#"{"affects":{"arch":[],"functions":["a::b"],"os":[]}}"#),
+                database_specific: raw(r#"{"categories":[],"cvss":null,"informational":"unmaintained"}"#),
+            },
+        }],
+        source: SourceFields {
+            related: vec!["GHSA-aaaa-bbbb-cccc".into()],
+            upstream: vec!["CVE-2021-1".into()],
+            database_specific: raw(r#"{"license":"CC0-1.0"}"#),
+            other_severity: vec![ScoredSeverity { kind: "CVSS_V2".into(), score: "AV:N/AC:L/Au:N/C:P/I:P/A:P".into() }],
+            informational: Some(Informational::Unmaintained),
+        },
+        ..AdvisoryContent::default()
+    };
+    let advisory = Advisory {
+        id: "RUSTSEC-2021-0060".parse().unwrap(),
+        org_id: org.id,
+        project_id: crates.id,
+        report_id: None,
+        state: AdvisoryState::Published,
+        draft: content.clone(),
+        published: Some(Revision { number: 1, content: content.clone(), published_at: at(2) }),
+        created_at: at(1),
+        updated_at: at(2),
+        first_published_at: Some(at(2)),
+        withdrawn_at: None,
+    };
+    let stored = advisory.clone();
+    db.write(move |tx| {
+        Box::pin(async move {
+            tx.insert_advisory(&stored).await?;
+            let revision = stored.published.clone().unwrap();
+            tx.insert_revision(&stored.id, &revision).await
+        })
+    })
+    .await
+    .unwrap();
+    let back = db.read().await.advisory(&advisory.id).await.unwrap().unwrap();
+    assert_eq!(back.draft, content);
+    assert_eq!(back.published.map(|r| r.content), Some(content));
+}

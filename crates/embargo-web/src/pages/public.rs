@@ -27,6 +27,9 @@ pub(crate) struct AdvisoryRow {
     aliases: Vec<String>,
     published: String,
     withdrawn: bool,
+    /// A RustSec informational notice (unmaintained, unsound): shown as a
+    /// notice, not as a vulnerability.
+    notice: Option<&'static str>,
 }
 
 impl AdvisoryRow {
@@ -40,6 +43,7 @@ impl AdvisoryRow {
             aliases: revision.content.aliases.iter().map(ToString::to_string).collect(),
             published: render::day(view.first_published_at.unwrap_or(revision.published_at)),
             withdrawn: view.state == AdvisoryState::Withdrawn,
+            notice: revision.content.informational().map(|i| i.label()),
         })
     }
 }
@@ -360,6 +364,7 @@ struct AdvisoryPage {
     published: Option<String>,
     revision: u32,
     withdrawn: Option<String>,
+    notice: Option<&'static str>,
     draft: bool,
     editable: bool,
     body: AdvisoryBody,
@@ -387,6 +392,7 @@ pub(crate) async fn advisory(
         published: view.first_published_at.map(render::day),
         revision: view.published.as_ref().map_or(0, |r| r.number),
         withdrawn: view.withdrawn_at.map(render::day),
+        notice: content.informational().map(|i| i.label()),
         draft,
         editable,
         body: AdvisoryBody::new(content),

@@ -405,7 +405,12 @@ async fn every_route_for_every_role() {
                 ));
             }
             if reply.status.is_client_error() {
-                let shaped = reply.json["error"].is_string() && reply.json["message"].is_string();
+                // The OSV API answers OSV.dev's error body instead (issue 14).
+                let shaped = if r.path.starts_with("/osv/") {
+                    reply.json["code"].is_u64() && reply.json["message"].is_string()
+                } else {
+                    reply.json["error"].is_string() && reply.json["message"].is_string()
+                };
                 if !shaped {
                     failures.push(format!(
                         "{} {} as {}: error body not in the error shape: {}",

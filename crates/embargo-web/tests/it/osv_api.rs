@@ -158,37 +158,127 @@ async fn bad_queries_are_client_errors_and_no_content_type_is_needed() {
     let reply = w.t.send(raw(r#"{"package": {"name": "flask", "ecosystem": "PyPI"}, "version": "2.0"}"#, None)).await;
     assert_eq!((reply.status, ids(&reply.json)), (StatusCode::OK, vec!["PSF-2026-1".to_owned()]));
 
-    for (body, status, code) in [
-        ("{", StatusCode::BAD_REQUEST, "invalid_json"),
-        (r#"{"package": {"name": "flask"}, "version": "1"}"#, StatusCode::BAD_REQUEST, "invalid_query"),
-        (r#"{"version": "1"}"#, StatusCode::BAD_REQUEST, "invalid_query"),
-        (r#"{}"#, StatusCode::BAD_REQUEST, "invalid_query"),
-        (
-            r#"{"commit": "abc", "version": "1", "package": {"name": "a", "ecosystem": "PyPI"}}"#,
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-        ),
-        (r#"{"package": {"purl": "not a purl"}}"#, StatusCode::BAD_REQUEST, "invalid_query"),
-        (
-            r#"{"package": {"name": "a", "ecosystem": "PyPI"}, "page_token": "next"}"#,
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-        ),
-        (
-            r#"{"package": {"name": "a", "ecosystem": "PyPI"}, "surprise": 1}"#,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
-        ),
-        (r#"{"version": 3}"#, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+    // OSV.dev answers bad queries 400 with gRPC's INVALID_ARGUMENT (3).
+    for body in [
+        "{",
+        r#"{"package": {"name": "flask"}, "version": "1"}"#,
+        r#"{"version": "1"}"#,
+        r#"{}"#,
+        r#"{"commit": "abc", "version": "1", "package": {"name": "a", "ecosystem": "PyPI"}}"#,
+        r#"{"package": {"purl": "not a purl"}}"#,
+        r#"{"package": {"purl": "pkg:unknowntype/x"}}"#,
+        r#"{"package": {"name": "a", "ecosystem": "PyPI"}, "page_token": "next"}"#,
+        r#"{"package": {"name": "a", "ecosystem": "PyPI"}, "surprise": 1}"#,
+        r#"{"version": 3}"#,
     ] {
         let reply = w.t.send(raw(body, Some("application/json"))).await;
-        assert_eq!((reply.status, reply.json["error"].as_str()), (status, Some(code)), "{body}: {}", reply.text);
+        assert_eq!((reply.status, &reply.json["code"]), (StatusCode::BAD_REQUEST, &json!(3)), "{body}: {}", reply.text);
         assert!(reply.json["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(reply.json.as_object().unwrap().len(), 2, "only code and message, as OSV.dev");
     }
     let too_many: Vec<Value> = (0..1001).map(|_| json!({"package": {"ecosystem": "PyPI", "name": "flask"}})).collect();
     let reply = w.t.post("/osv/v1/querybatch", json!({"queries": too_many}), &Auth::None).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
     assert!(reply.json["message"].as_str().unwrap().contains("1000"));
-    w.t.get("/osv/v1/vulns/not-an-id", &Auth::None).await.expect(StatusCode::NOT_FOUND);
+    let missing = w.t.get("/osv/v1/vulns/not-an-id", &Auth::None).await.expect(StatusCode::NOT_FOUND);
+    assert_eq!(missing.json, json!({"code": 5, "message": "Bug not found."}));
+    w.finish().await;
+}
+
+#[tokio::test]
+async fn withdrawn_records_are_served_by_id_only_issue_14() {
+    let w = World::new().await;
+    let mut withdrawn = osv_file(
+        "PSF-2026-9",
+        "2026-03-01T10:00:00Z",
+        json!([{"package": {"ecosystem": "PyPI", "name": "flask"},
+                "ranges": [{"type": "GIT", "repo": "https://github.com/pallets/flask",
+                            "events": [{"introduced": COMMIT}]}]}]),
+    );
+    let mut record: Value = serde_json::from_str(&withdrawn.text).unwrap();
+    record["withdrawn"] = json!("2026-03-02T10:00:00Z");
+    withdrawn.text = record.to_string();
+    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", vec![withdrawn], &|_| {}).await.unwrap();
+    assert_eq!(query(&w, json!({"package": {"ecosystem": "PyPI", "name": "flask"}})).await, json!({}));
+    assert_eq!(query(&w, json!({"commit": COMMIT})).await, json!({}));
+    let batch = w.t.post("/osv/v1/querybatch", json!({"queries": [{"commit": COMMIT}]}), &Auth::None).await;
+    assert_eq!(batch.expect(StatusCode::OK).json, json!({"results": [{}]}));
+    let one = w.t.get("/osv/v1/vulns/PSF-2026-9", &Auth::None).await.expect(StatusCode::OK).json;
+    assert_eq!(one["withdrawn"], "2026-03-02T10:00:00Z");
+    w.finish().await;
+}
+
+#[tokio::test]
+async fn abbreviated_commits_and_purls_match_issue_14() {
+    let (w, _) = world_with_advisories().await;
+    for commit in [&COMMIT[..7], &COMMIT[..12], &COMMIT.to_ascii_uppercase()] {
+        assert_eq!(ids(&query(&w, json!({"commit": commit})).await), vec!["x_PALLETS-2026-7"], "{commit}");
+    }
+    assert_eq!(query(&w, json!({"commit": &COMMIT[..6]})).await, json!({}), "six digits name nothing");
+    assert_eq!(query(&w, json!({"commit": "89abcdef0123456789abcdef0123456789abcdef"})).await, json!({}), "fixed");
+    let purl = query(&w, json!({"package": {"purl": "pkg:pypi/Flask@3.1.0?extension=whl"}})).await;
+    assert_eq!(ids(&purl), vec!["x_PALLETS-2026-7"], "qualifiers are ignored and names normalised");
+    let all = query(&w, json!({"package": {"purl": "pkg:pypi/flask"}})).await;
+    assert_eq!(ids(&all), vec!["PSF-2026-1", "x_PALLETS-2026-7"]);
+    assert_eq!(all["vulns"][0]["affected"][0]["package"]["purl"], "pkg:pypi/flask", "records carry the purl");
+    w.finish().await;
+}
+
+#[tokio::test]
+async fn more_than_a_thousand_results_are_paged_issue_14() {
+    let w = World::new().await;
+    let files: Vec<ImportFile> = (0..1001)
+        .map(|i| {
+            osv_file(
+                &format!("PSF-2026-{}", 100 + i),
+                "2026-02-01T10:00:00Z",
+                json!([{"package": {"ecosystem": "PyPI", "name": "flask"},
+                        "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]),
+            )
+        })
+        .collect();
+    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", files, &|_| {}).await.unwrap();
+    let q = json!({"package": {"ecosystem": "PyPI", "name": "flask"}, "version": "1.0"});
+    let first = query(&w, q.clone()).await;
+    assert_eq!(first["vulns"].as_array().unwrap().len(), 1000);
+    let token = first["next_page_token"].as_str().unwrap().to_owned();
+    let mut next = q.clone();
+    next["page_token"] = json!(token);
+    let second = query(&w, next.clone()).await;
+    assert_eq!(second["vulns"].as_array().unwrap().len(), 1);
+    assert!(second.get("next_page_token").is_none());
+    let mut seen = ids(&first);
+    seen.extend(ids(&second));
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 1001, "every record once");
+    let batch = w.t.post("/osv/v1/querybatch", json!({"queries": [q, next]}), &Auth::None).await.expect(StatusCode::OK);
+    assert_eq!(batch.json["results"][0]["vulns"].as_array().unwrap().len(), 1000);
+    assert_eq!(batch.json["results"][0]["next_page_token"], json!(token));
+    assert_eq!(batch.json["results"][1]["vulns"].as_array().unwrap().len(), 1);
+    w.finish().await;
+}
+
+#[tokio::test]
+async fn rustsec_notices_are_shown_as_notices_issue_14() {
+    let w = World::new().await;
+    let mut record = json!({
+        "id": "RUSTSEC-2021-0060", "modified": "2021-04-29T12:00:00Z", "summary": "`aes-soft` has been merged into `aes`",
+        "affected": [{"package": {"ecosystem": "crates.io", "name": "aes-soft"},
+                      "ranges": [{"type": "SEMVER", "events": [{"introduced": "0.0.0-0"}]}],
+                      "database_specific": {"categories": [], "cvss": null, "informational": "unmaintained"}}],
+    });
+    let file = |record: &Value| ImportFile { name: "notice.json".into(), text: record.to_string() };
+    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", vec![file(&record)], &|_| {}).await.unwrap();
+    let page = w.t.get("/advisories/RUSTSEC-2021-0060", &Auth::None).await.expect(StatusCode::OK);
+    assert!(page.text.contains("Notice: unmaintained"), "{}", page.text);
+    assert!(page.text.contains("not a vulnerability"));
+    let list = w.t.get("/advisories", &Auth::None).await.expect(StatusCode::OK);
+    assert!(list.text.contains("Notice: unmaintained"));
+    record["id"] = json!("RUSTSEC-2021-0061");
+    record["affected"][0]["database_specific"]["informational"] = Value::Null;
+    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", vec![file(&record)], &|_| {}).await.unwrap();
+    let page = w.t.get("/advisories/RUSTSEC-2021-0061", &Auth::None).await.expect(StatusCode::OK);
+    assert!(!page.text.contains("Notice:"), "a vulnerability is not a notice");
     w.finish().await;
 }

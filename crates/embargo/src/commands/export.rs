@@ -38,7 +38,13 @@ fn cna(args: &ExportArgs) -> anyhow::Result<cve::Cna> {
 pub async fn run(app: &App, config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let cna = if args.format == "cve" { Some(cna(&args)?) } else { None };
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
-    let documents = app.published_documents(args.format == "csaf").await?;
+    let mut documents = app.published_documents(args.format == "csaf").await?;
+    if let Some(org) = &args.org {
+        documents.retain(|d| d.org.slug.as_str() == org);
+        if documents.is_empty() {
+            note(&format!("the organisation {org:?} has no published advisories"));
+        }
+    }
     let base = config.public_url.trim_end_matches('/');
     let host = base.split_once("://").map_or(base, |(_, host)| host);
     let publisher = csaf::Publisher { name: format!("Embargo at {host}"), namespace: base.to_owned() };

@@ -1,6 +1,8 @@
 //! `embargo import osv DIR --project ORG/PROJECT`, done as the operator:
-//! reads every `*.json` below DIR, shows progress on standard error, and
-//! imports them in one transaction (nothing is stored if any file is bad).
+//! reads every `*.json` (OSV) and `RUSTSEC-*.md` (RustSec's advisory-db
+//! format, converted as RustSec's OSV export does) below DIR, shows progress
+//! on standard error, and imports them in one transaction (nothing is
+//! stored if any file is bad).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -20,11 +22,17 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
         let path = entry.with_context(|| format!("cannot read the directory {}", dir.display()))?.path();
         if path.is_dir() {
             json_files(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "json") {
+        } else if path.extension().is_some_and(|e| e == "json") || is_rustsec(&path) {
             out.push(path);
         }
     }
     Ok(())
+}
+
+/// A RustSec advisory file (`RUSTSEC-YYYY-NNNN.md`).
+fn is_rustsec(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "md")
+        && path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("RUSTSEC-"))
 }
 
 /// Reads at most one byte more than the import accepts, so a huge file is
@@ -45,12 +53,28 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<ExitCode> 
     json_files(&dir, &mut paths)?;
     paths.sort();
     if paths.is_empty() {
-        anyhow::bail!("no .json files below {}", dir.display());
+        anyhow::bail!("no .json or RUSTSEC-*.md files below {}", dir.display());
     }
     let mut files = Vec::with_capacity(paths.len());
+    let mut refused = 0;
     for path in &paths {
         let name = path.strip_prefix(&dir).unwrap_or(path).display().to_string();
-        files.push(ImportFile { name, text: read_limited(path)? });
+        let mut text = read_limited(path)?;
+        if is_rustsec(path) {
+            match embargo_formats::rustsec::to_osv(&text) {
+                Ok(record) => text = record.to_string(),
+                Err(e) => {
+                    error(&format!("{name}: {e}"));
+                    refused += 1;
+                    continue;
+                }
+            }
+        }
+        files.push(ImportFile { name, text });
+    }
+    if refused > 0 {
+        error(&format!("nothing was imported: {refused} file(s) refused"));
+        return Ok(ExitCode::FAILURE);
     }
     let step = (paths.len() / 10).max(1);
     let progress = |p: ImportProgress<'_>| match p {
