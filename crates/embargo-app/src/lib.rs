@@ -9,6 +9,7 @@ mod advisories;
 mod audit;
 mod auth;
 mod error;
+mod factors;
 mod imports;
 mod jobs;
 mod mail_admin;
@@ -19,6 +20,7 @@ mod osv;
 mod policies;
 mod publication;
 mod reports;
+mod sessions;
 mod signing;
 
 pub mod clock;
@@ -35,6 +37,7 @@ pub use accounts::{InstanceSettings, Me, NewAccount};
 pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, RangeInput};
 pub use auth::Credential;
 pub use error::AppError;
+pub use factors::{FactorProof, FactorStatus, RECENT_FACTOR, RecoveryCodes, TotpEnrolment};
 pub use imports::{ImportFile, ImportOutcome, ImportProgress, ImportedFile};
 pub use jobs::{Deadline, DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
 pub use mail_admin::{KeyFor, KeyView, NewKey, RouteView};
@@ -47,6 +50,7 @@ pub use publication::PublishedDocument;
 pub use reports::{
     Receipt, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView, TransitionInput, Upload, ViewerRole,
 };
+pub use sessions::SessionView;
 pub use signing::{ClearSigner, SignError};
 
 use crate::clock::Clock;

@@ -24,12 +24,14 @@ mod work;
 pub mod advisories;
 pub mod attachments;
 pub mod audit;
+pub mod factors;
 pub mod jobs;
 pub mod mail;
 pub mod organisations;
 pub mod policies;
 pub mod reports;
 pub mod seal;
+pub mod sessions;
 pub mod settings;
 pub mod shares;
 pub mod users;
@@ -51,6 +53,8 @@ pub trait Reader:
     + audit::AuditReads
     + jobs::JobReads
     + mail::MailReads
+    + sessions::SessionReads
+    + factors::FactorReads
     + Send
 {
 }
@@ -67,6 +71,8 @@ impl<T> Reader for T where
         + audit::AuditReads
         + jobs::JobReads
         + mail::MailReads
+        + sessions::SessionReads
+        + factors::FactorReads
         + Send
 {
 }
@@ -85,6 +91,8 @@ pub trait Writer:
     + audit::AuditWrites
     + jobs::JobWrites
     + mail::MailWrites
+    + sessions::SessionWrites
+    + factors::FactorWrites
 {
 }
 
@@ -101,6 +109,8 @@ impl<T> Writer for T where
         + audit::AuditWrites
         + jobs::JobWrites
         + mail::MailWrites
+        + sessions::SessionWrites
+        + factors::FactorWrites
 {
 }
 
@@ -109,11 +119,13 @@ pub mod prelude {
     pub use crate::advisories::{AdvisoryReads as _, AdvisoryWrites as _};
     pub use crate::attachments::{AttachmentReads as _, AttachmentWrites as _};
     pub use crate::audit::{AuditReads as _, AuditWrites as _};
+    pub use crate::factors::{FactorReads as _, FactorWrites as _};
     pub use crate::jobs::{JobReads as _, JobWrites as _};
     pub use crate::mail::{MailReads as _, MailWrites as _};
     pub use crate::organisations::{OrganisationReads as _, OrganisationWrites as _};
     pub use crate::policies::{PolicyReads as _, PolicyWrites as _};
     pub use crate::reports::{ReportReads as _, ReportWrites as _};
+    pub use crate::sessions::{SessionReads as _, SessionWrites as _};
     pub use crate::settings::{SettingReads as _, SettingWrites as _};
     pub use crate::shares::{ShareReads as _, ShareWrites as _};
     pub use crate::users::{UserReads as _, UserWrites as _};

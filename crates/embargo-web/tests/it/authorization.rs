@@ -344,6 +344,21 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             [404; 8],
         ),
         row(M::GET, "/advisories/feed.atom", "/advisories/feed.atom", [200; 8]),
+        // Sessions (issue 12): one's own, listed and ended; an administrator signs another out.
+        row(M::GET, "/api/v1/sessions", "/api/v1/sessions", [401, 401, 200, 200, 200, 200, 200, 200]),
+        row(
+            M::DELETE,
+            "/api/v1/sessions/{id}",
+            format!("/api/v1/sessions/{outsider}"),
+            [401, 401, 404, 404, 404, 404, 404, 404],
+        ),
+        // Near the end: it signs the other reporter out everywhere.
+        row(
+            M::DELETE,
+            "/api/v1/users/{id}/sessions",
+            format!("/api/v1/users/{outsider}/sessions"),
+            [401, 403, 403, 403, 200, 403, 403, 403],
+        ),
         // Last: it ends each role's session.
         row(M::DELETE, "/api/v1/session", "/api/v1/session", [204; 8]),
     ]

@@ -20,3 +20,4 @@ mod pages;
 mod policy;
 mod privacy;
 mod published;
+mod second_factor;

@@ -1,0 +1,29 @@
+-- Second factors (TOTP with recovery codes) and sessions one can list and end.
+--
+-- Sessions get an id (to list and end them), a stage (a password alone opens
+-- a session that still waits for the second factor or its enrolment) and the
+-- time the second factor was last proven. Sessions made before have no id:
+-- they end, and their holders sign in again.
+DELETE FROM sessions;
+ALTER TABLE sessions ADD COLUMN id TEXT;
+ALTER TABLE sessions ADD COLUMN stage TEXT NOT NULL DEFAULT 'complete';
+ALTER TABLE sessions ADD COLUMN factor_at TEXT;
+CREATE UNIQUE INDEX sessions_id ON sessions (id);
+
+-- One TOTP secret per user (RFC 6238), sealed; unconfirmed until a first code matches.
+-- last_step is the last time step accepted, so a code is never accepted twice.
+CREATE TABLE totp_factors (
+    user_id      TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    secret       BLOB NOT NULL,
+    created_at   TEXT NOT NULL,
+    confirmed_at TEXT,
+    last_step    INTEGER NOT NULL DEFAULT 0
+);
+
+-- Single-use recovery codes, stored as SHA-256 hashes.
+CREATE TABLE recovery_codes (
+    user_id   TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    code_hash BLOB NOT NULL,
+    used_at   TEXT,
+    PRIMARY KEY (user_id, code_hash)
+);
