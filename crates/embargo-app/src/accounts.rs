@@ -31,7 +31,7 @@ pub struct NewAccount {
 /// Instance-wide settings an administrator may change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstanceSettings {
-    /// Whether reporters may create accounts themselves.
+    /// Whether reporters may create accounts themselves (off on a new instance).
     pub signup_open: bool,
     /// The organisation whose channels `/.well-known/security.txt` lists,
     /// when the instance has several (its only one otherwise).
@@ -62,7 +62,7 @@ struct CheckedAccount {
 async fn check_account(account: NewAccount) -> Result<CheckedAccount, AppError> {
     let email: Email = account.email.parse()?;
     let name = one_line("name", &account.name, MAX_SHORT_CHARS)?;
-    check_password(account.password.expose())?;
+    check_password(account.password.expose(), &[email.as_str(), name.as_str()])?;
     let password_hash = hash_password(account.password).await?;
     Ok(CheckedAccount { email, name, password_hash })
 }
@@ -151,7 +151,8 @@ impl App {
     /// The instance settings.
     pub async fn settings(&self) -> Result<InstanceSettings, AppError> {
         let mut reader = self.store.reader().await?;
-        let signup_open = reader.setting(Setting::SignupOpen).await?.is_none_or(|v| v == "true");
+        // Off unless an administrator turned it on: reporters can always report without an account.
+        let signup_open = reader.setting(Setting::SignupOpen).await?.is_some_and(|v| v == "true");
         let security_txt_org = reader.setting(Setting::SecurityTxtOrg).await?;
         let second_factor_required = reader.setting(Setting::SecondFactorRequired).await?.is_some_and(|v| v == "true");
         Ok(InstanceSettings { signup_open, security_txt_org, second_factor_required })

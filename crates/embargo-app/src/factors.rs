@@ -32,6 +32,10 @@ pub const RECENT_FACTOR: time::Duration = time::Duration::minutes(15);
 /// How long a session that waits for its second factor lasts.
 const PENDING_TTL: time::Duration = time::Duration::minutes(15);
 
+/// How many wrong codes a session waiting for its second factor may send
+/// before it ends (the password must then be given again).
+pub const MAX_CODE_FAILURES: i64 = 5;
+
 /// How many recovery codes a user gets.
 pub const RECOVERY_CODES: usize = 10;
 
@@ -223,9 +227,10 @@ impl App {
         if pending.stage != SessionStage::SecondFactor {
             return Err(AppError::Unauthenticated);
         }
-        let (hash, now, user_id) = (hash_token(session), self.now(), pending.user_id);
+        let (hash, now, user_id, pending_id) = (hash_token(session), self.now(), pending.user_id, pending.id);
         let ttl = self.config.session_ttl;
-        self.store
+        let result = self
+            .store
             .write(move |tx| {
                 Box::pin(async move {
                     let user = tx.user(user_id).await?.ok_or(AppError::Unauthenticated)?;
@@ -246,7 +251,25 @@ impl App {
                     record(tx, now, &actor, "session.second_factor", format!("user:{user_id}"), json!({})).await
                 })
             })
-            .await
+            .await;
+        if matches!(result, Err(AppError::BadSecondFactor)) {
+            // Guessing codes costs a password check every few tries.
+            let (hash, id) = (hash_token(session), pending_id);
+            self.store
+                .write(move |tx| {
+                    Box::pin(async move {
+                        if tx.count_factor_failure(&hash).await? >= MAX_CODE_FAILURES {
+                            tx.end_session(user_id, id).await?;
+                            let actor = user_actor_for_audit(user_id);
+                            let details = json!({"reason": "too many wrong codes"});
+                            record(tx, now, &actor, "session.ended", format!("session:{id}"), details).await?;
+                        }
+                        Ok::<_, AppError>(())
+                    })
+                })
+                .await?;
+        }
+        result
     }
 
     /// The user a session may enrol a factor for: a complete session, or one

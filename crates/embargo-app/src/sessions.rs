@@ -111,11 +111,11 @@ impl App {
         if !verify_password(current, credentials.password_hash).await? {
             return Err(AppError::invalid("current_password", "your current password"));
         }
-        check_password(new.expose()).map_err(|e| match e {
+        check_password(new.expose(), &[user.email.as_str(), user.name.as_str()]).map_err(|e| match e {
             // The form names the new password `new_password`.
             AppError::Invalid(mut errors) => {
                 for error in &mut errors.0 {
-                    if let TextError::Malformed { field, .. } = error {
+                    if let TextError::Malformed { field, .. } | TextError::Refused { field, .. } = error {
                         *field = "new_password";
                     }
                 }

@@ -110,6 +110,8 @@ pub trait SessionWrites {
         stage: SessionStage,
         factor_at: Option<Timestamp>,
     ) -> Result<bool, StoreError>;
+    /// Counts a wrong second-factor code sent with a session; answers the count so far.
+    async fn count_factor_failure(&mut self, hash: &TokenHash) -> Result<i64, StoreError>;
     /// Ends one of `user`'s sessions; `false` if they have no such session.
     async fn end_session(&mut self, user: UserId, id: SessionId) -> Result<bool, StoreError>;
     /// Ends every session of `user` but `keep`; answers how many ended.
@@ -161,6 +163,17 @@ where
             )
             .await?;
         Ok(changed > 0)
+    }
+
+    async fn count_factor_failure(&mut self, hash: &TokenHash) -> Result<i64, StoreError> {
+        self.execute(
+            query("UPDATE sessions SET failures = failures + 1 WHERE token_hash = $1").bind(hash.0.as_slice()),
+        )
+        .await?;
+        let row = self
+            .fetch_optional(query("SELECT failures FROM sessions WHERE token_hash = $1").bind(hash.0.as_slice()))
+            .await?;
+        row.map(|r| r.int("failures")).transpose().map(Option::unwrap_or_default)
     }
 
     async fn end_session(&mut self, user: UserId, id: SessionId) -> Result<bool, StoreError> {

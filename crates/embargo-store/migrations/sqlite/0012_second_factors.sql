@@ -2,12 +2,13 @@
 --
 -- Sessions get an id (to list and end them), a stage (a password alone opens
 -- a session that still waits for the second factor or its enrolment) and the
--- time the second factor was last proven. Sessions made before have no id:
+-- time the second factor was last proven, and how many wrong codes it was sent. Sessions made before have no id:
 -- they end, and their holders sign in again.
 DELETE FROM sessions;
 ALTER TABLE sessions ADD COLUMN id TEXT;
 ALTER TABLE sessions ADD COLUMN stage TEXT NOT NULL DEFAULT 'complete';
 ALTER TABLE sessions ADD COLUMN factor_at TEXT;
+ALTER TABLE sessions ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
 CREATE UNIQUE INDEX sessions_id ON sessions (id);
 
 -- One TOTP secret per user (RFC 6238), sealed; unconfirmed until a first code matches.
@@ -27,3 +28,10 @@ CREATE TABLE recovery_codes (
     used_at   TEXT,
     PRIMARY KEY (user_id, code_hash)
 );
+
+-- Self sign-up is off unless an administrator turns it on (it used to be on
+-- when unset): instances that already have accounts keep what they had.
+INSERT INTO settings (key, value)
+SELECT 'signup_open', 'true'
+WHERE EXISTS (SELECT 1 FROM users)
+  AND NOT EXISTS (SELECT 1 FROM settings WHERE key = 'signup_open');

@@ -139,7 +139,7 @@ fn account_fields(form: &FormData) -> Vec<Field> {
             .required()
             .autocomplete("email"),
         Field::new("password", "Password", FieldKind::Password)
-            .hint("At least 10 characters.")
+            .hint("At least 10 characters, not a common one. A few unrelated words make a strong password that is easy to remember.")
             .required()
             .autocomplete("new-password"),
     ]

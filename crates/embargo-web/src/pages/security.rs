@@ -147,6 +147,16 @@ pub(crate) async fn second_factor(
     match state.app.verify_second_factor(&token, Private::new(form.get("code"))).await {
         Ok(()) => Ok(see_other(next.as_deref().unwrap_or("/reports"))),
         Err(e @ AppError::BadSecondFactor) => {
+            if state.app.sign_in_stage(&token).await?.is_none() {
+                // Too many wrong codes ended the session: the password is asked again.
+                let mut page = FactorStep::new(
+                    private_nav(),
+                    "Sign in again",
+                    "Too many wrong codes were entered, so signing in starts again from the password.",
+                );
+                page.footer = vec![("Sign in".to_owned(), "/login".to_owned())];
+                return Ok(html_status(StatusCode::UNAUTHORIZED, &page));
+            }
             let mut field = code_field("login");
             field.error = Some(e.to_string());
             let page = second_factor_page(next, Vec::new(), vec![field]);
@@ -252,12 +262,17 @@ pub(crate) async fn confirm_totp(
     }
 }
 
-/// A signed-in user, or a redirect to the sign-in page.
-fn signed_in(viewer: &Viewer) -> Result<&Actor, Response> {
+/// A signed-in user; anyone else is sent to the sign-in page.
+fn signed_in(viewer: &Viewer) -> Option<&Actor> {
     match &viewer.actor {
-        actor @ Actor::User(_) => Ok(actor),
-        _ => Err(see_other("/login?next=/account")),
+        actor @ Actor::User(_) => Some(actor),
+        _ => None,
     }
+}
+
+/// Where a viewer who is not signed in goes.
+fn to_sign_in() -> Response {
+    see_other("/login?next=/account")
 }
 
 struct SessionRow {
@@ -437,8 +452,8 @@ pub(crate) async fn account(
     viewer: Viewer,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    if let Err(redirect) = signed_in(&viewer) {
-        return Ok(redirect);
+    if signed_in(&viewer).is_none() {
+        return Ok(to_sign_in());
     }
     Ok(html_status(StatusCode::OK, &account_page(&state, &viewer, &headers, None).await?))
 }
@@ -474,9 +489,8 @@ pub(crate) async fn remove_totp(
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let actor = match signed_in(&viewer) {
-        Ok(actor) => actor,
-        Err(redirect) => return Ok(redirect),
+    let Some(actor) = signed_in(&viewer) else {
+        return Ok(to_sign_in());
     };
     let current = session_cookie(&headers);
     let result = state.app.remove_totp(actor, current.as_deref(), Private::new(form.get("code"))).await;
@@ -490,9 +504,8 @@ pub(crate) async fn recovery_codes(
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let actor = match signed_in(&viewer) {
-        Ok(actor) => actor,
-        Err(redirect) => return Ok(redirect),
+    let Some(actor) = signed_in(&viewer) else {
+        return Ok(to_sign_in());
     };
     match state.app.regenerate_recovery_codes(actor, Private::new(form.get("code"))).await {
         Ok(codes) => Ok(html_status(StatusCode::OK, &codes_page(&codes, "/account", "New recovery codes"))),
@@ -507,9 +520,8 @@ pub(crate) async fn change_password(
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let actor = match signed_in(&viewer) {
-        Ok(actor) => actor,
-        Err(redirect) => return Ok(redirect),
+    let Some(actor) = signed_in(&viewer) else {
+        return Ok(to_sign_in());
     };
     let current = session_cookie(&headers);
     let result = state
@@ -530,9 +542,8 @@ pub(crate) async fn end_session(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let actor = match signed_in(&viewer) {
-        Ok(actor) => actor,
-        Err(redirect) => return Ok(redirect),
+    let Some(actor) = signed_in(&viewer) else {
+        return Ok(to_sign_in());
     };
     let id: SessionId = id.parse().map_err(|_| PageError::not_found())?;
     state.app.end_session(actor, id).await?;
@@ -545,9 +556,8 @@ pub(crate) async fn end_other_sessions(
     viewer: Viewer,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let actor = match signed_in(&viewer) {
-        Ok(actor) => actor,
-        Err(redirect) => return Ok(redirect),
+    let Some(actor) = signed_in(&viewer) else {
+        return Ok(to_sign_in());
     };
     state.app.end_other_sessions(actor, session_cookie(&headers).as_deref()).await?;
     Ok(see_other("/account#sessions"))
@@ -560,9 +570,8 @@ pub(crate) async fn create_token(
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let actor = match signed_in(&viewer) {
-        Ok(actor) => actor,
-        Err(redirect) => return Ok(redirect),
+    let Some(actor) = signed_in(&viewer) else {
+        return Ok(to_sign_in());
     };
     let days = form.get("expires_in_days");
     let days = match days.trim() {
@@ -592,9 +601,8 @@ pub(crate) async fn revoke_token(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let actor = match signed_in(&viewer) {
-        Ok(actor) => actor,
-        Err(redirect) => return Ok(redirect),
+    let Some(actor) = signed_in(&viewer) else {
+        return Ok(to_sign_in());
     };
     let id: TokenId = id.parse().map_err(|_| PageError::not_found())?;
     state.app.revoke_api_token(actor, id).await?;

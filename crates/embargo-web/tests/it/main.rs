@@ -21,3 +21,4 @@ mod policy;
 mod privacy;
 mod published;
 mod second_factor;
+mod signup;

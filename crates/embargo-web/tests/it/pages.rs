@@ -69,12 +69,13 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
         ),
         get("/login", "/login?next=/reports", ALL_OK),
         post("/login", "/login", &[("email", "alice@researcher.example"), ("password", "wrong")], [401; 8]),
-        get("/signup", "/signup", ALL_OK),
+        // Sign-up is closed on a new instance (the settings row below opens it).
+        get("/signup", "/signup", [403; 8]),
         post(
             "/signup",
             "/signup",
             &[("name", "X"), ("email", "not an address"), ("password", "long enough pass")],
-            [422; 8],
+            [403; 8],
         ),
         // An administrator exists: setup is over.
         get("/setup", "/setup", [303; 8]),

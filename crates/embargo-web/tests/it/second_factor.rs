@@ -109,6 +109,20 @@ async fn totp_codes_from_another_implementation_sign_in_once_each_and_recovery_c
         replay.expect(StatusCode::UNAUTHORIZED);
         assert_eq!(whoami(&w, &again).await, StatusCode::UNAUTHORIZED);
 
+        // Five wrong codes end the waiting session: the password must be given again.
+        let (_, guessing) = page_sign_in(&w, email).await;
+        for _ in 0..4 {
+            let wrong = w.t.form("/login/second-factor", &[("code", "abcdef")], &guessing).await;
+            assert!(wrong.expect(StatusCode::UNAUTHORIZED).text.contains("id=\"login-code\""), "asked again");
+        }
+        let last = w.t.form("/login/second-factor", &[("code", "abcdef")], &guessing).await;
+        assert!(last.expect(StatusCode::UNAUTHORIZED).text.contains("Sign in again"));
+        w.t.clock().advance(time::Duration::seconds(30));
+        let fresh = oathtool(&w, &secret);
+        let late = w.t.form("/login/second-factor", &[("code", fresh.as_str())], &guessing).await;
+        assert_eq!(location(&late.expect(StatusCode::SEE_OTHER)), "/login", "the right code no longer helps");
+        assert_eq!(whoami(&w, &guessing).await, StatusCode::UNAUTHORIZED);
+
         // A recovery code works once, written in any case.
         let upper = codes[0].to_uppercase();
         let ok = w.t.form("/login/second-factor", &[("code", upper.as_str())], &again).await;
