@@ -83,7 +83,7 @@ pub struct FactorStatus {
 #[derive(Debug, Clone, Default)]
 pub struct FactorProof {
     /// The session cookie sent with the request, if any.
-    pub session: Option<String>,
+    pub session: Option<Private<String>>,
     /// A TOTP or recovery code sent with the request, if any.
     pub code: Option<Private<String>>,
 }
@@ -484,7 +484,7 @@ impl App {
         }
         drop(reader);
         if let Some(token) = &proof.session
-            && let Some(session) = self.live_session(token).await?
+            && let Some(session) = self.live_session(token.expose()).await?
             && session.user_id == user_id
             && session.factor_at.is_some_and(|at| now - at <= RECENT_FACTOR)
         {

@@ -344,7 +344,8 @@ pub(crate) async fn create_token(
     headers: axum::http::HeaderMap,
     Json(body): Json<TokenRequest>,
 ) -> Result<(StatusCode, axum::Json<NewTokenJson>), ApiError> {
-    let proof = FactorProof { session: crate::extract::session_cookie(&headers), code: body.code.map(Private::new) };
+    let session = crate::extract::session_cookie(&headers).map(Private::new);
+    let proof = FactorProof { session, code: body.code.map(Private::new) };
     let (token, secret) =
         state.app.create_api_token(&actor, &body.name, &body.scopes, body.expires_in_days, &proof).await?;
     Ok((

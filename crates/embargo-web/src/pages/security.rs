@@ -584,7 +584,8 @@ pub(crate) async fn create_token(
             }
         },
     };
-    let proof = FactorProof { session: session_cookie(&headers), code: form.opt("code").map(Private::new) };
+    let proof =
+        FactorProof { session: session_cookie(&headers).map(Private::new), code: form.opt("code").map(Private::new) };
     match state.app.create_api_token(actor, &form.get("name"), &form.all("scopes"), days, &proof).await {
         Ok((_, secret)) => {
             let mut page = account_page(&state, &viewer, &headers, None).await?;
