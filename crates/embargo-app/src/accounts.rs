@@ -6,12 +6,14 @@ use embargo_core::private::Private;
 use embargo_core::text::{Email, MAX_SHORT_CHARS, one_line};
 use embargo_core::user::{Membership, TokenScope, TokenScopes, User};
 use embargo_store::StoreExt;
+use embargo_store::sessions::{Session, SessionStage};
 use embargo_store::settings::Setting;
 use embargo_store::users::ApiToken;
 use serde_json::json;
 
 use crate::audit::record;
 use crate::entropy::NewIds;
+use crate::factors::FactorProof;
 use crate::secret::{Token, TokenKind, check_password, hash_password, hash_token, token_kind, verify_password};
 use crate::{App, AppError, require};
 
@@ -29,11 +31,14 @@ pub struct NewAccount {
 /// Instance-wide settings an administrator may change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstanceSettings {
-    /// Whether reporters may create accounts themselves.
+    /// Whether reporters may create accounts themselves (off on a new instance).
     pub signup_open: bool,
     /// The organisation whose channels `/.well-known/security.txt` lists,
     /// when the instance has several (its only one otherwise).
     pub security_txt_org: Option<String>,
+    /// Whether security-team members and administrators must use a second
+    /// factor; those without one enrol at their next sign-in.
+    pub second_factor_required: bool,
 }
 
 /// The signed-in user and their teams.
@@ -57,7 +62,7 @@ struct CheckedAccount {
 async fn check_account(account: NewAccount) -> Result<CheckedAccount, AppError> {
     let email: Email = account.email.parse()?;
     let name = one_line("name", &account.name, MAX_SHORT_CHARS)?;
-    check_password(account.password.expose())?;
+    check_password(account.password.expose(), &[email.as_str(), name.as_str()])?;
     let password_hash = hash_password(account.password).await?;
     Ok(CheckedAccount { email, name, password_hash })
 }
@@ -111,6 +116,7 @@ impl App {
         let session = Token::generate(TokenKind::Session, self.entropy.as_ref())?;
         let (now, ttl) = (self.now(), self.config.session_ttl);
         let (stored, session_hash) = (user.clone(), session.hash());
+        let session_id = self.entropy.session_id()?;
         self.store
             .write(move |tx| {
                 Box::pin(async move {
@@ -124,7 +130,15 @@ impl App {
                     }
                     tx.insert_user(&stored, Some(account.password_hash)).await?;
                     tx.set_setting(Setting::SetupTokenHash, None).await?;
-                    tx.insert_session(&session_hash, stored.id, now, now + ttl).await?;
+                    let record_of = Session {
+                        id: session_id,
+                        user_id: stored.id,
+                        stage: SessionStage::Complete,
+                        created_at: now,
+                        expires_at: now + ttl,
+                        factor_at: None,
+                    };
+                    tx.insert_session(&record_of, &session_hash).await?;
                     let actor = Actor::Anonymous;
                     record(tx, now, &actor, "setup.completed", format!("user:{}", stored.id), json!({"admin": true}))
                         .await
@@ -137,9 +151,11 @@ impl App {
     /// The instance settings.
     pub async fn settings(&self) -> Result<InstanceSettings, AppError> {
         let mut reader = self.store.reader().await?;
-        let signup_open = reader.setting(Setting::SignupOpen).await?.is_none_or(|v| v == "true");
+        // Off unless an administrator turned it on: reporters can always report without an account.
+        let signup_open = reader.setting(Setting::SignupOpen).await?.is_some_and(|v| v == "true");
         let security_txt_org = reader.setting(Setting::SecurityTxtOrg).await?;
-        Ok(InstanceSettings { signup_open, security_txt_org })
+        let second_factor_required = reader.setting(Setting::SecondFactorRequired).await?.is_some_and(|v| v == "true");
+        Ok(InstanceSettings { signup_open, security_txt_org, second_factor_required })
     }
 
     /// Changes the instance settings (administrators).
@@ -160,8 +176,13 @@ impl App {
                 Box::pin(async move {
                     tx.set_setting(Setting::SignupOpen, Some(stored.signup_open.to_string())).await?;
                     tx.set_setting(Setting::SecurityTxtOrg, stored.security_txt_org.clone()).await?;
-                    let details =
-                        json!({"signup_open": stored.signup_open, "security_txt_org": stored.security_txt_org});
+                    let required = stored.second_factor_required.to_string();
+                    tx.set_setting(Setting::SecondFactorRequired, Some(required)).await?;
+                    let details = json!({
+                        "signup_open": stored.signup_open,
+                        "security_txt_org": stored.security_txt_org,
+                        "second_factor_required": stored.second_factor_required,
+                    });
                     record(tx, now, &actor, "settings.updated", "instance:settings".into(), details).await
                 })
             })
@@ -265,14 +286,18 @@ impl App {
         let Some(user) = user.filter(|_| valid) else {
             return Err(AppError::BadCredentials);
         };
+        // The step after the password: a second factor, or its enrolment, may still be due.
+        let stage = self.stage_after_password(self.store.reader().await?.as_mut(), &user).await?;
+        let record_of = self.new_session(user.id, stage)?;
         let session = Token::generate(TokenKind::Session, self.entropy.as_ref())?;
-        let (now, ttl, hash, id) = (self.now(), self.config.session_ttl, session.hash(), user.id);
+        let (now, hash, id) = (self.now(), session.hash(), user.id);
         self.store
             .write(move |tx| {
                 Box::pin(async move {
-                    tx.insert_session(&hash, id, now, now + ttl).await?;
+                    tx.insert_session(&record_of, &hash).await?;
                     let actor = Actor::Anonymous;
-                    record(tx, now, &actor, "session.created", format!("user:{id}"), json!({})).await
+                    let details = json!({"stage": stage.as_str()});
+                    record(tx, now, &actor, "session.created", format!("user:{id}"), details).await
                 })
             })
             .await?;
@@ -304,13 +329,15 @@ impl App {
     }
 
     /// Makes an API token for the signed-in user. A token can only make
-    /// tokens with scopes it has itself.
+    /// tokens with scopes it has itself. A user with a second factor (or who
+    /// must have one) proves it recently: see [`FactorProof`].
     pub async fn create_api_token(
         &self,
         actor: &Actor,
         name: &str,
         scopes: &[String],
         expires_in_days: Option<u32>,
+        proof: &FactorProof,
     ) -> Result<(ApiToken, Token), AppError> {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let name = one_line("name", name, 100)?;
@@ -331,6 +358,7 @@ impl App {
         if !(1..=3650).contains(&days) {
             return Err(AppError::invalid("expires_in_days", "a number of days from 1 to 3650"));
         }
+        self.require_recent_factor(user.id, proof).await?;
         let now = self.now();
         let token = Token::generate(TokenKind::Api, self.entropy.as_ref())?;
         let api = ApiToken {

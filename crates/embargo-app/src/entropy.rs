@@ -1,6 +1,8 @@
 //! The random source: ids and secrets are made here and nowhere else.
 
-use embargo_core::id::{AttachmentId, JobId, MessageId, OrgId, ProjectId, ReportId, ShareId, TokenId, UserId};
+use embargo_core::id::{
+    AttachmentId, JobId, MessageId, OrgId, ProjectId, ReportId, SessionId, ShareId, TokenId, UserId,
+};
 use uuid::Uuid;
 
 use crate::AppError;
@@ -67,5 +69,6 @@ new_ids!(
     token_id => TokenId,
     job_id => JobId,
     attachment_id => AttachmentId,
-    share_id => ShareId
+    share_id => ShareId,
+    session_id => SessionId
 );

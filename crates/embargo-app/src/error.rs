@@ -36,6 +36,14 @@ pub enum AppError {
         /// What exists already (`an account with this email address`).
         what: &'static str,
     },
+    /// This needs a second factor proven recently (or one enrolled first).
+    #[error("this needs a second factor: enter a current code from your authenticator app")]
+    SecondFactorRequired,
+    /// The second-factor code is wrong, expired or already used.
+    #[error(
+        "the code is wrong, expired or already used; enter the current code from your app or an unused recovery code"
+    )]
+    BadSecondFactor,
     /// Reporters may not sign themselves up on this instance.
     #[error("self sign-up is closed on this instance; ask an administrator for an account")]
     SignupClosed,
@@ -78,6 +86,8 @@ impl AppError {
             },
             AppError::Conflict { .. } => "conflict",
             AppError::SignupClosed => "signup_closed",
+            AppError::SecondFactorRequired => "second_factor_required",
+            AppError::BadSecondFactor => "invalid_second_factor",
             AppError::ChannelClosed => "channel_closed",
             AppError::CveUnavailable(_) => "cve_unavailable",
             AppError::Unavailable(_) => "unavailable",

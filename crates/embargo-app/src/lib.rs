@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod error;
 mod events;
+mod factors;
 mod imports;
 mod jobs;
 mod lab;
@@ -22,6 +23,7 @@ mod osv;
 mod policies;
 mod publication;
 mod reports;
+mod sessions;
 mod signing;
 mod subscribers;
 mod timers;
@@ -41,6 +43,7 @@ pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, 
 pub use auth::Credential;
 pub use error::AppError;
 pub use events::Event;
+pub use factors::{FactorProof, FactorStatus, RECENT_FACTOR, RecoveryCodes, TotpEnrolment};
 pub use imports::{ImportFile, ImportOutcome, ImportProgress, ImportedFile};
 pub use jobs::{Deadline, DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
 pub use lab::{
@@ -58,6 +61,7 @@ pub use reports::{
     Envelope, QueueChoices, Receipt, ReportActions, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView,
     TransitionInput, Upload, ViewerRole,
 };
+pub use sessions::SessionView;
 pub use signing::{ClearSigner, SignError};
 pub use subscribers::{LabIntake, MailNotices, Subscriber, Subscribers};
 

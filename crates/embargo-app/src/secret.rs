@@ -89,13 +89,57 @@ pub fn hash_token(token: &str) -> TokenHash {
 /// The shortest and longest passwords accepted.
 pub const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 10..=1024;
 
-/// Checks a new password's length (NIST SP 800-63B: length, not composition rules).
-pub fn check_password(password: &str) -> Result<(), AppError> {
-    if PASSWORD_CHARS.contains(&password.chars().count()) {
-        Ok(())
-    } else {
-        Err(AppError::invalid("password", "must be 10 to 1024 characters long"))
+/// How many characters of a password the strength estimate reads: beyond
+/// this a password is long enough, and the estimate's cost grows quickly.
+const ESTIMATED_CHARS: usize = 100;
+
+/// The lowest zxcvbn score accepted (3: about 10^10 guesses, safe against
+/// online attacks and slowed offline ones behind Argon2id).
+const MIN_SCORE: u8 = 3;
+
+/// Checks a new password (NIST SP 800-63B section 5.1.1.2: length, a list of
+/// commonly used and breached passwords, no composition rules). The list is
+/// the one bundled with the zxcvbn estimator (the most common passwords of
+/// public breach corpora, with English words, names and keyboard patterns);
+/// its estimate also refuses what is merely close to them. `context` are the
+/// account's own words (address, name), which make a password weaker.
+pub fn check_password(password: &str, context: &[&str]) -> Result<(), AppError> {
+    if !PASSWORD_CHARS.contains(&password.chars().count()) {
+        return Err(AppError::invalid("password", "must be 10 to 1024 characters long"));
     }
+    let estimated: String = password.chars().take(ESTIMATED_CHARS).collect();
+    let mut words: Vec<&str> = context.iter().flat_map(|c| c.split(|ch: char| !ch.is_alphanumeric())).collect();
+    words.retain(|w| w.chars().count() >= 3);
+    words.push("embargo");
+    let estimate = zxcvbn::zxcvbn(&estimated, &words);
+    if u8::from(estimate.score()) >= MIN_SCORE {
+        return Ok(());
+    }
+    let feedback = estimate.feedback();
+    let common = feedback.and_then(zxcvbn::feedback::Feedback::warning).is_some_and(|w| {
+        use zxcvbn::feedback::Warning as W;
+        matches!(
+            w,
+            W::ThisIsATop10Password
+                | W::ThisIsATop100Password
+                | W::ThisIsACommonPassword
+                | W::ThisIsSimilarToACommonlyUsedPassword
+        )
+    });
+    let mut reason = if common {
+        "it is a commonly used password, found in lists of breached passwords".to_owned()
+    } else {
+        "it is too easy to guess".to_owned()
+    };
+    if let Some(warning) = feedback.and_then(zxcvbn::feedback::Feedback::warning).filter(|_| !common) {
+        reason.push_str(&format!(" ({})", warning.to_string().trim_end_matches('.').to_lowercase()));
+    }
+    reason
+        .push_str(": add a few unrelated words; a longer phrase of uncommon words is both strong and easy to remember");
+    Err(AppError::Invalid(embargo_core::text::FieldErrors(vec![embargo_core::text::TextError::Refused {
+        field: "password",
+        reason,
+    }])))
 }
 
 /// Hashes a password with Argon2id (off the async threads: it is slow on purpose).
@@ -162,7 +206,28 @@ mod tests {
         assert!(check("correct horse battery", Some(&hash)).await.unwrap());
         assert!(!check("wrong horse battery", Some(&hash)).await.unwrap());
         assert!(!check("correct horse battery", None).await.unwrap(), "no hash never matches");
-        assert!(check_password("short").is_err());
-        assert!(check_password("long enough now").is_ok());
+        assert!(check_password("short", &[]).is_err());
+        assert!(check_password("correct horse battery staple", &[]).is_ok());
+    }
+
+    #[test]
+    fn common_guessable_and_personal_passwords_are_refused_with_a_reason() {
+        let refused = |pw: &str, context: &[&str]| match check_password(pw, context) {
+            Err(AppError::Invalid(errors)) => errors.0.iter().map(ToString::to_string).collect::<String>(),
+            other => panic!("{pw:?} was not refused: {other:?}"),
+        };
+        // The example, and passwords from breach lists.
+        for pw in ["aaaaaaaaaa", "password123", "1234567890", "qwertyuiop", "iloveyou12", "trustno1trustno1"] {
+            let reason = refused(pw, &[]);
+            assert!(reason.contains("add a few unrelated words"), "{pw}: {reason}");
+        }
+        assert!(refused("password1234", &[]).contains("commonly used password"));
+        // Built from the account's own address.
+        assert!(check_password("alicealice2026", &["alice@example.org", "Alice"]).is_err());
+        for pw in ["tulip orbit gravel mosaic", "Vx9#qL2!mZ7@pR4", "long enough to pass the estimate"] {
+            assert!(check_password(pw, &[]).is_ok(), "{pw} should pass");
+        }
+        let long = "a".repeat(2000);
+        assert!(check_password(&long, &[]).is_err(), "too long");
     }
 }

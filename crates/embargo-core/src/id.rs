@@ -113,6 +113,11 @@ uuid_id!(
     LabRunId,
     "lab run"
 );
+uuid_id!(
+    /// A browser session (the id, not the secret), for listing and ending it.
+    SessionId,
+    "session"
+);
 
 /// An advisory id such as `PALLETS-2026-3`, or an id kept from an imported
 /// OSV record (`PSF-2024-1`, `PYSEC-2021-371`, `GHSA-xxxx-xxxx-xxxx`).

@@ -24,6 +24,7 @@ mod work;
 pub mod advisories;
 pub mod attachments;
 pub mod audit;
+pub mod factors;
 pub mod jobs;
 pub mod lab;
 pub mod mail;
@@ -31,6 +32,7 @@ pub mod organisations;
 pub mod policies;
 pub mod reports;
 pub mod seal;
+pub mod sessions;
 pub mod settings;
 pub mod shares;
 pub mod users;
@@ -53,6 +55,8 @@ pub trait Reader:
     + jobs::JobReads
     + lab::LabReads
     + mail::MailReads
+    + sessions::SessionReads
+    + factors::FactorReads
     + Send
 {
 }
@@ -71,6 +75,8 @@ impl<T> Reader for T where
         + lab::LabReads
         + lab::LabReads
         + mail::MailReads
+        + sessions::SessionReads
+        + factors::FactorReads
         + Send
 {
 }
@@ -90,6 +96,8 @@ pub trait Writer:
     + jobs::JobWrites
     + lab::LabWrites
     + mail::MailWrites
+    + sessions::SessionWrites
+    + factors::FactorWrites
 {
 }
 
@@ -108,6 +116,8 @@ impl<T> Writer for T where
         + lab::LabWrites
         + lab::LabWrites
         + mail::MailWrites
+        + sessions::SessionWrites
+        + factors::FactorWrites
 {
 }
 
@@ -116,12 +126,14 @@ pub mod prelude {
     pub use crate::advisories::{AdvisoryReads as _, AdvisoryWrites as _};
     pub use crate::attachments::{AttachmentReads as _, AttachmentWrites as _};
     pub use crate::audit::{AuditReads as _, AuditWrites as _};
+    pub use crate::factors::{FactorReads as _, FactorWrites as _};
     pub use crate::jobs::{JobReads as _, JobWrites as _};
     pub use crate::lab::{LabReads as _, LabWrites as _};
     pub use crate::mail::{MailReads as _, MailWrites as _};
     pub use crate::organisations::{OrganisationReads as _, OrganisationWrites as _};
     pub use crate::policies::{PolicyReads as _, PolicyWrites as _};
     pub use crate::reports::{ReportReads as _, ReportWrites as _};
+    pub use crate::sessions::{SessionReads as _, SessionWrites as _};
     pub use crate::settings::{SettingReads as _, SettingWrites as _};
     pub use crate::shares::{ShareReads as _, ShareWrites as _};
     pub use crate::users::{UserReads as _, UserWrites as _};

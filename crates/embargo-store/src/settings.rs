@@ -15,6 +15,8 @@ pub enum Setting {
     SetupTokenHash,
     /// The organisation whose channels `/.well-known/security.txt` lists.
     SecurityTxtOrg,
+    /// Whether security-team members and administrators must use a second factor (`true`/`false`).
+    SecondFactorRequired,
 }
 
 impl Setting {
@@ -23,6 +25,7 @@ impl Setting {
             Setting::SignupOpen => "signup_open",
             Setting::SetupTokenHash => "setup_token_hash",
             Setting::SecurityTxtOrg => "security_txt_org",
+            Setting::SecondFactorRequired => "second_factor_required",
         }
     }
 }

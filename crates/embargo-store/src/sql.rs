@@ -184,7 +184,8 @@ id_values!(
     embargo_core::id::JobId,
     embargo_core::id::AttachmentId,
     embargo_core::id::ShareId,
-    embargo_core::id::LabRunId
+    embargo_core::id::LabRunId,
+    embargo_core::id::SessionId
 );
 
 /// Reads typed columns from a row of either backend.

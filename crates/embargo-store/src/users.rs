@@ -11,6 +11,7 @@ use embargo_core::user::{Membership, TeamScope, TokenScopes, User};
 
 use crate::StoreError;
 use crate::handle::Handle;
+use crate::sessions::Session;
 use crate::sql::{Conn, RowRead, query};
 
 /// The SHA-256 of a secret token. Only hashes are stored, never the tokens.
@@ -64,7 +65,7 @@ pub trait UserReads {
     async fn users(&mut self) -> Result<Vec<User>, StoreError>;
     /// How many users exist.
     async fn count_users(&mut self) -> Result<u64, StoreError>;
-    /// The user of a live session.
+    /// The user of a live session that has passed every sign-in step.
     async fn session_user(&mut self, hash: &TokenHash, now: Timestamp) -> Result<Option<UserId>, StoreError>;
     /// A live (not expired, not revoked) API token.
     async fn api_token(&mut self, hash: &TokenHash, now: Timestamp) -> Result<Option<ApiToken>, StoreError>;
@@ -86,13 +87,7 @@ pub trait UserWrites {
     /// Bans (with the time) or unbans a user.
     async fn set_banned(&mut self, user: UserId, banned_at: Option<Timestamp>) -> Result<(), StoreError>;
     /// Records a new browser session.
-    async fn insert_session(
-        &mut self,
-        hash: &TokenHash,
-        user: UserId,
-        created_at: Timestamp,
-        expires_at: Timestamp,
-    ) -> Result<(), StoreError>;
+    async fn insert_session(&mut self, session: &Session, hash: &TokenHash) -> Result<(), StoreError>;
     /// Ends a session; `false` if there was none.
     async fn delete_session(&mut self, hash: &TokenHash) -> Result<bool, StoreError>;
     /// Records a new API token.
@@ -168,9 +163,12 @@ where
     async fn session_user(&mut self, hash: &TokenHash, now: Timestamp) -> Result<Option<UserId>, StoreError> {
         let row = self
             .fetch_optional(
-                query("SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-                    .bind(hash.0.as_slice())
-                    .bind(now),
+                query(
+                    "SELECT user_id FROM sessions \
+                     WHERE token_hash = $1 AND expires_at > $2 AND stage = 'complete'",
+                )
+                .bind(hash.0.as_slice())
+                .bind(now),
             )
             .await?;
         row.map(|r| r.uuid("user_id").map(UserId::from_uuid)).transpose()
@@ -264,19 +262,19 @@ where
         self.execute_one(query("UPDATE users SET banned_at = $1 WHERE id = $2").bind(banned_at).bind(user)).await
     }
 
-    async fn insert_session(
-        &mut self,
-        hash: &TokenHash,
-        user: UserId,
-        created_at: Timestamp,
-        expires_at: Timestamp,
-    ) -> Result<(), StoreError> {
+    async fn insert_session(&mut self, session: &Session, hash: &TokenHash) -> Result<(), StoreError> {
         self.execute(
-            query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-                .bind(hash.0.as_slice())
-                .bind(user)
-                .bind(created_at)
-                .bind(expires_at),
+            query(
+                "INSERT INTO sessions (token_hash, id, user_id, stage, created_at, expires_at, factor_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(hash.0.as_slice())
+            .bind(session.id)
+            .bind(session.user_id)
+            .bind(session.stage.as_str())
+            .bind(session.created_at)
+            .bind(session.expires_at)
+            .bind(session.factor_at),
         )
         .await
         .map(drop)

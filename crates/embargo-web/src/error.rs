@@ -76,7 +76,10 @@ impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         let status = match &error {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated | AppError::BadCredentials | AppError::BadSecondFactor => {
+                StatusCode::UNAUTHORIZED
+            }
+            AppError::SecondFactorRequired => StatusCode::FORBIDDEN,
             AppError::Forbidden | AppError::SignupClosed | AppError::ChannelClosed => StatusCode::FORBIDDEN,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Advisory(embargo_core::advisory::AdvisoryError::Incomplete { .. }) => {

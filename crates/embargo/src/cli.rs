@@ -269,7 +269,9 @@ pub enum AdminCommand {
     #[command(subcommand, name = "release-line")]
     ReleaseLine(ReleaseLineCommand),
     /// Instance settings.
-    #[command(after_help = "Example:\n  embargo admin settings --signup closed")]
+    #[command(
+        after_help = "Examples:\n  embargo admin settings --signup closed\n  embargo admin settings --second-factor required"
+    )]
     Settings(SettingsArgs),
 }
 
@@ -424,6 +426,9 @@ pub struct SettingsArgs {
     /// The organisation whose channels /.well-known/security.txt lists (when there are several).
     #[arg(long)]
     pub security_txt_org: Option<String>,
+    /// Whether security-team members and administrators must use a second factor: required or optional.
+    #[arg(long, value_parser = ["required", "optional"])]
+    pub second_factor: Option<String>,
 }
 
 /// Acting as a user, for the report and advisory commands.

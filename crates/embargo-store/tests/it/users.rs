@@ -1,8 +1,9 @@
 //! Users, sessions, API tokens and memberships.
 
-use embargo_core::id::TokenId;
+use embargo_core::id::{SessionId, TokenId};
 use embargo_core::user::{Membership, TeamScope, TokenScope, User};
 use embargo_store::StoreError;
+use embargo_store::sessions::{Session, SessionStage};
 use embargo_store::users::ApiToken;
 
 use crate::conformance;
@@ -34,7 +35,15 @@ async fn users_round_trip_and_emails_are_unique(db: &Db) {
 async fn sessions_expire(db: &Db) {
     let alice = db.user("alice@example.org").await;
     let hash = token_hash();
-    db.write(move |tx| Box::pin(async move { tx.insert_session(&hash, alice.id, at(0), at(60)).await })).await.unwrap();
+    let session = Session {
+        id: SessionId::from_uuid(new_uuid()),
+        user_id: alice.id,
+        stage: SessionStage::Complete,
+        created_at: at(0),
+        expires_at: at(60),
+        factor_at: None,
+    };
+    db.write(move |tx| Box::pin(async move { tx.insert_session(&session, &hash).await })).await.unwrap();
     let mut r = db.read().await;
     assert_eq!(r.session_user(&hash, at(59)).await.unwrap(), Some(alice.id));
     assert_eq!(r.session_user(&hash, at(60)).await.unwrap(), None, "expired at its expiry time");

@@ -3,8 +3,9 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use embargo_app::{InstanceSettings, Me, NewAccount};
+use embargo_app::{AppError, FactorProof, InstanceSettings, Me, NewAccount, SessionView};
 use embargo_core::id::TokenId;
+use embargo_store::sessions::SessionStage;
 use time::OffsetDateTime;
 
 use embargo_core::private::Private;
@@ -40,6 +41,10 @@ pub(crate) struct SignInRequest {
     email: String,
     /// Its password.
     password: String,
+    /// A current code from the account's authenticator app, or an unused
+    /// recovery code, when the account has a second factor.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 /// Makes an account: a reporter's own sign-up, or an administrator's.
@@ -75,6 +80,10 @@ pub(crate) struct TokenRequest {
     scopes: Vec<String>,
     /// Days until it stops working (1 to 3650, default 90).
     expires_in_days: Option<u32>,
+    /// A current code from the authenticator app: needed when the account has
+    /// a second factor and did not prove it in the last 15 minutes.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 /// Instance settings.
@@ -86,6 +95,10 @@ pub(crate) struct SettingsJson {
     /// The organisation whose channels /.well-known/security.txt lists (when there are several).
     #[serde(default)]
     security_txt_org: Option<String>,
+    /// Whether security-team members and administrators must use a second factor
+    /// (they enrol at their next sign-in). Left out: unchanged.
+    #[serde(default)]
+    second_factor_required: Option<bool>,
 }
 
 /// A team the user is on.
@@ -209,7 +222,9 @@ pub(crate) async fn setup(State(state): State<AppState>, Json(body): Json<SetupR
     request_body = SignInRequest,
     responses(
         (status = 200, description = "Signed in; the session cookie is set", body = MeJson),
-        (status = 401, description = "Wrong address or password", body = ErrorBody),
+        (status = 401, description = "Wrong address or password, or a second-factor code is missing or wrong \
+            (`second_factor_required`, `invalid_second_factor`)", body = ErrorBody),
+        (status = 403, description = "A second factor must be enrolled first, on the web page", body = ErrorBody),
     )
 )]
 pub(crate) async fn sign_in(
@@ -217,6 +232,7 @@ pub(crate) async fn sign_in(
     Json(body): Json<SignInRequest>,
 ) -> Result<Response, ApiError> {
     let (user, session) = state.app.sign_in(&body.email, Private::new(body.password)).await?;
+    second_step(&state, session.expose(), body.code).await?;
     let actor = state.app.authenticate(Some(&embargo_app::Credential::Session(session.expose().to_owned()))).await?;
     let me = state.app.me(&actor).await?;
     debug_assert_eq!(me.user.id, user.id);
@@ -308,14 +324,23 @@ pub(crate) async fn list_users(
     tag = "accounts",
     security(("session" = []), ("bearer" = [])),
     request_body = TokenRequest,
-    responses((status = 201, body = NewTokenJson), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses(
+        (status = 201, body = NewTokenJson),
+        (status = 401, description = "Not signed in, or the second-factor code is wrong", body = ErrorBody),
+        (status = 403, description = "A recent second factor is needed: send `code` (`second_factor_required`)", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
 )]
 pub(crate) async fn create_token(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
+    headers: axum::http::HeaderMap,
     Json(body): Json<TokenRequest>,
 ) -> Result<(StatusCode, axum::Json<NewTokenJson>), ApiError> {
-    let (token, secret) = state.app.create_api_token(&actor, &body.name, &body.scopes, body.expires_in_days).await?;
+    let session = crate::extract::session_cookie(&headers).map(Private::new);
+    let proof = FactorProof { session, code: body.code.map(Private::new) };
+    let (token, secret) =
+        state.app.create_api_token(&actor, &body.name, &body.scopes, body.expires_in_days, &proof).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(NewTokenJson { token: TokenJson::from(&token), secret: secret.expose().to_owned() }),
@@ -360,7 +385,15 @@ pub(crate) async fn revoke_token(
 #[utoipa::path(get, path = "/api/v1/settings", tag = "accounts", responses((status = 200, body = SettingsJson)))]
 pub(crate) async fn get_settings(State(state): State<AppState>) -> Result<axum::Json<SettingsJson>, ApiError> {
     let settings = state.app.settings().await?;
-    Ok(axum::Json(SettingsJson { signup_open: settings.signup_open, security_txt_org: settings.security_txt_org }))
+    Ok(axum::Json(settings_json(settings)))
+}
+
+fn settings_json(settings: InstanceSettings) -> SettingsJson {
+    SettingsJson {
+        signup_open: settings.signup_open,
+        security_txt_org: settings.security_txt_org,
+        second_factor_required: Some(settings.second_factor_required),
+    }
 }
 
 /// Changes the instance settings (administrators).
@@ -377,9 +410,14 @@ pub(crate) async fn put_settings(
     CurrentActor(actor): CurrentActor,
     Json(body): Json<SettingsJson>,
 ) -> Result<axum::Json<SettingsJson>, ApiError> {
-    let wanted = InstanceSettings { signup_open: body.signup_open, security_txt_org: body.security_txt_org };
+    let current = state.app.settings().await?;
+    let wanted = InstanceSettings {
+        signup_open: body.signup_open,
+        security_txt_org: body.security_txt_org,
+        second_factor_required: body.second_factor_required.unwrap_or(current.second_factor_required),
+    };
     let settings = state.app.update_settings(&actor, wanted).await?;
-    Ok(axum::Json(SettingsJson { signup_open: settings.signup_open, security_txt_org: settings.security_txt_org }))
+    Ok(axum::Json(settings_json(settings)))
 }
 
 /// Bans a reporter who repeatedly ignores the policy, or lifts the ban (administrators).
@@ -401,4 +439,138 @@ pub(crate) async fn ban_user(
 ) -> Result<axum::Json<UserJson>, ApiError> {
     let id = id.parse().map_err(|_| ApiError::not_found())?;
     Ok(axum::Json(UserJson::from(&state.app.set_banned(&actor, id, body.banned).await?)))
+}
+
+/// The step after the password, for the API: a session waiting for its second
+/// factor is completed with `code`; without one (or for an account that must
+/// enrol a factor first, which only the web pages do) the waiting session ends
+/// and the sign-in is refused.
+async fn second_step(state: &AppState, session: &str, code: Option<String>) -> Result<(), ApiError> {
+    match state.app.sign_in_stage(session).await? {
+        Some(SessionStage::Complete) => Ok(()),
+        Some(SessionStage::SecondFactor) => {
+            let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+                state.app.sign_out(session).await?;
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "second_factor_required",
+                    "this account has a second factor: send a current code from the authenticator app as `code`",
+                ));
+            };
+            let verified = state.app.verify_second_factor(session, Private::new(code)).await;
+            if verified.is_err() {
+                state.app.sign_out(session).await?;
+            }
+            Ok(verified?)
+        }
+        Some(SessionStage::Enrolment) => {
+            state.app.sign_out(session).await?;
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "second_factor_required",
+                "this account must set up a second factor first: sign in on the web page",
+            ))
+        }
+        None => Err(AppError::Unauthenticated.into()),
+    }
+}
+
+/// A browser session (never its secret).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SessionJson {
+    /// Its id, for ending it.
+    id: String,
+    /// When it began.
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    /// When it ends by itself.
+    #[serde(with = "time::serde::rfc3339")]
+    expires_at: OffsetDateTime,
+    /// When a second factor was last proven in it.
+    #[serde(with = "time::serde::rfc3339::option")]
+    second_factor_at: Option<OffsetDateTime>,
+    /// It is the session this request came with.
+    current: bool,
+}
+
+impl From<&SessionView> for SessionJson {
+    fn from(v: &SessionView) -> Self {
+        SessionJson {
+            id: v.session.id.to_string(),
+            created_at: v.session.created_at,
+            expires_at: v.session.expires_at,
+            second_factor_at: v.session.factor_at,
+            current: v.current,
+        }
+    }
+}
+
+/// The signed-in user's live browser sessions, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions",
+    tag = "accounts",
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 200, body = [SessionJson]), (status = 401, body = ErrorBody))
+)]
+pub(crate) async fn list_sessions(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::Json<Vec<SessionJson>>, ApiError> {
+    let current = crate::extract::session_cookie(&headers);
+    let sessions = state.app.sessions(&actor, current.as_deref()).await?;
+    Ok(axum::Json(sessions.iter().map(SessionJson::from).collect()))
+}
+
+/// Ends one of the signed-in user's browser sessions.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/sessions/{id}",
+    tag = "accounts",
+    params(("id" = String, Path, description = "The session's id")),
+    security(("session" = []), ("bearer" = [])),
+    responses((status = 204, description = "Ended"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub(crate) async fn end_session(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = id.parse().map_err(|_| ApiError::not_found())?;
+    state.app.end_session(&actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// How many sessions and tokens ended.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SignedOutJson {
+    /// Browser sessions ended.
+    sessions_ended: u64,
+    /// API tokens revoked.
+    tokens_revoked: u64,
+}
+
+/// Signs a user out everywhere (administrators): every session ends and every API token is revoked.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{id}/sessions",
+    tag = "accounts",
+    params(("id" = String, Path, description = "The user's id")),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, body = SignedOutJson),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    )
+)]
+pub(crate) async fn end_user_sessions(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> Result<axum::Json<SignedOutJson>, ApiError> {
+    let id = id.parse().map_err(|_| ApiError::not_found())?;
+    let (sessions_ended, tokens_revoked) = state.app.end_user_sessions(&actor, id).await?;
+    Ok(axum::Json(SignedOutJson { sessions_ended, tokens_revoked }))
 }

@@ -98,7 +98,13 @@ pub(crate) async fn login(
     let email = form.get("email");
     let next = next_path(&form.get("next"));
     match state.app.sign_in(email.trim(), Private::new(form.get("password"))).await {
-        Ok((_, session)) => Ok(session_response(&state, session.expose(), next.as_deref().unwrap_or("/reports"))),
+        Ok((_, session)) => {
+            // The step after the password, when the account has (or must set up) a second factor.
+            let stage = state.app.sign_in_stage(session.expose()).await?;
+            let to = stage.and_then(|s| super::security::after_password(s, next.as_deref()));
+            let to = to.as_deref().or(next.as_deref()).unwrap_or("/reports");
+            Ok(session_response(&state, session.expose(), to))
+        }
         Err(AppError::BadCredentials) => {
             let signup = state.app.settings().await?.signup_open;
             let errors = vec!["The email address or password is wrong. Check both and try again.".to_owned()];
@@ -138,7 +144,7 @@ fn account_fields(form: &FormData, email_hint: &'static str) -> Vec<Field> {
             .required()
             .autocomplete("email"),
         Field::new("password", "Password", FieldKind::Password)
-            .hint("At least 10 characters.")
+            .hint("At least 10 characters, not a common one. A few unrelated words make a strong password that is easy to remember.")
             .required()
             .autocomplete("new-password"),
     ]

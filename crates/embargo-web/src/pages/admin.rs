@@ -129,6 +129,7 @@ fn user_fields(form: &FormData) -> Vec<Field> {
 
 fn settings_fields(settings: &InstanceSettings, orgs: &[OrgRow], form: Option<&FormData>) -> Vec<Field> {
     let signup = form.map_or(settings.signup_open, |f| f.get("signup_open") == "yes");
+    let second_factor = form.map_or(settings.second_factor_required, |f| f.get("second_factor_required") == "yes");
     let chosen =
         form.map_or_else(|| settings.security_txt_org.clone().unwrap_or_default(), |f| f.get("security_txt_org"));
     let mut options = vec![(String::new(), "The only organisation (none chosen)".to_owned())];
@@ -140,6 +141,17 @@ fn settings_fields(settings: &InstanceSettings, orgs: &[OrgRow], form: Option<&F
             "Sign-up",
             FieldKind::Checkboxes(vec![("yes".into(), "Reporters may create accounts themselves".into(), signup)]),
         ),
+        Field::of_form(
+            "settings",
+            "second_factor_required",
+            "Second factor",
+            FieldKind::Checkboxes(vec![(
+                "yes".into(),
+                "Security-team members and administrators must use a second factor".into(),
+                second_factor,
+            )]),
+        )
+        .hint("Those without one are walked through setting up an authenticator app at their next sign-in."),
         Field::of_form("settings", "security_txt_org", "security.txt lists", FieldKind::Select(options))
             .hint("Whose channels /.well-known/security.txt names when there are several organisations.")
             .value(chosen),
@@ -326,7 +338,19 @@ pub(crate) async fn settings(
     let settings = InstanceSettings {
         signup_open: form.get("signup_open") == "yes",
         security_txt_org: form.opt("security_txt_org"),
+        second_factor_required: form.get("second_factor_required") == "yes",
     };
     let result = state.app.update_settings(&viewer.actor, settings).await.map(drop);
     after(&state, &viewer, AdminForm::Settings, &form, result, "settings").await
+}
+
+/// `POST /admin/users/{id}/sessions/end`: signs the user out everywhere.
+pub(crate) async fn end_user_sessions(
+    State(state): State<AppState>,
+    Admin(viewer): Admin,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let user: UserId = id.parse().map_err(|_| PageError::not_found())?;
+    state.app.end_user_sessions(&viewer.actor, user).await?;
+    Ok(see_other("/admin#users"))
 }

@@ -15,6 +15,7 @@ mod public;
 mod queue;
 mod render;
 mod reports;
+mod security;
 mod team;
 mod views;
 
@@ -155,6 +156,8 @@ impl From<AppError> for PageError {
                 (StatusCode::FORBIDDEN, "Not allowed")
             }
             AppError::BadCredentials => (StatusCode::UNAUTHORIZED, "Sign in to continue"),
+            AppError::BadSecondFactor => (StatusCode::UNAUTHORIZED, "That code did not work"),
+            AppError::SecondFactorRequired => (StatusCode::FORBIDDEN, "A second factor is needed"),
             AppError::Invalid(_) | AppError::Advisory(embargo_core::advisory::AdvisoryError::Incomplete { .. }) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "Something needs changing")
             }
@@ -278,7 +281,19 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/advisories/{id}/withdraw", post(advisories::withdraw))
         .route("/advisories/{id}/cve", post(advisories::assign_cve))
         .route("/login", get(accounts::login_form).post(accounts::login))
+        .route("/login/second-factor", get(security::second_factor_form).post(security::second_factor))
+        .route("/login/enrol", get(security::enrol_form))
         .route("/logout", post(accounts::logout))
+        .route("/account", get(security::account))
+        .route("/account/totp", get(security::totp_form).post(security::begin_totp))
+        .route("/account/totp/confirm", post(security::confirm_totp))
+        .route("/account/totp/remove", post(security::remove_totp))
+        .route("/account/recovery-codes", post(security::recovery_codes))
+        .route("/account/password", post(security::change_password))
+        .route("/account/sessions/{id}/end", post(security::end_session))
+        .route("/account/sessions/end-others", post(security::end_other_sessions))
+        .route("/account/tokens", post(security::create_token))
+        .route("/account/tokens/{id}/revoke", post(security::revoke_token))
         .route("/signup", get(accounts::signup_form).post(accounts::signup))
         .route("/setup", get(accounts::setup_form).post(accounts::setup))
         .route("/follow/{token}", get(accounts::follow))
@@ -296,6 +311,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/projects", post(admin::create_project))
         .route("/admin/users", post(admin::create_user))
         .route("/admin/users/{id}/ban", post(admin::ban))
+        .route("/admin/users/{id}/sessions/end", post(admin::end_user_sessions))
         .route("/admin/settings", post(admin::settings))
         .route("/{org}", get(public::organisation))
         .route("/{org}/policy", get(public::org_policy))

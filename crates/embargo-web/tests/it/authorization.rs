@@ -65,7 +65,8 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
         ),
         row(M::GET, "/api/v1/session", "/api/v1/session", [401, 401, 200, 200, 200, 200, 200, 200]),
         with_body(
-            row(M::POST, "/api/v1/users", "/api/v1/users", [201; 8]),
+            // Sign-up is closed on a new instance: only an administrator makes accounts.
+            row(M::POST, "/api/v1/users", "/api/v1/users", [403, 403, 403, 403, 201, 403, 403, 403]),
             |i| json!({"email": format!("signup{i}@example.org"), "name": "New", "password": "long enough pw"}),
         ),
         row(M::GET, "/api/v1/users", "/api/v1/users", [401, 403, 403, 403, 200, 403, 403, 403]),
@@ -367,6 +368,21 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             [404; 8],
         ),
         row(M::GET, "/advisories/feed.atom", "/advisories/feed.atom", [200; 8]),
+        // Sessions (issue 12): one's own, listed and ended; an administrator signs another out.
+        row(M::GET, "/api/v1/sessions", "/api/v1/sessions", [401, 401, 200, 200, 200, 200, 200, 200]),
+        row(
+            M::DELETE,
+            "/api/v1/sessions/{id}",
+            format!("/api/v1/sessions/{outsider}"),
+            [401, 401, 404, 404, 404, 404, 404, 404],
+        ),
+        // Near the end: it signs the other reporter out everywhere.
+        row(
+            M::DELETE,
+            "/api/v1/users/{id}/sessions",
+            format!("/api/v1/users/{outsider}/sessions"),
+            [401, 403, 403, 403, 200, 403, 403, 403],
+        ),
         // Last: it ends each role's session.
         row(M::DELETE, "/api/v1/session", "/api/v1/session", [204; 8]),
     ]

@@ -22,3 +22,5 @@ mod pages;
 mod policy;
 mod privacy;
 mod published;
+mod second_factor;
+mod signup;

@@ -36,6 +36,10 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
     const REPORT_READERS: [u16; 8] = [404, 200, 200, 404, 404, 200, 200, 404];
     const TEAM_ONLY: [u16; 8] = [404, 404, 404, 404, 404, 200, 200, 404];
     const ADMIN_ONLY: [u16; 8] = [303, 404, 404, 404, 303, 404, 404, 404];
+    const SIGNED_IN_OK: [u16; 8] = [303, 303, 200, 200, 200, 200, 200, 200];
+    const SIGNED_IN_401: [u16; 8] = [303, 303, 401, 401, 401, 401, 401, 401];
+    const SIGNED_IN_404: [u16; 8] = [303, 303, 404, 404, 404, 404, 404, 404];
+    const SIGNED_IN_422: [u16; 8] = [303, 303, 422, 422, 422, 422, 422, 422];
     vec![
         get("/", "/", ALL_OK),
         get("/assets/style.css", "/assets/style.css", ALL_OK),
@@ -72,12 +76,13 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
         ),
         get("/login", "/login?next=/reports", ALL_OK),
         post("/login", "/login", &[("email", "alice@researcher.example"), ("password", "wrong")], [401; 8]),
-        get("/signup", "/signup", ALL_OK),
+        // Sign-up is closed on a new instance (the settings row below opens it).
+        get("/signup", "/signup", [403; 8]),
         post(
             "/signup",
             "/signup",
             &[("name", "X"), ("email", "not an address"), ("password", "long enough pass")],
-            [422; 8],
+            [403; 8],
         ),
         // An administrator exists: setup is over.
         get("/setup", "/setup", [303; 8]),
@@ -178,6 +183,35 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             &[],
             [401, 403, 403, 403, 404, 404, 404, 403],
         ),
+        // Second factors, sessions and tokens (issue 12). Nobody here has a session waiting for a
+        // step, so the sign-in steps send everyone back to the sign-in page.
+        get("/login/second-factor", "/login/second-factor", [303; 8]),
+        post("/login/second-factor", "/login/second-factor", &[("code", "123456")], [303; 8]),
+        get("/login/enrol", "/login/enrol", [303; 8]),
+        get("/account", "/account", SIGNED_IN_OK),
+        // Starting a setup leads to its page; no code is pending before it.
+        get("/account/totp", "/account/totp", [303; 8]),
+        post("/account/totp", "/account/totp", &[], [303; 8]),
+        post("/account/totp/confirm", "/account/totp/confirm", &[("code", "not a code")], SIGNED_IN_422),
+        post("/account/totp/remove", "/account/totp/remove", &[("code", "not a code")], SIGNED_IN_401),
+        post("/account/recovery-codes", "/account/recovery-codes", &[("code", "not a code")], SIGNED_IN_401),
+        post(
+            "/account/password",
+            "/account/password",
+            &[("current_password", "not the password"), ("new_password", "a new long password")],
+            SIGNED_IN_422,
+        ),
+        post("/account/sessions/{id}/end", format!("/account/sessions/{outsider}/end"), &[], SIGNED_IN_404),
+        post("/account/sessions/end-others", "/account/sessions/end-others", &[], [303; 8]),
+        post(
+            "/account/tokens",
+            "/account/tokens",
+            &[("name", "ci"), ("scopes", "read")],
+            [303, 303, 201, 201, 201, 201, 201, 201],
+        ),
+        post("/account/tokens/{id}/revoke", format!("/account/tokens/{outsider}/revoke"), &[], SIGNED_IN_404),
+        // Near the end: it signs the other reporter out everywhere.
+        post("/admin/users/{id}/sessions/end", format!("/admin/users/{outsider}/sessions/end"), &[], ADMIN_ONLY),
         // Last: it ends the sessions the rows above use.
         post("/logout", "/logout", &[], [303; 8]),
     ]
@@ -272,7 +306,20 @@ async fn the_page_matrix_names_every_page_route() {
         "/admin/projects",
         "/admin/users",
         "/admin/users/{id}/ban",
+        "/admin/users/{id}/sessions/end",
         "/admin/settings",
+        "/login/second-factor",
+        "/login/enrol",
+        "/account",
+        "/account/totp",
+        "/account/totp/confirm",
+        "/account/totp/remove",
+        "/account/recovery-codes",
+        "/account/password",
+        "/account/sessions/{id}/end",
+        "/account/sessions/end-others",
+        "/account/tokens",
+        "/account/tokens/{id}/revoke",
         "/{org}",
         "/{org}/policy",
         "/{org}/report",

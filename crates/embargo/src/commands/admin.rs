@@ -27,6 +27,9 @@ pub async fn run(app: &App, command: AdminCommand) -> anyhow::Result<ExitCode> {
             if let Some(signup) = args.signup {
                 settings.signup_open = signup == "open";
             }
+            if let Some(factor) = args.second_factor {
+                settings.second_factor_required = factor == "required";
+            }
             if let Some(org) = args.security_txt_org {
                 app.organisation(&org).await?;
                 settings.security_txt_org = Some(org);
@@ -34,6 +37,7 @@ pub async fn run(app: &App, command: AdminCommand) -> anyhow::Result<ExitCode> {
             settings = app.update_settings(&OPERATOR, settings).await?;
             println!("signup            {}", if settings.signup_open { "open" } else { "closed" });
             println!("security_txt_org  {}", settings.security_txt_org.as_deref().unwrap_or("(the only organisation)"));
+            println!("second_factor     {}", if settings.second_factor_required { "required" } else { "optional" });
         }
     }
     Ok(ExitCode::SUCCESS)
