@@ -124,16 +124,9 @@ fn unix_seconds(at: Timestamp) -> u64 {
     u64::try_from(at.unix_timestamp()).unwrap_or(0)
 }
 
-/// A user as the audit log names them.
+/// A user as the audit log names them (the log keeps the id only).
 fn user_actor_for_audit(user: UserId) -> Actor {
-    Actor::User(UserActor {
-        id: user,
-        is_admin: false,
-        is_banned: false,
-        team_orgs: Vec::new(),
-        team_projects: Vec::new(),
-        scopes: None,
-    })
+    Actor::User(UserActor::named(user))
 }
 
 /// Checks a code against the user's confirmed factor inside a transaction:
@@ -168,7 +161,8 @@ pub(crate) async fn factor_required(reader: &mut dyn Reader, user: &User) -> Res
     if !on {
         return Ok(false);
     }
-    Ok(user.is_admin || !reader.memberships(user.id).await?.is_empty())
+    let actor = Actor::User(crate::auth::user_actor(reader, user, None).await?);
+    Ok(embargo_core::permission::second_factor_required(&actor))
 }
 
 impl App {

@@ -43,6 +43,12 @@ pub struct UserActor {
 }
 
 impl UserActor {
+    /// A user known by id only, with no role at all: for naming them (in the
+    /// audit log) where nothing is decided.
+    pub fn named(id: UserId) -> Self {
+        UserActor { id, is_admin: false, is_banned: false, team_orgs: Vec::new(), team_projects: Vec::new(), scopes: None }
+    }
+
     /// Whether the user is on the security team of `project` (directly or through its organisation).
     pub fn is_team(&self, org: OrgId, project: ProjectId) -> bool {
         self.team_orgs.contains(&org) || self.team_projects.contains(&project)
@@ -202,6 +208,12 @@ fn scoped(actor: &Actor, scope: TokenScope) -> bool {
 /// theirs to open (what each holds is still decided per report and project).
 pub fn on_a_team(actor: &Actor) -> bool {
     actor.user().is_some_and(|u| !u.team_orgs.is_empty() || !u.team_projects.is_empty())
+}
+
+/// Whether an instance that requires second factors requires one of `actor`:
+/// administrators and security-team members, who can read what is unpublished.
+pub fn second_factor_required(actor: &Actor) -> bool {
+    actor.user().is_some_and(|u| u.is_admin || !u.team_orgs.is_empty() || !u.team_projects.is_empty())
 }
 
 /// Decides whether `actor` may do `action`.
