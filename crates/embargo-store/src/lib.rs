@@ -24,6 +24,7 @@ mod work;
 pub mod advisories;
 pub mod attachments;
 pub mod audit;
+pub mod checkpoint;
 pub mod jobs;
 pub mod mail;
 pub mod organisations;

@@ -16,6 +16,7 @@ use crate::config::{Config, ensure_data_dir};
 /// Starts the server and runs until interrupted.
 pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> anyhow::Result<ExitCode> {
     ensure_data_dir(&config.data_dir)?;
+    config.check_private_files()?;
     let smtp = config.settings.mail.smtp_listen(smtp_listen.as_deref())?;
     let notifier: Arc<dyn Notifier> = match config.settings.mail.outbound(&config.public_url)? {
         Some(outbound) => {

@@ -73,7 +73,12 @@ fn first_start_prints_a_setup_token_that_creates_the_admin() {
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&dir), 0o700, "the data directory is private");
     assert_eq!(mode(&dir.join("secret.key")), 0o600, "the secret key is private");
-    assert!(dir.join("embargo.db").exists());
+    assert_eq!(mode(&dir.join("embargo.db")), 0o600, "the database is private (issue 12)");
+    for side in ["embargo.db-wal", "embargo.db-shm"] {
+        if dir.join(side).exists() {
+            assert_eq!(mode(&dir.join(side)), 0o600, "{side} is private");
+        }
+    }
     let token = server.lines.iter().find_map(|l| l.split_once("/setup?token=").map(|(_, t)| t.trim().to_owned()));
     let token = token.unwrap_or_else(|| panic!("no setup token in {:?}", server.lines));
     assert!(server.lines.iter().any(|l| l.contains("/api/v1/setup")), "{:?}", server.lines);
@@ -158,4 +163,33 @@ fn the_demo_is_a_living_instance() {
     assert!(again.lines.iter().any(|l| l.contains("Demo already loaded")), "{:?}", again.lines);
     signal(&again.child, "-TERM");
     again.child.wait().unwrap();
+}
+
+#[test]
+fn serve_refuses_files_readable_by_others_issue_12() {
+    let (_tmp, dir) = data_dir();
+    assert!(crate::ok(&dir, &["init"]).contains("embargo.toml"));
+    let key = dir.join("secret.key");
+    let port = free_port().to_string();
+    let serve = |dir: &std::path::Path| crate::run(dir, &["serve", "--listen", &format!("127.0.0.1:{port}")], "");
+    let set =
+        |p: &std::path::Path, mode: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+
+    set(&key, 0o644);
+    let out = serve(&dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("secret key file") && stderr.contains(&key.display().to_string()), "{stderr}");
+    assert!(stderr.contains("chmod 600"), "{stderr}");
+    set(&key, 0o600);
+
+    set(&dir, 0o755);
+    let out = serve(&dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("data directory") && stderr.contains(&dir.display().to_string()), "{stderr}");
+    set(&dir, 0o700);
+
+    let mut server = start(&dir);
+    stop(&mut server);
 }
