@@ -33,6 +33,7 @@ use embargo_store::Store;
 
 pub use accounts::{InstanceSettings, Me, NewAccount};
 pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, RangeInput};
+pub use audit::{AuditCheckpoint, AuditQuery, CheckpointVerification};
 pub use auth::Credential;
 pub use error::AppError;
 pub use imports::{ImportFile, ImportOutcome, ImportProgress, ImportedFile};
