@@ -20,6 +20,7 @@ mod policies;
 mod publication;
 mod reports;
 mod signing;
+mod throttle;
 
 pub mod clock;
 pub mod entropy;
@@ -31,7 +32,7 @@ use embargo_core::Timestamp;
 use embargo_core::permission::{Action, Actor, Decision, decide};
 use embargo_store::Store;
 
-pub use accounts::{InstanceSettings, Me, NewAccount};
+pub use accounts::{InstanceSettings, Me, NewAccount, SignedIn};
 pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, RangeInput};
 pub use audit::{AuditCheckpoint, AuditQuery, CheckpointVerification};
 pub use auth::Credential;

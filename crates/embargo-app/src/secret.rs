@@ -98,16 +98,82 @@ pub fn check_password(password: &str) -> Result<(), AppError> {
     }
 }
 
-/// Hashes a password with Argon2id (off the async threads: it is slow on purpose).
+/// The memory one Argon2id hash or check takes with the default parameters
+/// (RFC 9106 / OWASP: m = 19 MiB, t = 2, p = 1).
+pub const ARGON2_MEMORY_BYTES: u64 = 19 * 1024 * 1024;
+
+/// How many password hashes may run at once within `memory_bytes` (an eighth
+/// of it is given to hashing) and `cpus` cores: at least 1, at most twice the
+/// cores (more would only queue on the CPU).
+pub fn hash_slots_for(memory_bytes: u64, cpus: usize) -> usize {
+    let by_memory = usize::try_from(memory_bytes / 8 / ARGON2_MEMORY_BYTES).unwrap_or(usize::MAX);
+    by_memory.clamp(1, cpus.max(1).saturating_mul(2))
+}
+
+/// The process-wide cap on concurrent password hashing, so that a flood of
+/// sign-ins waits its turn (or is refused) instead of growing memory.
+struct HashSlots {
+    permits: tokio::sync::Semaphore,
+    size: usize,
+    waiting: std::sync::atomic::AtomicUsize,
+}
+
+static HASH_SLOTS: std::sync::OnceLock<HashSlots> = std::sync::OnceLock::new();
+
+/// Sets the cap once per process (the binary sizes it with [`hash_slots_for`]);
+/// answers false when it was already set. Unset, the cap is 2.
+pub fn limit_password_hashing(slots: usize) -> bool {
+    let slots = slots.max(1);
+    let new = HashSlots {
+        permits: tokio::sync::Semaphore::new(slots),
+        size: slots,
+        waiting: std::sync::atomic::AtomicUsize::new(0),
+    };
+    HASH_SLOTS.set(new).is_ok()
+}
+
+/// The cap in force.
+pub fn password_hashing_slots() -> usize {
+    slots().size
+}
+
+fn slots() -> &'static HashSlots {
+    HASH_SLOTS.get_or_init(|| HashSlots {
+        permits: tokio::sync::Semaphore::new(2),
+        size: 2,
+        waiting: std::sync::atomic::AtomicUsize::new(0),
+    })
+}
+
+/// Attempts allowed to wait for a slot per slot; beyond that the service
+/// answers "unavailable" (HTTP 503) at once. A waiting attempt holds only its request.
+const WAITING_PER_SLOT: usize = 64;
+
+/// Runs `work` on a blocking thread once a hashing slot is free.
+async fn in_hash_slot<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    use std::sync::atomic::Ordering;
+    let slots = slots();
+    let waiting = slots.waiting.fetch_add(1, Ordering::SeqCst);
+    if waiting >= slots.size.saturating_mul(WAITING_PER_SLOT) {
+        slots.waiting.fetch_sub(1, Ordering::SeqCst);
+        return Err(AppError::Unavailable("too many password checks are waiting".into()));
+    }
+    let permit = slots.permits.acquire().await;
+    slots.waiting.fetch_sub(1, Ordering::SeqCst);
+    let _permit = permit.map_err(|e| AppError::Internal(format!("password hashing slots closed: {e}")))?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+}
+
+/// Hashes a password with Argon2id (off the async threads: it is slow on purpose),
+/// under the process-wide cap on concurrent hashing.
 pub async fn hash_password(password: Private<String>) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || {
+    in_hash_slot(move || {
         Argon2::default()
             .hash_password(password.expose().as_bytes())
             .map(|hash| hash.to_string())
             .map_err(|e| AppError::Internal(format!("cannot hash a password: {e}")))
     })
-    .await
-    .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))?
+    .await?
 }
 
 /// A hash of a password nobody knows, made once per process, so that a
@@ -123,16 +189,16 @@ fn decoy_hash() -> &'static str {
     })
 }
 
-/// Checks a password against a stored hash, or against a decoy when there is none.
+/// Checks a password against a stored hash, or against a decoy when there is
+/// none, under the process-wide cap on concurrent hashing.
 pub async fn verify_password(password: Private<String>, hash: Option<Private<String>>) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || {
+    in_hash_slot(move || {
         let real = hash.is_some();
         let stored = hash.map_or_else(|| decoy_hash().to_owned(), Private::into_inner);
         let matches = Argon2::default().verify_password(password.expose().as_bytes(), stored.as_str()).is_ok();
-        Ok(real && matches)
+        real && matches
     })
     .await
-    .map_err(|e| AppError::Internal(format!("password check failed: {e}")))?
 }
 
 #[cfg(test)]
@@ -150,6 +216,15 @@ mod tests {
         assert_eq!(token_kind("emba_short"), None);
         assert_eq!(token_kind("nope_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), None);
         assert_eq!(format!("{:?}", Token::generate(TokenKind::Api, &OsEntropy).unwrap()), "Token(<redacted>)");
+    }
+
+    #[test]
+    fn hash_slots_follow_memory_and_cores() {
+        const GIB: u64 = 1024 * 1024 * 1024;
+        assert_eq!(hash_slots_for(0, 2), 1, "always one");
+        assert_eq!(hash_slots_for(GIB, 2), 4, "1 GiB / 8 / 19 MiB = 6, capped at twice the cores");
+        assert_eq!(hash_slots_for(GIB / 2, 16), 3);
+        assert_eq!(hash_slots_for(64 * GIB, 8), 16);
     }
 
     #[tokio::test]

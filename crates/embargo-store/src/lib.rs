@@ -33,6 +33,7 @@ pub mod reports;
 pub mod seal;
 pub mod settings;
 pub mod shares;
+pub mod throttle;
 pub mod users;
 
 pub use error::StoreError;
@@ -52,6 +53,7 @@ pub trait Reader:
     + audit::AuditReads
     + jobs::JobReads
     + mail::MailReads
+    + throttle::ThrottleReads
     + Send
 {
 }
@@ -68,6 +70,7 @@ impl<T> Reader for T where
         + audit::AuditReads
         + jobs::JobReads
         + mail::MailReads
+        + throttle::ThrottleReads
         + Send
 {
 }
@@ -86,6 +89,7 @@ pub trait Writer:
     + audit::AuditWrites
     + jobs::JobWrites
     + mail::MailWrites
+    + throttle::ThrottleWrites
 {
 }
 
@@ -102,6 +106,7 @@ impl<T> Writer for T where
         + audit::AuditWrites
         + jobs::JobWrites
         + mail::MailWrites
+        + throttle::ThrottleWrites
 {
 }
 
@@ -117,6 +122,7 @@ pub mod prelude {
     pub use crate::reports::{ReportReads as _, ReportWrites as _};
     pub use crate::settings::{SettingReads as _, SettingWrites as _};
     pub use crate::shares::{ShareReads as _, ShareWrites as _};
+    pub use crate::throttle::{ThrottleReads as _, ThrottleWrites as _};
     pub use crate::users::{UserReads as _, UserWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
 }

@@ -25,6 +25,7 @@ use utoipa::{Modify, OpenApi};
         (name = "policies", description = "Security policies, SECURITY.md and security.txt"),
         (name = "reports", description = "Private vulnerability reports"),
         (name = "advisories", description = "Advisories: drafts for the team, published for everyone"),
+        (name = "audit", description = "The audit log and its signed checkpoints (administrators)"),
     )
 )]
 pub(crate) struct ApiDoc;

@@ -227,6 +227,18 @@ impl Config {
     }
 }
 
+/// How many password hashes may run at once on this machine: sized from the
+/// memory available (`MemAvailable` in `/proc/meminfo`, else 1 GiB) and the cores.
+pub fn password_hash_slots() -> usize {
+    let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|text| {
+        let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        kib.checked_mul(1024)
+    });
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    embargo_app::secret::hash_slots_for(available.unwrap_or(1 << 30), cpus)
+}
+
 /// A new random secret.
 pub fn new_secret() -> anyhow::Result<SecretKey> {
     let mut bytes = [0u8; 32];

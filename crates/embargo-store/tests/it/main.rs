@@ -22,6 +22,7 @@ mod publication;
 mod reports;
 mod sealing;
 mod settings;
+mod throttle;
 mod users;
 mod writes;
 

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod advisories;
+mod audit;
 mod cwes;
 mod health;
 mod json;
@@ -59,4 +60,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(advisories::get_advisory, advisories::update_advisory))
         .routes(routes!(advisories::publish_advisory))
         .routes(routes!(cwes::list_cwes))
+        .routes(routes!(audit::get_checkpoint))
+        .routes(routes!(audit::list_events))
 }

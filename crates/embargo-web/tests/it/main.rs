@@ -9,6 +9,7 @@
     reason = "tests may unwrap (STYLE.md, Tests)"
 )]
 
+mod audit;
 mod authorization;
 mod bad_input;
 mod fixture;
@@ -20,3 +21,4 @@ mod pages;
 mod policy;
 mod privacy;
 mod published;
+mod throttle;

@@ -34,6 +34,9 @@ pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> any
         None => Arc::new(LogNotifier),
     };
     let app = super::open(&config, true).await?;
+    let slots = crate::config::password_hash_slots();
+    embargo_app::secret::limit_password_hashing(slots);
+    tracing::info!(slots, "password hashing runs at most this many at once");
     if demo {
         match super::demo::load(&app).await? {
             Some(accounts) => {
