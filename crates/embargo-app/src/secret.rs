@@ -116,10 +116,11 @@ type HashJob = Box<dyn FnOnce() + Send + 'static>;
 /// The process-wide password hashing threads: a fixed set, so that a flood of
 /// sign-ins waits its turn (or is refused) instead of growing memory. They
 /// are dedicated threads rather than the runtime's blocking pool because
-/// the allocator keeps a freed 19 MiB block in the arena of the thread that
-/// used it: with a fixed set, memory stays at about one block per thread
-/// (measured: 16 sign-ins in a row on the blocking pool raised peak memory
-/// by about 190 MiB, 64 at once by about 840 MiB).
+/// the allocator keeps freed 19 MiB blocks in per-thread arenas, and the
+/// blocking pool starts new threads under load: with the pool (and a
+/// semaphore of 4) 64 concurrent wrong sign-ins raised peak memory by about
+/// 840 MiB, with these threads by about 250 MiB, which is also what as many
+/// sign-ins in a row reach (the allocator's steady state).
 struct HashPool {
     queue: std::sync::mpsc::SyncSender<HashJob>,
     size: usize,
