@@ -1,5 +1,7 @@
 //! Accounts: the first admin, sign-up, sign-in, API tokens, instance settings.
 
+use std::net::IpAddr;
+
 use embargo_core::id::{TokenId, UserId};
 use embargo_core::permission::{Action, Actor, Decision, decide};
 use embargo_core::private::Private;
@@ -15,7 +17,21 @@ use crate::audit::record;
 use crate::entropy::NewIds;
 use crate::factors::FactorProof;
 use crate::secret::{Token, TokenKind, check_password, hash_password, hash_token, token_kind, verify_password};
+use crate::throttle::SignInKeys;
 use crate::{App, AppError, require};
+
+/// A successful sign-in.
+#[derive(Debug)]
+pub struct SignedIn {
+    /// Who signed in.
+    pub user: User,
+    /// Their new session.
+    pub session: Token,
+    /// The account had been locked by throttling before this sign-in. The
+    /// hook for second factors (issue 12, item 3): where one is enrolled, such
+    /// a sign-in must pass it before the session is used.
+    pub after_lock: bool,
+}
 
 /// What it takes to make an account.
 #[derive(Debug, Clone)]
@@ -273,9 +289,38 @@ impl App {
 
     /// Signs in with address and password; answers a new session token.
     pub async fn sign_in(&self, email: &str, password: Private<String>) -> Result<(User, Token), AppError> {
+        let signed = self.sign_in_from(email, password, None).await?;
+        Ok((signed.user, signed.session))
+    }
+
+    /// Signs in from a client address (counted for throttling, with the
+    /// account): while either is locked the attempt is refused with
+    /// [`AppError::Throttled`] before any password is checked.
+    pub async fn sign_in_from(
+        &self,
+        email: &str,
+        password: Private<String>,
+        client: Option<IpAddr>,
+    ) -> Result<SignedIn, AppError> {
+        let keys = SignInKeys::new(email, client);
+        let gate = self.sign_in_gate(&keys).await?;
+        let user = match self.check_credentials(email, password).await? {
+            Some(user) => user,
+            None => {
+                self.sign_in_failed(&keys).await?;
+                return Err(AppError::BadCredentials);
+            }
+        };
+        self.sign_in_succeeded(&keys).await?;
+        let (user, session) = self.start_session(user, gate.after_lock).await?;
+        Ok(SignedIn { user, session, after_lock: gate.after_lock })
+    }
+
+    /// The account whose password this is, if any (constant work for unknown addresses).
+    async fn check_credentials(&self, email: &str, password: Private<String>) -> Result<Option<User>, AppError> {
         let Ok(email) = email.parse::<Email>() else {
             verify_password(password, None).await?;
-            return Err(AppError::BadCredentials);
+            return Ok(None);
         };
         let credentials = self.store.reader().await?.credentials(&email).await?;
         let (user, hash) = match credentials {
@@ -283,10 +328,12 @@ impl App {
             None => (None, None),
         };
         let valid = verify_password(password, hash).await?;
-        let Some(user) = user.filter(|_| valid) else {
-            return Err(AppError::BadCredentials);
-        };
-        // The step after the password: a second factor, or its enrolment, may still be due.
+        Ok(user.filter(|_| valid))
+    }
+
+    async fn start_session(&self, user: User, after_lock: bool) -> Result<(User, Token), AppError> {
+        // The step after the password: a second factor, or its enrolment, may still be due. Where one
+        // is enrolled it is always asked for, so a sign-in after a lock needs it too.
         let stage = self.stage_after_password(self.store.reader().await?.as_mut(), &user).await?;
         let record_of = self.new_session(user.id, stage)?;
         let session = Token::generate(TokenKind::Session, self.entropy.as_ref())?;
@@ -296,7 +343,7 @@ impl App {
                 Box::pin(async move {
                     tx.insert_session(&record_of, &hash).await?;
                     let actor = Actor::Anonymous;
-                    let details = json!({"stage": stage.as_str()});
+                    let details = json!({"stage": stage.as_str(), "after_lock": after_lock});
                     record(tx, now, &actor, "session.created", format!("user:{id}"), details).await
                 })
             })

@@ -4,6 +4,7 @@
 use embargo_core::advisory::AdvisoryError;
 use embargo_core::lifecycle::TransitionError;
 use embargo_core::text::{FieldErrors, TextError};
+use embargo_core::throttle::ThrottleScope;
 use embargo_store::StoreError;
 
 /// Why a use case was refused or failed.
@@ -53,6 +54,14 @@ pub enum AppError {
     /// Intake through this channel is closed for the project.
     #[error("this project does not take reports through this channel")]
     ChannelClosed,
+    /// Too many attempts: try again after `retry_after` seconds (HTTP 429 with `Retry-After`).
+    #[error("{}", throttled_message(*scope, *retry_after))]
+    Throttled {
+        /// What was counted.
+        scope: ThrottleScope,
+        /// Seconds until an attempt may succeed.
+        retry_after: u64,
+    },
     /// The database cannot be reached; try again.
     #[error("the service is unavailable, try again shortly")]
     Unavailable(String),
@@ -90,9 +99,28 @@ impl AppError {
             AppError::BadSecondFactor => "invalid_second_factor",
             AppError::ChannelClosed => "channel_closed",
             AppError::CveUnavailable(_) => "cve_unavailable",
+            AppError::Throttled { .. } => "rate_limited",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
+    }
+}
+
+/// What a throttled caller is told: what was counted and when to try again.
+fn throttled_message(scope: ThrottleScope, retry_after: u64) -> String {
+    let what = match scope {
+        ThrottleScope::Account => "too many failed sign-ins for this account",
+        ThrottleScope::ClientAddress => "too many failed sign-ins from your network address",
+    };
+    format!("{what}; try again in {}", wait_text(retry_after))
+}
+
+/// "45 seconds", "3 minutes".
+fn wait_text(seconds: u64) -> String {
+    match seconds {
+        1 => "1 second".into(),
+        0..=90 => format!("{seconds} seconds"),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
     }
 }
 

@@ -27,6 +27,7 @@ mod sessions;
 mod signing;
 mod subscribers;
 mod timers;
+mod throttle;
 
 pub mod clock;
 pub mod entropy;
@@ -38,8 +39,9 @@ use embargo_core::Timestamp;
 use embargo_core::permission::{Action, Actor, Decision, decide};
 use embargo_store::Store;
 
-pub use accounts::{InstanceSettings, Me, NewAccount};
+pub use accounts::{InstanceSettings, Me, NewAccount, SignedIn};
 pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, RangeInput};
+pub use audit::{AuditCheckpoint, AuditQuery, CheckpointVerification};
 pub use auth::Credential;
 pub use error::AppError;
 pub use events::Event;

@@ -142,16 +142,115 @@ pub fn check_password(password: &str, context: &[&str]) -> Result<(), AppError> 
     }])))
 }
 
-/// Hashes a password with Argon2id (off the async threads: it is slow on purpose).
+/// The memory one Argon2id hash or check takes with the default parameters
+/// (RFC 9106 / OWASP: m = 19 MiB, t = 2, p = 1).
+pub const ARGON2_MEMORY_BYTES: u64 = 19 * 1024 * 1024;
+
+/// How many password hashes may run at once within `memory_bytes` (an eighth
+/// of it is given to hashing) and `cpus` cores: at least 1, at most twice the
+/// cores (more would only queue on the CPU).
+pub fn hash_slots_for(memory_bytes: u64, cpus: usize) -> usize {
+    let by_memory = usize::try_from(memory_bytes / 8 / ARGON2_MEMORY_BYTES).unwrap_or(usize::MAX);
+    by_memory.clamp(1, cpus.max(1).saturating_mul(2))
+}
+
+/// A job for a hashing thread.
+type HashJob = Box<dyn FnOnce() + Send + 'static>;
+
+/// The process-wide password hashing threads: a fixed set, so that a flood of
+/// sign-ins waits its turn (or is refused) instead of growing memory. They
+/// are dedicated threads rather than the runtime's blocking pool because
+/// the allocator keeps freed 19 MiB blocks in per-thread arenas, and the
+/// blocking pool starts new threads under load: with the pool (and a
+/// semaphore of 4) 64 concurrent wrong sign-ins raised peak memory by about
+/// 840 MiB, with these threads by about 250 MiB, which is also what as many
+/// sign-ins in a row reach (the allocator's steady state).
+struct HashPool {
+    queue: std::sync::mpsc::SyncSender<HashJob>,
+    size: usize,
+}
+
+static HASH_POOL: std::sync::OnceLock<HashPool> = std::sync::OnceLock::new();
+
+/// Attempts allowed to wait per hashing thread; beyond that the service
+/// answers "unavailable" (HTTP 503) at once. A waiting attempt holds only its request.
+const WAITING_PER_SLOT: usize = 64;
+
+fn start_pool(size: usize) -> HashPool {
+    let size = size.max(1);
+    let (queue, jobs) = std::sync::mpsc::sync_channel::<HashJob>(size.saturating_mul(WAITING_PER_SLOT));
+    let jobs = std::sync::Arc::new(std::sync::Mutex::new(jobs));
+    let mut started = 0;
+    for n in 0..size {
+        let jobs = std::sync::Arc::clone(&jobs);
+        let thread = std::thread::Builder::new().name(format!("argon2-{n}")).spawn(move || {
+            loop {
+                // The lock is held only while waiting for the next job, not while running it.
+                let next = match jobs.lock() {
+                    Ok(receiver) => receiver.recv(),
+                    Err(_) => return,
+                };
+                match next {
+                    Ok(job) => job(),
+                    Err(_) => return,
+                }
+            }
+        });
+        if thread.is_ok() {
+            started += 1;
+        }
+    }
+    if started < size {
+        tracing::warn!(started, wanted = size, "some password hashing threads could not be started");
+    }
+    HashPool { queue, size: started }
+}
+
+/// Sets the number of hashing threads once per process (the binary sizes it
+/// with [`hash_slots_for`]); answers false when hashing already started.
+/// Unset, two threads run.
+pub fn limit_password_hashing(slots: usize) -> bool {
+    HASH_POOL.set(start_pool(slots)).is_ok()
+}
+
+/// How many hashes may run at once.
+pub fn password_hashing_slots() -> usize {
+    pool().size
+}
+
+fn pool() -> &'static HashPool {
+    HASH_POOL.get_or_init(|| start_pool(2))
+}
+
+/// Runs `work` on a hashing thread, waiting for a free one.
+async fn in_hash_slot<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    let job: HashJob = Box::new(move || {
+        // The caller may have gone away; then nobody needs the answer.
+        let _ = answer.send(work());
+    });
+    match pool().queue.try_send(job) {
+        Ok(()) => {}
+        Err(std::sync::mpsc::TrySendError::Full(_)) => {
+            return Err(AppError::Unavailable("too many password checks are waiting".into()));
+        }
+        Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
+            return Err(AppError::Internal("no password hashing thread is running".into()));
+        }
+    }
+    answered.await.map_err(|_| AppError::Internal("a password hashing thread stopped".into()))
+}
+
+/// Hashes a password with Argon2id (off the async threads: it is slow on purpose),
+/// under the process-wide cap on concurrent hashing.
 pub async fn hash_password(password: Private<String>) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || {
+    in_hash_slot(move || {
         Argon2::default()
             .hash_password(password.expose().as_bytes())
             .map(|hash| hash.to_string())
             .map_err(|e| AppError::Internal(format!("cannot hash a password: {e}")))
     })
-    .await
-    .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))?
+    .await?
 }
 
 /// A hash of a password nobody knows, made once per process, so that a
@@ -167,16 +266,16 @@ fn decoy_hash() -> &'static str {
     })
 }
 
-/// Checks a password against a stored hash, or against a decoy when there is none.
+/// Checks a password against a stored hash, or against a decoy when there is
+/// none, under the process-wide cap on concurrent hashing.
 pub async fn verify_password(password: Private<String>, hash: Option<Private<String>>) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || {
+    in_hash_slot(move || {
         let real = hash.is_some();
         let stored = hash.map_or_else(|| decoy_hash().to_owned(), Private::into_inner);
         let matches = Argon2::default().verify_password(password.expose().as_bytes(), stored.as_str()).is_ok();
-        Ok(real && matches)
+        real && matches
     })
     .await
-    .map_err(|e| AppError::Internal(format!("password check failed: {e}")))?
 }
 
 #[cfg(test)]
@@ -194,6 +293,15 @@ mod tests {
         assert_eq!(token_kind("emba_short"), None);
         assert_eq!(token_kind("nope_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), None);
         assert_eq!(format!("{:?}", Token::generate(TokenKind::Api, &OsEntropy).unwrap()), "Token(<redacted>)");
+    }
+
+    #[test]
+    fn hash_slots_follow_memory_and_cores() {
+        const GIB: u64 = 1024 * 1024 * 1024;
+        assert_eq!(hash_slots_for(0, 2), 1, "always one");
+        assert_eq!(hash_slots_for(GIB, 2), 4, "1 GiB / 8 / 19 MiB = 6, capped at twice the cores");
+        assert_eq!(hash_slots_for(GIB / 2, 16), 3);
+        assert_eq!(hash_slots_for(64 * GIB, 8), 16);
     }
 
     #[tokio::test]

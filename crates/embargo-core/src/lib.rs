@@ -22,6 +22,7 @@ pub mod project;
 pub mod report;
 pub mod severity;
 pub mod text;
+pub mod throttle;
 pub mod user;
 pub mod version;
 

@@ -115,6 +115,8 @@ pub struct ProjectAccess {
 pub enum Action {
     /// Manage users and instance settings.
     ManageInstance,
+    /// Read the audit log and its checkpoints (ids, actions and times; never private text).
+    ReadAuditLog,
     /// Create an organisation.
     CreateOrganisation,
     /// Edit an organisation, its members, and create its projects.
@@ -244,6 +246,10 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
                 actor.user().is_some_and(|u| (u.is_admin || u.is_team(p.org, p.project)) && u.has(TokenScope::Read));
             Decision::when(allowed, Decision::Hidden)
         }
+        Action::ReadAuditLog => {
+            let admin = actor.user().is_some_and(|u| u.is_admin && u.has(TokenScope::Admin));
+            Decision::when(admin, Decision::Hidden)
+        }
         Action::SubmitReport => match actor {
             Actor::Anonymous => Decision::Allow,
             Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator => Decision::Forbidden,
@@ -308,6 +314,7 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
 fn operator(action: Action) -> Decision {
     match action {
         Action::ManageInstance
+        | Action::ReadAuditLog
         | Action::CreateOrganisation
         | Action::ManageOrganisation(_)
         | Action::ManageProject(_)
@@ -345,6 +352,7 @@ fn interested(shared: ReportId, action: Action) -> Decision {
         | Action::ManageProject(_)
         | Action::RunLab => Decision::Forbidden,
         Action::ViewProjectTeam(_)
+        | Action::ReadAuditLog
         | Action::ViewReport(_)
         | Action::ViewShared(_)
         | Action::Share(_)

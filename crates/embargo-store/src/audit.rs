@@ -16,6 +16,7 @@ use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
 use crate::StoreError;
+use crate::checkpoint::{Checkpoint, CheckpointError, CheckpointProblem};
 use crate::handle::Handle;
 use crate::seal::hmac_sha256;
 use crate::sql::{Conn, Dialect, RowRead, query};
@@ -71,6 +72,42 @@ pub trait AuditReads {
     async fn audit_head(&mut self) -> Result<Option<(u64, [u8; 32])>, StoreError>;
     /// Events about one subject, in order.
     async fn audit_events_for(&mut self, subject: &str) -> Result<Vec<AuditRecord>, StoreError>;
+    /// Up to `limit` events after `after`, in order, each read on its own:
+    /// a row that cannot be read is answered as [`MalformedEvent`] naming
+    /// its sequence number and cause, instead of failing the whole page.
+    async fn audit_rows(
+        &mut self,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<Result<AuditRecord, MalformedEvent>>, StoreError>;
+    /// Events matching `filter`, newest first, at most `filter.limit`.
+    async fn audit_search(&mut self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError>;
+}
+
+/// A stored event that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MalformedEvent {
+    /// Its sequence number (the one after the last readable event when even that cannot be read).
+    pub seq: u64,
+    /// What is wrong with it (a column and why), never its content.
+    pub cause: String,
+}
+
+/// Which events an administrator wants to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only events about this subject (`report:ID`).
+    pub subject: Option<String>,
+    /// Only events by this actor (`user:ID`).
+    pub actor: Option<String>,
+    /// Only events at or after this time.
+    pub since: Option<Timestamp>,
+    /// Only events before this time.
+    pub until: Option<Timestamp>,
+    /// Only events before this sequence number (paging backwards).
+    pub before: Option<u64>,
+    /// The most events answered.
+    pub limit: u32,
 }
 
 /// Appending to the audit log.
@@ -123,6 +160,19 @@ fn hash_from(row: &impl RowRead, col: &str) -> Result<[u8; 32], StoreError> {
     row.bytes(col)?.try_into().map_err(|_| StoreError::corrupt(col, "not 32 bytes"))
 }
 
+/// Reads one row, naming its sequence number when it cannot be read.
+fn checked_record(row: &impl RowRead, after: u64) -> Result<AuditRecord, MalformedEvent> {
+    record_from(row).map_err(|e| {
+        let seq = row.int("seq").ok().and_then(|n| u64::try_from(n).ok()).filter(|n| *n > 0);
+        let cause = match e {
+            StoreError::Other(why) => why,
+            other => other.to_string(),
+        };
+        // Without a readable number, name the place: the one after the last good event.
+        MalformedEvent { seq: seq.unwrap_or(after + 1), cause }
+    })
+}
+
 fn record_from(row: &impl RowRead) -> Result<AuditRecord, StoreError> {
     Ok(AuditRecord {
         seq: u64::try_from(row.int("seq")?).map_err(|e| StoreError::corrupt("seq", e))?,
@@ -173,6 +223,56 @@ where
                      WHERE subject = $1 ORDER BY seq",
                 )
                 .bind(subject),
+            )
+            .await?;
+        rows.iter().map(record_from).collect()
+    }
+
+    async fn audit_rows(
+        &mut self,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<Result<AuditRecord, MalformedEvent>>, StoreError> {
+        let start = i64::try_from(after).unwrap_or(i64::MAX);
+        let rows = self
+            .fetch_all(
+                query(
+                    "SELECT seq, at, actor, action, subject, details, prev_hash, hash FROM audit_events \
+                     WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(start)
+                .bind(i64::from(limit)),
+            )
+            .await?;
+        let mut last = after;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let record = checked_record(row, last);
+            last = match &record {
+                Ok(r) => r.seq,
+                Err(m) => m.seq,
+            };
+            out.push(record);
+        }
+        Ok(out)
+    }
+
+    async fn audit_search(&mut self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
+        let before = filter.before.map(|b| i64::try_from(b).unwrap_or(i64::MAX));
+        let rows = self
+            .fetch_all(
+                query(
+                    "SELECT seq, at, actor, action, subject, details, prev_hash, hash FROM audit_events \
+                     WHERE ($1 IS NULL OR subject = $1) AND ($2 IS NULL OR actor = $2) \
+                     AND ($3 IS NULL OR at >= $3) AND ($4 IS NULL OR at < $4) AND ($5 IS NULL OR seq < $5) \
+                     ORDER BY seq DESC LIMIT $6",
+                )
+                .bind(filter.subject.as_deref())
+                .bind(filter.actor.as_deref())
+                .bind(filter.since)
+                .bind(filter.until)
+                .bind(before)
+                .bind(i64::from(filter.limit)),
             )
             .await?;
         rows.iter().map(record_from).collect()
@@ -232,8 +332,15 @@ where
 }
 
 /// What is wrong with the chain, at the first place it goes wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditProblem {
+    /// The event's row cannot be read (a column holds an invalid value).
+    Malformed {
+        /// Its sequence number.
+        seq: u64,
+        /// Which column and why.
+        cause: String,
+    },
     /// The event's content no longer matches its hash.
     Modified {
         /// Its sequence number.
@@ -254,6 +361,7 @@ pub enum AuditProblem {
 impl fmt::Display for AuditProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            AuditProblem::Malformed { seq, cause } => write!(f, "event {seq} is malformed: {cause}"),
             AuditProblem::Modified { seq } => write!(f, "event {seq} was modified"),
             AuditProblem::Inserted { seq } => write!(f, "event {seq} was inserted"),
             AuditProblem::Deleted { seq } => write!(f, "event {seq} was deleted"),
@@ -270,6 +378,7 @@ impl fmt::Display for AuditProblem {
 #[derive(Debug)]
 pub struct AuditCheck {
     key: [u8; 32],
+    checkpoint_key: [u8; 32],
     next_seq: u64,
     prev_hash: [u8; 32],
     checked: u64,
@@ -283,6 +392,7 @@ impl AuditCheck {
     pub fn new(sealer: &crate::seal::Sealer) -> Self {
         AuditCheck {
             key: *sealer.audit_key(),
+            checkpoint_key: *sealer.checkpoint_key(),
             next_seq: 1,
             prev_hash: [0; 32],
             checked: 0,
@@ -291,9 +401,27 @@ impl AuditCheck {
         }
     }
 
+    /// Signs a checkpoint with this instance's checkpoint key.
+    pub fn sign_checkpoint(&self, checkpoint: &Checkpoint) -> String {
+        checkpoint.sign(&self.checkpoint_key)
+    }
+
+    /// Reads a checkpoint text and checks it was signed by this instance.
+    pub fn read_checkpoint(&self, text: &str) -> Result<Checkpoint, CheckpointError> {
+        Checkpoint::read(text, &self.checkpoint_key)
+    }
+
     /// The first problem found so far.
     pub fn problem(&self) -> Option<AuditProblem> {
-        self.problem
+        self.problem.clone()
+    }
+
+    /// Records a row that cannot be read; the chain cannot be followed past it.
+    pub fn malformed(&mut self, event: MalformedEvent) {
+        if self.problem.is_none() {
+            self.checked += 1;
+            self.problem = Some(AuditProblem::Malformed { seq: event.seq, cause: event.cause });
+        }
     }
 
     /// How many events were checked.
@@ -340,14 +468,14 @@ impl AuditCheck {
     /// Compares the end of the chain with the head row.
     pub fn finish(&mut self, head: Option<(u64, [u8; 32])>) -> Option<AuditProblem> {
         if self.problem.is_some() {
-            return self.problem;
+            return self.problem.clone();
         }
         if let Some(seq) = self.suspect.take() {
             // The last event failed: beyond the head it was added behind our back.
             let beyond_head = head.is_none_or(|(head_seq, _)| head_seq < seq);
             self.problem =
                 Some(if beyond_head { AuditProblem::Inserted { seq } } else { AuditProblem::Modified { seq } });
-            return self.problem;
+            return self.problem.clone();
         }
         let last = self.next_seq - 1;
         self.problem = match head {
@@ -358,12 +486,12 @@ impl AuditCheck {
             Some((_, hash)) if hash != self.prev_hash => Some(AuditProblem::Modified { seq: last }),
             Some(_) => None,
         };
-        self.problem
+        self.problem.clone()
     }
 }
 
 /// The outcome of checking the whole chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
     /// How many events were checked.
     pub checked: u64,
@@ -378,11 +506,17 @@ pub async fn verify(store: &dyn crate::Store) -> Result<Verification, StoreError
     let mut reader = store.reader().await?;
     let mut after = 0;
     loop {
-        let events = reader.audit_events(after, PAGE).await?;
+        let events = reader.audit_rows(after, PAGE).await?;
         let Some(last) = events.last() else { break };
-        after = last.seq;
-        for event in &events {
-            check.feed(event);
+        after = match last {
+            Ok(event) => event.seq,
+            Err(malformed) => malformed.seq,
+        };
+        for event in events {
+            match event {
+                Ok(event) => check.feed(&event),
+                Err(malformed) => check.malformed(malformed),
+            }
         }
         if check.problem().is_some() {
             break;
@@ -390,4 +524,34 @@ pub async fn verify(store: &dyn crate::Store) -> Result<Verification, StoreError
     }
     let problem = check.finish(reader.audit_head().await?);
     Ok(Verification { checked: check.checked(), problem })
+}
+
+/// A signed checkpoint of the log as it stands, made at `time`.
+pub async fn checkpoint(store: &dyn crate::Store, time: Timestamp) -> Result<(Checkpoint, String), StoreError> {
+    let head = store.reader().await?.audit_head().await?;
+    let (events, head) = head.unwrap_or((0, [0; 32]));
+    let checkpoint = Checkpoint { events, head, time };
+    let text = store.audit_check().sign_checkpoint(&checkpoint);
+    Ok((checkpoint, text))
+}
+
+/// Whether the log still extends `checkpoint`: it holds at least as many
+/// events, and the event the checkpoint ended with still has its hash (the
+/// chain links every earlier event to it, which [`verify`] checks).
+pub async fn compare_checkpoint(
+    store: &dyn crate::Store,
+    checkpoint: &Checkpoint,
+) -> Result<Option<CheckpointProblem>, StoreError> {
+    if checkpoint.events == 0 {
+        return Ok(None);
+    }
+    let mut reader = store.reader().await?;
+    let now = reader.audit_head().await?.map_or(0, |(seq, _)| seq);
+    let at_checkpoint = reader.audit_rows(checkpoint.events - 1, 1).await?;
+    Ok(match at_checkpoint.first() {
+        Some(Ok(event)) if event.seq == checkpoint.events && event.hash == checkpoint.head => None,
+        Some(Ok(event)) if event.seq == checkpoint.events => Some(CheckpointProblem::Rewritten { seq: event.seq }),
+        _ if now < checkpoint.events => Some(CheckpointProblem::Shorter { checkpoint: checkpoint.events, now }),
+        _ => Some(CheckpointProblem::Rewritten { seq: checkpoint.events }),
+    })
 }

@@ -25,6 +25,7 @@ pub mod advisories;
 pub mod attachments;
 pub mod audit;
 pub mod factors;
+pub mod checkpoint;
 pub mod jobs;
 pub mod lab;
 pub mod mail;
@@ -35,6 +36,7 @@ pub mod seal;
 pub mod sessions;
 pub mod settings;
 pub mod shares;
+pub mod throttle;
 pub mod users;
 
 pub use error::StoreError;
@@ -57,6 +59,7 @@ pub trait Reader:
     + mail::MailReads
     + sessions::SessionReads
     + factors::FactorReads
+    + throttle::ThrottleReads
     + Send
 {
 }
@@ -77,6 +80,7 @@ impl<T> Reader for T where
         + mail::MailReads
         + sessions::SessionReads
         + factors::FactorReads
+        + throttle::ThrottleReads
         + Send
 {
 }
@@ -98,6 +102,7 @@ pub trait Writer:
     + mail::MailWrites
     + sessions::SessionWrites
     + factors::FactorWrites
+    + throttle::ThrottleWrites
 {
 }
 
@@ -118,6 +123,7 @@ impl<T> Writer for T where
         + mail::MailWrites
         + sessions::SessionWrites
         + factors::FactorWrites
+        + throttle::ThrottleWrites
 {
 }
 
@@ -136,6 +142,7 @@ pub mod prelude {
     pub use crate::sessions::{SessionReads as _, SessionWrites as _};
     pub use crate::settings::{SettingReads as _, SettingWrites as _};
     pub use crate::shares::{ShareReads as _, ShareWrites as _};
+    pub use crate::throttle::{ThrottleReads as _, ThrottleWrites as _};
     pub use crate::users::{UserReads as _, UserWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
 }

@@ -90,6 +90,7 @@ pub struct Sealer {
     cipher: XChaCha20Poly1305,
     key_id: [u8; KEY_ID_LEN],
     audit_key: [u8; 32],
+    checkpoint_key: [u8; 32],
 }
 
 impl fmt::Debug for Sealer {
@@ -109,12 +110,18 @@ impl Sealer {
             cipher: XChaCha20Poly1305::new(&seal_key.into()),
             key_id,
             audit_key: secret.derive("embargo/audit/v1"),
+            checkpoint_key: secret.derive("embargo/audit-checkpoint/v1"),
         }
     }
 
     /// The key that makes the audit chain unforgeable without the secret.
     pub(crate) fn audit_key(&self) -> &[u8; 32] {
         &self.audit_key
+    }
+
+    /// The key that signs audit checkpoints (see [`crate::checkpoint`]).
+    pub(crate) fn checkpoint_key(&self) -> &[u8; 32] {
+        &self.checkpoint_key
     }
 
     fn aad(place: Place<'_>) -> Vec<u8> {

@@ -131,9 +131,24 @@ fn connect_options(path: &Path) -> SqliteConnectOptions {
         .log_statements(tracing::log::LevelFilter::Trace)
 }
 
+/// Creates a missing database file readable by its owner only (0600).
+/// SQLite gives its `-wal` and `-shm` files the database file's mode, so
+/// they are private too; an existing file is left as it is.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Unavailable(format!("cannot create the database {}: {e}", path.display()))),
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating if asked) the database file, migrates it, starts the writer.
     pub(crate) async fn open(path: &Path, create: bool, sealer: Arc<Sealer>) -> Result<Self, StoreError> {
+        if create {
+            create_private_file(path)?;
+        }
         let mut writer_conn = connect_options(path).create_if_missing(create).connect().await.map_err(|e| match e {
             sqlx::Error::Database(_) | sqlx::Error::Io(_) if !path.exists() => {
                 StoreError::Unavailable(format!("no database at {}", path.display()))

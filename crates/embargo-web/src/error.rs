@@ -38,12 +38,14 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     fields: Vec<FieldError>,
+    /// Seconds for `Retry-After` (429).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// An error with a status, a code and a message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), fields: Vec::new() }
+        ApiError { status, code, message: message.into(), fields: Vec::new(), retry_after: None }
     }
 
     /// Nothing here (also for things the caller may not see).
@@ -89,8 +91,13 @@ impl From<AppError> for ApiError {
             | AppError::Advisory(_)
             | AppError::Conflict { .. }
             | AppError::CveUnavailable(_) => StatusCode::CONFLICT,
+            AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let retry_after = match &error {
+            AppError::Throttled { retry_after, .. } => Some(*retry_after),
+            _ => None,
         };
         let fields = match &error {
             AppError::Invalid(errors) => {
@@ -105,7 +112,7 @@ impl From<AppError> for ApiError {
             }
             _ => error.to_string(),
         };
-        ApiError { status, code: error.code(), message, fields }
+        ApiError { status, code: error.code(), message, fields, retry_after }
     }
 }
 
@@ -162,6 +169,9 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, Json(body)).into_response();
         if unauthenticated {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

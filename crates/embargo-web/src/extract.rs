@@ -111,6 +111,22 @@ impl FromRequestParts<AppState> for CurrentActor {
     }
 }
 
+/// The client's network address: the peer of the connection (`serve` runs with
+/// connect info). Behind a reverse proxy this is the proxy's address, so
+/// address limits then count everyone together; `None` when the server was
+/// started without connect info (in-process tests).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(ClientAddr(peer.map(|info| info.0.ip())))
+    }
+}
+
 /// Distinguishes a field set to `null` (`Some(None)`) from a field left out (`None`).
 pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where

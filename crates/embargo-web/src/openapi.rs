@@ -26,6 +26,7 @@ use utoipa::{Modify, OpenApi};
         (name = "reports", description = "Private vulnerability reports"),
         (name = "advisories", description = "Advisories: drafts for the team, published for everyone"),
         (name = "lab", description = "The evidence lab: PoC runs per release line, fix verification, grounding"),
+        (name = "audit", description = "The audit log and its signed checkpoints (administrators)"),
     )
 )]
 pub(crate) struct ApiDoc;

@@ -13,13 +13,13 @@ Examples:
   embargo cvss CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H
   embargo import osv ./advisories --project python/cpython
   embargo export osv --out ./osv
-  embargo audit verify
+  embargo audit verify --checkpoint ./yesterday.checkpoint
 
 Exit codes:
   0  success
   1  failure (the reason is printed)
   2  usage error
-  3  the audit log was tampered with (audit verify)
+  3  the audit log was tampered with, or no longer extends the checkpoint (audit verify)
   65, 67, 75  mail ingest: refused, no such address, try again later (sysexits)";
 
 /// Embargo: private vulnerability reports in, coordinated advisories out.
@@ -689,6 +689,22 @@ pub enum JobsCommand {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Check that no audit event was modified, inserted or deleted; exit 3 if one was.
-    #[command(after_help = "Example:\n  embargo audit verify")]
-    Verify,
+    ///
+    /// With --checkpoint, also check that the log still extends a checkpoint
+    /// printed earlier by `embargo audit checkpoint` (a cut tail, a wiped log or
+    /// rewritten history fail with exit code 3).
+    #[command(after_help = "Examples:\n  embargo audit verify\n  \
+                            embargo audit verify --checkpoint /mnt/offsite/embargo-2026-11-30.checkpoint")]
+    Verify {
+        /// A checkpoint file printed by `embargo audit checkpoint`.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Print a signed checkpoint of the audit log (its length and last hash).
+    ///
+    /// Keep it somewhere the server cannot write (another machine, a mailbox):
+    /// `embargo audit verify --checkpoint FILE` later proves the log still
+    /// extends it. The signature uses a key derived from the instance secret.
+    #[command(after_help = "Example:\n  embargo audit checkpoint > /mnt/offsite/embargo-$(date +%F).checkpoint")]
+    Checkpoint,
 }

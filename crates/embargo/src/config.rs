@@ -182,6 +182,23 @@ impl Config {
         matches!(self.database, DatabaseUrl::Sqlite(_))
     }
 
+    /// Refuses to serve when the data directory, the secret key file or the
+    /// SQLite database can be read by others than their owner, naming the
+    /// file and the fix. Files that do not exist yet are made private later.
+    pub fn check_private_files(&self) -> anyhow::Result<()> {
+        let mut paths = vec![("data directory", self.data_dir.clone())];
+        if std::env::var_os("EMBARGO_SECRET_KEY").is_none() {
+            paths.push(("secret key file", self.secret_key_path()));
+        }
+        if let DatabaseUrl::Sqlite(path) = &self.database {
+            paths.push(("database", path.clone()));
+        }
+        for (what, path) in paths {
+            check_private(what, &path)?;
+        }
+        Ok(())
+    }
+
     fn secret_key_path(&self) -> PathBuf {
         self.settings.secret_key_file.clone().unwrap_or_else(|| self.data_dir.join("secret.key"))
     }
@@ -210,6 +227,18 @@ impl Config {
     }
 }
 
+/// How many password hashes may run at once on this machine: sized from the
+/// memory available (`MemAvailable` in `/proc/meminfo`, else 1 GiB) and the cores.
+pub fn password_hash_slots() -> usize {
+    let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|text| {
+        let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        kib.checked_mul(1024)
+    });
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    embargo_app::secret::hash_slots_for(available.unwrap_or(1 << 30), cpus)
+}
+
 /// A new random secret.
 pub fn new_secret() -> anyhow::Result<SecretKey> {
     let mut bytes = [0u8; 32];
@@ -233,6 +262,26 @@ pub fn ensure_data_dir(path: &Path) -> anyhow::Result<()> {
         .create(path)
         .with_context(|| format!("cannot create the data directory {}", path.display()))?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+    Ok(())
+}
+
+/// Fails, naming the file, when `path` exists and its group or others have
+/// any access to it (a missing path passes).
+pub fn check_private(what: &str, path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match std::fs::metadata(path) {
+        Ok(meta) => meta.permissions().mode() & 0o777,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read the {what} {}", path.display())),
+    };
+    if mode & 0o077 != 0 {
+        let fix = if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) { "700" } else { "600" };
+        bail!(
+            "the {what} {} is readable by others (mode {mode:o}); refusing to start: run `chmod {fix} {}`",
+            path.display(),
+            path.display()
+        );
+    }
     Ok(())
 }
 

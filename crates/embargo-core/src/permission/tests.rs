@@ -84,6 +84,7 @@ fn administration_matrix() {
     let p = project();
     let org = p.org;
     check(Action::ManageInstance, [F, F, F, F, F, A, F, F, F, A, F]);
+    check(Action::ReadAuditLog, [H, H, H, H, H, A, H, H, H, A, H]);
     check(Action::CreateOrganisation, [F, F, F, F, F, A, F, F, F, A, F]);
     check(Action::ManageOrganisation(org), [F, F, F, F, F, A, A, F, F, A, F]);
     check(Action::ManageProject(p), [F, F, F, F, F, A, A, A, F, A, F]);

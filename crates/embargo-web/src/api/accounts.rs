@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use super::json::UserJson;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{CurrentActor, Json, Path, SESSION_COOKIE};
+use crate::extract::{ClientAddr, CurrentActor, Json, Path, SESSION_COOKIE};
 
 /// Creates the first administrator.
 #[derive(Deserialize, ToSchema)]
@@ -225,13 +225,16 @@ pub(crate) async fn setup(State(state): State<AppState>, Json(body): Json<SetupR
         (status = 401, description = "Wrong address or password, or a second-factor code is missing or wrong \
             (`second_factor_required`, `invalid_second_factor`)", body = ErrorBody),
         (status = 403, description = "A second factor must be enrolled first, on the web page", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins for the account or from the address; see Retry-After", body = ErrorBody),
     )
 )]
 pub(crate) async fn sign_in(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Json(body): Json<SignInRequest>,
 ) -> Result<Response, ApiError> {
-    let (user, session) = state.app.sign_in(&body.email, Private::new(body.password)).await?;
+    let signed = state.app.sign_in_from(&body.email, Private::new(body.password), client).await?;
+    let (user, session) = (signed.user, signed.session);
     second_step(&state, session.expose(), body.code).await?;
     let actor = state.app.authenticate(Some(&embargo_app::Credential::Session(session.expose().to_owned()))).await?;
     let me = state.app.me(&actor).await?;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod advisories;
+mod audit;
 mod cwes;
 mod health;
 mod json;
@@ -68,4 +69,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cwes::list_cwes))
         .routes(routes!(lab::queue_lab_runs))
         .routes(routes!(lab::get_lab))
+        .routes(routes!(audit::get_checkpoint))
+        .routes(routes!(audit::list_events))
 }

@@ -10,10 +10,12 @@ use embargo_core::permission::Actor;
 use embargo_core::private::Private;
 
 use super::form::apply_errors;
+use super::render::capitalised;
 use super::{
     Field, FieldKind, FieldsExt, FormData, LINK_COOKIE, LINK_MAX_AGE, Nav, PageError, Viewer, html_status, see_other,
 };
 use crate::cookies::{cookie, set_cookie};
+use crate::extract::ClientAddr;
 use crate::{AppState, SESSION_COOKIE};
 
 #[derive(askama::Template)]
@@ -93,17 +95,27 @@ fn session_response(state: &AppState, token: &str, to: &str) -> Response {
 pub(crate) async fn login(
     State(state): State<AppState>,
     viewer: Viewer,
+    ClientAddr(client): ClientAddr,
     form: FormData,
 ) -> Result<Response, PageError> {
     let email = form.get("email");
     let next = next_path(&form.get("next"));
-    match state.app.sign_in(email.trim(), Private::new(form.get("password"))).await {
-        Ok((_, session)) => {
+    match state.app.sign_in_from(email.trim(), Private::new(form.get("password")), client).await {
+        Ok(signed) => {
             // The step after the password, when the account has (or must set up) a second factor.
+            let session = signed.session;
             let stage = state.app.sign_in_stage(session.expose()).await?;
             let to = stage.and_then(|s| super::security::after_password(s, next.as_deref()));
             let to = to.as_deref().or(next.as_deref()).unwrap_or("/reports");
             Ok(session_response(&state, session.expose(), to))
+        }
+        Err(error @ AppError::Throttled { retry_after, .. }) => {
+            let signup = state.app.settings().await?.signup_open;
+            let errors = vec![format!("{}.", capitalised(&error.to_string()))];
+            let mut response =
+                login_page(viewer.nav(false), &email, next, errors, signup).respond(StatusCode::TOO_MANY_REQUESTS);
+            response.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from(retry_after));
+            Ok(response)
         }
         Err(AppError::BadCredentials) => {
             let signup = state.app.settings().await?.signup_open;

@@ -134,6 +134,8 @@ pub(crate) struct PageError {
     title: &'static str,
     message: String,
     login: bool,
+    /// Seconds for `Retry-After` (429).
+    retry_after: Option<u64>,
 }
 
 impl PageError {
@@ -143,6 +145,7 @@ impl PageError {
             title: "Page not found",
             message: "There is nothing here, or you may not see it.".into(),
             login: false,
+            retry_after: None,
         }
     }
 }
@@ -165,6 +168,7 @@ impl From<AppError> for PageError {
             | AppError::Advisory(_)
             | AppError::Conflict { .. }
             | AppError::CveUnavailable(_) => (StatusCode::CONFLICT, "That cannot be done now"),
+            AppError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
             AppError::Unavailable(cause) => {
                 tracing::error!(cause = %cause, "page failed: database unavailable");
                 (StatusCode::SERVICE_UNAVAILABLE, "Try again shortly")
@@ -175,7 +179,11 @@ impl From<AppError> for PageError {
             }
         };
         let login = matches!(error, AppError::Unauthenticated);
-        PageError { status, title, message: error.to_string(), login }
+        let retry_after = match error {
+            AppError::Throttled { retry_after, .. } => Some(retry_after),
+            _ => None,
+        };
+        PageError { status, title, message: error.to_string(), login, retry_after }
     }
 }
 
@@ -192,7 +200,11 @@ struct ErrorPage {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let page = ErrorPage { nav: Nav::default(), title: self.title, message: self.message, login: self.login };
-        (self.status, html(&page)).into_response()
+        let mut response = (self.status, html(&page)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -251,6 +263,7 @@ pub(crate) fn method_not_allowed_page() -> Response {
         title: "That cannot be done here",
         message: "This page does not accept that kind of request. Go back and use the form on the page.".into(),
         login: false,
+        retry_after: None,
     }
     .into_response()
 }
@@ -264,6 +277,7 @@ pub(crate) fn cross_site_page(_: tower_http::csrf::ProtectionError) -> Response 
                   Open the page on this site and send the form again."
             .into(),
         login: false,
+        retry_after: None,
     }
     .into_response()
 }

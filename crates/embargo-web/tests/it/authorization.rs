@@ -61,7 +61,8 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
         ),
         with_body(
             row(M::POST, "/api/v1/session", "/api/v1/session", [401; 8]),
-            |_| json!({"email": "nobody@example.org", "password": "not a password"}),
+            // One address per role: five failures for one account would lock it (issue 12).
+            |i| json!({"email": format!("nobody{i}@example.org"), "password": "not a password"}),
         ),
         row(M::GET, "/api/v1/session", "/api/v1/session", [401, 401, 200, 200, 200, 200, 200, 200]),
         with_body(
@@ -341,6 +342,14 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             |_| json!({"banned": false}),
         ),
         row(M::GET, "/api/v1/cwes", "/api/v1/cwes?q=79", [200; 8]),
+        // The audit log is the administrators' alone; others are not told it exists.
+        row(M::GET, "/api/v1/audit/checkpoint", "/api/v1/audit/checkpoint", [404, 404, 404, 404, 200, 404, 404, 404]),
+        row(
+            M::GET,
+            "/api/v1/audit/events",
+            format!("/api/v1/audit/events?report={report}"),
+            [404, 404, 404, 404, 200, 404, 404, 404],
+        ),
         // Public documents outside /api/v1 (not in the OpenAPI document): published advisories
         // only, so the drafted advisory is not found for anyone, its team included.
         with_body(

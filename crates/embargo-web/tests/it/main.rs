@@ -9,6 +9,7 @@
     reason = "tests may unwrap (STYLE.md, Tests)"
 )]
 
+mod audit;
 mod authorization;
 mod bad_input;
 mod fixture;
@@ -24,3 +25,4 @@ mod privacy;
 mod published;
 mod second_factor;
 mod signup;
+mod throttle;

@@ -16,9 +16,13 @@ use crate::config::{Config, ensure_data_dir};
 /// Starts the server and runs until interrupted.
 pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> anyhow::Result<ExitCode> {
     ensure_data_dir(&config.data_dir)?;
+    config.check_private_files()?;
     let smtp = config.settings.mail.smtp_listen(smtp_listen.as_deref())?;
     let notifier = notifier(&config)?;
     let app = super::open(&config, true).await?;
+    let slots = crate::config::password_hash_slots();
+    embargo_app::secret::limit_password_hashing(slots);
+    tracing::info!(slots, "password hashing runs at most this many at once");
     if demo {
         match super::demo::load(&app).await? {
             Some(accounts) => {

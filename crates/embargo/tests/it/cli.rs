@@ -91,6 +91,85 @@ fn audit_verify_finds_a_modified_event() {
     );
 }
 
+/// Runs SQL on the data directory's SQLite database behind embargo's back.
+fn tamper(dir: &std::path::Path, statements: &[&str]) {
+    let db = format!("sqlite://{}", dir.join("embargo.db").display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
+        for sql in statements {
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.unwrap();
+        }
+        conn.close().await.unwrap();
+    });
+}
+
+/// Runs `audit verify` with extra arguments: (exit code, stdout, stderr).
+fn verify(dir: &std::path::Path, extra: &[&str]) -> (Option<i32>, String, String) {
+    let out = run(dir, &[&["audit", "verify"], extra].concat(), "");
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn a_checkpoint_catches_a_cut_tail_and_a_wiped_log_issue_12() {
+    let (tmp, dir) = data_dir();
+    ok(&dir, &["init"]);
+    for org in ["alpha", "bravo", "charlie", "delta"] {
+        ok(&dir, &["admin", "org", "create", org, "--name", org]);
+    }
+    let text = ok(&dir, &["audit", "checkpoint"]);
+    assert!(text.starts_with("embargo audit checkpoint v1\nevents: 4\nhead: "), "{text}");
+    let file = tmp.path().join("offsite.checkpoint");
+    std::fs::write(&file, &text).unwrap();
+    let file = file.to_str().unwrap();
+    ok(&dir, &["admin", "org", "create", "echo", "--name", "echo"]);
+    let (code, stdout, _) = verify(&dir, &["--checkpoint", file]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("5 events checked; it extends the checkpoint of 4 events"), "{stdout}");
+
+    // A cut tail with the head row moved back passes the chain check alone ...
+    tamper(
+        &dir,
+        &[
+            "DELETE FROM audit_events WHERE seq > 2",
+            "UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_events WHERE seq = 2)",
+        ],
+    );
+    assert_eq!(verify(&dir, &[]).0, Some(0), "the chain alone cannot see a cut tail");
+    // ... but not the checkpoint.
+    let (code, _, stderr) = verify(&dir, &["--checkpoint", file]);
+    assert_eq!(code, Some(3));
+    assert!(stderr.contains("held 4 events then and holds 2 now"), "{stderr}");
+
+    tamper(&dir, &["DELETE FROM audit_events", "DELETE FROM audit_head"]);
+    assert_eq!(verify(&dir, &[]).0, Some(0), "the chain alone cannot see a wiped log");
+    let (code, _, stderr) = verify(&dir, &["--checkpoint", file]);
+    assert_eq!(code, Some(3));
+    assert!(stderr.contains("held 4 events then and holds 0 now"), "{stderr}");
+
+    std::fs::write(file, text.replace("events: 4", "events: 1")).unwrap();
+    let (code, _, stderr) = verify(&dir, &["--checkpoint", file]);
+    assert_eq!(code, Some(3));
+    assert!(stderr.contains("signature does not match"), "{stderr}");
+    std::fs::write(file, "embargo audit checkpoint v1\nevents: lots\n").unwrap();
+    let (code, _, stderr) = verify(&dir, &["--checkpoint", file]);
+    assert_eq!(code, Some(3));
+    assert!(stderr.contains("line 2"), "{stderr}");
+}
+
+#[test]
+fn a_malformed_audit_row_is_named_issue_12() {
+    let (_tmp, dir) = data_dir();
+    ok(&dir, &["init"]);
+    for org in ["alpha", "bravo", "charlie"] {
+        ok(&dir, &["admin", "org", "create", org, "--name", org]);
+    }
+    tamper(&dir, &["UPDATE audit_events SET at = 'yesterday' WHERE seq = 2"]);
+    let (code, _, stderr) = verify(&dir, &[]);
+    assert_eq!(code, Some(3));
+    assert!(stderr.contains("event 2 is malformed: column at holds an invalid value"), "{stderr}");
+    assert!(!stderr.contains("internal error"), "{stderr}");
+}
+
 #[test]
 fn postgres_is_chosen_by_the_url_scheme() {
     let Ok(base) = std::env::var("EMBARGO_TEST_POSTGRES_URL") else {

@@ -30,6 +30,7 @@ const COMMANDS: &[&[&str]] = &[
     &["advisory", "edit"],
     &["advisory", "publish"],
     &["audit", "verify"],
+    &["audit", "checkpoint"],
     &["mail", "ingest"],
     &["mail", "route", "set"],
     &["mail", "route", "remove"],

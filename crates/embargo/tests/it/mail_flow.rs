@@ -70,7 +70,8 @@ impl Instance {
         let separator = if base.contains('?') { '&' } else { '?' };
         let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
         let (tmp, dir) = crate::data_dir();
-        std::fs::create_dir_all(&dir).unwrap();
+        // Private, as `serve` demands of a data directory (issue 12).
+        std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700).create(&dir).unwrap();
         let secret = crate::ok(&dir, &["init", "--print-secret"]).trim().to_owned();
         Some(Instance { _tmp: tmp, dir, postgres: Some(Postgres { base, schema, url, secret }) })
     }
