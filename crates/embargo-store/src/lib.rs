@@ -24,14 +24,17 @@ mod work;
 pub mod advisories;
 pub mod attachments;
 pub mod audit;
+pub mod backup;
 pub mod jobs;
 pub mod mail;
+pub mod operations;
 pub mod organisations;
 pub mod policies;
 pub mod reports;
 pub mod seal;
 pub mod settings;
 pub mod shares;
+pub mod status;
 pub mod users;
 
 pub use error::StoreError;
@@ -51,6 +54,7 @@ pub trait Reader:
     + audit::AuditReads
     + jobs::JobReads
     + mail::MailReads
+    + operations::OperationReads
     + Send
 {
 }
@@ -67,6 +71,7 @@ impl<T> Reader for T where
         + audit::AuditReads
         + jobs::JobReads
         + mail::MailReads
+        + operations::OperationReads
         + Send
 {
 }

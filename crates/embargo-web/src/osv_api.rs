@@ -117,6 +117,7 @@ fn json_response<T: Serialize>(value: &T) -> Result<Response, ApiError> {
 }
 
 async fn query(State(state): State<AppState>, bytes: Bytes) -> Result<Response, ApiError> {
+    metrics::counter!("embargo_osv_queries_total", "endpoint" => "query").increment(1);
     let query = to_query(body::<QueryJson>(&bytes)?)?;
     let vulns = state.app.osv_query(&query).await.map_err(osv_error)?;
     let records: Vec<&embargo_formats::osv::Record> = vulns.iter().map(AsRef::as_ref).collect();
@@ -124,6 +125,7 @@ async fn query(State(state): State<AppState>, bytes: Bytes) -> Result<Response, 
 }
 
 async fn querybatch(State(state): State<AppState>, bytes: Bytes) -> Result<Response, ApiError> {
+    metrics::counter!("embargo_osv_queries_total", "endpoint" => "querybatch").increment(1);
     let batch = body::<BatchJson>(&bytes)?;
     let queries = batch.queries.into_iter().map(to_query).collect::<Result<Vec<_>, _>>()?;
     let results = state.app.osv_query_batch(&queries).await.map_err(osv_error)?;
@@ -138,6 +140,7 @@ async fn querybatch(State(state): State<AppState>, bytes: Bytes) -> Result<Respo
 }
 
 async fn vulnerability(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    metrics::counter!("embargo_osv_queries_total", "endpoint" => "vulns").increment(1);
     let record = state.app.osv_vulnerability(&id).await?;
     json_response(record.as_ref())
 }

@@ -40,6 +40,12 @@ const COMMANDS: &[&[&str]] = &[
     &["mail", "key", "remove"],
     &["mail", "key", "list"],
     &["mail", "show"],
+    &["backup"],
+    &["restore"],
+    &["doctor"],
+    &["healthcheck"],
+    &["completions"],
+    &["man"],
 ];
 
 #[test]

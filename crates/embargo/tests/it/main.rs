@@ -16,6 +16,7 @@ mod formats;
 mod help;
 mod mail;
 mod mail_flow;
+mod operations;
 mod pip_audit;
 mod policy;
 mod security_txt;
