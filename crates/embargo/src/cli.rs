@@ -37,6 +37,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "EMBARGO_LISTEN")]
     pub listen: Option<String>,
 
+    /// Print JSON instead of text (list and show commands, backup, doctor).
+    #[arg(long, global = true)]
+    pub json: bool,
+
     /// Log lines as text (colour only on a terminal) or json.
     #[arg(long, global = true, env = "EMBARGO_LOG_FORMAT", value_parser = ["text", "json"])]
     pub log_format: Option<String>,
@@ -139,9 +143,6 @@ pub struct BackupArgs {
     /// Whoever holds such a backup can read every sealed report.
     #[arg(long)]
     pub with_secret: bool,
-    /// Print the result as JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// `restore FILE`
@@ -153,11 +154,7 @@ pub struct RestoreArgs {
 
 /// `doctor`
 #[derive(Debug, Args)]
-pub struct DoctorArgs {
-    /// Print the checks as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
+pub struct DoctorArgs {}
 
 /// `healthcheck`
 #[derive(Debug, Args)]

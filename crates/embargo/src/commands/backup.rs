@@ -80,7 +80,7 @@ pub async fn backup(config: &Config, args: BackupArgs) -> anyhow::Result<ExitCod
         }
     };
     let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
-    if args.json {
+    if output::json() {
         let answer = serde_json::json!({
             "file": out.display().to_string(),
             "bytes": bytes,

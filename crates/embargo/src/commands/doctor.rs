@@ -43,7 +43,7 @@ fn check(name: &'static str, outcome: Outcome, detail: impl Into<String>) -> Che
 const MAX_SKEW_SECONDS: i64 = 30;
 
 /// Runs every check and prints them.
-pub async fn run(config: &Config, args: DoctorArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(config: &Config, _args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let mut checks = vec![permissions(config)];
     checks.push(match config.secret_key(false) {
         Ok(_) => check("secret key", Outcome::Ok, "present and well-formed"),
@@ -83,7 +83,7 @@ pub async fn run(config: &Config, args: DoctorArgs) -> anyhow::Result<ExitCode> 
     checks.push(relay(config).await);
     checks.push(public_url(config));
     let failed = checks.iter().any(|c| c.outcome == Outcome::Fail);
-    if args.json {
+    if crate::output::json() {
         let list: Vec<_> = checks
             .iter()
             .map(|c| serde_json::json!({"check": c.name, "outcome": c.outcome.label(), "detail": c.detail}))

@@ -52,6 +52,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::Doctor(_)
         | Command::Healthcheck(_) => None,
     };
+    crate::output::set_json(cli.json);
     let overrides = Overrides {
         data_dir: cli.data_dir,
         database_url: cli.database_url,

@@ -222,7 +222,22 @@ fn doctor_fails_on_a_problem_and_healthcheck_asks_the_server() {
     assert!(ok(&dir, &["healthcheck", "--url", &format!("http://{}", server.addr)]).contains("ready"));
     // The global --listen is where healthcheck looks by default, and any command accepts it.
     assert!(ok(&dir, &["--listen", &server.addr, "healthcheck"]).contains("ready"));
-    ok(&dir, &["--listen", &server.addr, "admin", "org", "list"]);
+    ok(&dir, &["--listen", &server.addr, "admin", "org", "create", "pallets", "--name", "Pallets"]);
+    // --json goes before or after the command, like every global option.
+    for args in [&["--json", "admin", "org", "list"][..], &["admin", "org", "list", "--json"][..]] {
+        let list: serde_json::Value = serde_json::from_str(&ok(&dir, args)).unwrap();
+        assert_eq!(list[0]["slug"], "pallets", "{list}");
+        assert_eq!(list[0]["advisory_prefix"], "PALLETS", "{list}");
+    }
+    for args in [
+        &["admin", "user", "list", "--json"][..],
+        &["admin", "project", "list", "--json"][..],
+        &["mail", "route", "list", "--json"][..],
+        &["mail", "key", "list", "--json"][..],
+    ] {
+        let list: serde_json::Value = serde_json::from_str(&ok(&dir, args)).unwrap();
+        assert!(list.is_array(), "{args:?}: {list}");
+    }
     stop(&mut server);
     let out = run(&dir, &["healthcheck", "--url", &format!("http://127.0.0.1:{}", free_port())], "");
     assert_eq!(out.status.code(), Some(1));
