@@ -81,6 +81,8 @@ pub fn router(app: App, config: WebConfig) -> Router {
     let state = AppState { app, config: Arc::new(config) };
     let (api, document) =
         OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).merge(api::routes()).split_for_parts();
+    let mut document = document;
+    openapi::complete(&mut document);
     let document = Arc::new(document);
     let csrf = csrf_layer(&state.config.public_url);
     Router::new()
