@@ -61,6 +61,13 @@ async fn the_document_lists_errors_and_passes_the_validator() {
             }
         }
     }
+    for path in ["/api/v1/orgs/{org}/policy", "/api/v1/projects/{org}/{project}/policy"] {
+        let body = &doc["paths"][path]["put"]["requestBody"];
+        let description = body["description"].as_str().unwrap();
+        assert!(description.contains("[response]") && description.contains("line and column"), "{path}: {body}");
+        let example = body["content"]["application/toml"]["example"].as_str().unwrap();
+        assert!(example.starts_with("[response]\nacknowledge = "), "{path}: {example}");
+    }
     let error_body = &doc["components"]["schemas"]["ErrorBody"]["required"];
     assert!(error_body.as_array().unwrap().iter().any(|v| v == "error") && error_body.to_string().contains("message"));
 
