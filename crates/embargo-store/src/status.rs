@@ -1,6 +1,6 @@
 //! A look at a database without changing it, for `embargo doctor`: which
 //! migrations this build knows but the database lacks (and the reverse), and
-//! the database server's clock. Unlike [`open()`](crate::open) it never migrates.
+//! the database server's clock. Unlike [`open()`](crate::open()) it never migrates.
 
 use std::str::FromStr;
 use std::time::Duration;
