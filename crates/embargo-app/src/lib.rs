@@ -18,6 +18,7 @@ mod lab;
 mod mail_admin;
 mod mail_intake;
 mod mail_notices;
+mod operations;
 mod organisations;
 mod osv;
 mod policies;
@@ -55,6 +56,7 @@ pub use lab::{
 pub use mail_admin::{KeyFor, KeyView, NewKey, RouteView};
 pub use mail_intake::{INTERNAL_SUFFIX, InboundMail, MailOutcome};
 pub use mail_notices::{Details, News, NoticeMail, Recipient, Side};
+pub use operations::OperationsSnapshot;
 pub use organisations::{NewOrganisation, NewProject, OrganisationPatch, ProjectPatch, ReleaseLineInput, TeamRef};
 pub use osv::{MAX_BATCH, OsvError, OsvQuery, OsvQueryError};
 pub use policies::{EffectivePolicy, PolicyTarget};

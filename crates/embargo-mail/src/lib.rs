@@ -50,6 +50,17 @@ pub enum IngestError {
 }
 
 impl IngestError {
+    /// The `reason` label of `embargo_mail_refused_total`: the kind, never the content.
+    pub fn metric_reason(&self) -> &'static str {
+        match self {
+            IngestError::NoProject(_) => "no_such_address",
+            IngestError::Banned => "banned",
+            IngestError::Invalid(_) => "invalid",
+            IngestError::Temporary(_) => "temporary",
+            IngestError::Refused(_) => "refused",
+        }
+    }
+
     /// Whether trying again later may succeed (so an MTA should keep the mail).
     pub fn is_temporary(&self) -> bool {
         matches!(self, IngestError::Temporary(_))
@@ -58,6 +69,16 @@ impl IngestError {
 
 /// Reads one mail and files it: a report, a reply, or nothing (duplicate, loop).
 pub async fn ingest(app: &App, raw: &[u8], envelope: &Envelope, limits: Limits) -> Result<Ingested, IngestError> {
+    let outcome = file_mail(app, raw, envelope, limits).await;
+    match &outcome {
+        Ok(Ingested::Filed(_) | Ingested::Replied(..)) => metrics::counter!("embargo_mail_received_total").increment(1),
+        Ok(Ingested::Duplicate | Ingested::Dropped(_)) => {}
+        Err(e) => metrics::counter!("embargo_mail_refused_total", "reason" => e.metric_reason()).increment(1),
+    }
+    outcome
+}
+
+async fn file_mail(app: &App, raw: &[u8], envelope: &Envelope, limits: Limits) -> Result<Ingested, IngestError> {
     let temporary = |e: AppError| IngestError::Temporary(e.to_string());
     let keyring = Keyring::new(
         &app.decryption_keys().await.map_err(temporary)?,

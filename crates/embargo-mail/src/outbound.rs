@@ -474,6 +474,7 @@ impl Notifier for MailNotifier {
             match self.transport.send(message).await {
                 Ok(_) => {
                     tracing::info!(report = %mail.report, encrypted, "notification sent");
+                    metrics::counter!("embargo_mail_sent_total").increment(1);
                     app.record_mail_sent(job, mail.report, &to.email, &message_id, is_receipt)
                         .await
                         .map_err(temporary)?;

@@ -26,9 +26,11 @@ pub mod attachments;
 pub mod audit;
 pub mod factors;
 pub mod checkpoint;
+pub mod backup;
 pub mod jobs;
 pub mod lab;
 pub mod mail;
+pub mod operations;
 pub mod organisations;
 pub mod policies;
 pub mod reports;
@@ -37,6 +39,7 @@ pub mod sessions;
 pub mod settings;
 pub mod shares;
 pub mod throttle;
+pub mod status;
 pub mod users;
 
 pub use error::StoreError;
@@ -60,6 +63,7 @@ pub trait Reader:
     + sessions::SessionReads
     + factors::FactorReads
     + throttle::ThrottleReads
+    + operations::OperationReads
     + Send
 {
 }
@@ -81,6 +85,7 @@ impl<T> Reader for T where
         + sessions::SessionReads
         + factors::FactorReads
         + throttle::ThrottleReads
+        + operations::OperationReads
         + Send
 {
 }

@@ -137,6 +137,14 @@ impl Store for PgStore {
         "postgres"
     }
 
+    fn pool_use(&self) -> crate::operations::PoolUse {
+        crate::operations::PoolUse {
+            open: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
     fn audit_check(&self) -> crate::audit::AuditCheck {
         crate::audit::AuditCheck::new(&self.sealer)
     }

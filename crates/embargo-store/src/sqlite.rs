@@ -183,6 +183,9 @@ async fn run_writer(mut conn: SqliteConnection, mut queue: mpsc::Receiver<Job>, 
                 Err(_) => break,
             }
         }
+        // Counts only, never content (STYLE.md: nothing private in metrics).
+        metrics::histogram!("embargo_sqlite_writer_batch_size").record(batch.len() as f64);
+        metrics::gauge!("embargo_sqlite_writer_queue_depth").set(queue.len() as f64);
         run_batch(&mut conn, batch, &sealer).await;
     }
     if let Err(e) = conn.close().await {
@@ -277,6 +280,14 @@ impl Store for SqliteStore {
 
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn pool_use(&self) -> crate::operations::PoolUse {
+        crate::operations::PoolUse {
+            open: self.readers.size(),
+            idle: u32::try_from(self.readers.num_idle()).unwrap_or(u32::MAX),
+            max: self.readers.options().get_max_connections(),
+        }
     }
 
     fn audit_check(&self) -> crate::audit::AuditCheck {

@@ -107,6 +107,9 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// A checker for the audit chain, holding this instance's audit key.
     fn audit_check(&self) -> crate::audit::AuditCheck;
 
+    /// How busy the connection pool is (for `/metrics`).
+    fn pool_use(&self) -> crate::operations::PoolUse;
+
     /// Finishes pending writes and closes connections.
     async fn close(&self);
 }

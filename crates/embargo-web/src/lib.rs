@@ -14,6 +14,7 @@ mod openapi;
 mod osv_api;
 mod pages;
 mod published;
+mod telemetry;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +35,8 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub use error::{ApiError, ErrorBody, FieldError};
 pub use extract::SESSION_COOKIE;
+pub use metrics_exporter_prometheus::PrometheusHandle;
+pub use telemetry::{MetricsError, install as install_metrics, metrics_router};
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -46,6 +49,9 @@ pub struct WebConfig {
     pub public_url: String,
     /// How long a browser session lasts.
     pub session_ttl: time::Duration,
+    /// Serve `/metrics` on this router (off by default: metrics are never
+    /// public unless the operator says so).
+    pub metrics: Option<PrometheusHandle>,
 }
 
 impl Default for WebConfig {
@@ -55,6 +61,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             public_url: "http://127.0.0.1:8080".into(),
             session_ttl: time::Duration::days(14),
+            metrics: None,
         }
     }
 }
@@ -74,11 +81,14 @@ pub fn router(app: App, config: WebConfig) -> Router {
     let state = AppState { app, config: Arc::new(config) };
     let (api, document) =
         OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).merge(api::routes()).split_for_parts();
+    let mut document = document;
+    openapi::complete(&mut document);
     let document = Arc::new(document);
     let csrf = csrf_layer(&state.config.public_url);
     Router::new()
         .merge(api)
         .route("/api/v1/openapi.json", get(move || openapi::serve(Arc::clone(&document))))
+        .route("/metrics", get(telemetry::serve_on_main))
         .merge(osv_api::routes())
         .merge(published::routes())
         .merge(pages::routes())
@@ -89,6 +99,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .layer(middleware::from_fn(headers::security_headers))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(middleware::from_fn(telemetry::observe))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
             let path = loggable_path(request.uri().path());

@@ -165,6 +165,7 @@ fn json_response<T: Serialize>(value: &T) -> Result<Response, ApiError> {
 }
 
 async fn query(State(state): State<AppState>, bytes: Bytes) -> Result<Response, OsvFailure> {
+    metrics::counter!("embargo_osv_queries_total", "endpoint" => "query").increment(1);
     let (query, offset) = to_query(body::<QueryJson>(&bytes)?)?;
     let vulns = state.app.osv_query(&query).await.map_err(osv_error)?;
     let records: Vec<&embargo_formats::osv::Record> = vulns.iter().map(AsRef::as_ref).collect();
@@ -172,6 +173,7 @@ async fn query(State(state): State<AppState>, bytes: Bytes) -> Result<Response, 
 }
 
 async fn querybatch(State(state): State<AppState>, bytes: Bytes) -> Result<Response, OsvFailure> {
+    metrics::counter!("embargo_osv_queries_total", "endpoint" => "querybatch").increment(1);
     let batch = body::<BatchJson>(&bytes)?;
     let (queries, offsets): (Vec<_>, Vec<_>) =
         batch.queries.into_iter().map(to_query).collect::<Result<Vec<_>, _>>()?.into_iter().unzip();
@@ -190,6 +192,7 @@ async fn querybatch(State(state): State<AppState>, bytes: Bytes) -> Result<Respo
 }
 
 async fn vulnerability(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, OsvFailure> {
+    metrics::counter!("embargo_osv_queries_total", "endpoint" => "vulns").increment(1);
     match state.app.osv_vulnerability(&id).await {
         Ok(record) => Ok(json_response(record.as_ref())?),
         Err(embargo_app::AppError::NotFound) => {

@@ -34,6 +34,18 @@ pub struct Cli {
     #[arg(long, global = true, env = "EMBARGO_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// Where the server listens (also the default public_url for links printed by any command).
+    #[arg(long, global = true, env = "EMBARGO_LISTEN")]
+    pub listen: Option<String>,
+
+    /// Print JSON instead of text (list and show commands, backup, doctor).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Log lines as text (colour only on a terminal) or json.
+    #[arg(long, global = true, env = "EMBARGO_LOG_FORMAT", value_parser = ["text", "json"])]
+    pub log_format: Option<String>,
+
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -93,6 +105,39 @@ pub enum Command {
     /// The evidence lab: run reports' proofs of concept in a sandbox.
     #[command(subcommand)]
     Lab(LabCommand),
+    /// Copy a running SQLite instance into one file, then check the copy.
+    #[command(after_help = "Examples:\n  embargo backup --out /backups/embargo-$(date +%F).db\n  \
+                            embargo backup --out embargo.db --with-secret   # restorable on its own; keep it safe\n\n\
+                            The copy is consistent while the server runs (SQLite VACUUM INTO), then checked:\n\
+                            SQLite's integrity check and the audit log's hash chain.\n\
+                            Without --with-secret the backup cannot be read without the instance secret\n\
+                            (secret.key or EMBARGO_SECRET_KEY): back that up separately.\n\
+                            PostgreSQL: use pg_dump (see README, \"Back up and restore\").")]
+    Backup(BackupArgs),
+    /// Restore a backup file into an empty data directory.
+    #[command(
+        after_help = "Examples:\n  embargo --data-dir /var/lib/embargo restore /backups/embargo-2026-11-30.db\n\n\
+                            The data directory must hold no database and no secret key. A backup made\n\
+                            --with-secret restores its key to secret.key; otherwise put the original\n\
+                            secret key in place (or set EMBARGO_SECRET_KEY) first, so the audit log can be checked."
+    )]
+    Restore(RestoreArgs),
+    /// Check the installation: permissions, secret key, database, migrations, mail relay, public_url, clock.
+    #[command(after_help = "Examples:\n  embargo doctor\n  embargo --data-dir /var/lib/embargo doctor --json\n\n\
+                            Exit 0 when every check passes, 1 when one fails (warnings do not fail).")]
+    Doctor(DoctorArgs),
+    /// Ask a running server whether it is ready (GET /readyz); for container health checks.
+    #[command(after_help = "Examples:\n  embargo healthcheck\n  embargo healthcheck --url http://127.0.0.1:8080\n\n\
+                            Exit 0 when /readyz answers 200 within 5 seconds, 1 otherwise.")]
+    Healthcheck(HealthcheckArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:\n  embargo completions bash > /etc/bash_completion.d/embargo\n  \
+                            embargo completions zsh > \"${fpath[1]}/_embargo\"\n  \
+                            embargo completions fish > ~/.config/fish/completions/embargo.fish")]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory.
+    #[command(after_help = "Examples:\n  embargo man | man -l -\n  embargo man --out /usr/local/share/man/man1")]
+    Man(ManArgs),
 }
 
 /// `lab …`
@@ -136,6 +181,53 @@ pub struct LabWorkerArgs {
     /// The worker's name in leases (default: embargo-lab-PID).
     #[arg(long)]
     pub name: Option<String>,
+}
+
+
+/// `backup`
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The file to write (must not exist).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Put the instance secret into the backup, so that it can be restored on its own.
+    /// Whoever holds such a backup can read every sealed report.
+    #[arg(long)]
+    pub with_secret: bool,
+}
+
+/// `restore FILE`
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A file written by `embargo backup`.
+    pub file: PathBuf,
+}
+
+/// `doctor`
+#[derive(Debug, Args)]
+pub struct DoctorArgs {}
+
+/// `healthcheck`
+#[derive(Debug, Args)]
+pub struct HealthcheckArgs {
+    /// The server's address (default: http://LISTEN from the configuration).
+    #[arg(long)]
+    pub url: Option<String>,
+}
+
+/// `completions SHELL`
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}
+
+/// `man`
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write embargo.1 and a page per subcommand (embargo-admin-user-list.1 …) here instead.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `cvss`
@@ -230,9 +322,6 @@ pub enum PolicyCommand {
 /// `serve`
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Where to listen.
-    #[arg(long, env = "EMBARGO_LISTEN")]
-    pub listen: Option<String>,
     /// Load three example organisations with their policies, projects and
     /// example reports (once; a demo team account is printed).
     #[arg(long)]
@@ -240,6 +329,9 @@ pub struct ServeArgs {
     /// Also take mail by SMTP on this address (off by default), e.g. 0.0.0.0:25.
     #[arg(long, env = "EMBARGO_SMTP_LISTEN", value_name = "ADDR")]
     pub smtp_listen: Option<String>,
+    /// Serve /metrics (Prometheus) on this address of its own, e.g. 127.0.0.1:9090 (off by default).
+    #[arg(long, env = "EMBARGO_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
 }
 
 /// `init`

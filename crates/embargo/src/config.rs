@@ -32,6 +32,12 @@ pub struct Settings {
     pub secret_key_file: Option<PathBuf>,
     /// Log filter (`info`, `embargo=debug,info`).
     pub log: String,
+    /// `text` or `json` log lines.
+    pub log_format: String,
+    /// Serve `/metrics` on the main listener.
+    pub metrics: bool,
+    /// Serve `/metrics` on a listener of its own (and not on the main one).
+    pub metrics_listen: Option<String>,
     /// The e-mail channel (`[mail]`).
     #[serde(default)]
     pub mail: crate::config_mail::MailSettings,
@@ -48,6 +54,9 @@ impl Default for Settings {
             secure_cookies: None,
             secret_key_file: None,
             log: "info".into(),
+            log_format: "text".into(),
+            metrics: false,
+            metrics_listen: None,
             mail: crate::config_mail::MailSettings::default(),
         }
     }
@@ -85,8 +94,22 @@ pub const TEMPLATE: &str = r#"# Embargo configuration.
 # replica needs the same secret (or set EMBARGO_SECRET_KEY).
 # secret_key_file = "<data dir>/secret.key"
 
-# Log filter, as for RUST_LOG.
+# Log filter, as for RUST_LOG. An invalid filter stops the program naming it.
+# Every request is logged at info (target embargo::access): method, route,
+# status, time and request id; the secret of a private link is never logged.
 # log = "info"
+
+# Log lines as "text" (colour only on a terminal) or "json" (one object per
+# line, for log collectors). Also --log-format.
+# log_format = "text"
+
+# Metrics in the Prometheus text format at /metrics. Off by default: metrics
+# are never public unless you say so. Either serve them on the main listener
+# (then restrict /metrics at your reverse proxy)...
+# metrics = false
+# ...or on a listener of their own, e.g. on loopback or a private network
+# (also --metrics-listen); /metrics is then not served on the main listener.
+# metrics_listen = "127.0.0.1:9090"
 "#;
 
 /// The whole commented configuration: the settings above and `[mail]`.
@@ -109,6 +132,21 @@ pub struct Config {
     pub public_url: String,
     /// Whether cookies get the Secure flag.
     pub secure_cookies: bool,
+    /// How log lines are written.
+    pub log_format: crate::logging::LogFormat,
+    /// Where `/metrics` is served, if anywhere.
+    pub metrics: MetricsAt,
+}
+
+/// Where `/metrics` is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsAt {
+    /// Nowhere (the default).
+    Off,
+    /// On the main listener.
+    Main,
+    /// On a listener of its own.
+    Listen(SocketAddr),
 }
 
 /// Values given on the command line, which win over everything else.
@@ -120,11 +158,15 @@ pub struct Overrides {
     pub database_url: Option<String>,
     /// `--listen` / `EMBARGO_LISTEN`.
     pub listen: Option<String>,
+    /// `--log-format` / `EMBARGO_LOG_FORMAT`.
+    pub log_format: Option<String>,
+    /// `serve --metrics-listen` / `EMBARGO_METRICS_LISTEN`.
+    pub metrics_listen: Option<String>,
 }
 
 /// The environment variables that are settings (others with the prefix,
 /// like `EMBARGO_DATA_DIR`, are read elsewhere).
-const ENV_SETTINGS: [&str; 8] = [
+const ENV_SETTINGS: [&str; 11] = [
     "listen",
     "public_url",
     "database_url",
@@ -133,6 +175,9 @@ const ENV_SETTINGS: [&str; 8] = [
     "secure_cookies",
     "secret_key_file",
     "log",
+    "log_format",
+    "metrics",
+    "metrics_listen",
 ];
 
 impl Config {
@@ -148,6 +193,12 @@ impl Config {
         }
         if let Some(listen) = &overrides.listen {
             figment = figment.merge(Serialized::default("listen", listen));
+        }
+        if let Some(format) = &overrides.log_format {
+            figment = figment.merge(Serialized::default("log_format", format));
+        }
+        if let Some(addr) = &overrides.metrics_listen {
+            figment = figment.merge(Serialized::default("metrics_listen", addr));
         }
         let settings: Settings = figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         let listen: SocketAddr = settings.listen.parse().with_context(|| {
@@ -174,7 +225,21 @@ impl Config {
             bail!("setting secure_cookies: must not be false when public_url is https");
         }
         settings.mail.outbound(&public_url)?;
-        Ok(Config { data_dir, listen, database, public_url, secure_cookies, settings })
+        crate::logging::parse_filter(&settings.log)?;
+        let log_format = settings.log_format.parse().context("setting log_format")?;
+        let metrics = match (&settings.metrics_listen, settings.metrics) {
+            (Some(addr), _) => MetricsAt::Listen(addr.parse().with_context(|| {
+                format!("setting metrics_listen: {addr:?} is not an address such as 127.0.0.1:9090")
+            })?),
+            (None, true) => MetricsAt::Main,
+            (None, false) => MetricsAt::Off,
+        };
+        if let MetricsAt::Listen(addr) = metrics
+            && addr == listen
+        {
+            bail!("setting metrics_listen: {addr} is the main listener; set metrics = true instead");
+        }
+        Ok(Config { data_dir, listen, database, public_url, secure_cookies, log_format, metrics, settings })
     }
 
     /// Whether the database is an SQLite file.
@@ -308,7 +373,7 @@ mod tests {
         Config::load(&Overrides {
             data_dir: dir.to_owned(),
             database_url: database_url.map(str::to_owned),
-            listen: None,
+            ..Overrides::default()
         })
     }
 
@@ -338,6 +403,25 @@ mod tests {
         std::fs::write(dir.path().join("embargo.toml"), "lisen = \"0.0.0.0:80\"\n").unwrap();
         let error = format!("{:#}", load(dir.path(), None).unwrap_err());
         assert!(error.contains("lisen"), "{error}");
+    }
+
+    #[test]
+    fn metrics_are_off_unless_asked_for_and_bad_values_name_the_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load(dir.path(), None).unwrap().metrics, MetricsAt::Off);
+        std::fs::write(dir.path().join("embargo.toml"), "metrics = true\n").unwrap();
+        assert_eq!(load(dir.path(), None).unwrap().metrics, MetricsAt::Main);
+        std::fs::write(dir.path().join("embargo.toml"), "metrics_listen = \"127.0.0.1:9090\"\n").unwrap();
+        assert_eq!(load(dir.path(), None).unwrap().metrics, MetricsAt::Listen("127.0.0.1:9090".parse().unwrap()));
+        for (file, setting) in [
+            ("metrics_listen = \"nowhere\"\n", "metrics_listen"),
+            ("log = \"embargo=loud\"\n", "setting log"),
+            ("log_format = \"yaml\"\n", "log_format"),
+        ] {
+            std::fs::write(dir.path().join("embargo.toml"), file).unwrap();
+            let error = format!("{:#}", load(dir.path(), None).unwrap_err());
+            assert!(error.contains(setting), "{file}: {error}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod cli_mail;
 mod commands;
 mod config;
 mod config_mail;
+mod logging;
 mod output;
 
 use std::process::ExitCode;

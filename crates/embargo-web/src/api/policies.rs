@@ -76,7 +76,17 @@ pub(crate) async fn get_org_policy(
     tag = "policies",
     params(("org" = String, Path)),
     security(("session" = []), ("bearer" = [])),
-    request_body(content = String, content_type = "application/toml", description = "A policy file"),
+    request_body(
+        content = String,
+        content_type = "application/toml",
+        description = "A policy file in TOML (UTF-8): the sections `[channels]`, `[scope]`, `[releases]`, \
+                       `[report]`, `[response]`, `[disclosure]`, `[advisories]`, `[conduct]`, `[[criteria]]`, \
+                       `[[threat_models]]` and `[[platforms]]`, each optional; a \
+                       field left out is inherited. `GET …/policy.toml` answers the effective policy in this \
+                       form, and `embargo policy check FILE` checks one offline. An unknown section or field, or a \
+                       value of the wrong type, is refused naming its line and column.",
+        example = "[response]\nacknowledge = \"3d\"\n\n[report]\nrecommended = [\"proof_of_concept\"]\n"
+    ),
     responses(
         (status = 200, body = PolicyJson),
         (status = 403, body = ErrorBody),
@@ -130,7 +140,18 @@ pub(crate) async fn get_project_policy(
     tag = "policies",
     params(("org" = String, Path), ("project" = String, Path)),
     security(("session" = []), ("bearer" = [])),
-    request_body(content = String, content_type = "application/toml", description = "A policy file"),
+    request_body(
+        content = String,
+        content_type = "application/toml",
+        description = "A policy file in TOML (UTF-8): the sections `[channels]`, `[scope]`, `[releases]`, \
+                       `[report]`, `[response]`, `[disclosure]`, `[advisories]`, `[conduct]`, `[[criteria]]`, \
+                       `[[threat_models]]` and `[[platforms]]`, each optional (a project's file may \
+                       also list `[[releases.lines]]`); a \
+                       field left out is inherited. `GET …/policy.toml` answers the effective policy in this \
+                       form, and `embargo policy check FILE` checks one offline. An unknown section or field, or a \
+                       value of the wrong type, is refused naming its line and column.",
+        example = "[response]\nacknowledge = \"3d\"\n\n[report]\nrecommended = [\"proof_of_concept\"]\n"
+    ),
     responses(
         (status = 200, body = PolicyJson),
         (status = 403, body = ErrorBody),

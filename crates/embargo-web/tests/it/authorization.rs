@@ -53,6 +53,8 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
     vec![
         row(M::GET, "/healthz", "/healthz", [200; 8]),
         row(M::GET, "/readyz", "/readyz", [200; 8]),
+        // Metrics are never public by default: only the operator's setting serves them.
+        row(M::GET, "/metrics", "/metrics", [404; 8]),
         // Before an administrator makes a second organisation below: with one, it speaks for it.
         row(M::GET, "/.well-known/security.txt", "/.well-known/security.txt", [200; 8]),
         with_body(

@@ -79,11 +79,18 @@ async fn user(app: &App, command: UserCommand) -> anyhow::Result<()> {
             println!("unbanned {email}");
         }
         UserCommand::List => {
-            for user in app.users(&OPERATOR).await? {
-                let admin = if user.is_admin { "admin" } else { "" };
-                let banned = if user.banned_at.is_some() { "banned" } else { "" };
-                println!("{}  {:<40} {:<30} {admin}{banned}", user.id, user.email.as_str(), user.name);
-            }
+            crate::output::rows(
+                &app.users(&OPERATOR).await?,
+                |user| {
+                    serde_json::json!({"id": user.id.to_string(), "email": user.email.as_str(), "name": user.name,
+                        "admin": user.is_admin, "banned": user.banned_at.is_some()})
+                },
+                |user| {
+                    let admin = if user.is_admin { "admin" } else { "" };
+                    let banned = if user.banned_at.is_some() { "banned" } else { "" };
+                    format!("{}  {:<40} {:<30} {admin}{banned}", user.id, user.email.as_str(), user.name)
+                },
+            );
         }
     }
     Ok(())
@@ -96,9 +103,14 @@ async fn organisation(app: &App, command: OrganisationCommand) -> anyhow::Result
             println!("created {} (advisories {}-YEAR-N)", org.slug, org.advisory_prefix);
         }
         OrganisationCommand::List => {
-            for org in app.organisations().await? {
-                println!("{:<30} {:<12} {}", org.slug.as_str(), org.advisory_prefix.as_str(), org.name);
-            }
+            crate::output::rows(
+                &app.organisations().await?,
+                |org| {
+                    serde_json::json!({"slug": org.slug.as_str(), "name": org.name,
+                        "advisory_prefix": org.advisory_prefix.as_str()})
+                },
+                |org| format!("{:<30} {:<12} {}", org.slug.as_str(), org.advisory_prefix.as_str(), org.name),
+            );
         }
     }
     Ok(())
@@ -121,12 +133,19 @@ async fn project(app: &App, command: ProjectCommand) -> anyhow::Result<()> {
         }
         ProjectCommand::List { org } => {
             let orgs = app.organisations().await?;
-            for project in app.projects(org.as_deref()).await? {
+            let projects = app.projects(org.as_deref()).await?;
+            let path = |project: &embargo_core::project::Project| {
                 let org = orgs.iter().find(|o| o.id == project.org_id).map(|o| o.slug.to_string()).unwrap_or_default();
-                let packages: Vec<String> =
-                    project.packages.iter().map(|p| format!("{}:{}", p.ecosystem, p.name)).collect();
-                println!("{:<40} {:<30} {}", format!("{org}/{}", project.slug), project.name, packages.join(" "));
-            }
+                format!("{org}/{}", project.slug)
+            };
+            let packages = |project: &embargo_core::project::Project| -> Vec<String> {
+                project.packages.iter().map(|p| format!("{}:{}", p.ecosystem, p.name)).collect()
+            };
+            crate::output::rows(
+                &projects,
+                |project| serde_json::json!({"path": path(project), "name": project.name, "packages": packages(project)}),
+                |project| format!("{:<40} {:<30} {}", path(project), project.name, packages(project).join(" ")),
+            );
         }
     }
     Ok(())
@@ -151,9 +170,11 @@ async fn member(app: &App, command: MemberCommand) -> anyhow::Result<()> {
             println!("{email} is no longer on the security team of {spec}");
         }
         MemberCommand::List { team: spec } => {
-            for member in app.members(&OPERATOR, &team(&spec)).await? {
-                println!("{:<40} {}", member.user.email.as_str(), member.user.name);
-            }
+            crate::output::rows(
+                &app.members(&OPERATOR, &team(&spec)).await?,
+                |member| serde_json::json!({"email": member.user.email.as_str(), "name": member.user.name}),
+                |member| format!("{:<40} {}", member.user.email.as_str(), member.user.name),
+            );
         }
     }
     Ok(())
@@ -178,16 +199,24 @@ async fn release_line(app: &App, command: ReleaseLineCommand) -> anyhow::Result<
         }
         ReleaseLineCommand::List { path } => {
             let (org, project) = project_path(&path)?;
-            for line in app.release_lines(org, project).await? {
-                let show = |d: Option<time::Date>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
-                println!(
-                    "{:<12} {:<12} {:<12} {}",
-                    line.name.as_str(),
-                    line.status.as_str(),
-                    show(line.released_on),
-                    show(line.end_of_life_on)
-                );
-            }
+            let show = |d: Option<time::Date>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
+            crate::output::rows(
+                &app.release_lines(org, project).await?,
+                |line| {
+                    serde_json::json!({"name": line.name.as_str(), "status": line.status.as_str(),
+                        "released_on": line.released_on.map(|d| d.to_string()),
+                        "end_of_life_on": line.end_of_life_on.map(|d| d.to_string())})
+                },
+                |line| {
+                    format!(
+                        "{:<12} {:<12} {:<12} {}",
+                        line.name.as_str(),
+                        line.status.as_str(),
+                        show(line.released_on),
+                        show(line.end_of_life_on)
+                    )
+                },
+            );
         }
     }
     Ok(())

@@ -19,17 +19,30 @@ pub async fn run(app: &App, command: AdvisoryCommand) -> anyhow::Result<ExitCode
         }
         AdvisoryCommand::List { user } => {
             let actor = app.act_as(&user.email).await?;
-            for view in app.advisories(&actor, &AdvisoryQuery::default()).await? {
-                let summary =
-                    view.draft.as_ref().or(view.published.as_ref().map(|r| &r.content)).map(|c| c.summary.as_str());
-                println!(
-                    "{:<22} {:<10} {:<24} {}",
-                    view.id.as_str(),
-                    view.state.as_str(),
-                    format!("{}/{}", view.org.slug, view.project.slug),
-                    summary.unwrap_or("")
-                );
-            }
+            let views = app.advisories(&actor, &AdvisoryQuery::default()).await?;
+            let summary = |view: &embargo_app::AdvisoryView| {
+                view.draft
+                    .as_ref()
+                    .or(view.published.as_ref().map(|r| &r.content))
+                    .map(|c| c.summary.clone())
+                    .unwrap_or_default()
+            };
+            crate::output::rows(
+                &views,
+                |view| {
+                    serde_json::json!({"id": view.id.as_str(), "state": view.state.as_str(),
+                        "project": format!("{}/{}", view.org.slug, view.project.slug), "summary": summary(view)})
+                },
+                |view| {
+                    format!(
+                        "{:<22} {:<10} {:<24} {}",
+                        view.id.as_str(),
+                        view.state.as_str(),
+                        format!("{}/{}", view.org.slug, view.project.slug),
+                        summary(view)
+                    )
+                },
+            );
         }
         AdvisoryCommand::Show { id, user } => {
             let actor = app.act_as(&user.email).await?;

@@ -96,9 +96,11 @@ async fn route(app: &App, command: RouteCommand) -> anyhow::Result<ExitCode> {
             println!("mail to {address} is no longer taken");
         }
         RouteCommand::List => {
-            for route in app.mail_routes(&Actor::Operator).await? {
-                println!("{}\t{}", route.address, route.project);
-            }
+            crate::output::rows(
+                &app.mail_routes(&Actor::Operator).await?,
+                |route| serde_json::json!({"address": route.address.to_string(), "project": route.project.to_string()}),
+                |route| format!("{}\t{}", route.address, route.project),
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -166,10 +168,17 @@ async fn key(app: &App, command: KeyCommand) -> anyhow::Result<ExitCode> {
             println!("removed the key of {}", owner_name(&owner));
         }
         KeyCommand::List => {
-            for key in app.openpgp_keys(&Actor::Operator).await? {
-                let kind = if key.has_secret { "key pair" } else { "public key" };
-                println!("{}\t{}\t{kind}", key.owner, key.fingerprint);
-            }
+            crate::output::rows(
+                &app.openpgp_keys(&Actor::Operator).await?,
+                |key| {
+                    serde_json::json!({"owner": key.owner.to_string(), "fingerprint": key.fingerprint.to_string(),
+                        "key_pair": key.has_secret})
+                },
+                |key| {
+                    let kind = if key.has_secret { "key pair" } else { "public key" };
+                    format!("{}\t{}\t{kind}", key.owner, key.fingerprint)
+                },
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

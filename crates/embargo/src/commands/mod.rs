@@ -4,14 +4,18 @@
 mod admin;
 mod advisory;
 mod audit;
+mod backup;
 mod cvss;
 mod demo;
+mod doctor;
 mod export;
+mod healthcheck;
 mod import;
 mod init;
 mod jobs;
 mod lab;
 mod mail;
+mod manual;
 mod policy;
 mod report;
 mod serve;
@@ -30,10 +34,12 @@ use crate::config::{Config, Overrides};
 
 /// Runs one command; the exit code says how it went.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let listen = match &cli.command {
-        Command::Serve(args) => args.listen.clone(),
-        // Scoring needs neither configuration nor database.
+    let metrics_listen = match &cli.command {
+        Command::Serve(args) => args.metrics_listen.clone(),
+        // These need neither configuration nor database.
         Command::Cvss(args) => return Ok(cvss::run(args)),
+        Command::Completions(args) => return manual::completions(args),
+        Command::Man(args) => return manual::man(args),
         Command::Init(_)
         | Command::Admin(_)
         | Command::Report(_)
@@ -44,11 +50,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::Import(_)
         | Command::Export(_)
         | Command::Mail(_)
-        | Command::Lab(_) => None,
+        | Command::Lab(_)
+        | Command::Backup(_)
+        | Command::Restore(_)
+        | Command::Doctor(_)
+        | Command::Healthcheck(_) => None,
     };
-    let overrides = Overrides { data_dir: cli.data_dir, database_url: cli.database_url, listen };
+    crate::output::set_json(cli.json);
+    let overrides = Overrides {
+        data_dir: cli.data_dir,
+        database_url: cli.database_url,
+        listen: cli.listen,
+        log_format: cli.log_format,
+        metrics_listen,
+    };
     let config = Config::load(&overrides)?;
-    init_logging(&config.settings.log);
+    crate::logging::init(&config.settings.log, config.log_format)?;
     match cli.command {
         Command::Serve(args) => serve::run(config, args.demo, args.smtp_listen).await,
         Command::Policy(crate::cli::PolicyCommand::Check { file, project }) => policy::check(&file, project),
@@ -69,14 +86,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let limits = config.settings.mail.limits();
             mail::run(&open(&config, false).await?, command, limits).await
         }
+        Command::Backup(args) => backup::backup(&config, args).await,
+        Command::Restore(args) => backup::restore(&config, args).await,
+        Command::Doctor(args) => doctor::run(&config, args).await,
+        Command::Healthcheck(args) => healthcheck::run(&config, args).await,
+        Command::Completions(args) => manual::completions(&args),
+        Command::Man(args) => manual::man(&args),
     }
-}
-
-fn init_logging(filter: &str) {
-    let filter =
-        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // A second initialisation (tests) is harmless: the first one stays.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 /// Opens the database. With `create`, a missing SQLite file and data

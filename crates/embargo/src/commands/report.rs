@@ -76,17 +76,24 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
                 None => (None, None),
             };
             let reports = app.reports(&actor, &ReportQuery { org, project, state, ..ReportQuery::default() }).await?;
-            for r in reports {
-                let severity = r.severity.map(|s| s.as_str()).unwrap_or("-");
-                println!(
-                    "{}  {:<14} {:<9} {:<24} {}",
-                    r.id,
-                    r.state.as_str(),
-                    severity,
-                    format!("{}/{}", r.org.slug, r.project.slug),
-                    r.title
-                );
-            }
+            crate::output::rows(
+                &reports,
+                |r| {
+                    serde_json::json!({"id": r.id.to_string(), "state": r.state.as_str(),
+                        "severity": r.severity.map(|s| s.as_str()),
+                        "project": format!("{}/{}", r.org.slug, r.project.slug), "title": r.title})
+                },
+                |r| {
+                    format!(
+                        "{}  {:<14} {:<9} {:<24} {}",
+                        r.id,
+                        r.state.as_str(),
+                        r.severity.map(|s| s.as_str()).unwrap_or("-"),
+                        format!("{}/{}", r.org.slug, r.project.slug),
+                        r.title
+                    )
+                },
+            );
         }
         ReportCommand::Show { id, user } => {
             let actor = app.act_as(&user.email).await?;

@@ -11,7 +11,7 @@ use embargo_app::{App, LogNotifier, Notifier, Subscribers};
 use embargo_mail::outbound::MailNotifier;
 use embargo_web::WebConfig;
 
-use crate::config::{Config, ensure_data_dir};
+use crate::config::{Config, MetricsAt, ensure_data_dir};
 
 /// Starts the server and runs until interrupted.
 pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> anyhow::Result<ExitCode> {
@@ -56,7 +56,26 @@ pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> any
         secure_cookies: config.secure_cookies,
         public_url: config.public_url.clone(),
         session_ttl: time::Duration::days(i64::from(config.settings.session_days)),
+        metrics: match config.metrics {
+            MetricsAt::Main => Some(embargo_web::install_metrics()?),
+            MetricsAt::Off | MetricsAt::Listen(_) => None,
+        },
     };
+    if let MetricsAt::Listen(addr) = config.metrics {
+        let handle = embargo_web::install_metrics()?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (setting metrics_listen)"))?;
+        println!("  metrics:        http://{addr}/metrics");
+        let router = embargo_web::metrics_router(app.clone(), handle);
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::error!(error = %e, "the metrics listener failed");
+            }
+        });
+    } else if config.metrics == MetricsAt::Main {
+        println!("  metrics:        {}/metrics", config.public_url);
+    }
     let router = embargo_web::router(app.clone(), web);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(work_jobs(app.clone(), Subscribers::standard(notifier), stopped.clone()));

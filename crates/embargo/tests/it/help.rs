@@ -42,6 +42,12 @@ const COMMANDS: &[&[&str]] = &[
     &["mail", "key", "list"],
     &["mail", "show"],
     &["lab", "worker"],
+    &["backup"],
+    &["restore"],
+    &["doctor"],
+    &["healthcheck"],
+    &["completions"],
+    &["man"],
 ];
 
 #[test]

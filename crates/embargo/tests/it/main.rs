@@ -17,6 +17,7 @@ mod help;
 mod lab;
 mod mail;
 mod mail_flow;
+mod operations;
 mod pip_audit;
 mod policy;
 mod security_txt;
