@@ -27,8 +27,8 @@ mod reports;
 mod sessions;
 mod signing;
 mod subscribers;
-mod timers;
 mod throttle;
+mod timers;
 
 pub mod clock;
 pub mod entropy;

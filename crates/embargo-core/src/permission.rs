@@ -46,7 +46,14 @@ impl UserActor {
     /// A user known by id only, with no role at all: for naming them (in the
     /// audit log) where nothing is decided.
     pub fn named(id: UserId) -> Self {
-        UserActor { id, is_admin: false, is_banned: false, team_orgs: Vec::new(), team_projects: Vec::new(), scopes: None }
+        UserActor {
+            id,
+            is_admin: false,
+            is_banned: false,
+            team_orgs: Vec::new(),
+            team_projects: Vec::new(),
+            scopes: None,
+        }
     }
 
     /// Whether the user is on the security team of `project` (directly or through its organisation).

@@ -183,7 +183,6 @@ pub struct LabWorkerArgs {
     pub name: Option<String>,
 }
 
-
 /// `backup`
 #[derive(Debug, Args)]
 pub struct BackupArgs {

@@ -261,7 +261,9 @@ async fn issue_16_outgoing_mail_is_signed_with_the_organisations_key_and_gnupg_v
         receipts_per_hour: 5,
     })
     .unwrap();
-    app.run_due_jobs("test", &embargo_app::Subscribers::standard(std::sync::Arc::new(notifier.clone())), 10).await.unwrap();
+    app.run_due_jobs("test", &embargo_app::Subscribers::standard(std::sync::Arc::new(notifier.clone())), 10)
+        .await
+        .unwrap();
     let mails = sink.mails();
     assert_eq!(mails.len(), 2, "{mails:?}");
     let to = |who: &str| mails.iter().find(|m| m.contains(&format!("To: {who}"))).unwrap().clone();

@@ -127,7 +127,8 @@ fn every_source_file_says_what_it_holds_and_no_test_is_ignored() {
 /// `auth.rs` builds the `AuthUser` and is the one exception.
 #[test]
 fn role_and_admin_checks_live_in_core_only() {
-    let forbidden = ["team_orgs", "team_projects", ".is_team(", "is_banned", "is_some_and(|u| u.is_admin", "u) if u.is_admin"];
+    let forbidden =
+        ["team_orgs", "team_projects", ".is_team(", "is_banned", "is_some_and(|u| u.is_admin", "u) if u.is_admin"];
     let mut files = Vec::new();
     rust_files(&workspace().join("crates"), &mut files);
     let crates = workspace().join("crates");
