@@ -311,7 +311,12 @@ fn every_rustsec_advisory_survives_a_round_trip_and_notices_stay_notices() {
 /// PyPA's YAML read by Python's `yaml` (PyYAML, which `.ci/run` installs
 /// for the validators), all files in one run.
 fn pypa_records(files: &[std::path::PathBuf]) -> Option<Vec<Value>> {
-    let script = "import sys, json, yaml\nprint(json.dumps([yaml.safe_load(open(p)) for p in sys.argv[1:]]))";
+    // Timestamps stay the text the file holds: PyYAML would make them datetimes.
+    let script = "import sys, json, yaml\n\
+                  class L(yaml.SafeLoader): pass\n\
+                  L.yaml_implicit_resolvers = {k: [r for r in v if r[0] != 'tag:yaml.org,2002:timestamp'] \
+                  for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}\n\
+                  print(json.dumps([yaml.load(open(p), Loader=L) for p in sys.argv[1:]]))";
     match std::process::Command::new("python3").arg("-c").arg(script).args(files).output() {
         Ok(out) if out.status.success() => Some(serde_json::from_slice(&out.stdout).unwrap()),
         other => {
