@@ -108,6 +108,8 @@ struct ReportPage {
     notices: Vec<String>,
     messages: Vec<MessageView>,
     history: Vec<(String, Badge, Option<String>)>,
+    /// Where a decision or a question stands, shown at the top: a heading and the reason given.
+    decision: Option<(String, Option<String>)>,
     can_reply: bool,
     reply: String,
     reply_internal: bool,
@@ -291,6 +293,25 @@ async fn report_page(
         .map(|c| (when(c.at), Badge::state(c.to), c.reason.as_ref().map(|r| r.expose().clone())))
         .collect();
     let can_reply = view.actions.reply;
+    // A decision or a question is said at the top, not only in the history (issue 16).
+    let last_reason = view.history.last().and_then(|c| c.reason.as_ref()).map(|r| r.expose().clone());
+    let decision = match view.state {
+        ReportState::NeedsInfo if team => {
+            Some(("The team asked the reporter for more information".to_owned(), last_reason))
+        }
+        ReportState::NeedsInfo => Some(("The security team asks you for more information".to_owned(), last_reason)),
+        ReportState::NotVulnerable | ReportState::Duplicate | ReportState::OutOfScope | ReportState::Withdrawn => {
+            Some((format!("Closed: {}", view.state.label().to_lowercase()), last_reason))
+        }
+        ReportState::New
+        | ReportState::Acknowledged
+        | ReportState::Triaging
+        | ReportState::Accepted
+        | ReportState::Fixing
+        | ReportState::Fixed
+        | ReportState::Disclosed
+        | ReportState::Spam => None,
+    };
     let (reply, reply_internal, reply_errors) = match kept.reply {
         Some((form, errors)) => (form.get("body"), form.get("visibility") == "internal", errors),
         None => (String::new(), false, Vec::new()),
@@ -402,6 +423,7 @@ async fn report_page(
         notices: view.intake.iter().map(|n| n.message()).collect(),
         messages,
         history,
+        decision,
         can_reply,
         reply,
         reply_internal,

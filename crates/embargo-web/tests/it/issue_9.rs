@@ -27,9 +27,13 @@ async fn issue_9_needs_info_asks_the_reporter_and_their_answer_moves_it_back_to_
         let asked = t.post(&path, ask, &w.flask_team).await.expect(StatusCode::OK);
         assert_eq!(asked.json["state"], "needs_info");
 
-        // The reporter sees the question, and the queue filters by the state.
+        // The reporter sees the question, at the top of their page, and the queue filters by the state.
         let seen = t.get(&format!("/api/v1/reports/{id}"), &follow).await.expect(StatusCode::OK);
         assert_eq!(seen.json["state"], "needs_info");
+        let Auth::Bearer(link) = &follow else { unreachable!() };
+        let page = t.get(&format!("/reports/{id}"), &Auth::Link(link.clone())).await.expect(StatusCode::OK).text;
+        let asks = page.find("The security team asks you for more information").expect("the question is said");
+        assert!(page[asks..].find("Which version did you test?").unwrap() < page[asks..].find("The report").unwrap());
         let waiting = t.get("/api/v1/reports?state=needs_info", &w.flask_team).await.expect(StatusCode::OK);
         assert_eq!(waiting.json.as_array().unwrap().len(), 1);
         t.run_jobs().await;
@@ -240,4 +244,20 @@ async fn issue_9_an_unanswered_request_for_information_is_closed_after_a_reminde
         assert!(told.iter().any(|n| matches!(n, Notice::StateChanged { to, .. } if to.as_str() == "withdrawn")));
         w.finish().await;
     }
+}
+
+#[tokio::test]
+async fn issue_16_the_decline_reason_is_shown_to_the_reporter_at_the_top() {
+    let w = World::new().await;
+    let t = &w.t;
+    let (id, token) = w.report("flask", &Auth::None, "Debug mode leaks paths").await;
+    w.advance(&id, "triaging").await;
+    let decline = json!({"to": "out_of_scope", "reason": "Debug mode is documented as unsafe for production."});
+    t.post(&format!("/api/v1/reports/{id}/transitions"), decline, &w.flask_team).await.expect(StatusCode::OK);
+    let page = t.get(&format!("/reports/{id}"), &Auth::Link(token)).await.expect(StatusCode::OK).text;
+    let top = page.find("Closed: out of scope").expect("the decision is said at the top");
+    let reason = page.find("Debug mode is documented as unsafe for production.").unwrap();
+    let body = page.find(r#"<h2 id="report">"#).unwrap();
+    assert!(top < reason && reason < body, "the reason comes before the report's text");
+    w.finish().await;
 }
