@@ -37,6 +37,8 @@ pub struct ReportFilter {
     pub project: Option<ProjectId>,
     /// Only in this state.
     pub state: Option<ReportState>,
+    /// Only the open ones (not closed, as core's lifecycle says).
+    pub open_only: bool,
     /// Only assigned to this user.
     pub assignee: Option<UserId>,
     /// At most this many, newest first.
@@ -104,6 +106,27 @@ pub trait ReportWrites {
 const REPORT_COLUMNS: &str = "r.id, r.org_id, r.project_id, r.reporter_id, r.channel, r.content, r.state, r.team, \
                               r.assignee_id, r.duplicate_of, r.created_at, r.updated_at, r.acknowledge_due, \
                               r.triage_due, r.fix_due, r.disclosure_due";
+
+/// The listing query. Its open states are core's (`ReportState::is_closed`),
+/// written into the SQL once, so the store restates no lifecycle rule.
+static REPORTS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let open: Vec<String> =
+        ReportState::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
+    format!(
+        "SELECT {REPORT_COLUMNS} FROM reports r WHERE \
+         ( r.id = $1 \
+           OR r.reporter_id = $2 \
+           OR r.project_id IN (SELECT project_id FROM project_members WHERE user_id = $2) \
+           OR r.org_id IN (SELECT org_id FROM org_members WHERE user_id = $2) ) \
+         AND ($3 IS NULL OR r.project_id = $3) \
+         AND ($4 IS NULL OR r.state = $4) \
+         AND ($5 IS NULL OR r.assignee_id = $5) \
+         AND ($8 IS NULL OR r.org_id = $8) \
+         AND ($9 IS NULL OR r.state IN ({})) \
+         ORDER BY r.created_at DESC, r.id LIMIT $6 OFFSET $7",
+        open.join(", ")
+    )
+});
 
 impl<H> Handle<H>
 where
@@ -188,27 +211,13 @@ where
     }
 
     async fn reports(&mut self, filter: &ReportFilter) -> Result<Vec<Report>, StoreError> {
-        const SQL: &str = const_format::concatcp!(
-            "SELECT ",
-            REPORT_COLUMNS,
-            " FROM reports r WHERE \
-             ( r.id = $1 \
-               OR r.reporter_id = $2 \
-               OR r.project_id IN (SELECT project_id FROM project_members WHERE user_id = $2) \
-               OR r.org_id IN (SELECT org_id FROM org_members WHERE user_id = $2) ) \
-             AND ($3 IS NULL OR r.project_id = $3) \
-             AND ($4 IS NULL OR r.state = $4) \
-             AND ($5 IS NULL OR r.assignee_id = $5) \
-             AND ($8 IS NULL OR r.org_id = $8) \
-             ORDER BY r.created_at DESC, r.id LIMIT $6 OFFSET $7"
-        );
         let (followup, user) = match filter.viewer {
             Viewer::User(user) => (None, Some(user)),
             Viewer::FollowUp(report) => (Some(report), None),
         };
         let rows = self
             .fetch_all(
-                query(SQL)
+                query(REPORTS_SQL.as_str())
                     .bind(followup)
                     .bind(user)
                     .bind(filter.project)
@@ -216,7 +225,8 @@ where
                     .bind(filter.assignee)
                     .bind(i64::from(filter.limit))
                     .bind(i64::from(filter.offset))
-                    .bind(filter.org),
+                    .bind(filter.org)
+                    .bind(filter.open_only.then_some(true)),
             )
             .await?;
         rows.iter().map(|r| self.report_from(r)).collect()

@@ -198,6 +198,8 @@ pub struct ReportQuery {
     pub project: Option<String>,
     /// Only in this state.
     pub state: Option<String>,
+    /// Only open reports (not closed by a decision, disclosure or withdrawal).
+    pub open_only: bool,
     /// Only assigned to this user.
     pub assignee: Option<UserId>,
     /// At most this many (default 100).

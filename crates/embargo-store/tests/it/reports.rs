@@ -15,7 +15,7 @@ use crate::fixture::{Db, at, new_uuid};
 conformance!(reports_round_trip, report_listing_follows_visibility, report_filters_and_paging, history_and_thread);
 
 fn filter(viewer: Viewer) -> ReportFilter {
-    ReportFilter { viewer, org: None, project: None, state: None, assignee: None, limit: 100, offset: 0 }
+    ReportFilter { viewer, org: None, project: None, state: None, open_only: false, assignee: None, limit: 100, offset: 0 }
 }
 
 fn titles(reports: &[embargo_core::report::Report]) -> Vec<String> {
@@ -84,7 +84,10 @@ async fn report_filters_and_paging(db: &Db) {
     db.write(move |tx| Box::pin(async move { tx.add_member(&m).await })).await.unwrap();
     let (mut first, _) = db.report(&flask, None, "one", 1).await;
     db.report(&flask, None, "two", 2).await;
-    db.report(&jinja, None, "three", 3).await;
+    let (mut third, _) = db.report(&jinja, None, "three", 3).await;
+    third.state = ReportState::OutOfScope;
+    let closed = third.clone();
+    db.write(move |tx| Box::pin(async move { tx.update_report(&closed).await })).await.unwrap();
     first.state = ReportState::Acknowledged;
     first.team.assignee = Some(team.id);
     let stored = first.clone();
@@ -98,6 +101,10 @@ async fn report_filters_and_paging(db: &Db) {
     assert_eq!(titles(&r.reports(&by_state).await.unwrap()), ["one"]);
     let by_assignee = ReportFilter { assignee: Some(team.id), ..base.clone() };
     assert_eq!(titles(&r.reports(&by_assignee).await.unwrap()), ["one"]);
+    // Issue 16: the queue's default, open reports only, follows core's lifecycle.
+    let open = ReportFilter { open_only: true, ..base.clone() };
+    assert_eq!(titles(&r.reports(&open).await.unwrap()), ["two", "one"]);
+    assert_eq!(titles(&r.reports(&base).await.unwrap()), ["three", "two", "one"]);
     let page = ReportFilter { limit: 1, offset: 1, ..base };
     assert_eq!(titles(&r.reports(&page).await.unwrap()), ["two"]);
 }

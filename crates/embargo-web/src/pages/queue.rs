@@ -56,6 +56,8 @@ struct ReportsPage {
     rows: Vec<ReportRow>,
     projects: Vec<(String, String, bool)>,
     states: Vec<(String, String, bool)>,
+    /// Whether every state (closed ones too) was asked for.
+    any_state: bool,
     assignees: Vec<(String, String, bool)>,
     labs: Vec<(String, String, bool)>,
     sort_lab: bool,
@@ -76,6 +78,9 @@ fn page_link(params: &FormData, page: u32) -> String {
     }
     format!("/reports?{}", out.finish())
 }
+
+/// The state filter's value for every state, closed ones too.
+const ANY_STATE: &str = "any";
 
 /// `GET /reports`: the team's queue, or the reporter's own reports.
 pub(crate) async fn list(
@@ -109,12 +114,12 @@ pub(crate) async fn list(
             None => report_query.org = Some(project),
         }
     }
-    if let Some(s) = params.opt("state") {
-        if s.parse::<ReportState>().is_ok() {
-            report_query.state = Some(s);
-        } else {
-            error = Some("Choose a state from the list.".to_owned());
-        }
+    // The team's queue shows open reports unless asked for a state, or for every state.
+    match params.opt("state").as_deref() {
+        None => report_query.open_only = team,
+        Some(ANY_STATE) => {}
+        Some(s) if s.parse::<ReportState>().is_ok() => report_query.state = Some(s.to_owned()),
+        Some(_) => error = Some("Choose a state from the list.".to_owned()),
     }
     let me = viewer.actor.user().map(|u| u.id);
     match params.opt("assignee").as_deref() {
@@ -223,6 +228,7 @@ pub(crate) async fn list(
         rows,
         projects,
         states,
+        any_state: params.get("state") == ANY_STATE,
         assignees,
         labs,
         sort_lab,

@@ -261,3 +261,22 @@ async fn issue_16_the_decline_reason_is_shown_to_the_reporter_at_the_top() {
     assert!(top < reason && reason < body, "the reason comes before the report's text");
     w.finish().await;
 }
+
+#[tokio::test]
+async fn issue_16_the_queue_shows_open_reports_with_closed_ones_one_click_away() {
+    let w = World::new().await;
+    let t = &w.t;
+    w.report("flask", &Auth::None, "Still open report").await;
+    let (closed, _) = w.report("flask", &Auth::None, "Already declined report").await;
+    w.advance(&closed, "triaging").await;
+    let decline = json!({"to": "out_of_scope", "reason": "Not ours."});
+    t.post(&format!("/api/v1/reports/{closed}/transitions"), decline, &w.flask_team).await.expect(StatusCode::OK);
+    let queue = t.get("/reports", &w.flask_team).await.expect(StatusCode::OK).text;
+    assert!(queue.contains("Still open report") && !queue.contains("Already declined report"), "{queue}");
+    assert!(queue.contains(r#"href="/reports?state=any""#), "closed reports are one click away");
+    let every = t.get("/reports?state=any", &w.flask_team).await.expect(StatusCode::OK).text;
+    assert!(every.contains("Still open report") && every.contains("Already declined report"));
+    let declined = t.get("/reports?state=out_of_scope", &w.flask_team).await.expect(StatusCode::OK).text;
+    assert!(declined.contains("Already declined report") && !declined.contains("Still open report"));
+    w.finish().await;
+}
