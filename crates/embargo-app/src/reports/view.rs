@@ -117,8 +117,16 @@ impl App {
         let limit = query.limit.unwrap_or(100).clamp(1, self.config.max_page);
         let offset = query.offset.unwrap_or(0);
         // Every filter is applied by the query itself, so a page is never short.
-        let filter =
-            ReportFilter { viewer, org, project, state, open_only: query.open_only, assignee: query.assignee, limit, offset };
+        let filter = ReportFilter {
+            viewer,
+            org,
+            project,
+            state,
+            open_only: query.open_only,
+            assignee: query.assignee,
+            limit,
+            offset,
+        };
         let reports = reader.reports(&filter).await?;
         let projects: HashMap<_, _> = reader.projects(None).await?.into_iter().map(|p| (p.id, p)).collect();
         let orgs: HashMap<_, _> = reader.organisations().await?.into_iter().map(|o| (o.id, o)).collect();

@@ -15,7 +15,16 @@ use crate::fixture::{Db, at, new_uuid};
 conformance!(reports_round_trip, report_listing_follows_visibility, report_filters_and_paging, history_and_thread);
 
 fn filter(viewer: Viewer) -> ReportFilter {
-    ReportFilter { viewer, org: None, project: None, state: None, open_only: false, assignee: None, limit: 100, offset: 0 }
+    ReportFilter {
+        viewer,
+        org: None,
+        project: None,
+        state: None,
+        open_only: false,
+        assignee: None,
+        limit: 100,
+        offset: 0,
+    }
 }
 
 fn titles(reports: &[embargo_core::report::Report]) -> Vec<String> {
