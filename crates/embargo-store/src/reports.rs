@@ -226,7 +226,7 @@ where
                     .bind(i64::from(filter.limit))
                     .bind(i64::from(filter.offset))
                     .bind(filter.org)
-                    .bind(filter.open_only.then_some(true)),
+                    .bind(filter.open_only.then_some("open")),
             )
             .await?;
         rows.iter().map(|r| self.report_from(r)).collect()

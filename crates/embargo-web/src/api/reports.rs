@@ -112,7 +112,7 @@ pub(crate) struct ReportListQuery {
     org: Option<String>,
     /// Only this project's (with `org`).
     project: Option<String>,
-    /// Only in this state.
+    /// Only in this state, or `open` for every state that is not closed.
     state: Option<String>,
     /// Only assigned to this user id.
     assignee: Option<String>,
@@ -723,10 +723,13 @@ pub(crate) async fn list_reports(
         .map(str::parse)
         .transpose()
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "assignee must be a user id"))?;
+    // `state=open` asks for the open reports, as the queue page shows by default.
+    let open_only = query.state.as_deref() == Some("open");
     let query = ReportQuery {
         org: query.org,
         project: query.project,
-        state: query.state,
+        state: query.state.filter(|_| !open_only),
+        open_only,
         assignee,
         limit: query.limit,
         offset: query.offset,

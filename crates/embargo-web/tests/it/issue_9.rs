@@ -278,5 +278,7 @@ async fn issue_16_the_queue_shows_open_reports_with_closed_ones_one_click_away()
     assert!(every.contains("Still open report") && every.contains("Already declined report"));
     let declined = t.get("/reports?state=out_of_scope", &w.flask_team).await.expect(StatusCode::OK).text;
     assert!(declined.contains("Already declined report") && !declined.contains("Still open report"));
+    let api = t.get("/api/v1/reports?state=open", &w.flask_team).await.expect(StatusCode::OK);
+    assert_eq!(api.json.as_array().unwrap().len(), 1, "the API asks for open reports with state=open");
     w.finish().await;
 }
