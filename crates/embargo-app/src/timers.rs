@@ -9,11 +9,12 @@
 use std::sync::Arc;
 
 use embargo_core::Timestamp;
+use embargo_core::deadline::human;
 use embargo_core::id::ReportId;
 use embargo_core::lifecycle::{Performer, ReportState, TransitionRequest};
 use embargo_core::message::{AuthorRole, Channel, Message, Visibility};
 use embargo_core::permission::Actor;
-use embargo_core::policy::{Policy, Span};
+use embargo_core::policy::Policy;
 use embargo_core::private::Private;
 use embargo_core::report::Report;
 use embargo_store::jobs::NewJob;
@@ -87,11 +88,6 @@ async fn still_waiting(tx: &mut dyn Writer, id: ReportId, asked_at: i64) -> Resu
     Ok((report.state == ReportState::NeedsInfo && asked == Some(asked_at)).then_some(report))
 }
 
-fn human(span: Span) -> String {
-    let days = span.duration().whole_days();
-    if days >= 1 { format!("{days} days") } else { format!("{} hours", span.duration().whole_hours()) }
-}
-
 impl App {
     /// Runs a timer that fell due.
     pub(crate) async fn run_timer(&self, timer: Timer) -> Result<(), DeliveryError> {
@@ -112,7 +108,7 @@ impl App {
                                 "The security team is still waiting for your answer to its question. Without one, \
                                  this report will be closed on {} (UTC), {} after the question was asked.",
                                 close.date(),
-                                human(span)
+                                human(span.duration())
                             );
                             let message = Message {
                                 id: message_id,
@@ -135,7 +131,7 @@ impl App {
                             let reason = format!(
                                 "Closed after {} without the information the security team asked for. \
                                  You are welcome to report it again with that information.",
-                                human(span)
+                                human(span.duration())
                             );
                             let change = Transition {
                                 actor: &Actor::Operator,
