@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::auth::user_actor;
 use crate::entropy::{EntropyExt, NewIds};
 use crate::policies::project_policy;
-use crate::reports::{Envelope, Filing, Upload, access, store_message};
+use crate::reports::{Envelope, Filing, Upload, WriteFailure, access, store_message};
 use crate::{App, AppError, require};
 
 /// The suffix of a reply address whose replies become internal notes.
@@ -73,25 +73,6 @@ mod content;
 
 use content::body_of;
 pub(crate) use content::{mail_content, sort_attachments};
-
-/// What the write of a reply may fail with: the app's errors, or the mail's
-/// Message-ID met again (which undoes the whole transaction).
-enum ReplyFailure {
-    App(AppError),
-    AlreadyFiled,
-}
-
-impl From<embargo_store::StoreError> for ReplyFailure {
-    fn from(error: embargo_store::StoreError) -> Self {
-        ReplyFailure::App(error.into())
-    }
-}
-
-impl From<AppError> for ReplyFailure {
-    fn from(error: AppError) -> Self {
-        ReplyFailure::App(error)
-    }
-}
 
 /// A report a mail answers, and how.
 struct ReplyTarget {
@@ -252,7 +233,7 @@ impl App {
                     let record = mail_record(&mail, (Some(report_id), Some(message_id)), &refused, now);
                     // Last, so that the record's references exist; a mail filed before undoes it all.
                     if !tx.insert_mail_record(&record).await? {
-                        return Err(ReplyFailure::AlreadyFiled);
+                        return Err(WriteFailure::AlreadyFiled);
                     }
                     Ok(())
                 })
@@ -260,8 +241,8 @@ impl App {
             .await;
         Ok(Some(match stored {
             Ok(()) => MailOutcome::Replied { report: report_id, message: message_id, visibility },
-            Err(ReplyFailure::AlreadyFiled) => MailOutcome::Duplicate,
-            Err(ReplyFailure::App(error)) => return Err(error),
+            Err(WriteFailure::AlreadyFiled) => MailOutcome::Duplicate,
+            Err(WriteFailure::App(error)) => return Err(error),
         }))
     }
 

@@ -153,9 +153,10 @@ pub(crate) enum Filing {
     AlreadyFiled,
 }
 
-/// What the write of an intake may fail with: the app's errors, or the
-/// mail's Message-ID met again (which undoes the whole transaction).
-enum WriteFailure {
+/// What a write that files a mail may fail with: the app's errors, or the
+/// mail's Message-ID met again (which undoes the whole transaction). New
+/// reports and replies by mail share it.
+pub(crate) enum WriteFailure {
     App(AppError),
     AlreadyFiled,
 }

@@ -29,7 +29,7 @@ use crate::AppError;
 use crate::secret::Token;
 
 pub use intake::{Envelope, Upload};
-pub(crate) use intake::{Filing, attachment_rows, judge_uploads};
+pub(crate) use intake::{Filing, WriteFailure, attachment_rows, judge_uploads};
 pub(crate) use triage::{policy_of, store_message};
 pub use view::QueueChoices;
 
