@@ -44,6 +44,15 @@ pub struct NewAccount {
     pub password: Private<String>,
 }
 
+/// What became of an account asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registered {
+    /// An administrator made it.
+    Created(User),
+    /// A sign-up: a mail goes to the address (whether or not it has an account).
+    ConfirmByMail,
+}
+
 /// Instance-wide settings an administrator may change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstanceSettings {
@@ -55,6 +64,9 @@ pub struct InstanceSettings {
     /// Whether security-team members and administrators must use a second
     /// factor; those without one enrol at their next sign-in.
     pub second_factor_required: bool,
+    /// Whether the audit log's signed checkpoint is mailed to the
+    /// administrators every day, so that copies live outside the server.
+    pub checkpoint_mail: bool,
 }
 
 /// The signed-in user and their teams.
@@ -69,13 +81,13 @@ pub struct Me {
 }
 
 /// A checked new account, with its password already hashed.
-struct CheckedAccount {
-    email: Email,
-    name: String,
-    password_hash: String,
+pub(crate) struct CheckedAccount {
+    pub(crate) email: Email,
+    pub(crate) name: String,
+    pub(crate) password_hash: String,
 }
 
-async fn check_account(account: NewAccount) -> Result<CheckedAccount, AppError> {
+pub(crate) async fn check_account(account: NewAccount) -> Result<CheckedAccount, AppError> {
     let email: Email = account.email.parse()?;
     let name = one_line("name", &account.name, MAX_SHORT_CHARS)?;
     check_password(account.password.expose(), &[email.as_str(), name.as_str()])?;
@@ -171,7 +183,8 @@ impl App {
         let signup_open = reader.setting(Setting::SignupOpen).await?.is_some_and(|v| v == "true");
         let security_txt_org = reader.setting(Setting::SecurityTxtOrg).await?;
         let second_factor_required = reader.setting(Setting::SecondFactorRequired).await?.is_some_and(|v| v == "true");
-        Ok(InstanceSettings { signup_open, security_txt_org, second_factor_required })
+        let checkpoint_mail = reader.setting(Setting::CheckpointMailDue).await?.is_some();
+        Ok(InstanceSettings { signup_open, security_txt_org, second_factor_required, checkpoint_mail })
     }
 
     /// Changes the instance settings (administrators).
@@ -187,9 +200,11 @@ impl App {
                 .map_err(|_| AppError::invalid("security_txt_org", "the slug of an organisation"))?;
         }
         let (now, actor, stored) = (self.now(), actor.clone(), settings.clone());
+        let entropy = std::sync::Arc::clone(&self.entropy);
         self.store
             .write(move |tx| {
                 Box::pin(async move {
+                    crate::timers::set_checkpoint_mail(tx, entropy.as_ref(), now, stored.checkpoint_mail).await?;
                     tx.set_setting(Setting::SignupOpen, Some(stored.signup_open.to_string())).await?;
                     tx.set_setting(Setting::SecurityTxtOrg, stored.security_txt_org.clone()).await?;
                     let required = stored.second_factor_required.to_string();
@@ -198,6 +213,7 @@ impl App {
                         "signup_open": stored.signup_open,
                         "security_txt_org": stored.security_txt_org,
                         "second_factor_required": stored.second_factor_required,
+                        "checkpoint_mail": stored.checkpoint_mail,
                     });
                     record(tx, now, &actor, "settings.updated", "instance:settings".into(), details).await
                 })
@@ -206,22 +222,18 @@ impl App {
         Ok(settings)
     }
 
-    /// A reporter makes their own account, when the instance allows it.
-    pub async fn sign_up(&self, account: NewAccount) -> Result<User, AppError> {
-        if !self.settings().await?.signup_open {
-            return Err(AppError::SignupClosed);
-        }
-        let account = check_account(account).await?;
-        self.insert_user(&Actor::Anonymous, account, false, "user.signed_up").await
-    }
-
     /// An account asked for over the API: an administrator makes one (an
     /// administrator's too), anyone else signs up for an ordinary one.
-    pub async fn register(&self, actor: &Actor, account: NewAccount, is_admin: bool) -> Result<User, AppError> {
+    /// The account is made at once for an administrator ([`Registered::Created`]);
+    /// a sign-up waits for its address to be confirmed by mail ([`Registered::ConfirmByMail`]).
+    pub async fn register(&self, actor: &Actor, account: NewAccount, is_admin: bool) -> Result<Registered, AppError> {
         match decide(actor, Action::ManageInstance) {
-            Decision::Allow => self.create_user(actor, account, is_admin).await,
+            Decision::Allow => Ok(Registered::Created(self.create_user(actor, account, is_admin).await?)),
             Decision::Forbidden | Decision::Hidden if is_admin => Err(AppError::Forbidden),
-            Decision::Forbidden | Decision::Hidden => self.sign_up(account).await,
+            Decision::Forbidden | Decision::Hidden => {
+                self.sign_up(account).await?;
+                Ok(Registered::ConfirmByMail)
+            }
         }
     }
 
@@ -331,7 +343,7 @@ impl App {
         Ok(user.filter(|_| valid))
     }
 
-    async fn start_session(&self, user: User, after_lock: bool) -> Result<(User, Token), AppError> {
+    pub(crate) async fn start_session(&self, user: User, after_lock: bool) -> Result<(User, Token), AppError> {
         // The step after the password: a second factor, or its enrolment, may still be due. Where one
         // is enrolled it is always asked for, so a sign-in after a lock needs it too.
         let stage = self.stage_after_password(self.store.reader().await?.as_mut(), &user).await?;

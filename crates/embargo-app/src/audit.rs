@@ -2,11 +2,13 @@
 
 use embargo_core::Timestamp;
 use embargo_core::id::{ReportId, UserId};
-use embargo_core::permission::{Action, Actor};
+use embargo_core::permission::{Action, Actor, Decision, decide};
+use embargo_core::text::Email;
 use embargo_store::Writer;
 use embargo_store::audit::{AuditEntry, AuditFilter, AuditRecord, Verification};
 use embargo_store::checkpoint::{Checkpoint, CheckpointError, CheckpointProblem};
 
+use crate::auth::user_actor;
 use crate::{App, AppError, require};
 
 /// How an actor is named in the audit log.
@@ -35,6 +37,23 @@ pub(crate) async fn record(
 }
 
 impl App {
+    /// The daily checkpoint mail: the current checkpoint, to everyone the
+    /// permission function lets read the audit log. Sent by the mail channel
+    /// when a `CheckpointDue` event reaches it.
+    pub async fn checkpoint_mail(&self) -> Result<CheckpointMail, AppError> {
+        let mut reader = self.store.reader().await?;
+        let mut recipients = Vec::new();
+        for user in reader.users().await? {
+            let actor = Actor::User(user_actor(reader.as_mut(), &user, None).await?);
+            if decide(&actor, Action::ReadAuditLog) == Decision::Allow {
+                recipients.push(user.email);
+            }
+        }
+        drop(reader);
+        let checkpoint = self.audit_checkpoint(&Actor::Operator).await?;
+        Ok(CheckpointMail { recipients, checkpoint })
+    }
+
     /// Checks the whole audit chain (`embargo audit verify`).
     pub async fn verify_audit(&self) -> Result<Verification, AppError> {
         Ok(embargo_store::audit::verify(self.store.as_ref()).await?)
@@ -48,6 +67,15 @@ pub struct AuditCheckpoint {
     pub checkpoint: Checkpoint,
     /// The signed text (`embargo audit checkpoint`'s output).
     pub text: String,
+}
+
+/// The daily checkpoint mail (issue 12): who gets it and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointMail {
+    /// Everyone who may read the audit log (the administrators).
+    pub recipients: Vec<Email>,
+    /// The log's checkpoint as it stands now.
+    pub checkpoint: AuditCheckpoint,
 }
 
 /// The outcome of `embargo audit verify --checkpoint FILE`.

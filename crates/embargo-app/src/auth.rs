@@ -53,7 +53,9 @@ impl App {
                     let share = reader.share_by_token(&hash_token(token)).await?.ok_or(AppError::Unauthenticated)?;
                     Ok(Actor::Interested(share.report_id))
                 }
-                Some(TokenKind::Session | TokenKind::Setup) | None => Err(AppError::Unauthenticated),
+                Some(TokenKind::Session | TokenKind::Setup | TokenKind::Signup) | None => {
+                    Err(AppError::Unauthenticated)
+                }
             },
         }
     }

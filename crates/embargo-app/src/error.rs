@@ -62,6 +62,11 @@ pub enum AppError {
         /// Seconds until an attempt may succeed.
         retry_after: u64,
     },
+    /// The sender's account, or the account of the contact address they gave,
+    /// is banned from reporting (issue 12): the message names the rule and
+    /// whom to write to, and nothing about other reporters.
+    #[error("{0}")]
+    Banned(BanRefusal),
     /// The database cannot be reached; try again.
     #[error("the service is unavailable, try again shortly")]
     Unavailable(String),
@@ -100,6 +105,7 @@ impl AppError {
             AppError::ChannelClosed => "channel_closed",
             AppError::CveUnavailable(_) => "cve_unavailable",
             AppError::Throttled { .. } => "rate_limited",
+            AppError::Banned(_) => "banned",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -111,8 +117,52 @@ fn throttled_message(scope: ThrottleScope, retry_after: u64) -> String {
     let what = match scope {
         ThrottleScope::Account => "too many failed sign-ins for this account",
         ThrottleScope::ClientAddress => "too many failed sign-ins from your network address",
+        ThrottleScope::ReportsFromAddress => "too many reports from your network address",
+        ThrottleScope::ReportsFromAccount => "too many reports from your account",
+        ThrottleScope::ReportsFromEmail => "too many reports from your e-mail address",
+        ThrottleScope::ReportsToProject => "this project is receiving too many reports right now",
+    };
+    let what = match scope {
+        ThrottleScope::Account | ThrottleScope::ClientAddress => what.to_owned(),
+        ThrottleScope::ReportsFromAddress
+        | ThrottleScope::ReportsFromAccount
+        | ThrottleScope::ReportsFromEmail
+        | ThrottleScope::ReportsToProject => format!("{what}; nothing was filed"),
     };
     format!("{what}; try again in {}", wait_text(retry_after))
+}
+
+/// Why a banned reporter is refused, and whom they may write to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BanRefusal {
+    /// The code of conduct of the project's policy (`conduct.code_of_conduct`).
+    pub code_of_conduct: Option<String>,
+    /// The policy's threshold (`conduct.ban_after`): reports declined as spam or out of scope.
+    pub ban_after: Option<u32>,
+    /// The project's security address, to appeal to; without one, the instance's administrators.
+    pub appeal_to: Option<String>,
+}
+
+impl std::fmt::Display for BanRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("this account or e-mail address is banned from reporting on this instance")?;
+        match (&self.code_of_conduct, self.ban_after) {
+            (Some(code), Some(n)) => write!(
+                f,
+                " under the project's code of conduct ({code}), which allows a ban after {n} reports declined as spam or out of scope"
+            )?,
+            (Some(code), None) => write!(f, " under the project's code of conduct ({code})")?,
+            (None, Some(n)) => write!(
+                f,
+                " under the project's policy, which allows a ban after {n} reports declined as spam or out of scope"
+            )?,
+            (None, None) => f.write_str(" by its administrators")?,
+        }
+        match &self.appeal_to {
+            Some(address) => write!(f, "; to appeal, write to {address}"),
+            None => f.write_str("; to appeal, write to the administrators of this instance"),
+        }
+    }
 }
 
 /// "45 seconds", "3 minutes".

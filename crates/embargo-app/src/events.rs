@@ -11,7 +11,7 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use embargo_core::Timestamp;
-use embargo_core::id::{AdvisoryId, MessageId, ReportId, UserId};
+use embargo_core::id::{AdvisoryId, MessageId, ReportId, SignupId, UserId};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::{Channel, Visibility};
 use embargo_store::Writer;
@@ -93,6 +93,14 @@ pub enum Event {
         #[serde(with = "as_text")]
         advisory: AdvisoryId,
     },
+    /// The day's audit checkpoint is due to go out to the administrators.
+    CheckpointDue,
+    /// Someone asked for an account: a mail goes to the address.
+    SignupRequested {
+        /// The request.
+        #[serde(with = "as_text")]
+        request: SignupId,
+    },
 }
 
 impl Event {
@@ -107,6 +115,8 @@ impl Event {
             Event::AdvisoryPublished { .. } => "advisory_published",
             Event::AdvisoryRevised { .. } => "advisory_revised",
             Event::AdvisoryWithdrawn { .. } => "advisory_withdrawn",
+            Event::CheckpointDue => "checkpoint_due",
+            Event::SignupRequested { .. } => "signup_requested",
         }
     }
 }
@@ -205,6 +215,8 @@ mod tests {
             Event::AdvisoryPublished { advisory: advisory.clone() },
             Event::AdvisoryRevised { advisory: advisory.clone(), revision: 2 },
             Event::AdvisoryWithdrawn { advisory },
+            Event::CheckpointDue,
+            Event::SignupRequested { request: SignupId::from_uuid(Uuid::from_u128(10)) },
         ] {
             let payload = serde_json::to_value(&event).unwrap();
             assert_eq!(payload["event"], event.name());

@@ -9,9 +9,10 @@
 
 use embargo_core::Timestamp;
 use embargo_core::id::UserId;
-use embargo_core::permission::{Actor, UserActor};
+use embargo_core::permission::{Actor, FactorRule, UserActor};
+use embargo_core::policy::resolve;
 use embargo_core::private::Private;
-use embargo_core::user::User;
+use embargo_core::user::{TeamScope, User};
 use embargo_store::Reader;
 use embargo_store::factors::TotpFactor;
 use embargo_store::sessions::{Session, SessionStage};
@@ -154,15 +155,33 @@ async fn check_code(tx: &mut dyn Writer, user: &User, code: &str, now: Timestamp
     Ok(used)
 }
 
-/// Whether the instance requires `user` to have a second factor: when the
-/// setting is on, for administrators and security-team members.
+/// Whether `user` must have a second factor: the instance setting asks it
+/// of administrators and security-team members, an organisation's or a
+/// project's policy (`conduct.team_second_factor`) of its own team. Core's
+/// `second_factor_required` decides.
 pub(crate) async fn factor_required(reader: &mut dyn Reader, user: &User) -> Result<bool, AppError> {
-    let on = reader.setting(Setting::SecondFactorRequired).await?.is_some_and(|v| v == "true");
-    if !on {
-        return Ok(false);
+    let mut rule = FactorRule {
+        instance: reader.setting(Setting::SecondFactorRequired).await?.is_some_and(|v| v == "true"),
+        ..FactorRule::default()
+    };
+    for membership in reader.memberships(user.id).await? {
+        match membership.scope {
+            TeamScope::Organisation(org) => {
+                if resolve(&reader.org_policy(org).await?, None).conduct.team_second_factor.value {
+                    rule.orgs.push(org);
+                }
+            }
+            TeamScope::Project(id) => {
+                let Some(project) = reader.project(id).await? else { continue };
+                let org = reader.org_policy(project.org_id).await?;
+                if resolve(&org, Some(&reader.project_policy(id).await?)).conduct.team_second_factor.value {
+                    rule.projects.push(id);
+                }
+            }
+        }
     }
     let actor = Actor::User(crate::auth::user_actor(reader, user, None).await?);
-    Ok(embargo_core::permission::second_factor_required(&actor))
+    Ok(embargo_core::permission::second_factor_required(&actor, &rule))
 }
 
 impl App {

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use std::sync::Arc;
 
-use embargo_core::id::{AdvisoryId, JobId, MessageId, ReportId};
+use embargo_core::id::{AdvisoryId, JobId, MessageId, ReportId, SignupId};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::text::UnknownName;
 use embargo_store::StoreExt;
@@ -46,6 +46,13 @@ pub enum Notice {
     AdvisoryPublished {
         /// The advisory.
         advisory: AdvisoryId,
+    },
+    /// The audit log's current signed checkpoint, to the administrators.
+    AuditCheckpoint,
+    /// The mail that confirms a sign-up's address (or says it has an account).
+    SignupConfirmation {
+        /// The request.
+        request: SignupId,
     },
     /// A deadline the team promised (policy response times) is near or past.
     DeadlineReminder {

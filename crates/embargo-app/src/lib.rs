@@ -26,6 +26,7 @@ mod publication;
 mod reports;
 mod sessions;
 mod signing;
+mod signup;
 mod subscribers;
 mod throttle;
 mod timers;
@@ -40,11 +41,11 @@ use embargo_core::Timestamp;
 use embargo_core::permission::{Action, Actor, Decision, decide};
 use embargo_store::Store;
 
-pub use accounts::{InstanceSettings, Me, NewAccount, SignedIn};
+pub use accounts::{InstanceSettings, Me, NewAccount, Registered, SignedIn};
 pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, RangeInput};
-pub use audit::{AuditCheckpoint, AuditQuery, CheckpointVerification};
+pub use audit::{AuditCheckpoint, AuditQuery, CheckpointMail, CheckpointVerification};
 pub use auth::Credential;
-pub use error::AppError;
+pub use error::{AppError, BanRefusal};
 pub use events::Event;
 pub use factors::{FactorProof, FactorStatus, RECENT_FACTOR, RecoveryCodes, TotpEnrolment};
 pub use imports::{ImportFile, ImportOutcome, ImportProgress, ImportedFile};
@@ -67,6 +68,7 @@ pub use reports::{
 };
 pub use sessions::SessionView;
 pub use signing::{ClearSigner, SignError};
+pub use signup::{SIGNUP_LINK_TTL, SignupMail, SignupMailKind};
 pub use subscribers::{LabIntake, MailNotices, Subscriber, Subscribers};
 
 use crate::clock::Clock;
@@ -125,11 +127,17 @@ impl App {
 }
 
 /// Asks the permission function; hidden things are "not found", and an
-/// anonymous caller refused something is asked to sign in.
+/// anonymous caller refused something is asked to sign in, and a banned
+/// one refused a report or a reply is told why.
 pub(crate) fn require(actor: &Actor, action: Action) -> Result<(), AppError> {
     match decide(actor, action) {
         Decision::Allow => Ok(()),
         Decision::Forbidden if *actor == Actor::Anonymous => Err(AppError::Unauthenticated),
+        Decision::Forbidden
+            if embargo_core::permission::banned(actor) && matches!(action, Action::SubmitReport | Action::Reply(_)) =>
+        {
+            Err(AppError::Banned(BanRefusal::default()))
+        }
         Decision::Forbidden => Err(AppError::Forbidden),
         Decision::Hidden => Err(AppError::NotFound),
     }

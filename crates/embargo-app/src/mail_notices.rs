@@ -16,6 +16,7 @@ use embargo_core::private::Private;
 use embargo_core::project::Project;
 use embargo_core::report::Report;
 use embargo_core::text::Email;
+use embargo_core::throttle;
 use embargo_core::user::TeamScope;
 use embargo_store::mail::{Direction, KeyOwner, MailRecord, MailThread};
 use embargo_store::{Reader, StoreExt};
@@ -137,6 +138,8 @@ impl App {
                 (*report, news, Some(message))
             }
             Notice::StateChanged { report, to } => (*report, News::State { to: *to }, None),
+            // Not about a report: the mail channel writes them from `checkpoint_mail` and `signup_mail`.
+            Notice::AuditCheckpoint | Notice::SignupConfirmation { .. } => return Ok(None),
             Notice::DeadlineReminder { report, deadline, due } => {
                 (*report, News::Deadline { deadline: *deadline, due: *due }, None)
             }
@@ -164,7 +167,12 @@ impl App {
             News::Received => {
                 details.text = Some(report.content.expose().body.clone());
                 to.extend(reporter.iter().map(|(e, n)| (e.clone(), n.clone(), Side::Reporter)));
-                to.extend(team.iter().map(|(_, e, n)| (e.clone(), Some(n.clone()), Side::Team)));
+                // In a flood the team is not mailed once per report: the queue holds them all.
+                let since = report.created_at - throttle::COALESCE_WINDOW;
+                let earlier = reader.project_reports_between(report.project_id, since, report.created_at).await?;
+                if !throttle::coalesced(earlier) {
+                    to.extend(team.iter().map(|(_, e, n)| (e.clone(), Some(n.clone()), Side::Team)));
+                }
             }
             News::Message { author, visibility } => {
                 let message = skip.as_ref();

@@ -28,6 +28,8 @@ pub enum TokenKind {
     Setup,
     /// A report shared with an interested party (`embx_`).
     Share,
+    /// The link that confirms a sign-up's address (`embu_`).
+    Signup,
 }
 
 impl TokenKind {
@@ -38,6 +40,7 @@ impl TokenKind {
             TokenKind::FollowUp => "embf_",
             TokenKind::Setup => "embi_",
             TokenKind::Share => "embx_",
+            TokenKind::Signup => "embu_",
         }
     }
 }
@@ -72,13 +75,13 @@ impl Token {
 
 /// The kind of a presented token, from its prefix and shape.
 pub fn token_kind(token: &str) -> Option<TokenKind> {
-    [TokenKind::Session, TokenKind::Api, TokenKind::FollowUp, TokenKind::Setup, TokenKind::Share].into_iter().find(
-        |kind| {
+    [TokenKind::Session, TokenKind::Api, TokenKind::FollowUp, TokenKind::Setup, TokenKind::Share, TokenKind::Signup]
+        .into_iter()
+        .find(|kind| {
             token.strip_prefix(kind.prefix()).is_some_and(|rest| {
                 rest.len() == 43 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             })
-        },
-    )
+        })
 }
 
 /// The stored form of a presented token.

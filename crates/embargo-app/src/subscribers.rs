@@ -68,6 +68,8 @@ impl MailNotices {
             Event::AdvisoryPublished { advisory } | Event::AdvisoryRevised { advisory, .. } => {
                 Some(Notice::AdvisoryPublished { advisory: advisory.clone() })
             }
+            Event::CheckpointDue => Some(Notice::AuditCheckpoint),
+            Event::SignupRequested { request } => Some(Notice::SignupConfirmation { request: *request }),
             Event::AssigneeChanged { .. } | Event::AdvisoryDrafted { .. } | Event::AdvisoryWithdrawn { .. } => None,
         }
     }

@@ -26,13 +26,17 @@ pub(crate) struct Gate {
     pub(crate) after_lock: bool,
 }
 
+/// The SHA-256 of the trimmed, lower-cased address, in hex: counters key on
+/// it so that their table holds no addresses people typed.
+pub(crate) fn email_digest(email: &str) -> String {
+    Sha256::digest(email.trim().to_lowercase().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl SignInKeys {
     /// The account key hashes the lower-cased address (the table then holds
     /// no addresses people typed), known account or not.
     pub(crate) fn new(email: &str, client: Option<IpAddr>) -> Self {
-        let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        SignInKeys { account: format!("account:{hex}"), address: client.map(throttle::address_key) }
+        SignInKeys { account: format!("account:{}", email_digest(email)), address: client.map(throttle::address_key) }
     }
 
     fn each(&self) -> impl Iterator<Item = (&str, ThrottleRule, ThrottleScope)> {

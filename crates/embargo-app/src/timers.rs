@@ -4,7 +4,9 @@
 //!
 //! Now: a report waiting for the reporter's answer (`needs_info`) is closed
 //! after the policy's `response.close_unanswered`, with a reminder to the
-//! reporter when three quarters of that time have passed.
+//! reporter when three quarters of that time have passed; and, when an
+//! administrator turned it on, the audit checkpoint is mailed to the
+//! administrators every day (issue 12).
 
 use std::sync::Arc;
 
@@ -18,11 +20,13 @@ use embargo_core::policy::Policy;
 use embargo_core::private::Private;
 use embargo_core::report::Report;
 use embargo_store::jobs::NewJob;
+use embargo_store::settings::Setting;
 use embargo_store::{StoreExt, Writer};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::entropy::{Entropy, NewIds};
+use crate::events::{Event, emit};
 use crate::jobs::DeliveryError;
 use crate::reports::transition::{self, Transition};
 use crate::reports::{policy_of, store_message};
@@ -51,6 +55,42 @@ pub(crate) enum Timer {
         /// When the team asked (Unix seconds).
         asked_at: i64,
     },
+    /// Mail the audit log's checkpoint to the administrators, and schedule the next day's.
+    DailyCheckpoint {
+        /// When it was due (Unix seconds): stale unless the setting still names this time.
+        due: i64,
+    },
+}
+
+/// How often the audit checkpoint is mailed.
+const CHECKPOINT_EVERY: time::Duration = time::Duration::days(1);
+
+/// Turns the daily checkpoint mail on (the first one at once, so the
+/// administrators see it works, then one a day) or off. Turning it on when it is on changes nothing; a timer left from an
+/// earlier time it was on finds the setting changed and does nothing.
+pub(crate) async fn set_checkpoint_mail(
+    tx: &mut dyn Writer,
+    ids: &dyn Entropy,
+    now: Timestamp,
+    on: bool,
+) -> Result<(), AppError> {
+    let current = tx.setting(Setting::CheckpointMailDue).await?;
+    match (on, current) {
+        (true, Some(_)) | (false, None) => Ok(()),
+        (false, Some(_)) => Ok(tx.set_setting(Setting::CheckpointMailDue, None).await?),
+        (true, None) => schedule_checkpoint(tx, ids, now, now).await,
+    }
+}
+
+async fn schedule_checkpoint(
+    tx: &mut dyn Writer,
+    ids: &dyn Entropy,
+    now: Timestamp,
+    at: Timestamp,
+) -> Result<(), AppError> {
+    let due = at.unix_timestamp();
+    tx.set_setting(Setting::CheckpointMailDue, Some(due.to_string())).await?;
+    schedule(tx, ids, now, at, &Timer::DailyCheckpoint { due }).await
 }
 
 /// Schedules the timers a report that now needs information calls for, per the policy.
@@ -145,6 +185,19 @@ impl App {
                                 audit: json!({"timer": "needs_info_close"}),
                             };
                             transition::apply(tx, entropy.as_ref(), now, &mut report, change).await
+                        }
+                        Timer::DailyCheckpoint { due } => {
+                            let current = tx.setting(Setting::CheckpointMailDue).await?;
+                            if current.as_deref() != Some(due.to_string().as_str()) {
+                                return Ok(());
+                            }
+                            emit(tx, entropy.as_ref(), now, &Event::CheckpointDue).await?;
+                            let at = Timestamp::from_unix_timestamp(due)
+                                .map_err(|e| AppError::Internal(e.to_string()))?
+                                + CHECKPOINT_EVERY;
+                            // A runner that was down long does not mail once per day missed.
+                            let at = if at <= now { now + CHECKPOINT_EVERY } else { at };
+                            schedule_checkpoint(tx, entropy.as_ref(), now, at).await
                         }
                     }
                 })

@@ -118,6 +118,11 @@ uuid_id!(
     SessionId,
     "session"
 );
+uuid_id!(
+    /// A request to sign up, waiting for its address to be confirmed by mail.
+    SignupId,
+    "sign-up"
+);
 
 /// An advisory id such as `PALLETS-2026-3`, or an id kept from an imported
 /// OSV record (`PSF-2024-1`, `PYSEC-2021-371`, `GHSA-xxxx-xxxx-xxxx`).

@@ -219,10 +219,41 @@ pub fn on_a_team(actor: &Actor) -> bool {
     actor.user().is_some_and(|u| !u.team_orgs.is_empty() || !u.team_projects.is_empty())
 }
 
-/// Whether an instance that requires second factors requires one of `actor`:
-/// administrators and security-team members, who can read what is unpublished.
-pub fn second_factor_required(actor: &Actor) -> bool {
-    actor.user().is_some_and(|u| u.is_admin || !u.team_orgs.is_empty() || !u.team_projects.is_empty())
+/// What asks for second factors: the instance setting, and the
+/// organisations and projects whose policy requires one of their security
+/// team (`conduct.team_second_factor`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FactorRule {
+    /// The instance requires one of administrators and every security team.
+    pub instance: bool,
+    /// Organisations whose policy requires one of their team.
+    pub orgs: Vec<OrgId>,
+    /// Projects whose (effective) policy requires one of their team.
+    pub projects: Vec<ProjectId>,
+}
+
+/// Whether `rule` requires a second factor of `actor`: with the instance
+/// setting, administrators and security-team members (who can read what is
+/// unpublished); with a policy's, the members of that organisation's or
+/// project's team.
+pub fn second_factor_required(actor: &Actor, rule: &FactorRule) -> bool {
+    let Some(u) = actor.user() else { return false };
+    let privileged = u.is_admin || !u.team_orgs.is_empty() || !u.team_projects.is_empty();
+    (rule.instance && privileged)
+        || u.team_orgs.iter().any(|org| rule.orgs.contains(org))
+        || u.team_projects.iter().any(|project| rule.projects.contains(project))
+}
+
+/// Whether the intake limits count `actor`'s new report for `project`: they
+/// never hold back the project's own team or an administrator (issue 12).
+pub fn intake_limits_apply(actor: &Actor, project: ProjectAccess) -> bool {
+    !actor.user().is_some_and(|u| u.is_admin || u.is_team(project.org, project.project))
+}
+
+/// Whether `actor` is a banned user: [`decide`] refuses them every
+/// [`Action::SubmitReport`] and reply, and the refusal then says why.
+pub fn banned(actor: &Actor) -> bool {
+    actor.user().is_some_and(|u| u.is_banned)
 }
 
 /// Decides whether `actor` may do `action`.

@@ -420,6 +420,9 @@ pub struct Conduct {
     pub code_of_conduct: Sourced<Option<String>>,
     /// After this many reports declined as spam or out of scope, a reporter may be banned.
     pub ban_after: Sourced<Option<u32>>,
+    /// Whether the security team (the organisation's, or the project's) must
+    /// sign in with a second factor; members without one enrol at their next sign-in.
+    pub team_second_factor: Sourced<bool>,
 }
 
 /// The effective policy of a project or an organisation.
@@ -535,7 +538,15 @@ pub fn resolve(org: &PolicyDraft, project: Option<&PolicyDraft>) -> Policy {
             cna: p!(advisories.cna, CnaMode::None),
             cve_pool: p!(advisories.cve_pool, Vec::new()),
         },
-        conduct: Conduct { code_of_conduct: s!(conduct.code_of_conduct), ban_after: s!(conduct.ban_after) },
+        conduct: Conduct {
+            code_of_conduct: s!(conduct.code_of_conduct),
+            ban_after: s!(conduct.ban_after),
+            // A project may ask more of its team than its organisation does, never less.
+            team_second_factor: match org.conduct.team_second_factor {
+                Some(true) => pick(None, &org.conduct.team_second_factor, false),
+                Some(false) | None => p!(conduct.team_second_factor, false),
+            },
+        },
         // Only a project describes where its code is; an organisation's draft cannot say (checked).
         lab: pick_some(project.map(|p| &p.lab), &None),
     }

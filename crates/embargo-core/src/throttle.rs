@@ -1,6 +1,8 @@
 //! How many failed sign-ins are allowed, and for how long a key is then
-//! locked (issue 12). Counted per account and per client address; the counts
-//! live in the database so that every replica shares them.
+//! locked; how many reports one sender may file (issue 12). Sign-ins are
+//! counted per account and per client address, reports per client address,
+//! reporter account, contact e-mail address and project; the counts live in
+//! the database so that every replica shares them.
 
 use std::net::IpAddr;
 
@@ -65,6 +67,59 @@ pub enum ThrottleScope {
     Account,
     /// Too many failures from the client's address.
     ClientAddress,
+    /// Too many reports from the client's address.
+    ReportsFromAddress,
+    /// Too many reports from the reporter's account.
+    ReportsFromAccount,
+    /// Too many reports from one contact e-mail address (a form's or a mail's sender).
+    ReportsFromEmail,
+    /// Too many reports to the project, from everyone together.
+    ReportsToProject,
+}
+
+/// A limit on new reports under one key: at most `max_reports` in a fixed
+/// window that starts with the first report counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntakeLimit {
+    /// Reports taken in a window; the next one is refused until the window ends.
+    pub max_reports: u32,
+    /// How long a window lasts.
+    pub window: Duration,
+}
+
+/// Per client address (IPv6 by /64): 10 reports an hour.
+pub const REPORTS_PER_ADDRESS: IntakeLimit = IntakeLimit { max_reports: 10, window: Duration::hours(1) };
+/// Per reporter account: 10 reports an hour.
+pub const REPORTS_PER_ACCOUNT: IntakeLimit = IntakeLimit { max_reports: 10, window: Duration::hours(1) };
+/// Per contact e-mail address (lower-cased): 10 reports an hour.
+pub const REPORTS_PER_EMAIL: IntakeLimit = IntakeLimit { max_reports: 10, window: Duration::hours(1) };
+/// Per project, from everyone: 100 reports an hour.
+pub const REPORTS_PER_PROJECT: IntakeLimit = IntakeLimit { max_reports: 100, window: Duration::hours(1) };
+
+/// The longest window of the intake limits: counts older than this are forgotten.
+pub const LONGEST_INTAKE_WINDOW: Duration = Duration::hours(1);
+
+/// Beyond this many new reports of one project in [`COALESCE_WINDOW`], the
+/// team is not mailed for each one: a flood does not queue a mail per report.
+pub const COALESCE_AFTER: u32 = 3;
+/// The window in which new reports of a project are counted for coalescing.
+pub const COALESCE_WINDOW: Duration = Duration::minutes(15);
+
+impl IntakeLimit {
+    /// Whether the `reports`-th report of a window that began at
+    /// `window_start` is refused, and then for how many seconds.
+    pub fn refuse(&self, reports: u32, window_start: Timestamp, now: Timestamp) -> Option<u64> {
+        if reports <= self.max_reports {
+            return None;
+        }
+        Some(retry_after(Some(window_start + self.window), now).unwrap_or(1))
+    }
+}
+
+/// Whether the team's notice of a new report is one of a flood, given how
+/// many reports of its project arrived in the [`COALESCE_WINDOW`] before it.
+pub fn coalesced(earlier_reports: u32) -> bool {
+    earlier_reports >= COALESCE_AFTER
 }
 
 /// The key counting failures from a client address: IPv4 as is, IPv6 by its
@@ -109,6 +164,29 @@ mod tests {
         assert_eq!(retry_after(Some(now - Duration::seconds(1)), now), None);
         assert_eq!(retry_after(Some(now + Duration::milliseconds(1500)), now), Some(2));
         assert_eq!(retry_after(Some(now + Duration::minutes(1)), now), Some(60));
+    }
+
+    #[test]
+    fn intake_windows_refuse_past_the_limit_until_they_end() {
+        let start = time::macros::datetime!(2026-11-30 15:00:00 UTC);
+        let check = |reports, minutes, expected: Option<u64>| {
+            assert_eq!(REPORTS_PER_ADDRESS.refuse(reports, start, start + Duration::minutes(minutes)), expected)
+        };
+        check(1, 0, None);
+        check(10, 59, None);
+        check(11, 0, Some(3600));
+        check(11, 45, Some(900));
+        check(11, 60, Some(1));
+        assert_eq!(REPORTS_PER_PROJECT.refuse(100, start, start), None);
+        assert_eq!(REPORTS_PER_PROJECT.refuse(101, start, start), Some(3600));
+    }
+
+    #[test]
+    fn a_flood_is_coalesced_from_the_fourth_report() {
+        assert!(!coalesced(0));
+        assert!(!coalesced(2));
+        assert!(coalesced(3));
+        assert!(coalesced(500));
     }
 
     #[test]

@@ -215,7 +215,7 @@ section!(Response {
 });
 section!(Disclosure { rule: String, embargo: String });
 section!(Advisories { prefix: String, cna: String, cve_pool: Vec<String> });
-section!(Conduct { code_of_conduct: String, ban_after: u32 });
+section!(Conduct { code_of_conduct: String, ban_after: u32, team_second_factor: bool });
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -403,6 +403,7 @@ pub fn parse(text: &str, level: Level) -> Result<PolicyFile, PolicyFileError> {
         conduct: ConductDraft {
             code_of_conduct: file.conduct.code_of_conduct.clone(),
             ban_after: file.conduct.ban_after,
+            team_second_factor: file.conduct.team_second_factor,
         },
         lab: file.lab.as_ref().map(|lab| Lab {
             repository: lab.repository.clone(),
@@ -542,6 +543,8 @@ fn file_of(p: &Policy, level: Level, lines: Option<&[ReleaseLine]>) -> File {
         conduct: Conduct {
             code_of_conduct: p.conduct.code_of_conduct.value.clone(),
             ban_after: p.conduct.ban_after.value,
+            // Written only when on: off is the default.
+            team_second_factor: p.conduct.team_second_factor.value.then_some(true),
         },
         threat_models: Some(
             p.threat_models
@@ -624,6 +627,7 @@ pub fn sources(p: &Policy) -> BTreeMap<&'static str, Source> {
         ("advisories.cve_pool", s(&p.advisories.cve_pool)),
         ("conduct.code_of_conduct", s(&p.conduct.code_of_conduct)),
         ("conduct.ban_after", s(&p.conduct.ban_after)),
+        ("conduct.team_second_factor", s(&p.conduct.team_second_factor)),
         ("lab", s(&p.lab)),
     ])
 }

@@ -38,9 +38,10 @@ pub enum IngestError {
     /// No project takes mail for its addresses.
     #[error("no project takes mail for {0}")]
     NoProject(String),
-    /// Its sender's account is banned.
-    #[error("the sender may not report")]
-    Banned,
+    /// Its sender's account (or the account their address belongs to) is
+    /// banned: the rule and whom to write to, for the bounce.
+    #[error("the sender may not report: {0}")]
+    Banned(String),
     /// Its content is not acceptable as a report ({0}).
     #[error("the mail cannot be filed: {0}")]
     Invalid(String),
@@ -54,7 +55,7 @@ impl IngestError {
     pub fn metric_reason(&self) -> &'static str {
         match self {
             IngestError::NoProject(_) => "no_such_address",
-            IngestError::Banned => "banned",
+            IngestError::Banned(_) => "banned",
             IngestError::Invalid(_) => "invalid",
             IngestError::Temporary(_) => "temporary",
             IngestError::Refused(_) => "refused",
@@ -103,7 +104,8 @@ async fn file_mail(app: &App, raw: &[u8], envelope: &Envelope, limits: Limits) -
         }
         Ok(MailOutcome::Duplicate) => Ok(Ingested::Duplicate),
         Err(AppError::NotFound) => Err(IngestError::NoProject(recipients)),
-        Err(AppError::Forbidden) => Err(IngestError::Banned),
+        Err(AppError::Banned(why)) => Err(IngestError::Banned(why.to_string())),
+        Err(AppError::Forbidden) => Err(IngestError::Banned("the sender may not report".to_owned())),
         Err(AppError::Invalid(errors)) => Err(IngestError::Invalid(errors.to_string())),
         Err(other) => Err(temporary(other)),
     }

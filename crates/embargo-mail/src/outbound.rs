@@ -7,9 +7,9 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use embargo_app::{App, DeliveryError, News, Notice, NoticeMail, Notifier, Recipient, Side};
+use embargo_app::{App, DeliveryError, News, Notice, NoticeMail, Notifier, Recipient, Side, SignupMailKind};
 use embargo_core::Timestamp;
-use embargo_core::id::JobId;
+use embargo_core::id::{JobId, SignupId};
 use embargo_core::message::{AuthorRole, Visibility};
 use embargo_core::private::Private;
 use embargo_core::text::Email;
@@ -377,6 +377,117 @@ impl MailNotifier {
         message.headers_mut().insert_raw(raw_header("X-Auto-Response-Suppress", "All"));
         Ok((message, message_id, key.is_some()))
     }
+
+    /// The mail a sign-up asks for (issue 12): the confirmation link, or,
+    /// when the address has an account, a note saying so. Either way the
+    /// sealed token is then forgotten.
+    async fn deliver_signup(&self, app: &App, request: SignupId) -> Result<(), DeliveryError> {
+        let temporary = |e: embargo_app::AppError| DeliveryError::Temporary(e.to_string());
+        let permanent = |what: &str, e: String| DeliveryError::Permanent(format!("{what}: {e}"));
+        let Some(mail) = app.signup_mail(request).await.map_err(temporary)? else { return Ok(()) };
+        let url = &self.config.public_url;
+        let hours = embargo_app::SIGNUP_LINK_TTL.whole_hours();
+        let (subject, text) = match &mail.kind {
+            SignupMailKind::Confirm { token } => (
+                "Confirm your address to finish signing up",
+                format!(
+                    "Hello {},\n\nTo finish creating your account on {url}, open this link within {hours} hours \
+                     and confirm:\n\n  {url}/signup/confirm/{}\n\n\
+                     If you did not ask for an account, ignore this mail: nothing is made without the link.\n",
+                    mail.name,
+                    token.expose()
+                ),
+            ),
+            SignupMailKind::AlreadyRegistered => (
+                "You already have an account",
+                format!(
+                    "Hello,\n\nSomeone asked to create an account on {url} with this address, which already \
+                     has one. To use it, sign in at {url}/login.\n\n\
+                     If it was not you, you can ignore this mail: nothing changed.\n"
+                ),
+            ),
+        };
+        let from: Mailbox = self
+            .config
+            .from
+            .as_str()
+            .parse()
+            .map_err(|e: lettre::address::AddressError| permanent("from", e.to_string()))?;
+        let to: Mailbox =
+            mail.email.as_str().parse().map_err(|e: lettre::address::AddressError| permanent("to", e.to_string()))?;
+        let mut message = lettre::Message::builder()
+            .from(from)
+            .to(to)
+            .subject(subject)
+            .message_id(Some(format!("<signup.{request}@{}>", self.domain())))
+            .header(ContentType::TEXT_PLAIN)
+            .body(text)
+            .map_err(|e| permanent("composing", e.to_string()))?;
+        message.headers_mut().insert_raw(raw_header("Auto-Submitted", "auto-generated"));
+        match self.transport.send(message).await {
+            Ok(_) => {
+                metrics::counter!("embargo_mail_sent_total").increment(1);
+                app.signup_mail_sent(request).await.map_err(temporary)
+            }
+            Err(e) => match SendFailure::of(&e) {
+                SendFailure::Relay(why) => Err(DeliveryError::Temporary(why)),
+                SendFailure::Recipient => {
+                    tracing::error!(error = %e, "the relay refused a sign-up mail for good");
+                    app.signup_mail_sent(request).await.map_err(temporary)
+                }
+                SendFailure::Temporary => Err(DeliveryError::Temporary(e.to_string())),
+            },
+        }
+    }
+
+    /// The daily audit checkpoint (issue 12), in plain text to each
+    /// administrator: it holds the log's length and head hash and its
+    /// signature, nothing private. A retried job may send it again to some.
+    async fn deliver_checkpoint(&self, app: &App, job: JobId) -> Result<(), DeliveryError> {
+        let permanent = |what: &str, e: String| DeliveryError::Permanent(format!("{what}: {e}"));
+        let mail = app.checkpoint_mail().await.map_err(|e| DeliveryError::Temporary(e.to_string()))?;
+        let from: Mailbox = self
+            .config
+            .from
+            .as_str()
+            .parse()
+            .map_err(|e: lettre::address::AddressError| permanent("from", e.to_string()))?;
+        let events = mail.checkpoint.checkpoint.events;
+        let text = format!(
+            "The audit log of {} holds {events} events. Its signed checkpoint:\n\n{}\n\
+             Keep this mail. To check later that the log still extends it (nothing cut, wiped or rewritten), \
+             save the checkpoint to a file and run on the server:\n  embargo audit verify --checkpoint FILE\n",
+            self.config.public_url, mail.checkpoint.text
+        );
+        let mut failure = None;
+        for (n, to) in mail.recipients.iter().enumerate() {
+            let to: Mailbox =
+                to.as_str().parse().map_err(|e: lettre::address::AddressError| permanent("to", e.to_string()))?;
+            let mut message = lettre::Message::builder()
+                .from(from.clone())
+                .to(to)
+                .subject(format!("Audit checkpoint: {events} events"))
+                .message_id(Some(format!("<{job}.checkpoint.{n}@{}>", self.domain())))
+                .header(ContentType::TEXT_PLAIN)
+                .body(text.clone())
+                .map_err(|e| permanent("composing", e.to_string()))?;
+            message.headers_mut().insert_raw(raw_header("Auto-Submitted", "auto-generated"));
+            match self.transport.send(message).await {
+                Ok(_) => metrics::counter!("embargo_mail_sent_total").increment(1),
+                Err(e) => match SendFailure::of(&e) {
+                    SendFailure::Relay(why) => return Err(DeliveryError::Temporary(why)),
+                    SendFailure::Recipient => {
+                        tracing::error!(error = %e, "the relay refused a checkpoint mail for good")
+                    }
+                    SendFailure::Temporary => failure = Some(e.to_string()),
+                },
+            }
+        }
+        match failure {
+            Some(why) => Err(DeliveryError::Temporary(why)),
+            None => Ok(()),
+        }
+    }
 }
 
 /// `part` signed with the organisation's key: a PGP/MIME `multipart/signed`
@@ -445,6 +556,15 @@ impl Notifier for MailNotifier {
 
     async fn deliver_job(&self, app: &App, job: JobId, notice: &Notice) -> Result<(), DeliveryError> {
         let temporary = |e: embargo_app::AppError| DeliveryError::Temporary(e.to_string());
+        match notice {
+            Notice::AuditCheckpoint => return self.deliver_checkpoint(app, job).await,
+            Notice::SignupConfirmation { request } => return self.deliver_signup(app, *request).await,
+            Notice::ReportReceived { .. }
+            | Notice::MessagePosted { .. }
+            | Notice::StateChanged { .. }
+            | Notice::AdvisoryPublished { .. }
+            | Notice::DeadlineReminder { .. } => {}
+        }
         let Some(mail) = app.notice_mail(notice).await.map_err(temporary)? else {
             return Ok(());
         };

@@ -38,6 +38,7 @@ pub mod seal;
 pub mod sessions;
 pub mod settings;
 pub mod shares;
+pub mod signups;
 pub mod status;
 pub mod throttle;
 pub mod users;
@@ -63,6 +64,7 @@ pub trait Reader:
     + sessions::SessionReads
     + factors::FactorReads
     + throttle::ThrottleReads
+    + signups::SignupReads
     + operations::OperationReads
     + Send
 {
@@ -85,6 +87,8 @@ impl<T> Reader for T where
         + sessions::SessionReads
         + factors::FactorReads
         + throttle::ThrottleReads
+        + signups::SignupReads
+        + signups::SignupReads
         + operations::OperationReads
         + Send
 {
@@ -108,6 +112,7 @@ pub trait Writer:
     + sessions::SessionWrites
     + factors::FactorWrites
     + throttle::ThrottleWrites
+    + signups::SignupWrites
 {
 }
 
@@ -129,6 +134,8 @@ impl<T> Writer for T where
         + sessions::SessionWrites
         + factors::FactorWrites
         + throttle::ThrottleWrites
+        + signups::SignupWrites
+        + signups::SignupWrites
 {
 }
 
@@ -147,6 +154,7 @@ pub mod prelude {
     pub use crate::sessions::{SessionReads as _, SessionWrites as _};
     pub use crate::settings::{SettingReads as _, SettingWrites as _};
     pub use crate::shares::{ShareReads as _, ShareWrites as _};
+    pub use crate::signups::{SignupReads as _, SignupWrites as _};
     pub use crate::throttle::{ThrottleReads as _, ThrottleWrites as _};
     pub use crate::users::{UserReads as _, UserWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};

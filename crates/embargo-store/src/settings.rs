@@ -17,6 +17,11 @@ pub enum Setting {
     SecurityTxtOrg,
     /// Whether security-team members and administrators must use a second factor (`true`/`false`).
     SecondFactorRequired,
+    /// When the next daily audit checkpoint mail to the administrators is due
+    /// (Unix seconds); absent when the mail is off. A checkpoint timer runs
+    /// only when its due time is this one, so turning the mail off and on
+    /// never sends it twice.
+    CheckpointMailDue,
 }
 
 impl Setting {
@@ -26,6 +31,7 @@ impl Setting {
             Setting::SetupTokenHash => "setup_token_hash",
             Setting::SecurityTxtOrg => "security_txt_org",
             Setting::SecondFactorRequired => "second_factor_required",
+            Setting::CheckpointMailDue => "checkpoint_mail_due",
         }
     }
 }

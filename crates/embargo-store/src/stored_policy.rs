@@ -141,6 +141,8 @@ pub(crate) struct StoredPolicy {
     #[serde(default)]
     ban_after: Option<u32>,
     #[serde(default)]
+    team_second_factor: Option<bool>,
+    #[serde(default)]
     lab: Option<StoredLab>,
 }
 
@@ -202,6 +204,7 @@ impl From<&PolicyDraft> for StoredPolicy {
             cve_pool: names(&p.advisories.cve_pool),
             code_of_conduct: p.conduct.code_of_conduct.clone(),
             ban_after: p.conduct.ban_after,
+            team_second_factor: p.conduct.team_second_factor,
             lab: p.lab.as_ref().map(|lab| StoredLab {
                 repository: lab.repository.clone(),
                 setup_network: lab.setup_network,
@@ -289,7 +292,11 @@ impl StoredPolicy {
                 cna: parse("policy.cna", self.cna.as_deref())?,
                 cve_pool: parse_list("policy.cve_pool", &self.cve_pool)?,
             },
-            conduct: ConductDraft { code_of_conduct: self.code_of_conduct, ban_after: self.ban_after },
+            conduct: ConductDraft {
+                code_of_conduct: self.code_of_conduct,
+                ban_after: self.ban_after,
+                team_second_factor: self.team_second_factor,
+            },
             lab: self
                 .lab
                 .map(|lab| {

@@ -1,10 +1,12 @@
-//! Sign-in throttling counters, in the database so that every replica sees
-//! the same counts (issue 12). A key is `account:HASH` or `address:ADDR`; the
-//! app decides what the counts mean (`embargo_core::throttle`).
+//! Sign-in throttling counters and intake counts, in the database so that
+//! every replica sees the same counts (issue 12). A sign-in key is
+//! `account:HASH` or `address:ADDR`; an intake key also `email:HASH` or
+//! `project:ID`. The app decides what the counts mean (`embargo_core::throttle`).
 
 use std::ops::DerefMut;
 
 use embargo_core::Timestamp;
+use embargo_core::id::ProjectId;
 
 use crate::StoreError;
 use crate::handle::Handle;
@@ -21,11 +23,28 @@ pub struct ThrottleState {
     pub locked_until: Option<Timestamp>,
 }
 
+/// A key's reports in its current intake window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntakeCount {
+    /// Reports counted since `window_start`, this one included.
+    pub reports: u32,
+    /// When the window began.
+    pub window_start: Timestamp,
+}
+
 /// Reading throttling counters.
 #[async_trait::async_trait]
 pub trait ThrottleReads {
     /// The state of `key`, if it has failed recently.
     async fn throttle_state(&mut self, key: &str) -> Result<Option<ThrottleState>, StoreError>;
+    /// How many reports of `project` were received at or after `from` and before `to`
+    /// (a flood's team notices are coalesced).
+    async fn project_reports_between(
+        &mut self,
+        project: ProjectId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<u32, StoreError>;
 }
 
 /// Changing throttling counters.
@@ -41,6 +60,17 @@ pub trait ThrottleWrites {
     async fn clear_key(&mut self, key: &str) -> Result<(), StoreError>;
     /// Forgets every key whose window began before `before` and whose lock has ended by `now`.
     async fn prune_throttle(&mut self, before: Timestamp, now: Timestamp) -> Result<u64, StoreError>;
+    /// Counts a new report under intake `key` at `now`: a window that began
+    /// at or before `window_from` starts again at `now`. One upsert, so concurrent
+    /// replicas add up.
+    async fn count_report(
+        &mut self,
+        key: &str,
+        now: Timestamp,
+        window_from: Timestamp,
+    ) -> Result<IntakeCount, StoreError>;
+    /// Forgets every intake count whose window began before `before`.
+    async fn prune_intake_counts(&mut self, before: Timestamp) -> Result<u64, StoreError>;
 }
 
 fn count(value: i64) -> Result<u32, StoreError> {
@@ -67,6 +97,25 @@ where
             })
         })
         .transpose()
+    }
+
+    async fn project_reports_between(
+        &mut self,
+        project: ProjectId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<u32, StoreError> {
+        let row = self
+            .fetch_optional(
+                query(
+                    "SELECT COUNT(*) AS n FROM reports WHERE project_id = $1 AND created_at >= $2 AND created_at < $3",
+                )
+                .bind(project)
+                .bind(from)
+                .bind(to),
+            )
+            .await?;
+        row.map_or(Ok(0), |r| count(r.int("n")?))
     }
 }
 
@@ -124,5 +173,35 @@ where
             .bind(now),
         )
         .await
+    }
+
+    async fn count_report(
+        &mut self,
+        key: &str,
+        now: Timestamp,
+        window_from: Timestamp,
+    ) -> Result<IntakeCount, StoreError> {
+        let row = self
+            .fetch_optional(
+                query(
+                    "INSERT INTO intake_counts (key, reports, window_start) VALUES ($1, 1, $2) \
+                     ON CONFLICT (key) DO UPDATE SET \
+                     reports = CASE WHEN intake_counts.window_start <= $3 THEN 1 \
+                                    ELSE intake_counts.reports + 1 END, \
+                     window_start = CASE WHEN intake_counts.window_start <= $3 THEN $2 \
+                                         ELSE intake_counts.window_start END \
+                     RETURNING reports, window_start",
+                )
+                .bind(key)
+                .bind(now)
+                .bind(window_from),
+            )
+            .await?;
+        let row = row.ok_or_else(|| StoreError::Other("the intake upsert answered no row".into()))?;
+        Ok(IntakeCount { reports: count(row.int("reports")?)?, window_start: row.time("window_start")? })
+    }
+
+    async fn prune_intake_counts(&mut self, before: Timestamp) -> Result<u64, StoreError> {
+        self.execute(query("DELETE FROM intake_counts WHERE window_start < $1").bind(before)).await
     }
 }

@@ -82,7 +82,9 @@ impl From<AppError> for ApiError {
                 StatusCode::UNAUTHORIZED
             }
             AppError::SecondFactorRequired => StatusCode::FORBIDDEN,
-            AppError::Forbidden | AppError::SignupClosed | AppError::ChannelClosed => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::SignupClosed | AppError::ChannelClosed | AppError::Banned(_) => {
+                StatusCode::FORBIDDEN
+            }
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Advisory(embargo_core::advisory::AdvisoryError::Incomplete { .. }) => {
                 StatusCode::UNPROCESSABLE_ENTITY

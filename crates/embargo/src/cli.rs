@@ -361,7 +361,7 @@ pub enum AdminCommand {
     ReleaseLine(ReleaseLineCommand),
     /// Instance settings.
     #[command(
-        after_help = "Examples:\n  embargo admin settings --signup closed\n  embargo admin settings --second-factor required"
+        after_help = "Examples:\n  embargo admin settings --signup closed\n  embargo admin settings --second-factor required\n  embargo admin settings --checkpoint-mail daily"
     )]
     Settings(SettingsArgs),
 }
@@ -520,6 +520,9 @@ pub struct SettingsArgs {
     /// Whether security-team members and administrators must use a second factor: required or optional.
     #[arg(long, value_parser = ["required", "optional"])]
     pub second_factor: Option<String>,
+    /// Whether the audit checkpoint is mailed to the administrators every day: daily or off.
+    #[arg(long, value_parser = ["daily", "off"])]
+    pub checkpoint_mail: Option<String>,
 }
 
 /// Acting as a user, for the report and advisory commands.

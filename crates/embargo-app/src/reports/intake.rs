@@ -5,6 +5,7 @@
 use embargo_core::Timestamp;
 use embargo_core::attachment::{Attachment, AttachmentError, accept};
 use embargo_core::deadline::Deadlines;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use embargo_core::id::{MessageId, ProjectId, ReportId};
@@ -12,7 +13,7 @@ use embargo_core::intake::{IntakeNotice, check_required, notices};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::Channel;
 use embargo_core::organisation::Organisation;
-use embargo_core::permission::{Action, Actor};
+use embargo_core::permission::{Action, Actor, ProjectAccess};
 use embargo_core::policy::Policy;
 use embargo_core::private::Private;
 use embargo_core::project::{Project, ReleaseLine};
@@ -23,6 +24,7 @@ use embargo_store::mail::{MailRecord, MailThread};
 use serde_json::json;
 
 use super::Receipt;
+use super::limits::{IntakeKeys, ban_refusal, require_may_report};
 use crate::audit::record;
 use crate::entropy::{Entropy, NewIds};
 use crate::events::{Event, emit};
@@ -130,6 +132,8 @@ pub enum Envelope {
         uploads: Vec<Upload>,
         /// Which channel: web, API or command line.
         channel: Channel,
+        /// The client's network address, when the channel knows it (counted by the intake limits).
+        client: Option<IpAddr>,
     },
     /// A received mail routed to a project. What the policy asks for but the
     /// mail lacks becomes a notice (a mail cannot be sent back to be fixed),
@@ -247,6 +251,7 @@ impl App {
             submission: Box::default(),
             uploads: Vec::new(),
             channel,
+            client: None,
         };
         let target = self.target(&envelope).await?;
         require(actor, Action::SubmitReport)?;
@@ -272,17 +277,22 @@ impl App {
     /// and emits [`Event::ReportSubmitted`], all in one transaction.
     pub(crate) async fn intake(&self, actor: &Actor, envelope: Envelope) -> Result<Filing, AppError> {
         let target = self.target(&envelope).await?;
-        require(actor, Action::SubmitReport)?;
+        require(actor, Action::SubmitReport).map_err(|e| match e {
+            AppError::Banned(_) => AppError::Banned(ban_refusal(&target.policy)),
+            other => other,
+        })?;
         let now = self.now();
         let id = self.entropy.report_id()?;
-        let (channel, content, attachments, notices, mail) = match envelope {
-            Envelope::Form { submission, uploads, channel, .. } => {
+        // The contact address (the form's, or the mail's sender) and the client's network address.
+        let (channel, content, attachments, notices, mail, (contact, client)) = match envelope {
+            Envelope::Form { submission, uploads, channel, client, .. } => {
                 if !channel_open(&target.policy, channel) {
                     return Err(AppError::ChannelClosed);
                 }
                 let (content, kept, notices) = App::check_form(&target, actor, &submission, &uploads)?;
                 let attachments = attachment_rows(self.entropy.as_ref(), id, None, kept, now)?;
-                (channel, content, attachments, notices, None)
+                let contact = content.reporter_email.clone();
+                (channel, content, attachments, notices, None, (contact, client))
             }
             Envelope::Mail { mail, body, .. } => {
                 // The mail channel is open where a mail route leads to the project (the router decided).
@@ -300,9 +310,13 @@ impl App {
                     receipt: Private::new(String::new()),
                     record: mail_record(&mail, (Some(id), None), &refused, now),
                 };
-                (Channel::Email, content, attachments, notices, Some(filing))
+                let contact = Some(mail.from.clone());
+                (Channel::Email, content, attachments, notices, Some(filing), (contact, None))
             }
         };
+        require_may_report(self.store.reader().await?.as_mut(), actor, contact.as_ref(), &target.policy).await?;
+        let access = ProjectAccess { org: target.org.id, project: target.project.id };
+        let limits = IntakeKeys::new(actor, access, client, contact.as_ref());
         // A mail's sender is who its From line claims: it may be refused (a
         // ban), but the report is never tied to an account on that word alone.
         let (reporter_id, actor) = match mail {
@@ -340,6 +354,7 @@ impl App {
             .store
             .write(move |tx| {
                 Box::pin(async move {
+                    limits.count(tx, now).await?;
                     tx.insert_report(&report, &hash).await?;
                     if let Some(mail) = &mail {
                         tx.insert_mail_thread(&mail.thread, Some(&mail.receipt), now).await?;
@@ -391,6 +406,24 @@ impl Envelope {
         uploads: Vec<Upload>,
         channel: Channel,
     ) -> Self {
-        Envelope::Form { org: org.into(), project: project.into(), submission: Box::new(submission), uploads, channel }
+        Envelope::Form {
+            org: org.into(),
+            project: project.into(),
+            submission: Box::new(submission),
+            uploads,
+            channel,
+            client: None,
+        }
+    }
+
+    /// The same envelope, sent from `client` (a form's network address; mail has none).
+    #[must_use]
+    pub fn from_client(self, client: Option<IpAddr>) -> Self {
+        match self {
+            Envelope::Form { org, project, submission, uploads, channel, .. } => {
+                Envelope::Form { org, project, submission, uploads, channel, client }
+            }
+            mail @ Envelope::Mail { .. } => mail,
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! have, and triage (messages, transitions, team fields, sharing).
 
 mod intake;
+mod limits;
 pub(crate) mod transition;
 mod triage;
 mod view;

@@ -172,3 +172,32 @@ fn evidence_lab_matrix() {
     assert_eq!(decide(&read_only, Action::ViewLab(r)), A);
     assert_eq!(decide(&read_only, Action::QueueLabRuns(r)), F, "queueing runs needs the triage scope");
 }
+
+#[test]
+fn intake_limits_spare_the_team_and_administrators_issue_12() {
+    let counted: Vec<&str> =
+        actors().into_iter().filter(|(_, a)| intake_limits_apply(a, project())).map(|(name, _)| name).collect();
+    let spared: Vec<&str> =
+        actors().into_iter().filter(|(_, a)| !intake_limits_apply(a, project())).map(|(name, _)| name).collect();
+    assert_eq!(spared, ["instance admin", "organisation team", "project team"]);
+    assert!(counted.contains(&"anonymous") && counted.contains(&"the reporter"), "{counted:?}");
+    assert!(counted.contains(&"other project's team"), "another project's team is counted like anyone");
+}
+
+#[test]
+fn second_factors_are_required_by_the_instance_or_by_a_teams_policy_issue_12() {
+    let required = |rule: &FactorRule| -> Vec<&'static str> {
+        actors().into_iter().filter(|(_, a)| second_factor_required(a, rule)).map(|(name, _)| name).collect()
+    };
+    assert!(required(&FactorRule::default()).is_empty(), "nothing asks: nobody needs one");
+    let instance = FactorRule { instance: true, ..FactorRule::default() };
+    assert_eq!(
+        required(&instance),
+        ["instance admin", "organisation team", "project team", "other project's team"],
+        "the instance asks it of administrators and every team"
+    );
+    let org = FactorRule { orgs: vec![OrgId::from_uuid(uid(ORG))], ..FactorRule::default() };
+    assert_eq!(required(&org), ["organisation team"], "an organisation's policy asks it of its own team only");
+    let project = FactorRule { projects: vec![ProjectId::from_uuid(uid(PROJECT))], ..FactorRule::default() };
+    assert_eq!(required(&project), ["project team"]);
+}

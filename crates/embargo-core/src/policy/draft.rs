@@ -107,6 +107,8 @@ pub struct ConductDraft {
     pub code_of_conduct: Option<String>,
     /// See [`super::Conduct::ban_after`].
     pub ban_after: Option<u32>,
+    /// See [`super::Conduct::team_second_factor`].
+    pub team_second_factor: Option<bool>,
 }
 
 /// What one level of a policy says; anything absent is inherited.

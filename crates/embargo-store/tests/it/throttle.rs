@@ -1,13 +1,18 @@
 //! Sign-in throttling counters (issue 12): counted in windows, locked, cleared, pruned.
 
 use embargo_store::StoreError;
-use embargo_store::throttle::ThrottleState;
+use embargo_store::throttle::{IntakeCount, ThrottleState};
 use time::Duration;
 
 use crate::conformance;
 use crate::fixture::{Db, at};
 
-conformance!(failures_count_in_a_window_issue_12, locks_never_shorten_and_keys_are_forgotten_issue_12);
+conformance!(
+    failures_count_in_a_window_issue_12,
+    locks_never_shorten_and_keys_are_forgotten_issue_12,
+    reports_count_in_fixed_windows_issue_12,
+    a_projects_recent_reports_are_counted_issue_12
+);
 
 async fn fail(db: &Db, key: &'static str, minute: i64) -> u32 {
     let now = at(minute);
@@ -51,4 +56,44 @@ async fn locks_never_shorten_and_keys_are_forgotten_issue_12(db: &Db) {
     assert!(state(db, "account:b").await.is_some());
     db.write(|tx| Box::pin(async move { tx.clear_key("account:b").await })).await.unwrap();
     assert_eq!(state(db, "account:b").await, None);
+}
+
+async fn report(db: &Db, key: &'static str, minute: i64) -> IntakeCount {
+    let now = at(minute);
+    db.write(move |tx| Box::pin(async move { tx.count_report(key, now, now - Duration::hours(1)).await }))
+        .await
+        .unwrap()
+}
+
+async fn reports_count_in_fixed_windows_issue_12(db: &Db) {
+    assert_eq!(report(db, "address:192.0.2.7", 0).await, IntakeCount { reports: 1, window_start: at(0) });
+    assert_eq!(report(db, "address:192.0.2.7", 30).await, IntakeCount { reports: 2, window_start: at(0) });
+    assert_eq!(report(db, "project:p", 30).await.reports, 1, "keys count apart");
+    assert_eq!(report(db, "address:192.0.2.7", 59).await.reports, 3);
+    assert_eq!(
+        report(db, "address:192.0.2.7", 61).await,
+        IntakeCount { reports: 1, window_start: at(61) },
+        "a window older than an hour starts again"
+    );
+    let pruned: Result<u64, StoreError> =
+        db.write(|tx| Box::pin(async move { tx.prune_intake_counts(at(31)).await })).await;
+    assert_eq!(pruned.unwrap(), 1, "the project's window began at 30, the address's at 61");
+    assert_eq!(report(db, "project:p", 62).await.reports, 1, "pruned counts start again");
+    assert_eq!(report(db, "address:192.0.2.7", 62).await.reports, 2);
+}
+
+async fn a_projects_recent_reports_are_counted_issue_12(db: &Db) {
+    let org = db.organisation("acme").await;
+    let (widget, gadget) = (db.project(&org, "widget").await, db.project(&org, "gadget").await);
+    for minute in [0, 5, 10, 20] {
+        db.report(&widget, None, "flood", minute).await;
+    }
+    db.report(&gadget, None, "elsewhere", 6).await;
+    let between = |from: i64, to: i64| {
+        let project = widget.id;
+        async move { db.read().await.project_reports_between(project, at(from), at(to)).await.unwrap() }
+    };
+    assert_eq!(between(0, 20).await, 3, "from is counted, to is not");
+    assert_eq!(between(1, 21).await, 3);
+    assert_eq!(between(21, 40).await, 0);
 }

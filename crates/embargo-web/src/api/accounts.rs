@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use embargo_app::{AppError, FactorProof, InstanceSettings, Me, NewAccount, SessionView};
+use embargo_app::{AppError, FactorProof, InstanceSettings, Me, NewAccount, Registered, SessionView};
 use embargo_core::id::TokenId;
 use embargo_store::sessions::SessionStage;
 use time::OffsetDateTime;
@@ -99,6 +99,10 @@ pub(crate) struct SettingsJson {
     /// (they enrol at their next sign-in). Left out: unchanged.
     #[serde(default)]
     second_factor_required: Option<bool>,
+    /// Whether the audit log's signed checkpoint is mailed to the administrators every day.
+    /// Left out: unchanged.
+    #[serde(default)]
+    checkpoint_mail: Option<bool>,
 }
 
 /// A team the user is on.
@@ -280,17 +284,30 @@ pub(crate) async fn whoami(
     Ok(axum::Json(me_json(&state, me).await?))
 }
 
-/// Makes an account. Anonymous callers sign themselves up as reporters (when
-/// the instance allows it); administrators may make any account.
+/// What a sign-up is told, whether or not the address has an account.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SignupJson {
+    /// What happens next.
+    message: String,
+}
+
+/// The message every sign-up gets: it says nothing about whether the address has an account.
+const SIGNUP_SENT: &str = "we sent a mail to this address: open the link in it within 24 hours to finish signing up";
+
+/// Makes an account. Administrators make any account at once (201).
+/// Anonymous callers sign themselves up as reporters, when the instance
+/// allows it: the answer is always 202, and a mail to the address carries
+/// the link that confirms it (or says that it has an account already).
 #[utoipa::path(
     post,
     path = "/api/v1/users",
     tag = "accounts",
     request_body = NewUserRequest,
     responses(
-        (status = 201, body = UserJson),
+        (status = 201, description = "Made by an administrator", body = UserJson),
+        (status = 202, description = "Sign-up: a mail goes to the address (the same answer whether or not it has an account)", body = SignupJson),
         (status = 403, description = "Sign-up is closed, or only administrators make administrators", body = ErrorBody),
-        (status = 409, description = "The address has an account", body = ErrorBody),
+        (status = 409, description = "The address has an account (administrators only are told)", body = ErrorBody),
         (status = 422, body = ErrorBody),
     )
 )]
@@ -298,10 +315,51 @@ pub(crate) async fn create_user(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Json(body): Json<NewUserRequest>,
-) -> Result<(StatusCode, axum::Json<UserJson>), ApiError> {
+) -> Result<Response, ApiError> {
     let account = NewAccount { email: body.email, name: body.name, password: Private::new(body.password) };
-    let user = state.app.register(&actor, account, body.is_admin).await?;
-    Ok((StatusCode::CREATED, axum::Json(UserJson::from(&user))))
+    Ok(match state.app.register(&actor, account, body.is_admin).await? {
+        Registered::Created(user) => (StatusCode::CREATED, axum::Json(UserJson::from(&user))).into_response(),
+        Registered::ConfirmByMail => {
+            (StatusCode::ACCEPTED, axum::Json(SignupJson { message: SIGNUP_SENT.to_owned() })).into_response()
+        }
+    })
+}
+
+/// A sign-up's confirmation.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignupConfirmRequest {
+    /// The token of the link in the sign-up mail (`embu_…`).
+    token: String,
+}
+
+/// Confirms a sign-up with the token from its mail: makes the account and
+/// signs it in (the session cookie is set).
+#[utoipa::path(
+    post,
+    path = "/api/v1/signup/confirm",
+    tag = "accounts",
+    request_body = SignupConfirmRequest,
+    responses(
+        (status = 201, description = "Account made and signed in", body = UserJson),
+        (status = 404, description = "The link is unknown, used or expired", body = ErrorBody),
+        (status = 409, description = "The address got an account meanwhile", body = ErrorBody),
+    )
+)]
+pub(crate) async fn confirm_signup(
+    State(state): State<AppState>,
+    Json(body): Json<SignupConfirmRequest>,
+) -> Result<Response, ApiError> {
+    let (user, session) = state.app.confirm_sign_up(&body.token).await?;
+    let cookie = crate::cookies::set_cookie(
+        &state.config,
+        SESSION_COOKIE,
+        session.expose(),
+        state.config.session_ttl.whole_seconds(),
+    );
+    let mut response = (StatusCode::CREATED, axum::Json(UserJson::from(&user))).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
 }
 
 /// Every account (administrators).
@@ -396,6 +454,7 @@ fn settings_json(settings: InstanceSettings) -> SettingsJson {
         signup_open: settings.signup_open,
         security_txt_org: settings.security_txt_org,
         second_factor_required: Some(settings.second_factor_required),
+        checkpoint_mail: Some(settings.checkpoint_mail),
     }
 }
 
@@ -418,6 +477,7 @@ pub(crate) async fn put_settings(
         signup_open: body.signup_open,
         security_txt_org: body.security_txt_org,
         second_factor_required: body.second_factor_required.unwrap_or(current.second_factor_required),
+        checkpoint_mail: body.checkpoint_mail.unwrap_or(current.checkpoint_mail),
     };
     let settings = state.app.update_settings(&actor, wanted).await?;
     Ok(axum::Json(settings_json(settings)))

@@ -27,6 +27,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::setup))
         .routes(routes!(accounts::sign_in, accounts::sign_out, accounts::whoami))
         .routes(routes!(accounts::create_user, accounts::list_users))
+        .routes(routes!(accounts::confirm_signup))
         .routes(routes!(accounts::create_token, accounts::list_tokens))
         .routes(routes!(accounts::revoke_token))
         .routes(routes!(accounts::list_sessions))

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::json::{ProjectRef, UserRef};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{CurrentActor, Json, Path, Query, double_option};
+use crate::extract::{ClientAddr, CurrentActor, Json, Path, Query, double_option};
 
 /// A new report. Plain text only; the team assesses severity itself.
 #[derive(Deserialize, ToSchema)]
@@ -598,20 +598,23 @@ fn report_json(view: &ReportView, now: OffsetDateTime) -> ReportJson {
     request_body = SubmissionRequest,
     responses(
         (status = 201, description = "Received and stored", body = ReceiptJson),
+        (status = 403, description = "The sender, or the account of the contact address, is banned (`banned`): the message names the rule and whom to write to", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody),
         (status = 422, body = ErrorBody),
+        (status = 429, description = "Too many reports from this address, account or contact address, or to this project (`rate_limited`); nothing was filed; see Retry-After", body = ErrorBody),
     )
 )]
 pub(crate) async fn submit_report(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path((org, project)): Path<(String, String)>,
+    ClientAddr(client): ClientAddr,
     Json(body): Json<SubmissionRequest>,
 ) -> Result<(StatusCode, axum::Json<ReceiptJson>), ApiError> {
     let (submission, uploads) = submission(body)?;
-    let receipt =
-        state.app.submit_report(&actor, Envelope::form(org, project, submission, uploads, Channel::Api)).await?;
+    let envelope = Envelope::form(org, project, submission, uploads, Channel::Api).from_client(client);
+    let receipt = state.app.submit_report(&actor, envelope).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(ReceiptJson {

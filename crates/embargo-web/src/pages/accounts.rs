@@ -12,7 +12,8 @@ use embargo_core::private::Private;
 use super::form::apply_errors;
 use super::render::capitalised;
 use super::{
-    Field, FieldKind, FieldsExt, FormData, LINK_COOKIE, LINK_MAX_AGE, Nav, PageError, Viewer, html_status, see_other,
+    Field, FieldKind, FieldsExt, FormData, LINK_COOKIE, LINK_MAX_AGE, Nav, PageError, Viewer, html_status,
+    message_page, see_other,
 };
 use crate::cookies::{cookie, set_cookie};
 use crate::extract::ClientAddr;
@@ -193,24 +194,73 @@ fn new_account(form: &FormData) -> NewAccount {
     }
 }
 
-/// `POST /signup`: creates the account and signs in.
+/// `POST /signup`: asks for the account; a mail to the address carries the
+/// link that confirms it. The page says the same whether or not the address
+/// has an account.
 pub(crate) async fn signup(
     State(state): State<AppState>,
     viewer: Viewer,
     form: FormData,
 ) -> Result<Response, PageError> {
     match state.app.sign_up(new_account(&form)).await {
-        Ok(_) => {
-            let (_, session) = state.app.sign_in(form.get("email").trim(), Private::new(form.get("password"))).await?;
-            Ok(session_response(&state, session.expose(), "/reports"))
-        }
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+        Ok(()) => Ok(message_page(
+            "Check your mail",
+            "We sent a mail to the address you gave. Open the link in it within 24 hours to finish creating \
+             your account. No mail? Check the address and your spam folder, then try again.",
+        )),
+        Err(e @ AppError::Invalid(_)) => {
             let mut fields = account_fields(&form, REPORTER_EMAIL_HINT);
             let errors = apply_errors(&mut fields, &e);
             Ok(signup_page(viewer.nav(false), errors, fields).respond(StatusCode::UNPROCESSABLE_ENTITY))
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `GET /signup/confirm/{token}`: the link of a sign-up mail asks before
+/// making the account (a mail scanner that follows links changes nothing).
+pub(crate) async fn confirm_signup_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    if !state.app.signup_link_valid(&token).await? {
+        return Err(expired_link());
+    }
+    let page = AccountForm {
+        nav: viewer.nav(false),
+        title: "Finish creating your account",
+        lede: "Your address is confirmed by this link. Create the account to sign in.".to_owned(),
+        action: format!("/signup/confirm/{token}"),
+        submit: "Create my account",
+        errors: Vec::new(),
+        fields: Vec::new(),
+        hidden: Vec::new(),
+        footer: Vec::new(),
+    };
+    Ok(page.respond(StatusCode::OK))
+}
+
+/// `POST /signup/confirm/{token}`: makes the account and signs in.
+pub(crate) async fn confirm_signup(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    match state.app.confirm_sign_up(&token).await {
+        Ok((_, session)) => Ok(session_response(&state, session.expose(), "/reports")),
+        Err(AppError::NotFound) => Err(expired_link()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn expired_link() -> PageError {
+    let mut error = PageError::not_found();
+    error.title = "This link does not work";
+    error.message =
+        "The link is unknown, was used already, or is more than 24 hours old. Sign up again for a new one, \
+                     or sign in if you have an account."
+            .into();
+    error
 }
 
 fn setup_page(nav: Nav, token: String, errors: Vec<String>, fields: Vec<Field>) -> AccountForm {

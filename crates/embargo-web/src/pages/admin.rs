@@ -130,6 +130,7 @@ fn user_fields(form: &FormData) -> Vec<Field> {
 fn settings_fields(settings: &InstanceSettings, orgs: &[OrgRow], form: Option<&FormData>) -> Vec<Field> {
     let signup = form.map_or(settings.signup_open, |f| f.get("signup_open") == "yes");
     let second_factor = form.map_or(settings.second_factor_required, |f| f.get("second_factor_required") == "yes");
+    let checkpoint_mail = form.map_or(settings.checkpoint_mail, |f| f.get("checkpoint_mail") == "yes");
     let chosen =
         form.map_or_else(|| settings.security_txt_org.clone().unwrap_or_default(), |f| f.get("security_txt_org"));
     let mut options = vec![(String::new(), "The only organisation (none chosen)".to_owned())];
@@ -152,6 +153,17 @@ fn settings_fields(settings: &InstanceSettings, orgs: &[OrgRow], form: Option<&F
             )]),
         )
         .hint("Those without one are walked through setting up an authenticator app at their next sign-in."),
+        Field::of_form(
+            "settings",
+            "checkpoint_mail",
+            "Audit checkpoint",
+            FieldKind::Checkboxes(vec![(
+                "yes".into(),
+                "Mail the audit log's signed checkpoint to the administrators every day".into(),
+                checkpoint_mail,
+            )]),
+        )
+        .hint("Copies kept outside this server show later whether the log was cut or rewritten."),
         Field::of_form("settings", "security_txt_org", "security.txt lists", FieldKind::Select(options))
             .hint("Whose channels /.well-known/security.txt names when there are several organisations.")
             .value(chosen),
@@ -339,6 +351,7 @@ pub(crate) async fn settings(
         signup_open: form.get("signup_open") == "yes",
         security_txt_org: form.opt("security_txt_org"),
         second_factor_required: form.get("second_factor_required") == "yes",
+        checkpoint_mail: form.get("checkpoint_mail") == "yes",
     };
     let result = state.app.update_settings(&viewer.actor, settings).await.map(drop);
     after(&state, &viewer, AdminForm::Settings, &form, result, "settings").await

@@ -1,7 +1,7 @@
 //! The report form, built from the project's policy, and the receipt.
 
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use embargo_app::{AppError, EffectivePolicy, Envelope, PolicyTarget, Upload};
 use embargo_core::deadline::{DeadlineKind, human};
@@ -18,6 +18,7 @@ use super::{
 };
 use crate::AppState;
 use crate::cookies::{cookie, set_cookie};
+use crate::extract::ClientAddr;
 
 /// What the form says about the policy, beside the fields.
 struct PolicySummary {
@@ -271,6 +272,7 @@ pub(crate) async fn submit(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((org, project)): Path<(String, String)>,
+    ClientAddr(client): ClientAddr,
     request: Request,
 ) -> Result<Response, PageError> {
     // The policy is read here only to show the form again; submitting reads it itself.
@@ -303,7 +305,7 @@ pub(crate) async fn submit(
                 .app
                 .submit_report(
                     &viewer.actor,
-                    Envelope::form(&*org, &*project, submission(&form), uploads, Channel::Web),
+                    Envelope::form(&*org, &*project, submission(&form), uploads, Channel::Web).from_client(client),
                 )
                 .await
         }
@@ -316,6 +318,13 @@ pub(crate) async fn submit(
             Ok(response)
         }
         Err(e @ AppError::Invalid(_)) => refused(&viewer, &effective().await?, &form, signed_in, &e, had_files),
+        Err(e @ AppError::Throttled { retry_after, .. }) => {
+            // The draft is kept: the form comes back filled in, to send again later.
+            let mut response = refused(&viewer, &effective().await?, &form, signed_in, &e, had_files)?;
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            Ok(response)
+        }
         Err(e) => Err(e.into()),
     }
 }

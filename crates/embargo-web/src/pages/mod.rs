@@ -9,6 +9,7 @@ mod accounts;
 mod admin;
 mod advisories;
 mod assets;
+mod audit;
 mod form;
 mod intake;
 mod public;
@@ -138,6 +139,12 @@ pub(crate) struct PageError {
     retry_after: Option<u64>,
 }
 
+/// A page that only says something, in the error page's layout, answered 200.
+pub(crate) fn message_page(title: &'static str, message: impl Into<String>) -> Response {
+    PageError { status: StatusCode::OK, title, message: message.into(), login: false, retry_after: None }
+        .into_response()
+}
+
 impl PageError {
     pub(crate) fn not_found() -> Self {
         PageError {
@@ -169,6 +176,7 @@ impl From<AppError> for PageError {
             | AppError::Conflict { .. }
             | AppError::CveUnavailable(_) => (StatusCode::CONFLICT, "That cannot be done now"),
             AppError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
+            AppError::Banned(_) => (StatusCode::FORBIDDEN, "You may not report here"),
             AppError::Unavailable(cause) => {
                 tracing::error!(cause = %cause, "page failed: database unavailable");
                 (StatusCode::SERVICE_UNAVAILABLE, "Try again shortly")
@@ -226,7 +234,7 @@ pub(crate) fn form_status(error: &AppError) -> StatusCode {
         AppError::Invalid(_) | AppError::Advisory(embargo_core::advisory::AdvisoryError::Incomplete { .. }) => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
-        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::Forbidden | AppError::Banned(_) => StatusCode::FORBIDDEN,
         _ => StatusCode::CONFLICT,
     }
 }
@@ -309,6 +317,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/account/tokens", post(security::create_token))
         .route("/account/tokens/{id}/revoke", post(security::revoke_token))
         .route("/signup", get(accounts::signup_form).post(accounts::signup))
+        .route("/signup/confirm/{token}", get(accounts::confirm_signup_form).post(accounts::confirm_signup))
         .route("/setup", get(accounts::setup_form).post(accounts::setup))
         .route("/follow/{token}", get(accounts::follow))
         .route("/shared/{token}", get(accounts::follow))
@@ -327,6 +336,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/ban", post(admin::ban))
         .route("/admin/users/{id}/sessions/end", post(admin::end_user_sessions))
         .route("/admin/settings", post(admin::settings))
+        .route("/admin/audit", get(audit::page))
         .route("/{org}", get(public::organisation))
         .route("/{org}/policy", get(public::org_policy))
         .route("/{org}/report", get(public::choose_project))

@@ -174,8 +174,9 @@ pub(crate) async fn enrol_form(State(state): State<AppState>, headers: HeaderMap
             let mut page = FactorStep::new(
                 private_nav(),
                 "Set up a second factor",
-                "Your password was right. This instance requires security-team members and administrators \
-                 to use a second factor, so set up an authenticator app to finish signing in. \
+                "Your password was right. This instance, or the policy of a security team you are on, \
+                 requires security-team members and administrators to use a second factor, \
+                 so set up an authenticator app to finish signing in. \
                  Any app for time-based codes (TOTP) works, as do most password managers.",
             )
             .form("/account/totp", "Set up an authenticator app", Vec::new());

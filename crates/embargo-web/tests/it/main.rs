@@ -14,6 +14,7 @@ mod authorization;
 mod bad_input;
 mod fixture;
 mod flow;
+mod intake_limits;
 mod issue_9;
 mod lab;
 mod lifecycle;

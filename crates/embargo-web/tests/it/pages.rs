@@ -90,6 +90,9 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             &[("name", "X"), ("email", "not an address"), ("password", "long enough pass")],
             [403; 8],
         ),
+        // A sign-up link that is not (or no longer) valid is not found for anyone.
+        get("/signup/confirm/{token}", "/signup/confirm/embu_not_a_real_token", [404; 8]),
+        post("/signup/confirm/{token}", "/signup/confirm/embu_not_a_real_token", &[], [404; 8]),
         // An administrator exists: setup is over.
         get("/setup", "/setup", [303; 8]),
         post("/setup", "/setup", &[("token", "embi_x")], [303; 8]),
@@ -129,6 +132,7 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             [404, 404, 404, 404, 404, 409, 409, 404],
         ),
         get("/admin", "/admin", [303, 404, 404, 404, 200, 404, 404, 404]),
+        get("/admin/audit", "/admin/audit?since=2020-01-01", [303, 404, 404, 404, 200, 404, 404, 404]),
         post("/admin/organisations", "/admin/organisations", &[("slug", "werkzeug"), ("name", "Werkzeug")], ADMIN_ONLY),
         post(
             "/admin/projects",
@@ -296,6 +300,7 @@ async fn the_page_matrix_names_every_page_route() {
         "/login",
         "/logout",
         "/signup",
+        "/signup/confirm/{token}",
         "/setup",
         "/follow/{token}",
         "/shared/{token}",
@@ -314,6 +319,7 @@ async fn the_page_matrix_names_every_page_route() {
         "/admin/users/{id}/ban",
         "/admin/users/{id}/sessions/end",
         "/admin/settings",
+        "/admin/audit",
         "/login/second-factor",
         "/login/enrol",
         "/account",

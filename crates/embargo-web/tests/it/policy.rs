@@ -480,8 +480,69 @@ async fn banned_reporters_may_read_but_not_submit() {
     let me = t.get("/api/v1/session", &reporter).await.expect(StatusCode::OK).json;
     let id = me["user"]["id"].as_str().unwrap();
     t.put(&format!("/api/v1/users/{id}/ban"), json!({"banned": true}), &admin).await.expect(StatusCode::OK);
-    t.post("/api/v1/projects/orbit-lang/orbit/reports", body, &reporter).await.expect(StatusCode::FORBIDDEN);
+    let refused = t
+        .post("/api/v1/projects/orbit-lang/orbit/reports", body.clone(), &reporter)
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    // The refusal names the policy's rule and whom to write to (issue 12).
+    assert_eq!(refused.json["error"], "banned");
+    let message = refused.json["message"].as_str().unwrap();
+    assert!(message.contains("https://orbit-lang.example/community/conduct"), "{message}");
+    assert!(message.contains("after 3 reports declined"), "{message}");
+    assert!(message.contains("to appeal, write to security@orbit-lang.example"), "{message}");
     t.get(&format!("/api/v1/reports/{last}"), &reporter).await.expect(StatusCode::OK);
+    t.run_jobs().await;
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn a_ban_holds_for_the_same_address_reporting_anonymously_issue_12() {
+    let (t, team, reporter) =
+        instance("orbit-lang", "orbit", &[("orbit-lang", "orbit.toml"), ("orbit-lang/orbit", "orbit-orbit.toml")])
+            .await;
+    let admin = t.user("admin@example.org", true).await;
+    let me = t.get("/api/v1/session", &reporter).await.expect(StatusCode::OK).json;
+    let id = me["user"]["id"].as_str().unwrap();
+    t.put(&format!("/api/v1/users/{id}/ban"), json!({"banned": true}), &admin).await.expect(StatusCode::OK);
+    let queue =
+        || async { t.get("/api/v1/reports", &team).await.expect(StatusCode::OK).json.as_array().unwrap().len() };
+    let before = queue().await;
+    let anonymous = |email: &str| {
+        json!({"title": "again", "body": "buy now", "versions_tested": "x", "versions_vulnerable": "x",
+               "reporter_email": email})
+    };
+    // The API: the same address, written otherwise, is refused with the rule.
+    let refused = t
+        .post("/api/v1/projects/orbit-lang/orbit/reports", anonymous("Reporter@Researcher.example"), &Auth::None)
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    assert_eq!(refused.json["error"], "banned");
+    assert!(refused.json["message"].as_str().unwrap().contains("to appeal, write to security@orbit-lang.example"));
+    // The page: the same refusal, said on a page (no script needed).
+    let fields = [
+        ("title", "again"),
+        ("body", "buy now"),
+        ("versions_tested", "x"),
+        ("versions_vulnerable", "x"),
+        ("reporter_email", "reporter@researcher.example"),
+    ];
+    let page = t
+        .call_raw(
+            Method::POST,
+            "/orbit-lang/orbit/report",
+            "multipart/form-data; boundary=XYZ",
+            &multipart(&fields),
+            &Auth::None,
+        )
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    assert!(page.text.contains("You may not report here"), "{}", page.text);
+    assert!(page.text.contains("https://orbit-lang.example/community/conduct"), "{}", page.text);
+    assert!(!page.text.contains("reporter@researcher.example"), "the page does not repeat whose address it is");
+    assert_eq!(queue().await, before, "nothing was filed");
+    // Anyone else still reports anonymously.
+    submit(&t, "orbit-lang/orbit", anonymous("someone@else.example"), &Auth::None).await;
+    assert_eq!(queue().await, before + 1);
     t.run_jobs().await;
     t.finish().await;
 }

@@ -315,3 +315,33 @@ async fn the_setup_key_and_recovery_codes_show_only_on_their_own_pages() {
     assert!(!admin.text.contains(&secret));
     w.finish().await;
 }
+
+#[tokio::test]
+async fn an_organisations_policy_requires_a_factor_of_its_own_team_only_issue_12() {
+    for backend in Backend::available() {
+        let w = World::on(backend).await;
+        w.t.policy("pallets", "[conduct]\nteam_second_factor = true\n").await;
+        let policy = w.t.get("/api/v1/projects/pallets/flask/policy", &Auth::None).await.expect(StatusCode::OK).json;
+        assert_eq!(policy["policy"]["conduct"]["team_second_factor"], true, "{policy}");
+        assert_eq!(policy["sources"]["conduct.team_second_factor"], "organisation");
+        // Its team members (of the organisation and of its projects) are walked through enrolment.
+        for member in ["lead@pallets.example", "flask-maintainer@pallets.example"] {
+            let (reply, pending) = page_sign_in(&w, member).await;
+            assert_eq!(location(&reply), "/login/enrol", "{member}");
+            assert_eq!(whoami(&w, &pending).await, StatusCode::UNAUTHORIZED, "no access before enrolment");
+        }
+        let (_, pending) = page_sign_in(&w, "lead@pallets.example").await;
+        enrol(&w, &pending).await;
+        assert_eq!(whoami(&w, &pending).await, StatusCode::OK);
+        // A reporter, and an administrator on no team, are not asked (the instance setting is off).
+        for other in ["alice@researcher.example", "admin@example.org"] {
+            let (reply, _) = page_sign_in(&w, other).await;
+            assert_ne!(location(&reply), "/login/enrol", "{other}");
+        }
+        // A project cannot ask less of its team than its organisation does.
+        w.t.policy("pallets/flask", "[conduct]\nteam_second_factor = false\n").await;
+        let (reply, _) = page_sign_in(&w, "flask-maintainer@pallets.example").await;
+        assert_eq!(location(&reply), "/login/enrol");
+        w.finish().await;
+    }
+}

@@ -30,6 +30,9 @@ pub async fn run(app: &App, command: AdminCommand) -> anyhow::Result<ExitCode> {
             if let Some(factor) = args.second_factor {
                 settings.second_factor_required = factor == "required";
             }
+            if let Some(mail) = args.checkpoint_mail {
+                settings.checkpoint_mail = mail == "daily";
+            }
             if let Some(org) = args.security_txt_org {
                 app.organisation(&org).await?;
                 settings.security_txt_org = Some(org);
@@ -38,6 +41,7 @@ pub async fn run(app: &App, command: AdminCommand) -> anyhow::Result<ExitCode> {
             println!("signup            {}", if settings.signup_open { "open" } else { "closed" });
             println!("security_txt_org  {}", settings.security_txt_org.as_deref().unwrap_or("(the only organisation)"));
             println!("second_factor     {}", if settings.second_factor_required { "required" } else { "optional" });
+            println!("checkpoint_mail   {}", if settings.checkpoint_mail { "daily" } else { "off" });
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -78,7 +78,7 @@ async fn ingest_stdin(app: &App, sender: Option<String>, recipients: Vec<String>
             ExitCode::from(match e {
                 IngestError::Temporary(_) => EX_TEMPFAIL,
                 IngestError::NoProject(_) => EX_NOUSER,
-                IngestError::Refused(_) | IngestError::Banned | IngestError::Invalid(_) => EX_DATAERR,
+                IngestError::Refused(_) | IngestError::Banned(_) | IngestError::Invalid(_) => EX_DATAERR,
             })
         }
     }

@@ -519,3 +519,67 @@ fn signatures_made_by_gnupg_are_verified_and_recorded_good_bad_or_unknown() {
     );
     assert!(unsigned.contains("not signed"), "{unsigned}");
 }
+
+#[test]
+fn a_sender_past_the_intake_limit_gets_a_temporary_failure_that_says_why_issue_12() {
+    let (_tmp, dir) = instance();
+    let mail = |n: usize| {
+        format!(
+            "From: Flood <flood@example.net>\r\nTo: security@flask.example\r\nSubject: finding {n}\r\n\
+             Message-ID: <flood-{n}@example.net>\r\n\r\nThe parser loops forever.\r\n"
+        )
+    };
+    for n in 0..10 {
+        let out = ingest(&dir, mail(n).as_bytes(), "security@flask.example");
+        assert_eq!(out.status.code(), Some(0), "{n}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out = ingest(&dir, mail(10).as_bytes(), "security@flask.example");
+    assert_eq!(out.status.code(), Some(75), "EX_TEMPFAIL: the MTA keeps the mail and tries again later");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("too many reports from your e-mail address; nothing was filed; try again in"), "{said}");
+    assert_eq!(report_ids(&dir).len(), 10, "the eleventh is not filed");
+    // Someone else's mail is taken.
+    let other = "From: ada@example.org\r\nTo: security@flask.example\r\nSubject: mine\r\n\
+                 Message-ID: <ada-own@example.org>\r\n\r\nA different flaw.\r\n";
+    assert_eq!(ingest(&dir, other.as_bytes(), "security@flask.example").status.code(), Some(0));
+}
+
+#[test]
+fn the_audit_checkpoint_is_mailed_to_the_administrators_and_verifies_issue_12() {
+    let Some(sink) = Sink::start() else {
+        eprintln!("aiosmtpd is not installed: the checkpoint mail was not sent to a real SMTP server");
+        return;
+    };
+    let (_tmp, dir) = instance();
+    let config = format!(
+        "public_url = \"https://security.example.org\"\n\n[mail]\nfrom = \"security@embargo.example\"\n\n\
+         [mail.relay]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n",
+        sink.port
+    );
+    std::fs::write(dir.join("embargo.toml"), config).unwrap();
+    let out = crate::run(
+        &dir,
+        &["admin", "user", "create", "--email", "root@example.org", "--name", "Root", "--admin"],
+        "a long password 3\n",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = ok(&dir, &["admin", "settings", "--checkpoint-mail", "daily"]);
+    assert!(said.contains("checkpoint_mail   daily"), "{said}");
+    ok(&dir, &["jobs", "run"]);
+    let mails = sink.wait_for(1);
+    assert_eq!(mails.len(), 1, "one mail, to the one administrator (the team lead gets none)");
+    let mail = &mails[0];
+    assert_eq!(header(mail, "To").as_deref(), Some("root@example.org"));
+    assert!(header(mail, "Subject").unwrap().starts_with("Audit checkpoint: "), "{mail}");
+    // The checkpoint in the mail verifies against the log.
+    let body = mail.replace("\r\n", "\n");
+    let start = body.find("embargo audit checkpoint v1").expect("the checkpoint text");
+    let end = body[start..].find("\n\n").map_or(body.len(), |n| start + n);
+    let file = dir.join("checkpoint.txt");
+    std::fs::write(&file, format!("{}\n", &body[start..end])).unwrap();
+    let verified = crate::run(&dir, &["audit", "verify", "--checkpoint", file.to_str().unwrap()], "");
+    assert!(verified.status.success(), "{}{}", stdout(&verified), String::from_utf8_lossy(&verified.stderr));
+    // The next one is a day away: nothing more goes out now.
+    ok(&dir, &["jobs", "run"]);
+    assert_eq!(sink.mails().len(), 1);
+}

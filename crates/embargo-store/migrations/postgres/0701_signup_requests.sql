@@ -1,0 +1,15 @@
+-- Sign-up waits for its address to be confirmed by mail (issue 12). A row
+-- per request, whatever the address: the mail says whether it already has an
+-- account, the answer to the request never does. The confirmation token is
+-- kept as its SHA-256 (to look it up) and sealed (for the mail, until sent).
+CREATE TABLE signup_requests (
+    id            UUID PRIMARY KEY,
+    token_hash    BYTEA NOT NULL UNIQUE,
+    token         BYTEA,
+    email         TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at    TIMESTAMPTZ NOT NULL,
+    expires_at    TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX signup_requests_expiry ON signup_requests (expires_at);
