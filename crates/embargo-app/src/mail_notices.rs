@@ -169,7 +169,8 @@ impl App {
                 to.extend(reporter.iter().map(|(e, n)| (e.clone(), n.clone(), Side::Reporter)));
                 // In a flood the team is not mailed once per report: the queue holds them all.
                 let since = report.created_at - throttle::COALESCE_WINDOW;
-                let earlier = reader.project_reports_between(report.project_id, since, report.created_at).await?;
+                let earlier =
+                    reader.project_reports_before(report.project_id, report.id, report.created_at, since).await?;
                 if !throttle::coalesced(earlier) {
                     to.extend(team.iter().map(|(_, e, n)| (e.clone(), Some(n.clone()), Side::Team)));
                 }

@@ -6,7 +6,7 @@
 use std::ops::DerefMut;
 
 use embargo_core::Timestamp;
-use embargo_core::id::ProjectId;
+use embargo_core::id::{ProjectId, ReportId};
 
 use crate::StoreError;
 use crate::handle::Handle;
@@ -37,13 +37,15 @@ pub struct IntakeCount {
 pub trait ThrottleReads {
     /// The state of `key`, if it has failed recently.
     async fn throttle_state(&mut self, key: &str) -> Result<Option<ThrottleState>, StoreError>;
-    /// How many reports of `project` were received at or after `from` and before `to`
-    /// (a flood's team notices are coalesced).
-    async fn project_reports_between(
+    /// How many reports of `project` were received at or after `since` and
+    /// before `report` (received at `at`; reports received at the same
+    /// instant are ordered by id), so that a flood's team notices are coalesced.
+    async fn project_reports_before(
         &mut self,
         project: ProjectId,
-        from: Timestamp,
-        to: Timestamp,
+        report: ReportId,
+        at: Timestamp,
+        since: Timestamp,
     ) -> Result<u32, StoreError>;
 }
 
@@ -99,20 +101,23 @@ where
         .transpose()
     }
 
-    async fn project_reports_between(
+    async fn project_reports_before(
         &mut self,
         project: ProjectId,
-        from: Timestamp,
-        to: Timestamp,
+        report: ReportId,
+        at: Timestamp,
+        since: Timestamp,
     ) -> Result<u32, StoreError> {
         let row = self
             .fetch_optional(
                 query(
-                    "SELECT COUNT(*) AS n FROM reports WHERE project_id = $1 AND created_at >= $2 AND created_at < $3",
+                    "SELECT COUNT(*) AS n FROM reports WHERE project_id = $1 AND created_at >= $2 \
+                     AND (created_at < $3 OR (created_at = $3 AND id < $4))",
                 )
                 .bind(project)
-                .bind(from)
-                .bind(to),
+                .bind(since)
+                .bind(at)
+                .bind(report),
             )
             .await?;
         row.map_or(Ok(0), |r| count(r.int("n")?))

@@ -24,6 +24,7 @@ mod publication;
 mod reports;
 mod sealing;
 mod settings;
+mod signups;
 mod throttle;
 mod users;
 mod writes;

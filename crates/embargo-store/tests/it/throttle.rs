@@ -85,15 +85,21 @@ async fn reports_count_in_fixed_windows_issue_12(db: &Db) {
 async fn a_projects_recent_reports_are_counted_issue_12(db: &Db) {
     let org = db.organisation("acme").await;
     let (widget, gadget) = (db.project(&org, "widget").await, db.project(&org, "gadget").await);
-    for minute in [0, 5, 10, 20] {
-        db.report(&widget, None, "flood", minute).await;
+    let mut flood = Vec::new();
+    for minute in [0, 5, 10, 20, 20, 20] {
+        flood.push(db.report(&widget, None, "flood", minute).await.0.id);
     }
     db.report(&gadget, None, "elsewhere", 6).await;
-    let between = |from: i64, to: i64| {
+    let before = |report, at_minute: i64, since: i64| {
         let project = widget.id;
-        async move { db.read().await.project_reports_between(project, at(from), at(to)).await.unwrap() }
+        async move { db.read().await.project_reports_before(project, report, at(at_minute), at(since)).await.unwrap() }
     };
-    assert_eq!(between(0, 20).await, 3, "from is counted, to is not");
-    assert_eq!(between(1, 21).await, 3);
-    assert_eq!(between(21, 40).await, 0);
+    assert_eq!(
+        before(flood[3], 20, 0).await + before(flood[4], 20, 0).await + before(flood[5], 20, 0).await,
+        3 + 4 + 5,
+        "three reports at the same instant are ordered among themselves by id"
+    );
+    assert_eq!(before(flood[2], 10, 0).await, 2, "since is counted; the other project's report is not");
+    assert_eq!(before(flood[2], 10, 1).await, 1);
+    assert_eq!(before(flood[0], 0, 0).await, 0);
 }

@@ -583,3 +583,49 @@ fn the_audit_checkpoint_is_mailed_to_the_administrators_and_verifies_issue_12() 
     ok(&dir, &["jobs", "run"]);
     assert_eq!(sink.mails().len(), 1);
 }
+
+#[test]
+fn sign_up_mails_a_link_to_a_new_address_and_a_note_to_a_known_one_issue_12() {
+    let Some(sink) = Sink::start() else {
+        eprintln!("aiosmtpd is not installed: the sign-up mails were not sent to a real SMTP server");
+        return;
+    };
+    let (_tmp, dir) = instance();
+    let config = format!(
+        "public_url = \"https://security.example.org\"\n\n[mail]\nfrom = \"security@embargo.example\"\n\n\
+         [mail.relay]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n",
+        sink.port
+    );
+    std::fs::write(dir.join("embargo.toml"), config).unwrap();
+    ok(&dir, &["admin", "settings", "--signup", "open"]);
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut command = embargo(&dir);
+    command.args(["serve", "--listen", &listen]).env("EMBARGO_JOB_INTERVAL_SECS", "1");
+    let _server = Serve(command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(&listen).is_err() {
+        assert!(Instant::now() < deadline, "serve did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let json = [("Content-Type", "application/json")];
+    let sign_up = |email: &str| {
+        let body = format!(r#"{{"email":"{email}","name":"Carol","password":"tulip orbit gravel mosaic"}}"#);
+        crate::http(&listen, "POST", "/api/v1/users", &json, &body)
+    };
+    let new = sign_up("carol@researcher.example");
+    let known = sign_up("lead@example.org");
+    assert_eq!((new.0, known.0), (202, 202));
+    assert_eq!(new.1, known.1, "the same answer whether or not the address has an account");
+
+    let note = sink.wait_for_mail("lead@example.org", "You already have an account");
+    assert!(!note.contains("embu_"), "no link for an address with an account");
+    let mail = sink.wait_for_mail("carol@researcher.example", "Confirm your address");
+    let start = mail.find("/signup/confirm/embu_").expect("the link") + "/signup/confirm/".len();
+    let token: String = mail[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+    assert_eq!(token.len(), 48, "{mail}");
+    let confirmed =
+        crate::http(&listen, "POST", "/api/v1/signup/confirm", &json, &format!(r#"{{"token":"{token}"}}"#));
+    assert_eq!(confirmed.0, 201, "{}", confirmed.1);
+    let body = r#"{"email":"carol@researcher.example","password":"tulip orbit gravel mosaic"}"#;
+    assert_eq!(crate::http(&listen, "POST", "/api/v1/session", &json, body).0, 200);
+}
