@@ -93,7 +93,7 @@ async fn one_address_is_limited_to_ten_reports_an_hour_issue_12() {
             .expect(StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(retry_after(&page), 3600);
         assert!(page.text.contains("My careful draft") && page.text.contains("Steps to reproduce"), "{}", page.text);
-        assert!(page.text.contains("too many reports from your network address"), "{}", page.text);
+        assert!(page.text.contains("Too many reports from your network address"), "{}", page.text);
         // The window ends: the address may report again.
         t.clock().advance(time::Duration::minutes(45));
         let later = submit_from(&t, "192.0.2.7:40004", &body, &Auth::None).await.expect(StatusCode::TOO_MANY_REQUESTS);

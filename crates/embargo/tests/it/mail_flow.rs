@@ -188,7 +188,7 @@ fn decrypt(gpg: &Gpg, mail: &str) -> String {
 }
 
 /// The body of a mail, with soft line breaks of quoted-printable undone.
-fn body(mail: &str) -> String {
+pub(crate) fn body(mail: &str) -> String {
     let body = mail.split_once("\r\n\r\n").or_else(|| mail.split_once("\n\n")).map_or(mail, |(_, b)| b);
     body.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
 }
