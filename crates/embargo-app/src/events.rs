@@ -11,7 +11,7 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use embargo_core::Timestamp;
-use embargo_core::id::{AdvisoryId, MessageId, ReportId, SignupId, UserId};
+use embargo_core::id::{AdvisoryId, MessageId, ProjectId, ReportId, SignupId, UserId};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::{Channel, Visibility};
 use embargo_store::Writer;
@@ -95,6 +95,13 @@ pub enum Event {
     },
     /// The day's audit checkpoint is due to go out to the administrators.
     CheckpointDue,
+    /// Reports to a project arrive in a flood: from now on its team is not
+    /// mailed for each one (`embargo_core::throttle::coalesced`), and hears so in one mail.
+    IntakeFlood {
+        /// The project.
+        #[serde(with = "as_text")]
+        project: ProjectId,
+    },
     /// Someone asked for an account: a mail goes to the address.
     SignupRequested {
         /// The request.
@@ -117,6 +124,7 @@ impl Event {
             Event::AdvisoryWithdrawn { .. } => "advisory_withdrawn",
             Event::CheckpointDue => "checkpoint_due",
             Event::SignupRequested { .. } => "signup_requested",
+            Event::IntakeFlood { .. } => "intake_flood",
         }
     }
 }
@@ -216,6 +224,7 @@ mod tests {
             Event::AdvisoryRevised { advisory: advisory.clone(), revision: 2 },
             Event::AdvisoryWithdrawn { advisory },
             Event::CheckpointDue,
+            Event::IntakeFlood { project: ProjectId::from_uuid(Uuid::from_u128(11)) },
             Event::SignupRequested { request: SignupId::from_uuid(Uuid::from_u128(10)) },
         ] {
             let payload = serde_json::to_value(&event).unwrap();

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use std::sync::Arc;
 
-use embargo_core::id::{AdvisoryId, JobId, MessageId, ReportId, SignupId};
+use embargo_core::id::{AdvisoryId, JobId, MessageId, ProjectId, ReportId, SignupId};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::text::UnknownName;
 use embargo_store::StoreExt;
@@ -49,6 +49,11 @@ pub enum Notice {
     },
     /// The audit log's current signed checkpoint, to the administrators.
     AuditCheckpoint,
+    /// Reports to a project arrive in a flood: its team hears so once, instead of once per report.
+    IntakeFlood {
+        /// The project.
+        project: ProjectId,
+    },
     /// The mail that confirms a sign-up's address (or says it has an account).
     SignupConfirmation {
         /// The request.

@@ -56,7 +56,7 @@ pub use lab::{
 };
 pub use mail_admin::{KeyFor, KeyView, NewKey, RouteView};
 pub use mail_intake::{INTERNAL_SUFFIX, InboundMail, MailOutcome};
-pub use mail_notices::{Details, News, NoticeMail, Recipient, Side};
+pub use mail_notices::{Details, FloodMail, News, NoticeMail, Recipient, Side};
 pub use operations::OperationsSnapshot;
 pub use organisations::{NewOrganisation, NewProject, OrganisationPatch, ProjectPatch, ReleaseLineInput, TeamRef};
 pub use osv::{MAX_BATCH, OsvError, OsvQuery, OsvQueryError};

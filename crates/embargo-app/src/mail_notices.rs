@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use embargo_core::Timestamp;
-use embargo_core::id::{AdvisoryId, JobId, ReportId, UserId};
+use embargo_core::id::{AdvisoryId, JobId, OrgId, ProjectId, ReportId, UserId};
 use embargo_core::intake::IntakeNotice;
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::{AuthorRole, Visibility};
@@ -95,6 +95,17 @@ pub struct Recipient {
     pub account: bool,
 }
 
+/// The flood notice for a project's team (issue 12): names only, nothing private.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FloodMail {
+    /// The project's organisation.
+    pub org: Organisation,
+    /// The project.
+    pub project: Project,
+    /// Its security team (the organisation's and the project's), not banned.
+    pub recipients: Vec<(Email, String)>,
+}
+
 /// Everything the mail channel needs to write one notice's mails.
 #[derive(Debug, Clone)]
 pub struct NoticeMail {
@@ -139,7 +150,9 @@ impl App {
             }
             Notice::StateChanged { report, to } => (*report, News::State { to: *to }, None),
             // Not about a report: the mail channel writes them from `checkpoint_mail` and `signup_mail`.
-            Notice::AuditCheckpoint | Notice::SignupConfirmation { .. } => return Ok(None),
+            Notice::AuditCheckpoint | Notice::SignupConfirmation { .. } | Notice::IntakeFlood { .. } => {
+                return Ok(None);
+            }
             Notice::DeadlineReminder { report, deadline, due } => {
                 (*report, News::Deadline { deadline: *deadline, due: *due }, None)
             }
@@ -251,6 +264,16 @@ impl App {
         }))
     }
 
+    /// Who hears that reports to `project` arrive in a flood, and the names to tell them; `None` when it is gone.
+    pub async fn flood_mail(&self, project: ProjectId) -> Result<Option<FloodMail>, AppError> {
+        let mut reader = self.store.reader().await?;
+        let Some(project) = reader.project(project).await? else { return Ok(None) };
+        let org = reader.organisation(project.org_id).await?.ok_or(AppError::NotFound)?;
+        let team = team_of_project(reader.as_mut(), org.id, project.id).await?;
+        let recipients = team.into_iter().map(|(_, email, name)| (email, name)).collect();
+        Ok(Some(FloodMail { org, project, recipients }))
+    }
+
     /// The report's reply-address token, made on first use.
     async fn ensure_mail_thread(&self, report: ReportId) -> Result<Private<String>, AppError> {
         if let Some(thread) = self.store.reader().await?.mail_thread(report).await? {
@@ -352,8 +375,16 @@ async fn reporter_of(reader: &mut dyn Reader, report: &Report) -> Result<Option<
 
 /// The security team of the report's project: its organisation's team and its own.
 async fn team_of(reader: &mut dyn Reader, report: &Report) -> Result<Vec<(UserId, Email, String)>, AppError> {
+    team_of_project(reader, report.org_id, report.project_id).await
+}
+
+async fn team_of_project(
+    reader: &mut dyn Reader,
+    org: OrgId,
+    project: ProjectId,
+) -> Result<Vec<(UserId, Email, String)>, AppError> {
     let mut team = Vec::new();
-    for scope in [TeamScope::Organisation(report.org_id), TeamScope::Project(report.project_id)] {
+    for scope in [TeamScope::Organisation(org), TeamScope::Project(project)] {
         for member in reader.members(scope).await? {
             if member.user.banned_at.is_none() && !team.iter().any(|(id, _, _)| *id == member.user.id) {
                 team.push((member.user.id, member.user.email, member.user.name));

@@ -69,6 +69,7 @@ impl MailNotices {
                 Some(Notice::AdvisoryPublished { advisory: advisory.clone() })
             }
             Event::CheckpointDue => Some(Notice::AuditCheckpoint),
+            Event::IntakeFlood { project } => Some(Notice::IntakeFlood { project: *project }),
             Event::SignupRequested { request } => Some(Notice::SignupConfirmation { request: *request }),
             Event::AssigneeChanged { .. } | Event::AdvisoryDrafted { .. } | Event::AdvisoryWithdrawn { .. } => None,
         }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use embargo_app::{App, DeliveryError, News, Notice, NoticeMail, Notifier, Recipient, Side, SignupMailKind};
 use embargo_core::Timestamp;
-use embargo_core::id::{JobId, SignupId};
+use embargo_core::id::{JobId, ProjectId, SignupId};
 use embargo_core::message::{AuthorRole, Visibility};
 use embargo_core::private::Private;
 use embargo_core::text::Email;
@@ -440,6 +440,60 @@ impl MailNotifier {
         }
     }
 
+    /// A flood's notice (issue 12): the team is not mailed for each report
+    /// beyond the first few while they keep arriving, and one mail says so
+    /// and where they are. Names only: nothing about any report.
+    async fn deliver_flood(&self, app: &App, job: JobId, project: ProjectId) -> Result<(), DeliveryError> {
+        let permanent = |what: &str, e: String| DeliveryError::Permanent(format!("{what}: {e}"));
+        let temporary = |e: embargo_app::AppError| DeliveryError::Temporary(e.to_string());
+        let Some(mail) = app.flood_mail(project).await.map_err(temporary)? else { return Ok(()) };
+        let path = format!("{}/{}", mail.org.slug, mail.project.slug);
+        let (after, minutes) =
+            (embargo_core::throttle::COALESCE_AFTER, embargo_core::throttle::COALESCE_WINDOW.whole_minutes());
+        let text = format!(
+            "Reports to {path} are arriving quickly: more than {after} in {minutes} minutes. To keep your inbox \
+             usable, the team is not mailed for each further report until fewer than {after} arrive in \
+             {minutes} minutes. Every one of them is in the queue:\n\n  {}/reports?project={path}\n",
+            self.config.public_url
+        );
+        let from = Mailbox::new(
+            Some(format!("{} security", mail.org.name)),
+            self.config
+                .from
+                .as_str()
+                .parse()
+                .map_err(|e: lettre::address::AddressError| permanent("from", e.to_string()))?,
+        );
+        let mut failure = None;
+        for (n, (email, name)) in mail.recipients.iter().enumerate() {
+            let to = Mailbox::new(
+                Some(name.clone()),
+                email.as_str().parse().map_err(|e: lettre::address::AddressError| permanent("to", e.to_string()))?,
+            );
+            let mut message = lettre::Message::builder()
+                .from(from.clone())
+                .to(to)
+                .subject(format!("[{path}] Many reports are arriving: notices are held"))
+                .message_id(Some(format!("<{job}.digest.{n}@{}>", self.domain())))
+                .header(ContentType::TEXT_PLAIN)
+                .body(text.clone())
+                .map_err(|e| permanent("composing", e.to_string()))?;
+            message.headers_mut().insert_raw(raw_header("Auto-Submitted", "auto-generated"));
+            match self.transport.send(message).await {
+                Ok(_) => metrics::counter!("embargo_mail_sent_total").increment(1),
+                Err(e) => match SendFailure::of(&e) {
+                    SendFailure::Relay(why) => return Err(DeliveryError::Temporary(why)),
+                    SendFailure::Recipient => tracing::error!(error = %e, "the relay refused a digest for good"),
+                    SendFailure::Temporary => failure = Some(e.to_string()),
+                },
+            }
+        }
+        match failure {
+            Some(why) => Err(DeliveryError::Temporary(why)),
+            None => Ok(()),
+        }
+    }
+
     /// The daily audit checkpoint (issue 12), in plain text to each
     /// administrator: it holds the log's length and head hash and its
     /// signature, nothing private. A retried job may send it again to some.
@@ -559,6 +613,7 @@ impl Notifier for MailNotifier {
         match notice {
             Notice::AuditCheckpoint => return self.deliver_checkpoint(app, job).await,
             Notice::SignupConfirmation { request } => return self.deliver_signup(app, *request).await,
+            Notice::IntakeFlood { project } => return self.deliver_flood(app, job, *project).await,
             Notice::ReportReceived { .. }
             | Notice::MessagePosted { .. }
             | Notice::StateChanged { .. }

@@ -47,6 +47,13 @@ pub trait ThrottleReads {
         at: Timestamp,
         since: Timestamp,
     ) -> Result<u32, StoreError>;
+    /// How many reports of `project` were received at or after `from` and before `to`.
+    async fn project_reports_between(
+        &mut self,
+        project: ProjectId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<u32, StoreError>;
 }
 
 /// Changing throttling counters.
@@ -118,6 +125,25 @@ where
                 .bind(since)
                 .bind(at)
                 .bind(report),
+            )
+            .await?;
+        row.map_or(Ok(0), |r| count(r.int("n")?))
+    }
+
+    async fn project_reports_between(
+        &mut self,
+        project: ProjectId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<u32, StoreError> {
+        let row = self
+            .fetch_optional(
+                query(
+                    "SELECT COUNT(*) AS n FROM reports WHERE project_id = $1 AND created_at >= $2 AND created_at < $3",
+                )
+                .bind(project)
+                .bind(from)
+                .bind(to),
             )
             .await?;
         row.map_or(Ok(0), |r| count(r.int("n")?))

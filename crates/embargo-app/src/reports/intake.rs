@@ -19,6 +19,7 @@ use embargo_core::private::Private;
 use embargo_core::project::{Project, ReleaseLine};
 use embargo_core::report::{Report, ReportAttachment, ReportContent, StateChange, Submission};
 use embargo_core::text::{FieldErrors, TextError};
+use embargo_core::throttle;
 use embargo_store::StoreExt;
 use embargo_store::mail::{MailRecord, MailThread};
 use serde_json::json;
@@ -356,6 +357,11 @@ impl App {
                 Box::pin(async move {
                     limits.count(tx, now).await?;
                     tx.insert_report(&report, &hash).await?;
+                    // The first report of a flood whose team notice is held tells the team so, once.
+                    let since = now - throttle::COALESCE_WINDOW;
+                    if tx.project_reports_before(report.project_id, id, now, since).await? == throttle::COALESCE_AFTER {
+                        emit(tx, entropy.as_ref(), now, &Event::IntakeFlood { project: report.project_id }).await?;
+                    }
                     if let Some(mail) = &mail {
                         tx.insert_mail_thread(&mail.thread, Some(&mail.receipt), now).await?;
                     }

@@ -22,7 +22,9 @@ async fn a_request_is_found_by_its_token_until_it_expires_issue_12(db: &Db) {
     let hash = token_hash();
     let stored = request.clone();
     db.write(move |tx| {
-        Box::pin(async move { tx.insert_signup_request(&stored, &Private::new("embu_secret-token".into()), &hash).await })
+        Box::pin(
+            async move { tx.insert_signup_request(&stored, &Private::new("embu_secret-token".into()), &hash).await },
+        )
     })
     .await
     .unwrap();

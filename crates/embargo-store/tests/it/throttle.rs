@@ -102,4 +102,11 @@ async fn a_projects_recent_reports_are_counted_issue_12(db: &Db) {
     assert_eq!(before(flood[2], 10, 0).await, 2, "since is counted; the other project's report is not");
     assert_eq!(before(flood[2], 10, 1).await, 1);
     assert_eq!(before(flood[0], 0, 0).await, 0);
+    let between = |from: i64, to: i64| {
+        let project = widget.id;
+        async move { db.read().await.project_reports_between(project, at(from), at(to)).await.unwrap() }
+    };
+    assert_eq!(between(0, 20).await, 3, "from is counted, to is not");
+    assert_eq!(between(5, 21).await, 5);
+    assert_eq!(between(21, 40).await, 0);
 }

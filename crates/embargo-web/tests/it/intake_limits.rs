@@ -147,13 +147,14 @@ async fn a_flood_to_one_project_is_capped_and_the_team_is_mailed_for_the_first_f
             .await
             .expect(StatusCode::CREATED);
         filed.push(reply.json["id"].as_str().unwrap().parse::<ReportId>().unwrap());
+        t.clock().advance(time::Duration::seconds(1));
     }
     let refused = submit_from(&t, "10.9.9.9:1", &report("flood 100", "late@spam.example"), &Auth::None)
         .await
         .expect(StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
         refused.json["message"],
-        "this project is receiving too many reports right now; nothing was filed; try again in 60 minutes"
+        "this project is receiving too many reports right now; nothing was filed; try again in 59 minutes"
     );
     // The team's own work goes on.
     submit_from(&t, "10.9.9.9:2", &report("from the team", "lead@pallets.example"), &team)
@@ -167,6 +168,18 @@ async fn a_flood_to_one_project_is_capped_and_the_team_is_mailed_for_the_first_f
         team_mails += usize::from(mail.recipients.iter().any(|r| r.side == Side::Team));
     }
     assert_eq!(team_mails, 3);
+    // One mail tells the team, once, that notices are held and where the reports are.
+    t.run_jobs().await;
+    let floods: Vec<_> = t
+        .delivered()
+        .into_iter()
+        .filter_map(|n| if let Notice::IntakeFlood { project } = n { Some(project) } else { None })
+        .collect();
+    assert_eq!(floods.len(), 1, "one flood notice, not one per report");
+    let flood = t.app.flood_mail(floods[0]).await.unwrap().unwrap();
+    assert_eq!(flood.project.slug.as_str(), "flask");
+    let to: Vec<&str> = flood.recipients.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(to, ["lead@pallets.example"]);
     // Once the flood has passed, the team hears of each report again.
     t.clock().advance(time::Duration::minutes(61));
     let quiet = submit_from(&t, "10.9.9.9:3", &report("a real one", "ada@researcher.example"), &Auth::None)

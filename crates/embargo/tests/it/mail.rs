@@ -621,10 +621,10 @@ fn sign_up_mails_a_link_to_a_new_address_and_a_note_to_a_known_one_issue_12() {
     assert!(!note.contains("embu_"), "no link for an address with an account");
     let mail = crate::mail_flow::body(&sink.wait_for_mail("carol@researcher.example", "Confirm your address"));
     let start = mail.find("/signup/confirm/embu_").expect("the link") + "/signup/confirm/".len();
-    let token: String = mail[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+    let token: String =
+        mail[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
     assert_eq!(token.len(), 48, "{mail}");
-    let confirmed =
-        crate::http(&listen, "POST", "/api/v1/signup/confirm", &json, &format!(r#"{{"token":"{token}"}}"#));
+    let confirmed = crate::http(&listen, "POST", "/api/v1/signup/confirm", &json, &format!(r#"{{"token":"{token}"}}"#));
     assert_eq!(confirmed.0, 201, "{}", confirmed.1);
     let body = r#"{"email":"carol@researcher.example","password":"tulip orbit gravel mosaic"}"#;
     assert_eq!(crate::http(&listen, "POST", "/api/v1/session", &json, body).0, 200);
