@@ -181,3 +181,19 @@ fn issue_16_every_policy_error_gives_line_and_column_not_only_the_first() {
         &[("platforms[0].tier", (9, 8)), ("advisories.cve_pool[1]", (4, 3))],
     );
 }
+
+#[test]
+fn one_level_renders_only_what_it_says_and_parses_back_to_the_same_draft_issue_16() {
+    let org = parse(ORG, Level::Organisation).unwrap().draft;
+    let project_text =
+        "[report]\nrecommended = [\"proof_of_concept\"]\n\n[[releases.lines]]\nname = \"3.1\"\nstatus = \"bugfix\"\n";
+    let project = parse(project_text, Level::Project).unwrap();
+    let effective = resolve(&org, Some(&project.draft));
+    let lines: Vec<ReleaseLine> = Vec::new();
+    let own = render_own(&effective, Level::Project, Source::Project, Some(&lines));
+    let back = parse(&own, Level::Project).unwrap();
+    assert_eq!(back.draft, project.draft, "only the project's own field:\n{own}");
+    assert!(!own.contains("security@example.org"), "the organisation's fields stay inherited:\n{own}");
+    let org_own = render_own(&resolve(&org, None), Level::Organisation, Source::Organisation, None);
+    assert_eq!(parse(&org_own, Level::Organisation).unwrap().draft, org, "{org_own}");
+}
