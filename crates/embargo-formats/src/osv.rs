@@ -288,11 +288,12 @@ pub const FIX_STRATEGY: &str = "fix_strategy";
 /// The fix strategy as `database_specific.fix_strategy`: `kinds` (`patch`,
 /// `dependency-update`, `mitigation`) and the team's `text` when there is one.
 fn fix_strategy(fix: &embargo_core::advisory::FixStrategy) -> serde_json::Value {
-    let mut value = serde_json::json!({"kinds": fix.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>()});
+    let mut value = Object::new();
+    value.insert("kinds".into(), fix.kinds.iter().map(|k| serde_json::Value::from(k.as_str())).collect());
     if !fix.text.is_empty() {
-        value["text"] = serde_json::Value::String(fix.text.clone());
+        value.insert("text".into(), serde_json::Value::String(fix.text.clone()));
     }
-    value
+    serde_json::Value::Object(value)
 }
 
 /// Builds the OSV record of a published revision.

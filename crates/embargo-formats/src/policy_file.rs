@@ -669,7 +669,10 @@ pub fn render(policy: &Policy, level: Level, lines: Option<&[ReleaseLine]>, prov
 /// level: only the fields whose source is `own` (and a project's release
 /// lines), so that saving it again keeps every other field inherited.
 pub fn render_own(policy: &Policy, level: Level, own: Source, lines: Option<&[ReleaseLine]>) -> String {
-    let Ok(toml::Value::Table(mut table)) = toml::Value::try_from(file_of(policy, level, lines)) else {
+    // Through the text, so that dates come back as TOML dates (a `toml::Value`
+    // made straight from the structs would hold them as private tables).
+    let text = toml::to_string(&file_of(policy, level, lines)).unwrap_or_default();
+    let Ok(mut table) = text.parse::<toml::Table>() else {
         return String::new();
     };
     for (path, source) in sources(policy) {

@@ -266,16 +266,8 @@ fn fix_strategy_set_from_the_shell_reaches_osv_csaf_and_cve_and_validates_issue_
     ok(&dir, &["export", "osv", "--out", out("osv").to_str().unwrap()]);
     ok(&dir, &["export", "csaf", "--out", out("csaf").to_str().unwrap()]);
     let cve_dir = out("cve");
-    let cve_args = [
-        "export",
-        "cve",
-        "--out",
-        cve_dir.to_str().unwrap(),
-        "--cna-org-id",
-        CNA_ORG_ID,
-        "--cna-short-name",
-        "Harbor",
-    ];
+    let cve_args =
+        ["export", "cve", "--out", cve_dir.to_str().unwrap(), "--cna-org-id", CNA_ORG_ID, "--cna-short-name", "Harbor"];
     ok(&dir, &cve_args);
     let read = |path: &Path| serde_json::from_str::<Value>(&std::fs::read_to_string(path).unwrap()).unwrap();
     let (osv_files, csaf_files, cve_files) =
