@@ -60,7 +60,7 @@ pub use mail_notices::{Details, FloodMail, News, NoticeMail, Recipient, Side};
 pub use operations::OperationsSnapshot;
 pub use organisations::{NewOrganisation, NewProject, OrganisationPatch, ProjectPatch, ReleaseLineInput, TeamRef};
 pub use osv::{MAX_BATCH, OsvError, OsvQuery, OsvQueryError};
-pub use policies::{EffectivePolicy, PolicyTarget};
+pub use policies::{EffectivePolicy, PolicyEditor, PolicyPreview, PolicyTarget};
 pub use publication::PublishedDocument;
 pub use reports::{
     Envelope, QueueChoices, Receipt, ReportActions, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView,

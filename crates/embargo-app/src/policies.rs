@@ -4,7 +4,7 @@
 use embargo_core::id::OrgId;
 use embargo_core::organisation::Organisation;
 use embargo_core::permission::{Action, Actor, ProjectAccess};
-use embargo_core::policy::{Level, Policy, resolve};
+use embargo_core::policy::{Level, Policy, Source, resolve};
 use embargo_core::project::{Project, ReleaseLine};
 use embargo_formats::policy_file::{self, PolicyFileError};
 use embargo_formats::security_md::{self, Links, Names};
@@ -79,6 +79,24 @@ impl EffectivePolicy {
             .collect();
         json!({"policy": policy_file::to_json(&self.policy, self.level(), lines), "sources": sources})
     }
+}
+
+/// The team's view of one level's policy for editing.
+#[derive(Debug, Clone)]
+pub struct PolicyEditor {
+    /// The effective policy, each field with its source.
+    pub effective: EffectivePolicy,
+    /// What this level itself says, as TOML (saving it unchanged changes nothing).
+    pub own: String,
+}
+
+/// What a policy text would publish, before it is saved.
+#[derive(Debug, Clone)]
+pub struct PolicyPreview {
+    /// The SECURITY.md it would render.
+    pub security_md: String,
+    /// The security.txt it would serve (organisations only; unsigned).
+    pub security_txt: Option<String>,
 }
 
 /// The effective policy of a project (its overrides over its organisation's policy).
@@ -235,9 +253,17 @@ impl App {
             }
         };
         let effective = self.effective_policy(&PolicyTarget::Organisation(org.slug.to_string())).await?;
+        let held = self.held_key(org.id).await?;
+        let text = self.security_txt_of(&effective, held.is_some());
+        Ok(self.clear_signed(held, text).await)
+    }
+
+    /// The security.txt text (unsigned) of an organisation's effective policy;
+    /// `held` says whether the key store holds the organisation's key pair.
+    fn security_txt_of(&self, effective: &EffectivePolicy, held: bool) -> String {
         let base = &self.config.public_url;
         let web = |path: String| base.starts_with("https://").then(|| format!("{base}{path}"));
-        let o = org.slug.as_str();
+        let o = effective.org.slug.as_str();
         let channels = &effective.policy.channels;
         let mut contacts = Vec::new();
         if let Some(email) = &channels.email.value {
@@ -249,12 +275,11 @@ impl App {
         if contacts.is_empty() {
             contacts.extend(web(format!("/{o}/policy")));
         }
-        let held = self.held_key(org.id).await?;
-        let key = channels.openpgp_key.value.is_some() || held.is_some();
+        let key = channels.openpgp_key.value.is_some() || held;
         // Expires is counted from the start of today (UTC), so the file is
         // the same all day long and its signature can be kept until midnight.
         let today = self.now().to_offset(time::UtcOffset::UTC).replace_time(time::Time::MIDNIGHT);
-        let text = SecurityTxt {
+        SecurityTxt {
             contacts,
             expires: today + time::Duration::days(180),
             encryption: key.then(|| web(format!("/api/v1/orgs/{o}/openpgp.asc"))).flatten(),
@@ -263,8 +288,68 @@ impl App {
             canonical: web("/.well-known/security.txt".into()).into_iter().collect(),
             policy: web(format!("/{o}/policy")),
         }
-        .render();
-        Ok(self.clear_signed(held, text).await)
+        .render()
+    }
+
+    /// Whom a policy edit is for: the team may edit its own level, as `decide` says.
+    fn require_policy_editor(actor: &Actor, effective: &EffectivePolicy) -> Result<(), AppError> {
+        match &effective.project {
+            Some(project) => {
+                require(actor, Action::ManageProject(ProjectAccess { org: effective.org.id, project: project.id }))
+            }
+            None => require(actor, Action::ManageOrganisation(effective.org.id)),
+        }
+    }
+
+    /// The policy editor of an organisation or a project: what this level
+    /// itself says, as TOML, and the effective policy with provenance.
+    pub async fn policy_editor(&self, actor: &Actor, target: &PolicyTarget) -> Result<PolicyEditor, AppError> {
+        let effective = self.effective_policy(target).await?;
+        App::require_policy_editor(actor, &effective)?;
+        let own = match &effective.project {
+            Some(_) => {
+                policy_file::render_own(&effective.policy, Level::Project, Source::Project, Some(&effective.lines))
+            }
+            None => policy_file::render_own(&effective.policy, Level::Organisation, Source::Organisation, None),
+        };
+        Ok(PolicyEditor { effective, own })
+    }
+
+    /// What SECURITY.md and security.txt would say with `text` as this
+    /// level's policy, without storing anything; a broken file is refused
+    /// with the same errors as `policy check`.
+    pub async fn preview_policy(
+        &self,
+        actor: &Actor,
+        target: &PolicyTarget,
+        text: &str,
+    ) -> Result<PolicyPreview, AppError> {
+        let mut effective = self.effective_policy(target).await?;
+        App::require_policy_editor(actor, &effective)?;
+        let file = policy_file::parse(text, target.level()).map_err(policy_error)?;
+        let mut reader = self.store.reader().await?;
+        effective.policy = match &effective.project {
+            Some(_) => resolve(&reader.org_policy(effective.org.id).await?, Some(&file.draft)),
+            None => resolve(&file.draft, None),
+        };
+        if let (Some(project), Some(lines)) = (&effective.project, &file.lines) {
+            effective.lines = lines
+                .iter()
+                .map(|l| ReleaseLine {
+                    project_id: project.id,
+                    name: l.name.clone(),
+                    status: l.status,
+                    released_on: l.released_on,
+                    end_of_life_on: l.end_of_life_on,
+                })
+                .collect();
+        }
+        let held = self.held_key(effective.org.id).await?.is_some();
+        let key = held || effective.policy.channels.openpgp_key.value.is_some();
+        Ok(PolicyPreview {
+            security_md: self.policy_document(&effective, key),
+            security_txt: effective.project.is_none().then(|| self.security_txt_of(&effective, held)),
+        })
     }
 
     /// The organisation's armoured OpenPGP key: the one its policy names,

@@ -12,8 +12,10 @@ use crate::id::{AdvisoryId, AliasId, CveId, CweId, OrgId, ProjectId, ReportId};
 use crate::lifecycle::ReportState;
 use crate::project::Package;
 use crate::severity::Severity;
+pub use fix::{FixKind, FixStrategy};
 pub use source::{AffectedSource, Informational, RawJson, ScoredSeverity, SourceFields};
 
+mod fix;
 mod source;
 
 use crate::text::{FieldErrors, MAX_SHORT_CHARS, MAX_TITLE_CHARS, TextError, UnknownName, one_line, plain_text};
@@ -351,6 +353,8 @@ pub struct AdvisoryContent {
     pub references: Vec<Reference>,
     /// Credits.
     pub credits: Vec<Credit>,
+    /// How the risk is removed (patch, dependency update, mitigation) and what users do.
+    pub fix: FixStrategy,
     /// What an imported source said beyond the above (empty for advisories
     /// written here).
     pub source: SourceFields,
@@ -450,6 +454,7 @@ impl AdvisoryContent {
             errors.take(one_line("summary", &self.summary, MAX_TITLE_CHARS));
         }
         errors.take(plain_text("details", &self.details, MAX_DETAILS_BYTES));
+        errors.take(self.fix.check());
         for reference in &self.references {
             errors.take(check_url("references", &reference.url));
         }

@@ -7,6 +7,9 @@ use crate::project::{LineStatus, ReleaseLine};
 use crate::report::ReportContent;
 use crate::text::{FieldErrors, TextError};
 
+mod scope;
+pub use scope::{ScopeList, ScopeMatch, scope_match};
+
 /// The special line value a reporter picks for "an older build" on a
 /// project that supports only its latest build.
 pub const OLDER_BUILD: &str = "older";
@@ -38,6 +41,16 @@ pub enum IntakeNotice {
         /// Whether interested parties exist who may receive the report.
         has_interested_parties: bool,
     },
+    /// The report appears to be about something the policy puts out of scope.
+    OutOfScope {
+        /// The policy's out-of-scope entry.
+        entry: String,
+    },
+    /// The report appears to be about something the policy never treats as a security issue.
+    NotSecurity {
+        /// The policy's not-security entry.
+        entry: String,
+    },
     /// A field the policy asks for is missing.
     Missing {
         /// The field.
@@ -54,6 +67,8 @@ impl IntakeNotice {
             IntakeNotice::OnlyLatestSupported { .. } => "only_latest_supported",
             IntakeNotice::ExperimentalFeature { .. } => "experimental_feature",
             IntakeNotice::UnsupportedPlatform { .. } => "unsupported_platform",
+            IntakeNotice::OutOfScope { .. } => "out_of_scope",
+            IntakeNotice::NotSecurity { .. } => "not_security",
             IntakeNotice::Missing { .. } => "missing_field",
         }
     }
@@ -68,6 +83,8 @@ impl IntakeNotice {
             | IntakeNotice::UnsupportedPlatform { .. } => true,
             IntakeNotice::ReporterSeverity
             | IntakeNotice::OnlyLatestSupported { .. }
+            | IntakeNotice::OutOfScope { .. }
+            | IntakeNotice::NotSecurity { .. }
             | IntakeNotice::Missing { .. } => false,
         }
     }
@@ -107,6 +124,15 @@ impl IntakeNotice {
                      treated as vulnerabilities of the project.{share}"
                 )
             }
+            IntakeNotice::OutOfScope { entry } => format!(
+                "Your report appears to be about something this policy puts out of scope: \u{201c}{entry}\u{201d}. \
+                 The team will check; a report that is out of scope is closed as such, without an advisory."
+            ),
+            IntakeNotice::NotSecurity { entry } => format!(
+                "Your report appears to be about something this policy does not treat as a security issue: \
+                 \u{201c}{entry}\u{201d}. The team will check; if so, the report is closed and you are welcome to \
+                 raise it in public."
+            ),
             IntakeNotice::Missing { field } => {
                 format!("The policy asks for {}; it helps the team to assess the report.", field.label())
             }
@@ -204,6 +230,15 @@ pub fn unsupported_platform(policy: &Policy, content: &ReportContent) -> Option<
     })
 }
 
+/// The notice for a report about something the policy's scope leaves out.
+pub fn scope_notice(policy: &Policy, content: &ReportContent) -> Option<IntakeNotice> {
+    let found = scope_match(policy, content)?;
+    Some(match found.list {
+        ScopeList::OutOfScope => IntakeNotice::OutOfScope { entry: found.entry },
+        ScopeList::NotSecurity => IntakeNotice::NotSecurity { entry: found.entry },
+    })
+}
+
 /// The notices a report earns under the policy.
 pub fn notices(policy: &Policy, lines: &[ReleaseLine], content: &ReportContent) -> Vec<IntakeNotice> {
     let mut notices = Vec::new();
@@ -230,6 +265,7 @@ pub fn notices(policy: &Policy, lines: &[ReleaseLine], content: &ReportContent) 
             }
         }
     }
+    notices.extend(scope_notice(policy, content));
     notices.extend(experimental_feature(policy, content));
     notices.extend(unsupported_platform(policy, content));
     for field in &policy.report.recommended.value {

@@ -8,6 +8,10 @@
 //! per affected range (named with a `vers:` expression, or the commits of a
 //! `GIT` range) and one `product_version` per fixed or listed version;
 //! `known_affected`, `fixed` and a `vendor_fix` remediation come from them.
+//! The fix strategy: a patch or a dependency update is said in each
+//! `vendor_fix` (with the team's text unless there is a mitigation), a
+//! mitigation is a `mitigation` remediation of the known affected products
+//! carrying the team's text.
 //! CSAF 2.0 scores know CVSS 2 and 3 only, so a 4.0 vector is given as a
 //! note. CSAF 2.0 has one CWE per vulnerability: the first; the others are
 //! named in a note.
@@ -15,12 +19,30 @@
 use std::collections::BTreeMap;
 
 use embargo_core::Timestamp;
-use embargo_core::advisory::{Affected, CreditKind, RangeEvent, RangeKind};
+use embargo_core::advisory::{Affected, CreditKind, FixKind, FixStrategy, RangeEvent, RangeKind};
 use embargo_core::id::AdvisoryId;
 use embargo_core::severity::{Cvss, CvssVersion};
 use serde_json::{Value, json};
 
 use crate::{Document, rfc3339};
+
+/// A mitigation's details when the team wrote none.
+const MITIGATION_DEFAULT: &str = "A mitigation is available: see the advisory.";
+
+/// What a `vendor_fix` remediation says: the version to upgrade to, the kind
+/// of fix, and the team's text unless a mitigation remediation carries it.
+fn vendor_fix_details(fix: &FixStrategy, version: &str) -> String {
+    let mut details = format!("Upgrade to {version} or later.");
+    let shipped: Vec<&str> = fix.kinds.iter().filter(|k| k.is_new_version()).map(|k| k.label()).collect();
+    if !shipped.is_empty() {
+        details.push_str(&format!(" Fix strategy: {}.", shipped.join(" and ").to_lowercase()));
+    }
+    if !fix.text.is_empty() && !fix.has(FixKind::Mitigation) {
+        details.push_str("\n\n");
+        details.push_str(&fix.text);
+    }
+    details
+}
 
 /// Who publishes: the organisation in each document, the instance in the provider metadata.
 #[derive(Debug, Clone)]
@@ -297,11 +319,16 @@ pub fn document(doc: &Document<'_>, publisher: &Publisher, url: &str) -> Value {
             status.insert("fixed".into(), json!(products.fixed));
         }
         v.insert("product_status".into(), Value::Object(status));
-        let remediations: Vec<Value> = products
+        let mut remediations: Vec<Value> = products
             .fixes
             .iter()
-            .map(|(version, ids)| json!({"category": "vendor_fix", "details": format!("Upgrade to {version} or later."), "product_ids": ids}))
+            .map(|(version, ids)| json!({"category": "vendor_fix", "details": vendor_fix_details(&c.fix, version), "product_ids": ids}))
             .collect();
+        if c.fix.has(FixKind::Mitigation) && !products.known_affected.is_empty() {
+            let details = if c.fix.text.is_empty() { MITIGATION_DEFAULT } else { c.fix.text.as_str() };
+            remediations
+                .push(json!({"category": "mitigation", "details": details, "product_ids": products.known_affected}));
+        }
         if !remediations.is_empty() {
             v.insert("remediations".into(), Value::Array(remediations));
         }
@@ -465,6 +492,28 @@ mod tests {
         assert_eq!(v["cwe"], json!({"id": "CWE-613", "name": "Insufficient Session Expiration"}));
         assert_eq!(v["scores"][0]["cvss_v3"]["baseScore"], json!(9.1));
         assert_eq!(v["ids"][1], json!({"system_name": "GHSA", "text": "GHSA-abcd-efgh-ijkl"}));
+    }
+
+    #[test]
+    fn the_fix_strategy_becomes_remediation_categories_issue_16() {
+        use embargo_core::advisory::{FixKind, FixStrategy};
+        let mut f = Fixture::new();
+        f.content.fix = FixStrategy::new([FixKind::DependencyUpdate, FixKind::Mitigation], "Turn uploads off.");
+        let csaf = document(&f.document(), &publisher(), "https://x/a.json");
+        let remediations = csaf["vulnerabilities"][0]["remediations"].as_array().unwrap().clone();
+        let categories: Vec<&str> = remediations.iter().map(|r| r["category"].as_str().unwrap()).collect();
+        assert_eq!(categories, ["vendor_fix", "vendor_fix", "mitigation"]);
+        assert_eq!(remediations[0]["details"], "Upgrade to flask 2.3.9 or later. Fix strategy: dependency update.");
+        assert_eq!(remediations[2]["details"], "Turn uploads off.");
+        assert_eq!(remediations[2]["product_ids"], json!(["CSAFPID-0001", "CSAFPID-0003", "CSAFPID-0005"]));
+        f.content.fix = FixStrategy::new([FixKind::Patch], "Restart after upgrading.");
+        let csaf = document(&f.document(), &publisher(), "https://x/a.json");
+        let remediations = csaf["vulnerabilities"][0]["remediations"].as_array().unwrap().clone();
+        assert_eq!(remediations.len(), 2, "no mitigation: {remediations:?}");
+        assert_eq!(
+            remediations[1]["details"],
+            "Upgrade to flask 3.1.1 or later. Fix strategy: patch.\n\nRestart after upgrading."
+        );
     }
 
     #[test]

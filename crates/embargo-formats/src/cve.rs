@@ -9,9 +9,10 @@
 //! `versionType` from the range's ordering), `problemTypes` from the CWEs
 //! with their names from the shipped CWE list, `metrics` with the 3.x base
 //! score and the 4.0 base score (CVSS-B; the vector keeps every metric),
-//! `references` with the advisory's own page first.
+//! `references` with the advisory's own page first, the fix strategy as
+//! `solutions` (a patch or a dependency update) and `workarounds` (a mitigation).
 
-use embargo_core::advisory::{CreditKind, RangeEvent, RangeKind, ReferenceKind};
+use embargo_core::advisory::{CreditKind, FixKind, FixStrategy, RangeEvent, RangeKind, ReferenceKind};
 use embargo_core::id::CveId;
 use embargo_core::severity::{Cvss, CvssVersion};
 use serde_json::{Value, json};
@@ -263,6 +264,21 @@ fn container(doc: &Document<'_>, cna: &Cna) -> Value {
         if !metrics.is_empty() {
             map.insert("metrics".into(), Value::Array(metrics));
         }
+        if !c.fix.is_empty() {
+            let (solution, workaround) = fix_texts(&c.fix, fixed_version(c).as_deref());
+            if let Some(text) = solution {
+                map.insert(
+                    "solutions".into(),
+                    json!([{"lang": "en", "value": cut(&text, MAX_DESCRIPTION_CHARS, "…")}]),
+                );
+            }
+            if let Some(text) = workaround {
+                map.insert(
+                    "workarounds".into(),
+                    json!([{"lang": "en", "value": cut(&text, MAX_DESCRIPTION_CHARS, "…")}]),
+                );
+            }
+        }
         if !c.credits.is_empty() {
             let credits: Vec<Value> = c
                 .credits
@@ -273,6 +289,37 @@ fn container(doc: &Document<'_>, cna: &Cna) -> Value {
         }
     }
     cna_container
+}
+
+/// The first fixed version the advisory names, if any.
+fn fixed_version(c: &embargo_core::advisory::AdvisoryContent) -> Option<String> {
+    c.affected.iter().flat_map(|a| &a.ranges).flat_map(|r| &r.events).find_map(|e| match e {
+        RangeEvent::Fixed(v) => Some(v.clone()),
+        _ => None,
+    })
+}
+
+/// The fix strategy as a CVE `solutions` text (a patch or a dependency
+/// update: the upgrade and, without a mitigation, the team's text) and a
+/// `workarounds` text (a mitigation: the team's text).
+fn fix_texts(fix: &FixStrategy, fixed: Option<&str>) -> (Option<String>, Option<String>) {
+    let shipped = FixStrategy::new(fix.kinds.iter().copied().filter(|k| k.is_new_version()), "");
+    let mitigation = fix.has(FixKind::Mitigation);
+    let mut solution = shipped.kinds_sentence().map(|kinds| {
+        let upgrade =
+            fixed.map_or_else(|| "Upgrade to a fixed version.".to_owned(), |v| format!("Upgrade to {v} or later."));
+        format!("Fix strategy: {}. {}", kinds.to_lowercase(), shipped.steps(&upgrade).join(" "))
+    });
+    if !mitigation && !fix.text.is_empty() {
+        solution = Some(match solution {
+            Some(s) => format!("{s}\n\n{}", fix.text),
+            None => fix.text.clone(),
+        });
+    }
+    let workaround = mitigation.then(|| {
+        if fix.text.is_empty() { "A mitigation is available: see the advisory.".to_owned() } else { fix.text.clone() }
+    });
+    (solution, workaround)
 }
 
 /// The CVE record of a published advisory, and its CVE id (the file name).
@@ -331,6 +378,29 @@ mod tests {
         assert_eq!(c["references"][0]["url"], "https://security.example.org/advisories/PALLETS-2026-1");
         assert_eq!(c["references"][1]["tags"], json!(["patch"]));
         assert_eq!(c["credits"][1]["type"], "remediation developer");
+    }
+
+    #[test]
+    fn the_fix_strategy_becomes_solutions_and_workarounds_issue_16() {
+        use embargo_core::advisory::{FixKind, FixStrategy};
+        let mut f = Fixture::new();
+        let (_, written) = record(&f.document(), &cna()).unwrap();
+        assert!(written["containers"]["cna"].get("solutions").is_none(), "nothing said, nothing written");
+        f.content.fix = FixStrategy::new([FixKind::Patch, FixKind::Mitigation], "Set `SESSION_REFRESH_EACH_REQUEST`.");
+        let (_, written) = record(&f.document(), &cna()).unwrap();
+        let c = &written["containers"]["cna"];
+        assert_eq!(
+            c["solutions"],
+            json!([{"lang": "en", "value": "Fix strategy: patch. Upgrade to 2.3.9 or later. The fix is a patch to the project's own code."}])
+        );
+        assert_eq!(c["workarounds"], json!([{"lang": "en", "value": "Set `SESSION_REFRESH_EACH_REQUEST`."}]));
+        f.content.fix = FixStrategy::new([FixKind::DependencyUpdate], "Rebuild the image.");
+        let (_, written) = record(&f.document(), &cna()).unwrap();
+        let solution = written["containers"]["cna"]["solutions"][0]["value"].as_str().unwrap().to_owned();
+        assert!(
+            solution.starts_with("Fix strategy: dependency update.") && solution.ends_with("\n\nRebuild the image.")
+        );
+        assert!(written["containers"]["cna"].get("workarounds").is_none());
     }
 
     #[test]

@@ -57,6 +57,7 @@ impl Fixture {
                     Credit { name: "Ada Lovelace".into(), kind: CreditKind::Reporter, contact: vec![] },
                     Credit { name: "Grace Hopper".into(), kind: CreditKind::RemediationDeveloper, contact: vec![] },
                 ],
+                fix: Default::default(),
                 source: Default::default(),
             },
             revisions: vec![(1, datetime!(2026-05-04 9:00 UTC)), (2, datetime!(2026-05-05 10:30 UTC))],

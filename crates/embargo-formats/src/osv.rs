@@ -4,7 +4,8 @@
 //! One published revision becomes one OSV record. Field notes:
 //! `modified` is the revision's publication time and `published` the first
 //! publication; CWEs go to `database_specific.cwe_ids` as GitHub's and the
-//! PSF's databases do (written only when there are some).
+//! PSF's databases do (written only when there are some); the fix strategy
+//! goes to `database_specific.fix_strategy` (`kinds`, `text`), read back on import.
 //!
 //! Fields Embargo does not keep on import (each is reported by name, see
 //! [`Imported::dropped`]): `related`, `upstream`, `affected[].package.purl`,
@@ -280,6 +281,21 @@ fn event(e: &RangeEvent) -> Event {
     }
 }
 
+/// The `database_specific` key that holds the advisory's fix strategy (OSV
+/// has no field of its own for remediation).
+pub const FIX_STRATEGY: &str = "fix_strategy";
+
+/// The fix strategy as `database_specific.fix_strategy`: `kinds` (`patch`,
+/// `dependency-update`, `mitigation`) and the team's `text` when there is one.
+fn fix_strategy(fix: &embargo_core::advisory::FixStrategy) -> serde_json::Value {
+    let mut value = Object::new();
+    value.insert("kinds".into(), fix.kinds.iter().map(|k| serde_json::Value::from(k.as_str())).collect());
+    if !fix.text.is_empty() {
+        value.insert("text".into(), serde_json::Value::String(fix.text.clone()));
+    }
+    serde_json::Value::Object(value)
+}
+
 /// Builds the OSV record of a published revision.
 pub fn record(advisory: Published<'_>) -> Record {
     let c = advisory.content;
@@ -294,6 +310,10 @@ pub fn record(advisory: Published<'_>) -> Record {
     // `cwe_ids` is the editor's list; the source's other keys stay.
     let mut database_specific = object(c.source.database_specific.as_ref()).unwrap_or_default();
     database_specific.remove("cwe_ids");
+    database_specific.remove(FIX_STRATEGY);
+    if !c.fix.is_empty() {
+        database_specific.insert(FIX_STRATEGY.into(), fix_strategy(&c.fix));
+    }
     if !c.cwes.is_empty() {
         database_specific.insert(
             "cwe_ids".into(),

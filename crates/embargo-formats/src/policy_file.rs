@@ -669,6 +669,35 @@ pub fn render(policy: &Policy, level: Level, lines: Option<&[ReleaseLine]>, prov
     out
 }
 
+/// What one level itself says, as TOML that `parse` accepts back at that
+/// level: only the fields whose source is `own` (and a project's release
+/// lines), so that saving it again keeps every other field inherited.
+pub fn render_own(policy: &Policy, level: Level, own: Source, lines: Option<&[ReleaseLine]>) -> String {
+    // Through the text, so that dates come back as TOML dates (a `toml::Value`
+    // made straight from the structs would hold them as private tables).
+    let text = toml::to_string(&file_of(policy, level, lines)).unwrap_or_default();
+    let Ok(mut table) = text.parse::<toml::Table>() else {
+        return String::new();
+    };
+    for (path, source) in sources(policy) {
+        if source == own {
+            continue;
+        }
+        match path.split_once('.') {
+            Some((section, field)) => {
+                if let Some(toml::Value::Table(fields)) = table.get_mut(section) {
+                    fields.remove(field);
+                }
+            }
+            None => {
+                table.remove(path);
+            }
+        }
+    }
+    table.retain(|_, value| !matches!(value, toml::Value::Table(t) if t.is_empty()));
+    toml::to_string_pretty(&table).unwrap_or_default()
+}
+
 /// The effective policy as JSON of the same shape as the TOML file.
 pub fn to_json(policy: &Policy, level: Level, lines: Option<&[ReleaseLine]>) -> serde_json::Value {
     serde_json::to_value(file_of(policy, level, lines)).unwrap_or(serde_json::Value::Null)

@@ -4,8 +4,8 @@
 //! defaults.
 
 use embargo_core::advisory::{
-    AdvisoryContent, Affected, AffectedSource, Credit, CreditKind, Informational, Range, RangeEvent, RangeKind,
-    RawJson, Reference, ReferenceKind, ScoredSeverity, SourceFields,
+    AdvisoryContent, Affected, AffectedSource, Credit, CreditKind, FixKind, FixStrategy, Informational, Range,
+    RangeEvent, RangeKind, RawJson, Reference, ReferenceKind, ScoredSeverity, SourceFields,
 };
 use embargo_core::id::{AliasId, CweId};
 use embargo_core::intake::IntakeNotice;
@@ -65,6 +65,8 @@ pub(crate) enum StoredNotice {
     ExperimentalFeature { feature: String },
     UnsupportedPlatform { platform: String, has_interested_parties: bool },
     MissingField { field: String },
+    OutOfScope { entry: String },
+    NotSecurity { entry: String },
 }
 
 impl From<&IntakeNotice> for StoredNotice {
@@ -87,6 +89,8 @@ impl From<&IntakeNotice> for StoredNotice {
                 }
             }
             IntakeNotice::Missing { field } => StoredNotice::MissingField { field: field.as_str().to_owned() },
+            IntakeNotice::OutOfScope { entry } => StoredNotice::OutOfScope { entry: entry.clone() },
+            IntakeNotice::NotSecurity { entry } => StoredNotice::NotSecurity { entry: entry.clone() },
         }
     }
 }
@@ -111,6 +115,8 @@ impl StoredNotice {
             StoredNotice::MissingField { field } => IntakeNotice::Missing {
                 field: field.parse::<ReportField>().map_err(|e| StoreError::corrupt("content.intake", e))?,
             },
+            StoredNotice::OutOfScope { entry } => IntakeNotice::OutOfScope { entry },
+            StoredNotice::NotSecurity { entry } => IntakeNotice::NotSecurity { entry },
         })
     }
 }
@@ -345,8 +351,26 @@ pub(crate) struct StoredAdvisoryContent {
     references: Vec<StoredReference>,
     #[serde(default)]
     credits: Vec<StoredCredit>,
+    /// The fix strategy (absent in rows written before it existed: none said).
+    #[serde(default, skip_serializing_if = "StoredFix::is_empty")]
+    fix: StoredFix,
     #[serde(default, skip_serializing_if = "StoredSource::is_empty")]
     source: StoredSource,
+}
+
+/// An advisory's fix strategy as stored.
+#[derive(Serialize, Deserialize, Default)]
+pub(crate) struct StoredFix {
+    #[serde(default)]
+    kinds: Vec<String>,
+    #[serde(default)]
+    text: String,
+}
+
+impl StoredFix {
+    fn is_empty(&self) -> bool {
+        self.kinds.is_empty() && self.text.is_empty()
+    }
 }
 
 impl From<&AdvisoryContent> for StoredAdvisoryContent {
@@ -406,6 +430,10 @@ impl From<&AdvisoryContent> for StoredAdvisoryContent {
                     contact: cr.contact.clone(),
                 })
                 .collect(),
+            fix: StoredFix {
+                kinds: c.fix.kinds.iter().map(|k| k.as_str().to_owned()).collect(),
+                text: c.fix.text.clone(),
+            },
             source: StoredSource {
                 related: c.source.related.clone(),
                 upstream: c.source.upstream.clone(),
@@ -495,6 +523,7 @@ impl StoredAdvisoryContent {
             cwes: parse_all::<CweId>("cwes", &self.cwes)?,
             references,
             credits,
+            fix: FixStrategy::new(parse_all::<FixKind>("fix.kinds", &self.fix.kinds)?, &self.fix.text),
             source: SourceFields {
                 related: self.source.related,
                 upstream: self.source.upstream,

@@ -706,7 +706,8 @@ pub enum AdvisoryCommand {
     #[command(
         after_help = "Example:\n  embargo advisory edit PALLETS-2026-1 --details-file details.md --alias CVE-2026-1234 \
                             --affected PyPI:flask:0:3.1.1 --reference FIX=https://github.com/pallets/flask/pull/1 \
-                            --as lead@example.org"
+                            --as lead@example.org\n  embargo advisory edit RELAY-2026-1 --fix dependency-update --fix mitigation \
+                            --fix-text 'Rebuild on the new base image, or turn uploads off.' --as lead@example.org"
     )]
     Edit {
         /// The advisory's id.
@@ -738,6 +739,12 @@ pub enum AdvisoryCommand {
         /// A CWE id (repeatable; replaces the list).
         #[arg(long = "cwe")]
         cwes: Vec<String>,
+        /// How the risk is removed: patch, dependency-update or mitigation (repeatable; replaces the list).
+        #[arg(long = "fix")]
+        fix_kinds: Vec<String>,
+        /// What users should do, in the team's words (Markdown; "" clears).
+        #[arg(long)]
+        fix_text: Option<String>,
         #[command(flatten)]
         user: AsUser,
     },

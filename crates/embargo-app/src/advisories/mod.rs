@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use embargo_core::Timestamp;
 use embargo_core::advisory::{
-    Advisory, AdvisoryContent, AdvisoryError, AdvisoryState, Affected, AffectedSource, Credit, CreditKind, Range,
-    RangeEvent, RangeKind, Reference, ReferenceKind, Revision, SourceFields, check_draft, check_url,
+    Advisory, AdvisoryContent, AdvisoryError, AdvisoryState, Affected, AffectedSource, Credit, CreditKind, FixKind,
+    FixStrategy, Range, RangeEvent, RangeKind, Reference, ReferenceKind, Revision, SourceFields, check_draft,
+    check_url,
 };
 use embargo_core::eligibility::report_eligibility;
 use embargo_core::id::{AdvisoryId, AliasId, CweId, ReportId};
@@ -115,6 +116,10 @@ pub struct AdvisoryPatch {
     pub references: Option<Vec<(String, String)>>,
     /// `(name, kind, contacts)`.
     pub credits: Option<Vec<(String, String, Vec<String>)>>,
+    /// The fix strategy's kinds (`patch`, `dependency-update`, `mitigation`); replaces the list.
+    pub fix_kinds: Option<Vec<String>>,
+    /// What users should do, in the team's words (Markdown).
+    pub fix_text: Option<String>,
 }
 
 fn refused(field: &'static str) -> impl Fn(String) -> TextError {
@@ -235,6 +240,15 @@ impl AdvisoryPatch {
                 content.credits = v;
             }
         }
+        if let Some(kinds) = self.fix_kinds {
+            let parsed = kinds.iter().map(|k| k.trim().parse::<FixKind>()).collect::<Result<Vec<_>, _>>();
+            if let Some(kinds) = errors.take(parsed.map_err(|e| refused("fix")(e.to_string()))) {
+                content.fix = FixStrategy::new(kinds, &content.fix.text);
+            }
+        }
+        if let Some(text) = self.fix_text {
+            content.fix = FixStrategy::new(content.fix.kinds.iter().copied(), &text);
+        }
         errors.finish(|| Some(()))?;
         content.check()
     }
@@ -339,6 +353,7 @@ impl App {
                                 .map(|name| Credit { name, kind: CreditKind::Reporter, contact: Vec::new() })
                                 .into_iter()
                                 .collect(),
+                            fix: FixStrategy::default(),
                             source: SourceFields::default(),
                         },
                         published: None,

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use embargo_core::Timestamp;
 use embargo_core::advisory::{
-    AdvisoryContent, Affected, AffectedSource, Credit, CreditKind, Informational, Range, RangeEvent, RangeKind,
-    RawJson, Reference, ReferenceKind, ScoredSeverity, SourceFields,
+    AdvisoryContent, Affected, AffectedSource, Credit, CreditKind, FixKind, FixStrategy, Informational, Range,
+    RangeEvent, RangeKind, RawJson, Reference, ReferenceKind, ScoredSeverity, SourceFields,
 };
 use embargo_core::id::{AdvisoryId, AliasId, CweId};
 use embargo_core::project::Package;
@@ -198,6 +198,32 @@ fn severity(record_severity: Vec<super::Severity>) -> Result<(Severity, Vec<Scor
     Ok((result, others))
 }
 
+/// `database_specific.fix_strategy`, as the export writes it.
+fn fix_strategy(value: &serde_json::Value) -> Result<FixStrategy, OsvError> {
+    let field = "database_specific.fix_strategy";
+    let object = value.as_object().ok_or_else(|| refused(field, "expected an object with kinds and text"))?;
+    let kinds = match object.get("kinds") {
+        None => Vec::new(),
+        Some(serde_json::Value::Array(kinds)) => kinds
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let at = || format!("{field}.kinds[{i}]");
+                k.as_str()
+                    .ok_or_else(|| refused(at(), "expected a string"))?
+                    .parse::<FixKind>()
+                    .map_err(|e| refused(at(), e))
+            })
+            .collect::<Result<Vec<_>, OsvError>>()?,
+        Some(_) => return Err(refused(format!("{field}.kinds"), "expected a list")),
+    };
+    let text = match object.get("text") {
+        None => "",
+        Some(t) => t.as_str().ok_or_else(|| refused(format!("{field}.text"), "expected a string"))?,
+    };
+    Ok(FixStrategy::new(kinds, text))
+}
+
 /// RustSec's `informational` (in `affected[].database_specific`, as its OSV
 /// export writes it; `null` for a vulnerability).
 fn informational(path: &str, database_specific: Option<&Object>) -> Result<Option<Informational>, OsvError> {
@@ -331,6 +357,10 @@ fn from_record(record: Record) -> Result<Imported, OsvError> {
             Some(_) => return Err(refused("database_specific.cwe_ids", "expected a list")),
         }
     }
+    let fix = match record.database_specific.as_ref().and_then(|d| d.get(super::FIX_STRATEGY)) {
+        None | Some(serde_json::Value::Null) => FixStrategy::default(),
+        Some(value) => fix_strategy(value)?,
+    };
     let (severity, other_severity) = severity(record.severity)?;
     let source = SourceFields {
         related: record.related,
@@ -340,6 +370,7 @@ fn from_record(record: Record) -> Result<Imported, OsvError> {
             .database_specific
             .map(|mut d| {
                 d.remove("cwe_ids");
+                d.remove(super::FIX_STRATEGY);
                 d
             })
             .filter(|d| !d.is_empty())
@@ -356,6 +387,7 @@ fn from_record(record: Record) -> Result<Imported, OsvError> {
         cwes,
         references,
         credits,
+        fix,
         source,
     };
     content.check().map_err(|errors| {

@@ -32,6 +32,7 @@ fn a_published_revision_becomes_an_osv_record() {
         cwes: vec!["CWE-613".parse().unwrap()],
         references: vec![],
         credits: vec![DomainCredit { name: "Ada".into(), kind: CreditKind::Reporter, contact: vec![] }],
+        fix: Default::default(),
         source: Default::default(),
     };
     let published = Published {
@@ -67,6 +68,35 @@ fn a_published_revision_becomes_an_osv_record() {
         (&id, &content, published.published, published.modified)
     );
     assert!(back.dropped.is_empty());
+}
+
+#[test]
+fn the_fix_strategy_goes_to_database_specific_and_back_issue_16() {
+    use embargo_core::advisory::{FixKind, FixStrategy};
+    let id: AdvisoryId = "RELAY-2026-1".parse().unwrap();
+    let content = AdvisoryContent {
+        summary: "Base image with a vulnerable zlib".into(),
+        cwes: vec!["CWE-787".parse().unwrap()],
+        fix: FixStrategy::new([FixKind::DependencyUpdate, FixKind::Mitigation], "Pull the new image."),
+        ..AdvisoryContent::default()
+    };
+    let published = Published {
+        id: &id,
+        content: &content,
+        published: datetime!(2026-05-04 9:00 UTC),
+        modified: datetime!(2026-05-04 9:00 UTC),
+        withdrawn: None,
+    };
+    let value: Value = serde_json::from_str(&to_json(published).unwrap()).unwrap();
+    assert_eq!(
+        value["database_specific"],
+        json!({"cwe_ids": ["CWE-787"], "fix_strategy": {"kinds": ["dependency-update", "mitigation"], "text": "Pull the new image."}})
+    );
+    let back = parse(&to_json(published).unwrap()).unwrap();
+    assert_eq!(back.content, content, "read back as the fix strategy, not kept as a source field");
+    let mut bad = value.clone();
+    bad["database_specific"]["fix_strategy"]["kinds"] = json!(["upgrade"]);
+    check_refused(&bad.to_string(), "database_specific.fix_strategy.kinds[0]");
 }
 
 fn check_refused(text: &str, expected_field: &str) {

@@ -181,3 +181,27 @@ fn issue_16_every_policy_error_gives_line_and_column_not_only_the_first() {
         &[("platforms[0].tier", (9, 8)), ("advisories.cve_pool[1]", (4, 3))],
     );
 }
+
+#[test]
+fn one_level_renders_only_what_it_says_and_parses_back_to_the_same_draft_issue_16() {
+    let org = parse(ORG, Level::Organisation).unwrap().draft;
+    let project_text =
+        "[report]\nrecommended = [\"proof_of_concept\"]\n\n[[releases.lines]]\nname = \"3.1\"\nstatus = \"bugfix\"\n";
+    let project = parse(project_text, Level::Project).unwrap();
+    let effective = resolve(&org, Some(&project.draft));
+    let lines = vec![ReleaseLine {
+        project_id: embargo_core::id::ProjectId::from_uuid(uuid::Uuid::from_u128(1)),
+        name: "3.1".parse().unwrap(),
+        status: LineStatus::Bugfix,
+        released_on: Some(time::macros::date!(2024 - 11 - 13)),
+        end_of_life_on: None,
+    }];
+    let own = render_own(&effective, Level::Project, Source::Project, Some(&lines));
+    assert!(own.contains("released_on = 2024-11-13"), "dates stay TOML dates:\n{own}");
+    let back = parse(&own, Level::Project).unwrap();
+    assert_eq!(back.draft, project.draft, "only the project's own field:\n{own}");
+    assert_eq!(back.lines.as_ref().map(|l| l[0].released_on), Some(lines[0].released_on));
+    assert!(!own.contains("security@example.org"), "the organisation's fields stay inherited:\n{own}");
+    let org_own = render_own(&resolve(&org, None), Level::Organisation, Source::Organisation, None);
+    assert_eq!(parse(&org_own, Level::Organisation).unwrap().draft, org, "{org_own}");
+}

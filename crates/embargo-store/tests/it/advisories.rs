@@ -50,6 +50,10 @@ async fn drafts_revisions_and_visibility(db: &Db) {
             summary: "XSS in debugger".into(),
             details: "The debugger page reflected input.".into(),
             credits: vec![Credit { name: "Ada".into(), kind: CreditKind::Finder, contact: vec![] }],
+            fix: embargo_core::advisory::FixStrategy::new(
+                [embargo_core::advisory::FixKind::DependencyUpdate, embargo_core::advisory::FixKind::Mitigation],
+                "Update the bundled template engine, or turn the debugger off.",
+            ),
             ..AdvisoryContent::default()
         },
         published: None,

@@ -105,6 +105,8 @@ async fn report_deadlines_intake_and_lines_round_trip(db: &Db) {
         IntakeNotice::UnsupportedLines { lines: vec![("3.8".into(), LineStatus::EndOfLife)] },
         IntakeNotice::Missing { field: ReportField::ProofOfConcept },
         IntakeNotice::UnsupportedPlatform { platform: "AIX".into(), has_interested_parties: true },
+        IntakeNotice::OutOfScope { entry: "Third-party packages from the package index".into() },
+        IntakeNotice::NotSecurity { entry: "Running untrusted Orbit code".into() },
     ];
     report.team.fix_lines = vec!["3.13".into()];
     let stored = report.clone();

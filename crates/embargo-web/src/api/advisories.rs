@@ -125,6 +125,21 @@ pub(crate) struct ContentJson {
     references: Vec<ReferenceJson>,
     /// Credits.
     credits: Vec<CreditJson>,
+    /// How the risk is removed.
+    fix: FixJson,
+}
+
+/// An advisory's fix strategy.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FixJson {
+    /// Any of `patch`, `dependency-update`, `mitigation` (none: the team has not said; read as "upgrade").
+    #[serde(default)]
+    #[schema(example = json!(["dependency-update", "mitigation"]))]
+    kinds: Vec<String>,
+    /// What users should do, in the team's words (Markdown).
+    #[serde(default)]
+    text: String,
 }
 
 /// A published revision.
@@ -193,6 +208,8 @@ pub(crate) struct AdvisoryPatchRequest {
     references: Option<Vec<ReferenceJson>>,
     /// Credits.
     credits: Option<Vec<CreditJson>>,
+    /// The fix strategy (replaces the kinds and text).
+    fix: Option<FixJson>,
 }
 
 /// Which advisories to list.
@@ -259,6 +276,7 @@ fn content_json(c: &AdvisoryContent) -> ContentJson {
                 contact: cr.contact.clone(),
             })
             .collect(),
+        fix: FixJson { kinds: c.fix.kinds.iter().map(|k| k.as_str().to_owned()).collect(), text: c.fix.text.clone() },
     }
 }
 
@@ -398,6 +416,8 @@ pub(crate) async fn update_advisory(
         cwes: body.cwes,
         references: body.references.map(|list| list.into_iter().map(|r| (r.kind, r.url)).collect()),
         credits: body.credits.map(|list| list.into_iter().map(|c| (c.name, c.kind, c.contact)).collect()),
+        fix_kinds: body.fix.as_ref().map(|f| f.kinds.clone()),
+        fix_text: body.fix.map(|f| f.text),
     };
     Ok(axum::Json(advisory_json(&state.app.update_advisory(&actor, &crate::extract::advisory_id(&id)?, patch).await?)))
 }

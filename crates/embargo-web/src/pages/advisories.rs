@@ -4,7 +4,9 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 use embargo_app::{AdvisoryPatch, AdvisoryView, AffectedInput, AppError, RangeInput};
-use embargo_core::advisory::{AdvisoryContent, AdvisoryState, CreditKind, RangeEvent, RangeKind, ReferenceKind};
+use embargo_core::advisory::{
+    AdvisoryContent, AdvisoryState, CreditKind, FixKind, RangeEvent, RangeKind, ReferenceKind,
+};
 
 use super::form::{apply_errors, split_list};
 use super::public::AdvisoryBody;
@@ -221,6 +223,8 @@ fn patch_of(form: &FormData) -> AdvisoryPatch {
         cwes: Some(form.list("cwes")),
         references: Some(references.iter().map(|r| (r.kind.clone(), r.url.trim().to_owned())).collect()),
         credits: Some(credits.iter().map(|c| (c.name.clone(), c.kind.clone(), split_list(&c.contact))).collect()),
+        fix_kinds: Some(form.all("fix")),
+        fix_text: Some(form.get("fix_text")),
     }
 }
 
@@ -246,6 +250,23 @@ fn simple_fields(content: &AdvisoryContent, form: Option<&FormData>) -> Vec<Fiel
         Field::new("cwes", "Weaknesses (CWE)", FieldKind::Text)
             .hint("Comma-separated, like CWE-22.")
             .value(value("cwes", content.cwes.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))),
+        Field::new(
+            "fix",
+            "Fix strategy",
+            FieldKind::Checkboxes(
+                FixKind::ALL
+                    .iter()
+                    .map(|k| {
+                        let checked = form.map_or(content.fix.has(*k), |f| f.all("fix").iter().any(|v| v == k.as_str()));
+                        (k.as_str().to_owned(), k.label().to_owned(), checked)
+                    })
+                    .collect(),
+            ),
+        )
+        .hint("How the risk is removed; any combination. Shown under \u{201c}What to do\u{201d} and in OSV, CSAF and CVE exports."),
+        Field::new("fix_text", "What users should do", FieldKind::TextArea { rows: 4, code: false })
+            .hint("Markdown, optional: the mitigation's steps, or which dependency to update.")
+            .value(value("fix_text", content.fix.text.clone())),
     ]
 }
 
@@ -257,6 +278,7 @@ fn editor(
 ) -> Result<EditorPage, PageError> {
     let draft = view.draft.as_ref().ok_or_else(PageError::not_found)?;
     let mut fields = simple_fields(draft, form);
+    let simple = fields.len();
     let (mut affected, mut references, mut credits) = match form {
         Some(f) => rows_from_form(f),
         None => rows_from(draft),
@@ -272,7 +294,7 @@ fn editor(
     if let Some(e) = error {
         let mut all: Vec<Field> = fields.drain(..).chain(groups.drain(..)).collect();
         errors = apply_errors(&mut all, e);
-        groups = all.split_off(6);
+        groups = all.split_off(simple);
         fields = all;
     }
     let group_errors = groups.into_iter().filter_map(|g| g.error.map(|e| (g.name.to_owned(), e))).collect();

@@ -12,6 +12,7 @@ mod assets;
 mod audit;
 mod form;
 mod intake;
+mod policy_editor;
 mod public;
 mod queue;
 mod render;
@@ -339,12 +340,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/audit", get(audit::page))
         .route("/{org}", get(public::organisation))
         .route("/{org}/policy", get(public::org_policy))
+        .route("/{org}/policy/edit", get(policy_editor::org_form).post(policy_editor::org_save))
         .route("/{org}/report", get(public::choose_project))
         .route("/{org}/team", get(team::org_team))
         .route("/{org}/team/members", post(team::add_org_member))
         .route("/{org}/team/members/{user}/remove", post(team::remove_org_member))
         .route("/{org}/{project}", get(public::project_policy))
         .route("/{org}/{project}/policy", get(public::project_policy))
+        .route("/{org}/{project}/policy/edit", get(policy_editor::project_form).post(policy_editor::project_save))
         .route("/{org}/{project}/report", get(intake::form).post(intake::submit))
         .route("/{org}/{project}/team", get(team::project_team))
         .route("/{org}/{project}/team/members", post(team::add_member))

@@ -321,6 +321,12 @@ pub(crate) struct AdvisoryBody {
     pub(crate) aliases: Vec<(String, String)>,
     pub(crate) credits: Vec<(String, String)>,
     pub(crate) references: Vec<(String, String)>,
+    /// The fix strategy's kinds in words (`Patch and mitigation`), when the team named some.
+    pub(crate) fix_kinds: Option<String>,
+    /// What users do, one sentence per kind of fix (empty when the team said nothing).
+    pub(crate) fix_steps: Vec<String>,
+    /// The team's own words on the fix, as sanitised HTML (empty when none).
+    pub(crate) fix_text: String,
 }
 
 impl AdvisoryBody {
@@ -350,6 +356,18 @@ impl AdvisoryBody {
             aliases: content.aliases.iter().map(|a| (a.to_string(), alias_url(a))).collect(),
             credits: content.credits.iter().map(|c| (c.name.clone(), c.kind.label().to_owned())).collect(),
             references: content.references.iter().map(|r| (r.kind.label().to_owned(), r.url.clone())).collect(),
+            fix_kinds: content.fix.kinds_sentence(),
+            fix_steps: if content.fix.kinds.is_empty() {
+                Vec::new()
+            } else {
+                let upgrade = if affected_rows(content).iter().any(|a| !a.fixed.is_empty()) {
+                    "Upgrade to a fixed version listed above."
+                } else {
+                    "No fixed version is listed yet."
+                };
+                content.fix.steps(upgrade)
+            },
+            fix_text: if content.fix.text.is_empty() { String::new() } else { markdown(&content.fix.text) },
         }
     }
 }

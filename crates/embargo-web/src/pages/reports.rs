@@ -12,7 +12,7 @@ use embargo_core::permission::Actor;
 use embargo_core::report::Share;
 
 use super::form::apply_errors;
-use super::render::{day, deadline};
+use super::render::{day, deadline, written};
 use super::views::{Badge, CvssView, ProjectLink};
 use super::{
     Field, FieldKind, FormData, Nav, PageError, Viewer, fixable, form_status, html, html_status, see_other, when,
@@ -43,6 +43,7 @@ struct MessageView {
     from_team: bool,
     internal: bool,
     channel: String,
+    /// The message as HTML: sanitised Markdown or escaped plain text (`render::written`).
     body: String,
     at: String,
 }
@@ -76,6 +77,35 @@ struct TeamPanel {
     duplicate_of: Option<String>,
 }
 
+/// The team's flag on a report that appears to be about something the policy's
+/// scope leaves out, with a one-click decline when the report may be declined.
+struct ScopeFlag {
+    /// Why: the policy's list and entry.
+    why: String,
+    /// The reason the decline sends to the reporter, when the report may be closed as out of scope.
+    decline: Option<String>,
+}
+
+/// The flag for the team, from the notice the report got at intake.
+fn scope_flag(view: &ReportView) -> Option<ScopeFlag> {
+    use embargo_core::intake::IntakeNotice;
+    let (why, reason) = view.intake.iter().find_map(|n| match n {
+        IntakeNotice::OutOfScope { entry } => Some((
+            format!("The report appears to be about \u{201c}{entry}\u{201d}, which the policy lists as out of scope."),
+            format!("Out of scope under this project's security policy: \u{201c}{entry}\u{201d}."),
+        )),
+        IntakeNotice::NotSecurity { entry } => Some((
+            format!(
+                "The report appears to be about \u{201c}{entry}\u{201d}, which the policy does not treat as a security issue."
+            ),
+            format!("This project's security policy does not treat this as a security issue: \u{201c}{entry}\u{201d}."),
+        )),
+        _ => None,
+    })?;
+    let decline = view.allowed_transitions.contains(&ReportState::OutOfScope).then_some(reason);
+    Some(ScopeFlag { why, decline })
+}
+
 /// The transition form.
 struct TransitionForm {
     options: Vec<(String, String, bool)>,
@@ -100,6 +130,7 @@ struct ReportPage {
     received: String,
     channel: String,
     deadline: Option<(String, bool)>,
+    /// The report's description as HTML: sanitised Markdown or escaped plain text (`render::written`).
     body: String,
     facts: Vec<(String, String)>,
     proof_of_concept: Option<AttachmentView>,
@@ -110,6 +141,8 @@ struct ReportPage {
     history: Vec<(String, Badge, Option<String>)>,
     /// Where a decision or a question stands, shown at the top: a heading and the reason given.
     decision: Option<(String, Option<String>)>,
+    /// For the team: the report appears to be out of the policy's scope.
+    scope_flag: Option<ScopeFlag>,
     can_reply: bool,
     reply: String,
     reply_internal: bool,
@@ -282,7 +315,7 @@ async fn report_page(
                 from_team,
                 internal: m.visibility == Visibility::Internal,
                 channel: m.channel.as_str().to_owned(),
-                body: m.body.expose().clone(),
+                body: written(m.body.expose()),
                 at: when(m.created_at),
             }
         })
@@ -415,7 +448,7 @@ async fn report_page(
         }
         .to_owned(),
         deadline: view.deadline.as_ref().map(|d| deadline(d, now)),
-        body: content.body.clone(),
+        body: written(&content.body),
         facts,
         proof_of_concept: content.proof_of_concept.as_deref().map(|t| attachment("Proof of concept", t)),
         patch: content.patch.as_deref().map(|t| attachment("Patch", t)),
@@ -424,6 +457,7 @@ async fn report_page(
         messages,
         history,
         decision,
+        scope_flag: if team { scope_flag(&view) } else { None },
         can_reply,
         reply,
         reply_internal,

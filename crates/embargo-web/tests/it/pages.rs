@@ -150,6 +150,14 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
         post("/admin/settings", "/admin/settings", &[("signup_open", "yes")], ADMIN_ONLY),
         get("/{org}", "/pallets", ALL_OK),
         get("/{org}/policy", "/pallets/policy", ALL_OK),
+        // Issue 16: the team reads and edits its own level; a preview stores nothing, so the world stays as it is.
+        get("/{org}/policy/edit", "/pallets/policy/edit", [401, 403, 403, 403, 200, 200, 403, 403]),
+        post(
+            "/{org}/policy/edit",
+            "/pallets/policy/edit",
+            &[("policy", "[channels]\nweb_form = true\n"), ("action", "preview")],
+            [401, 403, 403, 403, 200, 200, 403, 403],
+        ),
         // Two projects: the page asks which.
         get("/{org}/report", "/pallets/report", ALL_OK),
         get("/{org}/team", "/pallets/team", [401, 404, 404, 404, 200, 200, 404, 404]),
@@ -167,6 +175,13 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
         ),
         get("/{org}/{project}", "/pallets/flask", ALL_OK),
         get("/{org}/{project}/policy", "/pallets/flask/policy", ALL_OK),
+        get("/{org}/{project}/policy/edit", "/pallets/flask/policy/edit", [401, 403, 403, 403, 200, 200, 200, 403]),
+        post(
+            "/{org}/{project}/policy/edit",
+            "/pallets/flask/policy/edit",
+            &[("policy", "[report]\nrecommended = [\"proof_of_concept\"]\n"), ("action", "preview")],
+            [401, 403, 403, 403, 200, 200, 200, 403],
+        ),
         get("/{org}/{project}/report", "/pallets/flask/report", ALL_OK),
         get("/{org}/{project}/team", "/pallets/flask/team", [404, 404, 404, 404, 200, 200, 200, 404]),
         post(
@@ -334,12 +349,14 @@ async fn the_page_matrix_names_every_page_route() {
         "/account/tokens/{id}/revoke",
         "/{org}",
         "/{org}/policy",
+        "/{org}/policy/edit",
         "/{org}/report",
         "/{org}/team",
         "/{org}/team/members",
         "/{org}/team/members/{user}/remove",
         "/{org}/{project}",
         "/{org}/{project}/policy",
+        "/{org}/{project}/policy/edit",
         "/{org}/{project}/report",
         "/{org}/{project}/team",
         "/{org}/{project}/team/members",

@@ -690,3 +690,260 @@ async fn issue_16_response_expectations_show_in_security_md_the_policy_page_and_
     assert_eq!(policy["sources"]["response.expectations"], "organisation", "{policy}");
     t.finish().await;
 }
+
+/// Submits a report about `component` and answers its id and notice codes.
+async fn about(t: &TestApp, path: &str, component: &str, extra: Value, reporter: &Auth) -> (String, Vec<String>) {
+    let mut body =
+        json!({"title": "Unexpected behaviour", "body": "Steps in the attached text.", "component": component});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let receipt = submit(t, path, body, reporter).await;
+    (receipt["id"].as_str().unwrap().to_owned(), codes(&receipt["notices"]))
+}
+
+#[tokio::test]
+async fn issue_16_scope_is_applied_at_intake_with_the_three_seed_policies() {
+    // The container-first team: an out-of-scope component is flagged, the team declines it in one click.
+    let (t, team, reporter) = instance(
+        "harbor-relay",
+        "relay",
+        &[("harbor-relay", "harbor-relay.toml"), ("harbor-relay/relay", "harbor-relay-relay.toml")],
+    )
+    .await;
+    let path = "harbor-relay/relay";
+    let (id, notices) = about(&t, path, "infrastructure operated by users", json!({}), &reporter).await;
+    assert!(notices.contains(&"out_of_scope".to_owned()), "{notices:?}");
+    let mine = t.get(&format!("/api/v1/reports/{id}"), &reporter).await.expect(StatusCode::OK).json;
+    let told = mine["notices"].as_array().unwrap().iter().find(|n| n["code"] == "out_of_scope").unwrap();
+    assert!(told["message"].as_str().unwrap().contains("Infrastructure operated by users of the image"), "{told}");
+    let reporter_page = t.get(&format!("/reports/{id}"), &reporter).await.expect(StatusCode::OK).text;
+    assert!(!reporter_page.contains("scope-flag"), "the flag and its button are the team's");
+    let page = t.get(&format!("/reports/{id}"), &team).await.expect(StatusCode::OK).text;
+    assert!(page.contains("Possibly out of scope."), "the team sees the flag");
+    assert!(page.contains("which the policy lists as out of scope"), "and why");
+    assert!(page.contains("Decline as out of scope"), "with a one-click decline");
+    let reason = "Out of scope under this project's security policy: \u{201c}Infrastructure operated by users of the image\u{201d}.";
+    assert!(page.contains(&reason.replace('\'', "&#x27;")) || page.contains(&reason.replace('\'', "&#39;")), "{page}");
+    t.form(&format!("/reports/{id}/transition"), &[("to", "out_of_scope"), ("reason", reason)], &team).await;
+    let closed = t.get(&format!("/api/v1/reports/{id}"), &reporter).await.expect(StatusCode::OK).json;
+    assert_eq!(closed["state"], "out_of_scope", "{closed}");
+    let top = t.get(&format!("/reports/{id}"), &reporter).await.expect(StatusCode::OK).text;
+    assert!(top.contains("Closed: out of scope"), "the reporter reads the decision at the top");
+    assert!(top.contains("Infrastructure operated by users of the image"), "with the scope reason");
+    // In scope: no flag.
+    let (id, notices) = about(&t, path, "the published container image configuration", json!({}), &reporter).await;
+    assert!(!notices.iter().any(|c| c == "out_of_scope" || c == "not_security"), "{notices:?}");
+    let page = t.get(&format!("/reports/{id}"), &team).await.expect(StatusCode::OK).text;
+    assert!(!page.contains("Possibly out of scope."));
+    t.run_jobs().await;
+    t.finish().await;
+
+    // The shared-policy organisation: its not-security list applies to every project.
+    let (t, team, reporter) = instance(
+        "lanternworks",
+        "lantern",
+        &[("lanternworks", "lanternworks.toml"), ("lanternworks/lantern", "lanternworks-lantern.toml")],
+    )
+    .await;
+    let (id, notices) =
+        about(&t, "lanternworks/lantern", "interactive debugger information", json!({}), &reporter).await;
+    assert!(notices.contains(&"not_security".to_owned()), "{notices:?}");
+    let page = t.get(&format!("/reports/{id}"), &team).await.expect(StatusCode::OK).text;
+    assert!(page.contains("which the policy does not treat as a security issue"));
+    let (_, notices) = about(&t, "lanternworks/lantern", "code shown in a tutorial", json!({}), &reporter).await;
+    assert!(notices.contains(&"out_of_scope".to_owned()), "{notices:?}");
+    let (_, notices) = about(&t, "lanternworks/lantern", "released package routing", json!({}), &reporter).await;
+    assert!(!notices.iter().any(|c| c == "out_of_scope" || c == "not_security"), "{notices:?}");
+    t.run_jobs().await;
+    t.finish().await;
+
+    // The runtime: a third-party package is out of scope, the standard library is not.
+    let (t, _team, reporter) =
+        instance("orbit-lang", "orbit", &[("orbit-lang", "orbit.toml"), ("orbit-lang/orbit", "orbit-orbit.toml")])
+            .await;
+    let versions = json!({"versions_tested": "3.14.2", "versions_vulnerable": "3.14.2"});
+    let (_, notices) =
+        about(&t, "orbit-lang/orbit", "a third-party package from the index", versions.clone(), &reporter).await;
+    assert!(notices.contains(&"out_of_scope".to_owned()), "{notices:?}");
+    let (_, notices) = about(&t, "orbit-lang/orbit", "running untrusted code", versions.clone(), &reporter).await;
+    assert!(notices.contains(&"not_security".to_owned()), "{notices:?}");
+    let (_, notices) = about(&t, "orbit-lang/orbit", "standard library json module", versions, &reporter).await;
+    assert!(!notices.iter().any(|c| c == "out_of_scope" || c == "not_security"), "{notices:?}");
+    t.run_jobs().await;
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn issue_16_report_bodies_written_in_markdown_render_sanitised_and_plain_text_stays_plain() {
+    let (t, team, reporter) = instance(
+        "harbor-relay",
+        "relay",
+        &[("harbor-relay", "harbor-relay.toml"), ("harbor-relay/relay", "harbor-relay-relay.toml")],
+    )
+    .await;
+    let hostile = "## Steps\n\n1. Send **two** requests\n2. Read `GET /jobs`\n\n<script>alert('s')</script>\n\n\
+                   <iframe src=\"https://evil.example/\"></iframe>\n\n[click](javascript:alert('j')) \
+                   [docs](https://relay.example/docs) <a href=\"javascript:alert('a')\">raw</a>";
+    let receipt = submit(&t, "harbor-relay/relay", json!({"title": "Markdown", "body": hostile}), &reporter).await;
+    let id = receipt["id"].as_str().unwrap().to_owned();
+    let plain = "Line one\nline two with <b>tags</b> shown as written";
+    t.post(&format!("/api/v1/reports/{id}/messages"), json!({"body": plain}), &reporter)
+        .await
+        .expect(StatusCode::CREATED);
+    let stored = t.get(&format!("/api/v1/reports/{id}"), &team).await.expect(StatusCode::OK).json;
+    assert_eq!(stored["body"], hostile, "Markdown is stored as written");
+    for auth in [&team, &reporter] {
+        let page = t.get(&format!("/reports/{id}"), auth).await.expect(StatusCode::OK).text;
+        assert!(page.contains("<h2>Steps</h2>") && page.contains("<strong>two</strong>"), "rendered: {page}");
+        assert!(page.contains("<code>GET /jobs</code>"));
+        assert!(page.contains(r#"<a href="https://relay.example/docs" rel="noopener noreferrer nofollow">docs</a>"#));
+        assert!(!page.contains("alert("), "no script, handler or javascript: link survives");
+        assert!(!page.contains("<iframe") && !page.contains("javascript:"));
+        assert!(page.contains("Line one\nline two with &lt;b&gt;tags&lt;/b&gt; shown as written"), "plain stays plain");
+    }
+    t.run_jobs().await;
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn issue_16_fix_strategy_is_edited_on_the_page_and_the_api_and_shown_under_what_to_do() {
+    let (t, team, reporter) = instance(
+        "harbor-relay",
+        "relay",
+        &[("harbor-relay", "harbor-relay.toml"), ("harbor-relay/relay", "harbor-relay-relay.toml")],
+    )
+    .await;
+    let receipt =
+        submit(&t, "harbor-relay/relay", json!({"title": "zlib overflow in the image", "body": "b"}), &reporter).await;
+    let report = receipt["id"].as_str().unwrap().to_owned();
+    advance(&t, &report, &team, &["acknowledged", "triaging", "accepted"]).await;
+    let advisory =
+        t.post(&format!("/api/v1/reports/{report}/advisory"), json!({}), &team).await.expect(StatusCode::CREATED).json;
+    let id = advisory["id"].as_str().unwrap().to_owned();
+    assert_eq!(advisory["draft"]["fix"], json!({"kinds": [], "text": ""}), "nothing said yet");
+
+    // The page: the container-first team's three kinds, any combination.
+    let editor = t.get(&format!("/advisories/{id}/edit"), &team).await.expect(StatusCode::OK).text;
+    for kind in ["patch", "dependency-update", "mitigation"] {
+        assert!(editor.contains(&format!("value=\"{kind}\"")), "{kind} is offered");
+    }
+    let text = "Pull the new image; until then refuse **compressed uploads** at the proxy.";
+    let saved = t
+        .form(
+            &format!("/advisories/{id}/edit"),
+            &[
+                ("summary", "zlib overflow in the published image"),
+                ("details", "Inflating a crafted stream overflows a buffer."),
+                ("fix", "dependency-update"),
+                ("fix", "mitigation"),
+                ("fix_text", text),
+            ],
+            &team,
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    let stored = t.get(&format!("/api/v1/advisories/{id}"), &team).await.expect(StatusCode::OK).json;
+    assert_eq!(stored["draft"]["fix"], json!({"kinds": ["dependency-update", "mitigation"], "text": text}));
+    let preview = t.get(&format!("/advisories/{id}/edit"), &team).await.expect(StatusCode::OK).text;
+    assert!(preview.contains("<strong>Fix strategy:</strong> Dependency update and mitigation."), "{preview}");
+    assert!(preview.contains("The fix updates a dependency"), "the steps say what to do");
+    assert!(preview.contains("<strong>compressed uploads</strong>"), "the team's text is Markdown");
+    assert!(!preview.contains("Upgrade to a fixed version listed above.</p>"), "no longer the fixed sentence");
+
+    // A bad kind is refused, nothing changes.
+    let refused =
+        t.patch(&format!("/api/v1/advisories/{id}"), json!({"fix": {"kinds": ["upgrade"], "text": ""}}), &team).await;
+    let refused = refused.expect(StatusCode::UNPROCESSABLE_ENTITY).json;
+    assert_eq!(refused["fields"][0]["field"], "fix", "{refused}");
+    let page = t
+        .form(&format!("/advisories/{id}/edit"), &[("summary", "s"), ("fix", "upgrade"), ("fix_text", "x")], &team)
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.text.contains("patch, dependency-update or mitigation"), "the error is shown on the page");
+    let unchanged = t.get(&format!("/api/v1/advisories/{id}"), &team).await.expect(StatusCode::OK).json;
+    assert_eq!(unchanged["draft"]["fix"], stored["draft"]["fix"]);
+
+    // The API: a patch alone.
+    let patched = t
+        .patch(&format!("/api/v1/advisories/{id}"), json!({"fix": {"kinds": ["patch"], "text": ""}}), &team)
+        .await
+        .expect(StatusCode::OK)
+        .json;
+    assert_eq!(patched["draft"]["fix"], json!({"kinds": ["patch"], "text": ""}));
+    let outsider = t.user("outsider@example.org", false).await;
+    let hidden = t.patch(&format!("/api/v1/advisories/{id}"), json!({"fix": {"kinds": ["patch"]}}), &outsider).await;
+    hidden.expect(StatusCode::NOT_FOUND);
+    t.run_jobs().await;
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn issue_16_the_team_reads_and_edits_its_policy_on_the_pages() {
+    let (t, team, reporter) = instance(
+        "harbor-relay",
+        "relay",
+        &[("harbor-relay", "harbor-relay.toml"), ("harbor-relay/relay", "harbor-relay-relay.toml")],
+    )
+    .await;
+    let path = "/harbor-relay/relay/policy/edit";
+    let team_page = t.get("/harbor-relay/relay/team", &team).await.expect(StatusCode::OK).text;
+    assert!(team_page.contains(r#"href="/harbor-relay/relay/policy/edit""#), "the team page leads to the editor");
+    let editor = t.get(path, &team).await.expect(StatusCode::OK).text;
+    assert!(editor.contains("# scope: in_scope, out_of_scope from the organisation"), "provenance: {editor}");
+    let own = t.get("/api/v1/projects/harbor-relay/relay/policy", &Auth::None).await.expect(StatusCode::OK).json;
+    assert_eq!(own["sources"]["releases.latest"], "organisation", "{own}");
+
+    // A broken file: every error with its line and column, nothing saved.
+    let broken = "[releases]\nsupport = \"latest-only\"\nlatest = \"main\"\n\n[report]\nmax_attachments = -3\n";
+    let refused = t.form(path, &[("policy", broken), ("action", "save")], &team).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains("The policy was not saved"), "{}", refused.text);
+    assert!(refused.text.contains("line 6, column"), "the error names its line and column: {}", refused.text);
+    assert!(refused.text.contains("max_attachments = -3"), "the text sent is kept");
+    let syntax = t.form(path, &[("policy", "[report\nx = 1\n"), ("action", "save")], &team).await;
+    assert_eq!(syntax.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(syntax.text.contains("line 1, column"), "{}", syntax.text);
+    let after = t.get("/api/v1/projects/harbor-relay/relay/policy", &Auth::None).await.expect(StatusCode::OK).json;
+    assert_eq!(after, own, "nothing saved on error");
+
+    // A preview shows SECURITY.md from the text sent, and saves nothing.
+    let text = "[releases]\nsupport = \"latest-only\"\nlatest = \"main\"\n\n[response]\nexpectations = [\"We answer within a week.\"]\n";
+    let preview = t.form(path, &[("policy", text), ("action", "preview")], &team).await.expect(StatusCode::OK).text;
+    assert!(preview.contains("Preview: SECURITY.md") && preview.contains("We answer within a week."), "{preview}");
+    let policy_page = t.get("/harbor-relay/relay/policy", &Auth::None).await.expect(StatusCode::OK).text;
+    assert!(!policy_page.contains("We answer within a week."), "a preview saves nothing");
+    let org_preview = t
+        .form(
+            "/harbor-relay/policy/edit",
+            &[("policy", "[channels]\nlanguages = [\"en\", \"nl\"]\n"), ("action", "preview")],
+            &team,
+        )
+        .await
+        .expect(StatusCode::OK)
+        .text;
+    assert!(org_preview.contains("Preferred-Languages: en, nl"), "the organisation's security.txt: {org_preview}");
+
+    // Saved: the policy says it, the rest stays inherited, the change is audited.
+    let saved = t.form(path, &[("policy", text), ("action", "save")], &team).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let policy_page = t.get("/harbor-relay/relay/policy", &Auth::None).await.expect(StatusCode::OK).text;
+    assert!(policy_page.contains("We answer within a week."));
+    let now = t.get("/api/v1/projects/harbor-relay/relay/policy", &Auth::None).await.expect(StatusCode::OK).json;
+    assert_eq!(now["sources"]["response.expectations"], "project");
+    assert_eq!(now["sources"]["scope.out_of_scope"], "organisation", "still inherited");
+    let again = t.get(&format!("{path}?saved=1"), &team).await.expect(StatusCode::OK).text;
+    assert!(again.contains("Saved.") && again.contains("We answer within a week."));
+    let admin = t.user("admin@harbor-relay.example", true).await;
+    let me = t.get("/api/v1/session", &team).await.expect(StatusCode::OK).json;
+    let person = me["user"]["id"].as_str().unwrap().to_owned();
+    let events = t.get(&format!("/api/v1/audit/events?person={person}"), &admin).await.expect(StatusCode::OK).json;
+    assert!(events.as_array().unwrap().iter().any(|e| e["action"] == "policy.applied"), "{events}");
+
+    // Someone else may not.
+    let stranger = t.form(path, &[("policy", "[channels]\nweb_form = false\n"), ("action", "save")], &reporter).await;
+    assert_eq!(stranger.status, StatusCode::FORBIDDEN);
+    let unchanged = t.get("/api/v1/projects/harbor-relay/relay/policy", &Auth::None).await.expect(StatusCode::OK).json;
+    assert_eq!(unchanged, now);
+    t.finish().await;
+}

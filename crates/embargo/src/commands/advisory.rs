@@ -59,6 +59,8 @@ pub async fn run(app: &App, command: AdvisoryCommand) -> anyhow::Result<ExitCode
             cvss_v3,
             cvss_v4,
             cwes,
+            fix_kinds,
+            fix_text,
             user,
         } => {
             let actor = app.act_as(&user.email).await?;
@@ -74,6 +76,8 @@ pub async fn run(app: &App, command: AdvisoryCommand) -> anyhow::Result<ExitCode
                 cvss_v3: cvss_v3.map(Some),
                 cvss_v4: cvss_v4.map(Some),
                 cwes: (!cwes.is_empty()).then_some(cwes),
+                fix_kinds: (!fix_kinds.is_empty()).then_some(fix_kinds),
+                fix_text,
                 references: if references.is_empty() {
                     None
                 } else {

@@ -191,6 +191,7 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
             }],
             versions: Vec::new(),
         }]),
+        fix_kinds: Some(vec!["patch".into()]),
         ..AdvisoryPatch::default()
     };
     app.update_advisory(&team, &advisory, patch).await?;

@@ -258,6 +258,9 @@ async fn a_report_from_form_to_published_advisory_in_a_browser() {
     team.shot("team").await;
     team.open("/orbit-lang/orbit/policy").await;
     team.shot("policy").await;
+    team.open("/orbit-lang/orbit/policy/edit").await;
+    assert!(team.text().await.contains("The effective policy"), "the team reads its policy on the pages");
+    team.shot("policy-edit").await;
     team.open(&report_path).await;
     team.shot("report-team").await;
     team.transition("acknowledged").await;
@@ -289,9 +292,11 @@ async fn a_report_from_form_to_published_advisory_in_a_browser() {
     team.choose("select[name=kind_0]", "ECOSYSTEM").await;
     team.fill("input[name=introduced_0]", "3.14.0").await;
     team.fill("input[name=fixed_0]", "3.14.3").await;
+    team.click("input[name=fix][value=patch]").await;
     team.follow("form[action$='/edit'] button[type=submit]").await;
     let preview = team.text().await;
     assert!(preview.contains("Preview of the saved draft") && preview.contains("3.14.3"), "{preview}");
+    assert!(preview.contains("Fix strategy: Patch."), "What to do says the fix strategy: {preview}");
     team.shot("advisory-editor").await;
     // Publishing waits for the fix to be public.
     team.follow("form[action$='/publish'] button[type=submit]").await;

@@ -219,3 +219,94 @@ fn one_bad_file_and_nothing_is_imported() {
     let cve = run(&dir, &["export", "cve", "--out", export.to_str().unwrap()], "");
     assert!(String::from_utf8_lossy(&cve.stderr).contains("--cna-org-id"), "cve export names what it needs");
 }
+
+#[test]
+fn fix_strategy_set_from_the_shell_reaches_osv_csaf_and_cve_and_validates_issue_16() {
+    let (tmp, dir) = data_dir();
+    ok(&dir, &["init"]);
+    let lead = "lead@harbor.example";
+    assert!(
+        run(&dir, &["admin", "user", "create", "--email", lead, "--name", "Lead"], "a long lead password\n")
+            .status
+            .success()
+    );
+    ok(&dir, &["admin", "org", "create", "harbor", "--name", "Harbor Relay", "--advisory-prefix", "PSF"]);
+    ok(&dir, &["admin", "project", "create", "harbor/relay", "--name", "Relay", "--package", "PyPI:harbor-relay"]);
+    ok(&dir, &["admin", "member", "add", "harbor", "--email", lead]);
+    let files = tmp.path().join("osv");
+    std::fs::create_dir_all(&files).unwrap();
+    let record = json!({"id": "PSF-2026-7", "modified": "2026-03-01T00:00:00Z", "published": "2026-03-01T00:00:00Z",
+                        "aliases": ["CVE-2026-55007"], "summary": "The image ships a zlib with a heap overflow",
+                        "details": "Inflating a crafted stream overflows a buffer.",
+                        "affected": [{"package": {"ecosystem": "PyPI", "name": "harbor-relay"},
+                                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.4.1"}]}]}]});
+    std::fs::write(files.join("PSF-2026-7.json"), record.to_string()).unwrap();
+    ok(&dir, &["import", "osv", files.to_str().unwrap(), "--project", "harbor/relay"]);
+    let mitigation = "Until you upgrade, refuse compressed uploads at the proxy.";
+    let edit = [
+        "advisory",
+        "edit",
+        "PSF-2026-7",
+        "--fix",
+        "dependency-update",
+        "--fix",
+        "mitigation",
+        "--fix-text",
+        mitigation,
+        "--as",
+        lead,
+    ];
+    ok(&dir, &edit);
+    let bad = run(&dir, &["advisory", "edit", "PSF-2026-7", "--fix", "upgrade", "--as", lead], "");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("patch, dependency-update or mitigation"));
+    assert!(ok(&dir, &["advisory", "publish", "PSF-2026-7", "--as", lead]).contains("revision 2"));
+
+    let out = |name: &str| tmp.path().join(name);
+    ok(&dir, &["export", "osv", "--out", out("osv").to_str().unwrap()]);
+    ok(&dir, &["export", "csaf", "--out", out("csaf").to_str().unwrap()]);
+    let cve_dir = out("cve");
+    let cve_args =
+        ["export", "cve", "--out", cve_dir.to_str().unwrap(), "--cna-org-id", CNA_ORG_ID, "--cna-short-name", "Harbor"];
+    ok(&dir, &cve_args);
+    let read = |path: &Path| serde_json::from_str::<Value>(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let (osv_files, csaf_files, cve_files) =
+        (json_files(&out("osv")), json_files(&out("csaf")), json_files(&out("cve")));
+    let osv = read(&osv_files[0]);
+    assert_eq!(
+        osv["database_specific"]["fix_strategy"],
+        json!({"kinds": ["dependency-update", "mitigation"], "text": mitigation})
+    );
+    let csaf = read(&csaf_files[0]);
+    let categories: Vec<&str> = csaf["vulnerabilities"][0]["remediations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(categories, ["vendor_fix", "mitigation"]);
+    let cve = read(&cve_files[0]);
+    assert_eq!(cve["containers"]["cna"]["workarounds"][0]["value"], mitigation);
+    assert!(cve["containers"]["cna"]["solutions"][0]["value"].as_str().unwrap().contains("Upgrade to 2.4.1 or later"));
+
+    match tool("validate-osv", "advisories/psf/python/PSF-2024-1.json") {
+        Some(validator) => assert!(validate(&validator, &[], &osv_files).contains("1 valid, 0 invalid")),
+        None => missing("validate-osv", "validate-osv with Python jsonschema"),
+    }
+    match tool("validate-cve", "advisories/cve/cve-schema-examples/CVEv5_basic-example.json") {
+        Some(validator) => {
+            validate(&validator, &[], &cve_files);
+            if let Some(shared) = conformance() {
+                let schema = shared.join("schemas/cve/CVE_JSON_bundled_5.2.0.json");
+                validate(&validator, &["--schema", schema.to_str().unwrap()], &cve_files);
+            }
+        }
+        None => missing("validate-cve", "validate-cve with cvelib"),
+    }
+    match tool("validate-csaf", "advisories/csaf/oasis-examples/bsi-2022-0001.json") {
+        Some(validator) => {
+            validate(&validator, &[], &csaf_files);
+        }
+        None => missing("validate-csaf", "validate-csaf with @secvisogram/csaf-validator-lib"),
+    }
+}
