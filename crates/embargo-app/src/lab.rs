@@ -17,7 +17,7 @@ use embargo_core::private::Private;
 use embargo_core::report::Report;
 use embargo_store::StoreExt;
 use embargo_store::Writer;
-use embargo_store::lab::{GroundingCheck, LabOutcome, LabRun, LabRunState, LabSignals, NewLabRun};
+use embargo_store::lab::{GroundingCheck, LabOutcome, LabRun, LabRunState, LabSignal, LabSignals, NewLabRun};
 use serde_json::json;
 
 use crate::audit::record;
@@ -83,12 +83,25 @@ pub enum LabView {
         grounding_flagged: bool,
         /// Whether a `[lab]` policy is set (else nothing can run).
         configured: bool,
+        /// The release lines of the `[lab]` policy, to run again one by one.
+        lines: Vec<String>,
+        /// What the viewer may do here.
+        actions: LabActions,
     },
     /// The reporter: only whether their PoC reproduced on a release line.
     Reporter {
         /// `None`: not run yet (or nothing conclusive).
         reproduced: Option<bool>,
     },
+}
+
+/// What the viewer may do with a report's lab record (as `decide` says).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LabActions {
+    /// Queue runs again: every line, one line, or a fix.
+    pub queue: bool,
+    /// Accept the matrix: the lines found vulnerable join the report's affected versions.
+    pub accept: bool,
 }
 
 /// A claimed run with what the worker needs to do it.
@@ -168,19 +181,27 @@ impl LabFilter {
     pub fn matches(self, signals: Option<&LabSignals>) -> bool {
         let s = signals.copied().unwrap_or_default();
         match self {
-            LabFilter::Reproduced => s.vulnerable > 0,
-            LabFilter::NotReproduced => s.vulnerable == 0 && s.not_vulnerable + s.inconclusive > 0,
-            LabFilter::NotRun => s.vulnerable + s.not_vulnerable + s.inconclusive == 0,
-            LabFilter::GroundingFlagged => flagged(&s),
+            LabFilter::Reproduced => s.reproduced() == Some(true),
+            LabFilter::NotReproduced => s.reproduced() == Some(false),
+            LabFilter::NotRun => s.reproduced().is_none(),
+            LabFilter::GroundingFlagged => s.flagged(),
+        }
+    }
+
+    /// The store's signal of the same name, which report listings filter on in SQL.
+    pub const fn signal(self) -> LabSignal {
+        match self {
+            LabFilter::Reproduced => LabSignal::Reproduced,
+            LabFilter::NotReproduced => LabSignal::NotReproduced,
+            LabFilter::NotRun => LabSignal::NotRun,
+            LabFilter::GroundingFlagged => LabSignal::GroundingFlagged,
         }
     }
 }
 
 /// The grounding flag from counts (the rule of `embargo_core::lab::grounding_flagged`).
 pub fn flagged(s: &LabSignals) -> bool {
-    let names: Vec<Grounding> =
-        (0..s.names).map(|i| Grounding { name: String::new(), found: i >= s.missing, location: None }).collect();
-    grounding_flagged(&names)
+    s.flagged()
 }
 
 fn view_of(run: LabRun) -> LabRunView {
@@ -439,7 +460,13 @@ impl App {
         let project = reader.project(report.project_id).await?.ok_or(AppError::NotFound)?;
         let org_draft = reader.org_policy(org.id).await?;
         let project_draft = reader.project_policy(project.id).await?;
-        let configured = embargo_core::policy::resolve(&org_draft, Some(&project_draft)).lab.value.is_some();
+        let lab = embargo_core::policy::resolve(&org_draft, Some(&project_draft)).lab.value;
+        let lines =
+            lab.as_ref().map(|l| l.lines.iter().map(|line| line.name.to_string()).collect()).unwrap_or_default();
+        let actions = LabActions {
+            queue: lab.is_some() && decide(actor, Action::QueueLabRuns(report_access)) == Decision::Allow,
+            accept: decide(actor, Action::Triage(report_access)) == Decision::Allow,
+        };
         let (grounding, grounding_ref) = match check {
             Some(c) => (c.names, Some(c.git_ref)),
             None => (Vec::new(), None),
@@ -449,12 +476,16 @@ impl App {
             runs,
             grounding,
             grounding_ref,
-            configured,
+            configured: lab.is_some(),
+            lines,
+            actions,
         })
     }
 
     /// Sets the report's affected versions to include every release line the
     /// lab found vulnerable (the team accepts the matrix); answers those lines.
+    /// The latest finished run of each line decides; with no line found
+    /// vulnerable there is nothing to accept (invalid, nothing changes).
     pub async fn accept_lab_matrix(&self, actor: &Actor, id: ReportId) -> Result<Vec<String>, AppError> {
         let now = self.now();
         let actor = actor.clone();
@@ -473,6 +504,9 @@ impl App {
                     }
                     let vulnerable: Vec<String> =
                         latest.into_iter().filter(|(_, r)| *r == LabResult::Vulnerable).map(|(line, _)| line).collect();
+                    if vulnerable.is_empty() {
+                        return Err(AppError::invalid("lab", "a release-line run that found the report's flaw"));
+                    }
                     for line in &vulnerable {
                         if !report.team.affected_versions.contains(line) {
                             report.team.affected_versions.push(line.clone());

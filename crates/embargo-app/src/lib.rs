@@ -51,7 +51,7 @@ pub use factors::{FactorProof, FactorStatus, RECENT_FACTOR, RecoveryCodes, TotpE
 pub use imports::{ImportFile, ImportOutcome, ImportProgress, ImportedFile};
 pub use jobs::{Deadline, DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
 pub use lab::{
-    LabFilter, LabRecord, LabRequest, LabRunView, LabTask, LabView, MAX_ATTEMPTS, MAX_PENDING_PER_PROJECT,
+    LabActions, LabFilter, LabRecord, LabRequest, LabRunView, LabTask, LabView, MAX_ATTEMPTS, MAX_PENDING_PER_PROJECT,
     flagged as lab_flagged,
 };
 pub use mail_admin::{KeyFor, KeyView, NewKey, RouteView};

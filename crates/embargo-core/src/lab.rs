@@ -375,7 +375,12 @@ pub const FLAG_MIN_NAMES: usize = 3;
 /// A signal for the team, never a reason to decline.
 pub fn grounding_flagged(checked: &[Grounding]) -> bool {
     let missing = checked.iter().filter(|g| !g.found).count();
-    checked.len() >= FLAG_MIN_NAMES && missing * 2 > checked.len()
+    flagged_counts(checked.len(), missing)
+}
+
+/// [`grounding_flagged`] from counts: `names` checked, `missing` of them not found.
+pub fn flagged_counts(names: usize, missing: usize) -> bool {
+    names >= FLAG_MIN_NAMES && missing.saturating_mul(2) > names
 }
 
 #[cfg(test)]

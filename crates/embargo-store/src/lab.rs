@@ -137,6 +137,58 @@ pub struct LabSignals {
     pub missing: u32,
 }
 
+impl LabSignals {
+    /// Whether a release-line run reproduced it: `Some(true)` one found it
+    /// vulnerable, `Some(false)` runs finished and none did, `None` nothing finished.
+    pub fn reproduced(&self) -> Option<bool> {
+        if self.vulnerable > 0 {
+            Some(true)
+        } else {
+            (self.not_vulnerable.saturating_add(self.inconclusive) > 0).then_some(false)
+        }
+    }
+
+    /// Whether most identifiers the report names are not in the source (core's rule).
+    pub fn flagged(&self) -> bool {
+        let count = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
+        embargo_core::lab::flagged_counts(count(self.names), count(self.missing))
+    }
+
+    /// The `outcome` column: `reproduced`, `not_reproduced` or `not_run`.
+    fn outcome(&self) -> &'static str {
+        match self.reproduced() {
+            Some(true) => LabSignal::Reproduced.as_str(),
+            Some(false) => LabSignal::NotReproduced.as_str(),
+            None => LabSignal::NotRun.as_str(),
+        }
+    }
+}
+
+/// A lab signal a report listing filters on (`ReportFilter::lab`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LabSignal {
+    /// A release-line run found it vulnerable.
+    Reproduced,
+    /// Runs finished and none found it vulnerable.
+    NotReproduced,
+    /// No release-line run finished (or the lab never touched it).
+    NotRun,
+    /// Most identifiers it names are not in the source.
+    GroundingFlagged,
+}
+
+impl LabSignal {
+    /// The name in SQL (and in query strings).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LabSignal::Reproduced => "reproduced",
+            LabSignal::NotReproduced => "not_reproduced",
+            LabSignal::NotRun => "not_run",
+            LabSignal::GroundingFlagged => "grounding_flagged",
+        }
+    }
+}
+
 /// Reading the lab's records.
 #[async_trait::async_trait]
 pub trait LabReads {
@@ -214,6 +266,86 @@ where
     }
 }
 
+impl<H> Handle<H>
+where
+    H: DerefMut + Send,
+    H::Target: Conn,
+{
+    /// Recounts a report's signals from its runs and grounding check into
+    /// `lab_signals` (no row when the lab has nothing on it), in the
+    /// transaction that changed them.
+    async fn refresh_lab_signals(&mut self, report: ReportId) -> Result<(), StoreError> {
+        let runs = self
+            .fetch_all(query("SELECT result FROM lab_runs WHERE report_id = $1 AND purpose = 'line'").bind(report))
+            .await?;
+        let names = self.fetch_all(query("SELECT found FROM lab_grounding WHERE report_id = $1").bind(report)).await?;
+        if runs.is_empty() && names.is_empty() {
+            self.execute(query("DELETE FROM lab_signals WHERE report_id = $1").bind(report)).await?;
+            return Ok(());
+        }
+        let mut signals = LabSignals::default();
+        for run in &runs {
+            let counter = match run.opt_text("result")?.map(|r| r.parse::<LabResult>()) {
+                Some(Ok(LabResult::Vulnerable)) => &mut signals.vulnerable,
+                Some(Ok(LabResult::NotVulnerable)) => &mut signals.not_vulnerable,
+                Some(Ok(LabResult::Inconclusive)) => &mut signals.inconclusive,
+                Some(Err(e)) => return Err(StoreError::corrupt("lab_runs.result", e)),
+                None => &mut signals.pending,
+            };
+            *counter = counter.saturating_add(1);
+        }
+        for name in &names {
+            signals.names = signals.names.saturating_add(1);
+            if !name.bool("found")? {
+                signals.missing = signals.missing.saturating_add(1);
+            }
+        }
+        self.execute(
+            query(
+                "INSERT INTO lab_signals (report_id, vulnerable, not_vulnerable, inconclusive, pending, names, \
+                 missing, outcome, flagged) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (report_id) DO UPDATE SET vulnerable = $2, not_vulnerable = $3, inconclusive = $4, \
+                 pending = $5, names = $6, missing = $7, outcome = $8, flagged = $9",
+            )
+            .bind(report)
+            .bind(i64::from(signals.vulnerable))
+            .bind(i64::from(signals.not_vulnerable))
+            .bind(i64::from(signals.inconclusive))
+            .bind(i64::from(signals.pending))
+            .bind(i64::from(signals.names))
+            .bind(i64::from(signals.missing))
+            .bind(signals.outcome())
+            .bind(signals.flagged()),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Ends the runs whose last lease expired after `max_attempts` claims:
+    /// inconclusive, as the lab could not finish them (else they would wait
+    /// forever and count against the project's limit).
+    async fn abandon_lab_runs(&mut self, now: Timestamp, max_attempts: u32) -> Result<(), StoreError> {
+        let rows = self
+            .fetch_all(
+                query(
+                    "UPDATE lab_runs SET state = 'done', result = 'inconclusive', \
+                     reason = 'the lab lost this run ' || attempts || ' times (worker gone or too slow)', \
+                     finished_at = $1, lease_until = NULL \
+                     WHERE state = 'running' AND lease_until <= $1 AND attempts >= $2 RETURNING report_id",
+                )
+                .bind(now)
+                .bind(i64::from(max_attempts)),
+            )
+            .await?;
+        let reports: Vec<ReportId> =
+            rows.iter().map(|row| row.uuid("report_id").map(ReportId::from_uuid)).collect::<Result<_, _>>()?;
+        for report in reports {
+            self.refresh_lab_signals(report).await?;
+        }
+        Ok(())
+    }
+}
+
 #[async_trait::async_trait]
 impl<H> LabReads for Handle<H>
 where
@@ -256,32 +388,27 @@ where
     async fn lab_signals(&mut self, reports: &[ReportId]) -> Result<Vec<(ReportId, LabSignals)>, StoreError> {
         let mut out = Vec::new();
         for report in reports {
-            let runs = self
-                .fetch_all(
-                    query("SELECT state, result, purpose FROM lab_runs WHERE report_id = $1 AND purpose = 'line'")
-                        .bind(*report),
+            let row = self
+                .fetch_optional(
+                    query(
+                        "SELECT vulnerable, not_vulnerable, inconclusive, pending, names, missing FROM lab_signals \
+                         WHERE report_id = $1",
+                    )
+                    .bind(*report),
                 )
                 .await?;
-            let names =
-                self.fetch_all(query("SELECT found FROM lab_grounding WHERE report_id = $1").bind(*report)).await?;
-            if runs.is_empty() && names.is_empty() {
-                continue;
-            }
-            let mut signals = LabSignals::default();
-            for run in &runs {
-                match run.opt_text("result")?.as_deref() {
-                    Some("vulnerable") => signals.vulnerable += 1,
-                    Some("not_vulnerable") => signals.not_vulnerable += 1,
-                    Some(_) => signals.inconclusive += 1,
-                    None => signals.pending += 1,
-                }
-            }
-            for name in &names {
-                signals.names += 1;
-                if !name.bool("found")? {
-                    signals.missing += 1;
-                }
-            }
+            let Some(row) = row else { continue };
+            let count = |col: &str| -> Result<u32, StoreError> {
+                u32::try_from(row.int(col)?).map_err(|e| StoreError::corrupt("lab_signals", e))
+            };
+            let signals = LabSignals {
+                vulnerable: count("vulnerable")?,
+                not_vulnerable: count("not_vulnerable")?,
+                inconclusive: count("inconclusive")?,
+                pending: count("pending")?,
+                names: count("names")?,
+                missing: count("missing")?,
+            };
             out.push((*report, signals));
         }
         Ok(out)
@@ -309,6 +436,12 @@ const CLAIM_SQLITE: &str = concatcp!(
     " ORDER BY r.created_at, r.id LIMIT 1) RETURNING ",
     COLUMNS
 );
+
+/// The transaction-level advisory lock every PostgreSQL claim takes first:
+/// one key per schema (an instance), so that instances sharing a server do
+/// not wait for each other. Released at commit.
+pub const CLAIM_LOCK_POSTGRES: &str =
+    "SELECT pg_advisory_xact_lock(1281450528, hashtext('embargo lab claim ' || current_schema()))";
 
 const CLAIM_POSTGRES: &str = concatcp!(
     "UPDATE lab_runs SET state = 'running', lease_until = $1, leased_by = $2, attempts = attempts + 1 ",
@@ -340,8 +473,8 @@ where
             .bind(run.requested_by)
             .bind(run.created_at),
         )
-        .await
-        .map(drop)
+        .await?;
+        self.refresh_lab_signals(run.report_id).await
     }
 
     async fn claim_lab_run(
@@ -353,11 +486,20 @@ where
     ) -> Result<Option<LabRun>, StoreError> {
         let sql = match self.dialect() {
             Dialect::Sqlite => CLAIM_SQLITE,
-            Dialect::Postgres => CLAIM_POSTGRES,
+            Dialect::Postgres => {
+                // Claims take turns: a second worker's claim waits for the first
+                // one's commit, then reads (a new snapshot) the run it leased,
+                // so two workers never lease two runs of one project at once.
+                // SQLite needs nothing: its one writer already runs claims in turn.
+                self.execute(query(CLAIM_LOCK_POSTGRES)).await?;
+                CLAIM_POSTGRES
+            }
         };
+        self.abandon_lab_runs(now, max_attempts).await?;
         let row = self
             .fetch_optional(query(sql).bind(lease_until).bind(worker).bind(now).bind(i64::from(max_attempts)))
             .await?;
+        // Queued and running both count as pending: the signals stay as they were.
         row.map(|r| self.lab_run_from(&r)).transpose()
     }
 
@@ -366,11 +508,12 @@ where
         let output = self
             .sealer
             .seal_text(Place { table: "lab_runs", column: "output", row: &row_id }, outcome.output.expose())?;
-        let changed = self
-            .execute(
+        let finished = self
+            .fetch_optional(
                 query(
                     "UPDATE lab_runs SET state = 'done', result = $1, reason = $2, output = $3, commit_id = $4, \
-                     finished_at = $5, lease_until = NULL WHERE id = $6 AND leased_by = $7 AND state = 'running'",
+                     finished_at = $5, lease_until = NULL WHERE id = $6 AND leased_by = $7 AND state = 'running' \
+                     RETURNING report_id",
                 )
                 .bind(outcome.result.as_str())
                 .bind(outcome.reason.as_str())
@@ -381,7 +524,9 @@ where
                 .bind(worker),
             )
             .await?;
-        Ok(changed > 0)
+        let Some(row) = finished else { return Ok(false) };
+        self.refresh_lab_signals(ReportId::from_uuid(row.uuid("report_id")?)).await?;
+        Ok(true)
     }
 
     async fn replace_lab_grounding(&mut self, report: ReportId, check: &GroundingCheck) -> Result<(), StoreError> {
@@ -406,6 +551,6 @@ where
             )
             .await?;
         }
-        Ok(())
+        self.refresh_lab_signals(report).await
     }
 }

@@ -41,6 +41,11 @@ pub struct ReportFilter {
     pub open_only: bool,
     /// Only assigned to this user.
     pub assignee: Option<UserId>,
+    /// Only those with this lab signal, among the reports of the viewer's
+    /// teams (a reporter's own reports never match: their lab record is the team's).
+    pub lab: Option<crate::lab::LabSignal>,
+    /// Reproduced first, then not run, then not reproduced (newest first within each).
+    pub lab_first: bool,
     /// At most this many, newest first.
     pub limit: u32,
     /// Skip this many.
@@ -113,7 +118,7 @@ static REPORTS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let open: Vec<String> =
         ReportState::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
     format!(
-        "SELECT {REPORT_COLUMNS} FROM reports r WHERE \
+        "SELECT {REPORT_COLUMNS} FROM reports r LEFT JOIN lab_signals ls ON ls.report_id = r.id WHERE \
          ( r.id = $1 \
            OR r.reporter_id = $2 \
            OR r.project_id IN (SELECT project_id FROM project_members WHERE user_id = $2) \
@@ -123,7 +128,14 @@ static REPORTS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
          AND ($5 IS NULL OR r.assignee_id = $5) \
          AND ($8 IS NULL OR r.org_id = $8) \
          AND ($9 IS NULL OR r.state IN ({})) \
-         ORDER BY r.created_at DESC, r.id LIMIT $6 OFFSET $7",
+         AND ($10 IS NULL OR ( \
+           ( r.project_id IN (SELECT project_id FROM project_members WHERE user_id = $2) \
+             OR r.org_id IN (SELECT org_id FROM org_members WHERE user_id = $2) ) \
+           AND CASE WHEN $10 = 'grounding_flagged' THEN COALESCE(ls.flagged, FALSE) \
+                    ELSE COALESCE(ls.outcome, 'not_run') = $10 END )) \
+         ORDER BY CASE WHEN $11 IS NULL THEN 0 WHEN ls.outcome = 'reproduced' THEN 0 \
+                       WHEN ls.outcome = 'not_reproduced' THEN 2 ELSE 1 END, \
+                  r.created_at DESC, r.id LIMIT $6 OFFSET $7",
         open.join(", ")
     )
 });
@@ -226,7 +238,9 @@ where
                     .bind(i64::from(filter.limit))
                     .bind(i64::from(filter.offset))
                     .bind(filter.org)
-                    .bind(filter.open_only.then_some("open")),
+                    .bind(filter.open_only.then_some("open"))
+                    .bind(filter.lab.map(crate::lab::LabSignal::as_str))
+                    .bind(filter.lab_first.then_some("lab")),
             )
             .await?;
         rows.iter().map(|r| self.report_from(r)).collect()

@@ -157,6 +157,46 @@ Run as root, it runs each sandbox as --sandbox-uid (default 65534, nobody);
 the process limit counts every process of that user, so give each worker its own.
 Without a working sandbox it refuses to start and says why (exit 1).")]
     Worker(LabWorkerArgs),
+    /// Queue runs of a report's PoC again: every release line of the `[lab]` policy, some, or a fix.
+    #[command(after_help = "Examples:
+  embargo lab run 0190a0b2-7c1e-4d2a-9f3b-0a1b2c3d4e5f --as lead@example.org
+  embargo lab run ID --line 2.0 --as lead@example.org
+  embargo lab run ID --ref fix/header-overflow --as lead@example.org   (verify a fix)
+
+Prints the ids of the runs queued; `embargo lab worker` runs them.")]
+    Run {
+        /// The report's id.
+        id: ReportId,
+        /// Only this release line of the `[lab]` policy (repeatable; with --ref, the line the fix is for).
+        #[arg(long = "line")]
+        lines: Vec<String>,
+        /// A fix to verify: a branch, tag or commit.
+        #[arg(long = "ref", value_name = "REF")]
+        fix_ref: Option<String>,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Show a report's affected matrix and grounding list (the reporter sees only whether it reproduced).
+    #[command(after_help = "Example:
+  embargo lab show 0190a0b2-7c1e-4d2a-9f3b-0a1b2c3d4e5f --as lead@example.org")]
+    Show {
+        /// The report's id.
+        id: ReportId,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Accept the matrix: the release lines found vulnerable join the report's affected versions.
+    #[command(after_help = "Example:
+  embargo lab accept 0190a0b2-7c1e-4d2a-9f3b-0a1b2c3d4e5f --as lead@example.org
+
+The affected versions decide CVE eligibility and the fix lines. Exit 1 when
+no release line was found vulnerable (nothing changes).")]
+    Accept {
+        /// The report's id.
+        id: ReportId,
+        #[command(flatten)]
+        user: AsUser,
+    },
 }
 
 /// `lab worker`

@@ -203,6 +203,10 @@ pub struct ReportQuery {
     pub open_only: bool,
     /// Only assigned to this user.
     pub assignee: Option<UserId>,
+    /// Only those of the actor's teams with this lab signal (filtered in the query, over every report).
+    pub lab: Option<crate::lab::LabFilter>,
+    /// Reproduced first, then not run, then not reproduced.
+    pub lab_first: bool,
     /// At most this many (default 100).
     pub limit: Option<u32>,
     /// Skip this many.

@@ -124,6 +124,8 @@ impl App {
             state,
             open_only: query.open_only,
             assignee: query.assignee,
+            lab: query.lab.map(crate::lab::LabFilter::signal),
+            lab_first: query.lab_first,
             limit,
             offset,
         };

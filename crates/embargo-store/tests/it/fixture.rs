@@ -149,6 +149,17 @@ impl Db {
         }
     }
 
+    /// PostgreSQL only: the first column of one row of `sql` as a number,
+    /// read behind the store's back on a connection of its own.
+    pub async fn pg_number(&self, sql: &str) -> i64 {
+        use sqlx::Row;
+        let Backend::Postgres { url, .. } = &self.backend else { panic!("PostgreSQL only") };
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        row.get::<i64, _>(0)
+    }
+
     pub async fn finish(self) {
         self.store.close().await;
         if let Backend::Postgres { base, schema, .. } = &self.backend {

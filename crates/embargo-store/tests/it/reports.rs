@@ -22,6 +22,8 @@ fn filter(viewer: Viewer) -> ReportFilter {
         state: None,
         open_only: false,
         assignee: None,
+        lab: None,
+        lab_first: false,
         limit: 100,
         offset: 0,
     }

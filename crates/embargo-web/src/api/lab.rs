@@ -94,8 +94,27 @@ pub(crate) struct LabJson {
     /// Whether the project's policy has a `[lab]` section (team only).
     #[serde(skip_serializing_if = "Option::is_none")]
     configured: Option<bool>,
+    /// What the caller may do (team only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actions: Option<LabActionsJson>,
     /// Whether the PoC reproduced on a release line; null when nothing conclusive ran yet.
     reproduced: Option<bool>,
+}
+
+/// What the caller may do with the lab record.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LabActionsJson {
+    /// Queue runs (`POST .../lab/runs`).
+    queue: bool,
+    /// Accept the matrix (`POST .../lab/accept`).
+    accept: bool,
+}
+
+/// The release lines an accepted matrix found vulnerable, now among the report's affected versions.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AcceptedJson {
+    /// The lines.
+    lines: Vec<String>,
 }
 
 fn report_id(id: &str) -> Result<ReportId, ApiError> {
@@ -160,9 +179,10 @@ pub(crate) async fn get_lab(
             grounding_ref: None,
             grounding_flagged: None,
             configured: None,
+            actions: None,
             reproduced,
         },
-        LabView::Team { runs, grounding, grounding_ref, grounding_flagged, configured } => {
+        LabView::Team { runs, grounding, grounding_ref, grounding_flagged, configured, actions, .. } => {
             let reproduced = reproduced(&runs);
             LabJson {
                 runs: Some(
@@ -191,11 +211,37 @@ pub(crate) async fn get_lab(
                 grounding_ref,
                 grounding_flagged: Some(grounding_flagged),
                 configured: Some(configured),
+                actions: Some(LabActionsJson { queue: actions.queue, accept: actions.accept }),
                 reproduced,
             }
         }
     };
     Ok(axum::Json(json))
+}
+
+/// Accepts the lab's matrix: every release line whose latest run found the
+/// report's flaw joins its affected versions, and so its CVE eligibility and
+/// fix lines (team, triage scope). 422 when no line was found vulnerable.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{id}/lab/accept",
+    tag = "lab",
+    params(("id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, body = AcceptedJson),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)
+    )
+)]
+pub(crate) async fn accept_lab_matrix(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> Result<axum::Json<AcceptedJson>, ApiError> {
+    let lines = state.app.accept_lab_matrix(&actor, report_id(&id)?).await?;
+    Ok(axum::Json(AcceptedJson { lines }))
 }
 
 /// Whether any release-line run found it vulnerable (`Some(false)`: runs

@@ -70,6 +70,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cwes::list_cwes))
         .routes(routes!(lab::queue_lab_runs))
         .routes(routes!(lab::get_lab))
+        .routes(routes!(lab::accept_lab_matrix))
         .routes(routes!(audit::get_checkpoint))
         .routes(routes!(audit::list_events))
 }

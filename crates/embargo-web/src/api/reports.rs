@@ -116,6 +116,9 @@ pub(crate) struct ReportListQuery {
     state: Option<String>,
     /// Only assigned to this user id.
     assignee: Option<String>,
+    /// Only the reports of the caller's teams with this evidence-lab signal:
+    /// `reproduced`, `not_reproduced`, `not_run` or `grounding_flagged`.
+    lab: Option<String>,
     /// At most this many (default 100, at most 500).
     limit: Option<u32>,
     /// Skip this many.
@@ -726,6 +729,14 @@ pub(crate) async fn list_reports(
         .map(str::parse)
         .transpose()
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "assignee must be a user id"))?;
+    let lab =
+        query.lab.as_deref().map(|value| embargo_app::LabFilter::parse(value).ok_or(())).transpose().map_err(|()| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "lab must be reproduced, not_reproduced, not_run or grounding_flagged",
+            )
+        })?;
     // `state=open` asks for the open reports, as the queue page shows by default.
     let open_only = query.state.as_deref() == Some("open");
     let query = ReportQuery {
@@ -734,6 +745,8 @@ pub(crate) async fn list_reports(
         state: query.state.filter(|_| !open_only),
         open_only,
         assignee,
+        lab,
+        lab_first: false,
         limit: query.limit,
         offset: query.offset,
     };

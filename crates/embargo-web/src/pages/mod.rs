@@ -13,6 +13,7 @@ mod audit;
 mod form;
 mod intake;
 mod policy_editor;
+mod lab;
 mod public;
 mod queue;
 mod render;
@@ -330,6 +331,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/reports/{id}/team", post(reports::team_fields_save))
         .route("/reports/{id}/share", post(reports::share))
         .route("/reports/{id}/advisory", post(advisories::draft))
+        .route("/reports/{id}/lab/runs", post(lab::queue_runs))
+        .route("/reports/{id}/lab/accept", post(lab::accept))
         .route("/admin", get(admin::page))
         .route("/admin/organisations", post(admin::create_organisation))
         .route("/admin/projects", post(admin::create_project))

@@ -16,9 +16,6 @@ use crate::AppState;
 /// How many reports one page of a list shows.
 const PAGE_SIZE: u32 = 50;
 
-/// How many of the newest reports a lab filter or sort looks through.
-const LAB_WINDOW: u32 = 500;
-
 /// A line of a report list.
 struct ReportRow {
     id: String,
@@ -35,17 +32,17 @@ struct ReportRow {
     lab: Option<(Badge, bool)>,
 }
 
-/// The lab's signal of a report, as a badge (its rank for sorting: reproduced first).
-fn lab_badge(signals: Option<&embargo_store::lab::LabSignals>) -> (Badge, bool, u8) {
+/// The lab's signal of a report, as a badge, and whether the grounding check flagged it.
+fn lab_badge(signals: Option<&embargo_store::lab::LabSignals>) -> (Badge, bool) {
     let flagged = signals.is_some_and(embargo_app::lab_flagged);
-    let (class, label, rank) = if LabFilter::Reproduced.matches(signals) {
-        ("lab-reproduced", "Reproduced", 0)
+    let (class, label) = if LabFilter::Reproduced.matches(signals) {
+        ("lab-reproduced", "Reproduced")
     } else if LabFilter::NotReproduced.matches(signals) {
-        ("lab-not-reproduced", "Not reproduced", 2)
+        ("lab-not-reproduced", "Not reproduced")
     } else {
-        ("lab-not-run", "Not run", 1)
+        ("lab-not-run", "Not run")
     };
-    (Badge { class: class.to_owned(), label: label.to_owned() }, flagged, rank)
+    (Badge { class: class.to_owned(), label: label.to_owned() }, flagged)
 }
 
 #[derive(askama::Template)]
@@ -130,7 +127,7 @@ pub(crate) async fn list(
             Err(_) => error = Some("Choose an assignee from the list.".to_owned()),
         },
     }
-    // The lab's signals filter and sort what the store answers: with either, one longer page is read.
+    // The lab's signals filter and sort in the store's query, over every report of the viewer's teams.
     let lab_filter = match params.opt("lab") {
         None => None,
         Some(value) => {
@@ -142,9 +139,9 @@ pub(crate) async fn list(
         }
     };
     let sort_lab = params.get("sort") == "lab";
-    if team && (lab_filter.is_some() || sort_lab) {
-        report_query.offset = Some(0);
-        report_query.limit = Some(LAB_WINDOW);
+    if team {
+        report_query.lab = lab_filter;
+        report_query.lab_first = sort_lab;
     }
     let mut summaries = match state.app.reports(&viewer.actor, &report_query).await {
         Ok(list) => list,
@@ -157,23 +154,13 @@ pub(crate) async fn list(
     let ids: Vec<_> = summaries.iter().map(|s| s.id).collect();
     let signals = if team { state.app.lab_signals(&viewer.actor, &ids).await? } else { Vec::new() };
     let signal_of = |id| signals.iter().find(|(r, _)| *r == id).map(|(_, s)| s);
-    if team && let Some(filter) = lab_filter {
-        summaries.retain(|s| filter.matches(signal_of(s.id)));
-    }
-    if team && sort_lab {
-        summaries.sort_by_key(|s| lab_badge(signal_of(s.id)).2);
-    }
-    let windowed = team && (lab_filter.is_some() || sort_lab);
-    let more = !windowed && summaries.len() > PAGE_SIZE as usize;
+    let more = summaries.len() > PAGE_SIZE as usize;
     summaries.truncate(PAGE_SIZE as usize);
     let now = state.app.now();
     let rows = summaries
         .iter()
         .map(|s| ReportRow {
-            lab: team.then(|| {
-                let (badge, flagged, _) = lab_badge(signal_of(s.id));
-                (badge, flagged)
-            }),
+            lab: team.then(|| lab_badge(signal_of(s.id))),
             id: s.id.to_string(),
             short_id: s.id.to_string().chars().take(8).collect(),
             title: s.title.clone(),

@@ -1,5 +1,5 @@
 //! A report's page with its thread, and the forms that act on it (reply,
-//! transition, the team's assessment, sharing).
+//! transition, the team's assessment, sharing; the lab's are in `lab.rs`).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -12,6 +12,7 @@ use embargo_core::permission::Actor;
 use embargo_core::report::Share;
 
 use super::form::apply_errors;
+use super::lab::{LabSection, lab_section};
 use super::render::{day, deadline, written};
 use super::views::{Badge, CvssView, ProjectLink};
 use super::{
@@ -157,77 +158,23 @@ struct ReportPage {
     lab: Option<LabSection>,
 }
 
-/// One run of the lab as the report page lists it.
-struct LabRunRow {
-    line: String,
-    git_ref: String,
-    fix: bool,
-    result: Badge,
-    reason: String,
-    commit: String,
-}
-
-/// The evidence lab on the report page: the matrix and grounding list for
-/// the team, whether the PoC reproduced for the reporter.
-struct LabSection {
-    team: bool,
-    reproduced: Option<bool>,
-    runs: Vec<LabRunRow>,
-    grounding: Vec<(String, bool, String)>,
-    grounding_ref: String,
-    flagged: bool,
-    configured: bool,
-}
-
-fn lab_section(view: embargo_app::LabView) -> LabSection {
-    match view {
-        embargo_app::LabView::Reporter { reproduced } => LabSection {
-            team: false,
-            reproduced,
-            runs: Vec::new(),
-            grounding: Vec::new(),
-            grounding_ref: String::new(),
-            flagged: false,
-            configured: true,
-        },
-        embargo_app::LabView::Team { runs, grounding, grounding_ref, grounding_flagged, configured } => LabSection {
-            team: true,
-            reproduced: crate::api::lab_reproduced(&runs),
-            runs: runs
-                .into_iter()
-                .map(|r| {
-                    let (class, label) = match r.result {
-                        Some(embargo_core::lab::LabResult::Vulnerable) => ("lab-reproduced", "Vulnerable"),
-                        Some(embargo_core::lab::LabResult::NotVulnerable) => ("lab-not-reproduced", "Not vulnerable"),
-                        Some(embargo_core::lab::LabResult::Inconclusive) => ("lab-not-run", "Inconclusive"),
-                        None => ("lab-not-run", r.state.as_str()),
-                    };
-                    LabRunRow {
-                        line: r.line,
-                        git_ref: r.git_ref,
-                        fix: r.purpose == embargo_core::lab::RunPurpose::Fix,
-                        result: Badge { class: class.to_owned(), label: label.to_owned() },
-                        reason: r.reason.unwrap_or_default(),
-                        commit: r.commit.map(|c| c.chars().take(12).collect()).unwrap_or_default(),
-                    }
-                })
-                .collect(),
-            grounding: grounding.into_iter().map(|g| (g.name, g.found, g.location.unwrap_or_default())).collect(),
-            grounding_ref: grounding_ref.unwrap_or_default(),
-            flagged: grounding_flagged,
-            configured,
-        },
-    }
-}
-
 /// What a re-shown page keeps from a failed form.
 #[derive(Default)]
-struct Kept {
+pub(super) struct Kept {
     reply: Option<(FormData, Vec<String>)>,
     transition: Option<(FormData, Vec<String>)>,
     team: Option<(FormData, AppError)>,
     share: Vec<String>,
     new_shares: Vec<(String, String)>,
+    /// The lab form's problems.
+    lab: Vec<String>,
+}
+
+impl Kept {
+    /// A page shown again with the lab form's problems.
+    pub(super) fn lab(errors: Vec<String>) -> Kept {
+        Kept { lab: errors, ..Kept::default() }
+    }
 }
 
 fn attachment(filename: &str, text: &str) -> AttachmentView {
@@ -422,7 +369,8 @@ async fn report_page(
         _ => None,
     };
     let can_draft = view.actions.draft_advisory;
-    let lab = if interested { None } else { state.app.view_lab(actor, view.id).await.ok().map(lab_section) };
+    let lab =
+        if interested { None } else { state.app.view_lab(actor, view.id).await.ok().map(|v| lab_section(v, kept.lab)) };
     Ok(ReportPage {
         nav: viewer.nav(true),
         id: view.id.to_string(),
@@ -488,7 +436,7 @@ pub(crate) async fn show(
 }
 
 /// Re-shows the report page with a form's problems, keeping the input.
-async fn reshow(
+pub(super) async fn reshow(
     state: &AppState,
     viewer: &Viewer,
     id: &str,

@@ -299,6 +299,13 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             format!("/api/v1/reports/{report}/lab"),
             [404, 200, 200, 404, 404, 200, 200, 404],
         ),
+        // Nothing ran: the team is let through and told there is nothing to accept (422).
+        row(
+            M::POST,
+            "/api/v1/reports/{id}/lab/accept",
+            format!("/api/v1/reports/{report}/lab/accept"),
+            [404, 403, 403, 404, 404, 422, 422, 404],
+        ),
         row(M::GET, "/api/v1/orgs/{org}/policy", "/api/v1/orgs/pallets/policy", [200; 8]),
         with_toml(
             row(

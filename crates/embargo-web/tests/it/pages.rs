@@ -131,6 +131,20 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             &[],
             [404, 404, 404, 404, 404, 409, 409, 404],
         ),
+        // The project has no [lab] policy: the team is let through and told so (422).
+        post(
+            "/reports/{id}/lab/runs",
+            format!("/reports/{report}/lab/runs"),
+            &[("line", "")],
+            [404, 403, 403, 404, 404, 422, 422, 404],
+        ),
+        // Nothing ran: nothing to accept (422).
+        post(
+            "/reports/{id}/lab/accept",
+            format!("/reports/{report}/lab/accept"),
+            &[],
+            [404, 403, 403, 404, 404, 422, 422, 404],
+        ),
         get("/admin", "/admin", [303, 404, 404, 404, 200, 404, 404, 404]),
         get("/admin/audit", "/admin/audit?since=2020-01-01", [303, 404, 404, 404, 200, 404, 404, 404]),
         post("/admin/organisations", "/admin/organisations", &[("slug", "werkzeug"), ("name", "Werkzeug")], ADMIN_ONLY),
@@ -327,6 +341,8 @@ async fn the_page_matrix_names_every_page_route() {
         "/reports/{id}/team",
         "/reports/{id}/share",
         "/reports/{id}/advisory",
+        "/reports/{id}/lab/runs",
+        "/reports/{id}/lab/accept",
         "/admin",
         "/admin/organisations",
         "/admin/projects",

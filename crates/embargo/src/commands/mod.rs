@@ -82,6 +82,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Lab(crate::cli::LabCommand::Worker(args)) => {
             lab::worker(&open(&config, false).await?, &config, args).await
         }
+        Command::Lab(command) => lab::run(&open(&config, false).await?, command).await,
         Command::Mail(command) => {
             let limits = config.settings.mail.limits();
             mail::run(&open(&config, false).await?, command, limits).await

@@ -42,7 +42,11 @@ fn the_worker_runs_what_intake_queued_and_exits() {
     let poc = tmp.path().join("poc.sh");
     std::fs::write(&poc, "#!/bin/sh\ntest -f vulnerable.txt && exit 1\nexit 0\n").unwrap();
     let args = ["report", "submit", "pallets/flask", "--title", "T", "--body", "Broken.", "--poc-file"];
-    ok(&dir, &[&args[..], &[poc.to_str().unwrap()]].concat());
+    let receipt = ok(&dir, &[&args[..], &[poc.to_str().unwrap()]].concat());
+    let id = receipt.lines().find_map(|l| l.strip_prefix("id")).unwrap().trim().to_owned();
+    let lead = ["admin", "user", "create", "--email", "lead@example.org", "--name", "Lead"];
+    assert!(run(&dir, &lead, "a long password 1\n").status.success());
+    ok(&dir, &["admin", "member", "add", "pallets/flask", "--email", "lead@example.org"]);
     // The lab hears of the report through the outbox, which `serve` (or `jobs run`) works off.
     ok(&dir, &["jobs", "run"]);
 
@@ -68,4 +72,19 @@ fn the_worker_runs_what_intake_queued_and_exits() {
         sqlx::query_as("SELECT result, reason FROM lab_runs").fetch_all(&mut conn).await.unwrap()
     });
     assert_eq!(results, vec![("vulnerable".to_owned(), "exit code 1".to_owned())]);
+
+    // Issue 17: the team, from the shell: the matrix, accepting it, running the PoC again.
+    let as_lead = ["--as", "lead@example.org"];
+    let shown = ok(&dir, &[&["lab", "show", &id][..], &as_lead].concat());
+    assert!(shown.contains("1.0") && shown.contains("vulnerable") && shown.contains("exit code 1"), "{shown}");
+    let accepted = ok(&dir, &[&["lab", "accept", &id][..], &as_lead].concat());
+    assert_eq!(accepted.trim(), "affected  1.0");
+    let report = ok(&dir, &[&["report", "show", &id][..], &as_lead].concat());
+    assert!(report.lines().any(|l| l.contains("1.0") && l.to_lowercase().contains("affected")), "{report}");
+    let queued = ok(&dir, &[&["lab", "run", &id, "--line", "1.0"][..], &as_lead].concat());
+    assert_eq!(queued.lines().count(), 1, "one run queued: {queued}");
+    let shown = ok(&dir, &[&["lab", "show", &id][..], &as_lead].concat());
+    assert!(shown.contains("queued"), "{shown}");
+    let refused = run(&dir, &["lab", "run", &id, "--line", "9.9", "--as", "lead@example.org"], "");
+    assert!(!refused.status.success(), "a line the policy does not name");
 }
