@@ -1,7 +1,8 @@
 //! The random source: ids and secrets are made here and nowhere else.
 
 use embargo_core::id::{
-    AttachmentId, JobId, MessageId, OrgId, ProjectId, ReportId, SessionId, ShareId, TokenId, UserId,
+    AttachmentId, DeliveryId, JobId, MessageId, OrgId, ProjectId, ReportId, SessionId, ShareId, TokenId, UserId,
+    WebhookId,
 };
 use uuid::Uuid;
 
@@ -70,5 +71,7 @@ new_ids!(
     job_id => JobId,
     attachment_id => AttachmentId,
     share_id => ShareId,
-    session_id => SessionId
+    session_id => SessionId,
+    webhook_id => WebhookId,
+    delivery_id => DeliveryId
 );

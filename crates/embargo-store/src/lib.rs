@@ -41,6 +41,7 @@ pub mod shares;
 pub mod status;
 pub mod throttle;
 pub mod users;
+pub mod webhooks;
 
 pub use error::StoreError;
 pub use open::{DatabaseUrl, InvalidDatabaseUrl, OpenOptions, open};
@@ -64,6 +65,7 @@ pub trait Reader:
     + factors::FactorReads
     + throttle::ThrottleReads
     + operations::OperationReads
+    + webhooks::WebhookReads
     + Send
 {
 }
@@ -86,6 +88,7 @@ impl<T> Reader for T where
         + factors::FactorReads
         + throttle::ThrottleReads
         + operations::OperationReads
+        + webhooks::WebhookReads
         + Send
 {
 }
@@ -108,6 +111,7 @@ pub trait Writer:
     + sessions::SessionWrites
     + factors::FactorWrites
     + throttle::ThrottleWrites
+    + webhooks::WebhookWrites
 {
 }
 
@@ -129,6 +133,7 @@ impl<T> Writer for T where
         + sessions::SessionWrites
         + factors::FactorWrites
         + throttle::ThrottleWrites
+        + webhooks::WebhookWrites
 {
 }
 
@@ -149,5 +154,6 @@ pub mod prelude {
     pub use crate::shares::{ShareReads as _, ShareWrites as _};
     pub use crate::throttle::{ThrottleReads as _, ThrottleWrites as _};
     pub use crate::users::{UserReads as _, UserWrites as _};
+    pub use crate::webhooks::{WebhookReads as _, WebhookWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
 }

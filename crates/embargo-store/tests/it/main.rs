@@ -26,6 +26,7 @@ mod sealing;
 mod settings;
 mod throttle;
 mod users;
+mod webhooks;
 mod writes;
 
 /// Declares one test per backend for each named case `async fn case(db: &Db)`.

@@ -26,3 +26,4 @@ mod published;
 mod second_factor;
 mod signup;
 mod throttle;
+mod webhooks;
