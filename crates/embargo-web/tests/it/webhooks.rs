@@ -230,3 +230,73 @@ async fn bad_webhooks_are_refused_and_nothing_is_stored() {
     assert!(audit.text.contains("webhook.created") && audit.text.contains("webhook.deleted"), "{}", audit.text);
     w.finish().await;
 }
+
+#[tokio::test]
+async fn the_team_page_adds_a_webhook_shows_its_secret_once_and_lists_deliveries() {
+    let w = World::new().await;
+    let receiver = Receiver::start(0);
+    let refused = w.t.form("/pallets/flask/team/webhooks", &[("url", receiver.url().as_str())], &w.flask_team).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "no event chosen");
+    assert!(refused.text.contains("at least one event type"), "{}", refused.text);
+    let made =
+        w.t.form(
+            "/pallets/flask/team/webhooks",
+            &[("url", receiver.url().as_str()), ("events", "report.submitted")],
+            &w.flask_team,
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let start = made.text.find("whsec_").expect("the secret is shown once");
+    let shown: String = made.text[start..].chars().take_while(|c| !matches!(c, '<' | '"' | ' ')).collect();
+    // As a browser shows it: HTML escapes undone.
+    let secret = shown.replace("&#x2f;", "/").replace("&#x2b;", "+").replace("&#x3d;", "=");
+    receiver.set_secret(&secret);
+    w.report("flask", &w.alice, "MARKER-TITLE-page").await;
+    w.t.run_jobs().await;
+    let page = w.t.get("/pallets/flask/team", &w.flask_team).await.expect(StatusCode::OK);
+    assert!(page.text.contains(&receiver.url()), "the webhook is listed");
+    assert!(page.text.contains("report.submitted") && page.text.contains("delivered"), "{}", page.text);
+    assert!(page.text.contains("200 thanks"), "the receiver's answer is shown");
+    assert!(!page.text.contains(&secret), "the secret is not shown again");
+    assert!(receiver.received().iter().all(|r| r["verified"] == true));
+    w.finish().await;
+}
+
+#[tokio::test]
+async fn two_workers_on_one_database_post_each_delivery_once() {
+    for backend in Backend::available() {
+        let w = World::on(backend).await;
+        let receiver = Receiver::start(0);
+        let made =
+            w.t.post(
+                "/api/v1/orgs/pallets/webhooks",
+                json!({"url": receiver.url(), "events": ["report.submitted", "report.state_changed"]}),
+                &w.org_team,
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        receiver.set_secret(made.json["secret"].as_str().unwrap());
+        for n in 0..4 {
+            let (id, _) = w.report(if n % 2 == 0 { "flask" } else { "jinja" }, &w.alice, "A flaw").await;
+            let team = if n % 2 == 0 { &w.flask_team } else { &w.jinja_team };
+            w.transition(&id, "acknowledged", team).await.expect(StatusCode::OK);
+        }
+        // Two replicas' job runners at once, on the same database and the same receiver.
+        let subscribers = embargo_app::Subscribers::standard(std::sync::Arc::new(embargo_app::LogNotifier));
+        let (a, b) = (w.t.app.clone(), w.t.app.clone());
+        let (one, two) = tokio::join!(
+            a.run_due_jobs("replica-a", &subscribers, 1000),
+            b.run_due_jobs("replica-b", &subscribers, 1000)
+        );
+        one.unwrap();
+        two.unwrap();
+        w.t.run_jobs().await;
+        let received = receiver.received();
+        assert_eq!(received.len(), 8, "four reports, two events each, each posted once: {received:?}");
+        let mut ids: Vec<&str> = received.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 8, "no delivery posted twice");
+        w.finish().await;
+    }
+}
