@@ -1,7 +1,8 @@
 //! The random source: ids and secrets are made here and nowhere else.
 
 use embargo_core::id::{
-    AttachmentId, JobId, MessageId, OrgId, ProjectId, ReportId, SessionId, ShareId, SignupId, TokenId, UserId,
+    AttachmentId, DeliveryId, JobId, MessageId, OrgId, ProjectId, ReportId, SessionId, ShareId, SignupId, TokenId,
+    UserId, WebhookId,
 };
 use uuid::Uuid;
 
@@ -71,5 +72,7 @@ new_ids!(
     attachment_id => AttachmentId,
     share_id => ShareId,
     session_id => SessionId,
-    signup_id => SignupId
+    signup_id => SignupId,
+    webhook_id => WebhookId,
+    delivery_id => DeliveryId
 );

@@ -18,6 +18,7 @@ use embargo_store::jobs::Job;
 use crate::events::{EVENT_KIND, Event, enqueue};
 use crate::subscribers::Subscribers;
 use crate::timers::{TIMER_KIND, Timer};
+use crate::webhooks::{DELIVERY_KIND, DeliveryJob};
 use crate::{App, AppError};
 
 /// Something a participant should hear about. Holds ids, never private text.
@@ -210,6 +211,11 @@ impl App {
         if job.kind == TIMER_KIND {
             let timer: Timer = serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
             return self.run_timer(timer).await;
+        }
+        if job.kind == DELIVERY_KIND {
+            let delivery: DeliveryJob =
+                serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
+            return self.attempt_delivery(delivery).await;
         }
         let event: Event = serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
         if job.kind == EVENT_KIND {

@@ -30,9 +30,11 @@ mod signup;
 mod subscribers;
 mod throttle;
 mod timers;
+mod webhooks;
 
 pub mod clock;
 pub mod entropy;
+pub mod outbound;
 pub mod secret;
 
 use std::sync::Arc;
@@ -70,6 +72,7 @@ pub use sessions::SessionView;
 pub use signing::{ClearSigner, SignError};
 pub use signup::{SIGNUP_LINK_TTL, SignupMail, SignupMailKind};
 pub use subscribers::{LabIntake, MailNotices, Subscriber, Subscribers};
+pub use webhooks::{CreatedWebhook, EVENT_TYPES, NewWebhook, RETRY_AFTER, WebhookView, Webhooks};
 
 use crate::clock::Clock;
 use crate::entropy::Entropy;
@@ -101,12 +104,30 @@ pub struct App {
     osv: Arc<osv::OsvCache>,
     signer: Option<Arc<dyn ClearSigner>>,
     signed: Arc<signing::SignedCache>,
+    outbound: Arc<dyn outbound::Outbound>,
 }
 
 impl App {
-    /// Wires an application; it signs nothing until [`App::with_signer`].
+    /// Wires an application; it signs nothing until [`App::with_signer`] and
+    /// calls nothing outside until [`App::with_outbound`].
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>, config: AppConfig) -> Self {
-        App { store, clock, entropy, config, osv: Arc::default(), signer: None, signed: Arc::default() }
+        App {
+            store,
+            clock,
+            entropy,
+            config,
+            osv: Arc::default(),
+            signer: None,
+            signed: Arc::default(),
+            outbound: Arc::new(outbound::NoOutbound),
+        }
+    }
+
+    /// The same application, calling the outside world (webhook receivers)
+    /// through `client`; without one those calls fail and are retried.
+    pub fn with_outbound(mut self, client: Arc<dyn outbound::Outbound>) -> Self {
+        self.outbound = client;
+        self
     }
 
     /// The current time.

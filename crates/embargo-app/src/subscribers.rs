@@ -11,6 +11,7 @@ use embargo_core::lifecycle::ReportState;
 use crate::App;
 use crate::events::Event;
 use crate::jobs::{DeliveryError, Notice, Notifier};
+use crate::webhooks::Webhooks;
 
 /// Something that acts on domain events (mail notices, webhooks, …).
 #[async_trait]
@@ -34,7 +35,7 @@ impl Subscribers {
     /// Every subscriber Embargo has, wired to this process's mail transport.
     /// This is the one place a new subscriber is registered.
     pub fn standard(notifier: Arc<dyn Notifier>) -> Self {
-        Subscribers(vec![Arc::new(MailNotices { notifier }), Arc::new(LabIntake)])
+        Subscribers(vec![Arc::new(MailNotices { notifier }), Arc::new(LabIntake), Arc::new(Webhooks)])
     }
 
     /// The subscribers that want `event`.

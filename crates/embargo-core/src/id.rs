@@ -123,6 +123,16 @@ uuid_id!(
     SignupId,
     "sign-up"
 );
+uuid_id!(
+    /// An outgoing webhook: a URL subscribed to events of an organisation or a project.
+    WebhookId,
+    "webhook"
+);
+uuid_id!(
+    /// One event's delivery to one webhook (its Standard Webhooks `webhook-id`, kept across retries).
+    DeliveryId,
+    "delivery"
+);
 
 /// An advisory id such as `PALLETS-2026-3`, or an id kept from an imported
 /// OSV record (`PSF-2024-1`, `PYSEC-2021-371`, `GHSA-xxxx-xxxx-xxxx`).

@@ -42,6 +42,7 @@ pub mod signups;
 pub mod status;
 pub mod throttle;
 pub mod users;
+pub mod webhooks;
 
 pub use error::StoreError;
 pub use open::{DatabaseUrl, InvalidDatabaseUrl, OpenOptions, open};
@@ -66,6 +67,7 @@ pub trait Reader:
     + throttle::ThrottleReads
     + signups::SignupReads
     + operations::OperationReads
+    + webhooks::WebhookReads
     + Send
 {
 }
@@ -82,14 +84,13 @@ impl<T> Reader for T where
         + audit::AuditReads
         + jobs::JobReads
         + lab::LabReads
-        + lab::LabReads
         + mail::MailReads
         + sessions::SessionReads
         + factors::FactorReads
         + throttle::ThrottleReads
         + signups::SignupReads
-        + signups::SignupReads
         + operations::OperationReads
+        + webhooks::WebhookReads
         + Send
 {
 }
@@ -113,6 +114,7 @@ pub trait Writer:
     + factors::FactorWrites
     + throttle::ThrottleWrites
     + signups::SignupWrites
+    + webhooks::WebhookWrites
 {
 }
 
@@ -135,7 +137,7 @@ impl<T> Writer for T where
         + factors::FactorWrites
         + throttle::ThrottleWrites
         + signups::SignupWrites
-        + signups::SignupWrites
+        + webhooks::WebhookWrites
 {
 }
 
@@ -157,5 +159,6 @@ pub mod prelude {
     pub use crate::signups::{SignupReads as _, SignupWrites as _};
     pub use crate::throttle::{ThrottleReads as _, ThrottleWrites as _};
     pub use crate::users::{UserReads as _, UserWrites as _};
+    pub use crate::webhooks::{WebhookReads as _, WebhookWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
 }

@@ -186,7 +186,9 @@ id_values!(
     embargo_core::id::ShareId,
     embargo_core::id::LabRunId,
     embargo_core::id::SessionId,
-    embargo_core::id::SignupId
+    embargo_core::id::SignupId,
+    embargo_core::id::WebhookId,
+    embargo_core::id::DeliveryId
 );
 
 /// Reads typed columns from a row of either backend.

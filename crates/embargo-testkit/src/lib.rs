@@ -187,7 +187,9 @@ impl TestApp {
             ..AppConfig::default()
         };
         let app = App::new(Arc::clone(&store), Arc::clone(&clock) as _, Arc::new(OsEntropy), app_config)
-            .with_signer(Arc::new(embargo_mail::openpgp::OpenPgpSigner));
+            .with_signer(Arc::new(embargo_mail::openpgp::OpenPgpSigner))
+            // Test receivers listen on loopback.
+            .with_outbound(Arc::new(embargo_outbound::HttpClient::new(true)));
         let router = embargo_web::router(app.clone(), config);
         TestApp { app, router, clock, notifier: Arc::default(), store, place, backend }
     }

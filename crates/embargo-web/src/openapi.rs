@@ -27,6 +27,7 @@ use utoipa::{Modify, OpenApi};
         (name = "advisories", description = "Advisories: drafts for the team, published for everyone"),
         (name = "lab", description = "The evidence lab: PoC runs per release line, fix verification, grounding"),
         (name = "audit", description = "The audit log and its signed checkpoints (administrators)"),
+        (name = "webhooks", description = "Outgoing webhooks (Standard Webhooks) and their deliveries"),
     )
 )]
 pub(crate) struct ApiDoc;

@@ -38,6 +38,9 @@ pub struct Settings {
     pub metrics: bool,
     /// Serve `/metrics` on a listener of its own (and not on the main one).
     pub metrics_listen: Option<String>,
+    /// Let outgoing calls (webhooks) reach loopback and private addresses.
+    #[serde(default)]
+    pub outbound_allow_private: bool,
     /// The e-mail channel (`[mail]`).
     #[serde(default)]
     pub mail: crate::config_mail::MailSettings,
@@ -57,6 +60,7 @@ impl Default for Settings {
             log_format: "text".into(),
             metrics: false,
             metrics_listen: None,
+            outbound_allow_private: false,
             mail: crate::config_mail::MailSettings::default(),
         }
     }
@@ -110,6 +114,11 @@ pub const TEMPLATE: &str = r#"# Embargo configuration.
 # ...or on a listener of their own, e.g. on loopback or a private network
 # (also --metrics-listen); /metrics is then not served on the main listener.
 # metrics_listen = "127.0.0.1:9090"
+
+# Outgoing webhooks never call loopback, private or link-local addresses
+# (checked on the address a name resolves to), so a webhook URL cannot reach
+# services inside your network. Allow them only on a closed network.
+# outbound_allow_private = false
 "#;
 
 /// The whole commented configuration: the settings above and `[mail]`.
@@ -166,7 +175,7 @@ pub struct Overrides {
 
 /// The environment variables that are settings (others with the prefix,
 /// like `EMBARGO_DATA_DIR`, are read elsewhere).
-const ENV_SETTINGS: [&str; 11] = [
+const ENV_SETTINGS: [&str; 12] = [
     "listen",
     "public_url",
     "database_url",
@@ -178,6 +187,7 @@ const ENV_SETTINGS: [&str; 11] = [
     "log_format",
     "metrics",
     "metrics_listen",
+    "outbound_allow_private",
 ];
 
 impl Config {

@@ -180,7 +180,7 @@ async fn deadline_reminders_reach_the_team_state_changes_the_reporter_and_nothin
     })
     .unwrap();
     let run = app.run_due_jobs("test", &Subscribers::standard(Arc::new(notifier.clone())), 10).await.unwrap();
-    assert_eq!(run.done, 3, "the report's event fanned out, then the jobs of the mail and lab subscribers");
+    assert_eq!(run.done, 4, "the report's event fanned out, then the jobs of the mail, lab and webhook subscribers");
     assert_eq!(sink.mails().len(), 2, "a receipt to the reporter, news to the team");
 
     let reminder = Notice::DeadlineReminder {

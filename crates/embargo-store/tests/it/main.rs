@@ -27,6 +27,7 @@ mod settings;
 mod signups;
 mod throttle;
 mod users;
+mod webhooks;
 mod writes;
 
 /// Declares one test per backend for each named case `async fn case(db: &Db)`.

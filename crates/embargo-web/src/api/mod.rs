@@ -13,6 +13,7 @@ pub(crate) use lab::reproduced as lab_reproduced;
 mod organisations;
 mod policies;
 mod reports;
+mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -73,4 +74,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(lab::accept_lab_matrix))
         .routes(routes!(audit::get_checkpoint))
         .routes(routes!(audit::list_events))
+        .routes(routes!(webhooks::list_org_webhooks, webhooks::create_org_webhook))
+        .routes(routes!(webhooks::delete_org_webhook))
+        .routes(routes!(webhooks::list_project_webhooks, webhooks::create_project_webhook))
+        .routes(routes!(webhooks::delete_project_webhook))
 }

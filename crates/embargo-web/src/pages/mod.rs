@@ -348,6 +348,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{org}/team", get(team::org_team))
         .route("/{org}/team/members", post(team::add_org_member))
         .route("/{org}/team/members/{user}/remove", post(team::remove_org_member))
+        .route("/{org}/team/webhooks", post(team::add_org_webhook))
+        .route("/{org}/team/webhooks/{id}/remove", post(team::remove_org_webhook))
         .route("/{org}/{project}", get(public::project_policy))
         .route("/{org}/{project}/policy", get(public::project_policy))
         .route("/{org}/{project}/policy/edit", get(policy_editor::project_form).post(policy_editor::project_save))
@@ -357,4 +359,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{org}/{project}/team/members/{user}/remove", post(team::remove_member))
         .route("/{org}/{project}/team/release-lines", post(team::save_release_line))
         .route("/{org}/{project}/team/release-lines/{name}/remove", post(team::remove_release_line))
+        .route("/{org}/{project}/team/webhooks", post(team::add_project_webhook))
+        .route("/{org}/{project}/team/webhooks/{id}/remove", post(team::remove_project_webhook))
 }

@@ -1,15 +1,16 @@
-//! A security team's page: its members and, for a project, its release
-//! lines. The team manages them itself; administrators may too.
+//! A security team's page: its members, its outgoing webhooks with their
+//! deliveries and, for a project, its release lines. The team manages them
+//! itself; administrators may too.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use embargo_app::{AppError, ReleaseLineInput, TeamRef};
+use embargo_app::{AppError, EVENT_TYPES, NewWebhook, ReleaseLineInput, TeamRef, WebhookView};
 use embargo_core::id::UserId;
 use embargo_core::project::{LineStatus, newest_first};
 
 use super::form::apply_errors;
-use super::render::day;
+use super::render::{day, when};
 use super::{Field, FieldKind, FieldsExt, FormData, Nav, PageError, Viewer, html_status, see_other};
 use crate::AppState;
 
@@ -29,6 +30,58 @@ struct LineRow {
     end_of_life: String,
 }
 
+/// A webhook row with its newest deliveries.
+struct WebhookRow {
+    id: String,
+    url: String,
+    events: String,
+    deliveries: Vec<DeliveryRow>,
+}
+
+/// One delivery as the team sees it.
+struct DeliveryRow {
+    event_type: String,
+    state: &'static str,
+    attempts: u32,
+    last_attempt: String,
+    answer: String,
+    next_attempt: String,
+}
+
+fn webhook_rows(views: &[WebhookView]) -> Vec<WebhookRow> {
+    views
+        .iter()
+        .map(|v| WebhookRow {
+            id: v.webhook.id.to_string(),
+            url: v.webhook.url.clone(),
+            events: v.webhook.events.join(", "),
+            deliveries: v
+                .deliveries
+                .iter()
+                .map(|d| DeliveryRow {
+                    event_type: d.event_type.clone(),
+                    state: d.state.as_str(),
+                    attempts: d.attempts,
+                    last_attempt: d.last.as_ref().map(|a| when(a.at)).unwrap_or_default(),
+                    answer: d
+                        .last
+                        .as_ref()
+                        .map(|a| match (a.status, &a.response, &a.error) {
+                            (Some(status), Some(body), _) => {
+                                format!("{status} {}", body.chars().take(200).collect::<String>())
+                            }
+                            (Some(status), None, _) => status.to_string(),
+                            (None, _, Some(error)) => error.clone(),
+                            (None, _, None) => String::new(),
+                        })
+                        .unwrap_or_default(),
+                    next_attempt: d.next_attempt_at.map(when).unwrap_or_default(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 #[derive(askama::Template)]
 #[template(path = "team.html")]
 struct TeamPage {
@@ -41,7 +94,24 @@ struct TeamPage {
     lines: Option<Vec<LineRow>>,
     member_fields: Vec<Field>,
     line_fields: Vec<Field>,
+    webhooks: Vec<WebhookRow>,
+    webhook_fields: Vec<Field>,
+    /// The secret of a webhook just made, shown this once.
+    new_secret: Option<String>,
     errors: Vec<String>,
+}
+
+fn webhook_fields(form: &FormData) -> Vec<Field> {
+    let chosen = form.all("events");
+    let events =
+        EVENT_TYPES.iter().map(|e| ((*e).to_owned(), (*e).to_owned(), chosen.iter().any(|c| c == e))).collect();
+    vec![
+        Field::of_form("webhook", "url", "URL", FieldKind::Text)
+            .hint("Deliveries are posted here, signed as Standard Webhooks describes.")
+            .value(form.get("url"))
+            .required(),
+        Field::of_form("webhook", "events", "Events", FieldKind::Checkboxes(events)),
+    ]
 }
 
 fn member_fields(form: &FormData) -> Vec<Field> {
@@ -79,8 +149,11 @@ async fn team_page(
     org: &str,
     project: Option<&str>,
     failed: Option<(&str, &FormData, &AppError)>,
+    new_secret: Option<String>,
 ) -> Result<TeamPage, PageError> {
     let members = state.app.members(&viewer.actor, &team_ref(org, project)).await?;
+    // Those who see the team but may not manage it see no webhooks.
+    let webhooks = state.app.webhooks(&viewer.actor, &team_ref(org, project)).await.unwrap_or_default();
     let (title, base, policy_path, lines) = match project {
         Some(p) => {
             let (o, pr) = state.app.project(org, p).await?;
@@ -111,8 +184,10 @@ async fn team_page(
     let form_of = |which: &str| failed.filter(|(f, _, _)| *f == which).map(|(_, form, _)| form).unwrap_or(&empty);
     let mut member_fields = member_fields(form_of("member"));
     let mut line_fields = line_fields(form_of("line"));
+    let mut webhook_fields = webhook_fields(form_of("webhook"));
     let errors = match failed {
         Some(("member", _, e)) => apply_errors(&mut member_fields, e),
+        Some(("webhook", _, e)) => apply_errors(&mut webhook_fields, e),
         Some((_, _, e)) => apply_errors(&mut line_fields, e),
         None => Vec::new(),
     };
@@ -134,6 +209,9 @@ async fn team_page(
         lines,
         member_fields,
         line_fields,
+        webhooks: webhook_rows(&webhooks),
+        webhook_fields,
+        new_secret,
         errors,
     })
 }
@@ -144,7 +222,7 @@ pub(crate) async fn org_team(
     viewer: Viewer,
     Path(org): Path<String>,
 ) -> Result<Response, PageError> {
-    Ok(html_status(StatusCode::OK, &team_page(&state, &viewer, &org, None, None).await?))
+    Ok(html_status(StatusCode::OK, &team_page(&state, &viewer, &org, None, None, None).await?))
 }
 
 /// `GET /{org}/{project}/team`
@@ -153,7 +231,7 @@ pub(crate) async fn project_team(
     viewer: Viewer,
     Path((org, project)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    Ok(html_status(StatusCode::OK, &team_page(&state, &viewer, &org, Some(&project), None).await?))
+    Ok(html_status(StatusCode::OK, &team_page(&state, &viewer, &org, Some(&project), None, None).await?))
 }
 
 async fn after_team(
@@ -169,7 +247,7 @@ async fn after_team(
     match result {
         Ok(()) => Ok(see_other(&format!("{base}/team"))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            let page = team_page(state, viewer, org, project, Some((which, form, &e))).await?;
+            let page = team_page(state, viewer, org, project, Some((which, form, &e)), None).await?;
             Ok(html_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e.into()),
@@ -276,5 +354,62 @@ pub(crate) async fn remove_release_line(
     Path((org, project, name)): Path<(String, String, String)>,
 ) -> Result<Response, PageError> {
     state.app.delete_release_line(&viewer.actor, &org, &project, &name).await?;
+    Ok(see_other(&format!("/{org}/{project}/team")))
+}
+
+async fn add_webhook(
+    state: &AppState,
+    viewer: &Viewer,
+    org: &str,
+    project: Option<&str>,
+    form: &FormData,
+) -> Result<Response, PageError> {
+    let new = NewWebhook { url: form.get("url").trim().to_owned(), events: form.all("events") };
+    match state.app.create_webhook(&viewer.actor, &team_ref(org, project), new).await {
+        Ok(made) => {
+            let secret = Some(made.secret.expose().clone());
+            Ok(html_status(StatusCode::CREATED, &team_page(state, viewer, org, project, None, secret).await?))
+        }
+        Err(e) => after_team(state, viewer, org, project, "webhook", form, Err(e)).await,
+    }
+}
+
+/// `POST /{org}/team/webhooks`: subscribes a URL to the organisation's events.
+pub(crate) async fn add_org_webhook(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(org): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    add_webhook(&state, &viewer, &org, None, &form).await
+}
+
+/// `POST /{org}/{project}/team/webhooks`: subscribes a URL to the project's events.
+pub(crate) async fn add_project_webhook(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, project)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    add_webhook(&state, &viewer, &org, Some(&project), &form).await
+}
+
+/// `POST /{org}/team/webhooks/{id}/remove`
+pub(crate) async fn remove_org_webhook(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    state.app.delete_webhook(&viewer.actor, &team_ref(&org, None), &id).await?;
+    Ok(see_other(&format!("/{org}/team")))
+}
+
+/// `POST /{org}/{project}/team/webhooks/{id}/remove`
+pub(crate) async fn remove_project_webhook(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, project, id)): Path<(String, String, String)>,
+) -> Result<Response, PageError> {
+    state.app.delete_webhook(&viewer.actor, &team_ref(&org, Some(&project)), &id).await?;
     Ok(see_other(&format!("/{org}/{project}/team")))
 }

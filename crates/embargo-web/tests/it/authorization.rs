@@ -187,6 +187,49 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             "/api/v1/projects/pallets/flask/release-lines/9.9",
             [401, 403, 403, 403, 404, 404, 404, 403],
         ),
+        // Webhooks made here hear only `cve.*` events, which nothing in this walk emits, so no delivery is queued.
+        row(
+            M::GET,
+            "/api/v1/orgs/{org}/webhooks",
+            "/api/v1/orgs/pallets/webhooks",
+            [401, 404, 404, 404, 200, 200, 404, 404],
+        ),
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/orgs/{org}/webhooks",
+                "/api/v1/orgs/pallets/webhooks",
+                [401, 403, 403, 403, 201, 201, 403, 403],
+            ),
+            |i| json!({"url": format!("https://hooks.example/org/{i}"), "events": ["cve.published"]}),
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/orgs/{org}/webhooks/{id}",
+            format!("/api/v1/orgs/pallets/webhooks/{outsider}"),
+            [401, 403, 403, 403, 404, 404, 403, 403],
+        ),
+        row(
+            M::GET,
+            "/api/v1/projects/{org}/{project}/webhooks",
+            "/api/v1/projects/pallets/flask/webhooks",
+            [401, 404, 404, 404, 200, 200, 200, 404],
+        ),
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/projects/{org}/{project}/webhooks",
+                "/api/v1/projects/pallets/flask/webhooks",
+                [401, 403, 403, 403, 201, 201, 201, 403],
+            ),
+            |i| json!({"url": format!("https://hooks.example/project/{i}"), "events": ["cve.reserved"]}),
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/projects/{org}/{project}/webhooks/{id}",
+            format!("/api/v1/projects/pallets/flask/webhooks/{outsider}"),
+            [401, 403, 403, 403, 404, 404, 404, 403],
+        ),
         with_body(
             row(
                 M::POST,

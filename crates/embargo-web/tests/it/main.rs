@@ -27,3 +27,4 @@ mod published;
 mod second_factor;
 mod signup;
 mod throttle;
+mod webhooks;

@@ -187,6 +187,19 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             &[],
             [401, 403, 403, 403, 404, 404, 403, 403],
         ),
+        // Webhooks made here hear only `cve.*` events, which nothing in this walk emits.
+        post(
+            "/{org}/team/webhooks",
+            "/pallets/team/webhooks",
+            &[("url", "https://hooks.example/org"), ("events", "cve.published")],
+            [401, 403, 403, 403, 201, 201, 403, 403],
+        ),
+        post(
+            "/{org}/team/webhooks/{id}/remove",
+            format!("/pallets/team/webhooks/{outsider}/remove"),
+            &[],
+            [401, 403, 403, 403, 404, 404, 403, 403],
+        ),
         get("/{org}/{project}", "/pallets/flask", ALL_OK),
         get("/{org}/{project}/policy", "/pallets/flask/policy", ALL_OK),
         get("/{org}/{project}/policy/edit", "/pallets/flask/policy/edit", [401, 403, 403, 403, 200, 200, 200, 403]),
@@ -219,6 +232,18 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
         post(
             "/{org}/{project}/team/release-lines/{name}/remove",
             "/pallets/flask/team/release-lines/9.9/remove",
+            &[],
+            [401, 403, 403, 403, 404, 404, 404, 403],
+        ),
+        post(
+            "/{org}/{project}/team/webhooks",
+            "/pallets/flask/team/webhooks",
+            &[("url", "https://hooks.example/flask"), ("events", "cve.reserved")],
+            [401, 403, 403, 403, 201, 201, 201, 403],
+        ),
+        post(
+            "/{org}/{project}/team/webhooks/{id}/remove",
+            format!("/pallets/flask/team/webhooks/{outsider}/remove"),
             &[],
             [401, 403, 403, 403, 404, 404, 404, 403],
         ),
@@ -370,6 +395,8 @@ async fn the_page_matrix_names_every_page_route() {
         "/{org}/team",
         "/{org}/team/members",
         "/{org}/team/members/{user}/remove",
+        "/{org}/team/webhooks",
+        "/{org}/team/webhooks/{id}/remove",
         "/{org}/{project}",
         "/{org}/{project}/policy",
         "/{org}/{project}/policy/edit",
@@ -379,6 +406,8 @@ async fn the_page_matrix_names_every_page_route() {
         "/{org}/{project}/team/members/{user}/remove",
         "/{org}/{project}/team/release-lines",
         "/{org}/{project}/team/release-lines/{name}/remove",
+        "/{org}/{project}/team/webhooks",
+        "/{org}/{project}/team/webhooks/{id}/remove",
     ];
     let source = include_str!("../../src/pages/mod.rs");
     let routed: Vec<&str> =

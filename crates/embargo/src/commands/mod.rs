@@ -120,7 +120,12 @@ pub async fn open(config: &Config, create: bool) -> anyhow::Result<App> {
     };
     // The app publishes signed files without knowing OpenPGP: embargo-mail signs for it.
     let signer = Arc::new(embargo_mail::openpgp::OpenPgpSigner);
-    Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsEntropy), app_config).with_signer(signer))
+    // Webhook receivers are called through embargo-outbound, which refuses
+    // loopback and private addresses unless the operator allows them.
+    let outbound = Arc::new(embargo_outbound::HttpClient::new(config.settings.outbound_allow_private));
+    Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsEntropy), app_config)
+        .with_signer(signer)
+        .with_outbound(outbound))
 }
 
 /// Splits `ORG/PROJECT`.

@@ -1,0 +1,122 @@
+//! Embargo's outbound HTTP client, the app's [`Outbound`]: reqwest 0.12 on
+//! rustls, redirects never followed, a time limit per request, and no call
+//! to a loopback, private, link-local or otherwise internal address unless
+//! the operator allows it (`outbound_allow_private`). The check is made on
+//! the addresses the name resolves to, and the request goes to the checked
+//! address (the name is pinned to it), so a name that resolves to a public
+//! address when checked and a private one when used cannot slip through.
+
+mod address;
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use embargo_app::outbound::{Outbound, OutboundError, OutboundRequest, OutboundResponse, RESPONSE_KEPT};
+use reqwest::Url;
+use reqwest::redirect::Policy;
+
+pub use address::is_public;
+
+/// The client.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpClient {
+    /// Whether loopback and private addresses may be called (tests, closed networks).
+    pub allow_private: bool,
+    /// The longest a request may take, connection included.
+    pub timeout: Duration,
+}
+
+impl HttpClient {
+    /// A client with a 10-second limit.
+    pub fn new(allow_private: bool) -> Self {
+        HttpClient { allow_private, timeout: Duration::from_secs(10) }
+    }
+
+    /// The address to call for `url`: its host resolved, each address checked.
+    async fn destination(&self, url: &Url) -> Result<(Option<String>, SocketAddr), OutboundError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(OutboundError::Refused(format!("the scheme {:?} is not http or https", url.scheme())));
+        }
+        let port = url.port_or_known_default().unwrap_or(443);
+        let host = url.host_str().ok_or_else(|| OutboundError::Refused("the URL has no host".into()))?;
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let (name, addresses) = match bare.parse::<IpAddr>() {
+            Ok(ip) => (None, vec![SocketAddr::new(ip, port)]),
+            Err(_) => {
+                let found = tokio::time::timeout(self.timeout, tokio::net::lookup_host((bare, port)))
+                    .await
+                    .map_err(|_| OutboundError::Failed(format!("resolving {bare} took too long")))?
+                    .map_err(|e| OutboundError::Failed(format!("cannot resolve {bare}: {e}")))?;
+                (Some(bare.to_owned()), found.collect::<Vec<_>>())
+            }
+        };
+        let Some(first) = addresses.first().copied() else {
+            return Err(OutboundError::Failed("the name resolves to no address".into()));
+        };
+        if !self.allow_private
+            && let Some(bad) = addresses.iter().find(|a| !is_public(a.ip()))
+        {
+            return Err(OutboundError::Refused(format!(
+                "{} is a loopback, private or internal address (allowed only with outbound_allow_private)",
+                bad.ip()
+            )));
+        }
+        Ok((name, first))
+    }
+}
+
+#[async_trait::async_trait]
+impl Outbound for HttpClient {
+    async fn post(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
+        let url =
+            Url::parse(&request.url).map_err(|e| OutboundError::Refused(format!("the URL does not parse: {e}")))?;
+        let (name, address) = self.destination(&url).await?;
+        let mut builder = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout)
+            .no_proxy()
+            .user_agent(concat!("Embargo/", env!("CARGO_PKG_VERSION"), " (webhooks)"));
+        if let Some(name) = &name {
+            builder = builder.resolve(name, address);
+        }
+        let client = builder.build().map_err(|e| OutboundError::Failed(format!("no HTTP client: {e}")))?;
+        let mut call = client.post(url).body(request.body);
+        for (name, value) in request.headers {
+            call = call.header(name, value);
+        }
+        let mut response = call.send().await.map_err(|e| OutboundError::Failed(describe(&e)))?;
+        let status = response.status().as_u16();
+        let mut body = Vec::new();
+        while body.len() < RESPONSE_KEPT {
+            match response.chunk().await {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                // The status is the answer; a body cut short changes nothing.
+                Ok(None) | Err(_) => break,
+            }
+        }
+        body.truncate(RESPONSE_KEPT);
+        Ok(OutboundResponse { status, body: String::from_utf8_lossy(&body).into_owned() })
+    }
+}
+
+/// A request error as one line, without the URL (it may hold a receiver's token).
+fn describe(error: &reqwest::Error) -> String {
+    let what = if error.is_timeout() {
+        "the receiver did not answer in time"
+    } else if error.is_connect() {
+        "cannot connect to the receiver"
+    } else {
+        "the request failed"
+    };
+    let mut cause = std::error::Error::source(error);
+    let mut detail = String::new();
+    while let Some(e) = cause {
+        detail = e.to_string();
+        cause = e.source();
+    }
+    if detail.is_empty() { what.to_owned() } else { format!("{what}: {detail}") }
+}
+
+#[cfg(test)]
+mod tests;
