@@ -37,6 +37,8 @@ pub(crate) fn event_type(event: &Event) -> Option<&'static str> {
         Event::AdvisoryPublished { .. } => Some("advisory.published"),
         Event::AdvisoryRevised { .. } => Some("advisory.revised"),
         Event::AdvisoryWithdrawn { .. } => Some("advisory.withdrawn"),
+        // Instance and account housekeeping: no receiver follows these.
+        Event::CheckpointDue | Event::IntakeFlood { .. } | Event::SignupRequested { .. } => None,
     }
 }
 
@@ -78,6 +80,7 @@ pub(crate) async fn outgoing(
             let url = format!("{public_url}/advisories/{advisory}");
             (found.org_id, found.project_id, json!({"advisory_id": advisory.to_string(), "url": url}))
         }
+        Event::CheckpointDue | Event::IntakeFlood { .. } | Event::SignupRequested { .. } => return Ok(None),
     };
     let (Some(organisation), Some(project_record)) = (reader.organisation(org).await?, reader.project(project).await?)
     else {
@@ -104,7 +107,7 @@ pub(crate) async fn outgoing(
             Event::AdvisoryRevised { revision, .. } => {
                 fields.insert("revision".into(), json!(revision));
             }
-            Event::AdvisoryDrafted { .. } | Event::AdvisoryPublished { .. } | Event::AdvisoryWithdrawn { .. } => {}
+            _ => {}
         }
     }
     let timestamp = now.format(&Rfc3339).map_err(|e| AppError::Internal(format!("timestamp: {e}")))?;
