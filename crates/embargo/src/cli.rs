@@ -95,8 +95,11 @@ pub enum Command {
     /// Write every published advisory to a directory, one file per advisory.
     #[command(after_help = "Examples:\n  embargo export osv --out ./osv\n  \
                             embargo export cve --out ./cve --cna-org-id b3476cb9-2e3d-41a6-98d0-0f47421a65b6 --cna-short-name pallets --org pallets\n  \
-                            embargo export csaf --out ./csaf\n\n\
-                            Files are named by id (OSV: the advisory id; CVE: the CVE id; CSAF: the lower-cased id).\n\
+                            embargo export csaf --out /var/www/example.org/.well-known/csaf\n\n\
+                            Files are named by id (OSV: the advisory id; CVE: the CVE id).\n\
+                            csaf writes the whole CSAF provider for a static web server to serve at /.well-known/csaf/:\n\
+                            provider-metadata.json, openpgp/ keys, white/ with index.txt, changes.csv, the ROLIE feed and\n\
+                            YEAR/ID.json with .sha256, .sha512 and an OpenPGP .asc signature (organisations with a key pair).\n\
                             Only published revisions are written; CVE records only for advisories with a CVE id.")]
     Export(ExportArgs),
     /// The e-mail channel: take in mail, security addresses, OpenPGP keys.
@@ -251,6 +254,22 @@ pub enum ImportCommand {
     Osv {
         /// The directory to read.
         dir: PathBuf,
+        /// The project the advisories belong to (ORG/PROJECT).
+        #[arg(long)]
+        project: String,
+    },
+    /// Import GitHub repository security advisories (the REST API's JSON) into a project.
+    /// All files are checked first and written in one transaction: one bad file and nothing is stored.
+    #[command(after_help = "Examples:\n  gh api repos/OWNER/REPO/security-advisories --paginate > advisories.json\n  \
+                            embargo import ghsa advisories.json --project pallets/flask\n  \
+                            embargo import ghsa ./github-advisories --project pallets/flask   # every *.json below\n\n\
+                            A file holds one advisory or a list of them. Published and withdrawn advisories become\n\
+                            published advisories; drafts and reports in triage become draft advisories only the team\n\
+                            sees; closed ones are not imported and are named. Credits, CVSS, CWEs and dates are kept;\n\
+                            what is not (authors, collaborators, private forks) is named per advisory.")]
+    Ghsa {
+        /// A JSON file, or a directory of them.
+        path: PathBuf,
         /// The project the advisories belong to (ORG/PROJECT).
         #[arg(long)]
         project: String,

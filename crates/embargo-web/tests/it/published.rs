@@ -66,3 +66,121 @@ async fn the_cwe_list_offers_ids_with_names() {
     w.t.get("/api/v1/cwes?wrong=1", &Auth::None).await.expect(StatusCode::BAD_REQUEST);
     w.finish().await;
 }
+
+/// Runs a command in `dir` with `stdin`; answers (success, stdout and stderr).
+fn sh(dir: &std::path::Path, program: &str, args: &[&str], stdin: &[u8]) -> (bool, String) {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(program)
+        .current_dir(dir)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+#[tokio::test]
+async fn a_trusted_provider_hashes_signs_and_lists_every_document_issue_14() {
+    let w = World::new().await;
+    let record = json!({
+        "id": "PSF-2026-3", "modified": "2026-03-01T12:00:00Z", "published": "2026-02-01T12:00:00Z",
+        "aliases": ["CVE-2026-4242"], "summary": "Path traversal in send_file",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "flask"},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.1.1"}]}]}]
+    });
+    // Withdrawn, with no range at all (as PyPA's PYSEC-2022-15).
+    let withdrawn = json!({
+        "id": "PSF-2025-9", "modified": "2025-01-29T16:47:14Z", "published": "2025-01-21T11:15:00Z",
+        "withdrawn": "2025-02-22T16:15:07Z", "details": "This CVE has been rejected as it was incorrectly assigned.",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "flask"}}]
+    });
+    let files = vec![
+        ImportFile { name: "PSF-2026-3.json".into(), text: record.to_string() },
+        ImportFile { name: "PSF-2025-9.json".into(), text: withdrawn.to_string() },
+    ];
+    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", files, &|_| {}).await.unwrap();
+    let (_, draft) = w.drafted("a secret flaw").await;
+
+    let doc_path = "/.well-known/csaf/white/2026/psf-2026-3.json";
+    let unsigned = w.t.get("/.well-known/csaf/provider-metadata.json", &Auth::None).await.expect(StatusCode::OK).json;
+    assert_eq!(unsigned["role"], "csaf_provider", "no key, no signatures: not a trusted provider");
+    w.t.get(&format!("{doc_path}.asc"), &Auth::None).await.expect(StatusCode::NOT_FOUND);
+
+    let public_key = w.t.org_key("pallets").await;
+    let metadata = w.t.get("/.well-known/csaf/provider-metadata.json", &Auth::None).await.expect(StatusCode::OK).json;
+    assert_eq!(metadata["role"], "csaf_trusted_provider");
+    assert_eq!(metadata["publisher"]["category"], "vendor", "the documents' publisher category");
+    let key = &metadata["public_openpgp_keys"][0];
+    let key_path = key["url"].as_str().unwrap().strip_prefix("http://127.0.0.1:8080").unwrap();
+    assert_eq!(w.t.get(key_path, &Auth::None).await.expect(StatusCode::OK).text, public_key);
+
+    let document = w.t.get(doc_path, &Auth::None).await.expect(StatusCode::OK);
+    assert_eq!(document.json["document"]["publisher"]["category"], "vendor");
+    assert_eq!(document.headers["access-control-allow-origin"], "*");
+    let etag = document.headers[http::header::ETAG].to_str().unwrap().to_owned();
+    assert_eq!(document.headers[http::header::LAST_MODIFIED], "Sun, 01 Mar 2026 12:00:00 GMT");
+    let revisions = &document.json["document"]["tracking"]["revision_history"];
+    assert_eq!(revisions[0]["date"], "2026-02-01T12:00:00Z", "the first revision is dated at `published`");
+    let again = http::Request::get(doc_path).header(http::header::IF_NONE_MATCH, &etag).body(Default::default());
+    assert_eq!(w.t.send(again.unwrap()).await.status, StatusCode::NOT_MODIFIED);
+
+    // The hashes and the signature check with the standard tools, over the bytes served.
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("gnupg");
+    std::fs::create_dir(&home).unwrap();
+    std::fs::write(dir.path().join("psf-2026-3.json"), &document.text).unwrap();
+    for suffix in [".sha256", ".sha512", ".asc"] {
+        let file = w.t.get(&format!("{doc_path}{suffix}"), &Auth::None).await.expect(StatusCode::OK);
+        std::fs::write(dir.path().join(format!("psf-2026-3.json{suffix}")), &file.text).unwrap();
+    }
+    let (sums_ok, sums) = sh(dir.path(), "sha256sum", &["-c", "psf-2026-3.json.sha256"], b"");
+    assert!(sums_ok, "{sums}");
+    let (sums_ok, sums) = sh(dir.path(), "sha512sum", &["-c", "psf-2026-3.json.sha512"], b"");
+    assert!(sums_ok, "{sums}");
+    let gpg = ["--homedir", home.to_str().unwrap(), "--batch", "--trust-model", "always"];
+    let (imported, said) = sh(dir.path(), "gpg", &[&gpg[..], &["--import"]].concat(), public_key.as_bytes());
+    assert!(imported, "{said}");
+    let verify = [&gpg[..], &["--verify", "psf-2026-3.json.asc", "psf-2026-3.json"]].concat();
+    let (good, said) = sh(dir.path(), "gpg", &verify, b"");
+    assert!(good && said.contains("Good signature"), "{said}");
+    std::fs::write(dir.path().join("psf-2026-3.json"), document.text.replace("send_file", "send_fil3")).unwrap();
+    let (good, said) = sh(dir.path(), "gpg", &verify, b"");
+    assert!(!good, "an altered document fails: {said}");
+
+    // The folders are browsable, and list only published documents.
+    let white = w.t.get("/.well-known/csaf/white/", &Auth::None).await.expect(StatusCode::OK).text;
+    for entry in [
+        "href=\"index.txt\"",
+        "href=\"changes.csv\"",
+        "href=\"feed-tlp-white.json\"",
+        "href=\"2025/\"",
+        "href=\"2026/\"",
+    ] {
+        assert!(white.contains(entry), "{entry}: {white}");
+    }
+    let year = w.t.get("/.well-known/csaf/white/2026/", &Auth::None).await.expect(StatusCode::OK).text;
+    for suffix in ["", ".sha256", ".sha512", ".asc"] {
+        assert!(year.contains(&format!("href=\"psf-2026-3.json{suffix}\"")), "{suffix}: {year}");
+    }
+    assert!(!year.contains(&draft.to_lowercase()), "drafts stay out: {year}");
+    w.t.get("/.well-known/csaf/white/1999/", &Auth::None).await.expect(StatusCode::NOT_FOUND);
+    let feed = w.t.get("/.well-known/csaf/white/feed-tlp-white.json", &Auth::None).await.expect(StatusCode::OK).json;
+    let links: Vec<&str> =
+        feed["feed"]["entry"][1]["link"].as_array().unwrap().iter().map(|l| l["rel"].as_str().unwrap()).collect();
+    assert_eq!(links, ["self", "hash", "hash", "signature"]);
+
+    // Withdrawn: one more revision, and a csaf_base document stating no product.
+    let gone = w.t.get("/.well-known/csaf/white/2025/psf-2025-9.json", &Auth::None).await.expect(StatusCode::OK).json;
+    let tracking = &gone["document"]["tracking"];
+    assert_eq!((tracking["status"].as_str(), tracking["version"].as_str()), (Some("final"), Some("2")));
+    assert_eq!(tracking["revision_history"][1]["summary"], "Withdrawn");
+    assert_eq!(tracking["current_release_date"], "2025-02-22T16:15:07Z");
+    assert_eq!(gone["document"]["category"], "csaf_base");
+    assert!(gone.get("vulnerabilities").is_none() && gone.get("product_tree").is_none(), "{gone}");
+    w.finish().await;
+}
