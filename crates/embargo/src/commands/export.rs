@@ -100,8 +100,10 @@ async fn csaf_provider(app: &App, args: &ExportArgs) -> anyhow::Result<ExitCode>
         "export csaf writes the instance's whole CSAF provider (every organisation): leave out --org"
     );
     let files = app.csaf_tree().await?;
-    let documents = files.iter().filter(|(path, _)| path.ends_with(".json") && path.matches('/').count() == 2).count();
-    let signed = files.iter().filter(|(path, _)| path.ends_with(".json.asc")).count();
+    let in_white = |path: &str| path.starts_with(&format!("{}/", embargo_formats::csaf::WHITE_DIR));
+    let documents =
+        files.iter().filter(|(path, _)| in_white(path) && path.ends_with(".json") && path.matches('/').count() == 2).count();
+    let signed = files.iter().filter(|(path, _)| in_white(path) && path.ends_with(".json.asc")).count();
     for (path, file) in &files {
         let target = args.out.join(path);
         let (dir, name) = match target.parent().zip(target.file_name()) {
