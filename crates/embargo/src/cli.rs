@@ -781,6 +781,32 @@ pub enum AdvisoryCommand {
         #[command(flatten)]
         user: AsUser,
     },
+    /// State that a release line of the project is not affected (VEX), or take it back.
+    #[command(after_help = "Examples:\n  \
+        embargo advisory not-affected PALLETS-2026-1 --line 2.3 --justification vulnerable_code_not_present \
+        --impact 'send_file came in 3.0' --as lead@example.org\n  \
+        embargo advisory not-affected PALLETS-2026-1 --line 2.3 --take-back --as lead@example.org\n\n\
+        Justifications (OpenVEX): component_not_present, vulnerable_code_not_present,\n\
+        vulnerable_code_not_in_execute_path, vulnerable_code_cannot_be_controlled_by_adversary,\n\
+        inline_mitigations_already_exist. The advisory's CSAF VEX and OpenVEX documents carry the statement.")]
+    NotAffected {
+        /// The advisory's id.
+        id: AdvisoryId,
+        /// A release line of the project.
+        #[arg(long)]
+        line: String,
+        /// Why it is not affected.
+        #[arg(long, required_unless_present = "take_back")]
+        justification: Option<String>,
+        /// More words on why.
+        #[arg(long, conflicts_with = "take_back")]
+        impact: Option<String>,
+        /// Take the statement back instead.
+        #[arg(long, conflicts_with = "justification")]
+        take_back: bool,
+        #[command(flatten)]
+        user: AsUser,
+    },
 }
 
 /// `jobs …`
