@@ -73,12 +73,14 @@ fn vers_scheme(kind: RangeKind, ecosystem: Option<&str>) -> &'static str {
     }
 }
 
-/// One affected range as (product name, fixed version if any).
-fn range_names(affected: &Affected) -> Vec<(String, Option<String>)> {
+/// One affected range as (product name, fixed version if any, the
+/// repository of a `GIT` range).
+fn range_names(affected: &Affected) -> Vec<(String, Option<String>, Option<String>)> {
     let ecosystem = affected.package.as_ref().map(|p| p.ecosystem.as_str());
     let mut out = Vec::new();
     for range in &affected.ranges {
         let git = range.kind == RangeKind::Git;
+        let git_repo = if git { range.repo.clone() } else { None };
         let scheme = vers_scheme(range.kind, ecosystem);
         let name = |from: &str, to: Option<(&str, &str)>| {
             if git {
@@ -101,24 +103,24 @@ fn range_names(affected: &Affected) -> Vec<(String, Option<String>)> {
             match event {
                 RangeEvent::Introduced(v) => {
                     if let (Some(open), false) = (start, closed) {
-                        out.push((name(open, None), None));
+                        out.push((name(open, None), None, git_repo.clone()));
                     }
                     start = Some(v);
                     closed = false;
                 }
                 RangeEvent::Fixed(v) => {
-                    out.push((name(start.unwrap_or("0"), Some(("<", v))), Some(v.clone())));
+                    out.push((name(start.unwrap_or("0"), Some(("<", v))), Some(v.clone()), git_repo.clone()));
                     closed = true;
                 }
                 RangeEvent::LastAffected(v) => {
-                    out.push((name(start.unwrap_or("0"), Some(("<=", v))), None));
+                    out.push((name(start.unwrap_or("0"), Some(("<=", v))), None, git_repo.clone()));
                     closed = true;
                 }
                 RangeEvent::Limit(_) => {}
             }
         }
         if let (Some(open), false) = (start, closed) {
-            out.push((name(open, None), None));
+            out.push((name(open, None), None, git_repo.clone()));
         }
     }
     out
@@ -202,11 +204,20 @@ impl Products {
                 .and_then(|pkg| affected.source.purl.clone().or_else(|| crate::purl::of_package(pkg)));
             let at = |version: &str| purl.as_deref().and_then(|p| crate::purl::with_version(p, version));
             let mut affected_here = Vec::new();
-            for (name, fixed) in range_names(affected) {
-                let id = p.id(product, &name, "product_version_range", purl.clone());
+            for (name, fixed, repo) in range_names(affected) {
+                // A GIT range names commits of a repository: a GitHub one has a purl of its own.
+                let range_purl = match &repo {
+                    Some(repo) => crate::purl::of_github_repository(repo),
+                    None => purl.clone(),
+                };
+                let id = p.id(product, &name, "product_version_range", range_purl.clone());
                 affected_here.push(id.clone());
                 if let Some(version) = fixed {
-                    let fixed_id = p.id(product, &version, "product_version", at(&version));
+                    let helper = match &repo {
+                        Some(_) => range_purl.as_deref().and_then(|p| crate::purl::with_version(p, &version)),
+                        None => at(&version),
+                    };
+                    let fixed_id = p.id(product, &version, "product_version", helper);
                     p.fixed.push(fixed_id);
                     p.fixes.push((format!("{product} {version}"), vec![id]));
                 }
@@ -351,7 +362,8 @@ pub(crate) fn build(doc: &Document<'_>, publisher: &Publisher, url: &str, vex: O
             .iter()
             .map(|(version, ids)| json!({"category": "vendor_fix", "details": format!("Upgrade to {version} or later."), "product_ids": ids}))
             .collect();
-        if vex.is_some() {
+        {
+            // Every known-affected product gets an action (optional test 6.2.2; mandatory 6.1.27.10 for VEX).
             let remedied: Vec<&String> = products.fixes.iter().flat_map(|(_, ids)| ids).collect();
             let bare: Vec<&String> = products.known_affected.iter().filter(|id| !remedied.contains(id)).collect();
             if !bare.is_empty() {

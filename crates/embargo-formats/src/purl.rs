@@ -96,6 +96,20 @@ pub fn of_package(package: &Package) -> Option<String> {
     Some(purl.to_string())
 }
 
+/// The purl of a GitHub repository (`pkg:github/OWNER/REPO`) from its
+/// URL, for a `GIT` range's commits; `None` for other hosts.
+pub fn of_github_repository(url: &str) -> Option<String> {
+    let path = url.trim().strip_prefix("https://github.com/")?;
+    let path = path.trim_end_matches('/').trim_end_matches(".git");
+    let (owner, repo) = path.split_once('/')?;
+    if owner.is_empty() || repo.is_empty() || repo.contains('/') {
+        return None;
+    }
+    let mut purl = PackageUrl::new("github", repo.to_ascii_lowercase()).ok()?;
+    purl.with_namespace(owner.to_ascii_lowercase()).ok()?;
+    Some(purl.to_string())
+}
+
 /// The same purl without its version (CVE 5.2 `packageURL` must not name
 /// one), or the text unchanged if it does not parse.
 pub fn without_version(purl: &str) -> String {
@@ -195,16 +209,30 @@ mod tests {
             q("pkg:deb/debian/openssl@3.0.11-1"),
             Ok(("Debian".into(), "openssl".into(), Some("3.0.11-1".into())))
         );
-        assert_eq!(q("pkg:rpm/redhat/curl@7.61.1-22.el8"), Ok(("Red Hat".into(), "curl".into(), Some("7.61.1-22.el8".into()))));
+        assert_eq!(
+            q("pkg:rpm/redhat/curl@7.61.1-22.el8"),
+            Ok(("Red Hat".into(), "curl".into(), Some("7.61.1-22.el8".into())))
+        );
         assert_eq!(q("pkg:deb/ubuntu/openssl?arch=amd64"), Ok(("Ubuntu".into(), "openssl".into(), None)));
         assert_eq!(q("pkg:apk/wolfi/glibc@2.38-r1"), Ok(("Wolfi".into(), "glibc".into(), Some("2.38-r1".into()))));
         assert_eq!(q("pkg:rpm/rocky-linux/kernel"), Ok(("Rocky Linux".into(), "kernel".into(), None)));
-        assert_eq!(q("pkg:swift/github.com/apple/swift-nio@2.0.0"), Ok(("SwiftURL".into(), "github.com/apple/swift-nio".into(), Some("2.0.0".into()))));
+        assert_eq!(
+            q("pkg:swift/github.com/apple/swift-nio@2.0.0"),
+            Ok(("SwiftURL".into(), "github.com/apple/swift-nio".into(), Some("2.0.0".into())))
+        );
         assert_eq!(q("pkg:hackage/aeson"), Ok(("Hackage".into(), "aeson".into(), None)));
-        assert_eq!(q("pkg:github/actions/checkout@v4"), Ok(("GitHub Actions".into(), "actions/checkout".into(), Some("v4".into()))));
+        assert_eq!(
+            q("pkg:github/actions/checkout@v4"),
+            Ok(("GitHub Actions".into(), "actions/checkout".into(), Some("v4".into())))
+        );
         assert_eq!(package_of("pkg:rpm/fedora/curl"), Err(PurlError::UnknownType("rpm/fedora".into())));
         assert_eq!(package_of("pkg:bitbucket/a/b"), Err(PurlError::UnknownType("bitbucket".into())));
         assert!(matches!(package_of("not a purl"), Err(PurlError::Malformed { .. })));
         assert_eq!(without_version("pkg:pypi/flask@3.1.0"), "pkg:pypi/flask");
+        assert_eq!(
+            of_github_repository("https://github.com/python/cpython.git").as_deref(),
+            Some("pkg:github/python/cpython")
+        );
+        assert_eq!(of_github_repository("https://gitlab.com/a/b"), None);
     }
 }

@@ -286,7 +286,8 @@ async fn rustsec_notices_are_shown_as_notices_issue_14() {
 #[tokio::test]
 async fn distribution_purls_and_ecosystems_without_release_match_issue_14() {
     let w = World::new().await;
-    let package = |ecosystem: &str| json!([{"package": {"ecosystem": ecosystem, "name": "openssl"}, "versions": ["3.0.11-1"]}]);
+    let package =
+        |ecosystem: &str| json!([{"package": {"ecosystem": ecosystem, "name": "openssl"}, "versions": ["3.0.11-1"]}]);
     let files = vec![
         osv_file("PSF-2026-21", "2026-02-01T10:00:00Z", package("Debian:12")),
         osv_file("PSF-2026-22", "2026-02-01T10:00:00Z", package("Ubuntu:22.04")),

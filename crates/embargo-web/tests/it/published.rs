@@ -283,7 +283,12 @@ async fn the_team_states_release_lines_not_affected_in_both_vex_documents_issue_
     let after = w.t.get("/.well-known/csaf/openvex/2026/psf-2026-3.json", &Auth::None).await.expect(StatusCode::OK);
     assert!(!after.text.contains("not_affected"), "{}", after.text);
     let restated =
-        w.t.form("/advisories/PSF-2026-3/vex", &[("line", "2.3"), ("justification", "component_not_present")], &w.flask_team).await;
+        w.t.form(
+            "/advisories/PSF-2026-3/vex",
+            &[("line", "2.3"), ("justification", "component_not_present")],
+            &w.flask_team,
+        )
+        .await;
     assert_eq!(restated.status, StatusCode::SEE_OTHER);
 
     // Nothing of the draft reaches any provider file.
@@ -296,7 +301,10 @@ async fn the_team_states_release_lines_not_affected_in_both_vex_documents_issue_
             }
         }
     }
-    seen.extend(["/.well-known/csaf/provider-metadata.json".into(), "/.well-known/csaf/openvex/2026/psf-2026-3.json".into()]);
+    seen.extend([
+        "/.well-known/csaf/provider-metadata.json".into(),
+        "/.well-known/csaf/openvex/2026/psf-2026-3.json".into(),
+    ]);
     assert!(seen.len() > 8, "{seen:?}");
     for file in &seen {
         let text = w.t.get(file, &Auth::None).await.expect(StatusCode::OK).text;

@@ -109,7 +109,8 @@ pub async fn run(app: &App, command: AdvisoryCommand) -> anyhow::Result<ExitCode
             let statements = if take_back {
                 app.take_back_not_affected(&actor, &id, &line).await?
             } else {
-                let input = embargo_app::NotAffectedInput { line, justification: justification.unwrap_or_default(), impact };
+                let input =
+                    embargo_app::NotAffectedInput { line, justification: justification.unwrap_or_default(), impact };
                 app.state_not_affected(&actor, &id, input).await?
             };
             if statements.is_empty() {

@@ -101,8 +101,10 @@ async fn csaf_provider(app: &App, args: &ExportArgs) -> anyhow::Result<ExitCode>
     );
     let files = app.csaf_tree().await?;
     let in_white = |path: &str| path.starts_with(&format!("{}/", embargo_formats::csaf::WHITE_DIR));
-    let documents =
-        files.iter().filter(|(path, _)| in_white(path) && path.ends_with(".json") && path.matches('/').count() == 2).count();
+    let documents = files
+        .iter()
+        .filter(|(path, _)| in_white(path) && path.ends_with(".json") && path.matches('/').count() == 2)
+        .count();
     let signed = files.iter().filter(|(path, _)| in_white(path) && path.ends_with(".json.asc")).count();
     for (path, file) in &files {
         let target = args.out.join(path);
