@@ -119,11 +119,14 @@ impl Provider {
         out
     }
 
+    /// The published advisory of an entry.
+    fn document_of(&self, e: &Entry) -> Result<&PublishedDocument, AppError> {
+        self.documents.get(e.index).ok_or(AppError::NotFound)
+    }
+
     /// The advisory's own path (`YEAR/NAME.json`) of an entry.
     fn listed_advisory_path(&self, e: &Entry) -> String {
-        let d = &self.documents[e.index];
-        let page = self.page(d);
-        csaf::file_path(&d.document(&page))
+        self.document_of(e).map(|d| csaf::file_path(&d.document(&self.page(d)))).unwrap_or_default()
     }
 
     fn listed(&self) -> Vec<csaf::Listed> {
@@ -279,7 +282,7 @@ impl App {
                 .into_iter()
                 .find(|e| e.vex && format!("{}/{}", vex::OPENVEX_DIR, provider.listed_advisory_path(e)) == path)
                 .ok_or(AppError::NotFound)?;
-            let document = self.published_document(provider.documents[found.index].advisory.id.as_str()).await?;
+            let document = self.published_document(provider.document_of(&found)?.advisory.id.as_str()).await?;
             return Ok(provider.openvex(&document).1);
         }
         let Some(rest) = path.strip_prefix(&white) else {
@@ -309,7 +312,7 @@ impl App {
             for e in provider.entries().iter().filter(|e| e.listed.path.starts_with(&format!("{year}/"))) {
                 let name = e.listed.path.rsplit('/').next().unwrap_or(&e.listed.path);
                 entries.extend([name.to_owned(), format!("{name}.sha256"), format!("{name}.sha512")]);
-                let org = provider.documents[e.index].org.id;
+                let org = provider.document_of(e)?.org.id;
                 if self.signer.is_some() && provider.keys.contains_key(&org) {
                     entries.push(format!("{name}.asc"));
                 }
@@ -324,7 +327,7 @@ impl App {
         let entries = provider.entries();
         let found = entries.iter().find(|e| e.listed.path == json_path).ok_or(AppError::NotFound)?;
         // The listing holds the latest revision; the document wants them all.
-        let document = self.published_document(provider.documents[found.index].advisory.id.as_str()).await?;
+        let document = self.published_document(provider.document_of(found)?.advisory.id.as_str()).await?;
         let (path, file) = provider.document_bytes(&document, found.vex);
         match suffix {
             "" => Ok(file),
@@ -359,7 +362,7 @@ impl App {
         let feed = csaf::rolie_feed(&provider.base, &listed, updated);
         files.push((format!("{white}/{}", csaf::FEED_FILE), ProviderFile::new(JSON, pretty(&feed), updated)));
         for e in provider.entries() {
-            let d = &provider.documents[e.index];
+            let d = provider.document_of(&e)?;
             let (path, file) = provider.document_bytes(d, e.vex);
             for (suffix, hash) in hash_files(&path, &file) {
                 files.push((format!("{white}/{path}{suffix}"), hash));

@@ -189,7 +189,7 @@ impl App {
         progress: &(dyn Fn(ImportProgress<'_>) + Sync),
     ) -> Result<Vec<ImportedFile>, AppError> {
         for (i, checked) in parsed.iter().enumerate() {
-            if parsed[..i].iter().any(|p| p.imported.id == checked.imported.id) {
+            if parsed.iter().take(i).any(|p| p.imported.id == checked.imported.id) {
                 errors.0.push(file_error(&checked.name, &format!("{} appears in two files", checked.imported.id)));
             }
         }

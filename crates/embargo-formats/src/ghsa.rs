@@ -210,16 +210,17 @@ pub fn to_osv(advisory: &Value) -> Result<Converted, GhsaError> {
             not_kept.push(format!("{path}.package ({github:?} is not an ecosystem OSV names)"));
             continue;
         };
-        let mut entry = json!({"package": {"ecosystem": ecosystem, "name": name}});
+        let mut entry = Map::new();
+        entry.insert("package".into(), json!({"ecosystem": ecosystem, "name": name}));
         let vulnerable = v.get("vulnerable_version_range").and_then(Value::as_str).unwrap_or("");
         let patched = v.get("patched_versions").and_then(Value::as_str);
         match range(vulnerable, patched) {
             Some((events, versions)) => {
                 if !events.is_empty() {
-                    entry["ranges"] = json!([{"type": "ECOSYSTEM", "events": events}]);
+                    entry.insert("ranges".into(), json!([{"type": "ECOSYSTEM", "events": events}]));
                 }
                 if !versions.is_empty() {
-                    entry["versions"] = json!(versions);
+                    entry.insert("versions".into(), json!(versions));
                 }
             }
             None => not_kept.push(format!("{path}.vulnerable_version_range ({vulnerable:?} cannot be read)")),
@@ -227,9 +228,9 @@ pub fn to_osv(advisory: &Value) -> Result<Converted, GhsaError> {
         let functions: Vec<&Value> =
             v.get("vulnerable_functions").and_then(Value::as_array).into_iter().flatten().collect();
         if !functions.is_empty() {
-            entry["ecosystem_specific"] = json!({"affected_functions": functions});
+            entry.insert("ecosystem_specific".into(), json!({"affected_functions": functions}));
         }
-        affected.push(entry);
+        affected.push(Value::Object(entry));
     }
     if !affected.is_empty() {
         osv.insert("affected".into(), json!(affected));
@@ -266,11 +267,13 @@ pub fn to_osv(advisory: &Value) -> Result<Converted, GhsaError> {
                 (Some(login), true) => {
                     let kind = credit_type(c.get("type").and_then(Value::as_str).unwrap_or(""));
                     let page = c.get("user").and_then(|u| u.get("html_url")).and_then(Value::as_str);
-                    let mut credit = json!({"name": login, "type": kind});
+                    let mut credit = Map::new();
+                    credit.insert("name".into(), json!(login));
+                    credit.insert("type".into(), json!(kind));
                     if let Some(page) = page {
-                        credit["contact"] = json!([page]);
+                        credit.insert("contact".into(), json!([page]));
                     }
-                    credits.push(credit);
+                    credits.push(Value::Object(credit));
                 }
                 _ => not_kept.push(at(&format!("credits_detailed[{i}] (not accepted)"))),
             }
