@@ -240,4 +240,33 @@ fn github_repository_advisories_import_all_or_nothing_issue_14() {
     }
     let again = ok(&dir, &["import", "ghsa", list.to_str().unwrap(), "--project", "octo/a-package"]);
     assert!(again.contains("0 new, 0 revised, 2 unchanged"), "{again}");
+
+    // A private draft becomes a draft advisory nobody outside the team sees; a closed one is named, not imported.
+    let single: Value =
+        serde_json::from_str(&std::fs::read_to_string(github.join("repository-advisory.json")).unwrap()).unwrap();
+    let mut draft = single.clone();
+    draft["ghsa_id"] = "GHSA-dddd-2222-eeee".into();
+    draft["state"] = "draft".into();
+    draft["summary"] = "PRIVATE DRAFT MARKER".into();
+    draft["published_at"] = Value::Null;
+    let mut closed = single;
+    closed["ghsa_id"] = "GHSA-ffff-3333-gggg".into();
+    closed["state"] = "closed".into();
+    let more = tmp.path().join("more.json");
+    std::fs::write(&more, serde_json::json!([draft, closed]).to_string()).unwrap();
+    let run = crate::run(&dir, &["import", "ghsa", more.to_str().unwrap(), "--project", "octo/a-package"], "");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(said.contains("1 private draft(s), 1 closed and not imported"), "{said}");
+    let notes = String::from_utf8_lossy(&run.stderr);
+    assert!(notes.contains("GHSA-ffff-3333-gggg") && notes.contains("closed on GitHub"), "{notes}");
+    assert!(notes.contains("GHSA-dddd-2222-eeee.author"), "people are named as not kept: {notes}");
+    let out = tmp.path().join("osv-again");
+    ok(&dir, &["export", "osv", "--out", out.to_str().unwrap()]);
+    let mut exported = Vec::new();
+    files_below(&out, "json", &mut exported);
+    assert_eq!(exported.len(), 2, "the draft stays private and the closed one out");
+    for file in exported {
+        assert!(!std::fs::read_to_string(&file).unwrap().contains("PRIVATE DRAFT MARKER"), "{}", file.display());
+    }
 }
