@@ -115,6 +115,13 @@ impl OsvQuery {
     }
 }
 
+/// Whether a package's ecosystem answers a query's: the same, or the query
+/// names the ecosystem without the package's release suffix (`Debian` finds
+/// `Debian:12`).
+fn ecosystem_matches(package: &str, query: &str) -> bool {
+    package == query || (!query.contains(':') && package.split_once(':').is_some_and(|(base, _)| base == query))
+}
+
 /// One advisory in the index.
 #[derive(Debug)]
 struct Indexed {
@@ -148,10 +155,14 @@ impl OsvIndex {
             let content = &advisory.revision.content;
             for affected in &content.affected {
                 if let Some(package) = &affected.package {
-                    let key = (package.ecosystem.clone(), normalise_package_name(&package.ecosystem, &package.name));
-                    let list = index.by_package.entry(key).or_default();
-                    if list.last() != Some(&at) {
-                        list.push(at);
+                    let name = normalise_package_name(&package.ecosystem, &package.name);
+                    // `Debian:12` is found by `Debian` too, as on OSV.dev.
+                    let base = package.ecosystem.split_once(':').map(|(base, _)| base.to_owned());
+                    for ecosystem in std::iter::once(package.ecosystem.clone()).chain(base) {
+                        let list = index.by_package.entry((ecosystem, name.clone())).or_default();
+                        if list.last() != Some(&at) {
+                            list.push(at);
+                        }
                     }
                 }
                 let git = affected.ranges.iter().any(|r| r.kind == RangeKind::Git);
@@ -221,7 +232,8 @@ impl OsvIndex {
                 hits(self.by_package.get(&key), &|entry| {
                     entry.advisory.revision.content.affected.iter().any(|a| {
                         a.package.as_ref().is_some_and(|p| {
-                            p.ecosystem == *ecosystem && normalise_package_name(&p.ecosystem, &p.name) == key.1
+                            ecosystem_matches(&p.ecosystem, ecosystem)
+                                && normalise_package_name(&p.ecosystem, &p.name) == key.1
                         }) && version.as_deref().is_none_or(|v| version_affected(a, v))
                     })
                 })
@@ -332,5 +344,14 @@ mod tests {
             q(None, None, Some("pkg:pypi/x@1"), Some("2"), None).check(),
             Err(OsvQueryError::BadPurl { .. })
         ));
+    }
+
+    #[test]
+    fn an_ecosystem_without_its_release_finds_every_release() {
+        assert!(ecosystem_matches("Debian:12", "Debian"));
+        assert!(ecosystem_matches("Debian:12", "Debian:12"));
+        assert!(!ecosystem_matches("Debian:12", "Debian:11"));
+        assert!(!ecosystem_matches("Debian", "Debian:12"), "a release asks for that release");
+        assert!(!ecosystem_matches("Ubuntu:22.04", "Debian"));
     }
 }

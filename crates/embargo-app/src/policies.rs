@@ -287,6 +287,7 @@ impl App {
             preferred_languages: channels.languages.value.clone(),
             canonical: web("/.well-known/security.txt".into()).into_iter().collect(),
             policy: web(format!("/{o}/policy")),
+            csaf: web("/.well-known/csaf/provider-metadata.json".into()),
         }
         .render()
     }

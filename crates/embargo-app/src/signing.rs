@@ -28,6 +28,11 @@ pub trait ClearSigner: Send + Sync + fmt::Debug {
     /// message, from `-----BEGIN PGP SIGNED MESSAGE-----` to the end of the
     /// signature. May take milliseconds (RSA): call it off the async threads.
     fn clear_sign(&self, secret_key: &Private<String>, text: &str, now: Timestamp) -> Result<String, SignError>;
+
+    /// A detached signature over a file's exact bytes (binary, RFC 4880
+    /// section 5.2.1 type 0x00), armored: what `gpg --verify FILE.asc FILE`
+    /// checks. Same key and time rules as [`ClearSigner::clear_sign`].
+    fn sign_file(&self, secret_key: &Private<String>, content: &[u8], now: Timestamp) -> Result<String, SignError>;
 }
 
 /// Why a text could not be signed. Never carries key material.
@@ -83,6 +88,18 @@ pub(crate) async fn sign_blocking(
     now: Timestamp,
 ) -> Result<String, SignError> {
     tokio::task::spawn_blocking(move || signer.clear_sign(&secret_key, &text, now))
+        .await
+        .unwrap_or_else(|e| Err(SignError::Failed { reason: e.to_string() }))
+}
+
+/// Runs [`ClearSigner::sign_file`] on a blocking thread.
+pub(crate) async fn sign_file_blocking(
+    signer: Arc<dyn ClearSigner>,
+    secret_key: Private<String>,
+    content: Vec<u8>,
+    now: Timestamp,
+) -> Result<String, SignError> {
+    tokio::task::spawn_blocking(move || signer.sign_file(&secret_key, &content, now))
         .await
         .unwrap_or_else(|e| Err(SignError::Failed { reason: e.to_string() }))
 }

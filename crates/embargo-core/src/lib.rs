@@ -25,6 +25,7 @@ pub mod text;
 pub mod throttle;
 pub mod user;
 pub mod version;
+pub mod vex;
 
 /// A point in time, always UTC in Embargo.
 pub type Timestamp = time::OffsetDateTime;

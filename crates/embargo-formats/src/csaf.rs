@@ -22,6 +22,7 @@ use embargo_core::Timestamp;
 use embargo_core::advisory::{Affected, CreditKind, FixKind, FixStrategy, RangeEvent, RangeKind};
 use embargo_core::id::AdvisoryId;
 use embargo_core::severity::{Cvss, CvssVersion};
+use embargo_core::vex::NotAffected;
 use serde_json::{Value, json};
 
 use crate::{Document, rfc3339};
@@ -94,12 +95,14 @@ fn vers_scheme(kind: RangeKind, ecosystem: Option<&str>) -> &'static str {
     }
 }
 
-/// One affected range as (product name, fixed version if any).
-fn range_names(affected: &Affected) -> Vec<(String, Option<String>)> {
+/// One affected range as (product name, fixed version if any, the
+/// repository of a `GIT` range).
+fn range_names(affected: &Affected) -> Vec<(String, Option<String>, Option<String>)> {
     let ecosystem = affected.package.as_ref().map(|p| p.ecosystem.as_str());
     let mut out = Vec::new();
     for range in &affected.ranges {
         let git = range.kind == RangeKind::Git;
+        let git_repo = if git { range.repo.clone() } else { None };
         let scheme = vers_scheme(range.kind, ecosystem);
         let name = |from: &str, to: Option<(&str, &str)>| {
             if git {
@@ -122,24 +125,24 @@ fn range_names(affected: &Affected) -> Vec<(String, Option<String>)> {
             match event {
                 RangeEvent::Introduced(v) => {
                     if let (Some(open), false) = (start, closed) {
-                        out.push((name(open, None), None));
+                        out.push((name(open, None), None, git_repo.clone()));
                     }
                     start = Some(v);
                     closed = false;
                 }
                 RangeEvent::Fixed(v) => {
-                    out.push((name(start.unwrap_or("0"), Some(("<", v))), Some(v.clone())));
+                    out.push((name(start.unwrap_or("0"), Some(("<", v))), Some(v.clone()), git_repo.clone()));
                     closed = true;
                 }
                 RangeEvent::LastAffected(v) => {
-                    out.push((name(start.unwrap_or("0"), Some(("<=", v))), None));
+                    out.push((name(start.unwrap_or("0"), Some(("<=", v))), None, git_repo.clone()));
                     closed = true;
                 }
                 RangeEvent::Limit(_) => {}
             }
         }
         if let (Some(open), false) = (start, closed) {
-            out.push((name(open, None), None));
+            out.push((name(open, None), None, git_repo.clone()));
         }
     }
     out
@@ -179,6 +182,7 @@ struct Products {
     known_affected: Vec<String>,
     fixed: Vec<String>,
     fixes: Vec<(String, Vec<String>)>,
+    under_investigation: Vec<String>,
 }
 
 impl Products {
@@ -212,6 +216,7 @@ impl Products {
             known_affected: Vec::new(),
             fixed: Vec::new(),
             fixes: Vec::new(),
+            under_investigation: Vec::new(),
         };
         for affected in &doc.content.affected {
             let product = affected.package.as_ref().map_or(doc.product, |pkg| pkg.name.as_str());
@@ -221,11 +226,20 @@ impl Products {
                 .and_then(|pkg| affected.source.purl.clone().or_else(|| crate::purl::of_package(pkg)));
             let at = |version: &str| purl.as_deref().and_then(|p| crate::purl::with_version(p, version));
             let mut affected_here = Vec::new();
-            for (name, fixed) in range_names(affected) {
-                let id = p.id(product, &name, "product_version_range", purl.clone());
+            for (name, fixed, repo) in range_names(affected) {
+                // A GIT range names commits of a repository: a GitHub one has a purl of its own.
+                let range_purl = match &repo {
+                    Some(repo) => crate::purl::of_github_repository(repo),
+                    None => purl.clone(),
+                };
+                let id = p.id(product, &name, "product_version_range", range_purl.clone());
                 affected_here.push(id.clone());
                 if let Some(version) = fixed {
-                    let fixed_id = p.id(product, &version, "product_version", at(&version));
+                    let helper = match &repo {
+                        Some(_) => range_purl.as_deref().and_then(|p| crate::purl::with_version(p, &version)),
+                        None => at(&version),
+                    };
+                    let fixed_id = p.id(product, &version, "product_version", helper);
                     p.fixed.push(fixed_id);
                     p.fixes.push((format!("{product} {version}"), vec![id]));
                 }
@@ -233,7 +247,18 @@ impl Products {
             for version in &affected.versions {
                 affected_here.push(p.id(product, version, "product_version", at(version)));
             }
+            if affected_here.is_empty() {
+                // No range and no version: every version (OSV 1.7 section "affected").
+                let scheme = vers_scheme(RangeKind::Ecosystem, affected.package.as_ref().map(|p| p.ecosystem.as_str()));
+                affected_here.push(p.id(product, &format!("vers:{scheme}/*"), "product_version_range", purl.clone()));
+            }
             p.known_affected.extend(affected_here);
+        }
+        if doc.content.affected.is_empty() {
+            // Nothing named: the project itself, under investigation, so that
+            // the product tree and the product status are never empty.
+            let id = p.id(doc.product, "all versions", "product_version_range", None);
+            p.under_investigation.push(id);
         }
         p.known_affected.sort();
         p.known_affected.dedup();
@@ -246,8 +271,22 @@ impl Products {
 
 /// The CSAF 2.0 document of a published advisory, served at `url`.
 pub fn document(doc: &Document<'_>, publisher: &Publisher, url: &str) -> Value {
+    build(doc, publisher, url, None)
+}
+
+/// The document, or with `vex` its CSAF VEX profile (section 4.5,
+/// `csaf_vex`): the same products and statuses plus the release lines the
+/// team stated not affected (`known_not_affected` with a flag naming the
+/// justification and, when given, an impact threat), and an action
+/// statement for every known-affected product (mandatory test 6.1.27.10).
+pub(crate) fn build(doc: &Document<'_>, publisher: &Publisher, url: &str, vex: Option<&[NotAffected]>) -> Value {
     let c = doc.content;
-    let products = Products::build(doc);
+    let mut products = Products::build(doc);
+    let mut not_affected: Vec<(&NotAffected, String)> = Vec::new();
+    for statement in vex.unwrap_or_default() {
+        let id = products.id(doc.product, &format!("release line {}", statement.line), "product_version_range", None);
+        not_affected.push((statement, id));
+    }
     let branches: Vec<Value> = products
         .tree
         .iter()
@@ -263,15 +302,13 @@ pub fn document(doc: &Document<'_>, publisher: &Publisher, url: &str) -> Value {
     ];
     references
         .extend(c.references.iter().map(|r| json!({"category": "external", "summary": r.kind.as_str(), "url": r.url})));
-    let revision_history: Vec<Value> = doc
-        .revisions
+    let history = revision_history(doc);
+    let revision_history: Vec<Value> = history
         .iter()
-        .map(|(number, at)| {
-            let summary = if *number == 1 { "Initial publication".to_owned() } else { format!("Revision {number}") };
-            json!({"number": number.to_string(), "date": rfc3339(*at), "summary": summary})
-        })
+        .map(|r| json!({"number": r.number.to_string(), "date": rfc3339(r.date), "summary": r.summary}))
         .collect();
-    let version = doc.revisions.last().map_or(1, |(number, _)| *number);
+    let version = history.last().map_or(1, |r| r.number);
+    let current = current_release(doc);
     let mut vulnerability = json!({
         "notes": [{"category": "description", "title": "Details", "text": if c.details.trim().is_empty() { doc.title() } else { c.details.as_str() }}],
         "product_status": {},
@@ -318,6 +355,29 @@ pub fn document(doc: &Document<'_>, publisher: &Publisher, url: &str) -> Value {
         if !products.fixed.is_empty() {
             status.insert("fixed".into(), json!(products.fixed));
         }
+        if !products.under_investigation.is_empty() {
+            status.insert("under_investigation".into(), json!(products.under_investigation));
+        }
+        if !not_affected.is_empty() {
+            let ids: Vec<&String> = not_affected.iter().map(|(_, id)| id).collect();
+            status.insert("known_not_affected".into(), json!(ids));
+            let mut flags: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+            for (statement, id) in &not_affected {
+                flags.entry(statement.justification.as_str()).or_default().push(id);
+            }
+            let flags: Vec<Value> =
+                flags.into_iter().map(|(label, ids)| json!({"label": label, "product_ids": ids})).collect();
+            v.insert("flags".into(), Value::Array(flags));
+            let threats: Vec<Value> = not_affected
+                .iter()
+                .map(|(statement, id)| {
+                    let details =
+                        statement.impact.clone().unwrap_or_else(|| statement.justification.label().to_owned());
+                    json!({"category": "impact", "details": details, "product_ids": [id]})
+                })
+                .collect();
+            v.insert("threats".into(), Value::Array(threats));
+        }
         v.insert("product_status".into(), Value::Object(status));
         let mut remediations: Vec<Value> = products
             .fixes
@@ -328,6 +388,17 @@ pub fn document(doc: &Document<'_>, publisher: &Publisher, url: &str) -> Value {
             let details = if c.fix.text.is_empty() { MITIGATION_DEFAULT } else { c.fix.text.as_str() };
             remediations
                 .push(json!({"category": "mitigation", "details": details, "product_ids": products.known_affected}));
+        } else {
+            // Every known-affected product gets an action (optional test 6.2.2; mandatory 6.1.27.10 for VEX).
+            let remedied: Vec<&String> = products.fixes.iter().flat_map(|(_, ids)| ids).collect();
+            let bare: Vec<&String> = products.known_affected.iter().filter(|id| !remedied.contains(id)).collect();
+            if !bare.is_empty() {
+                remediations.push(json!({
+                    "category": "none_available",
+                    "details": "This advisory names no fixed version for these products.",
+                    "product_ids": bare,
+                }));
+            }
         }
         if !remediations.is_empty() {
             v.insert("remediations".into(), Value::Array(remediations));
@@ -351,29 +422,105 @@ pub fn document(doc: &Document<'_>, publisher: &Publisher, url: &str) -> Value {
             v.insert("references".into(), Value::Array(refs));
         }
     }
-    json!({
+    let withdrawn = doc.withdrawn.map(|at| {
+        json!({
+            "category": "general",
+            "title": "Withdrawn",
+            "text": format!(
+                "This advisory was withdrawn on {}: it no longer states that any product is affected.",
+                rfc3339(at)
+            ),
+        })
+    });
+    let category = match (&withdrawn, vex) {
+        (Some(_), _) => CATEGORY_WITHDRAWN,
+        (None, Some(_)) => "csaf_vex",
+        (None, None) => "csaf_security_advisory",
+    };
+    let tracking_id = if vex.is_some() { crate::vex::vex_id(doc.id) } else { doc.id.as_str().to_owned() };
+    notes.extend(withdrawn.clone());
+    let mut csaf = json!({
         "document": {
-            "category": "csaf_security_advisory",
+            "category": category,
             "csaf_version": "2.0",
             "distribution": {"tlp": {"label": "WHITE"}},
             "lang": "en",
             "notes": notes,
-            "publisher": {"category": "vendor", "name": doc.vendor, "namespace": publisher.namespace},
+            "publisher": {"category": PUBLISHER_CATEGORY, "name": doc.vendor, "namespace": publisher.namespace},
             "references": references,
             "title": doc.title(),
             "tracking": {
-                "current_release_date": rfc3339(doc.modified),
+                "current_release_date": rfc3339(current),
                 "generator": {"engine": {"name": "Embargo", "version": env!("CARGO_PKG_VERSION")}},
-                "id": doc.id.as_str(),
+                "id": tracking_id,
                 "initial_release_date": rfc3339(doc.published),
                 "revision_history": revision_history,
                 "status": "final",
                 "version": version.to_string(),
             },
         },
-        "product_tree": {"branches": [{"category": "vendor", "name": doc.vendor, "branches": branches}]},
-        "vulnerabilities": [vulnerability],
-    })
+    });
+    if withdrawn.is_none()
+        && let Some(map) = csaf.as_object_mut()
+    {
+        map.insert(
+            "product_tree".into(),
+            json!({"branches": [{"category": "vendor", "name": doc.vendor, "branches": branches}]}),
+        );
+        map.insert("vulnerabilities".into(), json!([vulnerability]));
+    }
+    csaf
+}
+
+/// The publisher category of every document and of the provider metadata:
+/// an organisation publishes advisories about its own projects.
+pub const PUBLISHER_CATEGORY: &str = "vendor";
+
+/// The category of a withdrawn advisory's last revision. CSAF 2.0 has no
+/// withdrawn status or category; CSAF 2.1's `csaf_withdrawn` is a
+/// `csaf_base` document with no product tree and no vulnerabilities and a
+/// note saying why, which is what a 2.0 consumer can read too.
+pub const CATEGORY_WITHDRAWN: &str = "csaf_base";
+
+/// One entry of `tracking.revision_history`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    /// Its number (`tracking.version` of the latest).
+    pub number: u32,
+    /// When it was released.
+    pub date: Timestamp,
+    /// What changed.
+    pub summary: String,
+}
+
+/// The revision history (CSAF 2.0 section 3.2.1.12.6): the first revision
+/// dated at the initial release (a source's `published`, not its later
+/// `modified`), dates never going back, and for a withdrawn advisory one
+/// more revision dated at its withdrawal.
+pub fn revision_history(doc: &Document<'_>) -> Vec<Revision> {
+    let mut out: Vec<Revision> = Vec::new();
+    let mut last = doc.published;
+    for (number, at) in doc.revisions {
+        let date = if *number == 1 { doc.published } else { (*at).max(last) };
+        let summary = if *number == 1 { "Initial publication".to_owned() } else { format!("Revision {number}") };
+        last = date;
+        out.push(Revision { number: *number, date, summary });
+    }
+    if out.is_empty() {
+        out.push(Revision { number: 1, date: doc.published, summary: "Initial publication".into() });
+    }
+    if let Some(withdrawn) = doc.withdrawn {
+        let number = out.last().map_or(1, |r| r.number) + 1;
+        out.push(Revision { number, date: withdrawn.max(last), summary: "Withdrawn".into() });
+    }
+    out
+}
+
+/// `tracking.current_release_date`: the latest revision's date, or the
+/// source's `modified` when an imported first revision was changed later
+/// without a new revision.
+pub fn current_release(doc: &Document<'_>) -> Timestamp {
+    revision_history(doc).last().map_or(doc.published, |r| r.date).max(doc.modified)
 }
 
 /// One document as listed in the directory files and the ROLIE feed.
@@ -393,7 +540,18 @@ pub struct Listed {
 
 /// `provider-metadata.json` (CSAF 2.0 section 7.1.7), for a provider whose
 /// `.well-known/csaf/` folder is at `base_url` (ending in `/`).
-pub fn provider_metadata(publisher: &Publisher, base_url: &str, last_updated: Timestamp) -> Value {
+/// `keys` are the OpenPGP keys the documents are signed with
+/// (`public_openpgp_keys`, requirement 20); `trusted` when every document
+/// has its hashes and signature (requirements 18 and 19), which makes the
+/// role `csaf_trusted_provider`.
+pub fn provider_metadata(
+    publisher: &Publisher,
+    base_url: &str,
+    last_updated: Timestamp,
+    keys: &[OpenPgpKey],
+    trusted: bool,
+) -> Value {
+    let keys: Vec<Value> = keys.iter().map(|k| json!({"fingerprint": k.fingerprint, "url": k.url})).collect();
     json!({
         "canonical_url": format!("{base_url}provider-metadata.json"),
         "distributions": [
@@ -408,9 +566,45 @@ pub fn provider_metadata(publisher: &Publisher, base_url: &str, last_updated: Ti
         "list_on_CSAF_aggregators": true,
         "metadata_version": "2.0",
         "mirror_on_CSAF_aggregators": true,
-        "publisher": {"category": "coordinator", "name": publisher.name, "namespace": publisher.namespace},
-        "role": "csaf_provider",
+        "public_openpgp_keys": keys,
+        "publisher": {"category": PUBLISHER_CATEGORY, "name": publisher.name, "namespace": publisher.namespace},
+        "role": if trusted { "csaf_trusted_provider" } else { "csaf_provider" },
     })
+}
+
+/// A public OpenPGP key that signs documents, as `provider-metadata.json` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenPgpKey {
+    /// The primary key's fingerprint, 40 hex digits.
+    pub fingerprint: String,
+    /// Where the armored public key is served.
+    pub url: String,
+}
+
+/// The folder of the public keys, relative to the provider's base URL.
+pub const KEYS_DIR: &str = "openpgp";
+
+/// A hash file's text (requirement 18): the digest in lower-case hex, two
+/// spaces and the document's file name, as `sha256sum` and `sha512sum` write
+/// and check it.
+pub fn hash_file(hex_digest: &str, path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    format!("{hex_digest}  {name}\n")
+}
+
+/// A directory listing (requirement 14 wants the directories browsable):
+/// an HTML page linking each entry, names relative to the folder.
+pub fn directory_listing(title: &str, entries: &[String]) -> String {
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{0}</title></head>\n<body><h1>{0}</h1>\n<ul>\n",
+        escape(title)
+    );
+    for entry in entries {
+        out.push_str(&format!("<li><a href=\"{0}\">{0}</a></li>\n", escape(entry)));
+    }
+    out.push_str("</ul>\n</body></html>\n");
+    out
 }
 
 /// `index.txt`: every document's path, one a line (requirement 12).
@@ -434,7 +628,12 @@ pub fn rolie_feed(base_url: &str, documents: &[Listed], updated: Timestamp) -> V
             json!({
                 "id": d.id,
                 "title": d.title,
-                "link": [{"rel": "self", "href": url}],
+                "link": [
+                    {"rel": "self", "href": url},
+                    {"rel": "hash", "href": format!("{url}.sha256")},
+                    {"rel": "hash", "href": format!("{url}.sha512")},
+                    {"rel": "signature", "href": format!("{url}.asc")},
+                ],
                 "published": rfc3339(d.published),
                 "updated": rfc3339(d.modified),
                 "content": {"type": "application/json", "src": url},
@@ -541,7 +740,8 @@ mod tests {
         );
         let feed = rolie_feed("https://x/.well-known/csaf/", &listed, datetime!(2026-03-01 0:00 UTC));
         assert_eq!(feed["feed"]["entry"][1]["content"]["src"], "https://x/.well-known/csaf/white/2026/a-2.json");
-        let metadata = provider_metadata(&publisher(), "https://x/.well-known/csaf/", datetime!(2026-03-01 0:00 UTC));
+        let metadata =
+            provider_metadata(&publisher(), "https://x/.well-known/csaf/", datetime!(2026-03-01 0:00 UTC), &[], false);
         assert_eq!(metadata["canonical_url"], "https://x/.well-known/csaf/provider-metadata.json");
     }
 }

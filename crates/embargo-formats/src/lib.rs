@@ -5,12 +5,14 @@
 pub mod atom;
 pub mod csaf;
 pub mod cve;
+pub mod ghsa;
 pub mod osv;
 pub mod policy_file;
 pub mod purl;
 pub mod rustsec;
 pub mod security_md;
 pub mod security_txt;
+pub mod vex;
 
 use embargo_core::Timestamp;
 use embargo_core::advisory::AdvisoryContent;

@@ -51,9 +51,23 @@ const TYPES: &[(&str, &str)] = &[
     ("Bitnami", "bitnami"),
 ];
 
-/// Distribution purl types the OSV API reads (`pkg:deb/debian/NAME`);
-/// exports write none, as OSV's purls for them carry qualifiers.
-const DISTRIBUTIONS: &[(&str, &str)] = &[("Debian", "deb"), ("Alpine", "apk")];
+/// Distribution purls the OSV API reads, by type and namespace
+/// (`pkg:deb/debian/NAME`, `pkg:rpm/redhat/NAME`), as OSV.dev's
+/// `purl_helpers.py` maps them; exports write none, as OSV's purls for them
+/// carry qualifiers.
+const DISTRIBUTIONS: &[(&str, &str, &str)] = &[
+    ("Debian", "deb", "debian"),
+    ("Ubuntu", "deb", "ubuntu"),
+    ("Alpine", "apk", "alpine"),
+    ("Wolfi", "apk", "wolfi"),
+    ("Chainguard", "apk", "chainguard"),
+    ("AlmaLinux", "rpm", "almalinux"),
+    ("Mageia", "rpm", "mageia"),
+    ("openSUSE", "rpm", "opensuse"),
+    ("Red Hat", "rpm", "redhat"),
+    ("Rocky Linux", "rpm", "rocky-linux"),
+    ("SUSE", "rpm", "suse"),
+];
 
 /// Splits a package name into purl namespace and name where the ecosystem
 /// writes both in one (`group:artifact`, `@scope/name`, `vendor/name`,
@@ -79,6 +93,20 @@ pub fn of_package(package: &Package) -> Option<String> {
     if let Some(namespace) = namespace {
         purl.with_namespace(namespace).ok()?;
     }
+    Some(purl.to_string())
+}
+
+/// The purl of a GitHub repository (`pkg:github/OWNER/REPO`) from its
+/// URL, for a `GIT` range's commits; `None` for other hosts.
+pub fn of_github_repository(url: &str) -> Option<String> {
+    let path = url.trim().strip_prefix("https://github.com/")?;
+    let path = path.trim_end_matches('/').trim_end_matches(".git");
+    let (owner, repo) = path.split_once('/')?;
+    if owner.is_empty() || repo.is_empty() || repo.contains('/') {
+        return None;
+    }
+    let mut purl = PackageUrl::new("github", repo.to_ascii_lowercase()).ok()?;
+    purl.with_namespace(owner.to_ascii_lowercase()).ok()?;
     Some(purl.to_string())
 }
 
@@ -123,19 +151,28 @@ pub struct PurlQuery {
 /// subpath are ignored, as OSV.dev does.
 pub fn package_of(purl: &str) -> Result<PurlQuery, PurlError> {
     let parsed = PackageUrl::from_str(purl).map_err(|e| malformed(purl, &e))?;
-    let (ecosystem, purl_type) = TYPES
-        .iter()
-        .chain(DISTRIBUTIONS)
-        .find(|(_, t)| *t == parsed.ty())
-        .ok_or_else(|| PurlError::UnknownType(parsed.ty().chars().take(40).collect()))?;
+    let version = parsed.version().map(str::to_owned);
+    // `pkg:deb/debian/openssl`: the namespace is the distribution.
+    let namespace = parsed.namespace().map(str::to_ascii_lowercase);
+    if let Some((ecosystem, _, _)) =
+        DISTRIBUTIONS.iter().find(|(_, t, ns)| *t == parsed.ty() && namespace.as_deref() == Some(*ns))
+    {
+        return Ok(PurlQuery { ecosystem: (*ecosystem).to_owned(), name: parsed.name().to_owned(), version });
+    }
+    let unknown = || {
+        let ty = match parsed.namespace() {
+            Some(ns) if DISTRIBUTIONS.iter().any(|(_, t, _)| *t == parsed.ty()) => format!("{}/{ns}", parsed.ty()),
+            _ => parsed.ty().to_owned(),
+        };
+        PurlError::UnknownType(ty.chars().take(40).collect())
+    };
+    let (ecosystem, purl_type) = TYPES.iter().find(|(_, t)| *t == parsed.ty()).ok_or_else(unknown)?;
     let name = match (parsed.namespace(), *purl_type) {
-        // `pkg:deb/debian/openssl`: the namespace is the distribution.
-        (_, "deb" | "apk") => parsed.name().to_owned(),
         (Some(ns), "maven") => format!("{ns}:{}", parsed.name()),
         (Some(ns), _) => format!("{ns}/{}", parsed.name()),
         (None, _) => parsed.name().to_owned(),
     };
-    Ok(PurlQuery { ecosystem: (*ecosystem).to_owned(), name, version: parsed.version().map(str::to_owned) })
+    Ok(PurlQuery { ecosystem: (*ecosystem).to_owned(), name, version })
 }
 
 #[cfg(test)]
@@ -172,8 +209,30 @@ mod tests {
             q("pkg:deb/debian/openssl@3.0.11-1"),
             Ok(("Debian".into(), "openssl".into(), Some("3.0.11-1".into())))
         );
-        assert!(matches!(package_of("pkg:rpm/fedora/curl"), Err(PurlError::UnknownType(_))));
+        assert_eq!(
+            q("pkg:rpm/redhat/curl@7.61.1-22.el8"),
+            Ok(("Red Hat".into(), "curl".into(), Some("7.61.1-22.el8".into())))
+        );
+        assert_eq!(q("pkg:deb/ubuntu/openssl?arch=amd64"), Ok(("Ubuntu".into(), "openssl".into(), None)));
+        assert_eq!(q("pkg:apk/wolfi/glibc@2.38-r1"), Ok(("Wolfi".into(), "glibc".into(), Some("2.38-r1".into()))));
+        assert_eq!(q("pkg:rpm/rocky-linux/kernel"), Ok(("Rocky Linux".into(), "kernel".into(), None)));
+        assert_eq!(
+            q("pkg:swift/github.com/apple/swift-nio@2.0.0"),
+            Ok(("SwiftURL".into(), "github.com/apple/swift-nio".into(), Some("2.0.0".into())))
+        );
+        assert_eq!(q("pkg:hackage/aeson"), Ok(("Hackage".into(), "aeson".into(), None)));
+        assert_eq!(
+            q("pkg:github/actions/checkout@v4"),
+            Ok(("GitHub Actions".into(), "actions/checkout".into(), Some("v4".into())))
+        );
+        assert_eq!(package_of("pkg:rpm/fedora/curl"), Err(PurlError::UnknownType("rpm/fedora".into())));
+        assert_eq!(package_of("pkg:bitbucket/a/b"), Err(PurlError::UnknownType("bitbucket".into())));
         assert!(matches!(package_of("not a purl"), Err(PurlError::Malformed { .. })));
         assert_eq!(without_version("pkg:pypi/flask@3.1.0"), "pkg:pypi/flask");
+        assert_eq!(
+            of_github_repository("https://github.com/python/cpython.git").as_deref(),
+            Some("pkg:github/python/cpython")
+        );
+        assert_eq!(of_github_repository("https://gitlab.com/a/b"), None);
     }
 }

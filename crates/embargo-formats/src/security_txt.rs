@@ -21,6 +21,9 @@ pub struct SecurityTxt {
     pub canonical: Vec<String>,
     /// `Policy:` URI of the security policy (section 2.5.7).
     pub policy: Option<String>,
+    /// `CSAF:` URI of the CSAF provider's `provider-metadata.json` (CSAF 2.0
+    /// section 7.1.8, requirement 8: a field IANA registered for RFC 9116).
+    pub csaf: Option<String>,
 }
 
 const EXPIRES: &[BorrowedFormatItem<'_>] = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].000Z");
@@ -55,6 +58,9 @@ impl SecurityTxt {
         if let Some(policy) = &self.policy {
             field("Policy", policy);
         }
+        if let Some(csaf) = &self.csaf {
+            field("CSAF", csaf);
+        }
         out
     }
 }
@@ -75,6 +81,7 @@ mod tests {
             preferred_languages: vec!["en".into(), "de".into()],
             canonical: vec!["https://example.org/.well-known/security.txt".into()],
             policy: Some("https://example.org/policy".into()),
+            csaf: Some("https://example.org/.well-known/csaf/provider-metadata.json".into()),
         };
         assert_eq!(
             txt.render(),
@@ -85,7 +92,8 @@ mod tests {
              Acknowledgments: https://example.org/advisories\n\
              Preferred-Languages: en, de\n\
              Canonical: https://example.org/.well-known/security.txt\n\
-             Policy: https://example.org/policy\n"
+             Policy: https://example.org/policy\n\
+             CSAF: https://example.org/.well-known/csaf/provider-metadata.json\n"
         );
     }
 }

@@ -6,6 +6,7 @@ use std::ops::DerefMut;
 use embargo_core::Timestamp;
 use embargo_core::advisory::{Advisory, AdvisoryState, Revision};
 use embargo_core::id::{AdvisoryId, AdvisoryPrefix, CveId, OrgId, ProjectId, ReportId, UserId};
+use embargo_core::vex::NotAffected;
 
 use crate::StoreError;
 use crate::handle::Handle;
@@ -76,6 +77,10 @@ pub trait AdvisoryReads {
     async fn assigned_cves(&mut self, org: OrgId) -> Result<Vec<CveId>, StoreError>;
     /// The marker of what is public now.
     async fn publication_marker(&mut self) -> Result<PublicationMarker, StoreError>;
+    /// The release lines stated not affected by an advisory (VEX), by line name.
+    async fn vex_statements(&mut self, id: &AdvisoryId) -> Result<Vec<NotAffected>, StoreError>;
+    /// Every advisory's VEX statements, by advisory and line name.
+    async fn all_vex_statements(&mut self) -> Result<Vec<(AdvisoryId, NotAffected)>, StoreError>;
 }
 
 /// Changing advisories.
@@ -91,6 +96,10 @@ pub trait AdvisoryWrites {
     async fn update_advisory(&mut self, advisory: &Advisory) -> Result<(), StoreError>;
     /// Keeps a published revision.
     async fn insert_revision(&mut self, id: &AdvisoryId, revision: &Revision) -> Result<(), StoreError>;
+    /// States a release line not affected (VEX), replacing what was stated for that line.
+    async fn put_vex_statement(&mut self, id: &AdvisoryId, statement: &NotAffected) -> Result<(), StoreError>;
+    /// Takes back what was stated for a release line; `false` when nothing was.
+    async fn remove_vex_statement(&mut self, id: &AdvisoryId, line: &str) -> Result<bool, StoreError>;
     /// Records that a CVE id from the pool went to an advisory; `Conflict` if it was taken.
     async fn assign_cve(
         &mut self,
@@ -131,6 +140,18 @@ fn published_from(row: &impl RowRead) -> Result<PublishedAdvisory, StoreError> {
         revision,
         withdrawn_at: row.opt_time("withdrawn_at")?,
     })
+}
+
+fn not_affected_from(row: &impl RowRead) -> Result<(AdvisoryId, NotAffected), StoreError> {
+    Ok((
+        row.parsed("advisory_id")?,
+        NotAffected {
+            line: row.text("line")?,
+            justification: row.parsed("justification")?,
+            impact: row.opt_text("impact")?,
+            stated_at: row.time("stated_at")?,
+        },
+    ))
 }
 
 impl<H> Handle<H>
@@ -270,6 +291,29 @@ where
             last_withdrawn: row.opt_time("last_withdrawn")?,
         })
     }
+
+    async fn vex_statements(&mut self, id: &AdvisoryId) -> Result<Vec<NotAffected>, StoreError> {
+        let rows = self
+            .fetch_all(
+                query(
+                    "SELECT advisory_id, line, justification, impact, stated_at FROM vex_statements \
+                     WHERE advisory_id = $1 ORDER BY line",
+                )
+                .bind(id.as_str()),
+            )
+            .await?;
+        rows.iter().map(|r| not_affected_from(r).map(|(_, n)| n)).collect()
+    }
+
+    async fn all_vex_statements(&mut self) -> Result<Vec<(AdvisoryId, NotAffected)>, StoreError> {
+        let rows = self
+            .fetch_all(query(
+                "SELECT advisory_id, line, justification, impact, stated_at FROM vex_statements \
+                 ORDER BY advisory_id, line",
+            ))
+            .await?;
+        rows.iter().map(not_affected_from).collect()
+    }
 }
 
 #[async_trait::async_trait]
@@ -353,6 +397,32 @@ where
         )
         .await
         .map(drop)
+    }
+
+    async fn put_vex_statement(&mut self, id: &AdvisoryId, statement: &NotAffected) -> Result<(), StoreError> {
+        self.execute(
+            query(
+                "INSERT INTO vex_statements (advisory_id, line, justification, impact, stated_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (advisory_id, line) DO UPDATE SET \
+                 justification = excluded.justification, impact = excluded.impact, stated_at = excluded.stated_at",
+            )
+            .bind(id.as_str())
+            .bind(statement.line.as_str())
+            .bind(statement.justification.as_str())
+            .bind(statement.impact.as_deref())
+            .bind(statement.stated_at),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn remove_vex_statement(&mut self, id: &AdvisoryId, line: &str) -> Result<bool, StoreError> {
+        let done = self
+            .execute(
+                query("DELETE FROM vex_statements WHERE advisory_id = $1 AND line = $2").bind(id.as_str()).bind(line),
+            )
+            .await?;
+        Ok(done > 0)
     }
 
     async fn assign_cve(

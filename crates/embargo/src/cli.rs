@@ -95,8 +95,11 @@ pub enum Command {
     /// Write every published advisory to a directory, one file per advisory.
     #[command(after_help = "Examples:\n  embargo export osv --out ./osv\n  \
                             embargo export cve --out ./cve --cna-org-id b3476cb9-2e3d-41a6-98d0-0f47421a65b6 --cna-short-name pallets --org pallets\n  \
-                            embargo export csaf --out ./csaf\n\n\
-                            Files are named by id (OSV: the advisory id; CVE: the CVE id; CSAF: the lower-cased id).\n\
+                            embargo export csaf --out /var/www/example.org/.well-known/csaf\n\n\
+                            Files are named by id (OSV: the advisory id; CVE: the CVE id).\n\
+                            csaf writes the whole CSAF provider for a static web server to serve at /.well-known/csaf/:\n\
+                            provider-metadata.json, openpgp/ keys, white/ with index.txt, changes.csv, the ROLIE feed and\n\
+                            YEAR/ID.json with .sha256, .sha512 and an OpenPGP .asc signature (organisations with a key pair).\n\
                             Only published revisions are written; CVE records only for advisories with a CVE id.")]
     Export(ExportArgs),
     /// The e-mail channel: take in mail, security addresses, OpenPGP keys.
@@ -291,6 +294,22 @@ pub enum ImportCommand {
     Osv {
         /// The directory to read.
         dir: PathBuf,
+        /// The project the advisories belong to (ORG/PROJECT).
+        #[arg(long)]
+        project: String,
+    },
+    /// Import GitHub repository security advisories (the REST API's JSON) into a project.
+    /// All files are checked first and written in one transaction: one bad file and nothing is stored.
+    #[command(after_help = "Examples:\n  gh api repos/OWNER/REPO/security-advisories --paginate > advisories.json\n  \
+                            embargo import ghsa advisories.json --project pallets/flask\n  \
+                            embargo import ghsa ./github-advisories --project pallets/flask   # every *.json below\n\n\
+                            A file holds one advisory or a list of them. Published and withdrawn advisories become\n\
+                            published advisories; drafts and reports in triage become draft advisories only the team\n\
+                            sees; closed ones are not imported and are named. Credits, CVSS, CWEs and dates are kept;\n\
+                            what is not (authors, collaborators, private forks) is named per advisory.")]
+    Ghsa {
+        /// A JSON file, or a directory of them.
+        path: PathBuf,
         /// The project the advisories belong to (ORG/PROJECT).
         #[arg(long)]
         project: String,
@@ -718,7 +737,6 @@ pub enum ReportCommand {
 
 /// `advisory …`
 #[derive(Debug, Subcommand)]
-#[expect(clippy::large_enum_variant, reason = "parsed once per process; boxing would only obscure clap's derive")]
 pub enum AdvisoryCommand {
     /// Draft an advisory from an accepted report.
     #[command(after_help = "Example:\n  embargo advisory draft REPORT_ID --as lead@example.org")]
@@ -809,6 +827,32 @@ pub enum AdvisoryCommand {
     Withdraw {
         /// The advisory's id.
         id: AdvisoryId,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// State that a release line of the project is not affected (VEX), or take it back.
+    #[command(after_help = "Examples:\n  \
+        embargo advisory not-affected PALLETS-2026-1 --line 2.3 --justification vulnerable_code_not_present \
+        --impact 'send_file came in 3.0' --as lead@example.org\n  \
+        embargo advisory not-affected PALLETS-2026-1 --line 2.3 --take-back --as lead@example.org\n\n\
+        Justifications (OpenVEX): component_not_present, vulnerable_code_not_present,\n\
+        vulnerable_code_not_in_execute_path, vulnerable_code_cannot_be_controlled_by_adversary,\n\
+        inline_mitigations_already_exist. The advisory's CSAF VEX and OpenVEX documents carry the statement.")]
+    NotAffected {
+        /// The advisory's id.
+        id: AdvisoryId,
+        /// A release line of the project.
+        #[arg(long)]
+        line: String,
+        /// Why it is not affected.
+        #[arg(long, required_unless_present = "take_back")]
+        justification: Option<String>,
+        /// More words on why.
+        #[arg(long, conflicts_with = "take_back")]
+        impact: Option<String>,
+        /// Take the statement back instead.
+        #[arg(long, conflicts_with = "justification")]
+        take_back: bool,
         #[command(flatten)]
         user: AsUser,
     },

@@ -3,6 +3,7 @@
 //! when they were wrong. State changes pass through `lifecycle.rs`.
 
 mod lifecycle;
+mod vex;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,6 +32,7 @@ use crate::policies::project_policy;
 use crate::reports::affected_lines;
 use crate::{App, AppError, require};
 use lifecycle::AdvisoryChange;
+pub use vex::NotAffectedInput;
 
 /// An advisory as one viewer may see it.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,7 +9,11 @@ use embargo_store::advisories::PublishedFilter;
 use crate::conformance;
 use crate::fixture::{Db, at};
 
-conformance!(advisory_numbers_count_per_prefix_and_year, drafts_revisions_and_visibility);
+conformance!(
+    advisory_numbers_count_per_prefix_and_year,
+    drafts_revisions_and_visibility,
+    vex_statements_are_kept_per_line
+);
 
 async fn advisory_numbers_count_per_prefix_and_year(db: &Db) {
     let numbers = db
@@ -112,4 +116,61 @@ async fn drafts_revisions_and_visibility(db: &Db) {
     assert_eq!(r.advisory(&draft.id).await.unwrap().unwrap().published, Some(second_revision));
     let missing: AdvisoryId = "PALLETS-2026-99".parse().unwrap();
     assert_eq!(r.advisory(&missing).await.unwrap(), None);
+}
+
+/// VEX (issue 14): one statement per advisory and line, replaced when
+/// restated, taken back by line; listed per advisory and for all.
+async fn vex_statements_are_kept_per_line(db: &Db) {
+    use embargo_core::vex::{Justification, NotAffected};
+    let org = db.organisation("pallets").await;
+    let flask = db.project(&org, "flask").await;
+    let advisory = Advisory {
+        id: "PALLETS-2026-9".parse().unwrap(),
+        org_id: org.id,
+        project_id: flask.id,
+        report_id: None,
+        state: AdvisoryState::Draft,
+        draft: AdvisoryContent { summary: "flaw".into(), ..AdvisoryContent::default() },
+        published: None,
+        created_at: at(1),
+        updated_at: at(1),
+        first_published_at: None,
+        withdrawn_at: None,
+    };
+    let id = advisory.id.clone();
+    db.write(move |tx| Box::pin(async move { tx.insert_advisory(&advisory).await })).await.unwrap();
+    let statement = |line: &str, justification, impact: Option<&str>, minute| NotAffected {
+        line: line.into(),
+        justification,
+        impact: impact.map(Into::into),
+        stated_at: at(minute),
+    };
+    let first = statement("2.3", Justification::ComponentNotPresent, None, 2);
+    let second = statement("3.0", Justification::VulnerableCodeNotPresent, Some("came in 3.1"), 3);
+    let restated = statement("2.3", Justification::InlineMitigationsAlreadyExist, Some("sandboxed"), 4);
+    let (tx_id, a, b, c) = (id.clone(), first, second.clone(), restated.clone());
+    db.write(move |tx| {
+        Box::pin(async move {
+            tx.put_vex_statement(&tx_id, &a).await?;
+            tx.put_vex_statement(&tx_id, &b).await?;
+            tx.put_vex_statement(&tx_id, &c).await
+        })
+    })
+    .await
+    .unwrap();
+    let mut r = db.read().await;
+    assert_eq!(r.vex_statements(&id).await.unwrap(), vec![restated.clone(), second.clone()]);
+    assert_eq!(r.all_vex_statements().await.unwrap(), vec![(id.clone(), restated), (id.clone(), second.clone())]);
+    drop(r);
+    let tx_id = id.clone();
+    let removed = db
+        .write(move |tx| {
+            Box::pin(async move {
+                Ok((tx.remove_vex_statement(&tx_id, "2.3").await?, tx.remove_vex_statement(&tx_id, "2.3").await?))
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(removed, (true, false), "a second take-back finds nothing");
+    assert_eq!(db.read().await.vex_statements(&id).await.unwrap(), vec![second]);
 }

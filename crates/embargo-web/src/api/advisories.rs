@@ -488,3 +488,92 @@ pub(crate) async fn assign_cve(
 ) -> Result<axum::Json<AdvisoryJson>, ApiError> {
     Ok(axum::Json(advisory_json(&state.app.assign_cve(&actor, &crate::extract::advisory_id(&id)?).await?)))
 }
+
+/// A release line the team stated not affected (VEX).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct NotAffectedJson {
+    /// The release line.
+    line: String,
+    /// OpenVEX's justification.
+    #[schema(example = "vulnerable_code_not_present")]
+    justification: String,
+    /// More words on why, if given.
+    impact: Option<String>,
+    /// When it was stated.
+    #[serde(with = "time::serde::rfc3339")]
+    stated_at: OffsetDateTime,
+}
+
+fn not_affected_json(list: Vec<embargo_core::vex::NotAffected>) -> Vec<NotAffectedJson> {
+    list.into_iter()
+        .map(|n| NotAffectedJson {
+            line: n.line,
+            justification: n.justification.as_str().to_owned(),
+            impact: n.impact,
+            stated_at: n.stated_at,
+        })
+        .collect()
+}
+
+/// Why a release line is not affected.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NotAffectedRequest {
+    /// One of OpenVEX's: `component_not_present`, `vulnerable_code_not_present`,
+    /// `vulnerable_code_not_in_execute_path`, `vulnerable_code_cannot_be_controlled_by_adversary`,
+    /// `inline_mitigations_already_exist`.
+    justification: String,
+    /// More words on why (at most 2,000 characters).
+    impact: Option<String>,
+}
+
+/// States a release line of the advisory's project not affected (VEX; the
+/// project's team). The advisory's CSAF VEX and OpenVEX documents carry it.
+#[utoipa::path(
+    put,
+    path = "/api/v1/advisories/{id}/vex/{line}",
+    tag = "advisories",
+    params(("id" = String, Path), ("line" = String, Path, description = "A release line of the project")),
+    security(("session" = []), ("bearer" = [])),
+    request_body = NotAffectedRequest,
+    responses(
+        (status = 200, description = "Every statement on the advisory", body = Vec<NotAffectedJson>),
+        (status = 401, description = "Sign in or present a token", body = ErrorBody),
+        (status = 403, description = "Not on the project's team", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "Unknown line or justification, or the advisory is withdrawn", body = ErrorBody)
+    )
+)]
+pub(crate) async fn state_not_affected(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path((id, line)): Path<(String, String)>,
+    Json(body): Json<NotAffectedRequest>,
+) -> Result<axum::Json<Vec<NotAffectedJson>>, ApiError> {
+    let input = embargo_app::NotAffectedInput { line, justification: body.justification, impact: body.impact };
+    let list = state.app.state_not_affected(&actor, &crate::extract::advisory_id(&id)?, input).await?;
+    Ok(axum::Json(not_affected_json(list)))
+}
+
+/// Takes back a "not affected" statement (the project's team).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/advisories/{id}/vex/{line}",
+    tag = "advisories",
+    params(("id" = String, Path), ("line" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The statements that remain", body = Vec<NotAffectedJson>),
+        (status = 401, description = "Sign in or present a token", body = ErrorBody),
+        (status = 403, description = "Not on the project's team", body = ErrorBody),
+        (status = 404, description = "No such advisory, or nothing stated for the line", body = ErrorBody)
+    )
+)]
+pub(crate) async fn take_back_not_affected(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path((id, line)): Path<(String, String)>,
+) -> Result<axum::Json<Vec<NotAffectedJson>>, ApiError> {
+    let list = state.app.take_back_not_affected(&actor, &crate::extract::advisory_id(&id)?, &line).await?;
+    Ok(axum::Json(not_affected_json(list)))
+}

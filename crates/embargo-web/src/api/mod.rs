@@ -68,6 +68,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(advisories::get_advisory, advisories::update_advisory))
         .routes(routes!(advisories::publish_advisory))
         .routes(routes!(advisories::withdraw_advisory))
+        .routes(routes!(advisories::state_not_affected, advisories::take_back_not_affected))
         .routes(routes!(cwes::list_cwes))
         .routes(routes!(lab::queue_lab_runs))
         .routes(routes!(lab::get_lab))

@@ -71,6 +71,10 @@ struct EditorPage {
     reference_kinds: Vec<(&'static str, &'static str)>,
     credit_kinds: Vec<(&'static str, &'static str)>,
     preview: AdvisoryBody,
+    /// The release lines stated not affected: (line, why, details).
+    vex: Vec<(String, &'static str, String)>,
+    /// OpenVEX's justifications as (value, label).
+    justifications: Vec<(&'static str, &'static str)>,
 }
 
 impl EditorPage {
@@ -318,6 +322,8 @@ fn editor(
         reference_kinds: ReferenceKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
         credit_kinds: CreditKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
         preview: AdvisoryBody::new(draft),
+        vex: Vec::new(),
+        justifications: embargo_core::vex::Justification::ALL.iter().map(|j| (j.as_str(), j.label())).collect(),
     })
 }
 
@@ -328,7 +334,47 @@ pub(crate) async fn edit(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let view = state.app.advisory(&viewer.actor, &crate::extract::advisory_id(&id)?).await?;
-    Ok(html(&editor(&viewer, &view, None, None)?))
+    let mut page = editor(&viewer, &view, None, None)?;
+    page.vex = vex_rows(&state, &view).await?;
+    Ok(html(&page))
+}
+
+/// The VEX statements of a published advisory, for the editor.
+async fn vex_rows(state: &AppState, view: &AdvisoryView) -> Result<Vec<(String, &'static str, String)>, PageError> {
+    if view.published.is_none() {
+        return Ok(Vec::new());
+    }
+    let statements = state.app.vex_statements(&view.id).await?;
+    Ok(statements.into_iter().map(|n| (n.line, n.justification.label(), n.impact.unwrap_or_default())).collect())
+}
+
+/// `POST /advisories/{id}/vex`: states a release line not affected.
+pub(crate) async fn state_not_affected(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let input = embargo_app::NotAffectedInput {
+        line: form.get("line"),
+        justification: form.get("justification"),
+        impact: Some(form.get("impact")),
+    };
+    match state.app.state_not_affected(&viewer.actor, &crate::extract::advisory_id(&id)?, input).await {
+        Ok(_) => Ok(see_other(&format!("/advisories/{id}/edit#vex"))),
+        Err(e) if fixable(&e) => reshow(&state, &viewer, &id, None, &e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /advisories/{id}/vex/{line}/remove`: takes a statement back.
+pub(crate) async fn take_back_not_affected(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, line)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    state.app.take_back_not_affected(&viewer.actor, &crate::extract::advisory_id(&id)?, &line).await?;
+    Ok(see_other(&format!("/advisories/{id}/edit#vex")))
 }
 
 /// Shows the editor again with the problem, keeping what was typed.
@@ -340,7 +386,9 @@ async fn reshow(
     error: &AppError,
 ) -> Result<Response, PageError> {
     let view = state.app.advisory(&viewer.actor, &crate::extract::advisory_id(id)?).await?;
-    Ok(html_status(form_status(error), &editor(viewer, &view, form, Some(error))?))
+    let mut page = editor(viewer, &view, form, Some(error))?;
+    page.vex = vex_rows(state, &view).await?;
+    Ok(html_status(form_status(error), &page))
 }
 
 /// `POST /advisories/{id}/edit`: saves the draft (the preview shows it).

@@ -304,6 +304,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/advisories/{id}/publish", post(advisories::publish))
         .route("/advisories/{id}/withdraw", post(advisories::withdraw))
         .route("/advisories/{id}/cve", post(advisories::assign_cve))
+        .route("/advisories/{id}/vex", post(advisories::state_not_affected))
+        .route("/advisories/{id}/vex/{line}/remove", post(advisories::take_back_not_affected))
         .route("/login", get(accounts::login_form).post(accounts::login))
         .route("/login/second-factor", get(security::second_factor_form).post(security::second_factor))
         .route("/login/enrol", get(security::enrol_form))

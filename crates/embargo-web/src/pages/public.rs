@@ -425,6 +425,15 @@ fn machine_links(view: &AdvisoryView) -> Vec<(String, String)> {
     if let Some(published) = view.first_published_at {
         let path = embargo_formats::csaf::file_path_of(&view.id, published);
         links.push(("CSAF 2.0".to_owned(), format!("/.well-known/csaf/{}/{path}", embargo_formats::csaf::WHITE_DIR)));
+        if view.withdrawn_at.is_none() {
+            let vex = format!("{}-vex.json", path.trim_end_matches(".json"));
+            links
+                .push(("CSAF VEX".to_owned(), format!("/.well-known/csaf/{}/{vex}", embargo_formats::csaf::WHITE_DIR)));
+            links.push((
+                "OpenVEX".to_owned(),
+                format!("/.well-known/csaf/{}/{path}", embargo_formats::vex::OPENVEX_DIR),
+            ));
+        }
     }
     links.push(("Embargo API (JSON)".to_owned(), format!("/api/v1/advisories/{}", view.id)));
     links.push(("Atom feed of all advisories".to_owned(), "/advisories/feed.atom".to_owned()));

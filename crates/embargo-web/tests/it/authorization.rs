@@ -301,6 +301,22 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             format!("/api/v1/advisories/{advisory}/publish"),
             [404, 404, 404, 404, 404, 409, 409, 404],
         ),
+        // VEX (issue 14): the team hears that 9.9 is no release line; everyone else finds nothing.
+        with_body(
+            row(
+                M::PUT,
+                "/api/v1/advisories/{id}/vex/{line}",
+                format!("/api/v1/advisories/{advisory}/vex/9.9"),
+                [404, 404, 404, 404, 404, 422, 422, 404],
+            ),
+            |_| json!({"justification": "component_not_present"}),
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/advisories/{id}/vex/{line}",
+            format!("/api/v1/advisories/{advisory}/vex/9.9"),
+            [404; 8],
+        ),
         // A draft cannot be withdrawn: the team hears why, everyone else finds nothing.
         row(
             M::POST,
@@ -419,14 +435,18 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
         ),
         row(M::GET, "/osv/v1/vulns/{id}", format!("/osv/v1/vulns/{advisory}"), [404; 8]),
         row(M::GET, "/.well-known/csaf/provider-metadata.json", "/.well-known/csaf/provider-metadata.json", [200; 8]),
-        row(M::GET, "/.well-known/csaf/white/index.txt", "/.well-known/csaf/white/index.txt", [200; 8]),
-        row(M::GET, "/.well-known/csaf/white/changes.csv", "/.well-known/csaf/white/changes.csv", [200; 8]),
+        row(M::GET, "/.well-known/csaf/openpgp/{file}", "/.well-known/csaf/openpgp/0123456789ABCDEF.asc", [404; 8]),
         row(
             M::GET,
-            "/.well-known/csaf/white/feed-tlp-white.json",
-            "/.well-known/csaf/white/feed-tlp-white.json",
-            [200; 8],
+            "/.well-known/csaf/openvex/{year}/{file}",
+            format!("/.well-known/csaf/openvex/2026/{}.json", advisory.to_lowercase()),
+            [404; 8],
         ),
+        row(M::GET, "/.well-known/csaf/white/", "/.well-known/csaf/white/", [200; 8]),
+        row(M::GET, "/.well-known/csaf/white/{file}", "/.well-known/csaf/white/index.txt", [200; 8]),
+        row(M::GET, "/.well-known/csaf/white/{file}", "/.well-known/csaf/white/changes.csv", [200; 8]),
+        row(M::GET, "/.well-known/csaf/white/{file}", "/.well-known/csaf/white/feed-tlp-white.json", [200; 8]),
+        row(M::GET, "/.well-known/csaf/white/{year}/", "/.well-known/csaf/white/2026/", [404; 8]),
         row(
             M::GET,
             "/.well-known/csaf/white/{year}/{file}",

@@ -282,3 +282,34 @@ async fn rustsec_notices_are_shown_as_notices_issue_14() {
     assert!(!page.text.contains("Notice:"), "a vulnerability is not a notice");
     w.finish().await;
 }
+
+#[tokio::test]
+async fn distribution_purls_and_ecosystems_without_release_match_issue_14() {
+    let w = World::new().await;
+    let package =
+        |ecosystem: &str| json!([{"package": {"ecosystem": ecosystem, "name": "openssl"}, "versions": ["3.0.11-1"]}]);
+    let files = vec![
+        osv_file("PSF-2026-21", "2026-02-01T10:00:00Z", package("Debian:12")),
+        osv_file("PSF-2026-22", "2026-02-01T10:00:00Z", package("Ubuntu:22.04")),
+    ];
+    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", files, &|_| {}).await.unwrap();
+    let ecosystems = |reply: &Value| -> Vec<String> {
+        reply["vulns"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| v["affected"][0]["package"]["ecosystem"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let debian = query(&w, json!({"package": {"purl": "pkg:deb/debian/openssl@3.0.11-1?arch=amd64"}})).await;
+    assert_eq!(ecosystems(&debian), ["Debian:12"]);
+    let ubuntu = query(&w, json!({"package": {"purl": "pkg:deb/ubuntu/openssl"}})).await;
+    assert_eq!(ecosystems(&ubuntu), ["Ubuntu:22.04"]);
+    let by_name = query(&w, json!({"package": {"ecosystem": "Debian", "name": "openssl"}})).await;
+    assert_eq!(ecosystems(&by_name), ["Debian:12"], "the ecosystem without its release finds every release");
+    assert_eq!(query(&w, json!({"package": {"ecosystem": "Debian:11", "name": "openssl"}})).await, json!({}));
+    assert_eq!(query(&w, json!({"package": {"purl": "pkg:rpm/redhat/openssl"}})).await, json!({}));
+    let unknown = w.t.post("/osv/v1/query", json!({"package": {"purl": "pkg:rpm/fedora/openssl"}}), &Auth::None).await;
+    assert_eq!(unknown.expect(StatusCode::BAD_REQUEST).json["code"], 3);
+    w.finish().await;
+}

@@ -74,6 +74,14 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             &[],
             [404, 404, 404, 404, 404, 409, 409, 404],
         ),
+        // VEX (issue 14): the team is told 9.9 is no release line; everyone else finds nothing.
+        post(
+            "/advisories/{id}/vex",
+            format!("/advisories/{advisory}/vex"),
+            &[("line", "9.9"), ("justification", "component_not_present")],
+            [404, 404, 404, 404, 404, 422, 422, 404],
+        ),
+        post("/advisories/{id}/vex/{line}/remove", format!("/advisories/{advisory}/vex/9.9/remove"), &[], [404; 8]),
         get("/login", "/login?next=/reports", ALL_OK),
         // Every role tries alice's account with a wrong password: the sixth try is throttled (issue 12).
         post(
@@ -351,6 +359,8 @@ async fn the_page_matrix_names_every_page_route() {
         "/advisories/{id}/publish",
         "/advisories/{id}/withdraw",
         "/advisories/{id}/cve",
+        "/advisories/{id}/vex",
+        "/advisories/{id}/vex/{line}/remove",
         "/login",
         "/logout",
         "/signup",

@@ -108,6 +108,22 @@ pub async fn run(app: &App, command: AdvisoryCommand) -> anyhow::Result<ExitCode
             let actor = app.act_as(&user.email).await?;
             print_advisory(&app.assign_cve(&actor, &id).await?);
         }
+        AdvisoryCommand::NotAffected { id, line, justification, impact, take_back, user } => {
+            let actor = app.act_as(&user.email).await?;
+            let statements = if take_back {
+                app.take_back_not_affected(&actor, &id, &line).await?
+            } else {
+                let input =
+                    embargo_app::NotAffectedInput { line, justification: justification.unwrap_or_default(), impact };
+                app.state_not_affected(&actor, &id, input).await?
+            };
+            if statements.is_empty() {
+                println!("{id}: no release line is stated not affected");
+            }
+            for s in statements {
+                println!("{id}: release line {} not affected: {}", s.line, s.justification);
+            }
+        }
         AdvisoryCommand::Withdraw { id, user } => {
             let actor = app.act_as(&user.email).await?;
             let view = app.withdraw_advisory(&actor, &id).await?;

@@ -1,20 +1,22 @@
 //! `embargo export osv|cve|csaf --out DIR`: every published advisory, one
 //! file per advisory named by its id, for projects that keep an advisory
-//! repository in git. Each file is written to a temporary name and renamed,
-//! so a reader never sees half a file.
+//! repository in git; for csaf, the whole CSAF provider tree the instance
+//! serves under `/.well-known/csaf/` (the app's `csaf_tree`), for a static
+//! web server. Each file is written to a temporary name and renamed, so a
+//! reader never sees half a file.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use embargo_app::App;
-use embargo_formats::{csaf, cve, osv};
+use embargo_formats::{cve, osv};
 
 use crate::cli::ExportArgs;
 use crate::config::Config;
 use crate::output::note;
 
-fn write(dir: &Path, name: &str, text: &str) -> anyhow::Result<()> {
+fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> anyhow::Result<()> {
     let path = dir.join(name);
     let temporary = dir.join(format!(".{name}.tmp"));
     std::fs::write(&temporary, text).with_context(|| format!("cannot write {}", temporary.display()))?;
@@ -38,7 +40,10 @@ fn cna(args: &ExportArgs) -> anyhow::Result<cve::Cna> {
 pub async fn run(app: &App, config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let cna = if args.format == "cve" { Some(cna(&args)?) } else { None };
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
-    let mut documents = app.published_documents(args.format == "csaf").await?;
+    if args.format == "csaf" {
+        return csaf_provider(app, &args).await;
+    }
+    let mut documents = app.published_documents(false).await?;
     if let Some(org) = &args.org {
         documents.retain(|d| d.org.slug.as_str() == org);
         if documents.is_empty() {
@@ -46,8 +51,6 @@ pub async fn run(app: &App, config: &Config, args: ExportArgs) -> anyhow::Result
         }
     }
     let base = config.public_url.trim_end_matches('/');
-    let host = base.split_once("://").map_or(base, |(_, host)| host);
-    let publisher = csaf::Publisher { name: format!("Embargo at {host}"), namespace: base.to_owned() };
     let mut written = 0;
     let mut cve_ids = std::collections::HashMap::new();
     let (total, step) = (documents.len(), (documents.len() / 10).max(1));
@@ -82,17 +85,43 @@ pub async fn run(app: &App, config: &Config, args: ExportArgs) -> anyhow::Result
                     }
                 }
             }
-            _ => {
-                let path = csaf::file_path(&doc);
-                let name = path.rsplit('/').next().unwrap_or(&path);
-                let url = format!("{base}/.well-known/csaf/{}/{path}", csaf::WHITE_DIR);
-                let text = serde_json::to_string_pretty(&csaf::document(&doc, &publisher, &url))
-                    .context("cannot encode a CSAF document")?;
-                write(&args.out, name, &text)?;
-            }
+            _ => continue,
         }
         written += 1;
     }
     println!("wrote {written} {} file(s) to {}", args.format, args.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `export csaf`: the provider tree, folders made as needed.
+async fn csaf_provider(app: &App, args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        args.org.is_none(),
+        "export csaf writes the instance's whole CSAF provider (every organisation): leave out --org"
+    );
+    let files = app.csaf_tree().await?;
+    let in_white = |path: &str| path.starts_with(&format!("{}/", embargo_formats::csaf::WHITE_DIR));
+    let documents = files
+        .iter()
+        .filter(|(path, _)| in_white(path) && path.ends_with(".json") && path.matches('/').count() == 2)
+        .count();
+    let signed = files.iter().filter(|(path, _)| in_white(path) && path.ends_with(".json.asc")).count();
+    for (path, file) in &files {
+        let target = args.out.join(path);
+        let (dir, name) = match target.parent().zip(target.file_name()) {
+            Some((dir, name)) => (dir.to_path_buf(), name.to_string_lossy().into_owned()),
+            None => anyhow::bail!("cannot write {path}"),
+        };
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        write(&dir, &name, &file.body)?;
+    }
+    if signed < documents {
+        note(&format!(
+            "{} of {documents} documents have no OpenPGP signature: their organisation holds no key pair \
+             (embargo mail key generate --org ORG --user-id ...)",
+            documents - signed
+        ));
+    }
+    println!("wrote a CSAF provider with {documents} document(s), {signed} signed, to {}", args.out.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,8 @@
 //! reads every `*.json` (OSV) and `RUSTSEC-*.md` (RustSec's advisory-db
 //! format, converted as RustSec's OSV export does) below DIR, shows progress
 //! on standard error, and imports them in one transaction (nothing is
-//! stored if any file is bad).
+//! stored if any file is bad). `embargo import ghsa FILE|DIR` does the same
+//! with GitHub repository advisories.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -47,10 +48,20 @@ fn read_limited(path: &Path) -> anyhow::Result<String> {
 
 /// Runs an import command.
 pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<ExitCode> {
-    let ImportCommand::Osv { dir, project } = command;
+    let (dir, project, ghsa) = match command {
+        ImportCommand::Osv { dir, project } => (dir, project, false),
+        ImportCommand::Ghsa { path, project } => (path, project, true),
+    };
     let (org, project) = project_path(&project)?;
     let mut paths = Vec::new();
-    json_files(&dir, &mut paths)?;
+    if ghsa && dir.is_file() {
+        paths.push(dir.clone());
+    } else {
+        json_files(&dir, &mut paths)?;
+    }
+    if ghsa {
+        paths.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    }
     paths.sort();
     if paths.is_empty() {
         anyhow::bail!("no .json or RUSTSEC-*.md files below {}", dir.display());
@@ -58,9 +69,12 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<ExitCode> 
     let mut files = Vec::with_capacity(paths.len());
     let mut refused = 0;
     for path in &paths {
-        let name = path.strip_prefix(&dir).unwrap_or(path).display().to_string();
+        let name = match path.strip_prefix(&dir) {
+            Ok(relative) if !relative.as_os_str().is_empty() => relative.display().to_string(),
+            _ => path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        };
         let mut text = read_limited(path)?;
-        if is_rustsec(path) {
+        if !ghsa && is_rustsec(path) {
             match embargo_formats::rustsec::to_osv(&text) {
                 Ok(record) => text = record.to_string(),
                 Err(e) => {
@@ -85,7 +99,12 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<ExitCode> 
         }
         ImportProgress::Writing { total } => note(&format!("all files are valid; writing {total} advisories")),
     };
-    let results = match app.import_osv(&Actor::Operator, org, project, files, &progress).await {
+    let imported = if ghsa {
+        app.import_ghsa(&Actor::Operator, org, project, files, &progress).await
+    } else {
+        app.import_osv(&Actor::Operator, org, project, files, &progress).await
+    };
+    let results = match imported {
         Ok(results) => results,
         Err(AppError::Invalid(errors)) => {
             for e in &errors.0 {
@@ -102,12 +121,17 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<ExitCode> 
         }
     }
     let count = |outcome| results.iter().filter(|f| f.outcome == outcome).count();
-    println!(
+    let (drafts, skipped) = (count(ImportOutcome::Draft), count(ImportOutcome::Skipped));
+    let mut line = format!(
         "imported {} advisories into {org}/{project}: {} new, {} revised, {} unchanged",
-        results.len(),
+        results.len() - skipped,
         count(ImportOutcome::Created),
         count(ImportOutcome::Revised),
         count(ImportOutcome::Unchanged)
     );
+    if ghsa {
+        line.push_str(&format!(", {drafts} private draft(s), {skipped} closed and not imported"));
+    }
+    println!("{line}");
     Ok(ExitCode::SUCCESS)
 }
