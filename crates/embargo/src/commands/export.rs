@@ -40,7 +40,7 @@ pub async fn run(app: &App, config: &Config, args: ExportArgs) -> anyhow::Result
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let mut documents = app.published_documents(args.format == "csaf").await?;
     if let Some(org) = &args.org {
-        documents.retain(|d| d.org.slug.as_str() == org);
+        documents.retain(|d| &d.org.slug == org);
         if documents.is_empty() {
             note(&format!("the organisation {org:?} has no published advisories"));
         }

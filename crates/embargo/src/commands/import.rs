@@ -12,7 +12,6 @@ use anyhow::Context;
 use embargo_app::{App, AppError, ImportFile, ImportOutcome, ImportProgress};
 use embargo_core::permission::Actor;
 
-use super::project_path;
 use crate::cli::ImportCommand;
 use crate::output::{error, note};
 
@@ -48,7 +47,7 @@ fn read_limited(path: &Path) -> anyhow::Result<String> {
 /// Runs an import command.
 pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<ExitCode> {
     let ImportCommand::Osv { dir, project } = command;
-    let (org, project) = project_path(&project)?;
+    let (org, project) = (&project.org, &project.project);
     let mut paths = Vec::new();
     json_files(&dir, &mut paths)?;
     paths.sort();
