@@ -195,9 +195,9 @@ impl App {
     ) -> Result<InstanceSettings, AppError> {
         require(actor, Action::ManageInstance)?;
         if let Some(org) = &settings.security_txt_org {
-            self.organisation(org)
-                .await
-                .map_err(|_| AppError::invalid("security_txt_org", "the slug of an organisation"))?;
+            let refused = || AppError::invalid("security_txt_org", "the slug of an organisation");
+            let slug: embargo_core::text::Slug = org.parse().map_err(|_| refused())?;
+            self.organisation(&slug).await.map_err(|_| refused())?;
         }
         let (now, actor, stored) = (self.now(), actor.clone(), settings.clone());
         let entropy = std::sync::Arc::clone(&self.entropy);

@@ -7,6 +7,7 @@
 use embargo_core::advisory::{Advisory, AdvisoryState, Revision};
 use embargo_core::id::AdvisoryId;
 use embargo_core::permission::{Action, Actor, ProjectAccess};
+use embargo_core::text::Slug;
 use embargo_core::text::{FieldErrors, TextError};
 use embargo_formats::ghsa::{self, GhsaState};
 use embargo_formats::osv::{self, Imported};
@@ -94,8 +95,8 @@ impl App {
     pub async fn import_osv(
         &self,
         actor: &Actor,
-        org: &str,
-        project: &str,
+        org: &Slug,
+        project: &Slug,
         files: Vec<ImportFile>,
         progress: &(dyn Fn(ImportProgress<'_>) + Sync),
     ) -> Result<Vec<ImportedFile>, AppError> {

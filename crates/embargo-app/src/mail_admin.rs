@@ -7,6 +7,7 @@ use embargo_core::permission::{Action, Actor, ProjectAccess};
 use embargo_core::private::Private;
 use embargo_core::project::Project;
 use embargo_core::text::{Email, FieldErrors, TextError};
+use embargo_core::text::{ProjectPath, Slug};
 use embargo_store::StoreExt;
 use embargo_store::mail::{CATCH_ALL, Direction, KeyOwner, MailRecord, MailRoute, StoredKey};
 use serde_json::json;
@@ -22,8 +23,8 @@ use crate::{App, AppError, require};
 pub struct RouteView {
     /// The address, or `*` for the catch-all.
     pub address: String,
-    /// `ORG/PROJECT`.
-    pub project: String,
+    /// The project mail to it is filed into.
+    pub project: ProjectPath,
 }
 
 /// A key as listed (never its secret part).
@@ -42,9 +43,9 @@ pub struct KeyView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyFor {
     /// `ORG`: the key pair that signs the organisation's security.txt.
-    Organisation(String),
+    Organisation(Slug),
     /// `ORG` and `PROJECT`: the key pair mail to the project is encrypted to.
-    Project(String, String),
+    Project(Slug, Slug),
     /// An address: the public key notifications to it are encrypted to.
     Email(String),
 }
@@ -72,7 +73,7 @@ fn route_address(address: &str) -> Result<String, AppError> {
 }
 
 impl App {
-    async fn managed_project(&self, actor: &Actor, org: &str, project: &str) -> Result<Project, AppError> {
+    async fn managed_project(&self, actor: &Actor, org: &Slug, project: &Slug) -> Result<Project, AppError> {
         let mut reader = self.store.reader().await?;
         let (_, project) = find_project(reader.as_mut(), org, project).await?;
         require(actor, Action::ManageProject(ProjectAccess { org: project.org_id, project: project.id }))?;
@@ -80,7 +81,13 @@ impl App {
     }
 
     /// Files mail for `address` (or `*`, the catch-all) into a project.
-    pub async fn set_mail_route(&self, actor: &Actor, address: &str, org: &str, project: &str) -> Result<(), AppError> {
+    pub async fn set_mail_route(
+        &self,
+        actor: &Actor,
+        address: &str,
+        org: &Slug,
+        project: &Slug,
+    ) -> Result<(), AppError> {
         let address = route_address(address)?;
         let project = self.managed_project(actor, org, project).await?;
         let (now, actor) = (self.now(), actor.clone());
@@ -121,7 +128,10 @@ impl App {
         for route in reader.mail_routes().await? {
             let project = reader.project(route.project_id).await?.ok_or(AppError::NotFound)?;
             let org = reader.organisation(project.org_id).await?.ok_or(AppError::NotFound)?;
-            views.push(RouteView { address: route.address, project: format!("{}/{}", org.slug, project.slug) });
+            views.push(RouteView {
+                address: route.address,
+                project: ProjectPath { org: org.slug, project: project.slug },
+            });
         }
         Ok(views)
     }

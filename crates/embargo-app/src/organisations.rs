@@ -4,7 +4,7 @@ use embargo_core::id::{AdvisoryPrefix, UserId};
 use embargo_core::organisation::Organisation;
 use embargo_core::permission::{Action, Actor, ProjectAccess};
 use embargo_core::project::{LineName, LineStatus, Package, Project, ReleaseLine};
-use embargo_core::text::{Email, FieldErrors, MAX_SHORT_CHARS, Slug, TextError, one_line};
+use embargo_core::text::{Email, FieldErrors, MAX_SHORT_CHARS, OrgOrProject, Slug, TextError, one_line};
 use embargo_core::user::{Membership, TeamScope};
 use embargo_store::organisations::Member;
 use embargo_store::{Reader, StoreExt};
@@ -74,14 +74,18 @@ pub struct ReleaseLineInput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TeamRef {
     /// `ORG`
-    Organisation(String),
+    Organisation(Slug),
     /// `ORG/PROJECT`
-    Project(String, String),
+    Project(Slug, Slug),
 }
 
-fn parse_slug(value: &str) -> Result<Slug, AppError> {
-    // A malformed slug names nothing that could exist.
-    value.parse().map_err(|_| AppError::NotFound)
+impl From<OrgOrProject> for TeamRef {
+    fn from(target: OrgOrProject) -> Self {
+        match target {
+            OrgOrProject::Organisation(org) => TeamRef::Organisation(org),
+            OrgOrProject::Project(path) => TeamRef::Project(path.org, path.project),
+        }
+    }
 }
 
 fn packages(list: &[(String, String)]) -> Result<Vec<Package>, AppError> {
@@ -106,18 +110,18 @@ fn advisory_prefix(value: &str) -> Result<AdvisoryPrefix, AppError> {
 }
 
 /// Looks up an organisation by slug.
-pub(crate) async fn find_organisation(reader: &mut dyn Reader, slug: &str) -> Result<Organisation, AppError> {
-    reader.organisation_by_slug(&parse_slug(slug)?).await?.ok_or(AppError::NotFound)
+pub(crate) async fn find_organisation(reader: &mut dyn Reader, slug: &Slug) -> Result<Organisation, AppError> {
+    reader.organisation_by_slug(slug).await?.ok_or(AppError::NotFound)
 }
 
 /// Looks up a project by its organisation's slug and its own.
 pub(crate) async fn find_project(
     reader: &mut dyn Reader,
-    org: &str,
-    project: &str,
+    org: &Slug,
+    project: &Slug,
 ) -> Result<(Organisation, Project), AppError> {
     let org = find_organisation(reader, org).await?;
-    let project = reader.project_by_slug(org.id, &parse_slug(project)?).await?.ok_or(AppError::NotFound)?;
+    let project = reader.project_by_slug(org.id, project).await?.ok_or(AppError::NotFound)?;
     Ok((org, project))
 }
 
@@ -128,7 +132,7 @@ impl App {
     }
 
     /// One organisation (public).
-    pub async fn organisation(&self, slug: &str) -> Result<Organisation, AppError> {
+    pub async fn organisation(&self, slug: &Slug) -> Result<Organisation, AppError> {
         find_organisation(self.store.reader().await?.as_mut(), slug).await
     }
 
@@ -176,7 +180,7 @@ impl App {
     pub async fn update_organisation(
         &self,
         actor: &Actor,
-        slug: &str,
+        slug: &Slug,
         patch: OrganisationPatch,
     ) -> Result<Organisation, AppError> {
         let mut org = self.organisation(slug).await?;
@@ -203,7 +207,7 @@ impl App {
     }
 
     /// Projects of one organisation, or of all (public).
-    pub async fn projects(&self, org: Option<&str>) -> Result<Vec<Project>, AppError> {
+    pub async fn projects(&self, org: Option<&Slug>) -> Result<Vec<Project>, AppError> {
         let mut reader = self.store.reader().await?;
         let org_id = match org {
             Some(slug) => Some(find_organisation(reader.as_mut(), slug).await?.id),
@@ -213,12 +217,12 @@ impl App {
     }
 
     /// One project and its organisation (public).
-    pub async fn project(&self, org: &str, project: &str) -> Result<(Organisation, Project), AppError> {
+    pub async fn project(&self, org: &Slug, project: &Slug) -> Result<(Organisation, Project), AppError> {
         find_project(self.store.reader().await?.as_mut(), org, project).await
     }
 
     /// Creates a project in an organisation.
-    pub async fn create_project(&self, actor: &Actor, org: &str, new: NewProject) -> Result<Project, AppError> {
+    pub async fn create_project(&self, actor: &Actor, org: &Slug, new: NewProject) -> Result<Project, AppError> {
         let org = self.organisation(org).await?;
         require(actor, Action::ManageOrganisation(org.id))?;
         let mut errors = FieldErrors(Vec::new());
@@ -255,8 +259,8 @@ impl App {
     pub async fn update_project(
         &self,
         actor: &Actor,
-        org: &str,
-        slug: &str,
+        org: &Slug,
+        slug: &Slug,
         patch: ProjectPatch,
     ) -> Result<Project, AppError> {
         let (org, mut project) = self.project(org, slug).await?;
@@ -359,7 +363,7 @@ impl App {
     }
 
     /// A project's release lines (public: they say which versions are supported).
-    pub async fn release_lines(&self, org: &str, project: &str) -> Result<Vec<ReleaseLine>, AppError> {
+    pub async fn release_lines(&self, org: &Slug, project: &Slug) -> Result<Vec<ReleaseLine>, AppError> {
         let mut reader = self.store.reader().await?;
         let (_, project) = find_project(reader.as_mut(), org, project).await?;
         Ok(reader.release_lines(project.id).await?)
@@ -369,8 +373,8 @@ impl App {
     pub async fn put_release_line(
         &self,
         actor: &Actor,
-        org: &str,
-        project: &str,
+        org: &Slug,
+        project: &Slug,
         name: &str,
         input: ReleaseLineInput,
     ) -> Result<ReleaseLine, AppError> {
@@ -425,8 +429,8 @@ impl App {
     pub async fn delete_release_line(
         &self,
         actor: &Actor,
-        org: &str,
-        project: &str,
+        org: &Slug,
+        project: &Slug,
         name: &str,
     ) -> Result<(), AppError> {
         let (org, project) = self.project(org, project).await?;

@@ -6,6 +6,7 @@ use embargo_core::organisation::Organisation;
 use embargo_core::permission::{Action, Actor, ProjectAccess};
 use embargo_core::policy::{Level, Policy, Source, resolve};
 use embargo_core::project::{Project, ReleaseLine};
+use embargo_core::text::{OrgOrProject, Slug};
 use embargo_formats::policy_file::{self, PolicyFileError};
 use embargo_formats::security_md::{self, Links, Names};
 use embargo_formats::security_txt::SecurityTxt;
@@ -21,18 +22,25 @@ use crate::{App, AppError, require};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PolicyTarget {
     /// `ORG`
-    Organisation(String),
+    Organisation(Slug),
     /// `ORG/PROJECT`
-    Project(String, String),
+    Project(Slug, Slug),
+}
+
+impl From<OrgOrProject> for PolicyTarget {
+    fn from(target: OrgOrProject) -> Self {
+        match target {
+            OrgOrProject::Organisation(org) => PolicyTarget::Organisation(org),
+            OrgOrProject::Project(path) => PolicyTarget::Project(path.org, path.project),
+        }
+    }
 }
 
 impl PolicyTarget {
     /// Parses `ORG` or `ORG/PROJECT`.
-    pub fn parse(text: &str) -> PolicyTarget {
-        match text.split_once('/') {
-            Some((org, project)) => PolicyTarget::Project(org.to_owned(), project.to_owned()),
-            None => PolicyTarget::Organisation(text.to_owned()),
-        }
+    pub fn parse(text: &str) -> Result<PolicyTarget, AppError> {
+        let target: OrgOrProject = text.parse()?;
+        Ok(target.into())
     }
 
     fn level(&self) -> Level {
@@ -199,7 +207,7 @@ impl App {
     }
 
     /// The project's SECURITY.md, rendered from its effective policy.
-    pub async fn security_md(&self, org: &str, project: &str) -> Result<String, AppError> {
+    pub async fn security_md(&self, org: &Slug, project: &Slug) -> Result<String, AppError> {
         let effective = self.effective_policy(&PolicyTarget::Project(org.to_owned(), project.to_owned())).await?;
         if effective.project.is_none() {
             return Err(AppError::NotFound);
@@ -210,7 +218,7 @@ impl App {
 
     /// The organisation's policy document, which its projects inherit; the
     /// report links lead to the page that asks which project.
-    pub async fn org_security_md(&self, org: &str) -> Result<String, AppError> {
+    pub async fn org_security_md(&self, org: &Slug) -> Result<String, AppError> {
         let effective = self.effective_policy(&PolicyTarget::Organisation(org.to_owned())).await?;
         let key = self.published_key(&effective).await?.is_some();
         Ok(self.policy_document(&effective, key))
@@ -252,7 +260,7 @@ impl App {
                 orgs.into_iter().find(|o| Some(o.slug.as_str()) == chosen.as_deref()).ok_or(AppError::NotFound)?
             }
         };
-        let effective = self.effective_policy(&PolicyTarget::Organisation(org.slug.to_string())).await?;
+        let effective = self.effective_policy(&PolicyTarget::Organisation(org.slug.clone())).await?;
         let held = self.held_key(org.id).await?;
         let text = self.security_txt_of(&effective, held.is_some());
         Ok(self.clear_signed(held, text).await)
@@ -356,7 +364,7 @@ impl App {
     /// The organisation's armoured OpenPGP key: the one its policy names,
     /// else the public part of its key pair in the key store (the key its
     /// security.txt is signed with).
-    pub async fn openpgp_key(&self, org: &str) -> Result<String, AppError> {
+    pub async fn openpgp_key(&self, org: &Slug) -> Result<String, AppError> {
         let effective = self.effective_policy(&PolicyTarget::Organisation(org.to_owned())).await?;
         self.published_key(&effective).await?.ok_or(AppError::NotFound)
     }

@@ -256,6 +256,54 @@ pub fn banned(actor: &Actor) -> bool {
     actor.user().is_some_and(|u| u.is_banned)
 }
 
+/// The reports a listing may hold for an actor: exactly those
+/// [`Action::ViewReport`] allows, stated once here so that the store filters
+/// by it and restates no rule (a property test holds the two together).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportScope {
+    /// These reports by id (a follow-up token's own report).
+    pub reports: Vec<ReportId>,
+    /// Every report this user filed.
+    pub reporter: Option<UserId>,
+    /// Every report of these organisations (their security teams).
+    pub orgs: Vec<OrgId>,
+    /// Every report of these projects (their security teams).
+    pub projects: Vec<ProjectId>,
+}
+
+impl ReportScope {
+    /// Whether the scope holds `report`.
+    pub fn contains(&self, report: &ReportAccess) -> bool {
+        self.reports.contains(&report.id)
+            || (self.reporter.is_some() && report.reporter == self.reporter)
+            || self.orgs.contains(&report.org)
+            || self.projects.contains(&report.project)
+    }
+
+    /// Whether it holds no report at all.
+    pub fn is_empty(&self) -> bool {
+        self.reports.is_empty() && self.reporter.is_none() && self.orgs.is_empty() && self.projects.is_empty()
+    }
+}
+
+/// The reports `actor` may see in a list: the same ones, one by one, that
+/// `decide(actor, Action::ViewReport(..))` allows.
+pub fn visible_reports(actor: &Actor) -> ReportScope {
+    if !scoped(actor, TokenScope::Read) {
+        return ReportScope::default();
+    }
+    match actor {
+        Actor::FollowUp(report) => ReportScope { reports: vec![*report], ..ReportScope::default() },
+        Actor::User(user) => ReportScope {
+            reports: Vec::new(),
+            reporter: Some(user.id),
+            orgs: user.team_orgs.clone(),
+            projects: user.team_projects.clone(),
+        },
+        Actor::Anonymous | Actor::Interested(_) | Actor::Operator => ReportScope::default(),
+    }
+}
+
 /// Decides whether `actor` may do `action`.
 pub fn decide(actor: &Actor, action: Action) -> Decision {
     if *actor == Actor::Operator {

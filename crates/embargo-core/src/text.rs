@@ -239,6 +239,70 @@ impl FromStr for Slug {
     }
 }
 
+/// A slug arrives in paths, forms and query strings as text: it is parsed
+/// there, once, and travels typed from then on. Text that is not a slug is a
+/// deserialisation error (a path segment that does not parse names nothing).
+impl<'de> serde::Deserialize<'de> for Slug {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A project named by its organisation's slug and its own, written
+/// `ORG/PROJECT` on the command line and in mail routes.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct ProjectPath {
+    /// The organisation's slug.
+    pub org: Slug,
+    /// The project's slug.
+    pub project: Slug,
+}
+
+impl FromStr for ProjectPath {
+    type Err = TextError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (org, project) = s
+            .split_once('/')
+            .ok_or(TextError::Malformed { field: "project", expected: "ORG/PROJECT, such as pallets/flask" })?;
+        Ok(ProjectPath { org: org.parse()?, project: project.parse()? })
+    }
+}
+
+impl fmt::Display for ProjectPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.org, self.project)
+    }
+}
+
+/// An organisation (`ORG`) or one of its projects (`ORG/PROJECT`): whose
+/// team, whose policy.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum OrgOrProject {
+    /// `ORG`
+    Organisation(Slug),
+    /// `ORG/PROJECT`
+    Project(ProjectPath),
+}
+
+impl FromStr for OrgOrProject {
+    type Err = TextError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.contains('/') { Ok(OrgOrProject::Project(s.parse()?)) } else { Ok(OrgOrProject::Organisation(s.parse()?)) }
+    }
+}
+
+impl fmt::Display for OrgOrProject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OrgOrProject::Organisation(org) => org.fmt(f),
+            OrgOrProject::Project(path) => path.fmt(f),
+        }
+    }
+}
+
 /// Words that may not name a project because they name an organisation's
 /// own pages (`/ORG/policy`).
 const RESERVED_PROJECT_SLUGS: &[&str] = &["policy", "report", "team"];

@@ -7,6 +7,7 @@ use embargo_core::deadline::Deadlines;
 use embargo_core::id::{MessageId, OrgId, ProjectId, ReportId, UserId};
 use embargo_core::lifecycle::{Outcome, ReportState};
 use embargo_core::message::{Message, Visibility};
+use embargo_core::permission::ReportScope;
 use embargo_core::private::Private;
 use embargo_core::report::{Report, StateChange};
 
@@ -17,20 +18,12 @@ use crate::sql::{Conn, Dialect, RowRead, query};
 use crate::stored::{StoredReportContent, StoredTeamFields, from_json, to_json};
 use crate::users::TokenHash;
 
-/// Whose reports a listing shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Viewer {
-    /// A signed-in user: the reports of the teams they are on, and their own.
-    User(UserId),
-    /// A follow-up token's holder: that one report.
-    FollowUp(ReportId),
-}
-
 /// Which reports to list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportFilter {
-    /// Whose view.
-    pub viewer: Viewer,
+    /// The reports the caller may see, as core's `permission::visible_reports`
+    /// states them; the query filters by it and adds no rule of its own.
+    pub scope: ReportScope,
     /// Only this organisation's.
     pub org: Option<OrgId>,
     /// Only this project's.
@@ -112,33 +105,50 @@ const REPORT_COLUMNS: &str = "r.id, r.org_id, r.project_id, r.reporter_id, r.cha
                               r.assignee_id, r.duplicate_of, r.created_at, r.updated_at, r.acknowledge_due, \
                               r.triage_due, r.fix_due, r.disclosure_due";
 
-/// The listing query. Its open states are core's (`ReportState::is_closed`),
-/// written into the SQL once, so the store restates no lifecycle rule.
-static REPORTS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// The report listing in each dialect. The scope's id lists arrive as one
+/// JSON array each ($1 reports, $12 projects, $13 organisations), which both
+/// databases unnest; the open states come from core's lifecycle.
+static REPORTS_SQL_SQLITE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| reports_sql("SELECT value FROM json_each($N)"));
+static REPORTS_SQL_POSTGRES: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| reports_sql("SELECT value::uuid FROM jsonb_array_elements_text(CAST($N AS jsonb))"));
+
+fn reports_sql(ids_of: &str) -> String {
+    let ids = |n: &str| ids_of.replace("$N", n);
     let open: Vec<String> =
         ReportState::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
     format!(
         "SELECT {REPORT_COLUMNS} FROM reports r LEFT JOIN lab_signals ls ON ls.report_id = r.id WHERE \
-         ( r.id = $1 \
+         ( r.id IN ({}) \
            OR r.reporter_id = $2 \
-           OR r.project_id IN (SELECT project_id FROM project_members WHERE user_id = $2) \
-           OR r.org_id IN (SELECT org_id FROM org_members WHERE user_id = $2) ) \
+           OR r.project_id IN ({}) \
+           OR r.org_id IN ({}) ) \
          AND ($3 IS NULL OR r.project_id = $3) \
          AND ($4 IS NULL OR r.state = $4) \
          AND ($5 IS NULL OR r.assignee_id = $5) \
          AND ($8 IS NULL OR r.org_id = $8) \
          AND ($9 IS NULL OR r.state IN ({})) \
          AND ($10 IS NULL OR ( \
-           ( r.project_id IN (SELECT project_id FROM project_members WHERE user_id = $2) \
-             OR r.org_id IN (SELECT org_id FROM org_members WHERE user_id = $2) ) \
+           ( r.project_id IN ({}) OR r.org_id IN ({}) ) \
            AND CASE WHEN $10 = 'grounding_flagged' THEN COALESCE(ls.flagged, FALSE) \
                     ELSE COALESCE(ls.outcome, 'not_run') = $10 END )) \
          ORDER BY CASE WHEN $11 IS NULL THEN 0 WHEN ls.outcome = 'reproduced' THEN 0 \
                        WHEN ls.outcome = 'not_reproduced' THEN 2 ELSE 1 END, \
                   r.created_at DESC, r.id LIMIT $6 OFFSET $7",
-        open.join(", ")
+        ids("$1"),
+        ids("$12"),
+        ids("$13"),
+        open.join(", "),
+        ids("$12"),
+        ids("$13"),
     )
-});
+}
+
+/// A JSON array of ids, as the listing's `$1`, `$12` and `$13` take them.
+fn id_list(ids: impl Iterator<Item = uuid::Uuid>) -> String {
+    let ids: Vec<String> = ids.map(|id| id.hyphenated().to_string()).collect();
+    serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned())
+}
 
 impl<H> Handle<H>
 where
@@ -223,15 +233,19 @@ where
     }
 
     async fn reports(&mut self, filter: &ReportFilter) -> Result<Vec<Report>, StoreError> {
-        let (followup, user) = match filter.viewer {
-            Viewer::User(user) => (None, Some(user)),
-            Viewer::FollowUp(report) => (Some(report), None),
+        let scope = &filter.scope;
+        if scope.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = match self.dialect() {
+            Dialect::Sqlite => REPORTS_SQL_SQLITE.as_str(),
+            Dialect::Postgres => REPORTS_SQL_POSTGRES.as_str(),
         };
         let rows = self
             .fetch_all(
-                query(REPORTS_SQL.as_str())
-                    .bind(followup)
-                    .bind(user)
+                query(sql)
+                    .bind(id_list(scope.reports.iter().map(|id| id.as_uuid())))
+                    .bind(scope.reporter)
                     .bind(filter.project)
                     .bind(filter.state.map(|s| s.as_str()))
                     .bind(filter.assignee)
@@ -240,7 +254,9 @@ where
                     .bind(filter.org)
                     .bind(filter.open_only.then_some("open"))
                     .bind(filter.lab.map(crate::lab::LabSignal::as_str))
-                    .bind(filter.lab_first.then_some("lab")),
+                    .bind(filter.lab_first.then_some("lab"))
+                    .bind(id_list(scope.projects.iter().map(|id| id.as_uuid())))
+                    .bind(id_list(scope.orgs.iter().map(|id| id.as_uuid()))),
             )
             .await?;
         rows.iter().map(|r| self.report_from(r)).collect()

@@ -238,7 +238,14 @@ impl TestApp {
 
     /// Applies a policy file to `ORG` or `ORG/PROJECT` as the operator.
     pub async fn policy(&self, target: &str, file: &str) {
-        self.app.apply_policy(&Actor::Operator, &embargo_app::PolicyTarget::parse(target), file).await.unwrap();
+        self.app
+            .apply_policy(
+                &Actor::Operator,
+                &embargo_app::PolicyTarget::parse(target).expect("ORG or ORG/PROJECT"),
+                file,
+            )
+            .await
+            .unwrap();
     }
 
     /// Sends a prepared request.
@@ -315,7 +322,7 @@ impl TestApp {
             repository_url: Some(format!("https://github.com/{org}/{slug}")),
             packages: vec![("PyPI".into(), slug.into())],
         };
-        self.app.create_project(&Actor::Operator, org, new).await.unwrap();
+        self.app.create_project(&Actor::Operator, &slug_of(org), new).await.unwrap();
     }
 
     /// Makes a key pair for an organisation (as `embargo mail key generate
@@ -327,16 +334,17 @@ impl TestApp {
             public_key: key.public_key.clone(),
             secret_key: key.secret_key,
         };
-        self.app.put_openpgp_key(&Actor::Operator, &embargo_app::KeyFor::Organisation(org.into()), new).await.unwrap();
+        self.app
+            .put_openpgp_key(&Actor::Operator, &embargo_app::KeyFor::Organisation(slug_of(org)), new)
+            .await
+            .unwrap();
         key.public_key
     }
 
     /// Puts `email` on a security team (`ORG` or `ORG/PROJECT`).
     pub async fn member(&self, team: &str, email: &str) {
-        let team = match team.split_once('/') {
-            Some((org, project)) => embargo_app::TeamRef::Project(org.into(), project.into()),
-            None => embargo_app::TeamRef::Organisation(team.into()),
-        };
+        let team: embargo_core::text::OrgOrProject = team.parse().expect("ORG or ORG/PROJECT");
+        let team = embargo_app::TeamRef::from(team);
         self.app.add_member(&Actor::Operator, &team, email).await.unwrap();
     }
 
@@ -354,4 +362,9 @@ impl TestApp {
             admin.close().await.unwrap();
         }
     }
+}
+
+/// A slug written in a test (panics on a malformed one: a test's own mistake).
+pub fn slug_of(text: &str) -> embargo_core::text::Slug {
+    text.parse().expect("a well-formed slug")
 }

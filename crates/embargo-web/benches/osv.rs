@@ -69,7 +69,16 @@ async fn main() {
     t.project("python", "pypi").await;
     let started = Instant::now();
     let files: Vec<ImportFile> = (0..ADVISORIES).map(advisory).collect();
-    t.app.import_osv(&Actor::Operator, "python", "pypi", files, &|_| {}).await.unwrap();
+    t.app
+        .import_osv(
+            &Actor::Operator,
+            &embargo_testkit::slug_of("python"),
+            &embargo_testkit::slug_of("pypi"),
+            files,
+            &|_| {},
+        )
+        .await
+        .unwrap();
     println!("imported {ADVISORIES} advisories in {:.1?}", started.elapsed());
 
     let queries: Vec<_> = (0..QUERIES)

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use embargo_core::id::{AdvisoryId, ReportId};
+use embargo_core::text::{OrgOrProject, ProjectPath, Slug};
 
 /// What `--help` shows after the list of commands.
 const AFTER_HELP: &str = "\
@@ -296,7 +297,7 @@ pub enum ImportCommand {
         dir: PathBuf,
         /// The project the advisories belong to (ORG/PROJECT).
         #[arg(long)]
-        project: String,
+        project: ProjectPath,
     },
     /// Import GitHub repository security advisories (the REST API's JSON) into a project.
     /// All files are checked first and written in one transaction: one bad file and nothing is stored.
@@ -312,7 +313,7 @@ pub enum ImportCommand {
         path: PathBuf,
         /// The project the advisories belong to (ORG/PROJECT).
         #[arg(long)]
-        project: String,
+        project: ProjectPath,
     },
 }
 
@@ -333,7 +334,7 @@ pub struct ExportArgs {
     pub cna_short_name: Option<String>,
     /// Only this organisation's advisories (its slug); a CNA exports its own.
     #[arg(long)]
-    pub org: Option<String>,
+    pub org: Option<Slug>,
 }
 
 /// `policy …`
@@ -356,7 +357,7 @@ pub enum PolicyCommand {
     )]
     Apply {
         /// ORG or ORG/PROJECT.
-        target: String,
+        target: OrgOrProject,
         /// The policy file.
         file: PathBuf,
     },
@@ -364,7 +365,7 @@ pub enum PolicyCommand {
     #[command(after_help = "Examples:\n  embargo policy show pallets\n  embargo policy show pallets/flask --sources")]
     Show {
         /// ORG or ORG/PROJECT.
-        target: String,
+        target: OrgOrProject,
         /// Start each section with a comment saying where its fields come from.
         #[arg(long)]
         sources: bool,
@@ -373,7 +374,7 @@ pub enum PolicyCommand {
     #[command(name = "security-md", after_help = "Example:\n  embargo policy security-md pallets/flask > SECURITY.md")]
     SecurityMd {
         /// ORG/PROJECT
-        path: String,
+        path: ProjectPath,
     },
 }
 
@@ -488,7 +489,7 @@ pub enum ProjectCommand {
                             --repository https://github.com/pallets/flask --package PyPI:flask")]
     Create {
         /// ORG/PROJECT
-        path: String,
+        path: ProjectPath,
         /// Its display name.
         #[arg(long)]
         name: String,
@@ -503,7 +504,7 @@ pub enum ProjectCommand {
     #[command(after_help = "Example:\n  embargo admin project list pallets")]
     List {
         /// Only this organisation's.
-        org: Option<String>,
+        org: Option<Slug>,
     },
 }
 
@@ -515,7 +516,7 @@ pub enum MemberCommand {
                             embargo admin member add pallets/flask --email maintainer@example.org")]
     Add {
         /// ORG (the organisation's team) or ORG/PROJECT (one project's team).
-        team: String,
+        team: OrgOrProject,
         /// The account's address.
         #[arg(long)]
         email: String,
@@ -524,7 +525,7 @@ pub enum MemberCommand {
     #[command(after_help = "Example:\n  embargo admin member remove pallets/flask --email maintainer@example.org")]
     Remove {
         /// ORG or ORG/PROJECT.
-        team: String,
+        team: OrgOrProject,
         /// The account's address.
         #[arg(long)]
         email: String,
@@ -533,7 +534,7 @@ pub enum MemberCommand {
     #[command(after_help = "Example:\n  embargo admin member list pallets")]
     List {
         /// ORG or ORG/PROJECT.
-        team: String,
+        team: OrgOrProject,
     },
 }
 
@@ -546,7 +547,7 @@ pub enum ReleaseLineCommand {
     )]
     Set {
         /// ORG/PROJECT
-        path: String,
+        path: ProjectPath,
         /// The line's name (3.13, 2.x, main).
         name: String,
         /// feature, prerelease, bugfix, security or end-of-life.
@@ -563,7 +564,7 @@ pub enum ReleaseLineCommand {
     #[command(after_help = "Example:\n  embargo admin release-line list python/cpython")]
     List {
         /// ORG/PROJECT
-        path: String,
+        path: ProjectPath,
     },
 }
 
@@ -575,7 +576,7 @@ pub struct SettingsArgs {
     pub signup: Option<String>,
     /// The organisation whose channels /.well-known/security.txt lists (when there are several).
     #[arg(long)]
-    pub security_txt_org: Option<String>,
+    pub security_txt_org: Option<Slug>,
     /// Whether security-team members and administrators must use a second factor: required or optional.
     #[arg(long, value_parser = ["required", "optional"])]
     pub second_factor: Option<String>,
@@ -602,7 +603,7 @@ pub enum ReportCommand {
     )]
     Submit {
         /// ORG/PROJECT
-        path: String,
+        path: ProjectPath,
         /// A one-line summary.
         #[arg(long)]
         title: String,
@@ -641,7 +642,7 @@ pub enum ReportCommand {
         user: AsUser,
         /// Only this project's (ORG/PROJECT).
         #[arg(long)]
-        project: Option<String>,
+        project: Option<ProjectPath>,
         /// Only in this state.
         #[arg(long)]
         state: Option<String>,

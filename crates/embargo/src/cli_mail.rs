@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Subcommand};
 use embargo_core::id::ReportId;
+use embargo_core::text::{ProjectPath, Slug};
 
 use crate::cli::AsUser;
 
@@ -63,7 +64,7 @@ pub enum RouteCommand {
         /// The security address, or `*`.
         address: String,
         /// ORG/PROJECT
-        project: String,
+        project: ProjectPath,
     },
     /// Stop filing mail for ADDRESS.
     #[command(after_help = "Example:\n  embargo mail route remove security@flask.example")]
@@ -92,10 +93,10 @@ Examples:
     Generate {
         /// ORG/PROJECT
         #[arg(conflicts_with = "org", required_unless_present = "org")]
-        project: Option<String>,
+        project: Option<ProjectPath>,
         /// The organisation whose key pair this is (it signs the organisation's security.txt).
         #[arg(long)]
-        org: Option<String>,
+        org: Option<Slug>,
         /// The key's user id.
         #[arg(long)]
         user_id: String,
@@ -115,10 +116,10 @@ Examples:
     Import {
         /// The organisation whose secret key this is.
         #[arg(long)]
-        org: Option<String>,
+        org: Option<Slug>,
         /// The project (ORG/PROJECT) whose secret key this is.
         #[arg(long)]
-        project: Option<String>,
+        project: Option<ProjectPath>,
         /// The address whose public key this is.
         #[arg(long)]
         email: Option<String>,
@@ -131,10 +132,10 @@ Examples:
     Export {
         /// ORG/PROJECT
         #[arg(conflicts_with = "org", required_unless_present = "org")]
-        project: Option<String>,
+        project: Option<ProjectPath>,
         /// The organisation whose public key to print.
         #[arg(long)]
-        org: Option<String>,
+        org: Option<Slug>,
     },
     /// Remove a key from the key store; without its organisation's key, security.txt is served unsigned.
     #[command(
@@ -149,10 +150,10 @@ Examples:
     Remove {
         /// The organisation whose key pair to remove.
         #[arg(long)]
-        org: Option<String>,
+        org: Option<Slug>,
         /// The project (ORG/PROJECT) whose key pair to remove.
         #[arg(long)]
-        project: Option<String>,
+        project: Option<ProjectPath>,
         /// The address whose public key to remove.
         #[arg(long)]
         email: Option<String>,

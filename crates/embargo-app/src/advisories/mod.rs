@@ -5,6 +5,7 @@
 mod lifecycle;
 mod vex;
 
+use embargo_core::text::Slug;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -69,9 +70,9 @@ pub struct AdvisoryView {
 #[derive(Debug, Clone, Default)]
 pub struct AdvisoryQuery {
     /// Only this organisation's.
-    pub org: Option<String>,
+    pub org: Option<Slug>,
     /// Only this project's (needs `org`).
-    pub project: Option<String>,
+    pub project: Option<Slug>,
 }
 
 /// One version range as typed: `kind` is `SEMVER`, `ECOSYSTEM` or `GIT`;

@@ -5,6 +5,7 @@
 use embargo_core::Timestamp;
 use embargo_core::attachment::{Attachment, AttachmentError, accept};
 use embargo_core::deadline::Deadlines;
+use embargo_core::text::{ProjectPath, Slug};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -124,9 +125,9 @@ pub enum Envelope {
     /// The policy's required fields are enforced and every file must be kept.
     Form {
         /// The organisation's slug.
-        org: String,
+        org: Slug,
         /// The project's slug.
-        project: String,
+        project: Slug,
         /// What the reporter filled in.
         submission: Box<Submission>,
         /// The files sent with it.
@@ -240,8 +241,8 @@ impl App {
     pub async fn check_submission(
         &self,
         actor: &Actor,
-        org: &str,
-        project: &str,
+        org: &Slug,
+        project: &Slug,
         submission: &Submission,
         uploads: &[Upload],
         channel: Channel,
@@ -405,21 +406,9 @@ impl App {
 
 impl Envelope {
     /// A form's envelope: the project by its organisation's slug and its own.
-    pub fn form(
-        org: impl Into<String>,
-        project: impl Into<String>,
-        submission: Submission,
-        uploads: Vec<Upload>,
-        channel: Channel,
-    ) -> Self {
-        Envelope::Form {
-            org: org.into(),
-            project: project.into(),
-            submission: Box::new(submission),
-            uploads,
-            channel,
-            client: None,
-        }
+    pub fn form(project: ProjectPath, submission: Submission, uploads: Vec<Upload>, channel: Channel) -> Self {
+        let ProjectPath { org, project } = project;
+        Envelope::Form { org, project, submission: Box::new(submission), uploads, channel, client: None }
     }
 
     /// The same envelope, sent from `client` (a form's network address; mail has none).

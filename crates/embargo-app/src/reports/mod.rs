@@ -7,6 +7,7 @@ pub(crate) mod transition;
 mod triage;
 mod view;
 
+use embargo_core::text::Slug;
 use std::collections::HashMap;
 
 use embargo_core::Timestamp;
@@ -194,9 +195,9 @@ pub struct ReportActions {
 #[derive(Debug, Clone, Default)]
 pub struct ReportQuery {
     /// Only this organisation's (with `project`: that project's).
-    pub org: Option<String>,
+    pub org: Option<Slug>,
     /// Only this project's (needs `org`).
-    pub project: Option<String>,
+    pub project: Option<Slug>,
     /// Only in this state.
     pub state: Option<String>,
     /// Only open reports (not closed by a decision, disclosure or withdrawal).

@@ -8,7 +8,7 @@ use embargo_core::eligibility::report_eligibility;
 use embargo_core::id::{ReportId, UserId};
 use embargo_core::lifecycle::{Performer, ReportState, allowed_transitions};
 use embargo_core::organisation::Organisation;
-use embargo_core::permission::{Action, Actor, Decision, ProjectAccess, decide};
+use embargo_core::permission::{Action, Actor, Decision, ProjectAccess, decide, visible_reports};
 use embargo_core::private::Private;
 use embargo_core::project::Project;
 use embargo_core::report::{Report, ReportContent};
@@ -16,7 +16,7 @@ use embargo_core::text::{FieldErrors, TextError};
 use embargo_core::user::TeamScope;
 use embargo_core::user::User;
 use embargo_store::Reader;
-use embargo_store::reports::{ReportFilter, Thread, Viewer};
+use embargo_store::reports::{ReportFilter, Thread};
 
 use super::{
     ReportActions, ReportQuery, ReportSummary, ReportView, TeamView, ViewerRole, access, affected_lines, role_of,
@@ -96,11 +96,8 @@ impl App {
             return Err(AppError::Unauthenticated);
         }
         require(actor, Action::ListReports)?;
-        let viewer = match actor {
-            Actor::FollowUp(report) => Viewer::FollowUp(*report),
-            Actor::User(user) => Viewer::User(user.id),
-            Actor::Anonymous | Actor::Interested(_) | Actor::Operator => return Err(AppError::NotFound),
-        };
+        // Which reports: core says, the query only filters by it.
+        let scope = visible_reports(actor);
         let mut reader = self.store.reader().await?;
         let (org, project) = match (&query.org, &query.project) {
             (Some(org), Some(project)) => {
@@ -118,7 +115,7 @@ impl App {
         let offset = query.offset.unwrap_or(0);
         // Every filter is applied by the query itself, so a page is never short.
         let filter = ReportFilter {
-            viewer,
+            scope,
             org,
             project,
             state,

@@ -201,3 +201,40 @@ fn second_factors_are_required_by_the_instance_or_by_a_teams_policy_issue_12() {
     let project = FactorRule { projects: vec![ProjectId::from_uuid(uid(PROJECT))], ..FactorRule::default() };
     assert_eq!(required(&project), ["project team"]);
 }
+
+#[test]
+fn a_listing_holds_exactly_the_reports_each_actor_may_view() {
+    let id = |n| ReportId::from_uuid(uid(n));
+    let reports = [
+        report(),
+        // Same organisation, another project; filed by someone else.
+        ReportAccess { id: id(42), project: ProjectId::from_uuid(uid(OTHER_PROJECT)), reporter: None, ..report() },
+        // Another organisation, filed by the reporter.
+        ReportAccess {
+            id: id(43),
+            org: OrgId::from_uuid(uid(11)),
+            project: ProjectId::from_uuid(uid(22)),
+            reporter: Some(UserId::from_uuid(uid(REPORTER))),
+        },
+        // Another organisation, anonymous.
+        ReportAccess {
+            id: id(41),
+            org: OrgId::from_uuid(uid(11)),
+            project: ProjectId::from_uuid(uid(22)),
+            reporter: None,
+        },
+    ];
+    let team = UserActor { team_projects: vec![ProjectId::from_uuid(uid(PROJECT))], ..user(3) };
+    let triage_only = Actor::User(UserActor { scopes: Some([TokenScope::Triage].into_iter().collect()), ..team });
+    let mut everyone = actors();
+    everyone.push(("a token without the read scope", triage_only));
+    for (name, actor) in everyone {
+        let scope = visible_reports(&actor);
+        for r in &reports {
+            let may_view = decide(&actor, Action::ViewReport(*r)) == Decision::Allow;
+            assert_eq!(scope.contains(r), may_view, "{name} and report {:?}", r.id);
+        }
+    }
+    assert!(visible_reports(&Actor::Anonymous).is_empty());
+    assert!(visible_reports(&Actor::Operator).is_empty(), "the operator reads reports one by one, never a queue");
+}

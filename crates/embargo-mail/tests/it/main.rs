@@ -99,14 +99,14 @@ async fn fixture() -> (tempfile::TempDir, App, embargo_core::id::ReportId) {
     let org = NewOrganisation { slug: "pallets".into(), name: "Pallets".into(), advisory_prefix: None };
     app.create_organisation(&op, org).await.unwrap();
     let project = NewProject { slug: "flask".into(), name: "Flask".into(), repository_url: None, packages: Vec::new() };
-    app.create_project(&op, "pallets", project).await.unwrap();
+    app.create_project(&op, &"pallets".parse().unwrap(), project).await.unwrap();
     let lead = NewAccount {
         email: "lead@example.org".into(),
         name: "Lead".into(),
         password: Private::new("a long password 1".into()),
     };
     app.create_user(&op, lead, false).await.unwrap();
-    app.add_member(&op, &TeamRef::Organisation("pallets".into()), "lead@example.org").await.unwrap();
+    app.add_member(&op, &TeamRef::Organisation("pallets".parse().unwrap()), "lead@example.org").await.unwrap();
     let submission = Submission {
         title: "Secret title".into(),
         body: "Secret body".into(),
@@ -114,7 +114,10 @@ async fn fixture() -> (tempfile::TempDir, App, embargo_core::id::ReportId) {
         ..Submission::default()
     };
     let receipt = app
-        .submit_report(&Actor::Anonymous, Envelope::form("pallets", "flask", submission, Vec::new(), Channel::Web))
+        .submit_report(
+            &Actor::Anonymous,
+            Envelope::form("pallets/flask".parse().unwrap(), submission, Vec::new(), Channel::Web),
+        )
         .await
         .unwrap();
     (tmp, app, receipt.report_id)

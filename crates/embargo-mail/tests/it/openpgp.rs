@@ -238,7 +238,7 @@ async fn issue_16_outgoing_mail_is_signed_with_the_organisations_key_and_gnupg_v
     let Some(sink) = Sink::start() else { return };
     let (_tmp, app, _report) = fixture().await;
     let (ours, gpg) = keys();
-    let org = KeyFor::Organisation("pallets".into());
+    let org = KeyFor::Organisation("pallets".parse().unwrap());
     let new_key = |k: &openpgp::KeyMaterial| NewKey {
         fingerprint: k.fingerprint.clone(),
         public_key: k.public_key.clone(),

@@ -3,20 +3,21 @@
 use embargo_core::id::{MessageId, ReportId};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::{AuthorRole, Channel, Message, Visibility};
+use embargo_core::permission::{Actor, ReportScope, UserActor, visible_reports};
 use embargo_core::private::Private;
 use embargo_core::report::StateChange;
 use embargo_core::severity::Severity;
 use embargo_core::user::{Membership, TeamScope};
-use embargo_store::reports::{ReportFilter, Thread, Viewer};
+use embargo_store::reports::{ReportFilter, Thread};
 
 use crate::conformance;
 use crate::fixture::{Db, at, new_uuid};
 
 conformance!(reports_round_trip, report_listing_follows_visibility, report_filters_and_paging, history_and_thread);
 
-fn filter(viewer: Viewer) -> ReportFilter {
+fn filter(scope: ReportScope) -> ReportFilter {
     ReportFilter {
-        viewer,
+        scope,
         org: None,
         project: None,
         state: None,
@@ -65,25 +66,28 @@ async fn report_listing_follows_visibility(db: &Db) {
     let jinja = db.project(&pallets, "jinja").await;
     let cpython = db.project(&python, "cpython").await;
     let reporter = db.user("reporter@example.org").await;
-    let org_team = db.user("org-team@example.org").await;
-    let jinja_team = db.user("jinja-team@example.org").await;
     let stranger = db.user("stranger@example.org").await;
-    for (user, scope) in
-        [(org_team.id, TeamScope::Organisation(pallets.id)), (jinja_team.id, TeamScope::Project(jinja.id))]
-    {
-        let m = Membership { user_id: user, scope, created_at: at(0) };
-        db.write(move |tx| Box::pin(async move { tx.add_member(&m).await })).await.unwrap();
-    }
     let (flask_report, _) = db.report(&flask, Some(reporter.id), "flask", 1).await;
     db.report(&jinja, None, "jinja", 2).await;
     db.report(&cpython, Some(reporter.id), "cpython", 3).await;
 
+    // The scopes are core's, for users on these teams; the store only applies them.
+    let user = |id, team_orgs, team_projects| {
+        visible_reports(&Actor::User(UserActor { team_orgs, team_projects, ..UserActor::named(id) }))
+    };
+    let org_team = user(db.user("org-team@example.org").await.id, vec![pallets.id], vec![]);
+    let jinja_team = user(db.user("jinja-team@example.org").await.id, vec![], vec![jinja.id]);
     let mut r = db.read().await;
-    assert_eq!(titles(&r.reports(&filter(Viewer::User(org_team.id))).await.unwrap()), ["jinja", "flask"]);
-    assert_eq!(titles(&r.reports(&filter(Viewer::User(jinja_team.id))).await.unwrap()), ["jinja"]);
-    assert_eq!(titles(&r.reports(&filter(Viewer::User(reporter.id))).await.unwrap()), ["cpython", "flask"]);
-    assert!(r.reports(&filter(Viewer::User(stranger.id))).await.unwrap().is_empty());
-    assert_eq!(titles(&r.reports(&filter(Viewer::FollowUp(flask_report.id))).await.unwrap()), ["flask"]);
+    assert_eq!(titles(&r.reports(&filter(org_team)).await.unwrap()), ["jinja", "flask"]);
+    assert_eq!(titles(&r.reports(&filter(jinja_team)).await.unwrap()), ["jinja"]);
+    assert_eq!(titles(&r.reports(&filter(user(reporter.id, vec![], vec![]))).await.unwrap()), ["cpython", "flask"]);
+    assert!(r.reports(&filter(user(stranger.id, vec![], vec![]))).await.unwrap().is_empty());
+    let follow_up = visible_reports(&Actor::FollowUp(flask_report.id));
+    assert_eq!(titles(&r.reports(&filter(follow_up)).await.unwrap()), ["flask"]);
+    // Several teams at once, and nothing at all.
+    let both = user(stranger.id, vec![python.id], vec![jinja.id]);
+    assert_eq!(titles(&r.reports(&filter(both)).await.unwrap()), ["cpython", "jinja"]);
+    assert!(r.reports(&filter(ReportScope::default())).await.unwrap().is_empty());
 }
 
 async fn report_filters_and_paging(db: &Db) {
@@ -105,7 +109,7 @@ async fn report_filters_and_paging(db: &Db) {
     db.write(move |tx| Box::pin(async move { tx.update_report(&stored).await })).await.unwrap();
 
     let mut r = db.read().await;
-    let base = filter(Viewer::User(team.id));
+    let base = filter(ReportScope { orgs: vec![org.id], ..ReportScope::default() });
     let by_project = ReportFilter { project: Some(flask.id), ..base.clone() };
     assert_eq!(titles(&r.reports(&by_project).await.unwrap()), ["two", "one"]);
     let by_state = ReportFilter { state: Some(ReportState::Acknowledged), ..base.clone() };

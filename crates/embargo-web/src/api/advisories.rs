@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use embargo_app::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, RangeInput};
 use embargo_core::advisory::{AdvisoryContent, RangeEvent, Revision};
+use embargo_core::text::Slug;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
@@ -218,9 +219,11 @@ pub(crate) struct AdvisoryPatchRequest {
 #[into_params(parameter_in = Query)]
 pub(crate) struct AdvisoryListQuery {
     /// Only this organisation's.
-    org: Option<String>,
+    #[param(value_type = Option<String>)]
+    org: Option<Slug>,
     /// Only this project's (with `org`).
-    project: Option<String>,
+    #[param(value_type = Option<String>)]
+    project: Option<Slug>,
 }
 
 fn event_json(e: &RangeEvent) -> EventJson {

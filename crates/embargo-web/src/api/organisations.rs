@@ -6,6 +6,7 @@ use embargo_app::{NewOrganisation, NewProject, OrganisationPatch, ProjectPatch, 
 use embargo_core::id::UserId;
 use embargo_core::organisation::Organisation;
 use embargo_core::project::{Project, ReleaseLine};
+use embargo_core::text::Slug;
 use embargo_store::organisations::Member;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -69,9 +70,9 @@ pub(crate) struct ProjectJson {
     created_at: OffsetDateTime,
 }
 
-fn project_json(org: &str, p: &Project) -> ProjectJson {
+fn project_json(org: &Slug, p: &Project) -> ProjectJson {
     ProjectJson {
-        organisation: org.to_owned(),
+        organisation: org.to_string(),
         slug: p.slug.to_string(),
         name: p.name.clone(),
         repository_url: p.repository_url.clone(),
@@ -254,7 +255,7 @@ pub(crate) async fn create_organisation(
 )]
 pub(crate) async fn get_organisation(
     State(state): State<AppState>,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
 ) -> Result<axum::Json<OrganisationJson>, ApiError> {
     Ok(axum::Json(OrganisationJson::from(&state.app.organisation(&org).await?)))
 }
@@ -272,7 +273,7 @@ pub(crate) async fn get_organisation(
 pub(crate) async fn update_organisation(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
     Json(body): Json<OrganisationPatchRequest>,
 ) -> Result<axum::Json<OrganisationJson>, ApiError> {
     let patch = OrganisationPatch { name: body.name, advisory_prefix: body.advisory_prefix };
@@ -289,7 +290,7 @@ pub(crate) async fn update_organisation(
 )]
 pub(crate) async fn list_projects(
     State(state): State<AppState>,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
 ) -> Result<axum::Json<Vec<ProjectJson>>, ApiError> {
     let projects = state.app.projects(Some(&org)).await?;
     Ok(axum::Json(projects.iter().map(|p| project_json(&org, p)).collect()))
@@ -314,7 +315,7 @@ pub(crate) async fn list_projects(
 pub(crate) async fn create_project(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
     Json(body): Json<ProjectRequest>,
 ) -> Result<(StatusCode, axum::Json<ProjectJson>), ApiError> {
     let new = NewProject {
@@ -339,7 +340,7 @@ pub(crate) async fn create_project(
 pub(crate) async fn list_org_members(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
 ) -> Result<axum::Json<Vec<MemberJson>>, ApiError> {
     let members = state.app.members(&actor, &TeamRef::Organisation(org)).await?;
     Ok(axum::Json(members.iter().map(MemberJson::from).collect()))
@@ -358,7 +359,7 @@ pub(crate) async fn list_org_members(
 pub(crate) async fn add_org_member(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
     Json(body): Json<MemberRequest>,
 ) -> Result<(StatusCode, axum::Json<MemberJson>), ApiError> {
     let member = state.app.add_member(&actor, &TeamRef::Organisation(org), &body.email).await?;
@@ -377,7 +378,7 @@ pub(crate) async fn add_org_member(
 pub(crate) async fn remove_org_member(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((org, user)): Path<(String, String)>,
+    Path((org, user)): Path<(Slug, String)>,
 ) -> Result<StatusCode, ApiError> {
     state.app.remove_member(&actor, &TeamRef::Organisation(org), parse_user(&user)?).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -393,7 +394,7 @@ pub(crate) async fn remove_org_member(
 )]
 pub(crate) async fn get_project(
     State(state): State<AppState>,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
 ) -> Result<axum::Json<ProjectJson>, ApiError> {
     let (_, project) = state.app.project(&org, &project).await?;
     Ok(axum::Json(project_json(&org, &project)))
@@ -412,7 +413,7 @@ pub(crate) async fn get_project(
 pub(crate) async fn update_project(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
     Json(body): Json<ProjectPatchRequest>,
 ) -> Result<axum::Json<ProjectJson>, ApiError> {
     let patch =
@@ -433,7 +434,7 @@ pub(crate) async fn update_project(
 pub(crate) async fn list_project_members(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
 ) -> Result<axum::Json<Vec<MemberJson>>, ApiError> {
     let members = state.app.members(&actor, &TeamRef::Project(org, project)).await?;
     Ok(axum::Json(members.iter().map(MemberJson::from).collect()))
@@ -452,7 +453,7 @@ pub(crate) async fn list_project_members(
 pub(crate) async fn add_project_member(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
     Json(body): Json<MemberRequest>,
 ) -> Result<(StatusCode, axum::Json<MemberJson>), ApiError> {
     let member = state.app.add_member(&actor, &TeamRef::Project(org, project), &body.email).await?;
@@ -471,7 +472,7 @@ pub(crate) async fn add_project_member(
 pub(crate) async fn remove_project_member(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((org, project, user)): Path<(String, String, String)>,
+    Path((org, project, user)): Path<(Slug, Slug, String)>,
 ) -> Result<StatusCode, ApiError> {
     state.app.remove_member(&actor, &TeamRef::Project(org, project), parse_user(&user)?).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -487,7 +488,7 @@ pub(crate) async fn remove_project_member(
 )]
 pub(crate) async fn list_release_lines(
     State(state): State<AppState>,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
 ) -> Result<axum::Json<Vec<ReleaseLineJson>>, ApiError> {
     let lines = state.app.release_lines(&org, &project).await?;
     Ok(axum::Json(lines.iter().map(ReleaseLineJson::from).collect()))
@@ -506,7 +507,7 @@ pub(crate) async fn list_release_lines(
 pub(crate) async fn put_release_line(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((org, project, name)): Path<(String, String, String)>,
+    Path((org, project, name)): Path<(Slug, Slug, String)>,
     Json(body): Json<ReleaseLineRequest>,
 ) -> Result<axum::Json<ReleaseLineJson>, ApiError> {
     let input =
@@ -527,7 +528,7 @@ pub(crate) async fn put_release_line(
 pub(crate) async fn delete_release_line(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((org, project, name)): Path<(String, String, String)>,
+    Path((org, project, name)): Path<(Slug, Slug, String)>,
 ) -> Result<StatusCode, ApiError> {
     state.app.delete_release_line(&actor, &org, &project, &name).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use embargo_app::{EffectivePolicy, PolicyTarget};
+use embargo_core::text::Slug;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -46,11 +47,11 @@ fn text(content_type: &'static str, body: String) -> Response {
     response
 }
 
-fn org(slug: String) -> PolicyTarget {
+fn org(slug: Slug) -> PolicyTarget {
     PolicyTarget::Organisation(slug)
 }
 
-fn project(org: String, project: String) -> PolicyTarget {
+fn project(org: Slug, project: Slug) -> PolicyTarget {
     PolicyTarget::Project(org, project)
 }
 
@@ -64,7 +65,7 @@ fn project(org: String, project: String) -> PolicyTarget {
 )]
 pub(crate) async fn get_org_policy(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    Path(slug): Path<Slug>,
 ) -> Result<axum::Json<PolicyJson>, ApiError> {
     Ok(axum::Json(policy_json(&state.app.effective_policy(&org(slug)).await?)))
 }
@@ -97,7 +98,7 @@ pub(crate) async fn get_org_policy(
 pub(crate) async fn put_org_policy(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(slug): Path<String>,
+    Path(slug): Path<Slug>,
     TomlBody(file): TomlBody,
 ) -> Result<axum::Json<PolicyJson>, ApiError> {
     Ok(axum::Json(policy_json(&state.app.apply_policy(&actor, &org(slug), &file).await?)))
@@ -113,7 +114,7 @@ pub(crate) async fn put_org_policy(
 )]
 pub(crate) async fn get_org_policy_toml(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    Path(slug): Path<Slug>,
 ) -> Result<Response, ApiError> {
     Ok(text("application/toml; charset=utf-8", state.app.effective_policy(&org(slug)).await?.to_toml(false)))
 }
@@ -128,7 +129,7 @@ pub(crate) async fn get_org_policy_toml(
 )]
 pub(crate) async fn get_project_policy(
     State(state): State<AppState>,
-    Path((o, p)): Path<(String, String)>,
+    Path((o, p)): Path<(Slug, Slug)>,
 ) -> Result<axum::Json<PolicyJson>, ApiError> {
     Ok(axum::Json(policy_json(&state.app.effective_policy(&project(o, p)).await?)))
 }
@@ -162,7 +163,7 @@ pub(crate) async fn get_project_policy(
 pub(crate) async fn put_project_policy(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((o, p)): Path<(String, String)>,
+    Path((o, p)): Path<(Slug, Slug)>,
     TomlBody(file): TomlBody,
 ) -> Result<axum::Json<PolicyJson>, ApiError> {
     Ok(axum::Json(policy_json(&state.app.apply_policy(&actor, &project(o, p), &file).await?)))
@@ -178,7 +179,7 @@ pub(crate) async fn put_project_policy(
 )]
 pub(crate) async fn get_project_policy_toml(
     State(state): State<AppState>,
-    Path((o, p)): Path<(String, String)>,
+    Path((o, p)): Path<(Slug, Slug)>,
 ) -> Result<Response, ApiError> {
     Ok(text("application/toml; charset=utf-8", state.app.effective_policy(&project(o, p)).await?.to_toml(false)))
 }
@@ -193,7 +194,7 @@ pub(crate) async fn get_project_policy_toml(
 )]
 pub(crate) async fn get_security_md(
     State(state): State<AppState>,
-    Path((o, p)): Path<(String, String)>,
+    Path((o, p)): Path<(Slug, Slug)>,
 ) -> Result<Response, ApiError> {
     Ok(text("text/markdown; charset=utf-8", state.app.security_md(&o, &p).await?))
 }
@@ -211,7 +212,7 @@ pub(crate) async fn get_security_md(
 )]
 pub(crate) async fn get_openpgp_key(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    Path(slug): Path<Slug>,
 ) -> Result<Response, ApiError> {
     Ok(text("application/pgp-keys", state.app.openpgp_key(&slug).await?))
 }

@@ -7,6 +7,7 @@ use embargo_app::{Envelope, ReportQuery, ReportSummary, ReportView, TeamPatch, T
 use embargo_core::message::{AuthorRole, Channel, Message, Visibility};
 use embargo_core::report::{StateChange, Submission};
 use embargo_core::severity::Cvss;
+use embargo_core::text::{ProjectPath, Slug};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
@@ -109,9 +110,11 @@ pub(crate) struct ReceiptJson {
 #[into_params(parameter_in = Query)]
 pub(crate) struct ReportListQuery {
     /// Only this organisation's.
-    org: Option<String>,
+    #[param(value_type = Option<String>)]
+    org: Option<Slug>,
     /// Only this project's (with `org`).
-    project: Option<String>,
+    #[param(value_type = Option<String>)]
+    project: Option<Slug>,
     /// Only in this state, or `open` for every state that is not closed.
     state: Option<String>,
     /// Only assigned to this user id.
@@ -611,12 +614,12 @@ fn report_json(view: &ReportView, now: OffsetDateTime) -> ReportJson {
 pub(crate) async fn submit_report(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
     ClientAddr(client): ClientAddr,
     Json(body): Json<SubmissionRequest>,
 ) -> Result<(StatusCode, axum::Json<ReceiptJson>), ApiError> {
     let (submission, uploads) = submission(body)?;
-    let envelope = Envelope::form(org, project, submission, uploads, Channel::Api).from_client(client);
+    let envelope = Envelope::form(ProjectPath { org, project }, submission, uploads, Channel::Api).from_client(client);
     let receipt = state.app.submit_report(&actor, envelope).await?;
     Ok((
         StatusCode::CREATED,
@@ -674,7 +677,7 @@ fn submission(body: SubmissionRequest) -> Result<(Submission, Vec<Upload>), ApiE
 pub(crate) async fn check_report(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
     Json(body): Json<SubmissionRequest>,
 ) -> Result<axum::Json<CheckJson>, ApiError> {
     let (submission, uploads) = submission(body)?;

@@ -1,7 +1,8 @@
 //! Signing in and out, signing up, the first administrator's setup, and the
 //! private links (follow-up and share) that open one report.
 
-use axum::extract::{Path, RawQuery, State};
+use super::Path;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use embargo_app::secret::{TokenKind, token_kind};

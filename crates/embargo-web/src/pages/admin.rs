@@ -1,8 +1,9 @@
 //! Administration for instance administrators: organisations, projects,
 //! users and settings.
 
+use super::Path;
 use axum::extract::FromRequestParts;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -177,7 +178,7 @@ async fn admin_page(
 ) -> Result<AdminPage, PageError> {
     let mut orgs = Vec::new();
     for org in state.app.organisations().await? {
-        let projects = state.app.projects(Some(org.slug.as_str())).await?;
+        let projects = state.app.projects(Some(&org.slug)).await?;
         orgs.push(OrgRow {
             slug: org.slug.to_string(),
             name: org.name.clone(),
@@ -303,7 +304,12 @@ pub(crate) async fn create_project(
                 repository_url: form.opt("repository_url"),
                 packages,
             };
-            match state.app.create_project(&viewer.actor, &form.get("org"), new).await {
+            let org = form.get("org").parse::<embargo_core::text::Slug>();
+            let created = match org {
+                Ok(org) => state.app.create_project(&viewer.actor, &org, new).await,
+                Err(_) => Err(AppError::NotFound),
+            };
+            match created {
                 Ok(_) => Ok(()),
                 Err(AppError::NotFound) => Err(AppError::invalid("org", "an organisation from the list")),
                 Err(e) => Err(e),

@@ -1,7 +1,8 @@
 //! The advisory editor: drafting from a report, editing with a preview,
 //! taking a CVE id from the pool, publishing.
 
-use axum::extract::{Path, State};
+use super::Path;
+use axum::extract::State;
 use axum::response::Response;
 use embargo_app::{AdvisoryPatch, AdvisoryView, AffectedInput, AppError, RangeInput};
 use embargo_core::advisory::{

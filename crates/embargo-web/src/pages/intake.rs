@@ -1,6 +1,7 @@
 //! The report form, built from the project's policy, and the receipt.
 
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use super::Path;
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use embargo_app::{AppError, EffectivePolicy, Envelope, PolicyTarget, Upload};
@@ -9,6 +10,7 @@ use embargo_core::intake::OLDER_BUILD;
 use embargo_core::message::Channel;
 use embargo_core::policy::{ReportField, Support};
 use embargo_core::report::Submission;
+use embargo_core::text::{ProjectPath, Slug};
 
 use super::form::apply_errors;
 use super::views::ProjectLink;
@@ -192,7 +194,7 @@ fn fields(effective: &EffectivePolicy, form: &FormData, signed_in: bool) -> Vec<
     list
 }
 
-async fn project_policy(state: &AppState, org: &str, project: &str) -> Result<EffectivePolicy, PageError> {
+async fn project_policy(state: &AppState, org: &Slug, project: &Slug) -> Result<EffectivePolicy, PageError> {
     Ok(state.app.effective_policy(&PolicyTarget::Project(org.to_owned(), project.to_owned())).await?)
 }
 
@@ -219,7 +221,7 @@ fn form_page(
 pub(crate) async fn form(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
 ) -> Result<Response, PageError> {
     let effective = project_policy(&state, &org, &project).await?;
     let fields = fields(&effective, &FormData::default(), viewer.actor.user().is_some());
@@ -271,7 +273,7 @@ fn submission(form: &FormData) -> Submission {
 pub(crate) async fn submit(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
     ClientAddr(client): ClientAddr,
     request: Request,
 ) -> Result<Response, PageError> {
@@ -305,7 +307,13 @@ pub(crate) async fn submit(
                 .app
                 .submit_report(
                     &viewer.actor,
-                    Envelope::form(&*org, &*project, submission(&form), uploads, Channel::Web).from_client(client),
+                    Envelope::form(
+                        ProjectPath { org: org.clone(), project: project.clone() },
+                        submission(&form),
+                        uploads,
+                        Channel::Web,
+                    )
+                    .from_client(client),
                 )
                 .await
         }

@@ -159,6 +159,25 @@ impl PageError {
     }
 }
 
+/// Path parameters of a page: a segment that does not parse (a malformed
+/// slug, say) names nothing, so it is the "page not found" page.
+pub(crate) struct Path<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(_) => Err(PageError::not_found()),
+        }
+    }
+}
+
 impl From<AppError> for PageError {
     fn from(error: AppError) -> Self {
         let (status, title) = match &error {

@@ -1,11 +1,13 @@
 //! Public pages: the start page, organisations, projects and their
 //! policies, and published advisories.
 
-use axum::extract::{Path, RawQuery, State};
+use super::Path;
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use embargo_app::{AdvisoryQuery, AdvisoryView, PolicyTarget};
 use embargo_core::advisory::{AdvisoryContent, AdvisoryState, RangeEvent};
 use embargo_core::severity::SeverityLevel;
+use embargo_core::text::{ProjectPath, Slug};
 
 use super::views::{Badge, CvssView, ProjectLink};
 use super::{FormData, Nav, PageError, Viewer, html, markdown, render};
@@ -57,14 +59,14 @@ struct HomePage {
     rows: Vec<AdvisoryRow>,
 }
 
-async fn org_cards(state: &AppState, only: Option<&str>) -> Result<Vec<OrgCard>, PageError> {
+async fn org_cards(state: &AppState, only: Option<&Slug>) -> Result<Vec<OrgCard>, PageError> {
     let orgs = match only {
         Some(slug) => vec![state.app.organisation(slug).await?],
         None => state.app.organisations().await?,
     };
     let mut cards = Vec::with_capacity(orgs.len());
     for org in orgs {
-        let projects = state.app.projects(Some(org.slug.as_str())).await?;
+        let projects = state.app.projects(Some(&org.slug)).await?;
         cards.push(OrgCard {
             name: org.name.clone(),
             path: format!("/{}", org.slug),
@@ -94,7 +96,7 @@ pub(crate) async fn home(State(state): State<AppState>, viewer: Viewer) -> Resul
 struct OrganisationPage {
     nav: Nav,
     org: OrgCard,
-    slug: String,
+    slug: Slug,
     choose: bool,
 }
 
@@ -102,7 +104,7 @@ struct OrganisationPage {
 pub(crate) async fn organisation(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
 ) -> Result<Response, PageError> {
     let card = org_cards(&state, Some(&org)).await?.pop().ok_or_else(PageError::not_found)?;
     Ok(html(&OrganisationPage { nav: viewer.nav(false), org: card, slug: org, choose: false }))
@@ -113,7 +115,7 @@ pub(crate) async fn organisation(
 pub(crate) async fn choose_project(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
 ) -> Result<Response, PageError> {
     let card = org_cards(&state, Some(&org)).await?.pop().ok_or_else(PageError::not_found)?;
     if let [only] = card.projects.as_slice() {
@@ -138,7 +140,7 @@ struct PolicyPage {
 pub(crate) async fn project_policy(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
 ) -> Result<Response, PageError> {
     let (o, p) = state.app.project(&org, &project).await?;
     let document = state.app.security_md(&org, &project).await?;
@@ -157,7 +159,7 @@ pub(crate) async fn project_policy(
 pub(crate) async fn org_policy(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
 ) -> Result<Response, PageError> {
     let effective = state.app.effective_policy(&PolicyTarget::Organisation(org.clone())).await?;
     let document = state.app.org_security_md(&org).await?;
@@ -206,9 +208,9 @@ pub(crate) async fn advisories(
         }
     };
     let mut advisory_query = AdvisoryQuery::default();
-    if let Some((org, slug)) = project.as_deref().and_then(|p| p.split_once('/')) {
-        advisory_query.org = Some(org.to_owned());
-        advisory_query.project = Some(slug.to_owned());
+    if let Some(path) = project.as_deref().and_then(|p| p.parse::<ProjectPath>().ok()) {
+        advisory_query.org = Some(path.org);
+        advisory_query.project = Some(path.project);
     } else if project.is_some() {
         error = Some("Choose a project from the list.".to_owned());
     }
@@ -227,7 +229,7 @@ pub(crate) async fn advisories(
         .collect();
     let mut projects = Vec::new();
     for org in state.app.organisations().await? {
-        for p in state.app.projects(Some(org.slug.as_str())).await? {
+        for p in state.app.projects(Some(&org.slug)).await? {
             let link = ProjectLink::new(&org, &p);
             let selected = project.as_deref() == Some(link.key.as_str());
             projects.push((link.key, format!("{} — {}", link.org_name, link.name), selected));

@@ -7,6 +7,7 @@ use embargo_app::{AppError, LabFilter, QueueChoices, ReportQuery};
 use embargo_core::id::UserId;
 use embargo_core::lifecycle::ReportState;
 use embargo_core::permission::Actor;
+use embargo_core::text::OrgOrProject;
 
 use super::render::{ago, deadline};
 use super::views::{Badge, ProjectLink};
@@ -102,14 +103,14 @@ pub(crate) async fn list(
         }
     };
     report_query.offset = Some(page * PAGE_SIZE);
-    if let Some(project) = params.opt("project") {
-        match project.split_once('/') {
-            Some((org, slug)) => {
-                report_query.org = Some(org.to_owned());
-                report_query.project = Some(slug.to_owned());
-            }
-            None => report_query.org = Some(project),
+    match params.opt("project").map(|p| p.parse::<OrgOrProject>()) {
+        None => {}
+        Some(Ok(OrgOrProject::Organisation(org))) => report_query.org = Some(org),
+        Some(Ok(OrgOrProject::Project(path))) => {
+            report_query.org = Some(path.org);
+            report_query.project = Some(path.project);
         }
+        Some(Err(_)) => error = Some("Choose a project from the list.".to_owned()),
     }
     // The team's queue shows open reports unless asked for a state, or for every state.
     match params.opt("state").as_deref() {

@@ -1,7 +1,8 @@
 //! A report's page with its thread, and the forms that act on it (reply,
 //! transition, the team's assessment, sharing; the lab's are in `lab.rs`).
 
-use axum::extract::{Path, State};
+use super::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use embargo_app::{AppError, PolicyTarget, ReportView, TeamPatch, TransitionInput, ViewerRole};
@@ -299,7 +300,7 @@ async fn report_page(
     let mut transitions = None;
     let mut withdraw = false;
     let policy = if team {
-        let target = PolicyTarget::Project(view.org.slug.to_string(), view.project.slug.to_string());
+        let target = PolicyTarget::Project(view.org.slug.clone(), view.project.slug.clone());
         Some(state.app.effective_policy(&target).await?.policy)
     } else {
         None

@@ -3,7 +3,8 @@
 //! the account page with sessions, API tokens, recovery codes and password.
 //! Every form works without JavaScript.
 
-use axum::extract::{Path, RawQuery, State};
+use super::Path;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use embargo_app::{AppError, FactorProof, RecoveryCodes, TotpEnrolment};

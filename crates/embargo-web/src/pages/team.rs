@@ -2,12 +2,14 @@
 //! deliveries and, for a project, its release lines. The team manages them
 //! itself; administrators may too.
 
-use axum::extract::{Path, State};
+use super::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use embargo_app::{AppError, EVENT_TYPES, NewWebhook, ReleaseLineInput, TeamRef, WebhookView};
 use embargo_core::id::UserId;
 use embargo_core::project::{LineStatus, newest_first};
+use embargo_core::text::Slug;
 
 use super::form::apply_errors;
 use super::render::{day, when};
@@ -136,18 +138,18 @@ fn line_fields(form: &FormData) -> Vec<Field> {
     ]
 }
 
-fn team_ref(org: &str, project: Option<&str>) -> TeamRef {
+fn team_ref(org: &Slug, project: Option<&Slug>) -> TeamRef {
     match project {
-        Some(p) => TeamRef::Project(org.to_owned(), p.to_owned()),
-        None => TeamRef::Organisation(org.to_owned()),
+        Some(p) => TeamRef::Project(org.clone(), p.clone()),
+        None => TeamRef::Organisation(org.clone()),
     }
 }
 
 async fn team_page(
     state: &AppState,
     viewer: &Viewer,
-    org: &str,
-    project: Option<&str>,
+    org: &Slug,
+    project: Option<&Slug>,
     failed: Option<(&str, &FormData, &AppError)>,
     new_secret: Option<String>,
 ) -> Result<TeamPage, PageError> {
@@ -220,7 +222,7 @@ async fn team_page(
 pub(crate) async fn org_team(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
 ) -> Result<Response, PageError> {
     Ok(html_status(StatusCode::OK, &team_page(&state, &viewer, &org, None, None, None).await?))
 }
@@ -229,7 +231,7 @@ pub(crate) async fn org_team(
 pub(crate) async fn project_team(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
 ) -> Result<Response, PageError> {
     Ok(html_status(StatusCode::OK, &team_page(&state, &viewer, &org, Some(&project), None, None).await?))
 }
@@ -237,8 +239,8 @@ pub(crate) async fn project_team(
 async fn after_team(
     state: &AppState,
     viewer: &Viewer,
-    org: &str,
-    project: Option<&str>,
+    org: &Slug,
+    project: Option<&Slug>,
     which: &str,
     form: &FormData,
     result: Result<(), AppError>,
@@ -257,8 +259,8 @@ async fn after_team(
 async fn add(
     state: &AppState,
     viewer: &Viewer,
-    org: &str,
-    project: Option<&str>,
+    org: &Slug,
+    project: Option<&Slug>,
     form: &FormData,
 ) -> Result<Response, PageError> {
     let team = team_ref(org, project);
@@ -274,7 +276,7 @@ async fn add(
 pub(crate) async fn add_org_member(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
     form: FormData,
 ) -> Result<Response, PageError> {
     add(&state, &viewer, &org, None, &form).await
@@ -284,7 +286,7 @@ pub(crate) async fn add_org_member(
 pub(crate) async fn add_member(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
     form: FormData,
 ) -> Result<Response, PageError> {
     add(&state, &viewer, &org, Some(&project), &form).await
@@ -293,8 +295,8 @@ pub(crate) async fn add_member(
 async fn remove(
     state: &AppState,
     viewer: &Viewer,
-    org: &str,
-    project: Option<&str>,
+    org: &Slug,
+    project: Option<&Slug>,
     user: &str,
 ) -> Result<Response, PageError> {
     let user: UserId = user.parse().map_err(|_| PageError::not_found())?;
@@ -307,7 +309,7 @@ async fn remove(
 pub(crate) async fn remove_org_member(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((org, user)): Path<(String, String)>,
+    Path((org, user)): Path<(Slug, String)>,
 ) -> Result<Response, PageError> {
     remove(&state, &viewer, &org, None, &user).await
 }
@@ -316,7 +318,7 @@ pub(crate) async fn remove_org_member(
 pub(crate) async fn remove_member(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((org, project, user)): Path<(String, String, String)>,
+    Path((org, project, user)): Path<(Slug, Slug, String)>,
 ) -> Result<Response, PageError> {
     remove(&state, &viewer, &org, Some(&project), &user).await
 }
@@ -332,7 +334,7 @@ fn date(form: &FormData, name: &'static str) -> Result<Option<time::Date>, AppEr
 pub(crate) async fn save_release_line(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
     form: FormData,
 ) -> Result<Response, PageError> {
     let result = async {
@@ -351,7 +353,7 @@ pub(crate) async fn save_release_line(
 pub(crate) async fn remove_release_line(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((org, project, name)): Path<(String, String, String)>,
+    Path((org, project, name)): Path<(Slug, Slug, String)>,
 ) -> Result<Response, PageError> {
     state.app.delete_release_line(&viewer.actor, &org, &project, &name).await?;
     Ok(see_other(&format!("/{org}/{project}/team")))

@@ -282,3 +282,31 @@ async fn issue_16_the_queue_shows_open_reports_with_closed_ones_one_click_away()
     assert_eq!(api.json.as_array().unwrap().len(), 1, "the API asks for open reports with state=open");
     w.finish().await;
 }
+
+#[tokio::test]
+async fn issue_9_slugs_are_parsed_where_they_arrive_and_a_malformed_one_names_nothing() {
+    for backend in Backend::available() {
+        let w = World::on(backend).await;
+        let t = &w.t;
+        // Well formed: the pages and the API find the organisation and project.
+        t.get("/pallets/flask/report", &Auth::None).await.expect(StatusCode::OK);
+        t.get("/api/v1/projects/pallets/flask/policy", &Auth::None).await.expect(StatusCode::OK);
+        // Malformed (upper case, a dot, too long): "not found", as a page and as the API's error body,
+        // never a 400 that tells a slug's rules apart from an unknown name, and never a 500.
+        let long = "a".repeat(41);
+        for bad in ["Pallets", "pal.lets", long.as_str()] {
+            let page = t.get(&format!("/{bad}/flask/report"), &Auth::None).await.expect(StatusCode::NOT_FOUND);
+            assert!(page.text.contains("Page not found"), "{}", page.text);
+            let api = t.get(&format!("/api/v1/projects/{bad}/flask/policy"), &Auth::None).await;
+            assert_eq!(api.status, StatusCode::NOT_FOUND, "{bad}: {}", api.text);
+            assert_eq!(api.json["error"], "not_found", "{}", api.text);
+            let team = t.get(&format!("/{bad}/team"), &w.flask_team).await;
+            assert_eq!(team.status, StatusCode::NOT_FOUND, "{bad}: {}", team.text);
+        }
+        // In a query string a malformed slug is the client's mistake, said plainly.
+        let listed = t.get("/api/v1/reports?org=Pallets", &w.flask_team).await;
+        assert_eq!(listed.status, StatusCode::BAD_REQUEST, "{}", listed.text);
+        assert!(listed.text.contains("slug"), "{}", listed.text);
+        w.finish().await;
+    }
+}

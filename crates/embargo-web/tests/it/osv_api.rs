@@ -43,7 +43,16 @@ async fn world_with_advisories() -> (World, String) {
                                 "events": [{"introduced": COMMIT}, {"fixed": "89abcdef0123456789abcdef0123456789abcdef"}]}]}]),
         ),
     ];
-    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", files, &|_| {}).await.unwrap();
+    w.t.app
+        .import_osv(
+            &Actor::Operator,
+            &embargo_testkit::slug_of("pallets"),
+            &embargo_testkit::slug_of("flask"),
+            files,
+            &|_| {},
+        )
+        .await
+        .unwrap();
     let (_, draft) = w.drafted("an unpublished flaw").await;
     let affected = json!([{"package": {"ecosystem": "PyPI", "name": "flask"},
                            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "9.9"}]}]}]);
@@ -198,7 +207,16 @@ async fn withdrawn_records_are_served_by_id_only_issue_14() {
     let mut record: Value = serde_json::from_str(&withdrawn.text).unwrap();
     record["withdrawn"] = json!("2026-03-02T10:00:00Z");
     withdrawn.text = record.to_string();
-    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", vec![withdrawn], &|_| {}).await.unwrap();
+    w.t.app
+        .import_osv(
+            &Actor::Operator,
+            &embargo_testkit::slug_of("pallets"),
+            &embargo_testkit::slug_of("flask"),
+            vec![withdrawn],
+            &|_| {},
+        )
+        .await
+        .unwrap();
     assert_eq!(query(&w, json!({"package": {"ecosystem": "PyPI", "name": "flask"}})).await, json!({}));
     assert_eq!(query(&w, json!({"commit": COMMIT})).await, json!({}));
     let batch = w.t.post("/osv/v1/querybatch", json!({"queries": [{"commit": COMMIT}]}), &Auth::None).await;
@@ -237,7 +255,16 @@ async fn more_than_a_thousand_results_are_paged_issue_14() {
             )
         })
         .collect();
-    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", files, &|_| {}).await.unwrap();
+    w.t.app
+        .import_osv(
+            &Actor::Operator,
+            &embargo_testkit::slug_of("pallets"),
+            &embargo_testkit::slug_of("flask"),
+            files,
+            &|_| {},
+        )
+        .await
+        .unwrap();
     let q = json!({"package": {"ecosystem": "PyPI", "name": "flask"}, "version": "1.0"});
     let first = query(&w, q.clone()).await;
     assert_eq!(first["vulns"].as_array().unwrap().len(), 1000);
@@ -269,7 +296,16 @@ async fn rustsec_notices_are_shown_as_notices_issue_14() {
                       "database_specific": {"categories": [], "cvss": null, "informational": "unmaintained"}}],
     });
     let file = |record: &Value| ImportFile { name: "notice.json".into(), text: record.to_string() };
-    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", vec![file(&record)], &|_| {}).await.unwrap();
+    w.t.app
+        .import_osv(
+            &Actor::Operator,
+            &embargo_testkit::slug_of("pallets"),
+            &embargo_testkit::slug_of("flask"),
+            vec![file(&record)],
+            &|_| {},
+        )
+        .await
+        .unwrap();
     let page = w.t.get("/advisories/RUSTSEC-2021-0060", &Auth::None).await.expect(StatusCode::OK);
     assert!(page.text.contains("Notice: unmaintained"), "{}", page.text);
     assert!(page.text.contains("not a vulnerability"));
@@ -277,7 +313,16 @@ async fn rustsec_notices_are_shown_as_notices_issue_14() {
     assert!(list.text.contains("Notice: unmaintained"));
     record["id"] = json!("RUSTSEC-2021-0061");
     record["affected"][0]["database_specific"]["informational"] = Value::Null;
-    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", vec![file(&record)], &|_| {}).await.unwrap();
+    w.t.app
+        .import_osv(
+            &Actor::Operator,
+            &embargo_testkit::slug_of("pallets"),
+            &embargo_testkit::slug_of("flask"),
+            vec![file(&record)],
+            &|_| {},
+        )
+        .await
+        .unwrap();
     let page = w.t.get("/advisories/RUSTSEC-2021-0061", &Auth::None).await.expect(StatusCode::OK);
     assert!(!page.text.contains("Notice:"), "a vulnerability is not a notice");
     w.finish().await;

@@ -623,7 +623,7 @@ async fn security_txt_is_clear_signed_with_the_organisation_key_once_per_text() 
     let changed = get().await;
     assert!(changed.contains("Preferred-Languages: en, de\n") && changed.contains("BEGIN PGP SIGNATURE"), "{changed}");
 
-    let owner = embargo_app::KeyFor::Organisation("orbit-lang".into());
+    let owner = embargo_app::KeyFor::Organisation(embargo_testkit::slug_of("orbit-lang"));
     t.app.remove_openpgp_key(&embargo_core::permission::Actor::Operator, &owner).await.unwrap();
     let unsigned = get().await;
     assert!(!unsigned.contains("PGP"), "without the key, unsigned again: {unsigned}");

@@ -20,7 +20,16 @@ async fn provider_metadata_leads_to_every_published_document() {
         "database_specific": {"cwe_ids": ["CWE-22"]}
     });
     let file = ImportFile { name: "PSF-2026-3.json".into(), text: record.to_string() };
-    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", vec![file], &|_| {}).await.unwrap();
+    w.t.app
+        .import_osv(
+            &Actor::Operator,
+            &embargo_testkit::slug_of("pallets"),
+            &embargo_testkit::slug_of("flask"),
+            vec![file],
+            &|_| {},
+        )
+        .await
+        .unwrap();
     let (_, draft) = w.drafted("a secret flaw").await;
 
     let metadata = w.t.get("/.well-known/csaf/provider-metadata.json", &Auth::None).await.expect(StatusCode::OK).json;

@@ -9,7 +9,6 @@ use embargo_app::{App, NewAccount, NewOrganisation, NewProject, ReleaseLineInput
 use embargo_core::permission::Actor;
 use embargo_core::private::Private;
 
-use super::project_path;
 use crate::cli::{AdminCommand, MemberCommand, OrganisationCommand, ProjectCommand, ReleaseLineCommand, UserCommand};
 
 const OPERATOR: Actor = Actor::Operator;
@@ -35,7 +34,7 @@ pub async fn run(app: &App, command: AdminCommand) -> anyhow::Result<ExitCode> {
             }
             if let Some(org) = args.security_txt_org {
                 app.organisation(&org).await?;
-                settings.security_txt_org = Some(org);
+                settings.security_txt_org = Some(org.to_string());
             }
             settings = app.update_settings(&OPERATOR, settings).await?;
             println!("signup            {}", if settings.signup_open { "open" } else { "closed" });
@@ -129,15 +128,15 @@ fn package(spec: &str) -> anyhow::Result<(String, String)> {
 async fn project(app: &App, command: ProjectCommand) -> anyhow::Result<()> {
     match command {
         ProjectCommand::Create { path, name, repository, packages } => {
-            let (org, slug) = project_path(&path)?;
+            let (org, slug) = (&path.org, &path.project);
             let packages = packages.iter().map(|p| package(p)).collect::<anyhow::Result<Vec<_>>>()?;
-            let new = NewProject { slug: slug.to_owned(), name, repository_url: repository, packages };
+            let new = NewProject { slug: slug.to_string(), name, repository_url: repository, packages };
             let project = app.create_project(&OPERATOR, org, new).await?;
             println!("created {org}/{}", project.slug);
         }
         ProjectCommand::List { org } => {
             let orgs = app.organisations().await?;
-            let projects = app.projects(org.as_deref()).await?;
+            let projects = app.projects(org.as_ref()).await?;
             let path = |project: &embargo_core::project::Project| {
                 let org = orgs.iter().find(|o| o.id == project.org_id).map(|o| o.slug.to_string()).unwrap_or_default();
                 format!("{org}/{}", project.slug)
@@ -155,11 +154,8 @@ async fn project(app: &App, command: ProjectCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn team(spec: &str) -> TeamRef {
-    match spec.split_once('/') {
-        Some((org, project)) => TeamRef::Project(org.to_owned(), project.to_owned()),
-        None => TeamRef::Organisation(spec.to_owned()),
-    }
+fn team(spec: &embargo_core::text::OrgOrProject) -> TeamRef {
+    TeamRef::from(spec.clone())
 }
 
 async fn member(app: &App, command: MemberCommand) -> anyhow::Result<()> {
@@ -192,7 +188,7 @@ fn date(value: Option<&str>, flag: &str) -> anyhow::Result<Option<time::Date>> {
 async fn release_line(app: &App, command: ReleaseLineCommand) -> anyhow::Result<()> {
     match command {
         ReleaseLineCommand::Set { path, name, status, released_on, end_of_life_on } => {
-            let (org, project) = project_path(&path)?;
+            let (org, project) = (&path.org, &path.project);
             let input = ReleaseLineInput {
                 status,
                 released_on: date(released_on.as_deref(), "--released-on")?,
@@ -202,7 +198,7 @@ async fn release_line(app: &App, command: ReleaseLineCommand) -> anyhow::Result<
             println!("{path} {} is {}", line.name, line.status);
         }
         ReleaseLineCommand::List { path } => {
-            let (org, project) = project_path(&path)?;
+            let (org, project) = (&path.org, &path.project);
             let show = |d: Option<time::Date>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
             crate::output::rows(
                 &app.release_lines(org, project).await?,

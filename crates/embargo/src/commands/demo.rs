@@ -47,7 +47,7 @@ fn submission(title: &str, body: &str) -> Submission {
 
 /// Loads the demo unless its organisations exist already; answers the accounts it made.
 pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
-    if app.organisation("lanternworks").await.is_ok() {
+    if app.organisation(&"lanternworks".parse()?).await.is_ok() {
         return Ok(None);
     }
     let op = Actor::Operator;
@@ -67,10 +67,10 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
             repository_url: Some(format!("https://git.example/{org}/{slug}")),
             packages: packages.into_iter().map(|(e, n)| (e.to_owned(), n.to_owned())).collect(),
         };
-        app.create_project(&op, org, new).await?;
+        app.create_project(&op, &org.parse()?, new).await?;
     }
     for (target, file) in POLICIES {
-        app.apply_policy(&op, &PolicyTarget::parse(target), file)
+        app.apply_policy(&op, &PolicyTarget::parse(target)?, file)
             .await
             .with_context(|| format!("example policy of {target}"))?;
     }
@@ -88,7 +88,7 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
         NewAccount { email: email.clone(), name: "Demo Administrator".into(), password: Private::new(pw.clone()) };
     app.create_user(&op, admin, true).await?;
     for org in ["lanternworks", "orbit-lang", "harbor-relay"] {
-        app.add_member(&op, &TeamRef::Organisation(org.into()), &accounts.team.0).await?;
+        app.add_member(&op, &TeamRef::Organisation(org.parse()?), &accounts.team.0).await?;
     }
     let mut settings = app.settings().await?;
     settings.security_txt_org = Some("orbit-lang".into());
@@ -106,7 +106,10 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
     open_redirect.lines = vec!["3.2".into(), "3.1".into()];
     open_redirect.proof_of_concept = Some("#!/bin/sh\ncurl -si 'http://localhost:8000/login?next=https://evil.example' | grep -q 'Location: https://evil' && exit 1\nexit 0\n".into());
     let receipt = app
-        .submit_report(&reporter, Envelope::form("lanternworks", "lantern", open_redirect, Vec::new(), Channel::Web))
+        .submit_report(
+            &reporter,
+            Envelope::form("lanternworks/lantern".parse()?, open_redirect, Vec::new(), Channel::Web),
+        )
         .await?;
     let id = receipt.report_id;
     for to in ["acknowledged", "triaging", "accepted"] {
@@ -140,7 +143,10 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
         "With debug mode on, the debugger console runs code from the browser.",
     );
     let receipt = app
-        .submit_report(&Actor::Anonymous, Envelope::form("lanternworks", "lantern", debugger, Vec::new(), Channel::Web))
+        .submit_report(
+            &Actor::Anonymous,
+            Envelope::form("lanternworks/lantern".parse()?, debugger, Vec::new(), Channel::Web),
+        )
         .await?;
     let id = receipt.report_id;
     app.transition_report(&team, id, step("acknowledged")).await?;
@@ -162,8 +168,9 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
     overflow.threat_model = Some("untrusted-input".into());
     overflow.proof_of_concept = Some("import sys\ntry:\n    compile('\"' + 'a' * 2**31 + '\"', 'x', 'eval')\nexcept MemoryError:\n    sys.exit(0)\nsys.exit(1)\n".into());
     overflow.reporter_name = Some("Ada Reporter".into());
-    let receipt =
-        app.submit_report(&reporter, Envelope::form("orbit-lang", "orbit", overflow, Vec::new(), Channel::Api)).await?;
+    let receipt = app
+        .submit_report(&reporter, Envelope::form("orbit-lang/orbit".parse()?, overflow, Vec::new(), Channel::Api))
+        .await?;
     let id = receipt.report_id;
     for to in ["acknowledged", "triaging", "accepted"] {
         app.transition_report(&team, id, step(to)).await?;
@@ -206,7 +213,8 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
     jit.component = Some("jit".into());
     jit.versions_tested = Some("3.14.2".into());
     jit.versions_vulnerable = Some("3.14.2".into());
-    app.submit_report(&Actor::Anonymous, Envelope::form("orbit-lang", "orbit", jit, Vec::new(), Channel::Web)).await?;
+    app.submit_report(&Actor::Anonymous, Envelope::form("orbit-lang/orbit".parse()?, jit, Vec::new(), Channel::Web))
+        .await?;
 
     // Harbor Relay: a report about an older image, told that only the latest build is supported.
     let mut old_image = submission(
@@ -216,6 +224,7 @@ pub async fn load(app: &App) -> anyhow::Result<Option<Accounts>> {
     old_image.component = Some("API".into());
     old_image.lines = vec!["older".into()];
     old_image.versions_tested = Some("image from 2025-11-02".into());
-    app.submit_report(&reporter, Envelope::form("harbor-relay", "relay", old_image, Vec::new(), Channel::Web)).await?;
+    app.submit_report(&reporter, Envelope::form("harbor-relay/relay".parse()?, old_image, Vec::new(), Channel::Web))
+        .await?;
     Ok(Some(accounts))
 }

@@ -45,7 +45,7 @@ pub async fn run(app: &App, config: &Config, args: ExportArgs) -> anyhow::Result
     }
     let mut documents = app.published_documents(false).await?;
     if let Some(org) = &args.org {
-        documents.retain(|d| d.org.slug.as_str() == org);
+        documents.retain(|d| &d.org.slug == org);
         if documents.is_empty() {
             note(&format!("the organisation {org:?} has no published advisories"));
         }

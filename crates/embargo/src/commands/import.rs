@@ -13,7 +13,6 @@ use anyhow::Context;
 use embargo_app::{App, AppError, ImportFile, ImportOutcome, ImportProgress};
 use embargo_core::permission::Actor;
 
-use super::project_path;
 use crate::cli::ImportCommand;
 use crate::output::{error, note};
 
@@ -52,7 +51,7 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<ExitCode> 
         ImportCommand::Osv { dir, project } => (dir, project, false),
         ImportCommand::Ghsa { path, project } => (path, project, true),
     };
-    let (org, project) = project_path(&project)?;
+    let (org, project) = (&project.org, &project.project);
     let mut paths = Vec::new();
     if ghsa && dir.is_file() {
         paths.push(dir.clone());

@@ -1,6 +1,7 @@
 //! `embargo mail …`: take in one mail from an MTA, manage security addresses
 //! and the OpenPGP key store, show what mail brought to a report.
 
+use embargo_core::text::{ProjectPath, Slug};
 use std::io::Read as _;
 use std::process::ExitCode;
 
@@ -12,7 +13,7 @@ use embargo_mail::inbound::{Envelope, Limits};
 use embargo_mail::{IngestError, Ingested, ingest, openpgp};
 
 use crate::cli_mail::{KeyCommand, MailCommand, RouteCommand};
-use crate::commands::{project_path, read_text};
+use crate::commands::read_text;
 use crate::output::{error, when};
 
 /// sysexits.h codes, which MTAs (Postfix pipe, Exim, sendmail) act on.
@@ -87,7 +88,7 @@ async fn ingest_stdin(app: &App, sender: Option<String>, recipients: Vec<String>
 async fn route(app: &App, command: RouteCommand) -> anyhow::Result<ExitCode> {
     match command {
         RouteCommand::Set { address, project } => {
-            let (org, name) = project_path(&project)?;
+            let (org, name) = (&project.org, &project.project);
             app.set_mail_route(&Actor::Operator, &address, org, name).await?;
             println!("mail to {address} is filed into {project}");
         }
@@ -107,13 +108,10 @@ async fn route(app: &App, command: RouteCommand) -> anyhow::Result<ExitCode> {
 }
 
 /// Whose key the options name: exactly one of them is given (clap checks it).
-fn key_for(org: Option<String>, project: Option<String>, email: Option<String>) -> anyhow::Result<KeyFor> {
+fn key_for(org: Option<Slug>, project: Option<ProjectPath>, email: Option<String>) -> anyhow::Result<KeyFor> {
     match (org, project, email) {
         (Some(org), None, None) => Ok(KeyFor::Organisation(org)),
-        (None, Some(project), None) => {
-            let (org, name) = project_path(&project)?;
-            Ok(KeyFor::Project(org.into(), name.into()))
-        }
+        (None, Some(project), None) => Ok(KeyFor::Project(project.org, project.project)),
         (None, None, Some(email)) => Ok(KeyFor::Email(email)),
         _ => anyhow::bail!("give one of --org, --project or --email"),
     }

@@ -128,13 +128,6 @@ pub async fn open(config: &Config, create: bool) -> anyhow::Result<App> {
         .with_outbound(outbound))
 }
 
-/// Splits `ORG/PROJECT`.
-pub fn project_path(path: &str) -> anyhow::Result<(&str, &str)> {
-    path.split_once('/')
-        .filter(|(o, p)| !o.is_empty() && !p.is_empty() && !p.contains('/'))
-        .with_context(|| format!("{path:?} is not ORG/PROJECT"))
-}
-
 /// Reads text from a file, or from standard input for `-`.
 pub fn read_text(path: &std::path::Path) -> anyhow::Result<String> {
     if path.as_os_str() == "-" {

@@ -31,7 +31,7 @@ pub async fn run(app: &App, command: PolicyCommand) -> anyhow::Result<ExitCode> 
         PolicyCommand::Check { file, project } => check(&file, project),
         PolicyCommand::Apply { target, file } => {
             let text = read_text(&file)?;
-            let effective = app.apply_policy(&Actor::Operator, &PolicyTarget::parse(&target), &text).await?;
+            let effective = app.apply_policy(&Actor::Operator, &PolicyTarget::from(target.clone()), &text).await?;
             println!("applied {} to {target}", file.display());
             let lines = effective.lines.len();
             if effective.project.is_some() {
@@ -40,11 +40,11 @@ pub async fn run(app: &App, command: PolicyCommand) -> anyhow::Result<ExitCode> 
             Ok(ExitCode::SUCCESS)
         }
         PolicyCommand::Show { target, sources } => {
-            print!("{}", app.effective_policy(&PolicyTarget::parse(&target)).await?.to_toml(sources));
+            print!("{}", app.effective_policy(&PolicyTarget::from(target.clone())).await?.to_toml(sources));
             Ok(ExitCode::SUCCESS)
         }
         PolicyCommand::SecurityMd { path } => {
-            let (org, project) = super::project_path(&path)?;
+            let (org, project) = (&path.org, &path.project);
             print!("{}", app.security_md(org, project).await?);
             Ok(ExitCode::SUCCESS)
         }

@@ -8,7 +8,7 @@ use embargo_core::message::{AuthorRole, Channel, Visibility};
 use embargo_core::permission::Actor;
 use embargo_core::report::Submission;
 
-use super::{project_path, read_text};
+use super::read_text;
 use crate::cli::ReportCommand;
 use crate::output::when;
 
@@ -28,7 +28,6 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
             reporter_name,
             as_user,
         } => {
-            let (org, project) = project_path(&path)?;
             let actor = match as_user {
                 Some(email) => app.act_as(&email).await?,
                 None => Actor::Anonymous,
@@ -58,7 +57,7 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let receipt =
-                app.submit_report(&actor, Envelope::form(org, project, submission, uploads, Channel::Cli)).await?;
+                app.submit_report(&actor, Envelope::form(path.clone(), submission, uploads, Channel::Cli)).await?;
             println!("id              {}", receipt.report_id);
             println!("followup_token  {}", receipt.followup.expose());
             if let Some(by) = receipt.acknowledge_by {
@@ -71,8 +70,8 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
         }
         ReportCommand::List { user, project, state } => {
             let actor = app.act_as(&user.email).await?;
-            let (org, project) = match project.as_deref().map(project_path).transpose()? {
-                Some((org, project)) => (Some(org.to_owned()), Some(project.to_owned())),
+            let (org, project) = match project {
+                Some(path) => (Some(path.org), Some(path.project)),
                 None => (None, None),
             };
             let reports = app.reports(&actor, &ReportQuery { org, project, state, ..ReportQuery::default() }).await?;

@@ -153,3 +153,38 @@ fn role_and_admin_checks_live_in_core_only() {
         }
     }
 }
+
+#[test]
+fn slugs_cross_the_app_boundary_typed() {
+    // Organisation and project slugs are parsed once, where they arrive (path
+    // extractors, clap arguments, query strings), and the app takes them as
+    // `Slug`; a use case taking text would parse (or forget to parse) again.
+    let untyped = regex_lite_free_patterns();
+    let mut files = Vec::new();
+    rust_files(&workspace().join("crates/embargo-app/src"), &mut files);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            for pattern in &untyped {
+                assert!(
+                    !line.contains(pattern.as_str()),
+                    "{}:{}: an organisation or project slug taken as text (`{pattern}`); take `&Slug`: {line}",
+                    file.display(),
+                    n + 1
+                );
+            }
+        }
+    }
+}
+
+/// `org: &str`, `project: Option<String>` and their like.
+fn regex_lite_free_patterns() -> Vec<String> {
+    let mut patterns = Vec::new();
+    for name in ["org", "project", "org_slug", "project_slug"] {
+        for ty in ["&str", "String", "Option<&str>", "Option<String>"] {
+            patterns.push(format!(" {name}: {ty},"));
+            patterns.push(format!(" {name}: {ty})"));
+        }
+    }
+    patterns
+}
