@@ -128,8 +128,8 @@ impl App {
     pub async fn import_ghsa(
         &self,
         actor: &Actor,
-        org: &str,
-        project: &str,
+        org: &Slug,
+        project: &Slug,
         files: Vec<ImportFile>,
         progress: &(dyn Fn(ImportProgress<'_>) + Sync),
     ) -> Result<Vec<ImportedFile>, AppError> {

@@ -3,11 +3,12 @@
 
 use embargo_core::id::{LabRunId, ReportId};
 use embargo_core::lab::{Grounding, LabResult, RunPurpose};
+use embargo_core::permission::{Actor, UserActor, visible_reports};
 use embargo_core::private::Private;
 use embargo_core::user::{Membership, TeamScope};
 use embargo_store::StoreExt;
 use embargo_store::lab::{GroundingCheck, LabOutcome, LabRunState, LabSignal, LabSignals, NewLabRun};
-use embargo_store::reports::{ReportFilter, Viewer};
+use embargo_store::reports::ReportFilter;
 
 use crate::conformance;
 use crate::fixture::{Db, at, new_uuid};
@@ -213,7 +214,7 @@ async fn issue_17_the_lab_filter_and_sort_run_in_the_listing_query(db: &Db) {
 
     let mut r = db.read().await;
     let base = ReportFilter {
-        viewer: Viewer::User(team.id),
+        scope: visible_reports(&Actor::User(UserActor { team_orgs: vec![org.id], ..UserActor::named(team.id) })),
         org: None,
         project: None,
         state: None,

@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use embargo_app::{CreatedWebhook, NewWebhook, TeamRef, WebhookView};
+use embargo_core::text::Slug;
 use embargo_store::webhooks::{Delivery, Webhook};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -142,7 +143,7 @@ fn created(c: &CreatedWebhook) -> CreatedWebhookJson {
 pub(crate) async fn list_org_webhooks(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
 ) -> Result<axum::Json<Vec<WebhookJson>>, ApiError> {
     let views = state.app.webhooks(&actor, &TeamRef::Organisation(org)).await?;
     Ok(axum::Json(views.iter().map(WebhookJson::from).collect()))
@@ -168,7 +169,7 @@ pub(crate) async fn list_org_webhooks(
 pub(crate) async fn create_org_webhook(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
     Json(body): Json<WebhookRequest>,
 ) -> Result<(StatusCode, axum::Json<CreatedWebhookJson>), ApiError> {
     let new = NewWebhook { url: body.url, events: body.events };
@@ -193,7 +194,7 @@ pub(crate) async fn create_org_webhook(
 pub(crate) async fn delete_org_webhook(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((org, id)): Path<(String, String)>,
+    Path((org, id)): Path<(Slug, String)>,
 ) -> Result<StatusCode, ApiError> {
     state.app.delete_webhook(&actor, &TeamRef::Organisation(org), &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -215,7 +216,7 @@ pub(crate) async fn delete_org_webhook(
 pub(crate) async fn list_project_webhooks(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
 ) -> Result<axum::Json<Vec<WebhookJson>>, ApiError> {
     let views = state.app.webhooks(&actor, &TeamRef::Project(org, project)).await?;
     Ok(axum::Json(views.iter().map(WebhookJson::from).collect()))
@@ -241,7 +242,7 @@ pub(crate) async fn list_project_webhooks(
 pub(crate) async fn create_project_webhook(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
     Json(body): Json<WebhookRequest>,
 ) -> Result<(StatusCode, axum::Json<CreatedWebhookJson>), ApiError> {
     let new = NewWebhook { url: body.url, events: body.events };
@@ -266,7 +267,7 @@ pub(crate) async fn create_project_webhook(
 pub(crate) async fn delete_project_webhook(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((org, project, id)): Path<(String, String, String)>,
+    Path((org, project, id)): Path<(Slug, Slug, String)>,
 ) -> Result<StatusCode, ApiError> {
     state.app.delete_webhook(&actor, &TeamRef::Project(org, project), &id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -3,7 +3,8 @@
 //! the PoC again (every line, one line, or a fix) and accept the matrix into
 //! the report's affected versions. Both work without JavaScript.
 
-use axum::extract::{Path, State};
+use super::Path;
+use axum::extract::State;
 use axum::response::Response;
 use embargo_app::{LabActions, LabRequest, LabView};
 use embargo_core::lab::{LabResult, RunPurpose};

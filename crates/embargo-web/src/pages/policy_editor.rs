@@ -3,10 +3,12 @@
 //! (with line and column), nothing saved on error, the effective policy with
 //! where each field comes from, and a preview of SECURITY.md and security.txt.
 
-use axum::extract::{Path, State};
+use super::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use embargo_app::{AppError, PolicyEditor, PolicyTarget};
+use embargo_core::text::Slug;
 
 use super::render::markdown;
 use super::{FormData, Nav, PageError, Viewer, html_status, see_other};
@@ -35,7 +37,7 @@ struct PolicyEditPage {
     preview: Option<(String, Option<String>)>,
 }
 
-fn target(org: &str, project: Option<&str>) -> PolicyTarget {
+fn target(org: &Slug, project: Option<&Slug>) -> PolicyTarget {
     match project {
         Some(p) => PolicyTarget::Project(org.to_owned(), p.to_owned()),
         None => PolicyTarget::Organisation(org.to_owned()),
@@ -74,8 +76,8 @@ fn messages(error: &AppError) -> Option<Vec<String>> {
 async fn show(
     state: &AppState,
     viewer: &Viewer,
-    org: &str,
-    project: Option<&str>,
+    org: &Slug,
+    project: Option<&Slug>,
     query: Option<&str>,
 ) -> Result<Response, PageError> {
     let editor = state.app.policy_editor(&viewer.actor, &target(org, project)).await?;
@@ -87,8 +89,8 @@ async fn show(
 async fn submit(
     state: &AppState,
     viewer: &Viewer,
-    org: &str,
-    project: Option<&str>,
+    org: &Slug,
+    project: Option<&Slug>,
     form: &FormData,
 ) -> Result<Response, PageError> {
     let target = target(org, project);
@@ -128,7 +130,7 @@ async fn submit(
 pub(crate) async fn org_form(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
     query: axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     show(&state, &viewer, &org, None, query.0.as_deref()).await
@@ -138,7 +140,7 @@ pub(crate) async fn org_form(
 pub(crate) async fn org_save(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
     form: FormData,
 ) -> Result<Response, PageError> {
     submit(&state, &viewer, &org, None, &form).await
@@ -148,7 +150,7 @@ pub(crate) async fn org_save(
 pub(crate) async fn project_form(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
     query: axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     show(&state, &viewer, &org, Some(&project), query.0.as_deref()).await
@@ -158,7 +160,7 @@ pub(crate) async fn project_form(
 pub(crate) async fn project_save(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
     form: FormData,
 ) -> Result<Response, PageError> {
     submit(&state, &viewer, &org, Some(&project), &form).await

@@ -362,8 +362,8 @@ pub(crate) async fn remove_release_line(
 async fn add_webhook(
     state: &AppState,
     viewer: &Viewer,
-    org: &str,
-    project: Option<&str>,
+    org: &Slug,
+    project: Option<&Slug>,
     form: &FormData,
 ) -> Result<Response, PageError> {
     let new = NewWebhook { url: form.get("url").trim().to_owned(), events: form.all("events") };
@@ -380,7 +380,7 @@ async fn add_webhook(
 pub(crate) async fn add_org_webhook(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
     form: FormData,
 ) -> Result<Response, PageError> {
     add_webhook(&state, &viewer, &org, None, &form).await
@@ -390,7 +390,7 @@ pub(crate) async fn add_org_webhook(
 pub(crate) async fn add_project_webhook(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
     form: FormData,
 ) -> Result<Response, PageError> {
     add_webhook(&state, &viewer, &org, Some(&project), &form).await
@@ -400,7 +400,7 @@ pub(crate) async fn add_project_webhook(
 pub(crate) async fn remove_org_webhook(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((org, id)): Path<(String, String)>,
+    Path((org, id)): Path<(Slug, String)>,
 ) -> Result<Response, PageError> {
     state.app.delete_webhook(&viewer.actor, &team_ref(&org, None), &id).await?;
     Ok(see_other(&format!("/{org}/team")))
@@ -410,7 +410,7 @@ pub(crate) async fn remove_org_webhook(
 pub(crate) async fn remove_project_webhook(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((org, project, id)): Path<(String, String, String)>,
+    Path((org, project, id)): Path<(Slug, Slug, String)>,
 ) -> Result<Response, PageError> {
     state.app.delete_webhook(&viewer.actor, &team_ref(&org, Some(&project)), &id).await?;
     Ok(see_other(&format!("/{org}/{project}/team")))

@@ -337,7 +337,16 @@ async fn distribution_purls_and_ecosystems_without_release_match_issue_14() {
         osv_file("PSF-2026-21", "2026-02-01T10:00:00Z", package("Debian:12")),
         osv_file("PSF-2026-22", "2026-02-01T10:00:00Z", package("Ubuntu:22.04")),
     ];
-    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", files, &|_| {}).await.unwrap();
+    w.t.app
+        .import_osv(
+            &Actor::Operator,
+            &embargo_testkit::slug_of("pallets"),
+            &embargo_testkit::slug_of("flask"),
+            files,
+            &|_| {},
+        )
+        .await
+        .unwrap();
     let ecosystems = |reply: &Value| -> Vec<String> {
         reply["vulns"]
             .as_array()

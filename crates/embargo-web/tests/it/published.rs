@@ -115,7 +115,16 @@ async fn a_trusted_provider_hashes_signs_and_lists_every_document_issue_14() {
         ImportFile { name: "PSF-2026-3.json".into(), text: record.to_string() },
         ImportFile { name: "PSF-2025-9.json".into(), text: withdrawn.to_string() },
     ];
-    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", files, &|_| {}).await.unwrap();
+    w.t.app
+        .import_osv(
+            &Actor::Operator,
+            &embargo_testkit::slug_of("pallets"),
+            &embargo_testkit::slug_of("flask"),
+            files,
+            &|_| {},
+        )
+        .await
+        .unwrap();
     let (_, draft) = w.drafted("a secret flaw").await;
 
     let doc_path = "/.well-known/csaf/white/2026/psf-2026-3.json";
@@ -231,7 +240,16 @@ async fn the_team_states_release_lines_not_affected_in_both_vex_documents_issue_
                       "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "3.0.0"}, {"fixed": "3.1.1"}]}]}]
     });
     let file = ImportFile { name: "PSF-2026-3.json".into(), text: record.to_string() };
-    w.t.app.import_osv(&Actor::Operator, "pallets", "flask", vec![file], &|_| {}).await.unwrap();
+    w.t.app
+        .import_osv(
+            &Actor::Operator,
+            &embargo_testkit::slug_of("pallets"),
+            &embargo_testkit::slug_of("flask"),
+            vec![file],
+            &|_| {},
+        )
+        .await
+        .unwrap();
     let marker = "PRIVATE-MARKER-7f3a";
     let (_, draft) = w.drafted(marker).await;
     w.t.patch(&format!("/api/v1/advisories/{draft}"), json!({"details": marker}), &w.flask_team)
