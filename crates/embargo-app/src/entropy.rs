@@ -1,7 +1,7 @@
 //! The random source: ids and secrets are made here and nowhere else.
 
 use embargo_core::id::{
-    AttachmentId, JobId, MessageId, OrgId, ProjectId, ReportId, SessionId, ShareId, TokenId, UserId,
+    AttachmentId, CollaboratorId, JobId, MessageId, OrgId, ProjectId, ReportId, SessionId, ShareId, TokenId, UserId,
 };
 use uuid::Uuid;
 
@@ -70,5 +70,6 @@ new_ids!(
     job_id => JobId,
     attachment_id => AttachmentId,
     share_id => ShareId,
+    collaborator_id => CollaboratorId,
     session_id => SessionId
 );

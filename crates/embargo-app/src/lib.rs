@@ -9,6 +9,8 @@ mod accounts;
 mod advisories;
 mod audit;
 mod auth;
+mod clocks;
+mod embargo;
 mod error;
 mod events;
 mod factors;
@@ -24,6 +26,7 @@ mod osv;
 mod policies;
 mod publication;
 mod reports;
+mod rotation;
 mod sessions;
 mod signing;
 mod subscribers;
@@ -62,9 +65,10 @@ pub use osv::{MAX_BATCH, OsvError, OsvQuery, OsvQueryError};
 pub use policies::{EffectivePolicy, PolicyTarget};
 pub use publication::PublishedDocument;
 pub use reports::{
-    Envelope, QueueChoices, Receipt, ReportActions, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView,
-    TransitionInput, Upload, ViewerRole,
+    Envelope, Invitation, NewCollaborator, QueueChoices, Receipt, ReportActions, ReportQuery, ReportSummary,
+    ReportView, TeamPatch, TeamView, TransitionInput, Upload, ViewerRole,
 };
+pub use rotation::{RotationInput, RotationView};
 pub use sessions::SessionView;
 pub use signing::{ClearSigner, SignError};
 pub use subscribers::{LabIntake, MailNotices, Subscriber, Subscribers};

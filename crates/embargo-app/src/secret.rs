@@ -28,6 +28,8 @@ pub enum TokenKind {
     Setup,
     /// A report shared with an interested party (`embx_`).
     Share,
+    /// An invitation to work on one report (`embc_`).
+    Invitation,
 }
 
 impl TokenKind {
@@ -38,6 +40,7 @@ impl TokenKind {
             TokenKind::FollowUp => "embf_",
             TokenKind::Setup => "embi_",
             TokenKind::Share => "embx_",
+            TokenKind::Invitation => "embc_",
         }
     }
 }
@@ -72,13 +75,13 @@ impl Token {
 
 /// The kind of a presented token, from its prefix and shape.
 pub fn token_kind(token: &str) -> Option<TokenKind> {
-    [TokenKind::Session, TokenKind::Api, TokenKind::FollowUp, TokenKind::Setup, TokenKind::Share].into_iter().find(
-        |kind| {
+    [TokenKind::Session, TokenKind::Api, TokenKind::FollowUp, TokenKind::Setup, TokenKind::Share, TokenKind::Invitation]
+        .into_iter()
+        .find(|kind| {
             token.strip_prefix(kind.prefix()).is_some_and(|rest| {
                 rest.len() == 43 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             })
-        },
-    )
+        })
 }
 
 /// The stored form of a presented token.
@@ -285,7 +288,14 @@ mod tests {
 
     #[test]
     fn tokens_carry_their_kind() {
-        for kind in [TokenKind::Session, TokenKind::Api, TokenKind::FollowUp, TokenKind::Setup, TokenKind::Share] {
+        for kind in [
+            TokenKind::Session,
+            TokenKind::Api,
+            TokenKind::FollowUp,
+            TokenKind::Setup,
+            TokenKind::Share,
+            TokenKind::Invitation,
+        ] {
             let token = Token::generate(kind, &OsEntropy).unwrap();
             assert_eq!(token_kind(token.expose()), Some(kind));
             assert_eq!(token.hash(), hash_token(token.expose()));

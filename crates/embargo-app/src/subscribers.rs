@@ -68,6 +68,22 @@ impl MailNotices {
             Event::AdvisoryPublished { advisory } | Event::AdvisoryRevised { advisory, .. } => {
                 Some(Notice::AdvisoryPublished { advisory: advisory.clone() })
             }
+            Event::DeadlineNear { report, deadline, due } => Some(Notice::DeadlineReminder {
+                report: *report,
+                deadline: *deadline,
+                due: embargo_core::Timestamp::from_unix_timestamp(*due).ok()?,
+            }),
+            Event::DeadlinePassed { report, deadline, due } => Some(Notice::DeadlinePassed {
+                report: *report,
+                deadline: *deadline,
+                due: embargo_core::Timestamp::from_unix_timestamp(*due).ok()?,
+            }),
+            Event::EmbargoChanged { report } => Some(Notice::EmbargoChanged { report: *report }),
+            Event::EmbargoEnding { report } => Some(Notice::EmbargoEnding { report: *report }),
+            Event::PublicationRefused { advisory } => Some(Notice::PublicationRefused { advisory: advisory.clone() }),
+            Event::CollaboratorInvited { report, collaborator } => {
+                Some(Notice::CollaboratorInvited { report: *report, collaborator: *collaborator })
+            }
             Event::AssigneeChanged { .. } | Event::AdvisoryDrafted { .. } | Event::AdvisoryWithdrawn { .. } => None,
         }
     }

@@ -4,6 +4,7 @@
 //! actor may not see yields [`Decision::Hidden`], which callers answer as
 //! "not found", so that its existence does not leak.
 
+use crate::collaborator::Collaboration;
 use crate::id::{OrgId, ProjectId, ReportId, UserId};
 use crate::user::{Role, TokenScope, TokenScopes};
 
@@ -23,6 +24,9 @@ pub enum Actor {
     /// already holds the database: may administer, but reads no report
     /// unless acting as a user.
     Operator,
+    /// The holder of an invitation link to one report (a collaborator or
+    /// co-finder the team invited).
+    Collaborator(Collaboration),
 }
 
 /// A signed-in user as the permission function sees them.
@@ -40,6 +44,8 @@ pub struct UserActor {
     pub team_projects: Vec<ProjectId>,
     /// The token's scopes; `None` for a browser session, which has them all.
     pub scopes: Option<TokenScopes>,
+    /// The reports the user was invited to (invitations not revoked).
+    pub collaborations: Vec<Collaboration>,
 }
 
 impl UserActor {
@@ -53,6 +59,7 @@ impl UserActor {
             team_orgs: Vec::new(),
             team_projects: Vec::new(),
             scopes: None,
+            collaborations: Vec::new(),
         }
     }
 
@@ -72,7 +79,7 @@ impl Actor {
         match self {
             Actor::Anonymous => Role::Anonymous,
             Actor::Operator => Role::InstanceAdmin,
-            Actor::FollowUp(_) => Role::Reporter,
+            Actor::FollowUp(_) | Actor::Collaborator(_) => Role::Reporter,
             Actor::Interested(_) => Role::Anonymous,
             Actor::User(user) if user.is_admin => Role::InstanceAdmin,
             Actor::User(user) if !user.team_orgs.is_empty() => Role::OrganisationTeam,
@@ -85,7 +92,9 @@ impl Actor {
     pub fn user(&self) -> Option<&UserActor> {
         match self {
             Actor::User(user) => Some(user),
-            Actor::Anonymous | Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator => None,
+            Actor::Anonymous | Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator | Actor::Collaborator(_) => {
+                None
+            }
         }
     }
 
@@ -167,6 +176,8 @@ pub enum Action {
     ViewLab(ReportAccess),
     /// Claim lab runs and record their results: the lab worker, which runs as the operator.
     RunLab,
+    /// Invite people to work on a report, list and revoke the invitations.
+    ManageCollaborators(ReportAccess),
 }
 
 /// The answer to "may this actor do this?".
@@ -191,6 +202,7 @@ impl Decision {
 enum ReportRelation {
     Team,
     Reporter,
+    Collaborator(Collaboration),
     Stranger,
 }
 
@@ -199,9 +211,23 @@ fn relation(actor: &Actor, report: &ReportAccess) -> ReportRelation {
         Actor::Anonymous | Actor::Operator | Actor::Interested(_) => ReportRelation::Stranger,
         Actor::FollowUp(id) if *id == report.id => ReportRelation::Reporter,
         Actor::FollowUp(_) => ReportRelation::Stranger,
+        Actor::Collaborator(grant) if grant.report == report.id => ReportRelation::Collaborator(*grant),
+        Actor::Collaborator(_) => ReportRelation::Stranger,
         Actor::User(user) if user.is_team(report.org, report.project) => ReportRelation::Team,
         Actor::User(user) if report.reporter == Some(user.id) => ReportRelation::Reporter,
-        Actor::User(_) => ReportRelation::Stranger,
+        Actor::User(user) => match user.collaborations.iter().find(|c| c.report == report.id) {
+            Some(grant) => ReportRelation::Collaborator(*grant),
+            None => ReportRelation::Stranger,
+        },
+    }
+}
+
+/// The invitation through which `actor` works on `report`, when they are
+/// neither on its team nor its reporter: views show them a collaborator's view.
+pub fn collaboration(actor: &Actor, report: &ReportAccess) -> Option<Collaboration> {
+    match relation(actor, report) {
+        ReportRelation::Collaborator(grant) => Some(grant),
+        ReportRelation::Team | ReportRelation::Reporter | ReportRelation::Stranger => None,
     }
 }
 
@@ -209,7 +235,7 @@ fn relation(actor: &Actor, report: &ReportAccess) -> ReportRelation {
 fn scoped(actor: &Actor, scope: TokenScope) -> bool {
     match actor {
         Actor::User(user) => user.has(scope),
-        Actor::Anonymous | Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator => true,
+        Actor::Anonymous | Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator | Actor::Collaborator(_) => true,
     }
 }
 
@@ -259,12 +285,12 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         }
         Action::SubmitReport => match actor {
             Actor::Anonymous => Decision::Allow,
-            Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator => Decision::Forbidden,
+            Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator | Actor::Collaborator(_) => Decision::Forbidden,
             Actor::User(user) => Decision::when(!user.is_banned && user.has(TokenScope::Report), Decision::Forbidden),
         },
         Action::ListReports => match actor {
             Actor::Anonymous | Actor::Interested(_) | Actor::Operator => Decision::Hidden,
-            Actor::FollowUp(_) => Decision::Allow,
+            Actor::FollowUp(_) | Actor::Collaborator(_) => Decision::Allow,
             Actor::User(user) => Decision::when(user.has(TokenScope::Read), Decision::Hidden),
         },
         Action::ViewReport(report) => {
@@ -277,8 +303,12 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             Decision::when(visible && scoped(actor, TokenScope::Read), Decision::Hidden)
         }
         Action::ViewInternal(report) => {
-            let team = relation(actor, &report) == ReportRelation::Team;
-            Decision::when(team && scoped(actor, TokenScope::Read), Decision::Hidden)
+            let allowed = match relation(actor, &report) {
+                ReportRelation::Team => true,
+                ReportRelation::Collaborator(grant) => grant.sees_internal,
+                ReportRelation::Reporter | ReportRelation::Stranger => false,
+            };
+            Decision::when(allowed && scoped(actor, TokenScope::Read), Decision::Hidden)
         }
         Action::Reply(report) | Action::Withdraw(report) => match relation(actor, &report) {
             ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Triage), Decision::Forbidden),
@@ -286,15 +316,22 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
                 let banned = actor.user().is_some_and(|u| u.is_banned);
                 Decision::when(!banned && scoped(actor, TokenScope::Report), Decision::Forbidden)
             }
+            // An invitee posts on the thread but does not withdraw the reporter's report.
+            ReportRelation::Collaborator(_) => {
+                let banned = actor.user().is_some_and(|u| u.is_banned);
+                let reply = matches!(action, Action::Reply(_));
+                Decision::when(reply && !banned && scoped(actor, TokenScope::Report), Decision::Forbidden)
+            }
             ReportRelation::Stranger => Decision::Hidden,
         },
-        Action::AddInternalNote(report) | Action::Triage(report) | Action::Share(report) => {
-            match relation(actor, &report) {
-                ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Triage), Decision::Forbidden),
-                ReportRelation::Reporter => Decision::Forbidden,
-                ReportRelation::Stranger => Decision::Hidden,
-            }
-        }
+        Action::AddInternalNote(report)
+        | Action::Triage(report)
+        | Action::Share(report)
+        | Action::ManageCollaborators(report) => match relation(actor, &report) {
+            ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Triage), Decision::Forbidden),
+            ReportRelation::Reporter | ReportRelation::Collaborator(_) => Decision::Forbidden,
+            ReportRelation::Stranger => Decision::Hidden,
+        },
         Action::ViewDraftAdvisory(p) => {
             let team = actor.user().is_some_and(|u| u.is_team(p.org, p.project) && u.has(TokenScope::Read));
             Decision::when(team, Decision::Hidden)
@@ -305,7 +342,7 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         },
         Action::QueueLabRuns(report) => match relation(actor, &report) {
             ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Triage), Decision::Forbidden),
-            ReportRelation::Reporter => Decision::Forbidden,
+            ReportRelation::Reporter | ReportRelation::Collaborator(_) => Decision::Forbidden,
             ReportRelation::Stranger => Decision::Hidden,
         },
         Action::ViewLab(report) => {
@@ -344,7 +381,8 @@ fn operator(action: Action) -> Decision {
         | Action::EditAdvisory(_)
         | Action::PublishAdvisory(_)
         | Action::QueueLabRuns(_)
-        | Action::ViewLab(_) => Decision::Hidden,
+        | Action::ViewLab(_)
+        | Action::ManageCollaborators(_) => Decision::Hidden,
     }
 }
 
@@ -373,7 +411,8 @@ fn interested(shared: ReportId, action: Action) -> Decision {
         | Action::PublishAdvisory(_)
         | Action::ImportAdvisories(_)
         | Action::QueueLabRuns(_)
-        | Action::ViewLab(_) => Decision::Hidden,
+        | Action::ViewLab(_)
+        | Action::ManageCollaborators(_) => Decision::Hidden,
     }
 }
 

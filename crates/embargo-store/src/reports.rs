@@ -3,7 +3,8 @@
 
 use std::ops::DerefMut;
 
-use embargo_core::deadline::Deadlines;
+use embargo_core::Timestamp;
+use embargo_core::deadline::{DeadlineKind, Deadlines};
 use embargo_core::id::{MessageId, OrgId, ProjectId, ReportId, UserId};
 use embargo_core::lifecycle::{Outcome, ReportState};
 use embargo_core::message::{Message, Visibility};
@@ -41,6 +42,9 @@ pub struct ReportFilter {
     pub open_only: bool,
     /// Only assigned to this user.
     pub assignee: Option<UserId>,
+    /// Soonest deadline first (the one that matters in each report's state;
+    /// reports without one last), instead of newest first.
+    pub deadline_first: bool,
     /// At most this many, newest first.
     pub limit: u32,
     /// Skip this many.
@@ -107,9 +111,58 @@ const REPORT_COLUMNS: &str = "r.id, r.org_id, r.project_id, r.reporter_id, r.cha
                               r.assignee_id, r.duplicate_of, r.created_at, r.updated_at, r.acknowledge_due, \
                               r.triage_due, r.fix_due, r.disclosure_due";
 
-/// The listing query. Its open states are core's (`ReportState::is_closed`),
-/// written into the SQL once, so the store restates no lifecycle rule.
-static REPORTS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// The column of each deadline.
+fn deadline_column(kind: DeadlineKind) -> &'static str {
+    match kind {
+        DeadlineKind::Acknowledge => "r.acknowledge_due",
+        DeadlineKind::Triage => "r.triage_due",
+        DeadlineKind::Fix => "r.fix_due",
+        DeadlineKind::Disclosure => "r.disclosure_due",
+    }
+}
+
+/// The deadline that matters in a report's state, as SQL: core's
+/// `Deadlines::current`, asked once per state which deadline it picks and
+/// which one it falls back to when that one is unset.
+fn current_deadline_sql() -> String {
+    let mut cases = Vec::new();
+    for state in ReportState::ALL {
+        let mut deadlines = Deadlines {
+            acknowledge: Some(Timestamp::UNIX_EPOCH),
+            triage: Some(Timestamp::UNIX_EPOCH),
+            fix: Some(Timestamp::UNIX_EPOCH),
+            disclosure: Some(Timestamp::UNIX_EPOCH),
+        };
+        let mut columns = Vec::new();
+        while let Some(due) = deadlines.current(state) {
+            columns.push(deadline_column(due.kind));
+            match due.kind {
+                DeadlineKind::Acknowledge => deadlines.acknowledge = None,
+                DeadlineKind::Triage => deadlines.triage = None,
+                DeadlineKind::Fix => deadlines.fix = None,
+                DeadlineKind::Disclosure => deadlines.disclosure = None,
+            }
+        }
+        let value = match columns.as_slice() {
+            [] => continue,
+            [one] => (*one).to_owned(),
+            many => format!("COALESCE({})", many.join(", ")),
+        };
+        cases.push(format!("WHEN r.state = '{}' THEN {value}", state.as_str()));
+    }
+    format!("(CASE {} END)", cases.join(" "))
+}
+
+/// The listing query, newest first or soonest deadline first. Its open states
+/// are core's (`ReportState::is_closed`) and so is the deadline that matters
+/// in each state, written into the SQL once, so the store restates no lifecycle rule.
+static REPORTS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| reports_sql("r.created_at DESC, r.id"));
+static REPORTS_BY_DEADLINE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let due = current_deadline_sql();
+    reports_sql(&format!("{due} IS NULL, {due}, r.created_at DESC, r.id"))
+});
+
+fn reports_sql(order: &str) -> String {
     let open: Vec<String> =
         ReportState::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
     format!(
@@ -117,16 +170,17 @@ static REPORTS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
          ( r.id = $1 \
            OR r.reporter_id = $2 \
            OR r.project_id IN (SELECT project_id FROM project_members WHERE user_id = $2) \
-           OR r.org_id IN (SELECT org_id FROM org_members WHERE user_id = $2) ) \
+           OR r.org_id IN (SELECT org_id FROM org_members WHERE user_id = $2) \
+           OR r.id IN (SELECT report_id FROM report_collaborators WHERE user_id = $2 AND revoked_at IS NULL) ) \
          AND ($3 IS NULL OR r.project_id = $3) \
          AND ($4 IS NULL OR r.state = $4) \
          AND ($5 IS NULL OR r.assignee_id = $5) \
          AND ($8 IS NULL OR r.org_id = $8) \
          AND ($9 IS NULL OR r.state IN ({})) \
-         ORDER BY r.created_at DESC, r.id LIMIT $6 OFFSET $7",
+         ORDER BY {order} LIMIT $6 OFFSET $7",
         open.join(", ")
     )
-});
+}
 
 impl<H> Handle<H>
 where
@@ -217,7 +271,7 @@ where
         };
         let rows = self
             .fetch_all(
-                query(REPORTS_SQL.as_str())
+                query(if filter.deadline_first { REPORTS_BY_DEADLINE_SQL.as_str() } else { REPORTS_SQL.as_str() })
                     .bind(followup)
                     .bind(user)
                     .bind(filter.project)

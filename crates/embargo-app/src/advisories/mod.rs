@@ -2,7 +2,7 @@
 //! published once the fix is public (which discloses the report), withdrawn
 //! when they were wrong. State changes pass through `lifecycle.rs`.
 
-mod lifecycle;
+pub(crate) mod lifecycle;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -240,7 +240,7 @@ impl AdvisoryPatch {
     }
 }
 
-fn project_access(advisory: &Advisory) -> ProjectAccess {
+pub(crate) fn project_access(advisory: &Advisory) -> ProjectAccess {
     ProjectAccess { org: advisory.org_id, project: advisory.project_id }
 }
 

@@ -1,6 +1,7 @@
 //! Reports: intake under the project's policy, the views each viewer may
 //! have, and triage (messages, transitions, team fields, sharing).
 
+mod collaborators;
 mod intake;
 pub(crate) mod transition;
 mod triage;
@@ -28,6 +29,7 @@ use embargo_store::reports::ReporterRecord;
 use crate::AppError;
 use crate::secret::Token;
 
+pub use collaborators::{Invitation, NewCollaborator};
 pub use intake::{Envelope, Upload};
 pub(crate) use intake::{Filing, WriteFailure, attachment_rows, judge_uploads};
 pub(crate) use triage::{policy_of, store_message};
@@ -60,6 +62,9 @@ pub enum ViewerRole {
     Team,
     /// The reporter: sees their report and the reporter-visible thread.
     Reporter,
+    /// A person the team invited (a collaborator or co-finder): the report and
+    /// the reporter-visible thread, internal notes only when the team allowed it.
+    Collaborator,
     /// A party interested in an unsupported platform: a redacted, read-only copy.
     InterestedParty,
 }
@@ -70,6 +75,7 @@ impl ViewerRole {
         match self {
             ViewerRole::Team => "team",
             ViewerRole::Reporter => "reporter",
+            ViewerRole::Collaborator => "collaborator",
             ViewerRole::InterestedParty => "interested-party",
         }
     }
@@ -171,6 +177,8 @@ pub struct ReportView {
     pub actions: ReportActions,
     /// Its advisory: any for the team, published ones for everyone else.
     pub advisory: Option<AdvisoryId>,
+    /// When its embargo ends, if one is set (not for interested parties).
+    pub embargo: Option<embargo_core::embargo::Moment>,
 }
 
 /// What a viewer may do with a report, as `embargo_core::permission::decide`
@@ -202,6 +210,8 @@ pub struct ReportQuery {
     pub open_only: bool,
     /// Only assigned to this user.
     pub assignee: Option<UserId>,
+    /// Soonest deadline first (the one that matters in each report's state) instead of newest first.
+    pub deadline_first: bool,
     /// At most this many (default 100).
     pub limit: Option<u32>,
     /// Skip this many.
@@ -243,7 +253,10 @@ pub(crate) fn access(report: &Report) -> ReportAccess {
 }
 
 fn role_of(actor: &Actor, report: &Report) -> ViewerRole {
-    if decide(actor, Action::ViewInternal(access(report))) == Decision::Allow {
+    let visible = decide(actor, Action::ViewReport(access(report))) == Decision::Allow;
+    if visible && embargo_core::permission::collaboration(actor, &access(report)).is_some() {
+        ViewerRole::Collaborator
+    } else if decide(actor, Action::ViewInternal(access(report))) == Decision::Allow {
         ViewerRole::Team
     } else if decide(actor, Action::ViewReport(access(report))) == Decision::Allow {
         ViewerRole::Reporter

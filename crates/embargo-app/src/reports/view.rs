@@ -98,6 +98,7 @@ impl App {
         require(actor, Action::ListReports)?;
         let viewer = match actor {
             Actor::FollowUp(report) => Viewer::FollowUp(*report),
+            Actor::Collaborator(grant) => Viewer::FollowUp(grant.report),
             Actor::User(user) => Viewer::User(user.id),
             Actor::Anonymous | Actor::Interested(_) | Actor::Operator => return Err(AppError::NotFound),
         };
@@ -124,6 +125,7 @@ impl App {
             state,
             open_only: query.open_only,
             assignee: query.assignee,
+            deadline_first: query.deadline_first,
             limit,
             offset,
         };
@@ -176,14 +178,20 @@ impl App {
 
     async fn view(&self, reader: &mut dyn Reader, actor: &Actor, report: Report) -> Result<ReportView, AppError> {
         let viewer = role_of(actor, &report);
+        let internal = decide(actor, Action::ViewInternal(access(&report))) == Decision::Allow;
         let messages = match viewer {
             ViewerRole::Team => reader.messages(report.id, Thread::WithInternal).await?,
-            ViewerRole::Reporter => reader.messages(report.id, Thread::ReporterVisible).await?,
+            ViewerRole::Collaborator if internal => reader.messages(report.id, Thread::WithInternal).await?,
+            ViewerRole::Reporter | ViewerRole::Collaborator => {
+                reader.messages(report.id, Thread::ReporterVisible).await?
+            }
             ViewerRole::InterestedParty => Vec::new(),
         };
         let authors: HashMap<UserId, String> = match viewer {
             ViewerRole::InterestedParty => HashMap::new(),
-            ViewerRole::Team | ViewerRole::Reporter => reader.message_authors(report.id).await?.into_iter().collect(),
+            ViewerRole::Team | ViewerRole::Reporter | ViewerRole::Collaborator => {
+                reader.message_authors(report.id).await?.into_iter().collect()
+            }
         };
         let mut history = reader.state_changes(report.id).await?;
         if viewer == ViewerRole::InterestedParty {
@@ -202,7 +210,7 @@ impl App {
         let attachments = reader.attachments(report.id).await?;
         let team = match viewer {
             ViewerRole::Team => Some(self.report_team_view(reader, &org, &project, &report).await?),
-            ViewerRole::Reporter | ViewerRole::InterestedParty => None,
+            ViewerRole::Reporter | ViewerRole::Collaborator | ViewerRole::InterestedParty => None,
         };
         let allowed = if decide(actor, Action::Triage(access(&report))) == Decision::Allow {
             allowed_transitions(report.state, Performer::Team)
@@ -223,11 +231,21 @@ impl App {
                 && report.state.is_accepted()
                 && advisory.is_none(),
         };
+        let embargo = match viewer {
+            ViewerRole::InterestedParty => None,
+            ViewerRole::Team | ViewerRole::Reporter | ViewerRole::Collaborator => reader.embargo(report.id).await?,
+        };
         let (content, deadline, intake) = match viewer {
             ViewerRole::InterestedParty => (Private::new(redacted(report.content.expose())), None, Vec::new()),
             ViewerRole::Team | ViewerRole::Reporter => {
                 (report.content.clone(), report.deadlines.current(report.state), report.intake.clone())
             }
+            // An invitee reads what is wrong, not the reporter's contact details.
+            ViewerRole::Collaborator => (
+                Private::new(redacted(report.content.expose())),
+                report.deadlines.current(report.state),
+                report.intake.clone(),
+            ),
         };
         Ok(ReportView {
             id: report.id,
@@ -249,6 +267,7 @@ impl App {
             allowed_transitions: allowed,
             actions,
             advisory,
+            embargo,
         })
     }
 

@@ -33,6 +33,7 @@ fn user(id: u128) -> UserActor {
         team_orgs: vec![],
         team_projects: vec![],
         scopes: None,
+        collaborations: vec![],
     }
 }
 
@@ -171,4 +172,36 @@ fn evidence_lab_matrix() {
     });
     assert_eq!(decide(&read_only, Action::ViewLab(r)), A);
     assert_eq!(decide(&read_only, Action::QueueLabRuns(r)), F, "queueing runs needs the triage scope");
+}
+
+#[test]
+fn collaborators_work_on_their_one_report() {
+    use crate::collaborator::{Collaboration, CollaboratorRole};
+    let r = report();
+    let other = ReportAccess { id: ReportId::from_uuid(uid(41)), ..report() };
+    let id = crate::id::CollaboratorId::from_uuid(uid(60));
+    let grant = Collaboration { id, report: r.id, role: CollaboratorRole::Collaborator, sees_internal: false };
+    let by_link = Actor::Collaborator(grant);
+    let by_account = Actor::User(UserActor { collaborations: vec![grant], ..user(50) });
+    for invitee in [&by_link, &by_account] {
+        assert_eq!(decide(invitee, Action::ViewReport(r)), A);
+        assert_eq!(decide(invitee, Action::Reply(r)), A);
+        assert_eq!(decide(invitee, Action::ViewInternal(r)), H, "internal notes only when the team ticks it");
+        assert_eq!(decide(invitee, Action::AddInternalNote(r)), F);
+        assert_eq!(decide(invitee, Action::Triage(r)), F);
+        assert_eq!(decide(invitee, Action::Withdraw(r)), F, "the reporter's report is not theirs to withdraw");
+        assert_eq!(decide(invitee, Action::ManageCollaborators(r)), F);
+        assert_eq!(decide(invitee, Action::ViewLab(r)), H);
+        assert_eq!(decide(invitee, Action::ViewReport(other)), H, "every other report stays hidden");
+        assert_eq!(decide(invitee, Action::ViewProjectTeam(project())), H);
+        assert_eq!(decide(invitee, Action::ViewDraftAdvisory(project())), H);
+        assert_eq!(collaboration(invitee, &r), Some(grant));
+        assert_eq!(collaboration(invitee, &other), None);
+    }
+    let trusted = Actor::Collaborator(Collaboration { sees_internal: true, ..grant });
+    assert_eq!(decide(&trusted, Action::ViewInternal(r)), A);
+    assert_eq!(decide(&trusted, Action::AddInternalNote(r)), F);
+    // Only the team invites.
+    //                                        anon fu  fu2 rep rep2 adm org prj oprj op  int
+    check(Action::ManageCollaborators(r), /* */ [H, F, H, F, H, H, A, A, H, H, H]);
 }

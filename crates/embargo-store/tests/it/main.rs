@@ -13,6 +13,7 @@ mod fixture;
 
 mod advisories;
 mod audit;
+mod collaborators;
 mod factors;
 mod jobs;
 mod lab;

@@ -4,6 +4,7 @@
 mod accounts;
 mod advisories;
 mod audit;
+mod collaborators;
 mod cwes;
 mod health;
 mod json;
@@ -13,6 +14,8 @@ pub(crate) use lab::reproduced as lab_reproduced;
 mod organisations;
 mod policies;
 mod reports;
+mod rotation;
+mod schedule;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -48,6 +51,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::submit_report))
         .routes(routes!(reports::check_report))
         .routes(routes!(reports::share_report))
+        .routes(routes!(collaborators::invite_collaborator, collaborators::list_collaborators))
+        .routes(routes!(collaborators::revoke_collaborator))
+        .routes(routes!(rotation::get_rotation, rotation::put_rotation))
+        .routes(routes!(schedule::schedule_publication))
         .routes(routes!(policies::get_org_policy, policies::put_org_policy))
         .routes(routes!(policies::get_org_policy_toml))
         .routes(routes!(policies::get_project_policy, policies::put_project_policy))

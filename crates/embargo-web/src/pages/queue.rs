@@ -61,6 +61,7 @@ struct ReportsPage {
     assignees: Vec<(String, String, bool)>,
     labs: Vec<(String, String, bool)>,
     sort_lab: bool,
+    sort_deadline: bool,
     filtered: bool,
     error: Option<String>,
     previous: Option<String>,
@@ -142,6 +143,8 @@ pub(crate) async fn list(
         }
     };
     let sort_lab = params.get("sort") == "lab";
+    let sort_deadline = params.get("sort") == "deadline";
+    report_query.deadline_first = sort_deadline;
     if team && (lab_filter.is_some() || sort_lab) {
         report_query.offset = Some(0);
         report_query.limit = Some(LAB_WINDOW);
@@ -232,6 +235,7 @@ pub(crate) async fn list(
         assignees,
         labs,
         sort_lab,
+        sort_deadline,
         filtered: ["project", "state", "assignee", "lab", "sort"].iter().any(|k| params.opt(k).is_some()),
         error,
         previous: (page > 0).then(|| page_link(&params, page - 1)),

@@ -1,5 +1,6 @@
 //! A security team's page: its members and, for a project, its release
-//! lines. The team manages them itself; administrators may too.
+//! lines and its coordinator rotation. The team manages them itself;
+//! administrators may too.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -41,7 +42,68 @@ struct TeamPage {
     lines: Option<Vec<LineRow>>,
     member_fields: Vec<Field>,
     line_fields: Vec<Field>,
+    /// The project's coordinator rotation: (coordinators in turn, next, form fields).
+    rotation: Option<RotationSection>,
     errors: Vec<String>,
+}
+
+/// The coordinator rotation on a project's team page.
+struct RotationSection {
+    /// (name, email, away) in turn order.
+    coordinators: Vec<(String, String, bool)>,
+    next: Option<String>,
+    idle_days: Option<u32>,
+    fields: Vec<Field>,
+}
+
+fn rotation_fields(form: &FormData, current: Option<&embargo_app::RotationView>) -> Vec<Field> {
+    let kept = |name: &str| (!form.get(name).is_empty()).then(|| form.get(name));
+    let idle = kept("idle_days").unwrap_or_else(|| current.map_or_else(|| "5".to_owned(), |r| r.idle_days.to_string()));
+    let lines = kept("coordinators").unwrap_or_else(|| {
+        current
+            .map(|r| {
+                r.coordinators
+                    .iter()
+                    .map(|(u, away)| if *away { format!("{} away", u.email) } else { u.email.to_string() })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default()
+    });
+    vec![
+        Field::of_form("rotation", "idle_days", "Idle days before a report is assigned", FieldKind::Text)
+            .hint("From 1 to 365.")
+            .value(idle)
+            .required(),
+        Field::of_form(
+            "rotation",
+            "coordinators",
+            "Coordinators, in turn",
+            FieldKind::TextArea { rows: 4, code: true },
+        )
+        .hint("One team member's address per line; add the word away after those who are away. Leave empty to stop.")
+        .value(lines),
+    ]
+}
+
+/// Reads the rotation form: idle days and `address [away]` lines.
+fn rotation_input(form: &FormData) -> Result<embargo_app::RotationInput, AppError> {
+    let idle_days = form
+        .get("idle_days")
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| AppError::invalid("idle_days", "a number of days from 1 to 365"))?;
+    let coordinators = form
+        .get("coordinators")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| match line.strip_suffix(" away") {
+            Some(email) => (email.trim().to_owned(), true),
+            None => (line.to_owned(), false),
+        })
+        .collect();
+    Ok(embargo_app::RotationInput { idle_days, coordinators })
 }
 
 fn member_fields(form: &FormData) -> Vec<Field> {
@@ -81,6 +143,10 @@ async fn team_page(
     failed: Option<(&str, &FormData, &AppError)>,
 ) -> Result<TeamPage, PageError> {
     let members = state.app.members(&viewer.actor, &team_ref(org, project)).await?;
+    let rotation_view = match project {
+        Some(p) => state.app.rotation(&viewer.actor, org, p).await?,
+        None => None,
+    };
     let (title, base, policy_path, lines) = match project {
         Some(p) => {
             let (o, pr) = state.app.project(org, p).await?;
@@ -111,8 +177,10 @@ async fn team_page(
     let form_of = |which: &str| failed.filter(|(f, _, _)| *f == which).map(|(_, form, _)| form).unwrap_or(&empty);
     let mut member_fields = member_fields(form_of("member"));
     let mut line_fields = line_fields(form_of("line"));
+    let mut rotation_fields = rotation_fields(form_of("rotation"), rotation_view.as_ref());
     let errors = match failed {
         Some(("member", _, e)) => apply_errors(&mut member_fields, e),
+        Some(("rotation", _, e)) => apply_errors(&mut rotation_fields, e),
         Some((_, _, e)) => apply_errors(&mut line_fields, e),
         None => Vec::new(),
     };
@@ -134,6 +202,16 @@ async fn team_page(
         lines,
         member_fields,
         line_fields,
+        rotation: project.map(|_| RotationSection {
+            coordinators: rotation_view
+                .iter()
+                .flat_map(|r| &r.coordinators)
+                .map(|(u, away)| (u.name.clone(), u.email.to_string(), *away))
+                .collect(),
+            next: rotation_view.as_ref().and_then(|r| r.next.as_ref()).map(|u| u.name.clone()),
+            idle_days: rotation_view.as_ref().map(|r| r.idle_days),
+            fields: rotation_fields,
+        }),
         errors,
     })
 }
@@ -267,6 +345,21 @@ pub(crate) async fn save_release_line(
     }
     .await;
     after_team(&state, &viewer, &org, Some(&project), "line", &form, result).await
+}
+
+/// `POST /{org}/{project}/team/rotation`: sets the coordinator rotation.
+pub(crate) async fn save_rotation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, project)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let result = async {
+        let input = rotation_input(&form)?;
+        state.app.set_rotation(&viewer.actor, &org, &project, input).await.map(drop)
+    }
+    .await;
+    after_team(&state, &viewer, &org, Some(&project), "rotation", &form, result).await
 }
 
 /// `POST /{org}/{project}/team/release-lines/{name}/remove`

@@ -12,6 +12,9 @@
 mod audit;
 mod authorization;
 mod bad_input;
+mod clocks;
+mod collaborators;
+mod embargo;
 mod fixture;
 mod flow;
 mod issue_9;
