@@ -54,6 +54,15 @@ pub enum Notice {
         /// The invitation.
         collaborator: CollaboratorId,
     },
+    /// The report a duplicate duplicates reached an end: the duplicate's reporter hears how (by reference).
+    OriginalEnded {
+        /// The duplicate, whose reporter hears.
+        report: ReportId,
+        /// The report it duplicates.
+        original: ReportId,
+        /// How the original ended.
+        to: ReportState,
+    },
     /// A report's embargo end was set, moved or lifted: every participant hears.
     EmbargoChanged {
         /// The report.

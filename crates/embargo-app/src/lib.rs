@@ -10,6 +10,7 @@ mod advisories;
 mod audit;
 mod auth;
 mod clocks;
+mod conduct;
 mod embargo;
 mod error;
 mod events;
@@ -26,6 +27,7 @@ mod osv;
 mod policies;
 mod publication;
 mod reports;
+mod response_times;
 mod rotation;
 mod sessions;
 mod signing;
@@ -47,6 +49,7 @@ pub use accounts::{InstanceSettings, Me, NewAccount, SignedIn};
 pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, RangeInput};
 pub use audit::{AuditCheckpoint, AuditQuery, CheckpointVerification};
 pub use auth::Credential;
+pub use conduct::{ConductEntry, ConductExport};
 pub use error::AppError;
 pub use events::Event;
 pub use factors::{FactorProof, FactorStatus, RECENT_FACTOR, RecoveryCodes, TotpEnrolment};
@@ -68,6 +71,7 @@ pub use reports::{
     Envelope, Invitation, NewCollaborator, QueueChoices, Receipt, ReportActions, ReportQuery, ReportSummary,
     ReportView, TeamPatch, TeamView, TransitionInput, Upload, ViewerRole,
 };
+pub use response_times::ResponseTimes;
 pub use rotation::{RotationInput, RotationView};
 pub use sessions::SessionView;
 pub use signing::{ClearSigner, SignError};

@@ -47,6 +47,13 @@ pub enum News {
         /// When it falls due.
         due: Timestamp,
     },
+    /// The report this one duplicates reached an end.
+    OriginalEnded {
+        /// The original, by reference.
+        original: ReportId,
+        /// How it ended.
+        to: ReportState,
+    },
     /// The embargo end was set or moved (`Some`), or lifted.
     Embargo {
         /// The new end, in the team's offset and UTC.
@@ -144,6 +151,8 @@ pub struct NoticeMail {
     pub original: Option<String>,
     /// Whether the report arrived encrypted (then nothing about it goes out in clear).
     pub arrived_encrypted: bool,
+    /// The report this one duplicates, when the news is that it was marked a duplicate (by reference only).
+    pub duplicate_of: Option<ReportId>,
     /// The private link's token still to be handed over: the follow-up token
     /// of the reporter's receipt, or the link of an invitation.
     pub followup: Option<Private<String>>,
@@ -171,6 +180,9 @@ impl App {
             Notice::StateChanged { report, to } => (*report, News::State { to: *to }, None),
             Notice::DeadlineReminder { report, deadline, due } => {
                 (*report, News::Deadline { deadline: *deadline, due: *due }, None)
+            }
+            Notice::OriginalEnded { report, original, to } => {
+                (*report, News::OriginalEnded { original: *original, to: *to }, None)
             }
             Notice::EmbargoChanged { report } => {
                 (*report, News::Embargo { until: reader.embargo(*report).await? }, None)
@@ -268,6 +280,9 @@ impl App {
                     }
                 }
             }
+            News::OriginalEnded { .. } => {
+                to.extend(reporter.iter().map(|(e, n)| (e.clone(), n.clone(), Side::Reporter)));
+            }
             News::PublicationRefused { .. } => {
                 to.extend(team.iter().map(|(_, e, n)| (e.clone(), Some(n.clone()), Side::Team)));
             }
@@ -317,6 +332,7 @@ impl App {
             News::Invited { collaborator, .. } => (reader.invitation_token(collaborator).await?, Vec::new()),
             _ => (None, Vec::new()),
         };
+        let duplicate_of = matches!(news, News::State { to: ReportState::Duplicate }).then_some(report.duplicate_of).flatten();
         drop(reader);
         let reply_token = self.ensure_mail_thread(report.id).await?;
         Ok(Some(NoticeMail {
@@ -328,6 +344,7 @@ impl App {
             reply_token,
             original,
             arrived_encrypted,
+            duplicate_of,
             followup,
             refused,
             notices,

@@ -96,14 +96,24 @@ impl Subscriber for MailNotices {
     }
 
     fn wants(&self, event: &Event) -> bool {
-        MailNotices::notice(event).is_some()
+        MailNotices::notice(event).is_some() || matches!(event, Event::StateChanged { to, .. } if to.is_closed())
     }
 
     async fn handle(&self, app: &App, job: JobId, event: &Event) -> Result<(), DeliveryError> {
-        match MailNotices::notice(event) {
-            Some(notice) => self.notifier.deliver_job(app, job, &notice).await,
-            None => Ok(()),
+        if let Some(notice) = MailNotices::notice(event) {
+            self.notifier.deliver_job(app, job, &notice).await?;
         }
+        // The reporters of its duplicates hear how the original ended (by reference only).
+        if let Event::StateChanged { report, to, .. } = event
+            && to.is_closed()
+        {
+            let duplicates = app.duplicates_of(*report).await.map_err(|e| DeliveryError::Temporary(e.to_string()))?;
+            for duplicate in duplicates {
+                let notice = Notice::OriginalEnded { report: duplicate, original: *report, to: *to };
+                self.notifier.deliver_job(app, job, &notice).await?;
+            }
+        }
+        Ok(())
     }
 }
 

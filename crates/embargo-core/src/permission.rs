@@ -178,6 +178,8 @@ pub enum Action {
     RunLab,
     /// Invite people to work on a report, list and revoke the invitations.
     ManageCollaborators(ReportAccess),
+    /// Export a report's conversation, vulnerability details removed, for a code-of-conduct team.
+    ExportConduct(ReportAccess),
 }
 
 /// The answer to "may this actor do this?".
@@ -349,6 +351,11 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             let team = relation(actor, &report) == ReportRelation::Team;
             Decision::when(team && scoped(actor, TokenScope::Read), Decision::Hidden)
         }
+        Action::ExportConduct(report) => match relation(actor, &report) {
+            ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Read), Decision::Hidden),
+            ReportRelation::Reporter | ReportRelation::Collaborator(_) => Decision::Forbidden,
+            ReportRelation::Stranger => Decision::Hidden,
+        },
         // Untrusted code runs only in the worker, which holds the database as the operator does.
         Action::RunLab => Decision::Forbidden,
     }
@@ -382,7 +389,8 @@ fn operator(action: Action) -> Decision {
         | Action::PublishAdvisory(_)
         | Action::QueueLabRuns(_)
         | Action::ViewLab(_)
-        | Action::ManageCollaborators(_) => Decision::Hidden,
+        | Action::ManageCollaborators(_)
+        | Action::ExportConduct(_) => Decision::Hidden,
     }
 }
 
@@ -412,7 +420,8 @@ fn interested(shared: ReportId, action: Action) -> Decision {
         | Action::ImportAdvisories(_)
         | Action::QueueLabRuns(_)
         | Action::ViewLab(_)
-        | Action::ManageCollaborators(_) => Decision::Hidden,
+        | Action::ManageCollaborators(_)
+        | Action::ExportConduct(_) => Decision::Hidden,
     }
 }
 

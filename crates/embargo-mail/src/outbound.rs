@@ -165,6 +165,9 @@ fn headline(news: &News, side: Side) -> String {
             format!("the {deadline} deadline falls due on {date}")
         }
         News::Published { advisory, .. } => format!("advisory {advisory} was published"),
+        News::OriginalEnded { original, to } => {
+            format!("the report yours duplicates ({}) is now {}", short(original), to.phrase())
+        }
         News::Embargo { until: Some(until) } => format!("the embargo now ends {}", until.both()),
         News::Embargo { until: None } => "the embargo end was lifted".into(),
         News::EmbargoEnding { until } => format!("the embargo ends {}", until.both()),
@@ -238,6 +241,12 @@ impl MailNotifier {
             let _ = writeln!(text, "For your privacy and the report's, this mail holds no details.");
         }
         let _ = writeln!(text, "Read it at {link}");
+        if let Some(original) = mail.duplicate_of {
+            let _ = writeln!(
+                text,
+                "\nIt duplicates report {original}, reported earlier. You will hear how that report ends."
+            );
+        }
         if let News::Published { advisory, summary, credit } = &mail.news {
             let _ =
                 writeln!(text, "\n{advisory}: {summary}\n{credit}\n{}/advisories/{advisory}", self.config.public_url);

@@ -36,6 +36,7 @@ pub mod operations;
 pub mod organisations;
 pub mod policies;
 pub mod reports;
+pub mod response_times;
 pub mod rotations;
 pub mod seal;
 pub mod sessions;
@@ -62,6 +63,7 @@ pub trait Reader:
     + collaborators::CollaboratorReads
     + rotations::RotationReads
     + embargoes::EmbargoReads
+    + response_times::ResponseTimeReads
     + audit::AuditReads
     + jobs::JobReads
     + lab::LabReads
@@ -86,6 +88,7 @@ impl<T> Reader for T where
         + collaborators::CollaboratorReads
         + rotations::RotationReads
         + embargoes::EmbargoReads
+        + response_times::ResponseTimeReads
         + audit::AuditReads
         + jobs::JobReads
         + lab::LabReads
@@ -161,6 +164,7 @@ pub mod prelude {
     pub use crate::organisations::{OrganisationReads as _, OrganisationWrites as _};
     pub use crate::policies::{PolicyReads as _, PolicyWrites as _};
     pub use crate::reports::{ReportReads as _, ReportWrites as _};
+    pub use crate::response_times::ResponseTimeReads as _;
     pub use crate::rotations::{RotationReads as _, RotationWrites as _};
     pub use crate::sessions::{SessionReads as _, SessionWrites as _};
     pub use crate::settings::{SettingReads as _, SettingWrites as _};

@@ -90,6 +90,10 @@ pub trait ReportReads {
     async fn message_authors(&mut self, report: ReportId) -> Result<Vec<(UserId, String)>, StoreError>;
     /// A report's state history, oldest first.
     async fn state_changes(&mut self, report: ReportId) -> Result<Vec<StateChange>, StoreError>;
+    /// The reports marked as duplicates of `original`, oldest first.
+    async fn duplicates_of(&mut self, original: ReportId) -> Result<Vec<Report>, StoreError>;
+    /// A project's open reports (core's open states), oldest first, at most 500.
+    async fn open_reports(&mut self, project: ProjectId) -> Result<Vec<Report>, StoreError>;
 }
 
 /// Changing reports.
@@ -160,6 +164,17 @@ static REPORTS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| re
 static REPORTS_BY_DEADLINE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let due = current_deadline_sql();
     reports_sql(&format!("{due} IS NULL, {due}, r.created_at DESC, r.id"))
+});
+
+/// A project's open reports; the open states are core's.
+static OPEN_REPORTS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let open: Vec<String> =
+        ReportState::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
+    format!(
+        "SELECT {REPORT_COLUMNS} FROM reports r WHERE r.project_id = $1 AND r.state IN ({}) \
+         ORDER BY r.created_at, r.id LIMIT 500",
+        open.join(", ")
+    )
 });
 
 fn reports_sql(order: &str) -> String {
@@ -334,6 +349,21 @@ where
                 })
             })
             .collect()
+    }
+
+    async fn open_reports(&mut self, project: ProjectId) -> Result<Vec<Report>, StoreError> {
+        let rows = self.fetch_all(query(OPEN_REPORTS_SQL.as_str()).bind(project)).await?;
+        rows.iter().map(|r| self.report_from(r)).collect()
+    }
+
+    async fn duplicates_of(&mut self, original: ReportId) -> Result<Vec<Report>, StoreError> {
+        const SQL: &str = const_format::concatcp!(
+            "SELECT ",
+            REPORT_COLUMNS,
+            " FROM reports r WHERE r.duplicate_of = $1 ORDER BY r.created_at, r.id"
+        );
+        let rows = self.fetch_all(query(SQL).bind(original)).await?;
+        rows.iter().map(|r| self.report_from(r)).collect()
     }
 
     async fn state_changes(&mut self, report: ReportId) -> Result<Vec<StateChange>, StoreError> {

@@ -658,6 +658,18 @@ pub enum ReportCommand {
         #[command(flatten)]
         user: AsUser,
     },
+    /// Export a report's conversation for a code-of-conduct team, vulnerability details removed.
+    #[command(after_help = "Examples:\n  embargo report conduct-export ID --as lead@example.org > conduct.txt\n  \
+                            embargo report conduct-export ID --format json --as lead@example.org")]
+    ConductExport {
+        /// The report's id.
+        id: ReportId,
+        /// text or json.
+        #[arg(long, default_value = "text")]
+        format: String,
+        #[command(flatten)]
+        user: AsUser,
+    },
     /// Set or lift a report's embargo end; every participant is told.
     #[command(
         after_help = "Examples:\n  embargo report embargo ID --until 2026-06-01T14:00:00+02:00 --as lead@example.org\n  \

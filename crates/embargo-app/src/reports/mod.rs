@@ -134,6 +134,8 @@ pub struct TeamView {
     /// Who may be assigned: the project's security team (its own and its
     /// organisation's), with the current assignee always among them.
     pub assignable: Vec<User>,
+    /// Likely duplicates among the project's open reports, while in triage: (report, title, why).
+    pub duplicate_suggestions: Vec<(ReportId, String, Vec<String>)>,
 }
 
 /// A report as one viewer may see it.

@@ -51,6 +51,26 @@ async fn assignable(reader: &mut dyn Reader, report: &Report) -> Result<Vec<User
     Ok(people)
 }
 
+/// Likely duplicates of a report in triage among its project's other open reports.
+async fn duplicate_suggestions(
+    reader: &mut dyn Reader,
+    report: &Report,
+) -> Result<Vec<(ReportId, String, Vec<String>)>, AppError> {
+    if !report.state.is_in_triage() {
+        return Ok(Vec::new());
+    }
+    let open: Vec<Report> = reader.open_reports(report.project_id).await?.into_iter().filter(|r| r.id != report.id).collect();
+    let others: Vec<(ReportId, &ReportContent)> = open.iter().map(|r| (r.id, r.content.expose())).collect();
+    let found = embargo_core::duplicates::suggest(report.content.expose(), &others);
+    Ok(found
+        .into_iter()
+        .filter_map(|s| {
+            let title = open.iter().find(|r| r.id == s.report)?.content.expose().title.clone();
+            Some((s.report, title, s.reasons))
+        })
+        .collect())
+}
+
 /// What a queue may be filtered by, for one viewer.
 #[derive(Debug, Clone, Default)]
 pub struct QueueChoices {
@@ -166,6 +186,11 @@ impl App {
             });
         }
         Ok(summaries)
+    }
+
+    /// The reports marked as duplicates of `original`, oldest first (for the notices to their reporters).
+    pub(crate) async fn duplicates_of(&self, original: ReportId) -> Result<Vec<ReportId>, AppError> {
+        Ok(self.store.reader().await?.duplicates_of(original).await?.into_iter().map(|r| r.id).collect())
     }
 
     /// One report as the actor may see it.
@@ -310,6 +335,7 @@ impl App {
             eligibility: report_eligibility(&policy, &lines, &affected, report.content.expose()),
             shares: reader.shares(report.id).await?,
             assignable: assignable(reader, report).await?,
+            duplicate_suggestions: duplicate_suggestions(reader, report).await?,
         })
     }
 }

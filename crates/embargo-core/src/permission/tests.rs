@@ -204,4 +204,6 @@ fn collaborators_work_on_their_one_report() {
     // Only the team invites.
     //                                        anon fu  fu2 rep rep2 adm org prj oprj op  int
     check(Action::ManageCollaborators(r), /* */ [H, F, H, F, H, H, A, A, H, H, H]);
+    check(Action::ExportConduct(r), /*       */ [H, F, H, F, H, H, A, A, H, H, H]);
+    assert_eq!(decide(&by_link, Action::ExportConduct(r)), F);
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod advisories;
 mod audit;
 mod collaborators;
+mod conduct;
 mod cwes;
 mod health;
 mod json;
@@ -14,6 +15,7 @@ pub(crate) use lab::reproduced as lab_reproduced;
 mod organisations;
 mod policies;
 mod reports;
+mod response_times;
 mod rotation;
 mod schedule;
 
@@ -55,6 +57,9 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(collaborators::revoke_collaborator))
         .routes(routes!(rotation::get_rotation, rotation::put_rotation))
         .routes(routes!(schedule::schedule_publication))
+        .routes(routes!(conduct::conduct_export))
+        .routes(routes!(response_times::project_response_times))
+        .routes(routes!(response_times::organisation_response_times))
         .routes(routes!(policies::get_org_policy, policies::put_org_policy))
         .routes(routes!(policies::get_org_policy_toml))
         .routes(routes!(policies::get_project_policy, policies::put_project_policy))

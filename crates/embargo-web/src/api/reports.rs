@@ -215,6 +215,8 @@ pub(crate) struct TeamJson {
     shares: Vec<ShareJson>,
     /// Who may be assigned: the project's security team.
     assignable: Vec<UserRef>,
+    /// Likely duplicates among the project's open reports (while in triage), each with why.
+    duplicate_suggestions: Vec<DuplicateJson>,
 }
 
 /// What the caller may do with the report now, besides `allowed_transitions`
@@ -529,6 +531,17 @@ fn history_json(c: &StateChange) -> HistoryJson {
     }
 }
 
+/// A likely duplicate.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DuplicateJson {
+    /// The other report.
+    report: String,
+    /// Its title.
+    title: String,
+    /// Why it was suggested.
+    reasons: Vec<String>,
+}
+
 /// An embargo end: as the team gave it, in UTC, and for people in both.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct EmbargoJson {
@@ -595,6 +608,15 @@ fn report_json(view: &ReportView, now: OffsetDateTime) -> ReportJson {
             eligibility: eligibility_json(&t.eligibility),
             shares: t.shares.iter().map(|s| share_json(s, None)).collect(),
             assignable: t.assignable.iter().map(UserRef::from).collect(),
+            duplicate_suggestions: t
+                .duplicate_suggestions
+                .iter()
+                .map(|(id, title, reasons)| DuplicateJson {
+                    report: id.to_string(),
+                    title: title.clone(),
+                    reasons: reasons.clone(),
+                })
+                .collect(),
         }),
         messages: view.messages.iter().map(|m| message_json(m, view)).collect(),
         history: view.history.iter().map(history_json).collect(),

@@ -75,6 +75,8 @@ struct TeamPanel {
     shares: Vec<(String, String, String)>,
     platforms: Vec<String>,
     duplicate_of: Option<String>,
+    /// Likely duplicates: (id, title, why).
+    suggestions: Vec<(String, String, String)>,
 }
 
 /// One invitation as the team's panel lists it.
@@ -415,6 +417,11 @@ async fn report_page(
                     .map(|p| p.name.clone())
                     .collect(),
                 duplicate_of: t.duplicate_of.map(|d| d.to_string()),
+                suggestions: t
+                    .duplicate_suggestions
+                    .iter()
+                    .map(|(id, title, why)| (id.to_string(), title.clone(), why.join(", ")))
+                    .collect(),
             })
         }
         _ => None,

@@ -170,6 +170,14 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             format!("/api/v1/projects/pallets/flask/members/{outsider}"),
             [401, 403, 403, 403, 404, 404, 404, 403, 403],
         ),
+        // Public response times (issue 10).
+        row(
+            M::GET,
+            "/api/v1/projects/{org}/{project}/response-times",
+            "/api/v1/projects/pallets/flask/response-times",
+            [200; 9],
+        ),
+        row(M::GET, "/api/v1/orgs/{org}/response-times", "/api/v1/orgs/pallets/response-times", [200; 9]),
         // The coordinator rotation (issue 10): the project's team reads and sets it.
         row(
             M::GET,
@@ -312,6 +320,13 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
                 [404, 403, 403, 404, 404, 422, 422, 404, 403],
             ),
             |_| json!({"platform": "AIX"}),
+        ),
+        // The conduct export (issue 10): the team's alone.
+        row(
+            M::GET,
+            "/api/v1/reports/{id}/conduct-export",
+            format!("/api/v1/reports/{report}/conduct-export?format=text"),
+            [404, 403, 403, 404, 404, 200, 200, 404, 403],
         ),
         // Collaborators (issue 10): the team invites, lists and revokes; an invitee may not.
         with_body(

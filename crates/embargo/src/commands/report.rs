@@ -112,6 +112,29 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
             }
             crate::output::note("Send each party its token: it opens a redacted, read-only copy of this report.");
         }
+        ReportCommand::ConductExport { id, format, user } => {
+            let actor = app.act_as(&user.email).await?;
+            let export = app.conduct_export(&actor, id, &format).await?;
+            if format == "json" {
+                let entries: Vec<serde_json::Value> = export
+                    .entries
+                    .iter()
+                    .map(|e| serde_json::json!({"at": e.at.to_string(), "who": e.who, "kind": e.kind, "text": e.text}))
+                    .collect();
+                let json = serde_json::json!({
+                    "report": export.report.to_string(),
+                    "project": export.project,
+                    "reporter": export.reporter,
+                    "received": export.received.to_string(),
+                    "state": export.state,
+                    "removed": export.removed,
+                    "entries": entries,
+                });
+                println!("{json:#}");
+            } else {
+                print!("{}", export.text());
+            }
+        }
         ReportCommand::Embargo { id, until, lift: _, user } => {
             let actor = app.act_as(&user.email).await?;
             match app.set_embargo(&actor, id, until.as_deref()).await? {

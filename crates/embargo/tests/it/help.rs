@@ -28,6 +28,7 @@ const COMMANDS: &[&[&str]] = &[
     &["report", "update"],
     &["report", "invite"],
     &["report", "embargo"],
+    &["report", "conduct-export"],
     &["advisory", "schedule"],
     &["report", "collaborators"],
     &["report", "revoke"],
