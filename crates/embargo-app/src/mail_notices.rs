@@ -332,7 +332,8 @@ impl App {
             News::Invited { collaborator, .. } => (reader.invitation_token(collaborator).await?, Vec::new()),
             _ => (None, Vec::new()),
         };
-        let duplicate_of = matches!(news, News::State { to: ReportState::Duplicate }).then_some(report.duplicate_of).flatten();
+        let duplicate_of =
+            matches!(news, News::State { to: ReportState::Duplicate }).then_some(report.duplicate_of).flatten();
         drop(reader);
         let reply_token = self.ensure_mail_thread(report.id).await?;
         Ok(Some(NoticeMail {

@@ -88,8 +88,14 @@ mod tests {
 
     #[test]
     fn suggestions_say_why() {
-        let report = content("XSS in the login form", "The next parameter is reflected unescaped.", Some("auth"), Some("3.1"));
-        let twin = content("Reflected XSS in login form", "Parameter next reflected unescaped in page.", Some("Auth"), Some("3.1"));
+        let report =
+            content("XSS in the login form", "The next parameter is reflected unescaped.", Some("auth"), Some("3.1"));
+        let twin = content(
+            "Reflected XSS in login form",
+            "Parameter next reflected unescaped in page.",
+            Some("Auth"),
+            Some("3.1"),
+        );
         let same_place = content("Crash on upload", "A large file kills the worker.", Some("auth"), None);
         let unrelated = content("Typo in docs", "A word is misspelled.", Some("docs"), Some("3.1"));
         let ids: Vec<ReportId> = (1..=3).map(|n| ReportId::from_uuid(Uuid::from_u128(n))).collect();

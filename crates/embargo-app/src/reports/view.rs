@@ -59,7 +59,8 @@ async fn duplicate_suggestions(
     if !report.state.is_in_triage() {
         return Ok(Vec::new());
     }
-    let open: Vec<Report> = reader.open_reports(report.project_id).await?.into_iter().filter(|r| r.id != report.id).collect();
+    let open: Vec<Report> =
+        reader.open_reports(report.project_id).await?.into_iter().filter(|r| r.id != report.id).collect();
     let others: Vec<(ReportId, &ReportContent)> = open.iter().map(|r| (r.id, r.content.expose())).collect();
     let found = embargo_core::duplicates::suggest(report.content.expose(), &others);
     Ok(found

@@ -72,6 +72,7 @@ async fn an_invitee_works_on_one_report_until_the_invitation_is_revoked() {
         w.t.get("/pallets/flask/team", &Auth::Link(link_token(&link))).await.expect(StatusCode::NOT_FOUND);
 
         // A co-finder with an account, trusted with internal notes, sees it under their own session.
+        t_advance(&w);
         let carol = w.t.user("carol@cofinder.example", false).await;
         w.t.get(&path, &carol).await.expect(StatusCode::NOT_FOUND);
         let reply =
@@ -135,6 +136,11 @@ async fn an_invitee_works_on_one_report_until_the_invitation_is_revoked() {
         assert!(!audit.text.contains("upstream.example") && !audit.text.contains("cofinder"), "no addresses");
         w.finish().await;
     }
+}
+
+/// A minute later (invitations are listed in the order they were made).
+fn t_advance(w: &World) {
+    w.t.clock().advance(time::Duration::minutes(1));
 }
 
 fn link_token(auth: &Auth) -> String {

@@ -35,8 +35,7 @@ async fn the_conduct_export_says_who_said_what_and_removes_every_vulnerability_d
         "patch": "MARK-PATCH",
         "attachments": [{"filename": "notes.txt", "content_base64": "TUFSSy1BVFRBQ0hNRU5U"}],
     });
-    let filed =
-        t.post("/api/v1/projects/pallets/flask/reports", report, &w.alice).await.expect(StatusCode::CREATED);
+    let filed = t.post("/api/v1/projects/pallets/flask/reports", report, &w.alice).await.expect(StatusCode::CREATED);
     let id = filed.json["id"].as_str().unwrap().to_owned();
     let messages = format!("/api/v1/reports/{id}/messages");
     t.post(&messages, json!({"body": "MARK-INTERNAL", "visibility": "internal"}), &w.flask_team)

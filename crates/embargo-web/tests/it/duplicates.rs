@@ -13,11 +13,13 @@ use crate::fixture::World;
 async fn duplicates_are_suggested_referenced_told_how_the_original_ended_and_credited() {
     let w = World::new().await;
     let t = &w.t;
-    let first = json!({"title": "XSS in the login form", "body": "The next parameter is reflected.", "component": "auth"});
+    let first =
+        json!({"title": "XSS in the login form", "body": "The next parameter is reflected.", "component": "auth"});
     let original = t.post("/api/v1/projects/pallets/flask/reports", first, &w.alice).await.expect(StatusCode::CREATED);
     let original = original.json["id"].as_str().unwrap().to_owned();
     t.clock().advance(time::Duration::minutes(5));
-    let second = json!({"title": "Reflected XSS in login form", "body": "MARK-DUP-BODY next parameter.", "component": "auth"});
+    let second =
+        json!({"title": "Reflected XSS in login form", "body": "MARK-DUP-BODY next parameter.", "component": "auth"});
     let duplicate = t.post("/api/v1/projects/pallets/flask/reports", second, &w.bob).await.expect(StatusCode::CREATED);
     let duplicate = duplicate.json["id"].as_str().unwrap().to_owned();
 
