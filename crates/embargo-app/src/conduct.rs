@@ -145,13 +145,14 @@ impl App {
         }
         for change in reader.state_changes(id).await? {
             let who = match change.actor_id {
-                Some(user) => {
-                    if !user_names.contains_key(&user) {
+                Some(user) => match user_names.get(&user) {
+                    Some(name) => name.clone(),
+                    None => {
                         let name = reader.user(user).await?.map_or_else(|| "a former user".to_owned(), |u| u.name);
-                        user_names.insert(user, name);
+                        user_names.insert(user, name.clone());
+                        name
                     }
-                    user_names.get(&user).cloned().unwrap_or_default()
-                }
+                },
                 None => "Embargo".to_owned(),
             };
             let mut text = format!("moved to {}", change.to.as_str());

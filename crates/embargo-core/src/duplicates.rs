@@ -66,7 +66,7 @@ pub fn suggest(report: &ReportContent, others: &[(ReportId, &ReportContent)]) ->
             strong.then_some(Suggestion { report: *id, reasons })
         })
         .collect();
-    found.sort_by(|a, b| b.reasons.len().cmp(&a.reasons.len()));
+    found.sort_by_key(|s| std::cmp::Reverse(s.reasons.len()));
     found
 }
 

@@ -775,7 +775,6 @@ pub enum ReportCommand {
 
 /// `advisory …`
 #[derive(Debug, Subcommand)]
-#[expect(clippy::large_enum_variant, reason = "parsed once per process; boxing would only obscure clap's derive")]
 pub enum AdvisoryCommand {
     /// Draft an advisory from an accepted report.
     #[command(after_help = "Example:\n  embargo advisory draft REPORT_ID --as lead@example.org")]

@@ -63,7 +63,7 @@ async fn invitations_open_by_token_and_account_until_revoked(db: &Db) {
         ..by_link.clone()
     };
     let (link_hash, account_hash) = (token_hash(), token_hash());
-    let stored = (by_link.clone(), by_account.clone(), link_hash.clone(), account_hash.clone());
+    let stored = (by_link.clone(), by_account.clone(), link_hash, account_hash);
     db.write(move |tx| {
         Box::pin(async move {
             let (a, b, ha, hb) = stored;

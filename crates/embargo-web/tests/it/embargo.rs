@@ -154,7 +154,7 @@ async fn a_scheduled_publication_happens_once_or_is_refused_while_the_report_is_
         assert_eq!(published.json["published"]["number"], 1, "one revision: {}", published.text);
         let disclosed = t.get(&format!("/api/v1/reports/{report}"), &w.alice).await.expect(StatusCode::OK);
         assert_eq!(disclosed.json["state"], "disclosed");
-        let audit = t.get(&format!("/api/v1/audit/events?limit=500"), &w.admin).await.expect(StatusCode::OK);
+        let audit = t.get("/api/v1/audit/events?limit=500", &w.admin).await.expect(StatusCode::OK);
         let published_events =
             audit.json.as_array().unwrap().iter().filter(|e| e["action"] == "advisory.published").count();
         assert_eq!(published_events, 1);
