@@ -696,8 +696,8 @@ pub enum ReportCommand {
         /// The report's id.
         id: ReportId,
         /// Where to send the invitation.
-        #[arg(long)]
-        email: String,
+        #[arg(long = "email", id = "invitee")]
+        invitee: String,
         /// collaborator (reads, posts) or reporter (a co-finder, credited).
         #[arg(long, default_value = "collaborator")]
         role: String,

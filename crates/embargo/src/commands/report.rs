@@ -142,9 +142,9 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
                 None => println!("the embargo of {id} is lifted"),
             }
         }
-        ReportCommand::Invite { id, email, role, internal_notes, user } => {
+        ReportCommand::Invite { id, invitee, role, internal_notes, user } => {
             let actor = app.act_as(&user.email).await?;
-            let new = embargo_app::NewCollaborator { email, role, sees_internal: internal_notes };
+            let new = embargo_app::NewCollaborator { email: invitee, role, sees_internal: internal_notes };
             let invitation = app.invite_collaborator(&actor, id, new).await?;
             let c = &invitation.collaborator;
             println!("{}  {}  {}  {}", c.id, c.email, c.role, invitation.token.expose());
