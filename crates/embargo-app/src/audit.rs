@@ -17,6 +17,7 @@ pub(crate) fn actor_name(actor: &Actor) -> String {
         Actor::Anonymous => "anonymous".to_owned(),
         Actor::FollowUp(report) => format!("followup:{report}"),
         Actor::Interested(report) => format!("interested:{report}"),
+        Actor::Collaborator(grant) => format!("collaborator:{}", grant.id),
         Actor::User(user) => format!("user:{}", user.id),
         Actor::Operator => "cli".to_owned(),
     }

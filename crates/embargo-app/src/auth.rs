@@ -53,6 +53,11 @@ impl App {
                     let share = reader.share_by_token(&hash_token(token)).await?.ok_or(AppError::Unauthenticated)?;
                     Ok(Actor::Interested(share.report_id))
                 }
+                Some(TokenKind::Invitation) => {
+                    let grant =
+                        reader.collaboration_by_token(&hash_token(token)).await?.ok_or(AppError::Unauthenticated)?;
+                    Ok(Actor::Collaborator(grant))
+                }
                 Some(TokenKind::Session | TokenKind::Setup | TokenKind::Signup) | None => {
                     Err(AppError::Unauthenticated)
                 }
@@ -76,7 +81,8 @@ impl App {
     }
 }
 
-/// A user as the permission function sees them: their teams and token scopes.
+/// A user as the permission function sees them: their teams, the reports
+/// they were invited to, and token scopes.
 pub(crate) async fn user_actor(
     reader: &mut dyn Reader,
     user: &User,
@@ -90,6 +96,7 @@ pub(crate) async fn user_actor(
             TeamScope::Project(project) => team_projects.push(project),
         }
     }
+    let collaborations = reader.collaborations(user.id).await?;
     Ok(UserActor {
         id: user.id,
         is_admin: user.is_admin,
@@ -97,5 +104,6 @@ pub(crate) async fn user_actor(
         team_orgs,
         team_projects,
         scopes,
+        collaborations,
     })
 }

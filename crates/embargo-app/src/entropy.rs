@@ -1,8 +1,8 @@
 //! The random source: ids and secrets are made here and nowhere else.
 
 use embargo_core::id::{
-    AttachmentId, DeliveryId, JobId, MessageId, OrgId, ProjectId, ReportId, SessionId, ShareId, SignupId, TokenId,
-    UserId, WebhookId,
+    AttachmentId, CollaboratorId, DeliveryId, JobId, MessageId, OrgId, ProjectId, ReportId, SessionId, ShareId,
+    SignupId, TokenId, UserId, WebhookId,
 };
 use uuid::Uuid;
 
@@ -71,6 +71,7 @@ new_ids!(
     job_id => JobId,
     attachment_id => AttachmentId,
     share_id => ShareId,
+    collaborator_id => CollaboratorId,
     session_id => SessionId,
     signup_id => SignupId,
     webhook_id => WebhookId,

@@ -11,7 +11,7 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use embargo_core::Timestamp;
-use embargo_core::id::{AdvisoryId, MessageId, ProjectId, ReportId, SignupId, UserId};
+use embargo_core::id::{AdvisoryId, CollaboratorId, MessageId, ProjectId, ReportId, SignupId, UserId};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::{Channel, Visibility};
 use embargo_store::Writer;
@@ -108,6 +108,55 @@ pub enum Event {
         #[serde(with = "as_text")]
         request: SignupId,
     },
+    /// A deadline of the team's is near (three quarters of its time passed).
+    DeadlineNear {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+        /// Which deadline.
+        #[serde(with = "as_text")]
+        deadline: crate::jobs::Deadline,
+        /// When it falls due (Unix seconds).
+        due: i64,
+    },
+    /// A deadline of the team's passed with the report still waiting for it.
+    DeadlinePassed {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+        /// Which deadline.
+        #[serde(with = "as_text")]
+        deadline: crate::jobs::Deadline,
+        /// When it fell due (Unix seconds).
+        due: i64,
+    },
+    /// A report's embargo end was set, moved or lifted.
+    EmbargoChanged {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+    },
+    /// A report's embargo ends soon (the policy's reminder time before).
+    EmbargoEnding {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+    },
+    /// A scheduled publication was refused (the advisory may not be published: the report is not fixed).
+    PublicationRefused {
+        /// The advisory.
+        #[serde(with = "as_text")]
+        advisory: AdvisoryId,
+    },
+    /// The team invited a person to work on a report.
+    CollaboratorInvited {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+        /// The invitation.
+        #[serde(with = "as_text")]
+        collaborator: CollaboratorId,
+    },
 }
 
 impl Event {
@@ -125,6 +174,12 @@ impl Event {
             Event::CheckpointDue => "checkpoint_due",
             Event::SignupRequested { .. } => "signup_requested",
             Event::IntakeFlood { .. } => "intake_flood",
+            Event::CollaboratorInvited { .. } => "collaborator_invited",
+            Event::DeadlineNear { .. } => "deadline_near",
+            Event::EmbargoChanged { .. } => "embargo_changed",
+            Event::EmbargoEnding { .. } => "embargo_ending",
+            Event::PublicationRefused { .. } => "publication_refused",
+            Event::DeadlinePassed { .. } => "deadline_passed",
         }
     }
 }
@@ -222,10 +277,16 @@ mod tests {
             Event::AdvisoryDrafted { advisory: advisory.clone() },
             Event::AdvisoryPublished { advisory: advisory.clone() },
             Event::AdvisoryRevised { advisory: advisory.clone(), revision: 2 },
-            Event::AdvisoryWithdrawn { advisory },
+            Event::AdvisoryWithdrawn { advisory: advisory.clone() },
             Event::CheckpointDue,
             Event::IntakeFlood { project: ProjectId::from_uuid(Uuid::from_u128(11)) },
             Event::SignupRequested { request: SignupId::from_uuid(Uuid::from_u128(10)) },
+            Event::CollaboratorInvited { report, collaborator: CollaboratorId::from_uuid(Uuid::from_u128(10)) },
+            Event::DeadlineNear { report, deadline: crate::jobs::Deadline::Triage, due: 1_780_000_000 },
+            Event::EmbargoChanged { report },
+            Event::EmbargoEnding { report },
+            Event::PublicationRefused { advisory },
+            Event::DeadlinePassed { report, deadline: crate::jobs::Deadline::Fix, due: 1_780_000_000 },
         ] {
             let payload = serde_json::to_value(&event).unwrap();
             assert_eq!(payload["event"], event.name());

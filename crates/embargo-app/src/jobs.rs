@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use std::sync::Arc;
 
-use embargo_core::id::{AdvisoryId, JobId, MessageId, ProjectId, ReportId, SignupId};
+use embargo_core::id::{AdvisoryId, CollaboratorId, JobId, MessageId, ProjectId, ReportId, SignupId};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::text::UnknownName;
 use embargo_store::StoreExt;
@@ -60,6 +60,46 @@ pub enum Notice {
         /// The request.
         request: SignupId,
     },
+    /// A person was invited to work on a report: the invitation, with its private link.
+    CollaboratorInvited {
+        /// The report.
+        report: ReportId,
+        /// The invitation.
+        collaborator: CollaboratorId,
+    },
+    /// The report a duplicate duplicates reached an end: the duplicate's reporter hears how (by reference).
+    OriginalEnded {
+        /// The duplicate, whose reporter hears.
+        report: ReportId,
+        /// The report it duplicates.
+        original: ReportId,
+        /// How the original ended.
+        to: ReportState,
+    },
+    /// A report's embargo end was set, moved or lifted: every participant hears.
+    EmbargoChanged {
+        /// The report.
+        report: ReportId,
+    },
+    /// A report's embargo ends soon: every participant is reminded.
+    EmbargoEnding {
+        /// The report.
+        report: ReportId,
+    },
+    /// A scheduled publication was refused: the team hears why.
+    PublicationRefused {
+        /// The advisory.
+        advisory: AdvisoryId,
+    },
+    /// A deadline the team promised passed: the whole team (or its coordinators) hears.
+    DeadlinePassed {
+        /// The report.
+        report: ReportId,
+        /// Which deadline.
+        deadline: Deadline,
+        /// When it fell due.
+        due: Timestamp,
+    },
     /// A deadline the team promised (policy response times) is near or past.
     DeadlineReminder {
         /// The report.
@@ -95,6 +135,18 @@ impl Deadline {
             Deadline::Triage => "triage",
             Deadline::Fix => "fix",
             Deadline::Disclosure => "disclosure",
+        }
+    }
+}
+
+impl From<embargo_core::deadline::DeadlineKind> for Deadline {
+    fn from(kind: embargo_core::deadline::DeadlineKind) -> Self {
+        use embargo_core::deadline::DeadlineKind;
+        match kind {
+            DeadlineKind::Acknowledge => Deadline::Acknowledge,
+            DeadlineKind::Triage => Deadline::Triage,
+            DeadlineKind::Fix => Deadline::Fix,
+            DeadlineKind::Disclosure => Deadline::Disclosure,
         }
     }
 }
@@ -292,6 +344,13 @@ impl App {
     pub async fn pending_jobs(&self) -> Result<Vec<(String, serde_json::Value)>, AppError> {
         let jobs = self.store.reader().await?.pending_jobs(10_000).await?;
         Ok(jobs.into_iter().map(|j| (j.kind, j.payload)).collect())
+    }
+
+    /// Jobs due by now and not yet done (timers due later are left out): what a run of the job runner would take.
+    pub async fn due_jobs(&self) -> Result<Vec<(String, serde_json::Value)>, AppError> {
+        let now = self.now();
+        let jobs = self.store.reader().await?.pending_jobs(10_000).await?;
+        Ok(jobs.into_iter().filter(|j| j.run_at <= now).map(|j| (j.kind, j.payload)).collect())
     }
 
     /// The events waiting in the outbox, not yet fanned out to subscribers.

@@ -10,6 +10,9 @@ mod advisories;
 mod audit;
 mod auth;
 mod csaf_provider;
+mod clocks;
+mod conduct;
+mod embargo;
 mod error;
 mod events;
 mod factors;
@@ -25,6 +28,8 @@ mod osv;
 mod policies;
 mod publication;
 mod reports;
+mod response_times;
+mod rotation;
 mod sessions;
 mod signing;
 mod signup;
@@ -48,6 +53,7 @@ pub use accounts::{InstanceSettings, Me, NewAccount, Registered, SignedIn};
 pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, NotAffectedInput, RangeInput};
 pub use audit::{AuditCheckpoint, AuditQuery, CheckpointMail, CheckpointVerification};
 pub use auth::Credential;
+pub use conduct::{ConductEntry, ConductExport};
 pub use csaf_provider::ProviderFile;
 pub use error::{AppError, BanRefusal};
 pub use events::Event;
@@ -67,9 +73,11 @@ pub use osv::{MAX_BATCH, OsvError, OsvQuery, OsvQueryError};
 pub use policies::{EffectivePolicy, PolicyEditor, PolicyPreview, PolicyTarget};
 pub use publication::PublishedDocument;
 pub use reports::{
-    Envelope, QueueChoices, Receipt, ReportActions, ReportQuery, ReportSummary, ReportView, TeamPatch, TeamView,
-    TransitionInput, Upload, ViewerRole,
+    Envelope, Invitation, NewCollaborator, QueueChoices, Receipt, ReportActions, ReportQuery, ReportSummary,
+    ReportView, TeamPatch, TeamView, TransitionInput, Upload, ViewerRole,
 };
+pub use response_times::ResponseTimes;
+pub use rotation::{RotationInput, RotationView};
 pub use sessions::SessionView;
 pub use signing::{ClearSigner, SignError};
 pub use signup::{SIGNUP_LINK_TTL, SignupMail, SignupMailKind};

@@ -48,6 +48,42 @@ pub enum News {
         /// When it falls due.
         due: Timestamp,
     },
+    /// The report this one duplicates reached an end.
+    OriginalEnded {
+        /// The original, by reference.
+        original: ReportId,
+        /// How it ended.
+        to: ReportState,
+    },
+    /// The embargo end was set or moved (`Some`), or lifted.
+    Embargo {
+        /// The new end, in the team's offset and UTC.
+        until: Option<embargo_core::embargo::Moment>,
+    },
+    /// The embargo ends soon.
+    EmbargoEnding {
+        /// When.
+        until: embargo_core::embargo::Moment,
+    },
+    /// A scheduled publication was refused (the report is not fixed).
+    PublicationRefused {
+        /// The advisory.
+        advisory: AdvisoryId,
+    },
+    /// A deadline of the team's passed (an escalation to the whole team).
+    Overdue {
+        /// Which.
+        deadline: Deadline,
+        /// When it fell due.
+        due: Timestamp,
+    },
+    /// The team invited the recipient to work on the report.
+    Invited {
+        /// As what.
+        role: embargo_core::collaborator::CollaboratorRole,
+        /// The invitation.
+        collaborator: embargo_core::id::CollaboratorId,
+    },
     /// The advisory was published (all of this is public now).
     Published {
         /// Its id.
@@ -77,6 +113,8 @@ pub enum Side {
     Reporter,
     /// The security team.
     Team,
+    /// A person the team invited to the report.
+    Collaborator,
 }
 
 /// One recipient of a notification.
@@ -125,7 +163,10 @@ pub struct NoticeMail {
     pub original: Option<String>,
     /// Whether the report arrived encrypted (then nothing about it goes out in clear).
     pub arrived_encrypted: bool,
-    /// The follow-up token for the reporter's receipt, if it is still to be handed over.
+    /// The report this one duplicates, when the news is that it was marked a duplicate (by reference only).
+    pub duplicate_of: Option<ReportId>,
+    /// The private link's token still to be handed over: the follow-up token
+    /// of the reporter's receipt, or the link of an invitation.
     pub followup: Option<Private<String>>,
     /// What was refused from the mail the report came in, for the receipt.
     pub refused: Vec<String>,
@@ -156,6 +197,31 @@ impl App {
             Notice::DeadlineReminder { report, deadline, due } => {
                 (*report, News::Deadline { deadline: *deadline, due: *due }, None)
             }
+            Notice::OriginalEnded { report, original, to } => {
+                (*report, News::OriginalEnded { original: *original, to: *to }, None)
+            }
+            Notice::EmbargoChanged { report } => {
+                (*report, News::Embargo { until: reader.embargo(*report).await? }, None)
+            }
+            Notice::EmbargoEnding { report } => {
+                let Some(until) = reader.embargo(*report).await? else { return Ok(None) };
+                (*report, News::EmbargoEnding { until }, None)
+            }
+            Notice::PublicationRefused { advisory } => {
+                let Some(found) = reader.advisory(advisory).await? else { return Ok(None) };
+                let Some(report) = found.report_id else { return Ok(None) };
+                (report, News::PublicationRefused { advisory: advisory.clone() }, None)
+            }
+            Notice::DeadlinePassed { report, deadline, due } => {
+                (*report, News::Overdue { deadline: *deadline, due: *due }, None)
+            }
+            Notice::CollaboratorInvited { report, collaborator } => {
+                let Some(found) = reader.collaborator(*collaborator).await? else { return Ok(None) };
+                if found.revoked_at.is_some() {
+                    return Ok(None);
+                }
+                (*report, News::Invited { role: found.role, collaborator: found.id }, None)
+            }
             Notice::AdvisoryPublished { advisory } => {
                 let Some(found) = reader.advisory(advisory).await? else { return Ok(None) };
                 let (Some(report), Some(revision)) = (found.report_id, found.published) else { return Ok(None) };
@@ -176,6 +242,7 @@ impl App {
         let team = team_of(reader.as_mut(), &report).await?;
         let mut details = Details { title: report.content.expose().title.clone(), ..Details::default() };
         let mut to: Vec<(Email, Option<String>, Side)> = Vec::new();
+        let mut invitee_accounts: Vec<Email> = Vec::new();
         match &news {
             News::Received => {
                 details.text = Some(report.content.expose().body.clone());
@@ -222,6 +289,42 @@ impl App {
             News::Published { .. } => {
                 to.extend(reporter.iter().map(|(e, n)| (e.clone(), n.clone(), Side::Reporter)));
             }
+            // Every participant hears of the embargo: the reporter, the team, those invited.
+            News::Embargo { .. } | News::EmbargoEnding { .. } => {
+                to.extend(reporter.iter().map(|(e, n)| (e.clone(), n.clone(), Side::Reporter)));
+                to.extend(team.iter().map(|(_, e, n)| (e.clone(), Some(n.clone()), Side::Team)));
+                for invitee in reader.collaborators(report.id).await? {
+                    if invitee.revoked_at.is_none() {
+                        if invitee.user_id.is_some() {
+                            invitee_accounts.push(invitee.email.clone());
+                        }
+                        to.push((invitee.email, None, Side::Collaborator));
+                    }
+                }
+            }
+            News::OriginalEnded { .. } => {
+                to.extend(reporter.iter().map(|(e, n)| (e.clone(), n.clone(), Side::Reporter)));
+            }
+            News::PublicationRefused { .. } => {
+                to.extend(team.iter().map(|(_, e, n)| (e.clone(), Some(n.clone()), Side::Team)));
+            }
+            // Escalations go to the coordinators of the team's rotation who are not away, else the whole team.
+            News::Overdue { .. } => {
+                let rotation = reader.rotation(report.project_id).await?;
+                let present: Vec<UserId> =
+                    rotation.iter().flat_map(|r| &r.coordinators).filter(|c| !c.away).map(|c| c.user).collect();
+                let coordinators: Vec<_> = team.iter().filter(|(id, _, _)| present.contains(id)).collect();
+                let chosen = if coordinators.is_empty() { team.iter().collect() } else { coordinators };
+                to.extend(chosen.into_iter().map(|(_, e, n)| (e.clone(), Some(n.clone()), Side::Team)));
+            }
+            News::Invited { collaborator, .. } => {
+                if let Some(found) = reader.collaborator(*collaborator).await? {
+                    if found.user_id.is_some() {
+                        invitee_accounts.push(found.email.clone());
+                    }
+                    to.push((found.email, None, Side::Collaborator));
+                }
+            }
         }
         let mut recipients: BTreeMap<Email, Recipient> = BTreeMap::new();
         for (email, name, side) in to {
@@ -229,7 +332,11 @@ impl App {
                 continue;
             }
             let public_key = reader.openpgp_key(&KeyOwner::Email(email.clone())).await?.map(|k| k.public_key);
-            let account = side == Side::Team || report.reporter_id.is_some();
+            let account = match side {
+                Side::Team => true,
+                Side::Reporter => report.reporter_id.is_some(),
+                Side::Collaborator => invitee_accounts.contains(&email),
+            };
             recipients.insert(email.clone(), Recipient { email, name, side, public_key, account });
         }
         let records = reader.mail_records(report.id).await?;
@@ -244,8 +351,11 @@ impl App {
         };
         let (followup, notices) = match news {
             News::Received => (reader.receipt_token(report.id).await?, report.intake.clone()),
+            News::Invited { collaborator, .. } => (reader.invitation_token(collaborator).await?, Vec::new()),
             _ => (None, Vec::new()),
         };
+        let duplicate_of =
+            matches!(news, News::State { to: ReportState::Duplicate }).then_some(report.duplicate_of).flatten();
         drop(reader);
         let reply_token = self.ensure_mail_thread(report.id).await?;
         Ok(Some(NoticeMail {
@@ -257,6 +367,7 @@ impl App {
             reply_token,
             original,
             arrived_encrypted,
+            duplicate_of,
             followup,
             refused,
             notices,

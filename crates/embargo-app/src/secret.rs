@@ -30,6 +30,8 @@ pub enum TokenKind {
     Share,
     /// The link that confirms a sign-up's address (`embu_`).
     Signup,
+    /// An invitation to work on one report (`embc_`).
+    Invitation,
 }
 
 impl TokenKind {
@@ -41,6 +43,7 @@ impl TokenKind {
             TokenKind::Setup => "embi_",
             TokenKind::Share => "embx_",
             TokenKind::Signup => "embu_",
+            TokenKind::Invitation => "embc_",
         }
     }
 }
@@ -75,7 +78,15 @@ impl Token {
 
 /// The kind of a presented token, from its prefix and shape.
 pub fn token_kind(token: &str) -> Option<TokenKind> {
-    [TokenKind::Session, TokenKind::Api, TokenKind::FollowUp, TokenKind::Setup, TokenKind::Share, TokenKind::Signup]
+    [
+        TokenKind::Session,
+        TokenKind::Api,
+        TokenKind::FollowUp,
+        TokenKind::Setup,
+        TokenKind::Share,
+        TokenKind::Signup,
+        TokenKind::Invitation,
+    ]
         .into_iter()
         .find(|kind| {
             token.strip_prefix(kind.prefix()).is_some_and(|rest| {
@@ -288,7 +299,14 @@ mod tests {
 
     #[test]
     fn tokens_carry_their_kind() {
-        for kind in [TokenKind::Session, TokenKind::Api, TokenKind::FollowUp, TokenKind::Setup, TokenKind::Share] {
+        for kind in [
+            TokenKind::Session,
+            TokenKind::Api,
+            TokenKind::FollowUp,
+            TokenKind::Setup,
+            TokenKind::Share,
+            TokenKind::Invitation,
+        ] {
             let token = Token::generate(kind, &OsEntropy).unwrap();
             assert_eq!(token_kind(token.expose()), Some(kind));
             assert_eq!(token.hash(), hash_token(token.expose()));

@@ -72,6 +72,22 @@ impl MailNotices {
             Event::CheckpointDue => Some(Notice::AuditCheckpoint),
             Event::IntakeFlood { project } => Some(Notice::IntakeFlood { project: *project }),
             Event::SignupRequested { request } => Some(Notice::SignupConfirmation { request: *request }),
+            Event::DeadlineNear { report, deadline, due } => Some(Notice::DeadlineReminder {
+                report: *report,
+                deadline: *deadline,
+                due: embargo_core::Timestamp::from_unix_timestamp(*due).ok()?,
+            }),
+            Event::DeadlinePassed { report, deadline, due } => Some(Notice::DeadlinePassed {
+                report: *report,
+                deadline: *deadline,
+                due: embargo_core::Timestamp::from_unix_timestamp(*due).ok()?,
+            }),
+            Event::EmbargoChanged { report } => Some(Notice::EmbargoChanged { report: *report }),
+            Event::EmbargoEnding { report } => Some(Notice::EmbargoEnding { report: *report }),
+            Event::PublicationRefused { advisory } => Some(Notice::PublicationRefused { advisory: advisory.clone() }),
+            Event::CollaboratorInvited { report, collaborator } => {
+                Some(Notice::CollaboratorInvited { report: *report, collaborator: *collaborator })
+            }
             Event::AssigneeChanged { .. } | Event::AdvisoryDrafted { .. } | Event::AdvisoryWithdrawn { .. } => None,
         }
     }
@@ -84,14 +100,24 @@ impl Subscriber for MailNotices {
     }
 
     fn wants(&self, event: &Event) -> bool {
-        MailNotices::notice(event).is_some()
+        MailNotices::notice(event).is_some() || matches!(event, Event::StateChanged { to, .. } if to.is_closed())
     }
 
     async fn handle(&self, app: &App, job: JobId, event: &Event) -> Result<(), DeliveryError> {
-        match MailNotices::notice(event) {
-            Some(notice) => self.notifier.deliver_job(app, job, &notice).await,
-            None => Ok(()),
+        if let Some(notice) = MailNotices::notice(event) {
+            self.notifier.deliver_job(app, job, &notice).await?;
         }
+        // The reporters of its duplicates hear how the original ended (by reference only).
+        if let Event::StateChanged { report, to, .. } = event
+            && to.is_closed()
+        {
+            let duplicates = app.duplicates_of(*report).await.map_err(|e| DeliveryError::Temporary(e.to_string()))?;
+            for duplicate in duplicates {
+                let notice = Notice::OriginalEnded { report: duplicate, original: *report, to: *to };
+                self.notifier.deliver_job(app, job, &notice).await?;
+            }
+        }
+        Ok(())
     }
 }
 

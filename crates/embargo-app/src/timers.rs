@@ -2,11 +2,12 @@
 //! injected clock reaches them (so tests move the clock and never sleep).
 //! A timer re-reads what it acts on and does nothing when things moved on.
 //!
-//! Now: a report waiting for the reporter's answer (`needs_info`) is closed
+//! A report waiting for the reporter's answer (`needs_info`) is closed
 //! after the policy's `response.close_unanswered`, with a reminder to the
-//! reporter when three quarters of that time have passed; and, when an
+//! reporter when three quarters of that time have passed; when an
 //! administrator turned it on, the audit checkpoint is mailed to the
-//! administrators every day (issue 12).
+//! administrators every day (issue 12). The team's own deadlines remind and
+//! escalate (`crate::clocks`).
 
 use std::sync::Arc;
 
@@ -54,6 +55,50 @@ pub(crate) enum Timer {
         report: ReportId,
         /// When the team asked (Unix seconds).
         asked_at: i64,
+    },
+    /// Assign the report to the next coordinator of the rotation when nobody took it up.
+    AutoAssign {
+        /// The report.
+        #[serde(with = "crate::events::as_text")]
+        report: ReportId,
+    },
+    /// Remind the participants that the embargo ends soon.
+    EmbargoReminder {
+        /// The report.
+        #[serde(with = "crate::events::as_text")]
+        report: ReportId,
+        /// When the embargo ends (Unix seconds): a moved end makes this timer stale.
+        until: i64,
+    },
+    /// Publish an advisory as scheduled.
+    ScheduledPublication {
+        /// The advisory.
+        #[serde(with = "crate::events::as_text")]
+        advisory: embargo_core::id::AdvisoryId,
+        /// When it was scheduled for (Unix seconds): a rescheduled publication makes this timer stale.
+        at: i64,
+    },
+    /// Remind the assignee (or the team) that a deadline is near.
+    DeadlineReminder {
+        /// The report.
+        #[serde(with = "crate::events::as_text")]
+        report: ReportId,
+        /// Which deadline.
+        #[serde(with = "crate::events::as_text")]
+        deadline: crate::jobs::Deadline,
+        /// When it falls due (Unix seconds): a moved deadline makes this timer stale.
+        due: i64,
+    },
+    /// Tell the whole team (or its coordinators) that a deadline passed.
+    DeadlineEscalation {
+        /// The report.
+        #[serde(with = "crate::events::as_text")]
+        report: ReportId,
+        /// Which deadline.
+        #[serde(with = "crate::events::as_text")]
+        deadline: crate::jobs::Deadline,
+        /// When it fell due (Unix seconds).
+        due: i64,
     },
     /// Mail the audit log's checkpoint to the administrators, and schedule the next day's.
     DailyCheckpoint {
@@ -109,7 +154,8 @@ pub(crate) async fn on_needs_info(
     schedule(tx, ids, now, close, &Timer::NeedsInfoClose { report, asked_at }).await
 }
 
-async fn schedule(
+/// Writes `timer` into the outbox, due at `at`.
+pub(crate) async fn schedule(
     tx: &mut dyn Writer,
     ids: &dyn Entropy,
     now: Timestamp,
@@ -198,6 +244,23 @@ impl App {
                             // A runner that was down long does not mail once per day missed.
                             let at = if at <= now { now + CHECKPOINT_EVERY } else { at };
                             schedule_checkpoint(tx, entropy.as_ref(), now, at).await
+                        }
+                        Timer::EmbargoReminder { report, until } => {
+                            crate::embargo::remind(tx, entropy.as_ref(), now, report, until).await
+                        }
+                        Timer::ScheduledPublication { advisory, at } => {
+                            crate::embargo::publish_on_schedule(tx, entropy.as_ref(), now, advisory, at).await
+                        }
+                        Timer::AutoAssign { report } => {
+                            crate::rotation::auto_assign(tx, entropy.as_ref(), now, report).await
+                        }
+                        Timer::DeadlineReminder { report, deadline, due } => {
+                            let event = Event::DeadlineNear { report, deadline, due };
+                            crate::clocks::tell_if_still_due(tx, entropy.as_ref(), now, event).await
+                        }
+                        Timer::DeadlineEscalation { report, deadline, due } => {
+                            let event = Event::DeadlinePassed { report, deadline, due };
+                            crate::clocks::tell_if_still_due(tx, entropy.as_ref(), now, event).await
                         }
                     }
                 })

@@ -116,6 +116,24 @@ impl Deadlines {
     }
 }
 
+impl Deadlines {
+    /// The deadline of `kind`, where the policy set one.
+    pub fn of(&self, kind: DeadlineKind) -> Option<Timestamp> {
+        match kind {
+            DeadlineKind::Acknowledge => self.acknowledge,
+            DeadlineKind::Triage => self.triage,
+            DeadlineKind::Fix => self.fix,
+            DeadlineKind::Disclosure => self.disclosure,
+        }
+    }
+}
+
+/// When to remind the team of a deadline that runs from `start` to `due`:
+/// once three quarters of the time have passed.
+pub fn reminder_at(start: Timestamp, due: Timestamp) -> Timestamp {
+    start + (due - start) * 3 / 4
+}
+
 /// "2 days", "5 h", "40 min": a duration for people, rounded down.
 pub fn human(duration: time::Duration) -> String {
     let minutes = duration.whole_minutes().abs();
@@ -162,6 +180,16 @@ mod tests {
         assert_eq!(deadlines.current(ReportState::Fixed), None, "no disclosure deadline promised");
         assert_eq!(deadlines.current(ReportState::Spam), None);
         assert_eq!(Deadlines::on_receipt(&resolve(&PolicyDraft::default(), None), received), Deadlines::default());
+    }
+
+    #[test]
+    fn reminders_come_when_three_quarters_of_the_time_passed() {
+        let start = datetime!(2026-05-04 9:00 UTC);
+        assert_eq!(reminder_at(start, datetime!(2026-05-08 9:00 UTC)), datetime!(2026-05-07 9:00 UTC));
+        assert_eq!(reminder_at(start, datetime!(2026-05-04 13:00 UTC)), datetime!(2026-05-04 12:00 UTC));
+        let deadlines = Deadlines { triage: Some(start), ..Deadlines::default() };
+        assert_eq!(deadlines.of(DeadlineKind::Triage), Some(start));
+        assert_eq!(deadlines.of(DeadlineKind::Fix), None);
     }
 
     #[test]

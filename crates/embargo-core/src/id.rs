@@ -109,6 +109,11 @@ uuid_id!(
     "share"
 );
 uuid_id!(
+    /// A person invited to work on one report.
+    CollaboratorId,
+    "collaborator"
+);
+uuid_id!(
     /// One run of a report's proof of concept in the evidence lab.
     LabRunId,
     "lab run"

@@ -6,9 +6,12 @@
 
 pub mod advisory;
 pub mod attachment;
+pub mod collaborator;
 pub mod cwe;
 pub mod deadline;
+pub mod duplicates;
 pub mod eligibility;
+pub mod embargo;
 pub mod id;
 pub mod intake;
 pub mod lab;
@@ -20,6 +23,8 @@ pub mod policy;
 pub mod private;
 pub mod project;
 pub mod report;
+pub mod response_times;
+pub mod rotation;
 pub mod severity;
 pub mod text;
 pub mod throttle;

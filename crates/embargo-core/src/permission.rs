@@ -4,6 +4,7 @@
 //! actor may not see yields [`Decision::Hidden`], which callers answer as
 //! "not found", so that its existence does not leak.
 
+use crate::collaborator::Collaboration;
 use crate::id::{OrgId, ProjectId, ReportId, UserId};
 use crate::user::{Role, TokenScope, TokenScopes};
 
@@ -23,6 +24,9 @@ pub enum Actor {
     /// already holds the database: may administer, but reads no report
     /// unless acting as a user.
     Operator,
+    /// The holder of an invitation link to one report (a collaborator or
+    /// co-finder the team invited).
+    Collaborator(Collaboration),
 }
 
 /// A signed-in user as the permission function sees them.
@@ -40,6 +44,8 @@ pub struct UserActor {
     pub team_projects: Vec<ProjectId>,
     /// The token's scopes; `None` for a browser session, which has them all.
     pub scopes: Option<TokenScopes>,
+    /// The reports the user was invited to (invitations not revoked).
+    pub collaborations: Vec<Collaboration>,
 }
 
 impl UserActor {
@@ -53,6 +59,7 @@ impl UserActor {
             team_orgs: Vec::new(),
             team_projects: Vec::new(),
             scopes: None,
+            collaborations: Vec::new(),
         }
     }
 
@@ -72,7 +79,7 @@ impl Actor {
         match self {
             Actor::Anonymous => Role::Anonymous,
             Actor::Operator => Role::InstanceAdmin,
-            Actor::FollowUp(_) => Role::Reporter,
+            Actor::FollowUp(_) | Actor::Collaborator(_) => Role::Reporter,
             Actor::Interested(_) => Role::Anonymous,
             Actor::User(user) if user.is_admin => Role::InstanceAdmin,
             Actor::User(user) if !user.team_orgs.is_empty() => Role::OrganisationTeam,
@@ -85,7 +92,9 @@ impl Actor {
     pub fn user(&self) -> Option<&UserActor> {
         match self {
             Actor::User(user) => Some(user),
-            Actor::Anonymous | Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator => None,
+            Actor::Anonymous | Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator | Actor::Collaborator(_) => {
+                None
+            }
         }
     }
 
@@ -167,6 +176,10 @@ pub enum Action {
     ViewLab(ReportAccess),
     /// Claim lab runs and record their results: the lab worker, which runs as the operator.
     RunLab,
+    /// Invite people to work on a report, list and revoke the invitations.
+    ManageCollaborators(ReportAccess),
+    /// Export a report's conversation, vulnerability details removed, for a code-of-conduct team.
+    ExportConduct(ReportAccess),
 }
 
 /// The answer to "may this actor do this?".
@@ -191,6 +204,7 @@ impl Decision {
 enum ReportRelation {
     Team,
     Reporter,
+    Collaborator(Collaboration),
     Stranger,
 }
 
@@ -199,9 +213,23 @@ fn relation(actor: &Actor, report: &ReportAccess) -> ReportRelation {
         Actor::Anonymous | Actor::Operator | Actor::Interested(_) => ReportRelation::Stranger,
         Actor::FollowUp(id) if *id == report.id => ReportRelation::Reporter,
         Actor::FollowUp(_) => ReportRelation::Stranger,
+        Actor::Collaborator(grant) if grant.report == report.id => ReportRelation::Collaborator(*grant),
+        Actor::Collaborator(_) => ReportRelation::Stranger,
         Actor::User(user) if user.is_team(report.org, report.project) => ReportRelation::Team,
         Actor::User(user) if report.reporter == Some(user.id) => ReportRelation::Reporter,
-        Actor::User(_) => ReportRelation::Stranger,
+        Actor::User(user) => match user.collaborations.iter().find(|c| c.report == report.id) {
+            Some(grant) => ReportRelation::Collaborator(*grant),
+            None => ReportRelation::Stranger,
+        },
+    }
+}
+
+/// The invitation through which `actor` works on `report`, when they are
+/// neither on its team nor its reporter: views show them a collaborator's view.
+pub fn collaboration(actor: &Actor, report: &ReportAccess) -> Option<Collaboration> {
+    match relation(actor, report) {
+        ReportRelation::Collaborator(grant) => Some(grant),
+        ReportRelation::Team | ReportRelation::Reporter | ReportRelation::Stranger => None,
     }
 }
 
@@ -209,7 +237,7 @@ fn relation(actor: &Actor, report: &ReportAccess) -> ReportRelation {
 fn scoped(actor: &Actor, scope: TokenScope) -> bool {
     match actor {
         Actor::User(user) => user.has(scope),
-        Actor::Anonymous | Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator => true,
+        Actor::Anonymous | Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator | Actor::Collaborator(_) => true,
     }
 }
 
@@ -261,7 +289,8 @@ pub fn banned(actor: &Actor) -> bool {
 /// by it and restates no rule (a property test holds the two together).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReportScope {
-    /// These reports by id (a follow-up token's own report).
+    /// These reports by id (a follow-up token's own report, the reports a
+    /// person was invited to work on).
     pub reports: Vec<ReportId>,
     /// Every report this user filed.
     pub reporter: Option<UserId>,
@@ -294,8 +323,9 @@ pub fn visible_reports(actor: &Actor) -> ReportScope {
     }
     match actor {
         Actor::FollowUp(report) => ReportScope { reports: vec![*report], ..ReportScope::default() },
+        Actor::Collaborator(grant) => ReportScope { reports: vec![grant.report], ..ReportScope::default() },
         Actor::User(user) => ReportScope {
-            reports: Vec::new(),
+            reports: user.collaborations.iter().map(|grant| grant.report).collect(),
             reporter: Some(user.id),
             orgs: user.team_orgs.clone(),
             projects: user.team_projects.clone(),
@@ -338,12 +368,12 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         }
         Action::SubmitReport => match actor {
             Actor::Anonymous => Decision::Allow,
-            Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator => Decision::Forbidden,
+            Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator | Actor::Collaborator(_) => Decision::Forbidden,
             Actor::User(user) => Decision::when(!user.is_banned && user.has(TokenScope::Report), Decision::Forbidden),
         },
         Action::ListReports => match actor {
             Actor::Anonymous | Actor::Interested(_) | Actor::Operator => Decision::Hidden,
-            Actor::FollowUp(_) => Decision::Allow,
+            Actor::FollowUp(_) | Actor::Collaborator(_) => Decision::Allow,
             Actor::User(user) => Decision::when(user.has(TokenScope::Read), Decision::Hidden),
         },
         Action::ViewReport(report) => {
@@ -356,8 +386,12 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             Decision::when(visible && scoped(actor, TokenScope::Read), Decision::Hidden)
         }
         Action::ViewInternal(report) => {
-            let team = relation(actor, &report) == ReportRelation::Team;
-            Decision::when(team && scoped(actor, TokenScope::Read), Decision::Hidden)
+            let allowed = match relation(actor, &report) {
+                ReportRelation::Team => true,
+                ReportRelation::Collaborator(grant) => grant.sees_internal,
+                ReportRelation::Reporter | ReportRelation::Stranger => false,
+            };
+            Decision::when(allowed && scoped(actor, TokenScope::Read), Decision::Hidden)
         }
         Action::Reply(report) | Action::Withdraw(report) => match relation(actor, &report) {
             ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Triage), Decision::Forbidden),
@@ -365,15 +399,22 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
                 let banned = actor.user().is_some_and(|u| u.is_banned);
                 Decision::when(!banned && scoped(actor, TokenScope::Report), Decision::Forbidden)
             }
+            // An invitee posts on the thread but does not withdraw the reporter's report.
+            ReportRelation::Collaborator(_) => {
+                let banned = actor.user().is_some_and(|u| u.is_banned);
+                let reply = matches!(action, Action::Reply(_));
+                Decision::when(reply && !banned && scoped(actor, TokenScope::Report), Decision::Forbidden)
+            }
             ReportRelation::Stranger => Decision::Hidden,
         },
-        Action::AddInternalNote(report) | Action::Triage(report) | Action::Share(report) => {
-            match relation(actor, &report) {
-                ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Triage), Decision::Forbidden),
-                ReportRelation::Reporter => Decision::Forbidden,
-                ReportRelation::Stranger => Decision::Hidden,
-            }
-        }
+        Action::AddInternalNote(report)
+        | Action::Triage(report)
+        | Action::Share(report)
+        | Action::ManageCollaborators(report) => match relation(actor, &report) {
+            ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Triage), Decision::Forbidden),
+            ReportRelation::Reporter | ReportRelation::Collaborator(_) => Decision::Forbidden,
+            ReportRelation::Stranger => Decision::Hidden,
+        },
         Action::ViewDraftAdvisory(p) => {
             let team = actor.user().is_some_and(|u| u.is_team(p.org, p.project) && u.has(TokenScope::Read));
             Decision::when(team, Decision::Hidden)
@@ -384,13 +425,18 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         },
         Action::QueueLabRuns(report) => match relation(actor, &report) {
             ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Triage), Decision::Forbidden),
-            ReportRelation::Reporter => Decision::Forbidden,
+            ReportRelation::Reporter | ReportRelation::Collaborator(_) => Decision::Forbidden,
             ReportRelation::Stranger => Decision::Hidden,
         },
         Action::ViewLab(report) => {
             let team = relation(actor, &report) == ReportRelation::Team;
             Decision::when(team && scoped(actor, TokenScope::Read), Decision::Hidden)
         }
+        Action::ExportConduct(report) => match relation(actor, &report) {
+            ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Read), Decision::Hidden),
+            ReportRelation::Reporter | ReportRelation::Collaborator(_) => Decision::Forbidden,
+            ReportRelation::Stranger => Decision::Hidden,
+        },
         // Untrusted code runs only in the worker, which holds the database as the operator does.
         Action::RunLab => Decision::Forbidden,
     }
@@ -423,7 +469,9 @@ fn operator(action: Action) -> Decision {
         | Action::EditAdvisory(_)
         | Action::PublishAdvisory(_)
         | Action::QueueLabRuns(_)
-        | Action::ViewLab(_) => Decision::Hidden,
+        | Action::ViewLab(_)
+        | Action::ManageCollaborators(_)
+        | Action::ExportConduct(_) => Decision::Hidden,
     }
 }
 
@@ -452,7 +500,9 @@ fn interested(shared: ReportId, action: Action) -> Decision {
         | Action::PublishAdvisory(_)
         | Action::ImportAdvisories(_)
         | Action::QueueLabRuns(_)
-        | Action::ViewLab(_) => Decision::Hidden,
+        | Action::ViewLab(_)
+        | Action::ManageCollaborators(_)
+        | Action::ExportConduct(_) => Decision::Hidden,
     }
 }
 

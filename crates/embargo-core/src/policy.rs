@@ -398,8 +398,13 @@ pub struct ResponseTimes {
 pub struct Disclosure {
     /// The rule.
     pub rule: Sourced<DisclosureRule>,
-    /// The default embargo, for the embargo-date rule.
+    /// The default embargo, for the embargo-date rule: a report accepted
+    /// under that rule gets an embargo end this long after acceptance.
     pub embargo: Sourced<Span>,
+    /// The longest embargo the team may set, counted from when it is set (none: no limit).
+    pub max_embargo: Sourced<Option<Span>>,
+    /// How long before an embargo ends its participants are reminded.
+    pub embargo_reminder: Sourced<Span>,
 }
 
 /// Advisory ids and CVE ids.
@@ -532,6 +537,8 @@ pub fn resolve(org: &PolicyDraft, project: Option<&PolicyDraft>) -> Policy {
         disclosure: Disclosure {
             rule: p!(disclosure.rule, DisclosureRule::FixPublic),
             embargo: p!(disclosure.embargo, Span::days(90)),
+            max_embargo: s!(disclosure.max_embargo),
+            embargo_reminder: p!(disclosure.embargo_reminder, Span::days(7)),
         },
         advisories: Advisories {
             prefix: s!(advisories.prefix),

@@ -213,7 +213,7 @@ section!(Response {
     close_unanswered: String,
     expectations: Vec<String>
 });
-section!(Disclosure { rule: String, embargo: String });
+section!(Disclosure { rule: String, embargo: String, max_embargo: String, embargo_reminder: String });
 section!(Advisories { prefix: String, cna: String, cve_pool: Vec<String> });
 section!(Conduct { code_of_conduct: String, ban_after: u32, team_second_factor: bool });
 
@@ -394,6 +394,12 @@ pub fn parse(text: &str, level: Level) -> Result<PolicyFile, PolicyFileError> {
         disclosure: DisclosureDraft {
             rule: errors.one("disclosure.rule", file.disclosure.rule.as_deref(), str::parse),
             embargo: errors.one("disclosure.embargo", file.disclosure.embargo.as_deref(), str::parse),
+            max_embargo: errors.one("disclosure.max_embargo", file.disclosure.max_embargo.as_deref(), str::parse),
+            embargo_reminder: errors.one(
+                "disclosure.embargo_reminder",
+                file.disclosure.embargo_reminder.as_deref(),
+                str::parse,
+            ),
         },
         advisories: AdvisoriesDraft {
             prefix: errors.one("advisories.prefix", file.advisories.prefix.as_deref(), str::parse),
@@ -534,6 +540,8 @@ fn file_of(p: &Policy, level: Level, lines: Option<&[ReleaseLine]>) -> File {
         disclosure: Disclosure {
             rule: Some(p.disclosure.rule.value.as_str().to_owned()),
             embargo: Some(p.disclosure.embargo.value.to_string()),
+            max_embargo: p.disclosure.max_embargo.value.map(|s| s.to_string()),
+            embargo_reminder: Some(p.disclosure.embargo_reminder.value.to_string()),
         },
         advisories: Advisories {
             prefix: p.advisories.prefix.value.as_ref().filter(|_| org).map(ToString::to_string),
@@ -622,6 +630,8 @@ pub fn sources(p: &Policy) -> BTreeMap<&'static str, Source> {
         ("response.expectations", s(&p.response.expectations)),
         ("disclosure.rule", s(&p.disclosure.rule)),
         ("disclosure.embargo", s(&p.disclosure.embargo)),
+        ("disclosure.max_embargo", s(&p.disclosure.max_embargo)),
+        ("disclosure.embargo_reminder", s(&p.disclosure.embargo_reminder)),
         ("advisories.prefix", s(&p.advisories.prefix)),
         ("advisories.cna", s(&p.advisories.cna)),
         ("advisories.cve_pool", s(&p.advisories.cve_pool)),

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use embargo_app::{App, DeliveryError, News, Notice, NoticeMail, Notifier, Recipient, Side, SignupMailKind};
 use embargo_core::Timestamp;
+use embargo_core::collaborator::CollaboratorRole;
 use embargo_core::id::{JobId, ProjectId, SignupId};
 use embargo_core::message::{AuthorRole, Visibility};
 use embargo_core::private::Private;
@@ -164,12 +165,35 @@ fn headline(news: &News, side: Side) -> String {
             format!("the {deadline} deadline falls due on {date}")
         }
         News::Published { advisory, .. } => format!("advisory {advisory} was published"),
+        News::OriginalEnded { original, to } => {
+            format!("the report yours duplicates ({}) is now {}", short(original), to.phrase())
+        }
+        News::Embargo { until: Some(until) } => format!("the embargo now ends {}", until.both()),
+        News::Embargo { until: None } => "the embargo end was lifted".into(),
+        News::EmbargoEnding { until } => format!("the embargo ends {}", until.both()),
+        News::PublicationRefused { advisory } => {
+            format!("the scheduled publication of {advisory} was refused: the report is not fixed")
+        }
+        News::Overdue { deadline, due } => {
+            let date = due.date();
+            format!("the {deadline} deadline passed on {date}: the whole team is told")
+        }
+        News::Invited { role: CollaboratorRole::Reporter, .. } => {
+            "the security team invited you to this report as a co-finder".into()
+        }
+        News::Invited { role: CollaboratorRole::Collaborator, .. } => {
+            "the security team invited you to work on this report".into()
+        }
     }
 }
 
 /// Whether replies from this recipient become internal notes.
 fn replies_are_internal(news: &News, side: Side) -> bool {
-    side == Side::Team && matches!(news, News::Message { visibility: Visibility::Internal, .. } | News::Deadline { .. })
+    side == Side::Team
+        && matches!(
+            news,
+            News::Message { visibility: Visibility::Internal, .. } | News::Deadline { .. } | News::Overdue { .. }
+        )
 }
 
 impl MailNotifier {
@@ -182,10 +206,14 @@ impl MailNotifier {
             Some(token) if encrypted || !mail.arrived_encrypted => Some(token),
             Some(_) | None => None,
         };
-        let anonymous_reporter = to.side == Side::Reporter && !to.account;
+        // So does an invitee without an account, through the link of their invitation.
+        let anonymous_reporter = to.side != Side::Team && !to.account;
         let link = match (anonymous_reporter, followup) {
             (false, _) => link,
             (true, Some(token)) => format!("{}/follow/{}", self.config.public_url, token.expose()),
+            (true, None) if to.side == Side::Collaborator => {
+                format!("the private link of your invitation (in the browser where you opened it: {link})")
+            }
             (true, None) => {
                 format!("the private follow-up link of your receipt (in the browser where you opened it: {link})")
             }
@@ -213,9 +241,21 @@ impl MailNotifier {
             let _ = writeln!(text, "For your privacy and the report's, this mail holds no details.");
         }
         let _ = writeln!(text, "Read it at {link}");
+        if let Some(original) = mail.duplicate_of {
+            let _ = writeln!(
+                text,
+                "\nIt duplicates report {original}, reported earlier. You will hear how that report ends."
+            );
+        }
         if let News::Published { advisory, summary, credit } = &mail.news {
             let _ =
                 writeln!(text, "\n{advisory}: {summary}\n{credit}\n{}/advisories/{advisory}", self.config.public_url);
+        }
+        if let (Side::Collaborator, News::Invited { .. }) = (to.side, &mail.news) {
+            let _ = writeln!(
+                text,
+                "\nThe link above is yours alone: it opens this one report until the team revokes the invitation."
+            );
         }
         if to.side == Side::Reporter && mail.news == News::Received {
             match &mail.followup {
@@ -263,6 +303,8 @@ impl MailNotifier {
             "Replies to this mail become internal notes of the team."
         } else if to.side == Side::Team {
             "Replies to this mail go to the reporter."
+        } else if to.side == Side::Collaborator {
+            "Write to the team on the report's page: replies to this mail are not read."
         } else {
             "Reply to this mail to answer the security team."
         };
@@ -653,6 +695,9 @@ impl Notifier for MailNotifier {
                     app.record_mail_sent(job, mail.report, &to.email, &message_id, is_receipt)
                         .await
                         .map_err(temporary)?;
+                    if let News::Invited { collaborator, .. } = &mail.news {
+                        app.invitation_sent(*collaborator).await.map_err(temporary)?;
+                    }
                 }
                 Err(e) => match SendFailure::of(&e) {
                     SendFailure::Relay(why) => {

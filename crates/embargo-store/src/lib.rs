@@ -26,6 +26,8 @@ pub mod attachments;
 pub mod audit;
 pub mod backup;
 pub mod checkpoint;
+pub mod collaborators;
+pub mod embargoes;
 pub mod factors;
 pub mod jobs;
 pub mod lab;
@@ -34,6 +36,8 @@ pub mod operations;
 pub mod organisations;
 pub mod policies;
 pub mod reports;
+pub mod response_times;
+pub mod rotations;
 pub mod seal;
 pub mod sessions;
 pub mod settings;
@@ -58,6 +62,10 @@ pub trait Reader:
     + attachments::AttachmentReads
     + policies::PolicyReads
     + shares::ShareReads
+    + collaborators::CollaboratorReads
+    + rotations::RotationReads
+    + embargoes::EmbargoReads
+    + response_times::ResponseTimeReads
     + audit::AuditReads
     + jobs::JobReads
     + lab::LabReads
@@ -81,6 +89,10 @@ impl<T> Reader for T where
         + attachments::AttachmentReads
         + policies::PolicyReads
         + shares::ShareReads
+        + collaborators::CollaboratorReads
+        + rotations::RotationReads
+        + embargoes::EmbargoReads
+        + response_times::ResponseTimeReads
         + audit::AuditReads
         + jobs::JobReads
         + lab::LabReads
@@ -106,6 +118,9 @@ pub trait Writer:
     + attachments::AttachmentWrites
     + policies::PolicyWrites
     + shares::ShareWrites
+    + collaborators::CollaboratorWrites
+    + rotations::RotationWrites
+    + embargoes::EmbargoWrites
     + audit::AuditWrites
     + jobs::JobWrites
     + lab::LabWrites
@@ -128,6 +143,9 @@ impl<T> Writer for T where
         + attachments::AttachmentWrites
         + policies::PolicyWrites
         + shares::ShareWrites
+        + collaborators::CollaboratorWrites
+        + rotations::RotationWrites
+        + embargoes::EmbargoWrites
         + audit::AuditWrites
         + jobs::JobWrites
         + lab::LabWrites
@@ -146,6 +164,8 @@ pub mod prelude {
     pub use crate::advisories::{AdvisoryReads as _, AdvisoryWrites as _};
     pub use crate::attachments::{AttachmentReads as _, AttachmentWrites as _};
     pub use crate::audit::{AuditReads as _, AuditWrites as _};
+    pub use crate::collaborators::{CollaboratorReads as _, CollaboratorWrites as _};
+    pub use crate::embargoes::{EmbargoReads as _, EmbargoWrites as _};
     pub use crate::factors::{FactorReads as _, FactorWrites as _};
     pub use crate::jobs::{JobReads as _, JobWrites as _};
     pub use crate::lab::{LabReads as _, LabWrites as _};
@@ -153,6 +173,8 @@ pub mod prelude {
     pub use crate::organisations::{OrganisationReads as _, OrganisationWrites as _};
     pub use crate::policies::{PolicyReads as _, PolicyWrites as _};
     pub use crate::reports::{ReportReads as _, ReportWrites as _};
+    pub use crate::response_times::ResponseTimeReads as _;
+    pub use crate::rotations::{RotationReads as _, RotationWrites as _};
     pub use crate::sessions::{SessionReads as _, SessionWrites as _};
     pub use crate::settings::{SettingReads as _, SettingWrites as _};
     pub use crate::shares::{ShareReads as _, ShareWrites as _};

@@ -3,7 +3,8 @@
 
 use std::ops::DerefMut;
 
-use embargo_core::deadline::Deadlines;
+use embargo_core::Timestamp;
+use embargo_core::deadline::{DeadlineKind, Deadlines};
 use embargo_core::id::{MessageId, OrgId, ProjectId, ReportId, UserId};
 use embargo_core::lifecycle::{Outcome, ReportState};
 use embargo_core::message::{Message, Visibility};
@@ -39,6 +40,9 @@ pub struct ReportFilter {
     pub lab: Option<crate::lab::LabSignal>,
     /// Reproduced first, then not run, then not reproduced (newest first within each).
     pub lab_first: bool,
+    /// Soonest deadline first (the one that matters in each report's state;
+    /// reports without one last), instead of newest first.
+    pub deadline_first: bool,
     /// At most this many, newest first.
     pub limit: u32,
     /// Skip this many.
@@ -84,6 +88,10 @@ pub trait ReportReads {
     async fn message_authors(&mut self, report: ReportId) -> Result<Vec<(UserId, String)>, StoreError>;
     /// A report's state history, oldest first.
     async fn state_changes(&mut self, report: ReportId) -> Result<Vec<StateChange>, StoreError>;
+    /// The reports marked as duplicates of `original`, oldest first.
+    async fn duplicates_of(&mut self, original: ReportId) -> Result<Vec<Report>, StoreError>;
+    /// A project's open reports (core's open states), oldest first, at most 500.
+    async fn open_reports(&mut self, project: ProjectId) -> Result<Vec<Report>, StoreError>;
 }
 
 /// Changing reports.
@@ -105,15 +113,85 @@ const REPORT_COLUMNS: &str = "r.id, r.org_id, r.project_id, r.reporter_id, r.cha
                               r.assignee_id, r.duplicate_of, r.created_at, r.updated_at, r.acknowledge_due, \
                               r.triage_due, r.fix_due, r.disclosure_due";
 
-/// The report listing in each dialect. The scope's id lists arrive as one
-/// JSON array each ($1 reports, $12 projects, $13 organisations), which both
-/// databases unnest; the open states come from core's lifecycle.
-static REPORTS_SQL_SQLITE: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| reports_sql("SELECT value FROM json_each($N)"));
-static REPORTS_SQL_POSTGRES: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| reports_sql("SELECT value::uuid FROM jsonb_array_elements_text(CAST($N AS jsonb))"));
+/// The column of each deadline.
+fn deadline_column(kind: DeadlineKind) -> &'static str {
+    match kind {
+        DeadlineKind::Acknowledge => "r.acknowledge_due",
+        DeadlineKind::Triage => "r.triage_due",
+        DeadlineKind::Fix => "r.fix_due",
+        DeadlineKind::Disclosure => "r.disclosure_due",
+    }
+}
 
-fn reports_sql(ids_of: &str) -> String {
+/// The deadline that matters in a report's state, as SQL: core's
+/// `Deadlines::current`, asked once per state which deadline it picks and
+/// which one it falls back to when that one is unset.
+fn current_deadline_sql() -> String {
+    let mut cases = Vec::new();
+    for state in ReportState::ALL {
+        let mut deadlines = Deadlines {
+            acknowledge: Some(Timestamp::UNIX_EPOCH),
+            triage: Some(Timestamp::UNIX_EPOCH),
+            fix: Some(Timestamp::UNIX_EPOCH),
+            disclosure: Some(Timestamp::UNIX_EPOCH),
+        };
+        let mut columns = Vec::new();
+        while let Some(due) = deadlines.current(state) {
+            columns.push(deadline_column(due.kind));
+            match due.kind {
+                DeadlineKind::Acknowledge => deadlines.acknowledge = None,
+                DeadlineKind::Triage => deadlines.triage = None,
+                DeadlineKind::Fix => deadlines.fix = None,
+                DeadlineKind::Disclosure => deadlines.disclosure = None,
+            }
+        }
+        let value = match columns.as_slice() {
+            [] => continue,
+            [one] => (*one).to_owned(),
+            many => format!("COALESCE({})", many.join(", ")),
+        };
+        cases.push(format!("WHEN r.state = '{}' THEN {value}", state.as_str()));
+    }
+    format!("(CASE {} END)", cases.join(" "))
+}
+
+/// The report listing, per dialect and order. The scope's id lists arrive
+/// as one JSON array each ($1 reports, $12 projects, $13 organisations),
+/// which both databases unnest. The open states and the deadline that
+/// matters in each state are core's (`ReportState::is_closed`,
+/// `Deadlines::current`), written into the SQL once, so the store restates no
+/// lifecycle rule.
+static REPORTS_SQL_SQLITE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| reports_sql(SQLITE_IDS, NEWEST_FIRST));
+static REPORTS_SQL_POSTGRES: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| reports_sql(POSTGRES_IDS, NEWEST_FIRST));
+static REPORTS_BY_DEADLINE_SQL_SQLITE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| reports_sql(SQLITE_IDS, &deadline_first()));
+static REPORTS_BY_DEADLINE_SQL_POSTGRES: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| reports_sql(POSTGRES_IDS, &deadline_first()));
+
+const SQLITE_IDS: &str = "SELECT value FROM json_each($N)";
+const POSTGRES_IDS: &str = "SELECT value::uuid FROM jsonb_array_elements_text(CAST($N AS jsonb))";
+const NEWEST_FIRST: &str = "r.created_at DESC, r.id";
+
+/// Soonest deadline first; reports without one last.
+fn deadline_first() -> String {
+    let due = current_deadline_sql();
+    format!("{due} IS NULL, {due}, r.created_at DESC, r.id")
+}
+
+/// A project's open reports; the open states are core's.
+static OPEN_REPORTS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let open: Vec<String> =
+        ReportState::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
+    format!(
+        "SELECT {REPORT_COLUMNS} FROM reports r WHERE r.project_id = $1 AND r.state IN ({}) \
+         ORDER BY r.created_at, r.id LIMIT 500",
+        open.join(", ")
+    )
+});
+
+fn reports_sql(ids_of: &str, order: &str) -> String {
     let ids = |n: &str| ids_of.replace("$N", n);
     let open: Vec<String> =
         ReportState::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
@@ -134,7 +212,7 @@ fn reports_sql(ids_of: &str) -> String {
                     ELSE COALESCE(ls.outcome, 'not_run') = $10 END )) \
          ORDER BY CASE WHEN $11 IS NULL THEN 0 WHEN ls.outcome = 'reproduced' THEN 0 \
                        WHEN ls.outcome = 'not_reproduced' THEN 2 ELSE 1 END, \
-                  r.created_at DESC, r.id LIMIT $6 OFFSET $7",
+                  {order} LIMIT $6 OFFSET $7",
         ids("$1"),
         ids("$12"),
         ids("$13"),
@@ -237,9 +315,11 @@ where
         if scope.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = match self.dialect() {
-            Dialect::Sqlite => REPORTS_SQL_SQLITE.as_str(),
-            Dialect::Postgres => REPORTS_SQL_POSTGRES.as_str(),
+        let sql = match (self.dialect(), filter.deadline_first) {
+            (Dialect::Sqlite, false) => REPORTS_SQL_SQLITE.as_str(),
+            (Dialect::Postgres, false) => REPORTS_SQL_POSTGRES.as_str(),
+            (Dialect::Sqlite, true) => REPORTS_BY_DEADLINE_SQL_SQLITE.as_str(),
+            (Dialect::Postgres, true) => REPORTS_BY_DEADLINE_SQL_POSTGRES.as_str(),
         };
         let rows = self
             .fetch_all(
@@ -310,6 +390,21 @@ where
                 })
             })
             .collect()
+    }
+
+    async fn open_reports(&mut self, project: ProjectId) -> Result<Vec<Report>, StoreError> {
+        let rows = self.fetch_all(query(OPEN_REPORTS_SQL.as_str()).bind(project)).await?;
+        rows.iter().map(|r| self.report_from(r)).collect()
+    }
+
+    async fn duplicates_of(&mut self, original: ReportId) -> Result<Vec<Report>, StoreError> {
+        const SQL: &str = const_format::concatcp!(
+            "SELECT ",
+            REPORT_COLUMNS,
+            " FROM reports r WHERE r.duplicate_of = $1 ORDER BY r.created_at, r.id"
+        );
+        let rows = self.fetch_all(query(SQL).bind(original)).await?;
+        rows.iter().map(|r| self.report_from(r)).collect()
     }
 
     async fn state_changes(&mut self, report: ReportId) -> Result<Vec<StateChange>, StoreError> {

@@ -184,6 +184,7 @@ id_values!(
     embargo_core::id::JobId,
     embargo_core::id::AttachmentId,
     embargo_core::id::ShareId,
+    embargo_core::id::CollaboratorId,
     embargo_core::id::LabRunId,
     embargo_core::id::SessionId,
     embargo_core::id::SignupId,

@@ -131,6 +131,10 @@ pub(crate) struct StoredPolicy {
     #[serde(default)]
     embargo: Option<String>,
     #[serde(default)]
+    max_embargo: Option<String>,
+    #[serde(default)]
+    embargo_reminder: Option<String>,
+    #[serde(default)]
     prefix: Option<String>,
     #[serde(default)]
     cna: Option<String>,
@@ -199,6 +203,8 @@ impl From<&PolicyDraft> for StoredPolicy {
             expectations: p.response.expectations.clone(),
             disclosure_rule: p.disclosure.rule.map(|r| r.as_str().to_owned()),
             embargo: text(&p.disclosure.embargo),
+            max_embargo: text(&p.disclosure.max_embargo),
+            embargo_reminder: text(&p.disclosure.embargo_reminder),
             prefix: p.advisories.prefix.as_ref().map(ToString::to_string),
             cna: p.advisories.cna.map(|c| c.as_str().to_owned()),
             cve_pool: names(&p.advisories.cve_pool),
@@ -286,6 +292,8 @@ impl StoredPolicy {
             disclosure: DisclosureDraft {
                 rule: parse("policy.disclosure_rule", self.disclosure_rule.as_deref())?,
                 embargo: parse("policy.embargo", self.embargo.as_deref())?,
+                max_embargo: parse("policy.max_embargo", self.max_embargo.as_deref())?,
+                embargo_reminder: parse("policy.embargo_reminder", self.embargo_reminder.as_deref())?,
             },
             advisories: AdvisoriesDraft {
                 prefix: parse("policy.prefix", self.prefix.as_deref())?,

@@ -98,6 +98,11 @@ pub(crate) fn advisory_id(text: &str) -> Result<embargo_core::id::AdvisoryId, em
     text.trim().parse().map_err(|_| embargo_app::AppError::NotFound)
 }
 
+/// An invitation's id taken from a path or a form (see [`report_id`]).
+pub(crate) fn collaborator_id(text: &str) -> Result<embargo_core::id::CollaboratorId, embargo_app::AppError> {
+    text.trim().parse().map_err(|_| embargo_app::AppError::NotFound)
+}
+
 /// Who is asking: anonymous, a follow-up token's holder, or a user.
 #[derive(Debug, Clone)]
 pub struct CurrentActor(pub Actor);

@@ -419,6 +419,9 @@ pub enum AdminCommand {
     /// Release lines of a project.
     #[command(subcommand, name = "release-line")]
     ReleaseLine(ReleaseLineCommand),
+    /// A project's coordinator rotation (auto-assignment of idle reports, escalations).
+    #[command(subcommand)]
+    Rotation(RotationCommand),
     /// Instance settings.
     #[command(
         after_help = "Examples:\n  embargo admin settings --signup closed\n  embargo admin settings --second-factor required\n  embargo admin settings --checkpoint-mail daily"
@@ -535,6 +538,36 @@ pub enum MemberCommand {
     List {
         /// ORG or ORG/PROJECT.
         team: OrgOrProject,
+    },
+}
+
+/// `admin rotation …`
+#[derive(Debug, Subcommand)]
+pub enum RotationCommand {
+    /// Set who takes up reports nobody took after the idle days, in turn (replaces the rotation).
+    #[command(after_help = "Examples:\n  embargo admin rotation set pallets/flask --idle-days 5 \
+                            --coordinator lead@example.org --coordinator maintainer@example.org\n  \
+                            embargo admin rotation set pallets/flask --idle-days 5 --coordinator lead@example.org \
+                            --away maintainer@example.org\n  embargo admin rotation set pallets/flask --idle-days 5  \
+                            # no coordinator: removes the rotation")]
+    Set {
+        /// ORG/PROJECT
+        path: String,
+        /// Days a report may sit unassigned without activity (1 to 365).
+        #[arg(long)]
+        idle_days: u32,
+        /// A team member taking turns (repeat, in turn order).
+        #[arg(long)]
+        coordinator: Vec<String>,
+        /// A team member in the rotation who is away for now (repeat; skipped until back).
+        #[arg(long)]
+        away: Vec<String>,
+    },
+    /// Show a project's rotation and who is next.
+    #[command(after_help = "Example:\n  embargo admin rotation show pallets/flask")]
+    Show {
+        /// ORG/PROJECT
+        path: String,
     },
 }
 
@@ -688,6 +721,73 @@ pub enum ReportCommand {
         #[command(flatten)]
         user: AsUser,
     },
+    /// Export a report's conversation for a code-of-conduct team, vulnerability details removed.
+    #[command(after_help = "Examples:\n  embargo report conduct-export ID --as lead@example.org > conduct.txt\n  \
+                            embargo report conduct-export ID --format json --as lead@example.org")]
+    ConductExport {
+        /// The report's id.
+        id: ReportId,
+        /// text or json.
+        #[arg(long, default_value = "text")]
+        format: String,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Set or lift a report's embargo end; every participant is told.
+    #[command(
+        after_help = "Examples:\n  embargo report embargo ID --until 2026-06-01T14:00:00+02:00 --as lead@example.org\n  \
+                            embargo report embargo ID --lift --as lead@example.org"
+    )]
+    Embargo {
+        /// The report's id.
+        id: ReportId,
+        /// When it ends: RFC 3339 with its offset from UTC.
+        #[arg(long, required_unless_present = "lift", conflicts_with = "lift")]
+        until: Option<String>,
+        /// Lift the embargo end.
+        #[arg(long)]
+        lift: bool,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Invite a person to work on one report: they get a private link by mail.
+    #[command(
+        after_help = "Examples:\n  embargo report invite ID --email maintainer@upstream.example --as lead@example.org\n  \
+                      embargo report invite ID --email cofinder@example.org --role reporter --as lead@example.org"
+    )]
+    Invite {
+        /// The report's id.
+        id: ReportId,
+        /// Where to send the invitation.
+        #[arg(long = "email", id = "invitee")]
+        invitee: String,
+        /// collaborator (reads, posts) or reporter (a co-finder, credited).
+        #[arg(long, default_value = "collaborator")]
+        role: String,
+        /// Let them read the team's internal notes.
+        #[arg(long)]
+        internal_notes: bool,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// List the people invited to a report, revoked invitations included.
+    #[command(after_help = "Example:\n  embargo report collaborators ID --as lead@example.org")]
+    Collaborators {
+        /// The report's id.
+        id: ReportId,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Revoke an invitation: its link and the invitee's access end at once.
+    #[command(after_help = "Example:\n  embargo report revoke ID INVITATION_ID --as lead@example.org")]
+    Revoke {
+        /// The report's id.
+        id: ReportId,
+        /// The invitation's id (from `embargo report collaborators`).
+        collaborator: embargo_core::id::CollaboratorId,
+        #[command(flatten)]
+        user: AsUser,
+    },
     /// Post a message to the reporter, or an internal note.
     #[command(after_help = "Example:\n  embargo report message ID --body 'Thanks, confirmed.' --as lead@example.org")]
     Message {
@@ -812,6 +912,19 @@ pub enum AdvisoryCommand {
     Cve {
         /// The advisory's id.
         id: AdvisoryId,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Schedule an advisory's publication: the job runner publishes it then, or tells the team why not.
+    #[command(
+        after_help = "Example:\n  embargo advisory schedule PALLETS-2026-1 --at 2026-06-01T14:00:00+02:00 --as lead@example.org"
+    )]
+    Schedule {
+        /// The advisory's id.
+        id: AdvisoryId,
+        /// When: RFC 3339 with its offset from UTC.
+        #[arg(long)]
+        at: String,
         #[command(flatten)]
         user: AsUser,
     },

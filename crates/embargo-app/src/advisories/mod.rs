@@ -2,7 +2,7 @@
 //! published once the fix is public (which discloses the report), withdrawn
 //! when they were wrong. State changes pass through `lifecycle.rs`.
 
-mod lifecycle;
+pub(crate) mod lifecycle;
 mod vex;
 
 use embargo_core::text::Slug;
@@ -257,7 +257,7 @@ impl AdvisoryPatch {
     }
 }
 
-fn project_access(advisory: &Advisory) -> ProjectAccess {
+pub(crate) fn project_access(advisory: &Advisory) -> ProjectAccess {
     ProjectAccess { org: advisory.org_id, project: advisory.project_id }
 }
 
@@ -323,11 +323,34 @@ impl App {
                     let org = tx.organisation(report.org_id).await?.ok_or(AppError::NotFound)?;
                     let project = tx.project(report.project_id).await?.ok_or(AppError::NotFound)?;
                     let number = tx.next_advisory_number(&org.advisory_prefix, now.year()).await?;
-                    let credit_name = match (&report.content.expose().reporter_name, report.reporter_id) {
-                        (Some(name), _) => Some(name.clone()),
-                        (None, Some(user)) => tx.user(user).await?.map(|u| u.name),
-                        (None, None) => None,
-                    };
+                    // Every finder: the reporter, then those of its duplicates in order of report
+                    // time, then the co-finders the team invited.
+                    let mut finders: Vec<String> = Vec::new();
+                    let mut reports = vec![report.clone()];
+                    reports.extend(tx.duplicates_of(report.id).await?);
+                    for found in &reports {
+                        let name = match (&found.content.expose().reporter_name, found.reporter_id) {
+                            (Some(name), _) => Some(name.clone()),
+                            (None, Some(user)) => tx.user(user).await?.map(|u| u.name),
+                            (None, None) => None,
+                        };
+                        finders.extend(name);
+                    }
+                    for invited in tx.collaborators(report.id).await? {
+                        if invited.revoked_at.is_none()
+                            && invited.role == embargo_core::collaborator::CollaboratorRole::Reporter
+                            && let Some(user) = invited.user_id
+                            && let Some(user) = tx.user(user).await?
+                        {
+                            finders.push(user.name);
+                        }
+                    }
+                    let mut credit_names: Vec<String> = Vec::new();
+                    for name in finders {
+                        if !credit_names.contains(&name) {
+                            credit_names.push(name);
+                        }
+                    }
                     let content = report.content.expose();
                     let advisory = Advisory {
                         id: AdvisoryId::allocated(&org.advisory_prefix, now.year(), number),
@@ -352,9 +375,9 @@ impl App {
                             severity: report.team.severity.clone(),
                             cwes: report.team.cwes.clone(),
                             references: Vec::new(),
-                            credits: credit_name
-                                .map(|name| Credit { name, kind: CreditKind::Reporter, contact: Vec::new() })
+                            credits: credit_names
                                 .into_iter()
+                                .map(|name| Credit { name, kind: CreditKind::Reporter, contact: Vec::new() })
                                 .collect(),
                             fix: FixStrategy::default(),
                             source: SourceFields::default(),

@@ -4,7 +4,7 @@
 
 use embargo_core::Timestamp;
 use embargo_core::attachment::{Attachment, AttachmentError, accept};
-use embargo_core::deadline::Deadlines;
+use embargo_core::deadline::{DeadlineKind, Deadlines};
 use embargo_core::text::{ProjectPath, Slug};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -392,6 +392,9 @@ impl App {
                     });
                     record(tx, now, &actor, "report.submitted", format!("report:{id}"), details).await?;
                     emit(tx, entropy.as_ref(), now, &Event::ReportSubmitted { report: id, channel }).await?;
+                    let kinds = [DeadlineKind::Acknowledge, DeadlineKind::Triage];
+                    crate::clocks::schedule_deadlines(tx, entropy.as_ref(), now, &report, &kinds).await?;
+                    crate::rotation::on_intake(tx, entropy.as_ref(), now, &report).await?;
                     Ok(())
                 })
             })

@@ -1,6 +1,7 @@
 //! Reports: intake under the project's policy, the views each viewer may
 //! have, and triage (messages, transitions, team fields, sharing).
 
+mod collaborators;
 mod intake;
 mod limits;
 pub(crate) mod transition;
@@ -30,6 +31,7 @@ use embargo_store::reports::ReporterRecord;
 use crate::AppError;
 use crate::secret::Token;
 
+pub use collaborators::{Invitation, NewCollaborator};
 pub use intake::{Envelope, Upload};
 pub(crate) use intake::{Filing, WriteFailure, attachment_rows, judge_uploads};
 pub(crate) use triage::{policy_of, store_message};
@@ -62,6 +64,9 @@ pub enum ViewerRole {
     Team,
     /// The reporter: sees their report and the reporter-visible thread.
     Reporter,
+    /// A person the team invited (a collaborator or co-finder): the report and
+    /// the reporter-visible thread, internal notes only when the team allowed it.
+    Collaborator,
     /// A party interested in an unsupported platform: a redacted, read-only copy.
     InterestedParty,
 }
@@ -72,6 +77,7 @@ impl ViewerRole {
         match self {
             ViewerRole::Team => "team",
             ViewerRole::Reporter => "reporter",
+            ViewerRole::Collaborator => "collaborator",
             ViewerRole::InterestedParty => "interested-party",
         }
     }
@@ -130,6 +136,8 @@ pub struct TeamView {
     /// Who may be assigned: the project's security team (its own and its
     /// organisation's), with the current assignee always among them.
     pub assignable: Vec<User>,
+    /// Likely duplicates among the project's open reports, while in triage: (report, title, why).
+    pub duplicate_suggestions: Vec<(ReportId, String, Vec<String>)>,
 }
 
 /// A report as one viewer may see it.
@@ -173,6 +181,8 @@ pub struct ReportView {
     pub actions: ReportActions,
     /// Its advisory: any for the team, published ones for everyone else.
     pub advisory: Option<AdvisoryId>,
+    /// When its embargo ends, if one is set (not for interested parties).
+    pub embargo: Option<embargo_core::embargo::Moment>,
 }
 
 /// What a viewer may do with a report, as `embargo_core::permission::decide`
@@ -208,6 +218,8 @@ pub struct ReportQuery {
     pub lab: Option<crate::lab::LabFilter>,
     /// Reproduced first, then not run, then not reproduced.
     pub lab_first: bool,
+    /// Soonest deadline first (the one that matters in each report's state) instead of newest first.
+    pub deadline_first: bool,
     /// At most this many (default 100).
     pub limit: Option<u32>,
     /// Skip this many.
@@ -249,7 +261,10 @@ pub(crate) fn access(report: &Report) -> ReportAccess {
 }
 
 fn role_of(actor: &Actor, report: &Report) -> ViewerRole {
-    if decide(actor, Action::ViewInternal(access(report))) == Decision::Allow {
+    let visible = decide(actor, Action::ViewReport(access(report))) == Decision::Allow;
+    if visible && embargo_core::permission::collaboration(actor, &access(report)).is_some() {
+        ViewerRole::Collaborator
+    } else if decide(actor, Action::ViewInternal(access(report))) == Decision::Allow {
         ViewerRole::Team
     } else if decide(actor, Action::ViewReport(access(report))) == Decision::Allow {
         ViewerRole::Reporter

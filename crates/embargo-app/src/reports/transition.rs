@@ -5,6 +5,7 @@
 //! caller's transaction.
 
 use embargo_core::Timestamp;
+use embargo_core::deadline::DeadlineKind;
 use embargo_core::lifecycle::{Performer, ReportState, TransitionRequest, check_transition};
 use embargo_core::permission::Actor;
 use embargo_core::policy::Policy;
@@ -54,6 +55,11 @@ pub(crate) async fn apply(
     }
     if to == ReportState::NeedsInfo {
         crate::timers::on_needs_info(tx, ids, now, report.id, policy).await?;
+    }
+    if to == ReportState::Accepted {
+        let kinds = [DeadlineKind::Fix, DeadlineKind::Disclosure];
+        crate::clocks::schedule_deadlines(tx, ids, now, report, &kinds).await?;
+        crate::embargo::on_acceptance(tx, ids, now, actor, report, policy).await?;
     }
     report.state = to;
     report.duplicate_of = request.duplicate_of.or(report.duplicate_of);

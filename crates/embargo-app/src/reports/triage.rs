@@ -95,7 +95,10 @@ impl App {
                     }
                     let author_role = match role_of(&actor, &report) {
                         ViewerRole::Team => AuthorRole::Team,
-                        ViewerRole::Reporter | ViewerRole::InterestedParty => AuthorRole::Reporter,
+                        // A co-finder or collaborator writes on the reporter's side of the thread.
+                        ViewerRole::Reporter | ViewerRole::Collaborator | ViewerRole::InterestedParty => {
+                            AuthorRole::Reporter
+                        }
                     };
                     let message = Message {
                         id: message_id,

@@ -51,6 +51,27 @@ async fn assignable(reader: &mut dyn Reader, report: &Report) -> Result<Vec<User
     Ok(people)
 }
 
+/// Likely duplicates of a report in triage among its project's other open reports.
+async fn duplicate_suggestions(
+    reader: &mut dyn Reader,
+    report: &Report,
+) -> Result<Vec<(ReportId, String, Vec<String>)>, AppError> {
+    if !report.state.is_in_triage() {
+        return Ok(Vec::new());
+    }
+    let open: Vec<Report> =
+        reader.open_reports(report.project_id).await?.into_iter().filter(|r| r.id != report.id).collect();
+    let others: Vec<(ReportId, &ReportContent)> = open.iter().map(|r| (r.id, r.content.expose())).collect();
+    let found = embargo_core::duplicates::suggest(report.content.expose(), &others);
+    Ok(found
+        .into_iter()
+        .filter_map(|s| {
+            let title = open.iter().find(|r| r.id == s.report)?.content.expose().title.clone();
+            Some((s.report, title, s.reasons))
+        })
+        .collect())
+}
+
 /// What a queue may be filtered by, for one viewer.
 #[derive(Debug, Clone, Default)]
 pub struct QueueChoices {
@@ -123,6 +144,7 @@ impl App {
             assignee: query.assignee,
             lab: query.lab.map(crate::lab::LabFilter::signal),
             lab_first: query.lab_first,
+            deadline_first: query.deadline_first,
             limit,
             offset,
         };
@@ -165,6 +187,11 @@ impl App {
         Ok(summaries)
     }
 
+    /// The reports marked as duplicates of `original`, oldest first (for the notices to their reporters).
+    pub(crate) async fn duplicates_of(&self, original: ReportId) -> Result<Vec<ReportId>, AppError> {
+        Ok(self.store.reader().await?.duplicates_of(original).await?.into_iter().map(|r| r.id).collect())
+    }
+
     /// One report as the actor may see it.
     pub async fn report(&self, actor: &Actor, id: ReportId) -> Result<ReportView, AppError> {
         let mut reader = self.store.reader().await?;
@@ -175,14 +202,20 @@ impl App {
 
     async fn view(&self, reader: &mut dyn Reader, actor: &Actor, report: Report) -> Result<ReportView, AppError> {
         let viewer = role_of(actor, &report);
+        let internal = decide(actor, Action::ViewInternal(access(&report))) == Decision::Allow;
         let messages = match viewer {
             ViewerRole::Team => reader.messages(report.id, Thread::WithInternal).await?,
-            ViewerRole::Reporter => reader.messages(report.id, Thread::ReporterVisible).await?,
+            ViewerRole::Collaborator if internal => reader.messages(report.id, Thread::WithInternal).await?,
+            ViewerRole::Reporter | ViewerRole::Collaborator => {
+                reader.messages(report.id, Thread::ReporterVisible).await?
+            }
             ViewerRole::InterestedParty => Vec::new(),
         };
         let authors: HashMap<UserId, String> = match viewer {
             ViewerRole::InterestedParty => HashMap::new(),
-            ViewerRole::Team | ViewerRole::Reporter => reader.message_authors(report.id).await?.into_iter().collect(),
+            ViewerRole::Team | ViewerRole::Reporter | ViewerRole::Collaborator => {
+                reader.message_authors(report.id).await?.into_iter().collect()
+            }
         };
         let mut history = reader.state_changes(report.id).await?;
         if viewer == ViewerRole::InterestedParty {
@@ -201,7 +234,7 @@ impl App {
         let attachments = reader.attachments(report.id).await?;
         let team = match viewer {
             ViewerRole::Team => Some(self.report_team_view(reader, &org, &project, &report).await?),
-            ViewerRole::Reporter | ViewerRole::InterestedParty => None,
+            ViewerRole::Reporter | ViewerRole::Collaborator | ViewerRole::InterestedParty => None,
         };
         let allowed = if decide(actor, Action::Triage(access(&report))) == Decision::Allow {
             allowed_transitions(report.state, Performer::Team)
@@ -222,11 +255,21 @@ impl App {
                 && report.state.is_accepted()
                 && advisory.is_none(),
         };
+        let embargo = match viewer {
+            ViewerRole::InterestedParty => None,
+            ViewerRole::Team | ViewerRole::Reporter | ViewerRole::Collaborator => reader.embargo(report.id).await?,
+        };
         let (content, deadline, intake) = match viewer {
             ViewerRole::InterestedParty => (Private::new(redacted(report.content.expose())), None, Vec::new()),
             ViewerRole::Team | ViewerRole::Reporter => {
                 (report.content.clone(), report.deadlines.current(report.state), report.intake.clone())
             }
+            // An invitee reads what is wrong, not the reporter's contact details.
+            ViewerRole::Collaborator => (
+                Private::new(redacted(report.content.expose())),
+                report.deadlines.current(report.state),
+                report.intake.clone(),
+            ),
         };
         Ok(ReportView {
             id: report.id,
@@ -248,6 +291,7 @@ impl App {
             allowed_transitions: allowed,
             actions,
             advisory,
+            embargo,
         })
     }
 
@@ -290,6 +334,7 @@ impl App {
             eligibility: report_eligibility(&policy, &lines, &affected, report.content.expose()),
             shares: reader.shares(report.id).await?,
             assignable: assignable(reader, report).await?,
+            duplicate_suggestions: duplicate_suggestions(reader, report).await?,
         })
     }
 }

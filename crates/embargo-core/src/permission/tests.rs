@@ -33,6 +33,7 @@ fn user(id: u128) -> UserActor {
         team_orgs: vec![],
         team_projects: vec![],
         scopes: None,
+        collaborations: vec![],
     }
 }
 
@@ -226,8 +227,16 @@ fn a_listing_holds_exactly_the_reports_each_actor_may_view() {
     ];
     let team = UserActor { team_projects: vec![ProjectId::from_uuid(uid(PROJECT))], ..user(3) };
     let triage_only = Actor::User(UserActor { scopes: Some([TokenScope::Triage].into_iter().collect()), ..team });
+    let grant = crate::collaborator::Collaboration {
+        id: crate::id::CollaboratorId::from_uuid(uid(60)),
+        report: id(43),
+        role: crate::collaborator::CollaboratorRole::Collaborator,
+        sees_internal: false,
+    };
     let mut everyone = actors();
     everyone.push(("a token without the read scope", triage_only));
+    everyone.push(("an invitee by link", Actor::Collaborator(grant)));
+    everyone.push(("an invitee with an account", Actor::User(UserActor { collaborations: vec![grant], ..user(50) })));
     for (name, actor) in everyone {
         let scope = visible_reports(&actor);
         for r in &reports {
@@ -237,4 +246,38 @@ fn a_listing_holds_exactly_the_reports_each_actor_may_view() {
     }
     assert!(visible_reports(&Actor::Anonymous).is_empty());
     assert!(visible_reports(&Actor::Operator).is_empty(), "the operator reads reports one by one, never a queue");
+}
+
+#[test]
+fn collaborators_work_on_their_one_report() {
+    use crate::collaborator::{Collaboration, CollaboratorRole};
+    let r = report();
+    let other = ReportAccess { id: ReportId::from_uuid(uid(41)), ..report() };
+    let id = crate::id::CollaboratorId::from_uuid(uid(60));
+    let grant = Collaboration { id, report: r.id, role: CollaboratorRole::Collaborator, sees_internal: false };
+    let by_link = Actor::Collaborator(grant);
+    let by_account = Actor::User(UserActor { collaborations: vec![grant], ..user(50) });
+    for invitee in [&by_link, &by_account] {
+        assert_eq!(decide(invitee, Action::ViewReport(r)), A);
+        assert_eq!(decide(invitee, Action::Reply(r)), A);
+        assert_eq!(decide(invitee, Action::ViewInternal(r)), H, "internal notes only when the team ticks it");
+        assert_eq!(decide(invitee, Action::AddInternalNote(r)), F);
+        assert_eq!(decide(invitee, Action::Triage(r)), F);
+        assert_eq!(decide(invitee, Action::Withdraw(r)), F, "the reporter's report is not theirs to withdraw");
+        assert_eq!(decide(invitee, Action::ManageCollaborators(r)), F);
+        assert_eq!(decide(invitee, Action::ViewLab(r)), H);
+        assert_eq!(decide(invitee, Action::ViewReport(other)), H, "every other report stays hidden");
+        assert_eq!(decide(invitee, Action::ViewProjectTeam(project())), H);
+        assert_eq!(decide(invitee, Action::ViewDraftAdvisory(project())), H);
+        assert_eq!(collaboration(invitee, &r), Some(grant));
+        assert_eq!(collaboration(invitee, &other), None);
+    }
+    let trusted = Actor::Collaborator(Collaboration { sees_internal: true, ..grant });
+    assert_eq!(decide(&trusted, Action::ViewInternal(r)), A);
+    assert_eq!(decide(&trusted, Action::AddInternalNote(r)), F);
+    // Only the team invites.
+    //                                        anon fu  fu2 rep rep2 adm org prj oprj op  int
+    check(Action::ManageCollaborators(r), /* */ [H, F, H, F, H, H, A, A, H, H, H]);
+    check(Action::ExportConduct(r), /*       */ [H, F, H, F, H, H, A, A, H, H, H]);
+    assert_eq!(decide(&by_link, Action::ExportConduct(r)), F);
 }

@@ -87,6 +87,10 @@ pub struct DisclosureDraft {
     pub rule: Option<DisclosureRule>,
     /// See [`super::Disclosure::embargo`].
     pub embargo: Option<Span>,
+    /// See [`super::Disclosure::max_embargo`].
+    pub max_embargo: Option<Span>,
+    /// See [`super::Disclosure::embargo_reminder`].
+    pub embargo_reminder: Option<Span>,
 }
 
 /// Advisory settings of one level.

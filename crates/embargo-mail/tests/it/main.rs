@@ -212,3 +212,58 @@ async fn deadline_reminders_reach_the_team_state_changes_the_reporter_and_nothin
     assert!(state.contains("To: ada@example.org"), "{state}");
     assert_eq!(mails.len(), 4, "state changes go to the reporter only");
 }
+
+/// Issue 10: an invitation goes to the invitee alone, with their private link
+/// and none of the report's private text (no key of theirs is known), and the
+/// link is forgotten once sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_reaches_the_invitee_alone_with_its_link_and_nothing_private() {
+    let Some(sink) = Sink::start() else { return };
+    let (_tmp, app, report) = fixture().await;
+    let notifier = MailNotifier::new(OutboundConfig {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        security: Security::None,
+        username: None,
+        password: None,
+        ca_file: None,
+        from: "security@embargo.example".parse().unwrap(),
+        public_url: "https://security.example.org".into(),
+        link_only: false,
+        receipts_per_hour: 5,
+    })
+    .unwrap();
+    let subscribers = Subscribers::standard(Arc::new(notifier.clone()));
+    app.run_due_jobs("test", &subscribers, 10).await.unwrap();
+    let before = sink.mails().len();
+
+    let lead = app.act_as("lead@example.org").await.unwrap();
+    app.post_message(&lead, report, "MARKER-INTERNAL-NOTE", embargo_core::message::Visibility::Internal, Channel::Web)
+        .await
+        .unwrap();
+    app.run_due_jobs("test", &subscribers, 10).await.unwrap();
+    // The note's author is the whole team here: nobody else is told of it.
+    let before_invitation = sink.mails().len();
+    assert_eq!(before_invitation, before);
+    let new = embargo_app::NewCollaborator {
+        email: "maintainer@upstream.example".into(),
+        role: "collaborator".into(),
+        sees_internal: false,
+    };
+    let invitation = app.invite_collaborator(&lead, report, new).await.unwrap();
+    app.run_due_jobs("test", &subscribers, 10).await.unwrap();
+    let mails = sink.mails();
+    assert_eq!(mails.len(), before_invitation + 1, "one mail, to the invitee alone");
+    let mail = mails.iter().find(|m| m.contains("To: maintainer@upstream.example")).unwrap();
+    assert!(subject(mail).contains("invited you to work on this report"), "{}", subject(mail));
+    // Quoted-printable soft line breaks (RFC 2045 section 6.7) may split the link.
+    let unfolded = mail.replace("=\r\n", "").replace("=\n", "");
+    let link = format!("https://security.example.org/follow/{}", invitation.token.expose());
+    assert!(unfolded.contains(&link), "{mail}");
+    for private in ["Secret title", "Secret body", "ada@example.org", "MARKER-INTERNAL-NOTE", "lead@example.org"] {
+        assert!(!unfolded.contains(private), "{private} leaked into the invitation:\n{mail}");
+    }
+    let notice = Notice::CollaboratorInvited { report, collaborator: invitation.collaborator.id };
+    let again = app.notice_mail(&notice).await.unwrap().unwrap();
+    assert!(again.followup.is_none(), "the link is not kept once mailed");
+}

@@ -13,6 +13,8 @@ mod fixture;
 
 mod advisories;
 mod audit;
+mod collaborators;
+mod coordination;
 mod factors;
 mod jobs;
 mod lab;

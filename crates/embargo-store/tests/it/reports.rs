@@ -13,7 +13,13 @@ use embargo_store::reports::{ReportFilter, Thread};
 use crate::conformance;
 use crate::fixture::{Db, at, new_uuid};
 
-conformance!(reports_round_trip, report_listing_follows_visibility, report_filters_and_paging, history_and_thread);
+conformance!(
+    reports_round_trip,
+    report_listing_follows_visibility,
+    report_filters_and_paging,
+    history_and_thread,
+    the_queue_sorts_by_the_deadline_that_matters_now
+);
 
 fn filter(scope: ReportScope) -> ReportFilter {
     ReportFilter {
@@ -25,6 +31,7 @@ fn filter(scope: ReportScope) -> ReportFilter {
         assignee: None,
         lab: None,
         lab_first: false,
+        deadline_first: false,
         limit: 100,
         offset: 0,
     }
@@ -122,6 +129,46 @@ async fn report_filters_and_paging(db: &Db) {
     assert_eq!(titles(&r.reports(&base).await.unwrap()), ["three", "two", "one"]);
     let page = ReportFilter { limit: 1, offset: 1, ..base };
     assert_eq!(titles(&r.reports(&page).await.unwrap()), ["two"]);
+}
+
+/// Issue 10: "deadline first" orders by the deadline of each report's state
+/// (the disclosure one when no fix deadline was set), reports without one last.
+async fn the_queue_sorts_by_the_deadline_that_matters_now(db: &Db) {
+    let org = db.organisation("pallets").await;
+    let flask = db.project(&org, "flask").await;
+    let team = db.user("team@example.org").await;
+    let m = Membership { user_id: team.id, scope: TeamScope::Organisation(org.id), created_at: at(0) };
+    db.write(move |tx| Box::pin(async move { tx.add_member(&m).await })).await.unwrap();
+    let cases = [
+        ("new, acknowledge soon", ReportState::New, [Some(100), Some(300), None, None]),
+        ("accepted, disclosure sooner", ReportState::Accepted, [Some(1), Some(2), None, Some(50)]),
+        (
+            "triaging, its acknowledge deadline no longer counts",
+            ReportState::Triaging,
+            [Some(10), Some(200), None, None],
+        ),
+        ("no deadline", ReportState::New, [None, None, None, None]),
+    ];
+    for (i, (title, state, due)) in cases.into_iter().enumerate() {
+        let (mut report, _) = db.report(&flask, None, title, i64::try_from(i).unwrap()).await;
+        report.state = state;
+        let [acknowledge, triage, fix, disclosure] = due.map(|m| m.map(at));
+        report.deadlines = embargo_core::deadline::Deadlines { acknowledge, triage, fix, disclosure };
+        db.write(move |tx| Box::pin(async move { tx.update_report(&report).await })).await.unwrap();
+    }
+    let mut r = db.read().await;
+    let sorted = ReportFilter { deadline_first: true, ..filter(Viewer::User(team.id)) };
+    assert_eq!(
+        titles(&r.reports(&sorted).await.unwrap()),
+        [
+            "accepted, disclosure sooner",
+            "new, acknowledge soon",
+            "triaging, its acknowledge deadline no longer counts",
+            "no deadline"
+        ]
+    );
+    let newest = filter(Viewer::User(team.id));
+    assert_eq!(titles(&r.reports(&newest).await.unwrap())[0], "no deadline");
 }
 
 async fn history_and_thread(db: &Db) {

@@ -4,6 +4,8 @@
 mod accounts;
 mod advisories;
 mod audit;
+mod collaborators;
+mod conduct;
 mod cwes;
 mod health;
 mod json;
@@ -14,6 +16,9 @@ mod organisations;
 mod policies;
 mod reports;
 mod webhooks;
+mod response_times;
+mod rotation;
+mod schedule;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -50,6 +55,13 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::submit_report))
         .routes(routes!(reports::check_report))
         .routes(routes!(reports::share_report))
+        .routes(routes!(collaborators::invite_collaborator, collaborators::list_collaborators))
+        .routes(routes!(collaborators::revoke_collaborator))
+        .routes(routes!(rotation::get_rotation, rotation::put_rotation))
+        .routes(routes!(schedule::schedule_publication))
+        .routes(routes!(conduct::conduct_export))
+        .routes(routes!(response_times::project_response_times))
+        .routes(routes!(response_times::organisation_response_times))
         .routes(routes!(policies::get_org_policy, policies::put_org_policy))
         .routes(routes!(policies::get_org_policy_toml))
         .routes(routes!(policies::get_project_policy, policies::put_project_policy))

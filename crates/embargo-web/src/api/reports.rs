@@ -122,6 +122,8 @@ pub(crate) struct ReportListQuery {
     /// Only the reports of the caller's teams with this evidence-lab signal:
     /// `reproduced`, `not_reproduced`, `not_run` or `grounding_flagged`.
     lab: Option<String>,
+    /// `newest` (default) or `deadline`: the soonest deadline that matters in each report's state first.
+    sort: Option<String>,
     /// At most this many (default 100, at most 500).
     limit: Option<u32>,
     /// Skip this many.
@@ -219,6 +221,8 @@ pub(crate) struct TeamJson {
     shares: Vec<ShareJson>,
     /// Who may be assigned: the project's security team.
     assignable: Vec<UserRef>,
+    /// Likely duplicates among the project's open reports (while in triage), each with why.
+    duplicate_suggestions: Vec<DuplicateJson>,
 }
 
 /// What the caller may do with the report now, besides `allowed_transitions`
@@ -417,6 +421,8 @@ pub(crate) struct ReportJson {
     actions: ActionsJson,
     /// Its advisory (for the reporter, once published).
     advisory: Option<String>,
+    /// When the embargo ends, if one is set.
+    embargo: Option<EmbargoJson>,
     /// When it arrived.
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
@@ -479,6 +485,10 @@ pub(crate) struct ReportPatchRequest {
     affected_versions: Option<Vec<String>>,
     /// Release lines that get the fix.
     fix_lines: Option<Vec<String>>,
+    /// The embargo end: RFC 3339 with the offset it is meant in (`2026-06-01T14:00:00+02:00`); `null` lifts it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    embargo_until: Option<Option<String>>,
 }
 
 fn viewer(role: ViewerRole) -> String {
@@ -525,6 +535,33 @@ fn history_json(c: &StateChange) -> HistoryJson {
         reason: c.reason.as_ref().map(|r| r.expose().clone()),
         at: c.at,
     }
+}
+
+/// A likely duplicate.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DuplicateJson {
+    /// The other report.
+    report: String,
+    /// Its title.
+    title: String,
+    /// Why it was suggested.
+    reasons: Vec<String>,
+}
+
+/// An embargo end: as the team gave it, in UTC, and for people in both.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EmbargoJson {
+    /// RFC 3339 in the offset the team gave (`2026-06-01T14:00:00+02:00`).
+    until: String,
+    /// The same instant in UTC.
+    #[serde(with = "time::serde::rfc3339")]
+    until_utc: OffsetDateTime,
+    /// For people: in the team's offset and in UTC.
+    shown: String,
+}
+
+fn embargo_json(m: &embargo_core::embargo::Moment) -> EmbargoJson {
+    EmbargoJson { until: m.rfc3339(), until_utc: m.at, shown: m.both() }
 }
 
 fn report_json(view: &ReportView, now: OffsetDateTime) -> ReportJson {
@@ -577,6 +614,15 @@ fn report_json(view: &ReportView, now: OffsetDateTime) -> ReportJson {
             eligibility: eligibility_json(&t.eligibility),
             shares: t.shares.iter().map(|s| share_json(s, None)).collect(),
             assignable: t.assignable.iter().map(UserRef::from).collect(),
+            duplicate_suggestions: t
+                .duplicate_suggestions
+                .iter()
+                .map(|(id, title, reasons)| DuplicateJson {
+                    report: id.to_string(),
+                    title: title.clone(),
+                    reasons: reasons.clone(),
+                })
+                .collect(),
         }),
         messages: view.messages.iter().map(|m| message_json(m, view)).collect(),
         history: view.history.iter().map(history_json).collect(),
@@ -589,6 +635,7 @@ fn report_json(view: &ReportView, now: OffsetDateTime) -> ReportJson {
             draft_advisory: view.actions.draft_advisory,
         },
         advisory: view.advisory.as_ref().map(ToString::to_string),
+        embargo: view.embargo.as_ref().map(embargo_json),
         created_at: view.created_at,
         updated_at: view.updated_at,
     }
@@ -742,7 +789,15 @@ pub(crate) async fn list_reports(
         })?;
     // `state=open` asks for the open reports, as the queue page shows by default.
     let open_only = query.state.as_deref() == Some("open");
+    let deadline_first = match query.sort.as_deref() {
+        None | Some("newest") => false,
+        Some("deadline") => true,
+        Some(_) => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "sort must be newest or deadline"));
+        }
+    };
     let query = ReportQuery {
+        deadline_first,
         org: query.org,
         project: query.project,
         state: query.state.filter(|_| !open_only),
@@ -794,8 +849,12 @@ pub(crate) async fn update_report(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<String>,
-    Json(body): Json<ReportPatchRequest>,
+    Json(mut body): Json<ReportPatchRequest>,
 ) -> Result<axum::Json<ReportJson>, ApiError> {
+    let report = crate::extract::report_id(&id)?;
+    if let Some(view) = update_embargo(&state, &actor, report, &mut body).await? {
+        return Ok(axum::Json(report_json(&view, state.app.now())));
+    }
     let assignee = match body.assignee {
         None => None,
         Some(None) => Some(None),
@@ -815,6 +874,26 @@ pub(crate) async fn update_report(
         &state.app.update_report(&actor, crate::extract::report_id(&id)?, patch).await?,
         state.app.now(),
     )))
+}
+
+/// Applies the patch's `embargo_until`, if it has one (its own use case:
+/// audited, told to the participants). Answers the report when the patch
+/// held nothing else.
+async fn update_embargo(
+    state: &AppState,
+    actor: &embargo_core::permission::Actor,
+    report: embargo_core::id::ReportId,
+    body: &mut ReportPatchRequest,
+) -> Result<Option<embargo_app::ReportView>, ApiError> {
+    let Some(until) = body.embargo_until.take() else { return Ok(None) };
+    state.app.set_embargo(actor, report, until.as_deref()).await?;
+    let only = body.cvss_v3.is_none()
+        && body.cvss_v4.is_none()
+        && body.cwes.is_none()
+        && body.assignee.is_none()
+        && body.affected_versions.is_none()
+        && body.fix_lines.is_none();
+    Ok(if only { Some(state.app.report(actor, report).await?) } else { None })
 }
 
 /// Posts a message: reporter-visible, or an internal note (team only).

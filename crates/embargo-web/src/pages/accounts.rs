@@ -338,13 +338,15 @@ pub(crate) async fn setup(
 }
 
 /// `GET /follow/{token}` and `GET /shared/{token}`: remembers the private
-/// link in a cookie and opens its report, so the token leaves the address bar.
+/// link (a follow-up, share or invitation link) in a cookie and opens its
+/// report, so the token leaves the address bar.
 pub(crate) async fn follow(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, PageError> {
-    if !matches!(token_kind(&token), Some(TokenKind::FollowUp | TokenKind::Share)) {
+    if !matches!(token_kind(&token), Some(TokenKind::FollowUp | TokenKind::Share | TokenKind::Invitation)) {
         return Err(PageError::not_found());
     }
     let report = match state.app.authenticate(Some(&Credential::Bearer(token.clone()))).await {
         Ok(Actor::FollowUp(report) | Actor::Interested(report)) => report,
+        Ok(Actor::Collaborator(grant)) => grant.report,
         Ok(_) | Err(AppError::Unauthenticated) => return Err(PageError::not_found()),
         Err(e) => return Err(e.into()),
     };

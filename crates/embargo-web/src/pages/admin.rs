@@ -73,7 +73,7 @@ impl FromRequestParts<AppState> for Admin {
         }
         match &viewer.actor {
             Actor::Anonymous => Err(see_other("/login?next=/admin")),
-            Actor::User(_) | Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator => {
+            Actor::User(_) | Actor::FollowUp(_) | Actor::Interested(_) | Actor::Operator | Actor::Collaborator(_) => {
                 Err(PageError::not_found().into_response())
             }
         }

@@ -426,6 +426,20 @@ pub(crate) async fn publish(
     }
 }
 
+/// `POST /advisories/{id}/schedule`: schedules the publication of the saved draft.
+pub(crate) async fn schedule(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    match state.app.schedule_publication(&viewer.actor, &crate::extract::advisory_id(&id)?, &form.get("at")).await {
+        Ok(_) => Ok(see_other(&format!("/advisories/{id}/edit#schedule"))),
+        Err(e) if fixable(&e) => reshow(&state, &viewer, &id, None, &e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `POST /advisories/{id}/withdraw`
 pub(crate) async fn withdraw(
     State(state): State<AppState>,

@@ -79,7 +79,7 @@ impl Viewer {
             user_name: self.name.clone(),
             admin: decide(&self.actor, Action::ManageInstance) == Decision::Allow,
             team: on_a_team(&self.actor),
-            reports: matches!(self.actor, Actor::User(_) | Actor::FollowUp(_)),
+            reports: matches!(self.actor, Actor::User(_) | Actor::FollowUp(_) | Actor::Collaborator(_)),
             private,
         }
     }
@@ -105,7 +105,7 @@ impl FromRequestParts<AppState> for Viewer {
         let headers = &parts.headers;
         let session = actor_of(state, crate::extract::session_cookie(headers).map(Credential::Session)).await?;
         let link_token = cookie(headers, LINK_COOKIE)
-            .filter(|t| matches!(token_kind(t), Some(TokenKind::FollowUp | TokenKind::Share)));
+            .filter(|t| matches!(token_kind(t), Some(TokenKind::FollowUp | TokenKind::Share | TokenKind::Invitation)));
         let link = match link_token {
             Some(token) => Some(actor_of(state, Some(Credential::Bearer(token))).await?),
             None => None,
@@ -119,6 +119,7 @@ impl FromRequestParts<AppState> for Viewer {
             Actor::User(_) => state.app.me(&actor).await.ok().map(|me| me.user.name),
             Actor::FollowUp(_) => Some("Reporter (private link)".to_owned()),
             Actor::Interested(_) => Some("Shared copy".to_owned()),
+            Actor::Collaborator(_) => Some("Invited (private link)".to_owned()),
             Actor::Anonymous | Actor::Operator => None,
         };
         Ok(Viewer { actor, link, name })
@@ -321,6 +322,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/advisories/{id}", get(public::advisory))
         .route("/advisories/{id}/edit", get(advisories::edit).post(advisories::save))
         .route("/advisories/{id}/publish", post(advisories::publish))
+        .route("/advisories/{id}/schedule", post(advisories::schedule))
         .route("/advisories/{id}/withdraw", post(advisories::withdraw))
         .route("/advisories/{id}/cve", post(advisories::assign_cve))
         .route("/advisories/{id}/vex", post(advisories::state_not_affected))
@@ -351,6 +353,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/reports/{id}/transition", post(reports::transition))
         .route("/reports/{id}/team", post(reports::team_fields_save))
         .route("/reports/{id}/share", post(reports::share))
+        .route("/reports/{id}/collaborators", post(reports::invite))
+        .route("/reports/{id}/embargo", post(reports::embargo))
+        .route("/reports/{id}/collaborators/{collaborator}/revoke", post(reports::revoke))
         .route("/reports/{id}/advisory", post(advisories::draft))
         .route("/reports/{id}/lab/runs", post(lab::queue_runs))
         .route("/reports/{id}/lab/accept", post(lab::accept))
@@ -379,6 +384,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{org}/{project}/team/members", post(team::add_member))
         .route("/{org}/{project}/team/members/{user}/remove", post(team::remove_member))
         .route("/{org}/{project}/team/release-lines", post(team::save_release_line))
+        .route("/{org}/{project}/team/rotation", post(team::save_rotation))
         .route("/{org}/{project}/team/release-lines/{name}/remove", post(team::remove_release_line))
         .route("/{org}/{project}/team/webhooks", post(team::add_project_webhook))
         .route("/{org}/{project}/team/webhooks/{id}/remove", post(team::remove_project_webhook))

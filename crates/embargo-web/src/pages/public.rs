@@ -133,6 +133,30 @@ struct PolicyPage {
     report_path: Option<String>,
     projects: Vec<ProjectLink>,
     body: String,
+    /// How fast the team answered over the last twelve months: (what, sentence).
+    response_times: Vec<(&'static str, String)>,
+}
+
+/// The response times as sentences; figures over too few reports say so.
+fn response_lines(times: &embargo_app::ResponseTimes) -> Vec<(&'static str, String)> {
+    use embargo_core::deadline::human;
+    let figure = |f: embargo_core::response_times::Figure| match (f.median, f.p90) {
+        (Some(median), Some(p90)) => {
+            format!("{} (median; 9 in 10 within {}), over {} reports", human(median), human(p90), f.reports)
+        }
+        _ => format!("not shown: fewer than {} reports", embargo_core::response_times::MIN_REPORTS),
+    };
+    let share = |s: embargo_core::response_times::Share| match s.within {
+        Some(within) => format!("{within} of {} reports", s.reports),
+        None => format!("not shown: fewer than {} reports", embargo_core::response_times::MIN_REPORTS),
+    };
+    vec![
+        ("Time to acknowledge", figure(times.stats.acknowledge)),
+        ("Time to a decision", figure(times.stats.triage)),
+        ("Time to disclosure", figure(times.stats.disclosure)),
+        ("Acknowledged within the promised time", share(times.stats.acknowledged_in_time)),
+        ("Decided within the promised time", share(times.stats.decided_in_time)),
+    ]
 }
 
 /// `GET /{org}/{project}` and `GET /{org}/{project}/policy`: the project's
@@ -151,6 +175,7 @@ pub(crate) async fn project_policy(
         report_path: Some(format!("/{}/{}/report", o.slug, p.slug)),
         projects: Vec::new(),
         body: markdown(strip_title(&document)),
+        response_times: response_lines(&state.app.project_response_times(&org, &project).await?),
     };
     Ok(html(&page))
 }
@@ -171,6 +196,7 @@ pub(crate) async fn org_policy(
         report_path: effective.policy.channels.web_form.value.then(|| format!("/{}/report", effective.org.slug)),
         projects: card.projects,
         body: markdown(strip_title(&document)),
+        response_times: response_lines(&state.app.organisation_response_times(&org).await?),
     };
     Ok(html(&page))
 }

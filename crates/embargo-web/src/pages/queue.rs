@@ -59,6 +59,7 @@ struct ReportsPage {
     assignees: Vec<(String, String, bool)>,
     labs: Vec<(String, String, bool)>,
     sort_lab: bool,
+    sort_deadline: bool,
     filtered: bool,
     error: Option<String>,
     previous: Option<String>,
@@ -140,6 +141,8 @@ pub(crate) async fn list(
         }
     };
     let sort_lab = params.get("sort") == "lab";
+    let sort_deadline = params.get("sort") == "deadline";
+    report_query.deadline_first = sort_deadline;
     if team {
         report_query.lab = lab_filter;
         report_query.lab_first = sort_lab;
@@ -220,6 +223,7 @@ pub(crate) async fn list(
         assignees,
         labs,
         sort_lab,
+        sort_deadline,
         filtered: ["project", "state", "assignee", "lab", "sort"].iter().any(|k| params.opt(k).is_some()),
         error,
         previous: (page > 0).then(|| page_link(&params, page - 1)),

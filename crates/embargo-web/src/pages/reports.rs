@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use embargo_app::{AppError, PolicyTarget, ReportView, TeamPatch, TransitionInput, ViewerRole};
+use embargo_core::collaborator::CollaboratorRole;
 use embargo_core::id::UserId;
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::{AuthorRole, Channel, Visibility};
@@ -77,6 +78,29 @@ struct TeamPanel {
     shares: Vec<(String, String, String)>,
     platforms: Vec<String>,
     duplicate_of: Option<String>,
+    /// Likely duplicates: (id, title, why).
+    suggestions: Vec<(String, String, String)>,
+}
+
+/// One invitation as the team's panel lists it.
+struct CollaboratorRow {
+    id: String,
+    email: String,
+    role: &'static str,
+    internal: bool,
+    invited: String,
+    revoked: Option<String>,
+}
+
+/// The team's list of invitations and the form to invite someone.
+struct CollaboratorPanel {
+    rows: Vec<CollaboratorRow>,
+    /// A new invitation's link, shown once: (address, link).
+    new_link: Option<(String, String)>,
+    errors: Vec<String>,
+    email: String,
+    co_finder: bool,
+    internal: bool,
 }
 
 /// The team's flag on a report that appears to be about something the policy's
@@ -157,6 +181,12 @@ struct ReportPage {
     new_shares: Vec<(String, String)>,
     share_errors: Vec<String>,
     lab: Option<LabSection>,
+    collaborators: Option<CollaboratorPanel>,
+    /// The embargo end, in the team's offset and UTC.
+    embargo: Option<String>,
+    can_set_embargo: bool,
+    embargo_value: String,
+    embargo_errors: Vec<String>,
 }
 
 /// What a re-shown page keeps from a failed form.
@@ -169,6 +199,9 @@ pub(super) struct Kept {
     new_shares: Vec<(String, String)>,
     /// The lab form's problems.
     lab: Vec<String>,
+    invite: Option<(FormData, Vec<String>)>,
+    new_invitation: Option<(String, String)>,
+    embargo: Option<(FormData, Vec<String>)>,
 }
 
 impl Kept {
@@ -365,10 +398,16 @@ async fn report_page(
                     .map(|p| p.name.clone())
                     .collect(),
                 duplicate_of: t.duplicate_of.map(|d| d.to_string()),
+                suggestions: t
+                    .duplicate_suggestions
+                    .iter()
+                    .map(|(id, title, why)| (id.to_string(), title.clone(), why.join(", ")))
+                    .collect(),
             })
         }
         _ => None,
     };
+    let collaborators = collaborator_panel(state, actor, &view, kept.invite, kept.new_invitation).await?;
     let can_draft = view.actions.draft_advisory;
     let lab =
         if interested { None } else { state.app.view_lab(actor, view.id).await.ok().map(|v| lab_section(v, kept.lab)) };
@@ -382,6 +421,9 @@ async fn report_page(
         role: match view.viewer {
             ViewerRole::Team => "You are on this project's security team.",
             ViewerRole::Reporter => "You sent this report. Only you and the project's security team can see it.",
+            ViewerRole::Collaborator => {
+                "The security team invited you to work on this report. Keep it private until it is disclosed."
+            }
             ViewerRole::InterestedParty => {
                 "A read-only copy shared with you because it concerns a platform you maintain. Do not share it further."
             }
@@ -419,7 +461,118 @@ async fn report_page(
         new_shares: kept.new_shares,
         lab,
         share_errors: kept.share,
+        collaborators,
+        embargo: view.embargo.as_ref().map(embargo_core::embargo::Moment::both),
+        can_set_embargo: view.actions.assess,
+        embargo_value: kept
+            .embargo
+            .as_ref()
+            .map_or_else(|| view.embargo.as_ref().map(|m| m.rfc3339()).unwrap_or_default(), |(f, _)| f.get("until")),
+        embargo_errors: kept.embargo.map(|(_, e)| e).unwrap_or_default(),
     })
+}
+
+/// `POST /reports/{id}/embargo`: sets the embargo end, or lifts it (`lift=yes`).
+pub(crate) async fn embargo(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let (_, actor) = visible_report(&state, &viewer, &id).await?;
+    let until = if form.get("lift") == "yes" { None } else { Some(form.get("until")) };
+    match state.app.set_embargo(&actor, crate::extract::report_id(&id)?, until.as_deref()).await {
+        Ok(_) => Ok(see_other(&format!("/reports/{id}#embargo"))),
+        Err(e) if fixable(&e) => {
+            let errors = apply_errors(&mut [], &e);
+            let status = form_status(&e);
+            reshow(&state, &viewer, &id, Kept { embargo: Some((form, errors)), ..Kept::default() }, status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The invitations panel, for those who may manage them (the team).
+async fn collaborator_panel(
+    state: &AppState,
+    actor: &Actor,
+    view: &ReportView,
+    kept: Option<(FormData, Vec<String>)>,
+    new_link: Option<(String, String)>,
+) -> Result<Option<CollaboratorPanel>, PageError> {
+    let list = match state.app.collaborators(actor, view.id).await {
+        Ok(list) => list,
+        Err(AppError::NotFound | AppError::Forbidden | AppError::Unauthenticated) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let rows = list
+        .iter()
+        .map(|c| CollaboratorRow {
+            id: c.id.to_string(),
+            email: c.email.to_string(),
+            role: match c.role {
+                CollaboratorRole::Collaborator => "collaborator",
+                CollaboratorRole::Reporter => "co-finder",
+            },
+            internal: c.sees_internal,
+            invited: day(c.created_at),
+            revoked: c.revoked_at.map(day),
+        })
+        .collect();
+    let (form, errors) = kept.unwrap_or_default();
+    Ok(Some(CollaboratorPanel {
+        rows,
+        new_link,
+        errors,
+        email: form.get("email"),
+        co_finder: form.get("role") == "reporter",
+        internal: form.get("sees_internal") == "yes",
+    }))
+}
+
+/// `POST /reports/{id}/collaborators`: invites a person by e-mail, showing their link once.
+pub(crate) async fn invite(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let (_, actor) = visible_report(&state, &viewer, &id).await?;
+    let new = embargo_app::NewCollaborator {
+        email: form.get("email"),
+        role: form.get("role"),
+        sees_internal: form.get("sees_internal") == "yes",
+    };
+    match state.app.invite_collaborator(&actor, crate::extract::report_id(&id)?, new).await {
+        Ok(invitation) => {
+            let base = state.config.public_url.trim_end_matches('/');
+            let link = format!("{base}/follow/{}", invitation.token.expose());
+            let kept =
+                Kept { new_invitation: Some((invitation.collaborator.email.to_string(), link)), ..Kept::default() };
+            reshow(&state, &viewer, &id, kept, StatusCode::OK).await
+        }
+        Err(e) if fixable(&e) || matches!(e, AppError::Conflict { .. }) => {
+            let errors = match &e {
+                AppError::Conflict { .. } => vec![e.to_string()],
+                _ => apply_errors(&mut [], &e),
+            };
+            let status = form_status(&e);
+            reshow(&state, &viewer, &id, Kept { invite: Some((form, errors)), ..Kept::default() }, status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /reports/{id}/collaborators/{collaborator}/revoke`: ends an invitation.
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, collaborator)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let (_, actor) = visible_report(&state, &viewer, &id).await?;
+    let report = crate::extract::report_id(&id)?;
+    state.app.revoke_collaborator(&actor, report, crate::extract::collaborator_id(&collaborator)?).await?;
+    Ok(see_other(&format!("/reports/{id}#collaborators")))
 }
 
 fn share_row(share: &Share) -> (String, String, String) {

@@ -1,6 +1,6 @@
 //! A security team's page: its members, its outgoing webhooks with their
-//! deliveries and, for a project, its release lines. The team manages them
-//! itself; administrators may too.
+//! deliveries and, for a project, its release lines and its coordinator
+//! rotation. The team manages them itself; administrators may too.
 
 use super::Path;
 use axum::extract::State;
@@ -100,6 +100,8 @@ struct TeamPage {
     webhook_fields: Vec<Field>,
     /// The secret of a webhook just made, shown this once.
     new_secret: Option<String>,
+    /// The project's coordinator rotation: (coordinators in turn, next, form fields).
+    rotation: Option<RotationSection>,
     errors: Vec<String>,
 }
 
@@ -114,6 +116,66 @@ fn webhook_fields(form: &FormData) -> Vec<Field> {
             .required(),
         Field::of_form("webhook", "events", "Events", FieldKind::Checkboxes(events)),
     ]
+}
+
+
+/// The coordinator rotation on a project's team page.
+struct RotationSection {
+    /// (name, email, away) in turn order.
+    coordinators: Vec<(String, String, bool)>,
+    next: Option<String>,
+    idle_days: Option<u32>,
+    fields: Vec<Field>,
+}
+
+fn rotation_fields(form: &FormData, current: Option<&embargo_app::RotationView>) -> Vec<Field> {
+    let kept = |name: &str| (!form.get(name).is_empty()).then(|| form.get(name));
+    let idle = kept("idle_days").unwrap_or_else(|| current.map_or_else(|| "5".to_owned(), |r| r.idle_days.to_string()));
+    let lines = kept("coordinators").unwrap_or_else(|| {
+        current
+            .map(|r| {
+                r.coordinators
+                    .iter()
+                    .map(|(u, away)| if *away { format!("{} away", u.email) } else { u.email.to_string() })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default()
+    });
+    vec![
+        Field::of_form("rotation", "idle_days", "Idle days before a report is assigned", FieldKind::Text)
+            .hint("From 1 to 365.")
+            .value(idle)
+            .required(),
+        Field::of_form(
+            "rotation",
+            "coordinators",
+            "Coordinators, in turn",
+            FieldKind::TextArea { rows: 4, code: true },
+        )
+        .hint("One team member's address per line; add the word away after those who are away. Leave empty to stop.")
+        .value(lines),
+    ]
+}
+
+/// Reads the rotation form: idle days and `address [away]` lines.
+fn rotation_input(form: &FormData) -> Result<embargo_app::RotationInput, AppError> {
+    let idle_days = form
+        .get("idle_days")
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| AppError::invalid("idle_days", "a number of days from 1 to 365"))?;
+    let coordinators = form
+        .get("coordinators")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| match line.strip_suffix(" away") {
+            Some(email) => (email.trim().to_owned(), true),
+            None => (line.to_owned(), false),
+        })
+        .collect();
+    Ok(embargo_app::RotationInput { idle_days, coordinators })
 }
 
 fn member_fields(form: &FormData) -> Vec<Field> {
@@ -156,6 +218,10 @@ async fn team_page(
     let members = state.app.members(&viewer.actor, &team_ref(org, project)).await?;
     // Those who see the team but may not manage it see no webhooks.
     let webhooks = state.app.webhooks(&viewer.actor, &team_ref(org, project)).await.unwrap_or_default();
+    let rotation_view = match project {
+        Some(p) => state.app.rotation(&viewer.actor, org, p).await?,
+        None => None,
+    };
     let (title, base, policy_path, lines) = match project {
         Some(p) => {
             let (o, pr) = state.app.project(org, p).await?;
@@ -187,9 +253,11 @@ async fn team_page(
     let mut member_fields = member_fields(form_of("member"));
     let mut line_fields = line_fields(form_of("line"));
     let mut webhook_fields = webhook_fields(form_of("webhook"));
+    let mut rotation_fields = rotation_fields(form_of("rotation"), rotation_view.as_ref());
     let errors = match failed {
         Some(("member", _, e)) => apply_errors(&mut member_fields, e),
         Some(("webhook", _, e)) => apply_errors(&mut webhook_fields, e),
+        Some(("rotation", _, e)) => apply_errors(&mut rotation_fields, e),
         Some((_, _, e)) => apply_errors(&mut line_fields, e),
         None => Vec::new(),
     };
@@ -214,6 +282,16 @@ async fn team_page(
         webhooks: webhook_rows(&webhooks),
         webhook_fields,
         new_secret,
+        rotation: project.map(|_| RotationSection {
+            coordinators: rotation_view
+                .iter()
+                .flat_map(|r| &r.coordinators)
+                .map(|(u, away)| (u.name.clone(), u.email.to_string(), *away))
+                .collect(),
+            next: rotation_view.as_ref().and_then(|r| r.next.as_ref()).map(|u| u.name.clone()),
+            idle_days: rotation_view.as_ref().map(|r| r.idle_days),
+            fields: rotation_fields,
+        }),
         errors,
     })
 }
@@ -347,6 +425,21 @@ pub(crate) async fn save_release_line(
     }
     .await;
     after_team(&state, &viewer, &org, Some(&project), "line", &form, result).await
+}
+
+/// `POST /{org}/{project}/team/rotation`: sets the coordinator rotation.
+pub(crate) async fn save_rotation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, project)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let result = async {
+        let input = rotation_input(&form)?;
+        state.app.set_rotation(&viewer.actor, &org, &project, input).await.map(drop)
+    }
+    .await;
+    after_team(&state, &viewer, &org, Some(&project), "rotation", &form, result).await
 }
 
 /// `POST /{org}/{project}/team/release-lines/{name}/remove`

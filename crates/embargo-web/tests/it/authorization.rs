@@ -11,8 +11,17 @@ use serde_json::{Value, json};
 use crate::fixture::World;
 
 /// The roles, in the order of every row's expected statuses.
-pub const ROLES: [&str; 8] =
-    ["anonymous", "follow-up token", "reporter", "other reporter", "admin", "org team", "project team", "other team"];
+pub const ROLES: [&str; 9] = [
+    "anonymous",
+    "follow-up token",
+    "reporter",
+    "other reporter",
+    "admin",
+    "org team",
+    "project team",
+    "other team",
+    "collaborator",
+];
 
 /// One route: method, path template (as in the OpenAPI document), a concrete
 /// path, a body maker (per role index, so that creations do not collide),
@@ -24,10 +33,10 @@ pub struct Row {
     pub body: Option<Box<dyn Fn(usize) -> Value + Send + Sync>>,
     /// A non-JSON body: (content type, text).
     pub raw: Option<(&'static str, &'static str)>,
-    pub expected: [u16; 8],
+    pub expected: [u16; 9],
 }
 
-fn row(method: Method, template: &'static str, path: impl Into<String>, expected: [u16; 8]) -> Row {
+fn row(method: Method, template: &'static str, path: impl Into<String>, expected: [u16; 9]) -> Row {
     Row { method, template, path: path.into(), body: None, raw: None, expected }
 }
 
@@ -51,66 +60,66 @@ pub fn documented(template: &str) -> bool {
 pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
     use Method as M;
     vec![
-        row(M::GET, "/healthz", "/healthz", [200; 8]),
-        row(M::GET, "/readyz", "/readyz", [200; 8]),
+        row(M::GET, "/healthz", "/healthz", [200; 9]),
+        row(M::GET, "/readyz", "/readyz", [200; 9]),
         // Metrics are never public by default: only the operator's setting serves them.
-        row(M::GET, "/metrics", "/metrics", [404; 8]),
+        row(M::GET, "/metrics", "/metrics", [404; 9]),
         // Before an administrator makes a second organisation below: with one, it speaks for it.
-        row(M::GET, "/.well-known/security.txt", "/.well-known/security.txt", [200; 8]),
+        row(M::GET, "/.well-known/security.txt", "/.well-known/security.txt", [200; 9]),
         with_body(
-            row(M::POST, "/api/v1/setup", "/api/v1/setup", [404; 8]),
+            row(M::POST, "/api/v1/setup", "/api/v1/setup", [404; 9]),
             |_| json!({"token": "embi_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "email": "x@example.org", "name": "x", "password": "long enough pw"}),
         ),
         with_body(
-            row(M::POST, "/api/v1/session", "/api/v1/session", [401; 8]),
+            row(M::POST, "/api/v1/session", "/api/v1/session", [401; 9]),
             // One address per role: five failures for one account would lock it (issue 12).
             |i| json!({"email": format!("nobody{i}@example.org"), "password": "not a password"}),
         ),
-        row(M::GET, "/api/v1/session", "/api/v1/session", [401, 401, 200, 200, 200, 200, 200, 200]),
+        row(M::GET, "/api/v1/session", "/api/v1/session", [401, 401, 200, 200, 200, 200, 200, 200, 200]),
         with_body(
             // Sign-up is closed on a new instance: only an administrator makes accounts.
-            row(M::POST, "/api/v1/users", "/api/v1/users", [403, 403, 403, 403, 201, 403, 403, 403]),
+            row(M::POST, "/api/v1/users", "/api/v1/users", [403, 403, 403, 403, 201, 403, 403, 403, 403]),
             |i| json!({"email": format!("signup{i}@example.org"), "name": "New", "password": "long enough pw"}),
         ),
-        row(M::GET, "/api/v1/users", "/api/v1/users", [401, 403, 403, 403, 200, 403, 403, 403]),
+        row(M::GET, "/api/v1/users", "/api/v1/users", [401, 403, 403, 403, 200, 403, 403, 403, 403]),
         with_body(
             // No link was mailed: a made-up one is not found, whoever asks.
-            row(M::POST, "/api/v1/signup/confirm", "/api/v1/signup/confirm", [404; 8]),
+            row(M::POST, "/api/v1/signup/confirm", "/api/v1/signup/confirm", [404; 9]),
             |_| json!({"token": "embu_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}),
         ),
         with_body(
-            row(M::POST, "/api/v1/tokens", "/api/v1/tokens", [401, 401, 201, 201, 201, 201, 201, 201]),
+            row(M::POST, "/api/v1/tokens", "/api/v1/tokens", [401, 401, 201, 201, 201, 201, 201, 201, 201]),
             |_| json!({"name": "ci", "scopes": ["read"]}),
         ),
-        row(M::GET, "/api/v1/tokens", "/api/v1/tokens", [401, 401, 200, 200, 200, 200, 200, 200]),
+        row(M::GET, "/api/v1/tokens", "/api/v1/tokens", [401, 401, 200, 200, 200, 200, 200, 200, 200]),
         row(
             M::DELETE,
             "/api/v1/tokens/{id}",
             format!("/api/v1/tokens/{outsider}"),
-            [401, 401, 404, 404, 404, 404, 404, 404],
+            [401, 401, 404, 404, 404, 404, 404, 404, 404],
         ),
-        row(M::GET, "/api/v1/settings", "/api/v1/settings", [200; 8]),
+        row(M::GET, "/api/v1/settings", "/api/v1/settings", [200; 9]),
         with_body(
-            row(M::PUT, "/api/v1/settings", "/api/v1/settings", [401, 403, 403, 403, 200, 403, 403, 403]),
+            row(M::PUT, "/api/v1/settings", "/api/v1/settings", [401, 403, 403, 403, 200, 403, 403, 403, 403]),
             |_| json!({"signup_open": true}),
         ),
-        row(M::GET, "/api/v1/orgs", "/api/v1/orgs", [200; 8]),
+        row(M::GET, "/api/v1/orgs", "/api/v1/orgs", [200; 9]),
         with_body(
-            row(M::POST, "/api/v1/orgs", "/api/v1/orgs", [401, 403, 403, 403, 201, 403, 403, 403]),
+            row(M::POST, "/api/v1/orgs", "/api/v1/orgs", [401, 403, 403, 403, 201, 403, 403, 403, 403]),
             |i| json!({"slug": format!("org-{i}"), "name": "New organisation"}),
         ),
-        row(M::GET, "/api/v1/orgs/{org}", "/api/v1/orgs/pallets", [200; 8]),
+        row(M::GET, "/api/v1/orgs/{org}", "/api/v1/orgs/pallets", [200; 9]),
         with_body(
-            row(M::PATCH, "/api/v1/orgs/{org}", "/api/v1/orgs/pallets", [401, 403, 403, 403, 200, 200, 403, 403]),
+            row(M::PATCH, "/api/v1/orgs/{org}", "/api/v1/orgs/pallets", [401, 403, 403, 403, 200, 200, 403, 403, 403]),
             |_| json!({"name": "Pallets"}),
         ),
-        row(M::GET, "/api/v1/orgs/{org}/projects", "/api/v1/orgs/pallets/projects", [200; 8]),
+        row(M::GET, "/api/v1/orgs/{org}/projects", "/api/v1/orgs/pallets/projects", [200; 9]),
         with_body(
             row(
                 M::POST,
                 "/api/v1/orgs/{org}/projects",
                 "/api/v1/orgs/pallets/projects",
-                [401, 403, 403, 403, 201, 201, 403, 403],
+                [401, 403, 403, 403, 201, 201, 403, 403, 403],
             ),
             |i| json!({"slug": format!("project-{i}"), "name": "New project"}),
         ),
@@ -118,14 +127,14 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             M::GET,
             "/api/v1/orgs/{org}/members",
             "/api/v1/orgs/pallets/members",
-            [401, 404, 404, 404, 200, 200, 404, 404],
+            [401, 404, 404, 404, 200, 200, 404, 404, 404],
         ),
         with_body(
             row(
                 M::POST,
                 "/api/v1/orgs/{org}/members",
                 "/api/v1/orgs/pallets/members",
-                [401, 403, 403, 403, 201, 201, 403, 403],
+                [401, 403, 403, 403, 201, 201, 403, 403, 403],
             ),
             |_| json!({"email": "extra@example.org"}),
         ),
@@ -133,15 +142,15 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             M::DELETE,
             "/api/v1/orgs/{org}/members/{user}",
             format!("/api/v1/orgs/pallets/members/{outsider}"),
-            [401, 403, 403, 403, 404, 404, 403, 403],
+            [401, 403, 403, 403, 404, 404, 403, 403, 403],
         ),
-        row(M::GET, "/api/v1/projects/{org}/{project}", "/api/v1/projects/pallets/flask", [200; 8]),
+        row(M::GET, "/api/v1/projects/{org}/{project}", "/api/v1/projects/pallets/flask", [200; 9]),
         with_body(
             row(
                 M::PATCH,
                 "/api/v1/projects/{org}/{project}",
                 "/api/v1/projects/pallets/flask",
-                [401, 403, 403, 403, 200, 200, 200, 403],
+                [401, 403, 403, 403, 200, 200, 200, 403, 403],
             ),
             |_| json!({"name": "Flask"}),
         ),
@@ -149,14 +158,14 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             M::GET,
             "/api/v1/projects/{org}/{project}/members",
             "/api/v1/projects/pallets/flask/members",
-            [404, 404, 404, 404, 200, 200, 200, 404],
+            [404, 404, 404, 404, 200, 200, 200, 404, 404],
         ),
         with_body(
             row(
                 M::POST,
                 "/api/v1/projects/{org}/{project}/members",
                 "/api/v1/projects/pallets/flask/members",
-                [401, 403, 403, 403, 201, 201, 201, 403],
+                [401, 403, 403, 403, 201, 201, 201, 403, 403],
             ),
             |_| json!({"email": "extra@example.org"}),
         ),
@@ -164,20 +173,44 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             M::DELETE,
             "/api/v1/projects/{org}/{project}/members/{user}",
             format!("/api/v1/projects/pallets/flask/members/{outsider}"),
-            [401, 403, 403, 403, 404, 404, 404, 403],
+            [401, 403, 403, 403, 404, 404, 404, 403, 403],
+        ),
+        // Public response times (issue 10).
+        row(
+            M::GET,
+            "/api/v1/projects/{org}/{project}/response-times",
+            "/api/v1/projects/pallets/flask/response-times",
+            [200; 9],
+        ),
+        row(M::GET, "/api/v1/orgs/{org}/response-times", "/api/v1/orgs/pallets/response-times", [200; 9]),
+        // The coordinator rotation (issue 10): the project's team reads and sets it.
+        row(
+            M::GET,
+            "/api/v1/projects/{org}/{project}/rotation",
+            "/api/v1/projects/pallets/flask/rotation",
+            [404, 404, 404, 404, 200, 200, 200, 404, 404],
+        ),
+        with_body(
+            row(
+                M::PUT,
+                "/api/v1/projects/{org}/{project}/rotation",
+                "/api/v1/projects/pallets/flask/rotation",
+                [401, 403, 403, 403, 200, 200, 200, 403, 403],
+            ),
+            |_| json!({"idle_days": 3, "coordinators": []}),
         ),
         row(
             M::GET,
             "/api/v1/projects/{org}/{project}/release-lines",
             "/api/v1/projects/pallets/flask/release-lines",
-            [200; 8],
+            [200; 9],
         ),
         with_body(
             row(
                 M::PUT,
                 "/api/v1/projects/{org}/{project}/release-lines/{name}",
                 "/api/v1/projects/pallets/flask/release-lines/3.1",
-                [401, 403, 403, 403, 200, 200, 200, 403],
+                [401, 403, 403, 403, 200, 200, 200, 403, 403],
             ),
             |_| json!({"status": "bugfix", "released_on": "2024-11-13"}),
         ),
@@ -185,21 +218,21 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             M::DELETE,
             "/api/v1/projects/{org}/{project}/release-lines/{name}",
             "/api/v1/projects/pallets/flask/release-lines/9.9",
-            [401, 403, 403, 403, 404, 404, 404, 403],
+            [401, 403, 403, 403, 404, 404, 404, 403, 403],
         ),
         // Webhooks made here hear only `cve.*` events, which nothing in this walk emits, so no delivery is queued.
         row(
             M::GET,
             "/api/v1/orgs/{org}/webhooks",
             "/api/v1/orgs/pallets/webhooks",
-            [401, 404, 404, 404, 200, 200, 404, 404],
+            [401, 404, 404, 404, 200, 200, 404, 404, 404],
         ),
         with_body(
             row(
                 M::POST,
                 "/api/v1/orgs/{org}/webhooks",
                 "/api/v1/orgs/pallets/webhooks",
-                [401, 403, 403, 403, 201, 201, 403, 403],
+                [401, 403, 403, 403, 201, 201, 403, 403, 403],
             ),
             |i| json!({"url": format!("https://hooks.example/org/{i}"), "events": ["cve.published"]}),
         ),
@@ -207,20 +240,20 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             M::DELETE,
             "/api/v1/orgs/{org}/webhooks/{id}",
             format!("/api/v1/orgs/pallets/webhooks/{outsider}"),
-            [401, 403, 403, 403, 404, 404, 403, 403],
+            [401, 403, 403, 403, 404, 404, 403, 403, 403],
         ),
         row(
             M::GET,
             "/api/v1/projects/{org}/{project}/webhooks",
             "/api/v1/projects/pallets/flask/webhooks",
-            [401, 404, 404, 404, 200, 200, 200, 404],
+            [401, 404, 404, 404, 200, 200, 200, 404, 404],
         ),
         with_body(
             row(
                 M::POST,
                 "/api/v1/projects/{org}/{project}/webhooks",
                 "/api/v1/projects/pallets/flask/webhooks",
-                [401, 403, 403, 403, 201, 201, 201, 403],
+                [401, 403, 403, 403, 201, 201, 201, 403, 403],
             ),
             |i| json!({"url": format!("https://hooks.example/project/{i}"), "events": ["cve.reserved"]}),
         ),
@@ -228,30 +261,30 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             M::DELETE,
             "/api/v1/projects/{org}/{project}/webhooks/{id}",
             format!("/api/v1/projects/pallets/flask/webhooks/{outsider}"),
-            [401, 403, 403, 403, 404, 404, 404, 403],
+            [401, 403, 403, 403, 404, 404, 404, 403, 403],
         ),
         with_body(
             row(
                 M::POST,
                 "/api/v1/projects/{org}/{project}/reports",
                 "/api/v1/projects/pallets/flask/reports",
-                [201, 403, 201, 201, 201, 201, 201, 201],
+                [201, 403, 201, 201, 201, 201, 201, 201, 201],
             ),
             |_| json!({"title": "A flaw", "body": "Details."}),
         ),
-        row(M::GET, "/api/v1/reports", "/api/v1/reports", [401, 200, 200, 200, 200, 200, 200, 200]),
+        row(M::GET, "/api/v1/reports", "/api/v1/reports", [401, 200, 200, 200, 200, 200, 200, 200, 200]),
         row(
             M::GET,
             "/api/v1/reports/{id}",
             format!("/api/v1/reports/{report}"),
-            [404, 200, 200, 404, 404, 200, 200, 404],
+            [404, 200, 200, 404, 404, 200, 200, 404, 200],
         ),
         with_body(
             row(
                 M::PATCH,
                 "/api/v1/reports/{id}",
                 format!("/api/v1/reports/{report}"),
-                [404, 403, 403, 404, 404, 200, 200, 404],
+                [404, 403, 403, 404, 404, 200, 200, 404, 403],
             ),
             |_| json!({"cwes": ["CWE-79"]}),
         ),
@@ -260,7 +293,7 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
                 M::POST,
                 "/api/v1/reports/{id}/messages",
                 format!("/api/v1/reports/{report}/messages"),
-                [404, 201, 201, 404, 404, 201, 201, 404],
+                [404, 201, 201, 404, 404, 201, 201, 404, 201],
             ),
             |_| json!({"body": "A message."}),
         ),
@@ -269,7 +302,7 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
                 M::POST,
                 "/api/v1/reports/{id}/transitions",
                 format!("/api/v1/reports/{report}/transitions"),
-                [404, 403, 403, 404, 404, 409, 409, 404],
+                [404, 403, 403, 404, 404, 409, 409, 404, 403],
             ),
             |_| json!({"to": "fixed"}),
         ),
@@ -277,21 +310,21 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             M::POST,
             "/api/v1/reports/{id}/advisory",
             format!("/api/v1/reports/{report}/advisory"),
-            [404, 404, 404, 404, 404, 409, 409, 404],
+            [404, 404, 404, 404, 404, 409, 409, 404, 404],
         ),
-        row(M::GET, "/api/v1/advisories", "/api/v1/advisories", [200; 8]),
+        row(M::GET, "/api/v1/advisories", "/api/v1/advisories", [200; 9]),
         row(
             M::GET,
             "/api/v1/advisories/{id}",
             format!("/api/v1/advisories/{advisory}"),
-            [404, 404, 404, 404, 404, 200, 200, 404],
+            [404, 404, 404, 404, 404, 200, 200, 404, 404],
         ),
         with_body(
             row(
                 M::PATCH,
                 "/api/v1/advisories/{id}",
                 format!("/api/v1/advisories/{advisory}"),
-                [404, 404, 404, 404, 404, 200, 200, 404],
+                [404, 404, 404, 404, 404, 200, 200, 404, 404],
             ),
             |_| json!({"details": "Upgrade."}),
         ),
@@ -299,7 +332,17 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             M::POST,
             "/api/v1/advisories/{id}/publish",
             format!("/api/v1/advisories/{advisory}/publish"),
-            [404, 404, 404, 404, 404, 409, 409, 404],
+            [404, 404, 404, 404, 404, 409, 409, 404, 404],
+        ),
+        // Scheduling needs no fixed report yet: the publication is refused then if it still is not (issue 10).
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/advisories/{id}/schedule",
+                format!("/api/v1/advisories/{advisory}/schedule"),
+                [404, 404, 404, 404, 404, 201, 201, 404, 404],
+            ),
+            |_| json!({"at": "2030-01-01T09:00:00+01:00"}),
         ),
         // VEX (issue 14): the team hears that 9.9 is no release line; everyone else finds nothing.
         with_body(
@@ -307,7 +350,7 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
                 M::PUT,
                 "/api/v1/advisories/{id}/vex/{line}",
                 format!("/api/v1/advisories/{advisory}/vex/9.9"),
-                [404, 404, 404, 404, 404, 422, 422, 404],
+                [404, 404, 404, 404, 404, 422, 422, 404, 404],
             ),
             |_| json!({"justification": "component_not_present"}),
         ),
@@ -315,21 +358,21 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             M::DELETE,
             "/api/v1/advisories/{id}/vex/{line}",
             format!("/api/v1/advisories/{advisory}/vex/9.9"),
-            [404; 8],
+            [404; 9],
         ),
         // A draft cannot be withdrawn: the team hears why, everyone else finds nothing.
         row(
             M::POST,
             "/api/v1/advisories/{id}/withdraw",
             format!("/api/v1/advisories/{advisory}/withdraw"),
-            [404, 404, 404, 404, 404, 409, 409, 404],
+            [404, 404, 404, 404, 404, 409, 409, 404, 404],
         ),
         with_body(
             row(
                 M::POST,
                 "/api/v1/projects/{org}/{project}/reports/check",
                 "/api/v1/projects/pallets/flask/reports/check",
-                [200, 403, 200, 200, 200, 200, 200, 200],
+                [200, 403, 200, 200, 200, 200, 200, 200, 200],
             ),
             |_| json!({"title": "A flaw", "body": "Details."}),
         ),
@@ -338,9 +381,39 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
                 M::POST,
                 "/api/v1/reports/{id}/shares",
                 format!("/api/v1/reports/{report}/shares"),
-                [404, 403, 403, 404, 404, 422, 422, 404],
+                [404, 403, 403, 404, 404, 422, 422, 404, 403],
             ),
             |_| json!({"platform": "AIX"}),
+        ),
+        // The conduct export (issue 10): the team's alone.
+        row(
+            M::GET,
+            "/api/v1/reports/{id}/conduct-export",
+            format!("/api/v1/reports/{report}/conduct-export?format=text"),
+            [404, 403, 403, 404, 404, 200, 200, 404, 403],
+        ),
+        // Collaborators (issue 10): the team invites, lists and revokes; an invitee may not.
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/reports/{id}/collaborators",
+                format!("/api/v1/reports/{report}/collaborators"),
+                [404, 403, 403, 404, 404, 201, 201, 404, 403],
+            ),
+            |i| json!({"email": format!("invitee{i}@example.org"), "role": "collaborator"}),
+        ),
+        row(
+            M::GET,
+            "/api/v1/reports/{id}/collaborators",
+            format!("/api/v1/reports/{report}/collaborators"),
+            [404, 403, 403, 404, 404, 200, 200, 404, 403],
+        ),
+        // No such invitation: the team is let through and finds none.
+        row(
+            M::DELETE,
+            "/api/v1/reports/{id}/collaborators/{collaborator}",
+            format!("/api/v1/reports/{report}/collaborators/{outsider}"),
+            [404, 403, 403, 404, 404, 404, 404, 404, 403],
         ),
         // The project has no [lab] policy: the team is let through and told so (422).
         with_body(
@@ -348,7 +421,7 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
                 M::POST,
                 "/api/v1/reports/{id}/lab/runs",
                 format!("/api/v1/reports/{report}/lab/runs"),
-                [404, 403, 403, 404, 404, 422, 422, 404],
+                [404, 403, 403, 404, 404, 422, 422, 404, 403],
             ),
             |_| json!({"lines": ["2.0"]}),
         ),
@@ -356,33 +429,33 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             M::GET,
             "/api/v1/reports/{id}/lab",
             format!("/api/v1/reports/{report}/lab"),
-            [404, 200, 200, 404, 404, 200, 200, 404],
+            [404, 200, 200, 404, 404, 200, 200, 404, 200],
         ),
         // Nothing ran: the team is let through and told there is nothing to accept (422).
         row(
             M::POST,
             "/api/v1/reports/{id}/lab/accept",
             format!("/api/v1/reports/{report}/lab/accept"),
-            [404, 403, 403, 404, 404, 422, 422, 404],
+            [404, 403, 403, 404, 404, 422, 422, 404, 404],
         ),
-        row(M::GET, "/api/v1/orgs/{org}/policy", "/api/v1/orgs/pallets/policy", [200; 8]),
+        row(M::GET, "/api/v1/orgs/{org}/policy", "/api/v1/orgs/pallets/policy", [200; 9]),
         with_toml(
             row(
                 M::PUT,
                 "/api/v1/orgs/{org}/policy",
                 "/api/v1/orgs/pallets/policy",
-                [401, 403, 403, 403, 200, 200, 403, 403],
+                [401, 403, 403, 403, 200, 200, 403, 403, 403],
             ),
             "[response]\nacknowledge = \"3d\"\n",
         ),
-        row(M::GET, "/api/v1/orgs/{org}/policy.toml", "/api/v1/orgs/pallets/policy.toml", [200; 8]),
-        row(M::GET, "/api/v1/projects/{org}/{project}/policy", "/api/v1/projects/pallets/flask/policy", [200; 8]),
+        row(M::GET, "/api/v1/orgs/{org}/policy.toml", "/api/v1/orgs/pallets/policy.toml", [200; 9]),
+        row(M::GET, "/api/v1/projects/{org}/{project}/policy", "/api/v1/projects/pallets/flask/policy", [200; 9]),
         with_toml(
             row(
                 M::PUT,
                 "/api/v1/projects/{org}/{project}/policy",
                 "/api/v1/projects/pallets/flask/policy",
-                [401, 403, 403, 403, 200, 200, 200, 403],
+                [401, 403, 403, 403, 200, 200, 200, 403, 403],
             ),
             "[report]\nrecommended = [\"proof_of_concept\"]\n",
         ),
@@ -390,87 +463,92 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             M::GET,
             "/api/v1/projects/{org}/{project}/policy.toml",
             "/api/v1/projects/pallets/flask/policy.toml",
-            [200; 8],
+            [200; 9],
         ),
         row(
             M::GET,
             "/api/v1/projects/{org}/{project}/security.md",
             "/api/v1/projects/pallets/flask/security.md",
-            [200; 8],
+            [200; 9],
         ),
-        row(M::GET, "/api/v1/orgs/{org}/openpgp.asc", "/api/v1/orgs/pallets/openpgp.asc", [404; 8]),
+        row(M::GET, "/api/v1/orgs/{org}/openpgp.asc", "/api/v1/orgs/pallets/openpgp.asc", [404; 9]),
         row(
             M::POST,
             "/api/v1/advisories/{id}/cve",
             format!("/api/v1/advisories/{advisory}/cve"),
-            [404, 404, 404, 404, 404, 409, 409, 404],
+            [404, 404, 404, 404, 404, 409, 409, 404, 404],
         ),
         with_body(
             row(
                 M::PUT,
                 "/api/v1/users/{id}/ban",
                 format!("/api/v1/users/{outsider}/ban"),
-                [401, 403, 403, 403, 200, 403, 403, 403],
+                [401, 403, 403, 403, 200, 403, 403, 403, 403],
             ),
             |_| json!({"banned": false}),
         ),
-        row(M::GET, "/api/v1/cwes", "/api/v1/cwes?q=79", [200; 8]),
+        row(M::GET, "/api/v1/cwes", "/api/v1/cwes?q=79", [200; 9]),
         // The audit log is the administrators' alone; others are not told it exists.
-        row(M::GET, "/api/v1/audit/checkpoint", "/api/v1/audit/checkpoint", [404, 404, 404, 404, 200, 404, 404, 404]),
+        row(
+            M::GET,
+            "/api/v1/audit/checkpoint",
+            "/api/v1/audit/checkpoint",
+            [404, 404, 404, 404, 200, 404, 404, 404, 404],
+        ),
         row(
             M::GET,
             "/api/v1/audit/events",
             format!("/api/v1/audit/events?report={report}"),
-            [404, 404, 404, 404, 200, 404, 404, 404],
+            [404, 404, 404, 404, 200, 404, 404, 404, 404],
         ),
         // Public documents outside /api/v1 (not in the OpenAPI document): published advisories
         // only, so the drafted advisory is not found for anyone, its team included.
         with_body(
-            row(M::POST, "/osv/v1/query", "/osv/v1/query", [200; 8]),
+            row(M::POST, "/osv/v1/query", "/osv/v1/query", [200; 9]),
             |_| json!({"package": {"ecosystem": "PyPI", "name": "flask"}, "version": "1.0"}),
         ),
         with_body(
-            row(M::POST, "/osv/v1/querybatch", "/osv/v1/querybatch", [200; 8]),
+            row(M::POST, "/osv/v1/querybatch", "/osv/v1/querybatch", [200; 9]),
             |_| json!({"queries": [{"package": {"ecosystem": "PyPI", "name": "flask"}, "version": "1.0"}]}),
         ),
-        row(M::GET, "/osv/v1/vulns/{id}", format!("/osv/v1/vulns/{advisory}"), [404; 8]),
-        row(M::GET, "/.well-known/csaf/provider-metadata.json", "/.well-known/csaf/provider-metadata.json", [200; 8]),
-        row(M::GET, "/.well-known/csaf/openpgp/{file}", "/.well-known/csaf/openpgp/0123456789ABCDEF.asc", [404; 8]),
+        row(M::GET, "/osv/v1/vulns/{id}", format!("/osv/v1/vulns/{advisory}"), [404; 9]),
+        row(M::GET, "/.well-known/csaf/provider-metadata.json", "/.well-known/csaf/provider-metadata.json", [200; 9]),
+        row(M::GET, "/.well-known/csaf/openpgp/{file}", "/.well-known/csaf/openpgp/0123456789ABCDEF.asc", [404; 9]),
         row(
             M::GET,
             "/.well-known/csaf/openvex/{year}/{file}",
             format!("/.well-known/csaf/openvex/2026/{}.json", advisory.to_lowercase()),
-            [404; 8],
+            [404; 9],
         ),
-        row(M::GET, "/.well-known/csaf/white/", "/.well-known/csaf/white/", [200; 8]),
-        row(M::GET, "/.well-known/csaf/white/{file}", "/.well-known/csaf/white/index.txt", [200; 8]),
-        row(M::GET, "/.well-known/csaf/white/{file}", "/.well-known/csaf/white/changes.csv", [200; 8]),
-        row(M::GET, "/.well-known/csaf/white/{file}", "/.well-known/csaf/white/feed-tlp-white.json", [200; 8]),
-        row(M::GET, "/.well-known/csaf/white/{year}/", "/.well-known/csaf/white/2026/", [404; 8]),
+        row(M::GET, "/.well-known/csaf/white/", "/.well-known/csaf/white/", [200; 9]),
+        row(M::GET, "/.well-known/csaf/white/{file}", "/.well-known/csaf/white/index.txt", [200; 9]),
+        row(M::GET, "/.well-known/csaf/white/{file}", "/.well-known/csaf/white/changes.csv", [200; 9]),
+        row(M::GET, "/.well-known/csaf/white/{file}", "/.well-known/csaf/white/feed-tlp-white.json", [200; 9]),
+        row(M::GET, "/.well-known/csaf/white/{year}/", "/.well-known/csaf/white/2026/", [404; 9]),
         row(
             M::GET,
             "/.well-known/csaf/white/{year}/{file}",
             format!("/.well-known/csaf/white/2026/{}.json", advisory.to_lowercase()),
-            [404; 8],
+            [404; 9],
         ),
-        row(M::GET, "/advisories/feed.atom", "/advisories/feed.atom", [200; 8]),
+        row(M::GET, "/advisories/feed.atom", "/advisories/feed.atom", [200; 9]),
         // Sessions (issue 12): one's own, listed and ended; an administrator signs another out.
-        row(M::GET, "/api/v1/sessions", "/api/v1/sessions", [401, 401, 200, 200, 200, 200, 200, 200]),
+        row(M::GET, "/api/v1/sessions", "/api/v1/sessions", [401, 401, 200, 200, 200, 200, 200, 200, 200]),
         row(
             M::DELETE,
             "/api/v1/sessions/{id}",
             format!("/api/v1/sessions/{outsider}"),
-            [401, 401, 404, 404, 404, 404, 404, 404],
+            [401, 401, 404, 404, 404, 404, 404, 404, 404],
         ),
         // Near the end: it signs the other reporter out everywhere.
         row(
             M::DELETE,
             "/api/v1/users/{id}/sessions",
             format!("/api/v1/users/{outsider}/sessions"),
-            [401, 403, 403, 403, 200, 403, 403, 403],
+            [401, 403, 403, 403, 200, 403, 403, 403, 403],
         ),
         // Last: it ends each role's session.
-        row(M::DELETE, "/api/v1/session", "/api/v1/session", [204; 8]),
+        row(M::DELETE, "/api/v1/session", "/api/v1/session", [204; 9]),
     ]
 }
 
@@ -482,6 +560,7 @@ async fn every_route_for_every_role() {
         w.t.app.user_by_email(&embargo_core::permission::Actor::Operator, "bob@researcher.example").await.unwrap().id;
     let (report, token) = w.report("flask", &w.alice, "the report").await;
     let (_, advisory) = w.drafted("the advisory's report").await;
+    let collaborator = w.collaborator(&report).await;
     let roles = [
         Auth::None,
         Auth::Bearer(token),
@@ -491,6 +570,7 @@ async fn every_route_for_every_role() {
         w.org_team.clone(),
         w.flask_team.clone(),
         w.jinja_team.clone(),
+        collaborator,
     ];
     let mut failures = Vec::new();
     for r in matrix(&report, &advisory, &outsider.to_string()) {

@@ -55,6 +55,21 @@ impl World {
         (reply.json["id"].as_str().unwrap().to_owned(), reply.json["followup_token"].as_str().unwrap().to_owned())
     }
 
+    /// Invites a new account (`carol@upstream.example`) to `report` as a
+    /// collaborator, as the flask team, and answers her session.
+    pub async fn collaborator(&self, report: &str) -> Auth {
+        let carol = self.t.user("carol@upstream.example", false).await;
+        self.t
+            .post(
+                &format!("/api/v1/reports/{report}/collaborators"),
+                json!({"email": "carol@upstream.example", "role": "collaborator"}),
+                &self.flask_team,
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        carol
+    }
+
     pub async fn transition(&self, id: &str, to: &str, auth: &Auth) -> Reply {
         self.t.post(&format!("/api/v1/reports/{id}/transitions"), json!({"to": to}), auth).await
     }

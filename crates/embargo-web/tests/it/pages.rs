@@ -17,14 +17,14 @@ struct PageRow {
     template: &'static str,
     path: String,
     form: Vec<(&'static str, String)>,
-    expected: [u16; 8],
+    expected: [u16; 9],
 }
 
-fn get(template: &'static str, path: impl Into<String>, expected: [u16; 8]) -> PageRow {
+fn get(template: &'static str, path: impl Into<String>, expected: [u16; 9]) -> PageRow {
     PageRow { method: Method::GET, template, path: path.into(), form: Vec::new(), expected }
 }
 
-fn post(template: &'static str, path: impl Into<String>, form: &[(&'static str, &str)], expected: [u16; 8]) -> PageRow {
+fn post(template: &'static str, path: impl Into<String>, form: &[(&'static str, &str)], expected: [u16; 9]) -> PageRow {
     let form = form.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
     PageRow { method: Method::POST, template, path: path.into(), form, expected }
 }
@@ -32,14 +32,14 @@ fn post(template: &'static str, path: impl Into<String>, form: &[(&'static str, 
 /// Every page route; `report` is alice's new flask report (its follow-up
 /// token is the second role), `advisory` a draft of another flask report.
 fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member: &str) -> Vec<PageRow> {
-    const ALL_OK: [u16; 8] = [200; 8];
-    const REPORT_READERS: [u16; 8] = [404, 200, 200, 404, 404, 200, 200, 404];
-    const TEAM_ONLY: [u16; 8] = [404, 404, 404, 404, 404, 200, 200, 404];
-    const ADMIN_ONLY: [u16; 8] = [303, 404, 404, 404, 303, 404, 404, 404];
-    const SIGNED_IN_OK: [u16; 8] = [303, 303, 200, 200, 200, 200, 200, 200];
-    const SIGNED_IN_401: [u16; 8] = [303, 303, 401, 401, 401, 401, 401, 401];
-    const SIGNED_IN_404: [u16; 8] = [303, 303, 404, 404, 404, 404, 404, 404];
-    const SIGNED_IN_422: [u16; 8] = [303, 303, 422, 422, 422, 422, 422, 422];
+    const ALL_OK: [u16; 9] = [200; 9];
+    const REPORT_READERS: [u16; 9] = [404, 200, 200, 404, 404, 200, 200, 404, 200];
+    const TEAM_ONLY: [u16; 9] = [404, 404, 404, 404, 404, 200, 200, 404, 404];
+    const ADMIN_ONLY: [u16; 9] = [303, 404, 404, 404, 303, 404, 404, 404, 404];
+    const SIGNED_IN_OK: [u16; 9] = [303, 303, 200, 200, 200, 200, 200, 200, 200];
+    const SIGNED_IN_401: [u16; 9] = [303, 303, 401, 401, 401, 401, 401, 401, 401];
+    const SIGNED_IN_404: [u16; 9] = [303, 303, 404, 404, 404, 404, 404, 404, 404];
+    const SIGNED_IN_422: [u16; 9] = [303, 303, 422, 422, 422, 422, 422, 422, 422];
     vec![
         get("/", "/", ALL_OK),
         get("/assets/style.css", "/assets/style.css", ALL_OK),
@@ -51,110 +51,137 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             "/advisories/{id}/edit",
             format!("/advisories/{advisory}/edit"),
             &[("summary", "Session fixation"), ("details", "Upgrade.")],
-            [404, 404, 404, 404, 404, 303, 303, 404],
+            [404, 404, 404, 404, 404, 303, 303, 404, 404],
         ),
         // The report is accepted, not fixed: publishing must wait, and the editor says so.
         post(
             "/advisories/{id}/publish",
             format!("/advisories/{advisory}/publish"),
             &[],
-            [404, 404, 404, 404, 404, 409, 409, 404],
+            [404, 404, 404, 404, 404, 409, 409, 404, 404],
+        ),
+        post(
+            "/advisories/{id}/schedule",
+            format!("/advisories/{advisory}/schedule"),
+            &[("at", "2030-01-01T09:00:00+01:00")],
+            [404, 404, 404, 404, 404, 303, 303, 404, 404],
         ),
         // A draft cannot be withdrawn: the editor says so.
         post(
             "/advisories/{id}/withdraw",
             format!("/advisories/{advisory}/withdraw"),
             &[],
-            [404, 404, 404, 404, 404, 409, 409, 404],
+            [404, 404, 404, 404, 404, 409, 409, 404, 404],
         ),
         // The default policy takes CVE ids elsewhere: the editor says so.
         post(
             "/advisories/{id}/cve",
             format!("/advisories/{advisory}/cve"),
             &[],
-            [404, 404, 404, 404, 404, 409, 409, 404],
+            [404, 404, 404, 404, 404, 409, 409, 404, 404],
         ),
         // VEX (issue 14): the team is told 9.9 is no release line; everyone else finds nothing.
         post(
             "/advisories/{id}/vex",
             format!("/advisories/{advisory}/vex"),
             &[("line", "9.9"), ("justification", "component_not_present")],
-            [404, 404, 404, 404, 404, 422, 422, 404],
+            [404, 404, 404, 404, 404, 422, 422, 404, 404],
         ),
-        post("/advisories/{id}/vex/{line}/remove", format!("/advisories/{advisory}/vex/9.9/remove"), &[], [404; 8]),
+        post("/advisories/{id}/vex/{line}/remove", format!("/advisories/{advisory}/vex/9.9/remove"), &[], [404; 9]),
         get("/login", "/login?next=/reports", ALL_OK),
         // Every role tries alice's account with a wrong password: the sixth try is throttled (issue 12).
         post(
             "/login",
             "/login",
             &[("email", "alice@researcher.example"), ("password", "wrong")],
-            [401, 401, 401, 401, 401, 429, 429, 429],
+            [401, 401, 401, 401, 401, 429, 429, 429, 429],
         ),
         // Sign-up is closed on a new instance (the settings row below opens it).
-        get("/signup", "/signup", [403; 8]),
+        get("/signup", "/signup", [403; 9]),
         post(
             "/signup",
             "/signup",
             &[("name", "X"), ("email", "not an address"), ("password", "long enough pass")],
-            [403; 8],
+            [403; 9],
         ),
         // A sign-up link that is not (or no longer) valid is not found for anyone.
-        get("/signup/confirm/{token}", "/signup/confirm/embu_not_a_real_token", [404; 8]),
-        post("/signup/confirm/{token}", "/signup/confirm/embu_not_a_real_token", &[], [404; 8]),
+        get("/signup/confirm/{token}", "/signup/confirm/embu_not_a_real_token", [404; 9]),
+        post("/signup/confirm/{token}", "/signup/confirm/embu_not_a_real_token", &[], [404; 9]),
         // An administrator exists: setup is over.
-        get("/setup", "/setup", [303; 8]),
-        post("/setup", "/setup", &[("token", "embi_x")], [303; 8]),
-        get("/follow/{token}", format!("/follow/{token}"), [303; 8]),
-        get("/shared/{token}", "/shared/embx_not_a_share_token_at_all", [404; 8]),
-        get("/reports", "/reports", [303, 200, 200, 200, 200, 200, 200, 200]),
+        get("/setup", "/setup", [303; 9]),
+        post("/setup", "/setup", &[("token", "embi_x")], [303; 9]),
+        get("/follow/{token}", format!("/follow/{token}"), [303; 9]),
+        get("/shared/{token}", "/shared/embx_not_a_share_token_at_all", [404; 9]),
+        get("/reports", "/reports", [303, 200, 200, 200, 200, 200, 200, 200, 200]),
         get("/reports/{id}", format!("/reports/{report}"), REPORT_READERS),
         get("/reports/{id}/receipt", format!("/reports/{report}/receipt"), REPORT_READERS),
         post(
             "/reports/{id}/messages",
             format!("/reports/{report}/messages"),
             &[("body", "A message.")],
-            [404, 303, 303, 404, 404, 303, 303, 404],
+            [404, 303, 303, 404, 404, 303, 303, 404, 303],
         ),
         post(
             "/reports/{id}/transition",
             format!("/reports/{report}/transition"),
             &[("to", "fixed")],
-            [404, 403, 403, 404, 404, 409, 409, 404],
+            [404, 403, 403, 404, 404, 409, 409, 404, 403],
         ),
         post(
             "/reports/{id}/team",
             format!("/reports/{report}/team"),
             &[("cwes", "CWE-79")],
-            [404, 403, 403, 404, 404, 303, 303, 404],
+            [404, 403, 403, 404, 404, 303, 303, 404, 403],
         ),
         post(
             "/reports/{id}/share",
             format!("/reports/{report}/share"),
             &[("platform", "AIX")],
-            [404, 403, 403, 404, 404, 422, 422, 404],
+            [404, 403, 403, 404, 404, 422, 422, 404, 403],
+        ),
+        // The embargo end (issue 10): the team sets it.
+        post(
+            "/reports/{id}/embargo",
+            format!("/reports/{report}/embargo"),
+            &[("until", "2030-01-01T09:00:00+01:00")],
+            [404, 403, 403, 404, 404, 303, 303, 404, 403],
+        ),
+        // Collaborators (issue 10): only the team invites and revokes.
+        post(
+            "/reports/{id}/collaborators",
+            format!("/reports/{report}/collaborators"),
+            &[("email", "not an address"), ("role", "collaborator")],
+            [404, 403, 403, 404, 404, 422, 422, 404, 403],
+        ),
+        post(
+            "/reports/{id}/collaborators/{collaborator}/revoke",
+            format!("/reports/{report}/collaborators/{outsider}/revoke"),
+            &[],
+            [404, 403, 403, 404, 404, 404, 404, 404, 403],
         ),
         post(
             "/reports/{id}/advisory",
             format!("/reports/{report}/advisory"),
             &[],
-            [404, 404, 404, 404, 404, 409, 409, 404],
+            [404, 404, 404, 404, 404, 409, 409, 404, 404],
         ),
         // The project has no [lab] policy: the team is let through and told so (422).
         post(
             "/reports/{id}/lab/runs",
             format!("/reports/{report}/lab/runs"),
             &[("line", "")],
-            [404, 403, 403, 404, 404, 422, 422, 404],
+            [404, 403, 403, 404, 404, 422, 422, 404, 404],
         ),
         // Nothing ran: nothing to accept (422).
         post(
             "/reports/{id}/lab/accept",
             format!("/reports/{report}/lab/accept"),
             &[],
-            [404, 403, 403, 404, 404, 422, 422, 404],
+            [404, 403, 403, 404, 404, 422, 422, 404, 404],
         ),
-        get("/admin", "/admin", [303, 404, 404, 404, 200, 404, 404, 404]),
-        get("/admin/audit", "/admin/audit?since=2020-01-01", [303, 404, 404, 404, 200, 404, 404, 404]),
+        get("/admin", "/admin", [303, 404, 404, 404, 200, 404, 404, 404, 404]),
+        get("/admin/audit", "/admin/audit?since=2020-01-01", [303, 404, 404, 404, 200, 404, 404, 404, 404]),
+        get("/admin", "/admin", [303, 404, 404, 404, 200, 404, 404, 404, 404]),
         post("/admin/organisations", "/admin/organisations", &[("slug", "werkzeug"), ("name", "Werkzeug")], ADMIN_ONLY),
         post(
             "/admin/projects",
@@ -173,97 +200,103 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
         get("/{org}", "/pallets", ALL_OK),
         get("/{org}/policy", "/pallets/policy", ALL_OK),
         // Issue 16: the team reads and edits its own level; a preview stores nothing, so the world stays as it is.
-        get("/{org}/policy/edit", "/pallets/policy/edit", [401, 403, 403, 403, 200, 200, 403, 403]),
+        get("/{org}/policy/edit", "/pallets/policy/edit", [401, 403, 403, 403, 200, 200, 403, 403, 403]),
         post(
             "/{org}/policy/edit",
             "/pallets/policy/edit",
             &[("policy", "[channels]\nweb_form = true\n"), ("action", "preview")],
-            [401, 403, 403, 403, 200, 200, 403, 403],
+            [401, 403, 403, 403, 200, 200, 403, 403, 403],
         ),
         // Two projects: the page asks which.
         get("/{org}/report", "/pallets/report", ALL_OK),
-        get("/{org}/team", "/pallets/team", [401, 404, 404, 404, 200, 200, 404, 404]),
+        get("/{org}/team", "/pallets/team", [401, 404, 404, 404, 200, 200, 404, 404, 404]),
         post(
             "/{org}/team/members",
             "/pallets/team/members",
             &[("email", "extra@example.org")],
-            [401, 403, 403, 403, 303, 303, 403, 403],
+            [401, 403, 403, 403, 303, 303, 403, 403, 403],
         ),
         post(
             "/{org}/team/members/{user}/remove",
             format!("/pallets/team/members/{outsider}/remove"),
             &[],
-            [401, 403, 403, 403, 404, 404, 403, 403],
+            [401, 403, 403, 403, 404, 404, 403, 403, 403],
         ),
         // Webhooks made here hear only `cve.*` events, which nothing in this walk emits.
         post(
             "/{org}/team/webhooks",
             "/pallets/team/webhooks",
             &[("url", "https://hooks.example/org"), ("events", "cve.published")],
-            [401, 403, 403, 403, 201, 201, 403, 403],
+            [401, 403, 403, 403, 201, 201, 403, 403, 403],
         ),
         post(
             "/{org}/team/webhooks/{id}/remove",
             format!("/pallets/team/webhooks/{outsider}/remove"),
             &[],
-            [401, 403, 403, 403, 404, 404, 403, 403],
+            [401, 403, 403, 403, 404, 404, 403, 403, 403],
         ),
         get("/{org}/{project}", "/pallets/flask", ALL_OK),
         get("/{org}/{project}/policy", "/pallets/flask/policy", ALL_OK),
-        get("/{org}/{project}/policy/edit", "/pallets/flask/policy/edit", [401, 403, 403, 403, 200, 200, 200, 403]),
+        get("/{org}/{project}/policy/edit", "/pallets/flask/policy/edit", [401, 403, 403, 403, 200, 200, 200, 403, 403]),
         post(
             "/{org}/{project}/policy/edit",
             "/pallets/flask/policy/edit",
             &[("policy", "[report]\nrecommended = [\"proof_of_concept\"]\n"), ("action", "preview")],
-            [401, 403, 403, 403, 200, 200, 200, 403],
+            [401, 403, 403, 403, 200, 200, 200, 403, 403],
         ),
         get("/{org}/{project}/report", "/pallets/flask/report", ALL_OK),
-        get("/{org}/{project}/team", "/pallets/flask/team", [404, 404, 404, 404, 200, 200, 200, 404]),
+        get("/{org}/{project}/team", "/pallets/flask/team", [404, 404, 404, 404, 200, 200, 200, 404, 404]),
         post(
             "/{org}/{project}/team/members",
             "/pallets/flask/team/members",
             &[("email", "extra@example.org")],
-            [401, 403, 403, 403, 303, 303, 303, 403],
+            [401, 403, 403, 403, 303, 303, 303, 403, 403],
         ),
         post(
             "/{org}/{project}/team/members/{user}/remove",
             format!("/pallets/flask/team/members/{member}/remove"),
             &[],
-            [401, 403, 403, 403, 303, 404, 404, 403],
+            [401, 403, 403, 403, 303, 404, 404, 403, 403],
         ),
         post(
             "/{org}/{project}/team/release-lines",
             "/pallets/flask/team/release-lines",
             &[("name", "3.1"), ("status", "bugfix"), ("released_on", "2024-11-13")],
-            [401, 403, 403, 403, 303, 303, 303, 403],
+            [401, 403, 403, 403, 303, 303, 303, 403, 403],
+        ),
+        post(
+            "/{org}/{project}/team/rotation",
+            "/pallets/flask/team/rotation",
+            &[("idle_days", "3"), ("coordinators", "")],
+            [401, 403, 403, 403, 303, 303, 303, 403, 403],
         ),
         post(
             "/{org}/{project}/team/release-lines/{name}/remove",
             "/pallets/flask/team/release-lines/9.9/remove",
             &[],
-            [401, 403, 403, 403, 404, 404, 404, 403],
+            [401, 403, 403, 403, 404, 404, 404, 403, 403],
         ),
         post(
             "/{org}/{project}/team/webhooks",
             "/pallets/flask/team/webhooks",
             &[("url", "https://hooks.example/flask"), ("events", "cve.reserved")],
-            [401, 403, 403, 403, 201, 201, 201, 403],
+            [401, 403, 403, 403, 201, 201, 201, 403, 403],
         ),
         post(
             "/{org}/{project}/team/webhooks/{id}/remove",
             format!("/pallets/flask/team/webhooks/{outsider}/remove"),
             &[],
-            [401, 403, 403, 403, 404, 404, 404, 403],
+            [401, 403, 403, 403, 404, 404, 404, 403, 403],
         ),
         // Second factors, sessions and tokens (issue 12). Nobody here has a session waiting for a
         // step, so the sign-in steps send everyone back to the sign-in page.
-        get("/login/second-factor", "/login/second-factor", [303; 8]),
-        post("/login/second-factor", "/login/second-factor", &[("code", "123456")], [303; 8]),
-        get("/login/enrol", "/login/enrol", [303; 8]),
+        get("/login/second-factor", "/login/second-factor", [303; 9]),
+        post("/login/second-factor", "/login/second-factor", &[("code", "123456")], [303; 9]),
+        get("/login/enrol", "/login/enrol", [303; 9]),
         get("/account", "/account", SIGNED_IN_OK),
         // Starting a setup leads to its page; no code is pending before it.
-        get("/account/totp", "/account/totp", [303; 8]),
-        post("/account/totp", "/account/totp", &[], [303; 8]),
+        get("/account/totp", "/account/totp", [303; 9]),
+        post("/account/totp", "/account/totp", &[], [303; 9]),
         post("/account/totp/confirm", "/account/totp/confirm", &[("code", "not a code")], SIGNED_IN_422),
         post("/account/totp/remove", "/account/totp/remove", &[("code", "not a code")], SIGNED_IN_401),
         post("/account/recovery-codes", "/account/recovery-codes", &[("code", "not a code")], SIGNED_IN_401),
@@ -274,18 +307,18 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             SIGNED_IN_422,
         ),
         post("/account/sessions/{id}/end", format!("/account/sessions/{outsider}/end"), &[], SIGNED_IN_404),
-        post("/account/sessions/end-others", "/account/sessions/end-others", &[], [303; 8]),
+        post("/account/sessions/end-others", "/account/sessions/end-others", &[], [303; 9]),
         post(
             "/account/tokens",
             "/account/tokens",
             &[("name", "ci"), ("scopes", "read")],
-            [303, 303, 201, 201, 201, 201, 201, 201],
+            [303, 303, 201, 201, 201, 201, 201, 201, 201],
         ),
         post("/account/tokens/{id}/revoke", format!("/account/tokens/{outsider}/revoke"), &[], SIGNED_IN_404),
         // Near the end: it signs the other reporter out everywhere.
         post("/admin/users/{id}/sessions/end", format!("/admin/users/{outsider}/sessions/end"), &[], ADMIN_ONLY),
         // Last: it ends the sessions the rows above use.
-        post("/logout", "/logout", &[], [303; 8]),
+        post("/logout", "/logout", &[], [303; 9]),
     ]
 }
 
@@ -303,6 +336,7 @@ async fn world_with_report() -> (World, String, String, String, Vec<Auth>) {
         w.org_team.clone(),
         w.flask_team.clone(),
         w.jinja_team.clone(),
+        w.collaborator(&report).await,
     ];
     (w, report, advisory, token, roles)
 }
@@ -357,6 +391,7 @@ async fn the_page_matrix_names_every_page_route() {
         "/advisories/{id}",
         "/advisories/{id}/edit",
         "/advisories/{id}/publish",
+        "/advisories/{id}/schedule",
         "/advisories/{id}/withdraw",
         "/advisories/{id}/cve",
         "/advisories/{id}/vex",
@@ -375,6 +410,9 @@ async fn the_page_matrix_names_every_page_route() {
         "/reports/{id}/transition",
         "/reports/{id}/team",
         "/reports/{id}/share",
+        "/reports/{id}/collaborators",
+        "/reports/{id}/collaborators/{collaborator}/revoke",
+        "/reports/{id}/embargo",
         "/reports/{id}/advisory",
         "/reports/{id}/lab/runs",
         "/reports/{id}/lab/accept",
@@ -418,6 +456,7 @@ async fn the_page_matrix_names_every_page_route() {
         "/{org}/{project}/team/release-lines/{name}/remove",
         "/{org}/{project}/team/webhooks",
         "/{org}/{project}/team/webhooks/{id}/remove",
+        "/{org}/{project}/team/rotation",
     ];
     let source = include_str!("../../src/pages/mod.rs");
     let routed: Vec<&str> =

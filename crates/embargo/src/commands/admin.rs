@@ -9,7 +9,9 @@ use embargo_app::{App, NewAccount, NewOrganisation, NewProject, ReleaseLineInput
 use embargo_core::permission::Actor;
 use embargo_core::private::Private;
 
-use crate::cli::{AdminCommand, MemberCommand, OrganisationCommand, ProjectCommand, ReleaseLineCommand, UserCommand};
+use crate::cli::{
+    AdminCommand, MemberCommand, OrganisationCommand, ProjectCommand, ReleaseLineCommand, RotationCommand, UserCommand,
+};
 
 const OPERATOR: Actor = Actor::Operator;
 
@@ -21,6 +23,7 @@ pub async fn run(app: &App, command: AdminCommand) -> anyhow::Result<ExitCode> {
         AdminCommand::Project(command) => project(app, command).await?,
         AdminCommand::Member(command) => member(app, command).await?,
         AdminCommand::ReleaseLine(command) => release_line(app, command).await?,
+        AdminCommand::Rotation(command) => rotation(app, command).await?,
         AdminCommand::Settings(args) => {
             let mut settings = app.settings().await?;
             if let Some(signup) = args.signup {
@@ -218,6 +221,38 @@ async fn release_line(app: &App, command: ReleaseLineCommand) -> anyhow::Result<
                 },
             );
         }
+    }
+    Ok(())
+}
+
+/// `admin rotation …`, as the operator.
+async fn rotation(app: &App, command: RotationCommand) -> anyhow::Result<()> {
+    let (path, view) = match command {
+        RotationCommand::Set { path, idle_days, coordinator, away } => {
+            let (org, project) = project_path(&path)?;
+            let mut coordinators: Vec<(String, bool)> = coordinator.into_iter().map(|c| (c, false)).collect();
+            coordinators.extend(away.into_iter().map(|c| (c, true)));
+            let input = embargo_app::RotationInput { idle_days, coordinators };
+            let view = app.set_rotation(&OPERATOR, org, project, input).await?;
+            (path, view)
+        }
+        RotationCommand::Show { path } => {
+            let (org, project) = project_path(&path)?;
+            let view = app.rotation(&OPERATOR, org, project).await?;
+            (path, view)
+        }
+    };
+    let Some(view) = view else {
+        println!("{path} keeps no rotation");
+        return Ok(());
+    };
+    println!("idle days  {}", view.idle_days);
+    for (user, away) in &view.coordinators {
+        println!("{}{}", user.email, if *away { "  (away)" } else { "" });
+    }
+    match &view.next {
+        Some(next) => println!("next       {}", next.email),
+        None => println!("next       nobody: everyone is away"),
     }
     Ok(())
 }

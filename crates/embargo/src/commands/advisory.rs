@@ -129,6 +129,11 @@ pub async fn run(app: &App, command: AdvisoryCommand) -> anyhow::Result<ExitCode
             let view = app.withdraw_advisory(&actor, &id).await?;
             println!("withdrew {}", view.id);
         }
+        AdvisoryCommand::Schedule { id, at, user } => {
+            let actor = app.act_as(&user.email).await?;
+            let schedule = app.schedule_publication(&actor, &id, &at).await?;
+            println!("{} will be published {}", schedule.advisory, schedule.at.both());
+        }
         AdvisoryCommand::Publish { id, user } => {
             let actor = app.act_as(&user.email).await?;
             let view = app.publish_advisory(&actor, &id).await?;

@@ -111,6 +111,60 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
             }
             crate::output::note("Send each party its token: it opens a redacted, read-only copy of this report.");
         }
+        ReportCommand::ConductExport { id, format, user } => {
+            let actor = app.act_as(&user.email).await?;
+            let export = app.conduct_export(&actor, id, &format).await?;
+            if format == "json" {
+                let entries: Vec<serde_json::Value> = export
+                    .entries
+                    .iter()
+                    .map(|e| serde_json::json!({"at": e.at.to_string(), "who": e.who, "kind": e.kind, "text": e.text}))
+                    .collect();
+                let json = serde_json::json!({
+                    "report": export.report.to_string(),
+                    "project": export.project,
+                    "reporter": export.reporter,
+                    "received": export.received.to_string(),
+                    "state": export.state,
+                    "removed": export.removed,
+                    "entries": entries,
+                });
+                println!("{json:#}");
+            } else {
+                print!("{}", export.text());
+            }
+        }
+        ReportCommand::Embargo { id, until, lift: _, user } => {
+            let actor = app.act_as(&user.email).await?;
+            match app.set_embargo(&actor, id, until.as_deref()).await? {
+                Some(until) => println!("the embargo of {id} ends {}", until.both()),
+                None => println!("the embargo of {id} is lifted"),
+            }
+        }
+        ReportCommand::Invite { id, invitee, role, internal_notes, user } => {
+            let actor = app.act_as(&user.email).await?;
+            let new = embargo_app::NewCollaborator { email: invitee, role, sees_internal: internal_notes };
+            let invitation = app.invite_collaborator(&actor, id, new).await?;
+            let c = &invitation.collaborator;
+            println!("{}  {}  {}  {}", c.id, c.email, c.role, invitation.token.expose());
+            crate::output::note("The invitee gets this private link by mail as soon as the job runner sends it.");
+        }
+        ReportCommand::Collaborators { id, user } => {
+            let actor = app.act_as(&user.email).await?;
+            for c in app.collaborators(&actor, id).await? {
+                let state = match c.revoked_at {
+                    Some(at) => format!("revoked {}", when(at)),
+                    None => "active".to_owned(),
+                };
+                let notes = if c.sees_internal { "internal notes" } else { "no internal notes" };
+                println!("{}  {}  {}  {notes}  invited {}  {state}", c.id, c.email, c.role, when(c.created_at));
+            }
+        }
+        ReportCommand::Revoke { id, collaborator, user } => {
+            let actor = app.act_as(&user.email).await?;
+            app.revoke_collaborator(&actor, id, collaborator).await?;
+            println!("revoked {collaborator}");
+        }
         ReportCommand::Message { id, body, body_file, internal, user } => {
             let actor = app.act_as(&user.email).await?;
             let body = match (body, body_file) {
@@ -232,6 +286,7 @@ fn print_report(view: &ReportView) {
     match view.viewer {
         ViewerRole::Team => {}
         ViewerRole::Reporter => println!("(reporter's view)"),
+        ViewerRole::Collaborator => println!("(invited collaborator's view)"),
         ViewerRole::InterestedParty => println!("(redacted copy for an interested party)"),
     }
 }
