@@ -4,6 +4,7 @@
 
 use embargo_core::Timestamp;
 use embargo_core::response_times::{ResponseStats, summarise};
+use embargo_core::text::Slug;
 use embargo_store::Reader;
 
 use crate::organisations::{find_organisation, find_project};
@@ -37,7 +38,7 @@ async fn timelines(
 
 impl App {
     /// A project's public response times.
-    pub async fn project_response_times(&self, org: &str, project: &str) -> Result<ResponseTimes, AppError> {
+    pub async fn project_response_times(&self, org: &Slug, project: &Slug) -> Result<ResponseTimes, AppError> {
         let mut reader = self.store.reader().await?;
         let (_, project) = find_project(reader.as_mut(), org, project).await?;
         let (until, since) = (self.now(), self.now() - time::Duration::days(WINDOW_DAYS));
@@ -46,7 +47,7 @@ impl App {
     }
 
     /// An organisation's public response times (every project of it together).
-    pub async fn organisation_response_times(&self, org: &str) -> Result<ResponseTimes, AppError> {
+    pub async fn organisation_response_times(&self, org: &Slug) -> Result<ResponseTimes, AppError> {
         let mut reader = self.store.reader().await?;
         let org = find_organisation(reader.as_mut(), org).await?;
         let projects: Vec<_> = reader.projects(Some(org.id)).await?.into_iter().map(|p| p.id).collect();

@@ -4,6 +4,7 @@
 //! and those no longer on the team). Runs as a timer per report, scheduled
 //! at intake and when the rotation is set, driven by the injected clock.
 
+use embargo_core::text::Slug;
 use std::sync::Arc;
 
 use embargo_core::Timestamp;
@@ -106,7 +107,7 @@ pub(crate) async fn auto_assign(
 
 impl App {
     /// A project's rotation (its team only); `None` when it keeps none.
-    pub async fn rotation(&self, actor: &Actor, org: &str, project: &str) -> Result<Option<RotationView>, AppError> {
+    pub async fn rotation(&self, actor: &Actor, org: &Slug, project: &Slug) -> Result<Option<RotationView>, AppError> {
         let mut reader = self.store.reader().await?;
         let (org, project) = find_project(reader.as_mut(), org, project).await?;
         require(actor, Action::ViewProjectTeam(ProjectAccess { org: org.id, project: project.id }))?;
@@ -129,11 +130,11 @@ impl App {
     pub async fn set_rotation(
         &self,
         actor: &Actor,
-        org: &str,
-        project: &str,
+        org: &Slug,
+        project: &Slug,
         input: RotationInput,
     ) -> Result<Option<RotationView>, AppError> {
-        let (org_slug, project_slug) = (org.to_owned(), project.to_owned());
+        let (org_slug, project_slug) = (org.clone(), project.clone());
         let now = self.now();
         let (tx_actor, entropy) = (actor.clone(), Arc::clone(&self.entropy));
         self.store

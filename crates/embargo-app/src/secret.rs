@@ -87,12 +87,12 @@ pub fn token_kind(token: &str) -> Option<TokenKind> {
         TokenKind::Signup,
         TokenKind::Invitation,
     ]
-        .into_iter()
-        .find(|kind| {
-            token.strip_prefix(kind.prefix()).is_some_and(|rest| {
-                rest.len() == 43 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            })
+    .into_iter()
+    .find(|kind| {
+        token.strip_prefix(kind.prefix()).is_some_and(|rest| {
+            rest.len() == 43 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
+    })
 }
 
 /// The stored form of a presented token.

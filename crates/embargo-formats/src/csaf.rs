@@ -708,7 +708,10 @@ mod tests {
         f.content.fix = FixStrategy::new([FixKind::Patch], "Restart after upgrading.");
         let csaf = document(&f.document(), &publisher(), "https://x/a.json");
         let remediations = csaf["vulnerabilities"][0]["remediations"].as_array().unwrap().clone();
-        assert_eq!(remediations.len(), 2, "no mitigation: {remediations:?}");
+        // No mitigation: the product without a fixed version gets `none_available` (issue 14's rule).
+        let categories: Vec<&str> = remediations.iter().map(|r| r["category"].as_str().unwrap()).collect();
+        assert_eq!(categories, ["vendor_fix", "vendor_fix", "none_available"], "{remediations:?}");
+        assert_eq!(remediations[2]["product_ids"], json!(["CSAFPID-0005"]));
         assert_eq!(
             remediations[1]["details"],
             "Upgrade to flask 3.1.1 or later. Fix strategy: patch.\n\nRestart after upgrading."

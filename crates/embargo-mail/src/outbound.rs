@@ -660,7 +660,13 @@ impl Notifier for MailNotifier {
             | Notice::MessagePosted { .. }
             | Notice::StateChanged { .. }
             | Notice::AdvisoryPublished { .. }
-            | Notice::DeadlineReminder { .. } => {}
+            | Notice::DeadlineReminder { .. }
+            | Notice::DeadlinePassed { .. }
+            | Notice::CollaboratorInvited { .. }
+            | Notice::OriginalEnded { .. }
+            | Notice::EmbargoChanged { .. }
+            | Notice::EmbargoEnding { .. }
+            | Notice::PublicationRefused { .. } => {}
         }
         let Some(mail) = app.notice_mail(notice).await.map_err(temporary)? else {
             return Ok(());

@@ -552,7 +552,7 @@ pub enum RotationCommand {
                             # no coordinator: removes the rotation")]
     Set {
         /// ORG/PROJECT
-        path: String,
+        path: ProjectPath,
         /// Days a report may sit unassigned without activity (1 to 365).
         #[arg(long)]
         idle_days: u32,
@@ -567,7 +567,7 @@ pub enum RotationCommand {
     #[command(after_help = "Example:\n  embargo admin rotation show pallets/flask")]
     Show {
         /// ORG/PROJECT
-        path: String,
+        path: ProjectPath,
     },
 }
 

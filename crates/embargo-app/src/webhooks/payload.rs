@@ -37,8 +37,16 @@ pub(crate) fn event_type(event: &Event) -> Option<&'static str> {
         Event::AdvisoryPublished { .. } => Some("advisory.published"),
         Event::AdvisoryRevised { .. } => Some("advisory.revised"),
         Event::AdvisoryWithdrawn { .. } => Some("advisory.withdrawn"),
-        // Instance and account housekeeping: no receiver follows these.
-        Event::CheckpointDue | Event::IntakeFlood { .. } | Event::SignupRequested { .. } => None,
+        // Instance housekeeping and the team's own coordination: no receiver follows these.
+        Event::CheckpointDue
+        | Event::IntakeFlood { .. }
+        | Event::SignupRequested { .. }
+        | Event::DeadlineNear { .. }
+        | Event::DeadlinePassed { .. }
+        | Event::EmbargoChanged { .. }
+        | Event::EmbargoEnding { .. }
+        | Event::PublicationRefused { .. }
+        | Event::CollaboratorInvited { .. } => None,
     }
 }
 
@@ -80,7 +88,7 @@ pub(crate) async fn outgoing(
             let url = format!("{public_url}/advisories/{advisory}");
             (found.org_id, found.project_id, json!({"advisory_id": advisory.to_string(), "url": url}))
         }
-        Event::CheckpointDue | Event::IntakeFlood { .. } | Event::SignupRequested { .. } => return Ok(None),
+        _ => return Ok(None),
     };
     let (Some(organisation), Some(project_record)) = (reader.organisation(org).await?, reader.project(project).await?)
     else {

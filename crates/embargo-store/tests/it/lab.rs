@@ -222,6 +222,7 @@ async fn issue_17_the_lab_filter_and_sort_run_in_the_listing_query(db: &Db) {
         assignee: None,
         lab: None,
         lab_first: false,
+        deadline_first: false,
         limit: 100,
         offset: 0,
     };

@@ -157,7 +157,8 @@ async fn the_queue_sorts_by_the_deadline_that_matters_now(db: &Db) {
         db.write(move |tx| Box::pin(async move { tx.update_report(&report).await })).await.unwrap();
     }
     let mut r = db.read().await;
-    let sorted = ReportFilter { deadline_first: true, ..filter(Viewer::User(team.id)) };
+    let sorted =
+        ReportFilter { deadline_first: true, ..filter(ReportScope { orgs: vec![org.id], ..ReportScope::default() }) };
     assert_eq!(
         titles(&r.reports(&sorted).await.unwrap()),
         [
@@ -167,7 +168,7 @@ async fn the_queue_sorts_by_the_deadline_that_matters_now(db: &Db) {
             "no deadline"
         ]
     );
-    let newest = filter(Viewer::User(team.id));
+    let newest = filter(ReportScope { orgs: vec![org.id], ..ReportScope::default() });
     assert_eq!(titles(&r.reports(&newest).await.unwrap())[0], "no deadline");
 }
 

@@ -15,10 +15,10 @@ pub(crate) use lab::reproduced as lab_reproduced;
 mod organisations;
 mod policies;
 mod reports;
-mod webhooks;
 mod response_times;
 mod rotation;
 mod schedule;
+mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

@@ -6,6 +6,7 @@
 use axum::extract::State;
 use embargo_app::ResponseTimes;
 use embargo_core::response_times::{Figure, Share};
+use embargo_core::text::Slug;
 use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -92,7 +93,7 @@ pub(crate) fn response_times_json(r: &ResponseTimes) -> ResponseTimesJson {
 )]
 pub(crate) async fn project_response_times(
     State(state): State<AppState>,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
 ) -> Result<axum::Json<ResponseTimesJson>, ApiError> {
     Ok(axum::Json(response_times_json(&state.app.project_response_times(&org, &project).await?)))
 }
@@ -107,7 +108,7 @@ pub(crate) async fn project_response_times(
 )]
 pub(crate) async fn organisation_response_times(
     State(state): State<AppState>,
-    Path(org): Path<String>,
+    Path(org): Path<Slug>,
 ) -> Result<axum::Json<ResponseTimesJson>, ApiError> {
     Ok(axum::Json(response_times_json(&state.app.organisation_response_times(&org).await?)))
 }

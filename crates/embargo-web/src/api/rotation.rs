@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use embargo_app::{RotationInput, RotationView};
+use embargo_core::text::Slug;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -69,7 +70,7 @@ fn rotation_json(view: Option<RotationView>) -> RotationJson {
 pub(crate) async fn get_rotation(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
 ) -> Result<axum::Json<RotationJson>, ApiError> {
     Ok(axum::Json(rotation_json(state.app.rotation(&actor, &org, &project).await?)))
 }
@@ -93,7 +94,7 @@ pub(crate) async fn get_rotation(
 pub(crate) async fn put_rotation(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
     Json(body): Json<RotationRequest>,
 ) -> Result<axum::Json<RotationJson>, ApiError> {
     let input = RotationInput {

@@ -118,7 +118,6 @@ fn webhook_fields(form: &FormData) -> Vec<Field> {
     ]
 }
 
-
 /// The coordinator rotation on a project's team page.
 struct RotationSection {
     /// (name, email, away) in turn order.
@@ -431,7 +430,7 @@ pub(crate) async fn save_release_line(
 pub(crate) async fn save_rotation(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((org, project)): Path<(String, String)>,
+    Path((org, project)): Path<(Slug, Slug)>,
     form: FormData,
 ) -> Result<Response, PageError> {
     let result = async {

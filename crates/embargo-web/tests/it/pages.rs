@@ -237,7 +237,11 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
         ),
         get("/{org}/{project}", "/pallets/flask", ALL_OK),
         get("/{org}/{project}/policy", "/pallets/flask/policy", ALL_OK),
-        get("/{org}/{project}/policy/edit", "/pallets/flask/policy/edit", [401, 403, 403, 403, 200, 200, 200, 403, 403]),
+        get(
+            "/{org}/{project}/policy/edit",
+            "/pallets/flask/policy/edit",
+            [401, 403, 403, 403, 200, 200, 200, 403, 403],
+        ),
         post(
             "/{org}/{project}/policy/edit",
             "/pallets/flask/policy/edit",

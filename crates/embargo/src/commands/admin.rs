@@ -229,7 +229,7 @@ async fn release_line(app: &App, command: ReleaseLineCommand) -> anyhow::Result<
 async fn rotation(app: &App, command: RotationCommand) -> anyhow::Result<()> {
     let (path, view) = match command {
         RotationCommand::Set { path, idle_days, coordinator, away } => {
-            let (org, project) = project_path(&path)?;
+            let (org, project) = (&path.org, &path.project);
             let mut coordinators: Vec<(String, bool)> = coordinator.into_iter().map(|c| (c, false)).collect();
             coordinators.extend(away.into_iter().map(|c| (c, true)));
             let input = embargo_app::RotationInput { idle_days, coordinators };
@@ -237,7 +237,7 @@ async fn rotation(app: &App, command: RotationCommand) -> anyhow::Result<()> {
             (path, view)
         }
         RotationCommand::Show { path } => {
-            let (org, project) = project_path(&path)?;
+            let (org, project) = (&path.org, &path.project);
             let view = app.rotation(&OPERATOR, org, project).await?;
             (path, view)
         }

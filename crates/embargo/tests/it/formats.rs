@@ -276,8 +276,14 @@ fn fix_strategy_set_from_the_shell_reaches_osv_csaf_and_cve_and_validates_issue_
         ["export", "cve", "--out", cve_dir.to_str().unwrap(), "--cna-org-id", CNA_ORG_ID, "--cna-short-name", "Harbor"];
     ok(&dir, &cve_args);
     let read = |path: &Path| serde_json::from_str::<Value>(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let (osv_files, csaf_files, cve_files) =
-        (json_files(&out("osv")), json_files(&out("csaf")), json_files(&out("cve")));
+    // The CSAF export is a provider tree (issue 14): the advisory and its VEX document sit in a year folder.
+    let csaf_year =
+        std::fs::read_dir(out("csaf").join("white")).unwrap().map(|e| e.unwrap().path()).find(|p| p.is_dir());
+    let csaf_all = json_files(&csaf_year.expect("a year folder in white/"));
+    let csaf_files: Vec<PathBuf> =
+        csaf_all.iter().filter(|p| !p.to_string_lossy().ends_with("-vex.json")).cloned().collect();
+    assert_eq!((csaf_all.len(), csaf_files.len()), (2, 1), "{csaf_all:?}");
+    let (osv_files, cve_files) = (json_files(&out("osv")), json_files(&out("cve")));
     let osv = read(&osv_files[0]);
     assert_eq!(
         osv["database_specific"]["fix_strategy"],
@@ -311,7 +317,7 @@ fn fix_strategy_set_from_the_shell_reaches_osv_csaf_and_cve_and_validates_issue_
     }
     match tool("validate-csaf", "advisories/csaf/oasis-examples/bsi-2022-0001.json") {
         Some(validator) => {
-            validate(&validator, &[], &csaf_files);
+            validate(&validator, &[], &csaf_all);
         }
         None => missing("validate-csaf", "validate-csaf with @secvisogram/csaf-validator-lib"),
     }
