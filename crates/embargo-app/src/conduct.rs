@@ -3,6 +3,7 @@
 //! replaced by a marker naming what was removed (the runtime team's policy:
 //! "with undisclosed vulnerability information removed"). Team only, audited.
 
+use embargo_core::text::ProjectPath;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -42,8 +43,8 @@ pub struct ConductEntry {
 pub struct ConductExport {
     /// The report.
     pub report: ReportId,
-    /// `org/project`.
-    pub project: String,
+    /// The project it was filed to.
+    pub project: ProjectPath,
     /// The reporter as known (name and address), for the conduct team to reach.
     pub reporter: String,
     /// When the report arrived.
@@ -165,7 +166,7 @@ impl App {
         drop(reader);
         let export = ConductExport {
             report: id,
-            project: format!("{}/{}", org.slug, project.slug),
+            project: ProjectPath { org: org.slug.clone(), project: project.slug.clone() },
             reporter,
             received: report.created_at,
             state: report.state.as_str().to_owned(),

@@ -59,7 +59,7 @@ pub(crate) struct ConductJson {
 fn conduct_json(e: &ConductExport) -> ConductJson {
     ConductJson {
         report: e.report.to_string(),
-        project: e.project.clone(),
+        project: e.project.to_string(),
         reporter: e.reporter.clone(),
         received: e.received,
         state: e.state.clone(),

@@ -122,7 +122,7 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
                     .collect();
                 let json = serde_json::json!({
                     "report": export.report.to_string(),
-                    "project": export.project,
+                    "project": export.project.to_string(),
                     "reporter": export.reporter,
                     "received": export.received.to_string(),
                     "state": export.state,
