@@ -38,6 +38,8 @@ pub struct Settings {
     pub metrics: bool,
     /// Serve `/metrics` on a listener of its own (and not on the main one).
     pub metrics_listen: Option<String>,
+    /// Seconds a claimed job stays leased without a heartbeat.
+    pub job_lease_secs: u32,
     /// The e-mail channel (`[mail]`).
     #[serde(default)]
     pub mail: crate::config_mail::MailSettings,
@@ -57,6 +59,7 @@ impl Default for Settings {
             log_format: "text".into(),
             metrics: false,
             metrics_listen: None,
+            job_lease_secs: 15,
             mail: crate::config_mail::MailSettings::default(),
         }
     }
@@ -110,6 +113,12 @@ pub const TEMPLATE: &str = r#"# Embargo configuration.
 # ...or on a listener of their own, e.g. on loopback or a private network
 # (also --metrics-listen); /metrics is then not served on the main listener.
 # metrics_listen = "127.0.0.1:9090"
+
+# Background jobs (notification mail, timers) are leased to one replica at a
+# time. A worker renews its lease every third of this while a job runs; when
+# a replica dies, another takes its jobs over this many seconds after its
+# last renewal. Between 3 and 600.
+# job_lease_secs = 15
 "#;
 
 /// The whole commented configuration: the settings above and `[mail]`.
@@ -166,7 +175,7 @@ pub struct Overrides {
 
 /// The environment variables that are settings (others with the prefix,
 /// like `EMBARGO_DATA_DIR`, are read elsewhere).
-const ENV_SETTINGS: [&str; 11] = [
+const ENV_SETTINGS: [&str; 12] = [
     "listen",
     "public_url",
     "database_url",
@@ -178,6 +187,7 @@ const ENV_SETTINGS: [&str; 11] = [
     "log_format",
     "metrics",
     "metrics_listen",
+    "job_lease_secs",
 ];
 
 impl Config {
@@ -218,6 +228,9 @@ impl Config {
         }
         if !(1..=365).contains(&settings.session_days) {
             bail!("setting session_days: {} must be between 1 and 365", settings.session_days);
+        }
+        if !(3..=600).contains(&settings.job_lease_secs) {
+            bail!("setting job_lease_secs: {} must be between 3 and 600", settings.job_lease_secs);
         }
         let https = public_url.starts_with("https://");
         let secure_cookies = settings.secure_cookies.unwrap_or(https);

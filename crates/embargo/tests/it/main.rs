@@ -14,6 +14,7 @@ mod cli;
 mod cvss;
 mod formats;
 mod help;
+mod jobs_crash;
 mod lab;
 mod mail;
 mod mail_flow;
