@@ -2,7 +2,7 @@
 //! OpenAPI descriptions.
 
 mod accounts;
-mod advisories;
+pub(crate) mod advisories;
 mod audit;
 mod cwes;
 mod health;
@@ -10,9 +10,9 @@ mod json;
 mod lab;
 
 pub(crate) use lab::reproduced as lab_reproduced;
-mod organisations;
-mod policies;
-mod reports;
+pub(crate) mod organisations;
+pub(crate) mod policies;
+pub(crate) mod reports;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

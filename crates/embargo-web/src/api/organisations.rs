@@ -69,7 +69,7 @@ pub(crate) struct ProjectJson {
     created_at: OffsetDateTime,
 }
 
-fn project_json(org: &str, p: &Project) -> ProjectJson {
+pub(crate) fn project_json(org: &str, p: &Project) -> ProjectJson {
     ProjectJson {
         organisation: org.to_owned(),
         slug: p.slug.to_string(),

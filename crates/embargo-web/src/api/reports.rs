@@ -110,15 +110,18 @@ pub(crate) struct ReceiptJson {
 pub(crate) struct ReportListQuery {
     /// Only this organisation's.
     org: Option<String>,
-    /// Only this project's (with `org`).
+    /// Only this project's, with `org` (a project is named within its organisation: without `org`, 404).
     project: Option<String>,
     /// Only in this state, or `open` for every state that is not closed.
     state: Option<String>,
     /// Only assigned to this user id.
+    #[param(format = Uuid)]
     assignee: Option<String>,
     /// At most this many (default 100, at most 500).
+    #[param(value_type = Option<u64>, maximum = 4294967295.0)]
     limit: Option<u32>,
     /// Skip this many.
+    #[param(value_type = Option<u64>, maximum = 4294967295.0)]
     offset: Option<u32>,
 }
 
@@ -426,7 +429,19 @@ pub(crate) struct MessageRequest {
     /// Plain text.
     body: String,
     /// `reporter-visible` (default) or `internal` (team only).
+    #[schema(value_type = Option<MessageVisibility>)]
     visibility: Option<String>,
+}
+
+/// Who may read a message: the reporter and the team, or the team only.
+#[derive(ToSchema)]
+#[schema(rename_all = "kebab-case")]
+#[expect(dead_code, reason = "describes the accepted values in the OpenAPI document only")]
+pub(crate) enum MessageVisibility {
+    /// The reporter and the team.
+    ReporterVisible,
+    /// The team only.
+    Internal,
 }
 
 /// A lifecycle transition.
@@ -467,7 +482,7 @@ pub(crate) struct ReportPatchRequest {
     cwes: Option<Vec<String>>,
     /// The user id of a team member.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, format = Uuid)]
     assignee: Option<Option<String>>,
     /// Affected versions or release lines.
     affected_versions: Option<Vec<String>>,
@@ -521,7 +536,7 @@ fn history_json(c: &StateChange) -> HistoryJson {
     }
 }
 
-fn report_json(view: &ReportView, now: OffsetDateTime) -> ReportJson {
+pub(crate) fn report_json(view: &ReportView, now: OffsetDateTime) -> ReportJson {
     let content = view.content.expose();
     ReportJson {
         id: view.id.to_string(),
@@ -710,7 +725,13 @@ pub(crate) async fn share_report(
     tag = "reports",
     params(ReportListQuery),
     security(("session" = []), ("bearer" = [])),
-    responses((status = 200, body = [ReportSummaryJson]), (status = 401, body = ErrorBody))
+    responses(
+        (status = 200, body = [ReportSummaryJson]),
+        (status = 400, description = "A query parameter is malformed", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "`org` or `org` and `project` name no organisation or project (or `project` came without `org`)", body = ErrorBody),
+        (status = 422, description = "`state` is not a report state nor `open`", body = ErrorBody),
+    )
 )]
 pub(crate) async fn list_reports(
     State(state): State<AppState>,

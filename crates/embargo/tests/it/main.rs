@@ -24,6 +24,7 @@ mod policy;
 mod security_txt;
 mod serve;
 mod shell_flow;
+mod show_json;
 mod tidy;
 mod tools;
 
