@@ -26,6 +26,9 @@ fn exchange(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body
     (head.split_whitespace().nth(1).unwrap().parse().unwrap(), head.to_owned(), body.to_owned())
 }
 
+/// A command's arguments, the API path it mirrors, and the headers to send there.
+type Case<'a> = (Vec<&'a str>, String, &'a [(&'a str, &'a str)]);
+
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
@@ -67,7 +70,7 @@ fn show_commands_print_with_json_what_the_api_answers_the_same_user() {
         .unwrap()
         .to_owned();
     let signed_in = [("Cookie", cookie.as_str())];
-    let cases: [(Vec<&str>, String, &[(&str, &str)]); 5] = [
+    let cases: [Case; 5] = [
         (vec!["admin", "org", "show", "pallets"], "/api/v1/orgs/pallets".into(), &[]),
         (vec!["admin", "project", "show", "pallets/flask"], "/api/v1/projects/pallets/flask".into(), &[]),
         (vec!["policy", "show", "pallets/flask"], "/api/v1/projects/pallets/flask/policy".into(), &[]),
