@@ -237,32 +237,73 @@ impl App {
     /// jobs ran; returns what happened.
     pub async fn run_due_jobs(&self, worker: &str, subscribers: &Subscribers, limit: u32) -> Result<JobsRun, AppError> {
         let mut run = JobsRun::default();
-        let mut left = limit;
-        while left > 0 {
+        for _ in 0..limit {
+            // One job at a time: a lease is short, so a worker holds only the job it runs,
+            // and the other replicas take the rest.
             let now = self.now();
-            let lease_until = now + time::Duration::minutes(5);
+            let lease_until = now + self.config.job_lease;
             let owner = worker.to_owned();
             let jobs: Vec<Job> = self
                 .store
-                .write(move |tx| Box::pin(async move { tx.claim_jobs(&owner, now, lease_until, left).await }))
+                .write(move |tx| Box::pin(async move { tx.claim_jobs(&owner, now, lease_until, 1).await }))
                 .await?;
-            if jobs.is_empty() {
+            let Some(job) = jobs.into_iter().next() else {
                 break;
-            }
-            left = left.saturating_sub(u32::try_from(jobs.len()).unwrap_or(u32::MAX));
-            for job in jobs {
-                let outcome = self.run_job(worker, subscribers, &job).await;
-                self.settle(worker, &job, outcome, &mut run).await?;
-            }
+            };
+            let outcome = self.run_with_heartbeat(worker, subscribers, &job).await;
+            self.settle(worker, &job, outcome, &mut run).await?;
         }
         Ok(run)
+    }
+
+    /// A name for a job worker unique to this process among all replicas
+    /// (`serve-3f9c01ab`): leases are held by name, and process ids repeat
+    /// across machines and containers.
+    pub fn worker_name(&self, role: &str) -> Result<String, AppError> {
+        let mut bytes = [0u8; 6];
+        self.entropy.fill(&mut bytes)?;
+        Ok(format!("{role}-{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+    }
+
+    /// Runs one claimed job, renewing its lease every third of the lease
+    /// while it runs (the heartbeat), so a slow delivery keeps its job and a
+    /// dead worker's job is taken over one lease after its last beat.
+    async fn run_with_heartbeat(
+        &self,
+        worker: &str,
+        subscribers: &Subscribers,
+        job: &Job,
+    ) -> Result<(), DeliveryError> {
+        let beat = std::time::Duration::try_from(self.config.job_lease / 3)
+            .unwrap_or(std::time::Duration::from_secs(1))
+            .max(std::time::Duration::from_millis(200));
+        let work = self.run_job(worker, subscribers, job);
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                outcome = &mut work => return outcome,
+                () = tokio::time::sleep(beat) => self.renew_lease(worker, job).await,
+            }
+        }
+    }
+
+    /// One heartbeat: extends the lease on `job`, saying so when it was lost.
+    async fn renew_lease(&self, worker: &str, job: &Job) {
+        let (id, owner, until) = (job.id, worker.to_owned(), self.now() + self.config.job_lease);
+        match self.store.write(move |tx| Box::pin(async move { tx.renew_lease(id, &owner, until).await })).await {
+            Ok(true) => tracing::trace!(job = %id, "lease renewed"),
+            // Another worker took the job over (this one stalled longer than a lease):
+            // deliveries note what they start, so the other does not repeat them.
+            Ok(false) => tracing::warn!(job = %id, kind = %job.kind, "lost the lease on a running job"),
+            Err(e) => tracing::warn!(job = %id, error = %e, "cannot renew a job lease"),
+        }
     }
 
     /// Runs one claimed job.
     async fn run_job(&self, worker: &str, subscribers: &Subscribers, job: &Job) -> Result<(), DeliveryError> {
         if job.kind == TIMER_KIND {
             let timer: Timer = serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
-            return self.run_timer(timer).await;
+            return self.run_timer(worker, job.id, timer).await;
         }
         if job.kind == DELIVERY_KIND {
             let delivery: DeliveryJob =
@@ -317,7 +358,8 @@ impl App {
     ) -> Result<(), AppError> {
         let (id, owner, now) = (job.id, worker.to_owned(), self.now());
         match outcome {
-            Ok(()) if job.kind == EVENT_KIND => run.done += 1,
+            // Fan-outs and timers completed their job in the transaction that did the work.
+            Ok(()) if job.kind == EVENT_KIND || job.kind == TIMER_KIND => run.done += 1,
             Ok(()) => {
                 self.store.write(move |tx| Box::pin(async move { tx.complete_job(id, &owner, now).await })).await?;
                 run.done += 1;

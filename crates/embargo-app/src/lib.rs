@@ -96,13 +96,25 @@ pub struct AppConfig {
     pub max_page: u32,
     /// The address people reach the instance at, for links (no trailing slash).
     pub public_url: String,
+    /// How long a claimed job stays leased without a heartbeat: a worker
+    /// renews its lease every third of this while the job runs, and another
+    /// replica takes the job over this long after its worker died.
+    pub job_lease: time::Duration,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { session_ttl: time::Duration::days(14), max_page: 500, public_url: "http://127.0.0.1:8080".into() }
+        AppConfig {
+            session_ttl: time::Duration::days(14),
+            max_page: 500,
+            public_url: "http://127.0.0.1:8080".into(),
+            job_lease: DEFAULT_JOB_LEASE,
+        }
     }
 }
+
+/// The job lease when none is configured (see [`AppConfig::job_lease`]).
+pub const DEFAULT_JOB_LEASE: time::Duration = time::Duration::seconds(15);
 
 /// The application: the store, the clock and the random source, and every use case.
 #[derive(Clone, Debug)]

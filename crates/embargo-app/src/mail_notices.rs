@@ -412,6 +412,28 @@ impl App {
         Ok(self.store.reader().await?.mail_sent(job, recipient.as_str()).await?)
     }
 
+    /// Notes, before the relay is contacted, that the notification of `job`
+    /// is being sent to `recipient`. Answers `false` when an earlier attempt
+    /// noted it and never said how it ended: that worker died or lost its
+    /// lease mid-delivery, the mail may have gone out, and it is not sent
+    /// again (notification mail is sent at most once; see README).
+    pub async fn begin_mail_sending(&self, job: JobId, recipient: &Email) -> Result<bool, AppError> {
+        let (recipient, now) = (recipient.to_string(), self.now());
+        let begun = self
+            .store
+            .write(move |tx| Box::pin(async move { tx.begin_mail_sending(job, &recipient, now).await }))
+            .await?;
+        Ok(begun)
+    }
+
+    /// Forgets the note of [`App::begin_mail_sending`]: the relay did not
+    /// take the mail, so a retry sends it.
+    pub async fn forget_mail_sending(&self, job: JobId, recipient: &Email) -> Result<(), AppError> {
+        let recipient = recipient.to_string();
+        self.store.write(move |tx| Box::pin(async move { tx.forget_mail_sending(job, &recipient).await })).await?;
+        Ok(())
+    }
+
     /// How many notifications reached `recipient` in the last `window`.
     pub async fn mails_sent_recently(&self, recipient: &Email, window: time::Duration) -> Result<u64, AppError> {
         let since = self.now() - window;

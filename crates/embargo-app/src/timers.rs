@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use embargo_core::Timestamp;
 use embargo_core::deadline::human;
-use embargo_core::id::ReportId;
+use embargo_core::id::{JobId, ReportId};
 use embargo_core::lifecycle::{Performer, ReportState, TransitionRequest};
 use embargo_core::message::{AuthorRole, Channel, Message, Visibility};
 use embargo_core::permission::Actor;
@@ -176,12 +176,18 @@ async fn still_waiting(tx: &mut dyn Writer, id: ReportId, asked_at: i64) -> Resu
 
 impl App {
     /// Runs a timer that fell due.
-    pub(crate) async fn run_timer(&self, timer: Timer) -> Result<(), DeliveryError> {
-        let (now, entropy) = (self.now(), Arc::clone(&self.entropy));
+    pub(crate) async fn run_timer(&self, worker: &str, job: JobId, timer: Timer) -> Result<(), DeliveryError> {
+        let (now, entropy, owner) = (self.now(), Arc::clone(&self.entropy), worker.to_owned());
         let message_id = self.entropy.message_id().map_err(|e| DeliveryError::Temporary(e.to_string()))?;
         self.store
             .write(move |tx| {
                 Box::pin(async move {
+                    // The job is done in the transaction that does its work: a worker that
+                    // dies before the commit leaves both undone, and one that lost its lease
+                    // does nothing, so a timer acts exactly once.
+                    if !tx.complete_job(job, &owner, now).await? {
+                        return Ok(());
+                    }
                     match timer {
                         Timer::NeedsInfoReminder { report, asked_at } => {
                             let Some(mut report) = still_waiting(tx, report, asked_at).await? else { return Ok(()) };

@@ -694,7 +694,25 @@ impl Notifier for MailNotifier {
                     continue;
                 }
             };
-            match self.transport.send(message).await {
+            // Noted before the relay hears of it: a note found here means an
+            // earlier attempt died between handing the mail over and saying so.
+            if !app.begin_mail_sending(job, &to.email).await.map_err(temporary)? {
+                tracing::warn!(
+                    report = %mail.report, job = %job,
+                    "a notification was being sent when its worker stopped; not sent again (at most once)"
+                );
+                metrics::counter!("embargo_mail_in_doubt_total").increment(1);
+                continue;
+            }
+            let sent = self.transport.send(message).await;
+            if sent.is_err() {
+                // The relay did not confirm taking it, so a retry may send it. A
+                // connection lost between the end of data and the relay's reply is
+                // the one case where the relay may have it anyway (RFC 5321 section
+                // 6.1): that retry repeats the mail.
+                app.forget_mail_sending(job, &to.email).await.map_err(temporary)?;
+            }
+            match sent {
                 Ok(_) => {
                     tracing::info!(report = %mail.report, encrypted, "notification sent");
                     metrics::counter!("embargo_mail_sent_total").increment(1);

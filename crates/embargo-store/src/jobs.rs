@@ -62,6 +62,10 @@ pub trait JobWrites {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<Job>, StoreError>;
+    /// Extends the lease `worker` holds on a running job to `lease_until`
+    /// (its heartbeat); `false` if the lease was lost to another worker or
+    /// the job is settled.
+    async fn renew_lease(&mut self, id: JobId, worker: &str, lease_until: Timestamp) -> Result<bool, StoreError>;
     /// Marks a leased job done; `false` if the lease was lost.
     async fn complete_job(&mut self, id: JobId, worker: &str, now: Timestamp) -> Result<bool, StoreError>;
     /// Releases a leased job to run again at `run_at`, noting the failure.
@@ -146,6 +150,18 @@ where
         let mut jobs = rows.iter().map(job_from).collect::<Result<Vec<_>, _>>()?;
         jobs.sort_by_key(|job| (job.run_at, job.id));
         Ok(jobs)
+    }
+
+    async fn renew_lease(&mut self, id: JobId, worker: &str, lease_until: Timestamp) -> Result<bool, StoreError> {
+        let changed = self
+            .execute(
+                query("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND leased_by = $3 AND done_at IS NULL")
+                    .bind(lease_until)
+                    .bind(id)
+                    .bind(worker),
+            )
+            .await?;
+        Ok(changed > 0)
     }
 
     async fn complete_job(&mut self, id: JobId, worker: &str, now: Timestamp) -> Result<bool, StoreError> {

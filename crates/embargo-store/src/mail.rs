@@ -48,7 +48,8 @@ pub enum Direction {
 }
 
 impl Direction {
-    fn as_str(self) -> &'static str {
+    /// `in` or `out`, as stored and shown.
+    pub const fn as_str(self) -> &'static str {
         match self {
             Direction::In => "in",
             Direction::Out => "out",
@@ -236,6 +237,14 @@ pub trait MailWrites {
         message_id: &str,
         at: Timestamp,
     ) -> Result<(), StoreError>;
+    /// Notes that the notification of `job` for `recipient` is about to be
+    /// handed to the relay; answers `false`, changing nothing, when an
+    /// earlier attempt noted it and never said how it ended (the mail may
+    /// have gone out).
+    async fn begin_mail_sending(&mut self, job: JobId, recipient: &str, now: Timestamp) -> Result<bool, StoreError>;
+    /// Forgets the note of [`MailWrites::begin_mail_sending`]: the relay did
+    /// not take the mail, so a later attempt may send it.
+    async fn forget_mail_sending(&mut self, job: JobId, recipient: &str) -> Result<(), StoreError>;
 }
 
 const RECORD_COLUMNS: &str =
@@ -530,7 +539,28 @@ where
             .bind(message_id)
             .bind(at),
         )
-        .await
-        .map(drop)
+        .await?;
+        self.forget_mail_sending(job, recipient).await
+    }
+
+    async fn begin_mail_sending(&mut self, job: JobId, recipient: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let inserted = self
+            .execute(
+                query(
+                    "INSERT INTO mail_sending (job_id, recipient, started_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (job_id, recipient) DO NOTHING",
+                )
+                .bind(job)
+                .bind(recipient)
+                .bind(now),
+            )
+            .await?;
+        Ok(inserted > 0)
+    }
+
+    async fn forget_mail_sending(&mut self, job: JobId, recipient: &str) -> Result<(), StoreError> {
+        self.execute(query("DELETE FROM mail_sending WHERE job_id = $1 AND recipient = $2").bind(job).bind(recipient))
+            .await
+            .map(drop)
     }
 }

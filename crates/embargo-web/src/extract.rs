@@ -26,7 +26,18 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
+        // serde also reads a struct from an array (`[null, null]` as its fields in
+        // order); every request body of this API is an object, as the document says.
+        if !value.is_object() {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                "the body must be a JSON object",
+            ));
+        }
+        let value = serde_json::from_value(value)
+            .map_err(|e| ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", e.to_string()))?;
         Ok(Json(value))
     }
 }

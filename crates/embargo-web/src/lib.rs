@@ -6,6 +6,7 @@
 //! the results into JSON. Who may do what is decided below this layer.
 
 mod api;
+pub mod bodies;
 mod cookies;
 mod error;
 mod extract;

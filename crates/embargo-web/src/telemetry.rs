@@ -82,6 +82,10 @@ fn describe() {
     describe_counter!("embargo_mail_received_total", "inbound mails filed (as a report or a message)");
     describe_counter!("embargo_mail_refused_total", "inbound mails refused, by reason");
     describe_counter!("embargo_mail_sent_total", "notification mails the relay accepted");
+    describe_counter!(
+        "embargo_mail_in_doubt_total",
+        "notification mails not sent again because a worker stopped while sending them"
+    );
     describe_counter!("embargo_osv_queries_total", "OSV API requests, by endpoint");
 }
 

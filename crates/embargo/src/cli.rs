@@ -361,8 +361,12 @@ pub enum PolicyCommand {
         /// The policy file.
         file: PathBuf,
     },
-    /// Print the effective policy as TOML that `apply` accepts back unchanged.
-    #[command(after_help = "Examples:\n  embargo policy show pallets\n  embargo policy show pallets/flask --sources")]
+    /// Print the effective policy as TOML that `apply` accepts back unchanged
+    /// (with --json, as `GET /api/v1/projects/{org}/{project}/policy` answers: the policy and each field's source).
+    #[command(
+        after_help = "Examples:\n  embargo policy show pallets\n  embargo policy show pallets/flask --sources\n  \
+                      embargo --json policy show pallets/flask"
+    )]
     Show {
         /// ORG or ORG/PROJECT.
         target: OrgOrProject,
@@ -482,6 +486,12 @@ pub enum OrganisationCommand {
     /// List organisations.
     #[command(after_help = "Example:\n  embargo admin org list")]
     List,
+    /// Show an organisation (with --json, as `GET /api/v1/orgs/{org}` answers).
+    #[command(after_help = "Examples:\n  embargo admin org show pallets\n  embargo --json admin org show pallets")]
+    Show {
+        /// Its URL name.
+        slug: String,
+    },
 }
 
 /// `admin project …`
@@ -508,6 +518,14 @@ pub enum ProjectCommand {
     List {
         /// Only this organisation's.
         org: Option<Slug>,
+    },
+    /// Show a project (with --json, as `GET /api/v1/projects/{org}/{project}` answers).
+    #[command(
+        after_help = "Examples:\n  embargo admin project show pallets/flask\n  embargo --json admin project show pallets/flask"
+    )]
+    Show {
+        /// ORG/PROJECT
+        path: String,
     },
 }
 
@@ -680,9 +698,10 @@ pub enum ReportCommand {
         #[arg(long)]
         state: Option<String>,
     },
-    /// Show a report and its thread.
+    /// Show a report and its thread (with --json, as `GET /api/v1/reports/{id}` answers the same user).
     #[command(
-        after_help = "Example:\n  embargo report show 0190a0b2-7c1e-4d2a-9f3b-0a1b2c3d4e5f --as lead@example.org"
+        after_help = "Examples:\n  embargo report show 0190a0b2-7c1e-4d2a-9f3b-0a1b2c3d4e5f --as lead@example.org\n  \
+                      embargo --json report show 0190a0b2-7c1e-4d2a-9f3b-0a1b2c3d4e5f --as lead@example.org"
     )]
     Show {
         /// The report's id.
@@ -853,8 +872,9 @@ pub enum AdvisoryCommand {
         #[command(flatten)]
         user: AsUser,
     },
-    /// Show an advisory.
-    #[command(after_help = "Example:\n  embargo advisory show PALLETS-2026-1 --as lead@example.org")]
+    /// Show an advisory (with --json, as `GET /api/v1/advisories/{id}` answers the same user).
+    #[command(after_help = "Examples:\n  embargo advisory show PALLETS-2026-1 --as lead@example.org\n  \
+                      embargo --json advisory show PALLETS-2026-1 --as lead@example.org")]
     Show {
         /// The advisory's id.
         id: AdvisoryId,

@@ -43,8 +43,9 @@ Exit codes (sysexits, as MTAs read them):
     /// The OpenPGP key store: organisations' and projects' key pairs, recipients' public keys.
     #[command(subcommand)]
     Key(KeyCommand),
-    /// What arrived by mail for a report: encryption, signatures, refused parts.
-    #[command(after_help = "Example:\n  embargo mail show REPORT_ID --as lead@example.org")]
+    /// What arrived by mail for a report: encryption, signatures, refused parts (with --json, one object per mail).
+    #[command(after_help = "Examples:\n  embargo mail show REPORT_ID --as lead@example.org\n  \
+                      embargo --json mail show REPORT_ID --as lead@example.org")]
     Show {
         /// The report's id.
         report: ReportId,

@@ -41,6 +41,8 @@ pub struct Settings {
     /// Let outgoing calls (webhooks) reach loopback and private addresses.
     #[serde(default)]
     pub outbound_allow_private: bool,
+    /// Seconds a claimed job stays leased without a heartbeat.
+    pub job_lease_secs: u32,
     /// The e-mail channel (`[mail]`).
     #[serde(default)]
     pub mail: crate::config_mail::MailSettings,
@@ -61,6 +63,7 @@ impl Default for Settings {
             metrics: false,
             metrics_listen: None,
             outbound_allow_private: false,
+            job_lease_secs: 15,
             mail: crate::config_mail::MailSettings::default(),
         }
     }
@@ -119,6 +122,12 @@ pub const TEMPLATE: &str = r#"# Embargo configuration.
 # (checked on the address a name resolves to), so a webhook URL cannot reach
 # services inside your network. Allow them only on a closed network.
 # outbound_allow_private = false
+
+# Background jobs (notification mail, timers) are leased to one replica at a
+# time. A worker renews its lease every third of this while a job runs; when
+# a replica dies, another takes its jobs over this many seconds after its
+# last renewal. Between 3 and 600.
+# job_lease_secs = 15
 "#;
 
 /// The whole commented configuration: the settings above and `[mail]`.
@@ -188,6 +197,7 @@ const ENV_SETTINGS: [&str; 12] = [
     "metrics",
     "metrics_listen",
     "outbound_allow_private",
+    "job_lease_secs",
 ];
 
 impl Config {
@@ -228,6 +238,9 @@ impl Config {
         }
         if !(1..=365).contains(&settings.session_days) {
             bail!("setting session_days: {} must be between 1 and 365", settings.session_days);
+        }
+        if !(3..=600).contains(&settings.job_lease_secs) {
+            bail!("setting job_lease_secs: {} must be between 3 and 600", settings.job_lease_secs);
         }
         let https = public_url.starts_with("https://");
         let secure_cookies = settings.secure_cookies.unwrap_or(https);

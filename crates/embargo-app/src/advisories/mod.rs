@@ -558,7 +558,8 @@ impl App {
             (Some(org), None) => {
                 PublishedFilter { org: Some(find_organisation(reader.as_mut(), org).await?.id), project: None }
             }
-            (None, Some(_)) => return Err(AppError::invalid("project", "given together with org")),
+            // A project is named within its organisation: without one, `project` names none.
+            (None, Some(_)) => return Err(AppError::NotFound),
             (None, None) => PublishedFilter::default(),
         };
         let orgs: HashMap<_, _> = reader.organisations().await?.into_iter().map(|o| (o.id, o)).collect();

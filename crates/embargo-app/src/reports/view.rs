@@ -125,7 +125,8 @@ impl App {
                 let (org, project) = find_project(reader.as_mut(), org, project).await?;
                 (Some(org.id), Some(project.id))
             }
-            (None, Some(_)) => return Err(AppError::invalid("project", "given together with org")),
+            // A project is named within its organisation: without one, `project` names none.
+            (None, Some(_)) => return Err(AppError::NotFound),
             (Some(org), None) => (Some(find_organisation(reader.as_mut(), org).await?.id), None),
             (None, None) => (None, None),
         };

@@ -11,7 +11,12 @@ use tokio::sync::Mutex;
 use crate::conformance;
 use crate::fixture::{Db, at, new_uuid};
 
-conformance!(leases_hide_claimed_jobs_until_they_expire, retries_and_abandon, concurrent_claimers_never_share_a_job);
+conformance!(
+    leases_hide_claimed_jobs_until_they_expire,
+    retries_and_abandon,
+    concurrent_claimers_never_share_a_job,
+    a_renewed_lease_keeps_a_running_job_and_a_lost_one_cannot_be_renewed,
+);
 
 async fn enqueue(db: &Db, n: usize, minutes: i64) -> Vec<JobId> {
     let ids: Vec<JobId> = (0..n).map(|_| JobId::from_uuid(new_uuid())).collect();
@@ -63,6 +68,28 @@ async fn leases_hide_claimed_jobs_until_they_expire(db: &Db) {
     let pending = r.pending_jobs(10).await.unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].attempts, 2);
+}
+
+async fn renew(db: &Db, id: JobId, worker: &'static str, until: i64) -> bool {
+    db.write(move |tx| Box::pin(async move { tx.renew_lease(id, worker, at(until)).await })).await.unwrap()
+}
+
+async fn a_renewed_lease_keeps_a_running_job_and_a_lost_one_cannot_be_renewed(db: &Db) {
+    let ids = enqueue(db, 1, 0).await;
+    assert_eq!(claim(db, "a", 0, 10).await, ids, "leased to a until minute 5");
+    // a's heartbeat at minutes 4 and 8 pushes the end of its lease on.
+    assert!(renew(db, ids[0], "a", 9).await);
+    assert!(claim(db, "b", 6, 10).await.is_empty(), "still a's at minute 6");
+    assert!(renew(db, ids[0], "a", 13).await);
+    assert!(claim(db, "b", 12, 10).await.is_empty(), "still a's at minute 12");
+    assert!(!renew(db, ids[0], "b", 20).await, "b holds no lease on it");
+    // a stops beating: b takes the job over when the lease ends, and a cannot win it back.
+    assert_eq!(claim(db, "b", 13, 10).await, ids);
+    assert!(!renew(db, ids[0], "a", 30).await, "a lost its lease");
+    assert!(claim(db, "a", 17, 10).await.is_empty(), "b's lease holds until minute 18");
+    let first = ids[0];
+    assert!(db.write(move |tx| Box::pin(async move { tx.complete_job(first, "b", at(14)).await })).await.unwrap());
+    assert!(!renew(db, ids[0], "b", 40).await, "a finished job has no lease");
 }
 
 async fn retries_and_abandon(db: &Db) {

@@ -15,6 +15,7 @@ conformance!(
     mail_records_are_stored_once_and_listed_per_report,
     openpgp_keys_keep_secret_parts_sealed,
     mail_sent_is_recorded_once_per_job_and_recipient,
+    a_mail_being_sent_is_noted_once_until_sent_or_forgotten,
 );
 
 async fn mail_routes_set_replace_and_remove(db: &Db) {
@@ -168,4 +169,29 @@ async fn mail_sent_is_recorded_once_per_job_and_recipient(db: &Db) {
     assert_eq!(r.mails_sent_since("ada@example.org", at(0)).await.unwrap(), 2);
     assert_eq!(r.mails_sent_since("ada@example.org", at(10)).await.unwrap(), 1);
     assert_eq!(r.mails_sent_since("bob@example.org", at(0)).await.unwrap(), 0);
+}
+
+async fn begin(db: &Db, job: JobId, recipient: &'static str) -> bool {
+    db.write(move |tx| Box::pin(async move { tx.begin_mail_sending(job, recipient, at(0)).await })).await.unwrap()
+}
+
+async fn a_mail_being_sent_is_noted_once_until_sent_or_forgotten(db: &Db) {
+    let job = JobId::from_uuid(new_uuid());
+    assert!(begin(db, job, "ada@example.org").await);
+    assert!(begin(db, job, "bob@example.org").await, "each recipient has a note of its own");
+    // A worker died mid-delivery: the next one finds the note and must not send again.
+    assert!(!begin(db, job, "ada@example.org").await);
+    // The relay refused bob's mail: forgotten, so a later attempt sends it.
+    db.write(move |tx| Box::pin(async move { tx.forget_mail_sending(job, "bob@example.org").await })).await.unwrap();
+    assert!(begin(db, job, "bob@example.org").await);
+    // Once bob's mail is recorded as sent, its note is gone and the record says it went.
+    db.write(move |tx| {
+        Box::pin(async move { tx.record_mail_sent(job, "bob@example.org", "m3@embargo.example", at(1)).await })
+    })
+    .await
+    .unwrap();
+    assert!(db.read().await.mail_sent(job, "bob@example.org").await.unwrap());
+    assert!(begin(db, job, "bob@example.org").await, "the note was cleared when the mail was recorded");
+    let other = JobId::from_uuid(new_uuid());
+    assert!(begin(db, other, "ada@example.org").await, "another job's mail to ada is another note");
 }

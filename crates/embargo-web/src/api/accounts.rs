@@ -79,6 +79,7 @@ pub(crate) struct TokenRequest {
     /// Any of `read`, `report`, `triage`, `publish`, `admin`.
     scopes: Vec<String>,
     /// Days until it stops working (1 to 3650, default 90).
+    #[schema(minimum = 1, maximum = 3650)]
     expires_in_days: Option<u32>,
     /// A current code from the authenticator app: needed when the account has
     /// a second factor and did not prove it in the last 15 minutes.
@@ -107,7 +108,7 @@ pub(crate) struct SettingsJson {
 
 /// A team the user is on.
 #[derive(Serialize, ToSchema)]
-pub(crate) struct TeamJson {
+pub(crate) struct MembershipJson {
     /// The organisation's slug.
     organisation: String,
     /// The project's slug, for a project team.
@@ -121,7 +122,7 @@ pub(crate) struct MeJson {
     /// The account.
     user: UserJson,
     /// Security teams they are on.
-    teams: Vec<TeamJson>,
+    teams: Vec<MembershipJson>,
     /// The token's scopes, when signed in with a token.
     #[serde(skip_serializing_if = "Option::is_none")]
     scopes: Option<Vec<String>>,
@@ -177,10 +178,13 @@ async fn me_json(state: &AppState, me: Me) -> Result<MeJson, ApiError> {
         .memberships
         .iter()
         .filter_map(|m| match m.scope {
-            TeamScope::Organisation(org) => Some(TeamJson { organisation: org_slug(org)?, project: None }),
+            TeamScope::Organisation(org) => Some(MembershipJson { organisation: org_slug(org)?, project: None }),
             TeamScope::Project(project) => {
                 let project = projects.iter().find(|p| p.id == project)?;
-                Some(TeamJson { organisation: org_slug(project.org_id)?, project: Some(project.slug.to_string()) })
+                Some(MembershipJson {
+                    organisation: org_slug(project.org_id)?,
+                    project: Some(project.slug.to_string()),
+                })
             }
         })
         .collect();

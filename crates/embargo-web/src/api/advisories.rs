@@ -221,7 +221,7 @@ pub(crate) struct AdvisoryListQuery {
     /// Only this organisation's.
     #[param(value_type = Option<String>)]
     org: Option<Slug>,
-    /// Only this project's (with `org`).
+    /// Only this project's, with `org` (a project is named within its organisation: without `org`, 404).
     #[param(value_type = Option<String>)]
     project: Option<Slug>,
 }
@@ -287,7 +287,7 @@ fn revision_json(r: &Revision) -> RevisionJson {
     RevisionJson { number: r.number, published_at: r.published_at, content: content_json(&r.content) }
 }
 
-fn advisory_json(v: &AdvisoryView) -> AdvisoryJson {
+pub(crate) fn advisory_json(v: &AdvisoryView) -> AdvisoryJson {
     AdvisoryJson {
         id: v.id.to_string(),
         project: ProjectRef::new(&v.org, &v.project),

@@ -34,16 +34,23 @@ pub(crate) struct CheckpointJson {
 #[into_params(parameter_in = Query)]
 pub(crate) struct AuditListQuery {
     /// Only events about this report (its id).
+    #[param(format = Uuid)]
     report: Option<String>,
     /// Only events done by this person (their user id).
+    #[param(format = Uuid)]
     person: Option<String>,
     /// Only events at or after this time (RFC 3339).
+    #[param(format = DateTime)]
     since: Option<String>,
     /// Only events before this time (RFC 3339).
+    #[param(format = DateTime)]
     until: Option<String>,
-    /// Only events before this sequence number (the next page).
+    /// Only events before this sequence number (the next page). Event numbers are
+    /// 63-bit, as the database stores them.
+    #[param(value_type = Option<i64>, minimum = 0)]
     before: Option<u64>,
-    /// At most this many (default 100, at most 500).
+    /// At most this many (default 100; a larger number counts as 500).
+    #[param(value_type = Option<u64>, maximum = 4294967295.0)]
     limit: Option<u32>,
 }
 
@@ -134,6 +141,9 @@ pub(crate) async fn list_events(
         query.person.as_deref().map(str::parse).transpose().map_err(|_| bad_query("person must be a user id"))?;
     let since = time_param(query.since.as_deref(), "since must be an RFC 3339 time")?;
     let until = time_param(query.until.as_deref(), "until must be an RFC 3339 time")?;
+    if query.before.is_some_and(|n| i64::try_from(n).is_err()) {
+        return Err(bad_query("before must be an event number (at most 9223372036854775807)"));
+    }
     let query = AuditQuery { report, person, since, until, before: query.before, limit: query.limit };
     let events = state.app.audit_events(&actor, query).await?;
     Ok(axum::Json(events.iter().map(AuditEventJson::from).collect()))

@@ -2,7 +2,7 @@
 //! OpenAPI descriptions.
 
 mod accounts;
-mod advisories;
+pub(crate) mod advisories;
 mod audit;
 mod collaborators;
 mod conduct;
@@ -12,9 +12,9 @@ mod json;
 mod lab;
 
 pub(crate) use lab::reproduced as lab_reproduced;
-mod organisations;
-mod policies;
-mod reports;
+pub(crate) mod organisations;
+pub(crate) mod policies;
+pub(crate) mod reports;
 mod response_times;
 mod rotation;
 mod schedule;

@@ -70,7 +70,7 @@ pub(crate) struct ProjectJson {
     created_at: OffsetDateTime,
 }
 
-fn project_json(org: &Slug, p: &Project) -> ProjectJson {
+pub(crate) fn project_json(org: &Slug, p: &Project) -> ProjectJson {
     ProjectJson {
         organisation: org.to_string(),
         slug: p.slug.to_string(),

@@ -30,7 +30,7 @@ pub(crate) struct PolicyJson {
     sources: serde_json::Value,
 }
 
-fn policy_json(effective: &EffectivePolicy) -> PolicyJson {
+pub(crate) fn policy_json(effective: &EffectivePolicy) -> PolicyJson {
     let json = effective.to_json();
     PolicyJson {
         organisation: effective.org.slug.to_string(),

@@ -112,12 +112,13 @@ pub(crate) struct ReportListQuery {
     /// Only this organisation's.
     #[param(value_type = Option<String>)]
     org: Option<Slug>,
-    /// Only this project's (with `org`).
+    /// Only this project's, with `org` (a project is named within its organisation: without `org`, 404).
     #[param(value_type = Option<String>)]
     project: Option<Slug>,
     /// Only in this state, or `open` for every state that is not closed.
     state: Option<String>,
     /// Only assigned to this user id.
+    #[param(format = Uuid)]
     assignee: Option<String>,
     /// Only the reports of the caller's teams with this evidence-lab signal:
     /// `reproduced`, `not_reproduced`, `not_run` or `grounding_flagged`.
@@ -125,8 +126,10 @@ pub(crate) struct ReportListQuery {
     /// `newest` (default) or `deadline`: the soonest deadline that matters in each report's state first.
     sort: Option<String>,
     /// At most this many (default 100, at most 500).
+    #[param(value_type = Option<u64>, maximum = 4294967295.0)]
     limit: Option<u32>,
     /// Skip this many.
+    #[param(value_type = Option<u64>, maximum = 4294967295.0)]
     offset: Option<u32>,
 }
 
@@ -438,7 +441,19 @@ pub(crate) struct MessageRequest {
     /// Plain text.
     body: String,
     /// `reporter-visible` (default) or `internal` (team only).
+    #[schema(value_type = Option<MessageVisibility>)]
     visibility: Option<String>,
+}
+
+/// Who may read a message: the reporter and the team, or the team only.
+#[derive(ToSchema)]
+#[schema(rename_all = "kebab-case")]
+#[expect(dead_code, reason = "describes the accepted values in the OpenAPI document only")]
+pub(crate) enum MessageVisibility {
+    /// The reporter and the team.
+    ReporterVisible,
+    /// The team only.
+    Internal,
 }
 
 /// A lifecycle transition.
@@ -479,7 +494,7 @@ pub(crate) struct ReportPatchRequest {
     cwes: Option<Vec<String>>,
     /// The user id of a team member.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, format = Uuid)]
     assignee: Option<Option<String>>,
     /// Affected versions or release lines.
     affected_versions: Option<Vec<String>>,
@@ -564,7 +579,7 @@ fn embargo_json(m: &embargo_core::embargo::Moment) -> EmbargoJson {
     EmbargoJson { until: m.rfc3339(), until_utc: m.at, shown: m.both() }
 }
 
-fn report_json(view: &ReportView, now: OffsetDateTime) -> ReportJson {
+pub(crate) fn report_json(view: &ReportView, now: OffsetDateTime) -> ReportJson {
     let content = view.content.expose();
     ReportJson {
         id: view.id.to_string(),
@@ -766,7 +781,13 @@ pub(crate) async fn share_report(
     tag = "reports",
     params(ReportListQuery),
     security(("session" = []), ("bearer" = [])),
-    responses((status = 200, body = [ReportSummaryJson]), (status = 401, body = ErrorBody))
+    responses(
+        (status = 200, body = [ReportSummaryJson]),
+        (status = 400, description = "A query parameter is malformed", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "`org` or `org` and `project` name no organisation or project (or `project` came without `org`)", body = ErrorBody),
+        (status = 422, description = "`state` is not a report state nor `open`", body = ErrorBody),
+    )
 )]
 pub(crate) async fn list_reports(
     State(state): State<AppState>,

@@ -118,6 +118,19 @@ async fn organisation(app: &App, command: OrganisationCommand) -> anyhow::Result
                 |org| format!("{:<30} {:<12} {}", org.slug.as_str(), org.advisory_prefix.as_str(), org.name),
             );
         }
+        OrganisationCommand::Show { slug } => {
+            let org = app.organisation(&slug).await?;
+            if crate::output::json() {
+                println!("{}", embargo_web::bodies::organisation(&org)?);
+                return Ok(());
+            }
+            let projects = app.projects(Some(org.slug.as_str())).await?;
+            println!("{:<20} {}", "slug", org.slug);
+            println!("{:<20} {}", "name", org.name);
+            println!("{:<20} {}-YEAR-N", "advisory ids", org.advisory_prefix);
+            println!("{:<20} {}", "created", crate::output::when(org.created_at));
+            println!("{:<20} {}", "projects", projects.iter().map(|p| p.slug.as_str()).collect::<Vec<_>>().join(" "));
+        }
     }
     Ok(())
 }
@@ -152,6 +165,29 @@ async fn project(app: &App, command: ProjectCommand) -> anyhow::Result<()> {
                 |project| serde_json::json!({"path": path(project), "name": project.name, "packages": packages(project)}),
                 |project| format!("{:<40} {:<30} {}", path(project), project.name, packages(project).join(" ")),
             );
+        }
+        ProjectCommand::Show { path } => {
+            let (org, slug) = project_path(&path)?;
+            let (org, project) = app.project(org, slug).await?;
+            if crate::output::json() {
+                println!("{}", embargo_web::bodies::project(org.slug.as_str(), &project)?);
+                return Ok(());
+            }
+            let lines = app.release_lines(org.slug.as_str(), project.slug.as_str()).await?;
+            println!("{:<20} {}/{}", "project", org.slug, project.slug);
+            println!("{:<20} {}", "name", project.name);
+            if let Some(url) = &project.repository_url {
+                println!("{:<20} {url}", "repository");
+            }
+            let packages: Vec<String> =
+                project.packages.iter().map(|p| format!("{}:{}", p.ecosystem, p.name)).collect();
+            println!("{:<20} {}", "packages", packages.join(" "));
+            println!(
+                "{:<20} {}",
+                "release lines",
+                lines.iter().map(|l| format!("{} ({})", l.name, l.status)).collect::<Vec<_>>().join(", ")
+            );
+            println!("{:<20} {}", "created", crate::output::when(project.created_at));
         }
     }
     Ok(())

@@ -46,7 +46,12 @@ pub async fn run(app: &App, command: AdvisoryCommand) -> anyhow::Result<ExitCode
         }
         AdvisoryCommand::Show { id, user } => {
             let actor = app.act_as(&user.email).await?;
-            print_advisory(&app.advisory(&actor, &id).await?);
+            let view = app.advisory(&actor, &id).await?;
+            if crate::output::json() {
+                println!("{}", embargo_web::bodies::advisory(&view)?);
+            } else {
+                print_advisory(&view);
+            }
         }
         AdvisoryCommand::Edit {
             id,

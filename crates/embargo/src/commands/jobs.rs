@@ -22,7 +22,7 @@ pub async fn run(app: &App, config: &Config, command: JobsCommand) -> anyhow::Re
         }
         JobsCommand::Run => {
             let subscribers = Subscribers::standard(super::serve::notifier(config)?);
-            let worker = format!("cli-{}", std::process::id());
+            let worker = app.worker_name("cli")?;
             let run = app.run_due_jobs(&worker, &subscribers, 10_000).await?;
             println!("{} done, {} to be retried, {} given up", run.done, run.retried, run.abandoned);
         }

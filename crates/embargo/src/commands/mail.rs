@@ -29,7 +29,27 @@ pub async fn run(app: &App, command: MailCommand, limits: Limits) -> anyhow::Res
         MailCommand::Key(command) => key(app, command).await,
         MailCommand::Show { report, actor } => {
             let actor = app.act_as(&actor.email).await?;
-            for record in app.report_mail(&actor, report).await? {
+            let records = app.report_mail(&actor, report).await?;
+            if crate::output::json() {
+                // Refusal notes are shown as the text command shows them: to the team that may read the report.
+                let rows: Vec<serde_json::Value> = records
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "message_id": r.message_id,
+                            "direction": r.direction.as_str(),
+                            "encrypted": r.encrypted,
+                            "signature": r.signature.as_ref().map(ToString::to_string),
+                            "signer": r.signer,
+                            "refused": r.refused.as_ref().map(|n| n.expose().lines().map(str::to_owned).collect::<Vec<_>>()),
+                            "at": r.created_at.format(&time::format_description::well_known::Rfc3339).ok(),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(rows));
+                return Ok(ExitCode::SUCCESS);
+            }
+            for record in records {
                 let signature = match (&record.signature, &record.signer) {
                     (Some(state), Some(signer)) => format!("signature {state} ({signer})"),
                     (Some(state), None) => format!("signature {state}"),

@@ -116,6 +116,7 @@ pub async fn open(config: &Config, create: bool) -> anyhow::Result<App> {
     let app_config = AppConfig {
         session_ttl: time::Duration::days(i64::from(config.settings.session_days)),
         public_url: config.public_url.clone(),
+        job_lease: time::Duration::seconds(i64::from(config.settings.job_lease_secs)),
         ..AppConfig::default()
     };
     // The app publishes signed files without knowing OpenPGP: embargo-mail signs for it.

@@ -40,7 +40,12 @@ pub async fn run(app: &App, command: PolicyCommand) -> anyhow::Result<ExitCode> 
             Ok(ExitCode::SUCCESS)
         }
         PolicyCommand::Show { target, sources } => {
-            print!("{}", app.effective_policy(&PolicyTarget::from(target.clone())).await?.to_toml(sources));
+            let effective = app.effective_policy(&PolicyTarget::from(target.clone())).await?;
+            if crate::output::json() {
+                println!("{}", embargo_web::bodies::policy(&effective)?);
+            } else {
+                print!("{}", effective.to_toml(sources));
+            }
             Ok(ExitCode::SUCCESS)
         }
         PolicyCommand::SecurityMd { path } => {

@@ -96,7 +96,12 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
         }
         ReportCommand::Show { id, user } => {
             let actor = app.act_as(&user.email).await?;
-            print_report(&app.report(&actor, id).await?);
+            let view = app.report(&actor, id).await?;
+            if crate::output::json() {
+                println!("{}", embargo_web::bodies::report(&view, app.now())?);
+            } else {
+                print_report(&view);
+            }
         }
         ReportCommand::Transition { id, to, reason, duplicate_of, criterion, user } => {
             let actor = app.act_as(&user.email).await?;

@@ -136,7 +136,14 @@ pub(super) fn notifier(config: &Config) -> anyhow::Result<Arc<dyn Notifier>> {
 
 /// Runs due jobs every few seconds until told to stop.
 async fn work_jobs(app: App, subscribers: Subscribers, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let worker = format!("serve-{}", std::process::id());
+    let worker = match app.worker_name("serve") {
+        Ok(name) => name,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot name the job worker: no jobs run");
+            return;
+        }
+    };
+    tracing::info!(worker = %worker, "job worker started");
     loop {
         match app.run_due_jobs(&worker, &subscribers, 100).await {
             Ok(run) if run.done + run.retried + run.abandoned > 0 => tracing::debug!(?run, "jobs run"),

@@ -61,6 +61,20 @@ fn a_bad_config_file_names_the_setting() {
     let out = run(&dir, &["admin", "org", "list"], "");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("max_body_bytes"));
+    // Issue 13: a job lease too short to renew in time, from the file or the environment.
+    std::fs::write(dir.join("embargo.toml"), "job_lease_secs = 1\n").unwrap();
+    let out = run(&dir, &["admin", "org", "list"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("job_lease_secs: 1 must be between 3 and 600"));
+    std::fs::write(dir.join("embargo.toml"), "").unwrap();
+    let out =
+        crate::embargo(&dir).args(["admin", "org", "list"]).env("EMBARGO_JOB_LEASE_SECS", "601").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("job_lease_secs: 601"));
+    // The commented configuration `init` writes shows the setting and its default.
+    let (_tmp2, fresh) = data_dir();
+    ok(&fresh, &["init"]);
+    assert!(std::fs::read_to_string(fresh.join("embargo.toml")).unwrap().contains("\n# job_lease_secs = 15\n"));
 }
 
 #[test]

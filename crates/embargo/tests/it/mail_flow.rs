@@ -17,16 +17,17 @@ use crate::mail::{Gpg, Sink, have, header, stdout};
 use crate::{embargo, free_port};
 
 /// A data directory and, on PostgreSQL, the database URL, secret and schema to drop.
-struct Instance {
+pub(crate) struct Instance {
     _tmp: tempfile::TempDir,
-    dir: PathBuf,
-    postgres: Option<Postgres>,
+    pub(crate) dir: PathBuf,
+    pub(crate) postgres: Option<Postgres>,
 }
 
-struct Postgres {
+/// An instance's PostgreSQL schema.
+pub(crate) struct Postgres {
     base: String,
     schema: String,
-    url: String,
+    pub(crate) url: String,
     secret: String,
 }
 
@@ -45,14 +46,14 @@ impl Drop for Instance {
 }
 
 impl Instance {
-    fn sqlite() -> Instance {
+    pub(crate) fn sqlite() -> Instance {
         let (tmp, dir) = crate::data_dir();
         let instance = Instance { _tmp: tmp, dir, postgres: None };
         instance.ok(&["init"]);
         instance
     }
 
-    fn postgres() -> Option<Instance> {
+    pub(crate) fn postgres() -> Option<Instance> {
         let Ok(base) = std::env::var("EMBARGO_TEST_POSTGRES_URL") else {
             eprintln!("EMBARGO_TEST_POSTGRES_URL is unset: the PostgreSQL half of this test did not run");
             return None;
@@ -84,7 +85,7 @@ impl Instance {
         command
     }
 
-    fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
+    pub(crate) fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
         let mut child = self
             .command()
             .args(args)
@@ -98,7 +99,7 @@ impl Instance {
     }
 
     #[track_caller]
-    fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args, b"");
         assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
@@ -110,21 +111,26 @@ impl Instance {
 
     /// Feeds one mail to `embargo mail ingest`; answers its standard output.
     #[track_caller]
-    fn ingest(&self, mail: &str, recipient: &str) -> String {
+    pub(crate) fn ingest(&self, mail: &str, recipient: &str) -> String {
         let out =
             self.run(&["mail", "ingest", "--sender", "someone@example.org", "--recipient", recipient], mail.as_bytes());
         assert!(out.status.success(), "ingest: {}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
         stdout(&out)
     }
 
-    fn serve(&self) -> Serve {
+    pub(crate) fn serve(&self) -> Serve {
+        self.serve_logging(Stdio::null())
+    }
+
+    /// `embargo serve` with its log (warnings and errors) going to `log`.
+    pub(crate) fn serve_logging(&self, log: impl Into<Stdio>) -> Serve {
         let listen = format!("127.0.0.1:{}", free_port());
         let child = self
             .command()
             .args(["serve", "--listen", &listen])
             .env("EMBARGO_JOB_INTERVAL_SECS", "1")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -136,8 +142,8 @@ impl Instance {
     }
 }
 
-/// A running `embargo serve`, killed on drop.
-struct Serve(Child);
+/// A running `embargo serve`, killed (SIGKILL) on drop.
+pub(crate) struct Serve(pub(crate) Child);
 
 impl Drop for Serve {
     fn drop(&mut self) {

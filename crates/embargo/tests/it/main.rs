@@ -15,6 +15,7 @@ mod csaf_provider;
 mod cvss;
 mod formats;
 mod help;
+mod jobs_crash;
 mod lab;
 mod mail;
 mod mail_flow;
@@ -24,6 +25,7 @@ mod policy;
 mod security_txt;
 mod serve;
 mod shell_flow;
+mod show_json;
 mod tidy;
 mod tools;
 
