@@ -26,7 +26,7 @@ pub fn organisation(org: &Organisation) -> Result<serde_json::Value, serde_json:
 }
 
 /// A project of the organisation `org` (its slug) as `GET /api/v1/projects/{org}/{project}` answers it.
-pub fn project(org: &str, project: &Project) -> Result<serde_json::Value, serde_json::Error> {
+pub fn project(org: &embargo_core::text::Slug, project: &Project) -> Result<serde_json::Value, serde_json::Error> {
     serde_json::to_value(organisations::project_json(org, project))
 }
 

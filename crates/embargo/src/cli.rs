@@ -490,7 +490,7 @@ pub enum OrganisationCommand {
     #[command(after_help = "Examples:\n  embargo admin org show pallets\n  embargo --json admin org show pallets")]
     Show {
         /// Its URL name.
-        slug: String,
+        slug: Slug,
     },
 }
 
@@ -525,7 +525,7 @@ pub enum ProjectCommand {
     )]
     Show {
         /// ORG/PROJECT
-        path: String,
+        path: ProjectPath,
     },
 }
 

@@ -184,7 +184,7 @@ pub struct Overrides {
 
 /// The environment variables that are settings (others with the prefix,
 /// like `EMBARGO_DATA_DIR`, are read elsewhere).
-const ENV_SETTINGS: [&str; 12] = [
+const ENV_SETTINGS: [&str; 13] = [
     "listen",
     "public_url",
     "database_url",

@@ -436,7 +436,7 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             M::POST,
             "/api/v1/reports/{id}/lab/accept",
             format!("/api/v1/reports/{report}/lab/accept"),
-            [404, 403, 403, 404, 404, 422, 422, 404, 404],
+            [404, 403, 403, 404, 404, 422, 422, 404, 403],
         ),
         row(M::GET, "/api/v1/orgs/{org}/policy", "/api/v1/orgs/pallets/policy", [200; 9]),
         with_toml(

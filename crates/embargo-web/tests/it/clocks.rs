@@ -143,6 +143,8 @@ async fn the_queue_puts_the_soonest_deadline_first() {
     t.policy("pallets/flask", "[response]\nacknowledge = \"5d\"\n").await;
     t.policy("pallets/jinja", "[response]\nacknowledge = \"1d\"\n").await;
     w.report("jinja", &w.alice, "jinja, due in a day").await;
+    // A minute later, so that "newest first" has one answer (ids do not order reports made in one instant).
+    t.clock().advance(Duration::minutes(1));
     w.report("flask", &w.alice, "flask, due in five days").await;
     let titles = |reply: &embargo_testkit::Reply| -> Vec<String> {
         reply.json.as_array().unwrap().iter().map(|r| r["title"].as_str().unwrap().to_owned()).collect()

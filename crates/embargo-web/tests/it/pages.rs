@@ -170,14 +170,14 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             "/reports/{id}/lab/runs",
             format!("/reports/{report}/lab/runs"),
             &[("line", "")],
-            [404, 403, 403, 404, 404, 422, 422, 404, 404],
+            [404, 403, 403, 404, 404, 422, 422, 404, 403],
         ),
         // Nothing ran: nothing to accept (422).
         post(
             "/reports/{id}/lab/accept",
             format!("/reports/{report}/lab/accept"),
             &[],
-            [404, 403, 403, 404, 404, 422, 422, 404, 404],
+            [404, 403, 403, 404, 404, 422, 422, 404, 403],
         ),
         get("/admin", "/admin", [303, 404, 404, 404, 200, 404, 404, 404, 404]),
         get("/admin/audit", "/admin/audit?since=2020-01-01", [303, 404, 404, 404, 200, 404, 404, 404, 404]),

@@ -124,7 +124,7 @@ async fn organisation(app: &App, command: OrganisationCommand) -> anyhow::Result
                 println!("{}", embargo_web::bodies::organisation(&org)?);
                 return Ok(());
             }
-            let projects = app.projects(Some(org.slug.as_str())).await?;
+            let projects = app.projects(Some(&org.slug)).await?;
             println!("{:<20} {}", "slug", org.slug);
             println!("{:<20} {}", "name", org.name);
             println!("{:<20} {}-YEAR-N", "advisory ids", org.advisory_prefix);
@@ -167,13 +167,12 @@ async fn project(app: &App, command: ProjectCommand) -> anyhow::Result<()> {
             );
         }
         ProjectCommand::Show { path } => {
-            let (org, slug) = project_path(&path)?;
-            let (org, project) = app.project(org, slug).await?;
+            let (org, project) = app.project(&path.org, &path.project).await?;
             if crate::output::json() {
-                println!("{}", embargo_web::bodies::project(org.slug.as_str(), &project)?);
+                println!("{}", embargo_web::bodies::project(&org.slug, &project)?);
                 return Ok(());
             }
-            let lines = app.release_lines(org.slug.as_str(), project.slug.as_str()).await?;
+            let lines = app.release_lines(&org.slug, &project.slug).await?;
             println!("{:<20} {}/{}", "project", org.slug, project.slug);
             println!("{:<20} {}", "name", project.name);
             if let Some(url) = &project.repository_url {
