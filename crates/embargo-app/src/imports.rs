@@ -6,9 +6,10 @@
 
 use embargo_core::advisory::{Advisory, AdvisoryState, Revision};
 use embargo_core::id::AdvisoryId;
+use embargo_core::organisation::Organisation;
 use embargo_core::permission::{Action, Actor, ProjectAccess};
-use embargo_core::text::Slug;
-use embargo_core::text::{FieldErrors, TextError};
+use embargo_core::project::Project;
+use embargo_core::text::{FieldErrors, Slug, TextError};
 use embargo_formats::ghsa::{self, GhsaState};
 use embargo_formats::osv::{self, Imported};
 use embargo_store::StoreExt;
@@ -88,6 +89,18 @@ struct Checked {
 }
 
 impl App {
+    /// The project an import goes into, if `actor` may import into it.
+    async fn import_target(
+        &self,
+        actor: &Actor,
+        org: &Slug,
+        project: &Slug,
+    ) -> Result<(Organisation, Project), AppError> {
+        let (org, project) = find_project(self.store.reader().await?.as_mut(), org, project).await?;
+        require(actor, Action::ImportAdvisories(ProjectAccess { org: org.id, project: project.id }))?;
+        Ok((org, project))
+    }
+
     /// Imports OSV files into the project `org`/`project` as published
     /// advisories (ids, times, aliases, ranges, severity, credits and
     /// references kept). An id imported before into the same project gets a
@@ -100,12 +113,7 @@ impl App {
         files: Vec<ImportFile>,
         progress: &(dyn Fn(ImportProgress<'_>) + Sync),
     ) -> Result<Vec<ImportedFile>, AppError> {
-        let (org, project) = {
-            let mut reader = self.store.reader().await?;
-            find_project(reader.as_mut(), org, project).await?
-        };
-        let access = ProjectAccess { org: org.id, project: project.id };
-        require(actor, Action::ImportAdvisories(access))?;
+        let (org, project) = self.import_target(actor, org, project).await?;
         let total = files.len();
         let mut errors = FieldErrors(Vec::new());
         let mut parsed: Vec<Checked> = Vec::with_capacity(total);
@@ -116,7 +124,16 @@ impl App {
             }
             progress(ImportProgress::Checked { done: done + 1, total, name: &file.name });
         }
-        self.write_imported(actor, access, "osv", parsed, errors, Vec::new(), progress).await
+        self.write_imported(
+            actor,
+            ProjectAccess { org: org.id, project: project.id },
+            "osv",
+            parsed,
+            errors,
+            Vec::new(),
+            progress,
+        )
+        .await
     }
 
     /// Imports GitHub repository security advisories (the REST API's JSON:
@@ -133,12 +150,7 @@ impl App {
         files: Vec<ImportFile>,
         progress: &(dyn Fn(ImportProgress<'_>) + Sync),
     ) -> Result<Vec<ImportedFile>, AppError> {
-        let (org, project) = {
-            let mut reader = self.store.reader().await?;
-            find_project(reader.as_mut(), org, project).await?
-        };
-        let access = ProjectAccess { org: org.id, project: project.id };
-        require(actor, Action::ImportAdvisories(access))?;
+        let (org, project) = self.import_target(actor, org, project).await?;
         let total = files.len();
         let mut errors = FieldErrors(Vec::new());
         let mut parsed: Vec<Checked> = Vec::new();
@@ -174,7 +186,16 @@ impl App {
             }
             progress(ImportProgress::Checked { done: done + 1, total, name: &file.name });
         }
-        self.write_imported(actor, access, "ghsa", parsed, errors, skipped, progress).await
+        self.write_imported(
+            actor,
+            ProjectAccess { org: org.id, project: project.id },
+            "ghsa",
+            parsed,
+            errors,
+            skipped,
+            progress,
+        )
+        .await
     }
 
     /// Writes checked records in one transaction, unless `errors` holds any.
