@@ -219,10 +219,10 @@ pub(crate) struct AdvisoryPatchRequest {
 #[into_params(parameter_in = Query)]
 pub(crate) struct AdvisoryListQuery {
     /// Only this organisation's.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")]
     org: Option<Slug>,
     /// Only this project's, with `org` (a project is named within its organisation: without `org`, 404).
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")]
     project: Option<Slug>,
 }
 

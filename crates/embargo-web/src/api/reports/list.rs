@@ -18,10 +18,10 @@ use crate::extract::{CurrentActor, Query};
 #[into_params(parameter_in = Query)]
 pub(crate) struct ReportListQuery {
     /// Only this organisation's.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")]
     org: Option<Slug>,
     /// Only this project's, with `org` (a project is named within its organisation: without `org`, 404).
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")]
     project: Option<Slug>,
     /// Only in this state, or `open` for every state that is not closed.
     state: Option<String>,
@@ -30,8 +30,10 @@ pub(crate) struct ReportListQuery {
     assignee: Option<String>,
     /// Only the reports of the caller's teams with this evidence-lab signal:
     /// `reproduced`, `not_reproduced`, `not_run` or `grounding_flagged`.
+    #[param(pattern = r"^(reproduced|not_reproduced|not_run|grounding_flagged)$")]
     lab: Option<String>,
     /// `newest` (default) or `deadline`: the soonest deadline that matters in each report's state first.
+    #[param(pattern = r"^(newest|deadline)$")]
     sort: Option<String>,
     /// At most this many (default 100, at most 500).
     #[param(value_type = Option<u64>, maximum = 4294967295.0)]
