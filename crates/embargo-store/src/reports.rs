@@ -180,21 +180,26 @@ fn deadline_first() -> String {
     format!("{due} IS NULL, {due}, r.created_at DESC, r.id")
 }
 
-/// A project's open reports; the open states are core's.
-static OPEN_REPORTS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// The open states (core's `ReportState::is_closed`) as an SQL list: `'new', 'acknowledged', …`.
+fn open_states_sql() -> String {
     let open: Vec<String> =
         ReportState::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
+    open.join(", ")
+}
+
+/// A project's open reports; the open states are core's.
+static OPEN_REPORTS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let open = open_states_sql();
     format!(
         "SELECT {REPORT_COLUMNS} FROM reports r WHERE r.project_id = $1 AND r.state IN ({}) \
          ORDER BY r.created_at, r.id LIMIT 500",
-        open.join(", ")
+        open
     )
 });
 
 fn reports_sql(ids_of: &str, order: &str) -> String {
     let ids = |n: &str| ids_of.replace("$N", n);
-    let open: Vec<String> =
-        ReportState::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
+    let open = open_states_sql();
     format!(
         "SELECT {REPORT_COLUMNS} FROM reports r LEFT JOIN lab_signals ls ON ls.report_id = r.id WHERE \
          ( r.id IN ({}) \
@@ -216,7 +221,7 @@ fn reports_sql(ids_of: &str, order: &str) -> String {
         ids("$1"),
         ids("$12"),
         ids("$13"),
-        open.join(", "),
+        open,
         ids("$12"),
         ids("$13"),
     )
