@@ -157,6 +157,18 @@ pub enum Event {
         #[serde(with = "as_text")]
         collaborator: CollaboratorId,
     },
+    /// The team stated a release line of an advisory's project not affected
+    /// (VEX), restated it, or took the statement back; the advisory's VEX
+    /// documents changed.
+    VexChanged {
+        /// The advisory.
+        #[serde(with = "as_text")]
+        advisory: AdvisoryId,
+        /// The release line's name.
+        line: String,
+        /// Whether the line is now stated not affected (`false`: taken back).
+        not_affected: bool,
+    },
 }
 
 impl Event {
@@ -180,6 +192,7 @@ impl Event {
             Event::EmbargoEnding { .. } => "embargo_ending",
             Event::PublicationRefused { .. } => "publication_refused",
             Event::DeadlinePassed { .. } => "deadline_passed",
+            Event::VexChanged { .. } => "vex_changed",
         }
     }
 }
@@ -287,6 +300,7 @@ mod tests {
             Event::EmbargoEnding { report },
             Event::PublicationRefused { advisory },
             Event::DeadlinePassed { report, deadline: crate::jobs::Deadline::Fix, due: 1_780_000_000 },
+            Event::VexChanged { advisory: "PSF-2026-2".parse().unwrap(), line: "2.3".into(), not_affected: true },
         ] {
             let payload = serde_json::to_value(&event).unwrap();
             assert_eq!(payload["event"], event.name());

@@ -88,7 +88,10 @@ impl MailNotices {
             Event::CollaboratorInvited { report, collaborator } => {
                 Some(Notice::CollaboratorInvited { report: *report, collaborator: *collaborator })
             }
-            Event::AssigneeChanged { .. } | Event::AdvisoryDrafted { .. } | Event::AdvisoryWithdrawn { .. } => None,
+            Event::AssigneeChanged { .. }
+            | Event::AdvisoryDrafted { .. }
+            | Event::AdvisoryWithdrawn { .. }
+            | Event::VexChanged { .. } => None,
         }
     }
 }

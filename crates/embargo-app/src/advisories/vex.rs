@@ -2,7 +2,8 @@
 //! of the advisory's project is not affected, with OpenVEX's justification.
 //! The statements feed the advisory's CSAF VEX and OpenVEX documents
 //! (`vex_documents`), which the advisory page links and the CSAF provider
-//! lists. Stating and taking back are audited.
+//! lists. Stating and taking back are audited and emit
+//! [`Event::VexChanged`] (webhooks: `advisory.vex_changed`, for published advisories).
 
 use embargo_core::advisory::AdvisoryState;
 use embargo_core::id::AdvisoryId;
@@ -14,6 +15,7 @@ use serde_json::json;
 
 use super::project_access;
 use crate::audit::record;
+use crate::events::{Event, emit};
 use crate::{App, AppError, require};
 
 /// The longest impact statement taken.
@@ -45,6 +47,7 @@ impl App {
         input: NotAffectedInput,
     ) -> Result<Vec<NotAffected>, AppError> {
         let (now, actor, id) = (self.now(), actor.clone(), id.clone());
+        let entropy = std::sync::Arc::clone(&self.entropy);
         self.store
             .write(move |tx| {
                 Box::pin(async move {
@@ -77,6 +80,9 @@ impl App {
                     tx.put_vex_statement(&id, &statement).await?;
                     let details = json!({"line": statement.line, "justification": justification.as_str()});
                     record(tx, now, &actor, "advisory.vex_not_affected", format!("advisory:{id}"), details).await?;
+                    let event =
+                        Event::VexChanged { advisory: id.clone(), line: statement.line.clone(), not_affected: true };
+                    emit(tx, entropy.as_ref(), now, &event).await?;
                     Ok(tx.vex_statements(&id).await?)
                 })
             })
@@ -91,6 +97,7 @@ impl App {
         line: &str,
     ) -> Result<Vec<NotAffected>, AppError> {
         let (now, actor, id, line) = (self.now(), actor.clone(), id.clone(), line.to_owned());
+        let entropy = std::sync::Arc::clone(&self.entropy);
         self.store
             .write(move |tx| {
                 Box::pin(async move {
@@ -101,6 +108,8 @@ impl App {
                     }
                     let details = json!({"line": line});
                     record(tx, now, &actor, "advisory.vex_taken_back", format!("advisory:{id}"), details).await?;
+                    let event = Event::VexChanged { advisory: id.clone(), line, not_affected: false };
+                    emit(tx, entropy.as_ref(), now, &event).await?;
                     Ok(tx.vex_statements(&id).await?)
                 })
             })

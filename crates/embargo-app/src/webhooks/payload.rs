@@ -14,7 +14,7 @@ use crate::events::Event;
 
 /// Every event type a webhook may subscribe to. `cve.*` are accepted now and
 /// sent once the CVE Services client emits them.
-pub const EVENT_TYPES: [&str; 9] = [
+pub const EVENT_TYPES: [&str; 10] = [
     "report.submitted",
     "report.state_changed",
     "report.message_posted",
@@ -24,6 +24,7 @@ pub const EVENT_TYPES: [&str; 9] = [
     "advisory.withdrawn",
     "cve.reserved",
     "cve.published",
+    "advisory.vex_changed",
 ];
 
 /// The webhook event type of a domain event; `None` for events no receiver hears (drafts).
@@ -47,6 +48,8 @@ pub(crate) fn event_type(event: &Event) -> Option<&'static str> {
         | Event::EmbargoEnding { .. }
         | Event::PublicationRefused { .. }
         | Event::CollaboratorInvited { .. } => None,
+        // A VEX statement changes the published VEX documents; of a draft, nobody outside hears.
+        Event::VexChanged { .. } => Some("advisory.vex_changed"),
     }
 }
 
@@ -87,6 +90,14 @@ pub(crate) async fn outgoing(
             let Some(found) = reader.advisory(advisory).await? else { return Ok(None) };
             let url = format!("{public_url}/advisories/{advisory}");
             (found.org_id, found.project_id, json!({"advisory_id": advisory.to_string(), "url": url}))
+        }
+        Event::VexChanged { advisory, line, not_affected } => {
+            // Only a published advisory's statements are public (its VEX documents are served).
+            let Some(found) = reader.published_advisory(advisory).await? else { return Ok(None) };
+            let url = format!("{public_url}/advisories/{advisory}");
+            let data =
+                json!({"advisory_id": advisory.to_string(), "url": url, "line": line, "not_affected": not_affected});
+            (found.org_id, found.project_id, data)
         }
         _ => return Ok(None),
     };

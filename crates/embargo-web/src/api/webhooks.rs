@@ -23,7 +23,7 @@ pub(crate) struct WebhookRequest {
     url: String,
     /// The event types: `report.submitted`, `report.state_changed`, `report.message_posted`,
     /// `report.assignee_changed`, `advisory.published`, `advisory.revised`, `advisory.withdrawn`,
-    /// `cve.reserved`, `cve.published`.
+    /// `cve.reserved`, `cve.published`, `advisory.vex_changed` (a published advisory's VEX statement).
     events: Vec<String>,
 }
 

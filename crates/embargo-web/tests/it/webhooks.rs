@@ -300,3 +300,69 @@ async fn two_workers_on_one_database_post_each_delivery_once() {
         w.finish().await;
     }
 }
+
+/// A VEX statement (issue 14, item 3) emits `vex_changed`; a webhook that
+/// subscribed `advisory.vex_changed` hears it for a published advisory, with
+/// the line and whether it is stated not affected, and hears nothing of a draft's.
+#[tokio::test]
+async fn vex_statements_reach_webhooks_for_published_advisories_only_issue_14() {
+    for backend in Backend::available() {
+        let w = World::on(backend).await;
+        let receiver = Receiver::start(0);
+        let made =
+            w.t.post(
+                "/api/v1/projects/pallets/flask/webhooks",
+                json!({"url": receiver.url(), "events": ["advisory.vex_changed"]}),
+                &w.flask_team,
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        receiver.set_secret(made.json["secret"].as_str().unwrap());
+        let record = json!({
+            "id": "PSF-2026-3", "modified": "2026-03-01T12:00:00Z", "published": "2026-02-01T12:00:00Z",
+            "summary": "Path traversal in send_file",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "flask"},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "3.0.0"}, {"fixed": "3.1.1"}]}]}]
+        });
+        let file = embargo_app::ImportFile { name: "PSF-2026-3.json".into(), text: record.to_string() };
+        w.t.app
+            .import_osv(
+                &embargo_core::permission::Actor::Operator,
+                &embargo_testkit::slug_of("pallets"),
+                &embargo_testkit::slug_of("flask"),
+                vec![file],
+                &|_| {},
+            )
+            .await
+            .unwrap();
+        w.t.put("/api/v1/projects/pallets/flask/release-lines/2.3", json!({"status": "security"}), &w.flask_team)
+            .await
+            .expect(StatusCode::OK);
+        let (_, draft) = w.drafted("MARKER-DRAFT-5e1d").await;
+        let statement = json!({"justification": "vulnerable_code_not_present"});
+        w.t.put(&format!("/api/v1/advisories/{draft}/vex/2.3"), statement.clone(), &w.flask_team)
+            .await
+            .expect(StatusCode::OK);
+        w.t.run_jobs().await;
+        assert!(receiver.received().is_empty(), "a draft's statement went out: {:?}", receiver.received());
+
+        w.t.put("/api/v1/advisories/PSF-2026-3/vex/2.3", statement, &w.flask_team).await.expect(StatusCode::OK);
+        w.t.delete("/api/v1/advisories/PSF-2026-3/vex/2.3", &w.flask_team).await.expect(StatusCode::OK);
+        w.t.run_jobs().await;
+        let received = receiver.received();
+        assert_eq!(received.len(), 2, "{received:?}");
+        let mut said = Vec::new();
+        for request in &received {
+            assert_eq!(request["verified"], true);
+            let body: Value = serde_json::from_str(request["body"].as_str().unwrap()).unwrap();
+            assert_eq!(body["type"], "advisory.vex_changed");
+            assert_eq!(body["data"]["advisory_id"], "PSF-2026-3");
+            assert_eq!(body["data"]["line"], "2.3");
+            assert_eq!(body["data"]["project"], "flask");
+            said.push(body["data"]["not_affected"].as_bool().unwrap());
+        }
+        said.sort_unstable();
+        assert_eq!(said, [false, true]);
+        w.finish().await;
+    }
+}
