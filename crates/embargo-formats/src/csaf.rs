@@ -12,6 +12,8 @@
 //! `vendor_fix` (with the team's text unless there is a mitigation), a
 //! mitigation is a `mitigation` remediation of the known affected products
 //! carrying the team's text.
+//! The documents are typed structs ([`model`]), so the schema's non-empty
+//! lists and product status cannot be written empty.
 //! CSAF 2.0 scores know CVSS 2 and 3 only, so a 4.0 vector is given as a
 //! note. CSAF 2.0 has one CWE per vulnerability: the first; the others are
 //! named in a note.
@@ -26,6 +28,15 @@ use embargo_core::vex::NotAffected;
 use serde_json::{Value, json};
 
 use crate::{Document, rfc3339};
+
+pub mod model;
+
+use model::{
+    Acknowledgment, Branch, BranchCategory, Csaf, CvssV3, Cwe, Distribution, DocumentMeta, Engine, Flag,
+    FullProductName, Generator, Helper, Id, NonEmpty, Note, NoteCategory, ProductStatus, ProductTree,
+    ProviderDistribution, ProviderMetadata, PublicKey, Reference, ReferenceCategory, Remediation, RemediationCategory,
+    RevisionEntry, Rolie, RolieFeedRef, Score, Threat, Tracking, Vulnerability,
+};
 
 /// A mitigation's details when the team wrote none.
 const MITIGATION_DEFAULT: &str = "A mitigation is available: see the advisory.";
@@ -148,14 +159,14 @@ fn range_names(affected: &Affected) -> Vec<(String, Option<String>, Option<Strin
     out
 }
 
-fn cvss_v3(cvss: &Cvss) -> Value {
+fn cvss_v3(cvss: &Cvss) -> CvssV3 {
     let version = if cvss.vector().starts_with("CVSS:3.0/") { "3.0" } else { "3.1" };
-    json!({
-        "version": version,
-        "vectorString": cvss.vector(),
-        "baseScore": cvss.score(),
-        "baseSeverity": cvss.level().as_str().to_ascii_uppercase(),
-    })
+    CvssV3 {
+        version,
+        vector_string: cvss.vector().to_owned(),
+        base_score: cvss.score(),
+        base_severity: cvss.level().as_str().to_ascii_uppercase(),
+    }
 }
 
 fn credit_role(kind: CreditKind) -> &'static str {
@@ -177,11 +188,11 @@ fn credit_role(kind: CreditKind) -> &'static str {
 /// product ids and (fixed version, product ids it remedies) pairs.
 struct Products {
     next: usize,
-    tree: BTreeMap<String, Vec<Value>>,
+    tree: BTreeMap<String, Vec<Branch>>,
     ids: BTreeMap<(String, String), String>,
     known_affected: Vec<String>,
     fixed: Vec<String>,
-    fixes: Vec<(String, Vec<String>)>,
+    fixes: Vec<(String, NonEmpty<String>)>,
     under_investigation: Vec<String>,
 }
 
@@ -189,22 +200,19 @@ impl Products {
     /// A product's id, made on first use. `purl` (CSAF 2.0 section 3.1.3.3
     /// `product_identification_helper.purl`) names the package, with the
     /// version for a `product_version`.
-    fn id(&mut self, product: &str, name: &str, category: &str, purl: Option<String>) -> String {
+    fn id(&mut self, product: &str, name: &str, category: BranchCategory, purl: Option<String>) -> String {
         if let Some(id) = self.ids.get(&(product.to_owned(), name.to_owned())) {
             return id.clone();
         }
         self.next += 1;
         let id = format!("CSAFPID-{:04}", self.next);
         self.ids.insert((product.to_owned(), name.to_owned()), id.clone());
-        let mut full = json!({"name": format!("{product} {name}"), "product_id": id});
-        if let (Some(purl), Some(map)) = (purl, full.as_object_mut()) {
-            map.insert("product_identification_helper".into(), json!({"purl": purl}));
-        }
-        self.tree.entry(product.to_owned()).or_default().push(json!({
-            "category": category,
-            "name": name,
-            "product": full,
-        }));
+        let full = FullProductName {
+            name: format!("{product} {name}"),
+            product_id: id.clone(),
+            product_identification_helper: purl.map(|purl| Helper { purl }),
+        };
+        self.tree.entry(product.to_owned()).or_default().push(Branch::leaf(category, name, full));
         id
     }
 
@@ -232,32 +240,33 @@ impl Products {
                     Some(repo) => crate::purl::of_github_repository(repo),
                     None => purl.clone(),
                 };
-                let id = p.id(product, &name, "product_version_range", range_purl.clone());
+                let id = p.id(product, &name, BranchCategory::ProductVersionRange, range_purl.clone());
                 affected_here.push(id.clone());
                 if let Some(version) = fixed {
                     let helper = match &repo {
                         Some(_) => range_purl.as_deref().and_then(|p| crate::purl::with_version(p, &version)),
                         None => at(&version),
                     };
-                    let fixed_id = p.id(product, &version, "product_version", helper);
+                    let fixed_id = p.id(product, &version, BranchCategory::ProductVersion, helper);
                     p.fixed.push(fixed_id);
-                    p.fixes.push((format!("{product} {version}"), vec![id]));
+                    p.fixes.push((format!("{product} {version}"), NonEmpty::one(id)));
                 }
             }
             for version in &affected.versions {
-                affected_here.push(p.id(product, version, "product_version", at(version)));
+                affected_here.push(p.id(product, version, BranchCategory::ProductVersion, at(version)));
             }
             if affected_here.is_empty() {
                 // No range and no version: every version (OSV 1.7 section "affected").
                 let scheme = vers_scheme(RangeKind::Ecosystem, affected.package.as_ref().map(|p| p.ecosystem.as_str()));
-                affected_here.push(p.id(product, &format!("vers:{scheme}/*"), "product_version_range", purl.clone()));
+                let name = format!("vers:{scheme}/*");
+                affected_here.push(p.id(product, &name, BranchCategory::ProductVersionRange, purl.clone()));
             }
             p.known_affected.extend(affected_here);
         }
         if doc.content.affected.is_empty() {
             // Nothing named: the project itself, under investigation, so that
             // the product tree and the product status are never empty.
-            let id = p.id(doc.product, "all versions", "product_version_range", None);
+            let id = p.id(doc.product, "all versions", BranchCategory::ProductVersionRange, None);
             p.under_investigation.push(id);
         }
         p.known_affected.sort();
@@ -270,8 +279,70 @@ impl Products {
 }
 
 /// The CSAF 2.0 document of a published advisory, served at `url`.
-pub fn document(doc: &Document<'_>, publisher: &Publisher, url: &str) -> Value {
+pub fn document(doc: &Document<'_>, publisher: &Publisher, url: &str) -> Csaf {
     build(doc, publisher, url, None)
+}
+
+fn external(summary: &str, url: &str) -> Reference {
+    Reference { category: ReferenceCategory::External, summary: summary.to_owned(), url: url.to_owned() }
+}
+
+/// The vulnerability's notes: the details, other CWEs, a CVSS 4.0 vector.
+fn vulnerability_notes(doc: &Document<'_>) -> NonEmpty<Note> {
+    let c = doc.content;
+    let details = if c.details.trim().is_empty() { doc.title() } else { c.details.as_str() };
+    let mut notes = NonEmpty::one(Note::new(NoteCategory::Description, "Details", details));
+    if c.cwes.len() > 1 {
+        let others: Vec<String> = c.cwes.iter().skip(1).map(ToString::to_string).collect();
+        notes.push(Note::new(NoteCategory::Other, "Other weaknesses", others.join(", ")));
+    }
+    if let Some(v4) = &c.severity.cvss_v4 {
+        let text = format!(
+            "{} ({:.1} {}, {})",
+            v4.vector(),
+            v4.score(),
+            v4.level().as_str().to_ascii_uppercase(),
+            v4.nomenclature().map_or("CVSS-B", |n| n.as_str())
+        );
+        notes.push(Note::new(NoteCategory::Other, "CVSS v4.0", text));
+    }
+    notes
+}
+
+/// The remediations: a `vendor_fix` per fixed version, a `mitigation` for
+/// the known affected products, else `none_available` for those without a fix.
+fn remediations(doc: &Document<'_>, products: &Products) -> Option<NonEmpty<Remediation>> {
+    let c = doc.content;
+    let mut out: Vec<Remediation> = products
+        .fixes
+        .iter()
+        .map(|(version, ids)| Remediation {
+            category: RemediationCategory::VendorFix,
+            details: vendor_fix_details(&c.fix, version),
+            product_ids: ids.clone(),
+        })
+        .collect();
+    let known_affected = NonEmpty::new(products.known_affected.clone());
+    if let (true, Some(ids)) = (c.fix.has(FixKind::Mitigation), known_affected) {
+        let details = if c.fix.text.is_empty() { MITIGATION_DEFAULT } else { c.fix.text.as_str() };
+        out.push(Remediation {
+            category: RemediationCategory::Mitigation,
+            details: details.to_owned(),
+            product_ids: ids,
+        });
+    } else {
+        // Every known-affected product gets an action (optional test 6.2.2; mandatory 6.1.27.10 for VEX).
+        let remedied: Vec<&String> = products.fixes.iter().flat_map(|(_, ids)| ids.as_slice()).collect();
+        let bare: Vec<String> = products.known_affected.iter().filter(|id| !remedied.contains(id)).cloned().collect();
+        if let Some(ids) = NonEmpty::new(bare) {
+            out.push(Remediation {
+                category: RemediationCategory::NoneAvailable,
+                details: "This advisory names no fixed version for these products.".into(),
+                product_ids: ids,
+            });
+        }
+    }
+    NonEmpty::new(out)
 }
 
 /// The document, or with `vex` its CSAF VEX profile (section 4.5,
@@ -279,158 +350,123 @@ pub fn document(doc: &Document<'_>, publisher: &Publisher, url: &str) -> Value {
 /// team stated not affected (`known_not_affected` with a flag naming the
 /// justification and, when given, an impact threat), and an action
 /// statement for every known-affected product (mandatory test 6.1.27.10).
-pub(crate) fn build(doc: &Document<'_>, publisher: &Publisher, url: &str, vex: Option<&[NotAffected]>) -> Value {
+pub(crate) fn build(doc: &Document<'_>, publisher: &Publisher, url: &str, vex: Option<&[NotAffected]>) -> Csaf {
     let c = doc.content;
     let mut products = Products::build(doc);
     let mut not_affected: Vec<(&NotAffected, String)> = Vec::new();
     for statement in vex.unwrap_or_default() {
-        let id = products.id(doc.product, &format!("release line {}", statement.line), "product_version_range", None);
+        let name = format!("release line {}", statement.line);
+        let id = products.id(doc.product, &name, BranchCategory::ProductVersionRange, None);
         not_affected.push((statement, id));
     }
-    let branches: Vec<Value> = products
-        .tree
-        .iter()
-        .map(|(product, versions)| json!({"category": "product_name", "name": product, "branches": versions}))
+    let branches: Vec<Branch> = std::mem::take(&mut products.tree)
+        .into_iter()
+        .filter_map(|(product, versions)| {
+            NonEmpty::new(versions).map(|v| Branch::node(BranchCategory::ProductName, product, v))
+        })
         .collect();
-    let mut notes = vec![json!({"category": "summary", "title": "Summary", "text": doc.title()})];
+    let mut notes = NonEmpty::one(Note::new(NoteCategory::Summary, "Summary", doc.title()));
     if !c.details.trim().is_empty() {
-        notes.push(json!({"category": "details", "title": "Details", "text": c.details}));
+        notes.push(Note::new(NoteCategory::Details, "Details", c.details.as_str()));
     }
-    let mut references = vec![
-        json!({"category": "self", "summary": "This advisory as a CSAF document", "url": url}),
-        json!({"category": "self", "summary": "This advisory", "url": doc.page_url}),
-    ];
-    references
-        .extend(c.references.iter().map(|r| json!({"category": "external", "summary": r.kind.as_str(), "url": r.url})));
-    let history = revision_history(doc);
-    let revision_history: Vec<Value> = history
-        .iter()
-        .map(|r| json!({"number": r.number.to_string(), "date": rfc3339(r.date), "summary": r.summary}))
-        .collect();
-    let version = history.last().map_or(1, |r| r.number);
-    let current = current_release(doc);
-    let mut vulnerability = json!({
-        "notes": [{"category": "description", "title": "Details", "text": if c.details.trim().is_empty() { doc.title() } else { c.details.as_str() }}],
-        "product_status": {},
-        "release_date": rfc3339(doc.published),
-        "title": doc.title(),
+    let mut references = NonEmpty::one(Reference {
+        category: ReferenceCategory::Itself,
+        summary: "This advisory as a CSAF document".into(),
+        url: url.to_owned(),
     });
-    if let Some(v) = vulnerability.as_object_mut() {
-        if let Some(cve) = c.cve_id() {
-            v.insert("cve".into(), json!(cve.as_str()));
-        }
-        let ids: Vec<Value> = std::iter::once(json!({"system_name": doc.vendor, "text": doc.id.as_str()}))
-            .chain(c.aliases.iter().filter(|a| a.cve().is_none()).map(|a| {
-                let system = a.as_str().split('-').next().unwrap_or("alias");
-                json!({"system_name": system, "text": a.as_str()})
-            }))
-            .collect();
-        v.insert("ids".into(), Value::Array(ids));
-        if let Some(first) = c.cwes.first() {
-            let name = embargo_core::cwe::name(*first).unwrap_or("");
-            v.insert("cwe".into(), json!({"id": first.to_string(), "name": name}));
-        }
-        let mut extra_notes = Vec::new();
-        if c.cwes.len() > 1 {
-            let others: Vec<String> = c.cwes.iter().skip(1).map(ToString::to_string).collect();
-            extra_notes.push(json!({"category": "other", "title": "Other weaknesses", "text": others.join(", ")}));
-        }
-        if let Some(v4) = &c.severity.cvss_v4 {
-            let text = format!(
-                "{} ({:.1} {}, {})",
-                v4.vector(),
-                v4.score(),
-                v4.level().as_str().to_ascii_uppercase(),
-                v4.nomenclature().map_or("CVSS-B", |n| n.as_str())
-            );
-            extra_notes.push(json!({"category": "other", "title": "CVSS v4.0", "text": text}));
-        }
-        if let Some(Value::Array(notes)) = v.get_mut("notes") {
-            notes.extend(extra_notes);
-        }
-        let mut status = serde_json::Map::new();
-        if !products.known_affected.is_empty() {
-            status.insert("known_affected".into(), json!(products.known_affected));
-        }
-        if !products.fixed.is_empty() {
-            status.insert("fixed".into(), json!(products.fixed));
-        }
-        if !products.under_investigation.is_empty() {
-            status.insert("under_investigation".into(), json!(products.under_investigation));
-        }
-        if !not_affected.is_empty() {
-            let ids: Vec<&String> = not_affected.iter().map(|(_, id)| id).collect();
-            status.insert("known_not_affected".into(), json!(ids));
-            let mut flags: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
-            for (statement, id) in &not_affected {
-                flags.entry(statement.justification.as_str()).or_default().push(id);
-            }
-            let flags: Vec<Value> =
-                flags.into_iter().map(|(label, ids)| json!({"label": label, "product_ids": ids})).collect();
-            v.insert("flags".into(), Value::Array(flags));
-            let threats: Vec<Value> = not_affected
-                .iter()
-                .map(|(statement, id)| {
-                    let details =
-                        statement.impact.clone().unwrap_or_else(|| statement.justification.label().to_owned());
-                    json!({"category": "impact", "details": details, "product_ids": [id]})
-                })
-                .collect();
-            v.insert("threats".into(), Value::Array(threats));
-        }
-        v.insert("product_status".into(), Value::Object(status));
-        let mut remediations: Vec<Value> = products
-            .fixes
-            .iter()
-            .map(|(version, ids)| json!({"category": "vendor_fix", "details": vendor_fix_details(&c.fix, version), "product_ids": ids}))
-            .collect();
-        if c.fix.has(FixKind::Mitigation) && !products.known_affected.is_empty() {
-            let details = if c.fix.text.is_empty() { MITIGATION_DEFAULT } else { c.fix.text.as_str() };
-            remediations
-                .push(json!({"category": "mitigation", "details": details, "product_ids": products.known_affected}));
-        } else {
-            // Every known-affected product gets an action (optional test 6.2.2; mandatory 6.1.27.10 for VEX).
-            let remedied: Vec<&String> = products.fixes.iter().flat_map(|(_, ids)| ids).collect();
-            let bare: Vec<&String> = products.known_affected.iter().filter(|id| !remedied.contains(id)).collect();
-            if !bare.is_empty() {
-                remediations.push(json!({
-                    "category": "none_available",
-                    "details": "This advisory names no fixed version for these products.",
-                    "product_ids": bare,
-                }));
-            }
-        }
-        if !remediations.is_empty() {
-            v.insert("remediations".into(), Value::Array(remediations));
-        }
-        if let Some(v3) = c.severity.cvss_v3.as_ref().filter(|s| s.version() == CvssVersion::V3)
-            && !products.known_affected.is_empty()
-        {
-            v.insert("scores".into(), json!([{"cvss_v3": cvss_v3(v3), "products": products.known_affected}]));
-        }
-        if !c.credits.is_empty() {
-            let acknowledgments: Vec<Value> =
-                c.credits.iter().map(|cr| json!({"names": [cr.name], "summary": credit_role(cr.kind)})).collect();
-            v.insert("acknowledgments".into(), Value::Array(acknowledgments));
-        }
-        if !c.references.is_empty() {
-            let refs: Vec<Value> = c
-                .references
-                .iter()
-                .map(|r| json!({"category": "external", "summary": r.kind.as_str(), "url": r.url}))
-                .collect();
-            v.insert("references".into(), Value::Array(refs));
-        }
+    references.push(Reference {
+        category: ReferenceCategory::Itself,
+        summary: "This advisory".into(),
+        url: doc.page_url.to_owned(),
+    });
+    for r in &c.references {
+        references.push(external(r.kind.as_str(), &r.url));
     }
+    let history = revision_history(doc);
+    let version = history.last().map_or(1, |r| r.number);
+    let entries: Vec<RevisionEntry> = history
+        .iter()
+        .map(|r| RevisionEntry { number: r.number.to_string(), date: rfc3339(r.date), summary: r.summary.clone() })
+        .collect();
+    let revision_history = NonEmpty::new(entries).unwrap_or_else(|| {
+        NonEmpty::one(RevisionEntry {
+            number: "1".into(),
+            date: rfc3339(doc.published),
+            summary: "Initial publication".into(),
+        })
+    });
+    let current = current_release(doc);
+    let mut ids = NonEmpty::one(Id { system_name: doc.vendor.to_owned(), text: doc.id.as_str().to_owned() });
+    for alias in c.aliases.iter().filter(|a| a.cve().is_none()) {
+        let system = alias.as_str().split('-').next().unwrap_or("alias");
+        ids.push(Id { system_name: system.to_owned(), text: alias.as_str().to_owned() });
+    }
+    let mut flags: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    for (statement, id) in &not_affected {
+        flags.entry(statement.justification.as_str()).or_default().push(id.clone());
+    }
+    let flags: Vec<Flag> = flags
+        .into_iter()
+        .filter_map(|(label, ids)| NonEmpty::new(ids).map(|product_ids| Flag { label, product_ids }))
+        .collect();
+    let threats: Vec<Threat> = not_affected
+        .iter()
+        .map(|(statement, id)| Threat {
+            category: "impact",
+            details: statement.impact.clone().unwrap_or_else(|| statement.justification.label().to_owned()),
+            product_ids: NonEmpty::one(id.clone()),
+        })
+        .collect();
+    let known_not_affected: Vec<String> = not_affected.iter().map(|(_, id)| id.clone()).collect();
+    let status = ProductStatus::of(
+        products.fixed.clone(),
+        products.known_affected.clone(),
+        known_not_affected,
+        products.under_investigation.clone(),
+    );
+    let scores = match (
+        c.severity.cvss_v3.as_ref().filter(|s| s.version() == CvssVersion::V3),
+        NonEmpty::new(products.known_affected.clone()),
+    ) {
+        (Some(v3), Some(products)) => Some(NonEmpty::one(Score { cvss_v3: cvss_v3(v3), products })),
+        _ => None,
+    };
+    let acknowledgments = NonEmpty::new(
+        c.credits
+            .iter()
+            .map(|cr| Acknowledgment {
+                names: NonEmpty::one(cr.name.clone()),
+                summary: credit_role(cr.kind).to_owned(),
+            })
+            .collect(),
+    );
+    let vulnerability = status.map(|product_status| Vulnerability {
+        acknowledgments,
+        cve: c.cve_id().map(|cve| cve.as_str().to_owned()),
+        cwe: c
+            .cwes
+            .first()
+            .map(|first| Cwe { id: first.to_string(), name: embargo_core::cwe::name(*first).unwrap_or("").to_owned() }),
+        flags: NonEmpty::new(flags),
+        ids,
+        notes: vulnerability_notes(doc),
+        product_status,
+        references: NonEmpty::new(c.references.iter().map(|r| external(r.kind.as_str(), &r.url)).collect()),
+        release_date: rfc3339(doc.published),
+        remediations: remediations(doc, &products),
+        scores,
+        threats: NonEmpty::new(threats),
+        title: doc.title().to_owned(),
+    });
     let withdrawn = doc.withdrawn.map(|at| {
-        json!({
-            "category": "general",
-            "title": "Withdrawn",
-            "text": format!(
+        Note::new(
+            NoteCategory::General,
+            "Withdrawn",
+            format!(
                 "This advisory was withdrawn on {}: it no longer states that any product is affected.",
                 rfc3339(at)
             ),
-        })
+        )
     });
     let category = match (&withdrawn, vex) {
         (Some(_), _) => CATEGORY_WITHDRAWN,
@@ -438,38 +474,41 @@ pub(crate) fn build(doc: &Document<'_>, publisher: &Publisher, url: &str, vex: O
         (None, None) => "csaf_security_advisory",
     };
     let tracking_id = if vex.is_some() { crate::vex::vex_id(doc.id) } else { doc.id.as_str().to_owned() };
-    notes.extend(withdrawn.clone());
-    let mut csaf = json!({
-        "document": {
-            "category": category,
-            "csaf_version": "2.0",
-            "distribution": {"tlp": {"label": "WHITE"}},
-            "lang": "en",
-            "notes": notes,
-            "publisher": {"category": PUBLISHER_CATEGORY, "name": doc.vendor, "namespace": publisher.namespace},
-            "references": references,
-            "title": doc.title(),
-            "tracking": {
-                "current_release_date": rfc3339(current),
-                "generator": {"engine": {"name": "Embargo", "version": env!("CARGO_PKG_VERSION")}},
-                "id": tracking_id,
-                "initial_release_date": rfc3339(doc.published),
-                "revision_history": revision_history,
-                "status": "final",
-                "version": version.to_string(),
-            },
-        },
-    });
-    if withdrawn.is_none()
-        && let Some(map) = csaf.as_object_mut()
-    {
-        map.insert(
-            "product_tree".into(),
-            json!({"branches": [{"category": "vendor", "name": doc.vendor, "branches": branches}]}),
-        );
-        map.insert("vulnerabilities".into(), json!([vulnerability]));
+    let withdrawn_now = withdrawn.is_some();
+    if let Some(note) = withdrawn {
+        notes.push(note);
     }
-    csaf
+    let document = DocumentMeta {
+        category,
+        csaf_version: "2.0",
+        distribution: Distribution::white(),
+        lang: "en",
+        notes,
+        publisher: model::Publisher {
+            category: PUBLISHER_CATEGORY,
+            name: doc.vendor.to_owned(),
+            namespace: publisher.namespace.clone(),
+        },
+        references,
+        title: doc.title().to_owned(),
+        tracking: Tracking {
+            current_release_date: rfc3339(current),
+            generator: Generator { engine: Engine { name: "Embargo", version: env!("CARGO_PKG_VERSION") } },
+            id: tracking_id,
+            initial_release_date: rfc3339(doc.published),
+            revision_history,
+            status: "final",
+            version: version.to_string(),
+        },
+    };
+    // A withdrawn advisory's last revision states no product (CSAF 2.1's `csaf_withdrawn` in 2.0 terms).
+    let product_tree = NonEmpty::new(branches)
+        .map(|branches| ProductTree {
+            branches: NonEmpty::one(Branch::node(BranchCategory::Vendor, doc.vendor, branches)),
+        })
+        .filter(|_| !withdrawn_now);
+    let vulnerabilities = vulnerability.map(NonEmpty::one).filter(|_| !withdrawn_now);
+    Csaf { document, product_tree, vulnerabilities }
 }
 
 /// The publisher category of every document and of the provider metadata:
@@ -550,26 +589,36 @@ pub fn provider_metadata(
     last_updated: Timestamp,
     keys: &[OpenPgpKey],
     trusted: bool,
-) -> Value {
-    let keys: Vec<Value> = keys.iter().map(|k| json!({"fingerprint": k.fingerprint, "url": k.url})).collect();
-    json!({
-        "canonical_url": format!("{base_url}provider-metadata.json"),
-        "distributions": [
-            {"directory_url": format!("{base_url}{WHITE_DIR}/")},
-            {"rolie": {"feeds": [{
-                "summary": "TLP:WHITE advisories",
-                "tlp_label": "WHITE",
-                "url": format!("{base_url}{WHITE_DIR}/{FEED_FILE}"),
-            }]}},
-        ],
-        "last_updated": rfc3339(last_updated),
-        "list_on_CSAF_aggregators": true,
-        "metadata_version": "2.0",
-        "mirror_on_CSAF_aggregators": true,
-        "public_openpgp_keys": keys,
-        "publisher": {"category": PUBLISHER_CATEGORY, "name": publisher.name, "namespace": publisher.namespace},
-        "role": if trusted { "csaf_trusted_provider" } else { "csaf_provider" },
-    })
+) -> ProviderMetadata {
+    let mut distributions =
+        NonEmpty::one(ProviderDistribution::Directory { directory_url: format!("{base_url}{WHITE_DIR}/") });
+    distributions.push(ProviderDistribution::Rolie {
+        rolie: Rolie {
+            feeds: NonEmpty::one(RolieFeedRef {
+                summary: "TLP:WHITE advisories".into(),
+                tlp_label: "WHITE",
+                url: format!("{base_url}{WHITE_DIR}/{FEED_FILE}"),
+            }),
+        },
+    });
+    ProviderMetadata {
+        canonical_url: format!("{base_url}provider-metadata.json"),
+        distributions,
+        last_updated: rfc3339(last_updated),
+        list_on_csaf_aggregators: true,
+        metadata_version: "2.0",
+        mirror_on_csaf_aggregators: true,
+        public_openpgp_keys: keys
+            .iter()
+            .map(|k| PublicKey { fingerprint: k.fingerprint.clone(), url: k.url.clone() })
+            .collect(),
+        publisher: model::Publisher {
+            category: PUBLISHER_CATEGORY,
+            name: publisher.name.clone(),
+            namespace: publisher.namespace.clone(),
+        },
+        role: if trusted { "csaf_trusted_provider" } else { "csaf_provider" },
+    }
 }
 
 /// A public OpenPGP key that signs documents, as `provider-metadata.json` names it.
@@ -668,7 +717,12 @@ mod tests {
         let f = Fixture::new();
         let doc = f.document();
         assert_eq!(file_path(&doc), "2026/pallets-2026-1.json");
-        let csaf = document(&doc, &publisher(), "https://x/.well-known/csaf/white/2026/pallets-2026-1.json");
+        let csaf = serde_json::to_value(document(
+            &doc,
+            &publisher(),
+            "https://x/.well-known/csaf/white/2026/pallets-2026-1.json",
+        ))
+        .unwrap();
         let tracking = &csaf["document"]["tracking"];
         assert_eq!((tracking["id"].as_str(), tracking["version"].as_str()), (Some("PALLETS-2026-1"), Some("2")));
         assert_eq!(tracking["revision_history"].as_array().unwrap().len(), 2);
@@ -698,7 +752,7 @@ mod tests {
         use embargo_core::advisory::{FixKind, FixStrategy};
         let mut f = Fixture::new();
         f.content.fix = FixStrategy::new([FixKind::DependencyUpdate, FixKind::Mitigation], "Turn uploads off.");
-        let csaf = document(&f.document(), &publisher(), "https://x/a.json");
+        let csaf = serde_json::to_value(document(&f.document(), &publisher(), "https://x/a.json")).unwrap();
         let remediations = csaf["vulnerabilities"][0]["remediations"].as_array().unwrap().clone();
         let categories: Vec<&str> = remediations.iter().map(|r| r["category"].as_str().unwrap()).collect();
         assert_eq!(categories, ["vendor_fix", "vendor_fix", "mitigation"]);
@@ -706,7 +760,7 @@ mod tests {
         assert_eq!(remediations[2]["details"], "Turn uploads off.");
         assert_eq!(remediations[2]["product_ids"], json!(["CSAFPID-0001", "CSAFPID-0003", "CSAFPID-0005"]));
         f.content.fix = FixStrategy::new([FixKind::Patch], "Restart after upgrading.");
-        let csaf = document(&f.document(), &publisher(), "https://x/a.json");
+        let csaf = serde_json::to_value(document(&f.document(), &publisher(), "https://x/a.json")).unwrap();
         let remediations = csaf["vulnerabilities"][0]["remediations"].as_array().unwrap().clone();
         // No mitigation: the product without a fixed version gets `none_available` (issue 14's rule).
         let categories: Vec<&str> = remediations.iter().map(|r| r["category"].as_str().unwrap()).collect();
@@ -743,8 +797,14 @@ mod tests {
         );
         let feed = rolie_feed("https://x/.well-known/csaf/", &listed, datetime!(2026-03-01 0:00 UTC));
         assert_eq!(feed["feed"]["entry"][1]["content"]["src"], "https://x/.well-known/csaf/white/2026/a-2.json");
-        let metadata =
-            provider_metadata(&publisher(), "https://x/.well-known/csaf/", datetime!(2026-03-01 0:00 UTC), &[], false);
+        let metadata = serde_json::to_value(provider_metadata(
+            &publisher(),
+            "https://x/.well-known/csaf/",
+            datetime!(2026-03-01 0:00 UTC),
+            &[],
+            false,
+        ))
+        .unwrap();
         assert_eq!(metadata["canonical_url"], "https://x/.well-known/csaf/provider-metadata.json");
     }
 }

@@ -43,13 +43,15 @@ pub fn csaf(
     url: &str,
     openvex_url: &str,
     not_affected: &[NotAffected],
-) -> Value {
-    let mut value = crate::csaf::build(doc, publisher, url, Some(not_affected));
-    if let Some(Value::Array(references)) = value.pointer_mut("/document/references") {
-        references
-            .push(json!({"category": "external", "summary": "The same statements as OpenVEX", "url": openvex_url}));
-    }
-    value
+) -> crate::csaf::model::Csaf {
+    use crate::csaf::model::{Reference, ReferenceCategory};
+    let mut csaf = crate::csaf::build(doc, publisher, url, Some(not_affected));
+    csaf.document.references.push(Reference {
+        category: ReferenceCategory::External,
+        summary: "The same statements as OpenVEX".into(),
+        url: openvex_url.to_owned(),
+    });
+    csaf
 }
 
 /// The OpenVEX 0.2.0 document, served at `url` (its `@id`); `author` is the
@@ -242,7 +244,8 @@ mod tests {
         let f = Fixture::new();
         let doc = f.document();
         let publisher = Publisher { name: "p".into(), namespace: "https://x".into() };
-        let vex = csaf(&doc, &publisher, "https://x/v.json", "https://x/o.json", &[line_2()]);
+        let vex =
+            serde_json::to_value(csaf(&doc, &publisher, "https://x/v.json", "https://x/o.json", &[line_2()])).unwrap();
         assert_eq!(vex["document"]["category"], "csaf_vex");
         assert_eq!(vex["document"]["tracking"]["id"], "PALLETS-2026-1-VEX");
         let v = &vex["vulnerabilities"][0];
