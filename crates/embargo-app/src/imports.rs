@@ -2,10 +2,13 @@
 //! by `embargo_formats::ghsa`), into a project: every file is parsed and
 //! checked first, then all of them are written in one transaction, so an
 //! import is atomic per run: one bad file, or one id that belongs
-//! elsewhere, and nothing is stored.
+//! elsewhere, and nothing is stored. A GitHub advisory also brings the
+//! report behind it (`imports/reports.rs`).
+
+mod reports;
 
 use embargo_core::advisory::{Advisory, AdvisoryState, Revision};
-use embargo_core::id::AdvisoryId;
+use embargo_core::id::{AdvisoryId, ReportId};
 use embargo_core::organisation::Organisation;
 use embargo_core::permission::{Action, Actor, ProjectAccess};
 use embargo_core::project::Project;
@@ -16,6 +19,7 @@ use embargo_store::StoreExt;
 use serde_json::json;
 
 use crate::audit::record;
+use crate::entropy::Entropy;
 use crate::organisations::find_project;
 use crate::{App, AppError, require};
 
@@ -40,8 +44,9 @@ pub enum ImportOutcome {
     /// A private draft (GitHub's `draft` and `triage` states): a draft
     /// advisory only the project's team sees, or its working copy updated.
     Draft,
-    /// Not imported (a GitHub advisory closed without publication).
-    Skipped,
+    /// No advisory: a GitHub advisory closed without publication, imported
+    /// as a declined report only.
+    Declined,
 }
 
 /// One imported file.
@@ -55,6 +60,8 @@ pub struct ImportedFile {
     pub outcome: ImportOutcome,
     /// Fields of the file Embargo does not keep.
     pub dropped: Vec<String>,
+    /// The report behind it (GitHub advisories), and whether this import filed it.
+    pub report: Option<(ReportId, bool)>,
 }
 
 /// Progress of an import, for a progress display.
@@ -86,6 +93,10 @@ struct Checked {
     imported: Imported,
     /// Written as a private draft advisory, not published.
     draft: bool,
+    /// Whether an advisory is written at all (not for a GitHub advisory closed without publication).
+    advisory: bool,
+    /// The report to file with it (GitHub advisories).
+    report: Option<reports::ReportPlan>,
 }
 
 impl App {
@@ -119,29 +130,29 @@ impl App {
         let mut parsed: Vec<Checked> = Vec::with_capacity(total);
         for (done, file) in files.into_iter().enumerate() {
             match osv::parse(&file.text) {
-                Ok(imported) => parsed.push(Checked { name: file.name.clone(), imported, draft: false }),
+                Ok(imported) => parsed.push(Checked {
+                    name: file.name.clone(),
+                    imported,
+                    draft: false,
+                    advisory: true,
+                    report: None,
+                }),
                 Err(e) => errors.0.push(file_error(&file.name, &e)),
             }
             progress(ImportProgress::Checked { done: done + 1, total, name: &file.name });
         }
-        self.write_imported(
-            actor,
-            ProjectAccess { org: org.id, project: project.id },
-            "osv",
-            parsed,
-            errors,
-            Vec::new(),
-            progress,
-        )
-        .await
+        self.write_imported(actor, ProjectAccess { org: org.id, project: project.id }, "osv", parsed, errors, progress)
+            .await
     }
 
     /// Imports GitHub repository security advisories (the REST API's JSON:
-    /// one advisory or a list per file) into the project `org`/`project`:
-    /// published and withdrawn ones as published advisories, drafts and
-    /// reports in triage as draft advisories only the team sees; closed ones
-    /// are not imported and are named. Credits, CVSS, CWEs and dates are
-    /// kept; what is not is named per advisory. Atomic per run.
+    /// one advisory or a list per file) into the project `org`/`project`, each
+    /// as a report with its history (see `imports/reports.rs`) and an
+    /// advisory linked to it: published and withdrawn ones as published
+    /// advisories, drafts and reports in triage as draft advisories only the
+    /// team sees; closed ones as declined reports without an advisory.
+    /// Credits, CVSS, CWEs and dates are kept; what is not is named per
+    /// advisory. Atomic per run.
     pub async fn import_ghsa(
         &self,
         actor: &Actor,
@@ -154,7 +165,6 @@ impl App {
         let total = files.len();
         let mut errors = FieldErrors(Vec::new());
         let mut parsed: Vec<Checked> = Vec::new();
-        let mut skipped = Vec::new();
         for (done, file) in files.into_iter().enumerate() {
             let records = match ghsa::records(&file.text) {
                 Ok(records) => records,
@@ -172,30 +182,34 @@ impl App {
                     }
                 };
                 let name = format!("{} ({})", file.name, converted.id);
-                if converted.state == GhsaState::Closed {
-                    skipped.push((name, converted.id));
-                    continue;
-                }
                 match osv::parse(&converted.osv.to_string()) {
                     Ok(mut imported) => {
+                        let plan = match reports::plan(&converted.id, converted.state, &converted.report, &imported) {
+                            Ok(plan) => plan,
+                            Err(refused) => {
+                                for e in refused.0 {
+                                    errors.0.push(file_error(&name, &format!("report {e}")));
+                                }
+                                continue;
+                            }
+                        };
                         imported.dropped.extend(converted.not_kept);
-                        parsed.push(Checked { name, imported, draft: converted.state == GhsaState::Draft });
+                        let state = converted.state;
+                        parsed.push(Checked {
+                            name,
+                            imported,
+                            draft: matches!(state, GhsaState::Draft | GhsaState::Triage),
+                            advisory: state != GhsaState::Closed,
+                            report: Some(plan),
+                        });
                     }
                     Err(e) => errors.0.push(file_error(&name, &e)),
                 }
             }
             progress(ImportProgress::Checked { done: done + 1, total, name: &file.name });
         }
-        self.write_imported(
-            actor,
-            ProjectAccess { org: org.id, project: project.id },
-            "ghsa",
-            parsed,
-            errors,
-            skipped,
-            progress,
-        )
-        .await
+        self.write_imported(actor, ProjectAccess { org: org.id, project: project.id }, "ghsa", parsed, errors, progress)
+            .await
     }
 
     /// Writes checked records in one transaction, unless `errors` holds any.
@@ -207,7 +221,6 @@ impl App {
         source: &'static str,
         parsed: Vec<Checked>,
         mut errors: FieldErrors,
-        skipped: Vec<(String, String)>,
         progress: &(dyn Fn(ImportProgress<'_>) + Sync),
     ) -> Result<Vec<ImportedFile>, AppError> {
         for (i, checked) in parsed.iter().enumerate() {
@@ -215,30 +228,33 @@ impl App {
                 errors.0.push(file_error(&checked.name, &format!("{} appears in two files", checked.imported.id)));
             }
         }
-        let mut skipped_files = Vec::new();
-        for (name, id) in skipped {
-            match id.parse::<AdvisoryId>() {
-                Ok(id) => skipped_files.push(ImportedFile {
-                    name,
-                    id,
-                    outcome: ImportOutcome::Skipped,
-                    dropped: vec!["closed on GitHub without publication".into()],
-                }),
-                Err(e) => errors.0.push(file_error(&name, &e)),
-            }
-        }
         errors.finish(|| Some(()))?;
         let (org, project) = (access.org, access.project);
         progress(ImportProgress::Writing { total: parsed.len() });
-        let (now, tx_actor) = (self.now(), actor.clone());
+        let (now, tx_actor, entropy) = (self.now(), actor.clone(), std::sync::Arc::clone(&self.entropy));
         self.store
             .write(move |tx| {
                 Box::pin(async move {
                     let actor = tx_actor;
                     let mut results = Vec::with_capacity(parsed.len());
-                    for Checked { name, imported, draft } in parsed {
+                    for Checked { name, imported, draft, advisory, report } in parsed {
+                        let report = match report {
+                            Some(plan) => Some(
+                                reports::file(tx, entropy.as_ref() as &dyn Entropy, now, &actor, (org, project), plan)
+                                    .await?,
+                            ),
+                            None => None,
+                        };
+                        let linked = report.map(|(id, _)| id);
+                        if !advisory {
+                            let outcome = ImportOutcome::Declined;
+                            let mut dropped = imported.dropped;
+                            dropped.push("the advisory (closed on GitHub without publication)".into());
+                            results.push(ImportedFile { name, id: imported.id, outcome, dropped, report });
+                            continue;
+                        }
                         if draft {
-                            let outcome = write_draft(tx, org, project, &name, &imported).await?;
+                            let outcome = write_draft(tx, (org, project, linked), &name, &imported).await?;
                             if outcome != ImportOutcome::Unchanged {
                                 let details =
                                     json!({"source": source, "file": name.chars().take(200).collect::<String>()});
@@ -252,7 +268,8 @@ impl App {
                                 )
                                 .await?;
                             }
-                            results.push(ImportedFile { name, id: imported.id, outcome, dropped: imported.dropped });
+                            let dropped = imported.dropped;
+                            results.push(ImportedFile { name, id: imported.id, outcome, dropped, report });
                             continue;
                         }
                         let state = if imported.withdrawn.is_some() {
@@ -266,7 +283,7 @@ impl App {
                                     id: imported.id.clone(),
                                     org_id: org,
                                     project_id: project,
-                                    report_id: None,
+                                    report_id: linked,
                                     state,
                                     draft: imported.content.clone(),
                                     published: None,
@@ -284,7 +301,10 @@ impl App {
                                 tx.insert_revision(&advisory.id, &revision).await?;
                                 ImportOutcome::Created
                             }
-                            Some(existing) if existing.project_id != project || existing.report_id.is_some() => {
+                            Some(existing)
+                                if existing.project_id != project
+                                    || existing.report_id.is_some_and(|r| Some(r) != linked) =>
+                            {
                                 return Err(AppError::Invalid(FieldErrors(vec![file_error(
                                     &name,
                                     &format!("{} already exists and was not imported into this project", imported.id),
@@ -318,9 +338,9 @@ impl App {
                             record(tx, now, &actor, "advisory.imported", format!("advisory:{}", imported.id), details)
                                 .await?;
                         }
-                        results.push(ImportedFile { name, id: imported.id, outcome, dropped: imported.dropped });
+                        let dropped = imported.dropped;
+                        results.push(ImportedFile { name, id: imported.id, outcome, dropped, report });
                     }
-                    results.extend(skipped_files);
                     Ok(results)
                 })
             })
@@ -332,8 +352,7 @@ impl App {
 /// the working copy of one imported before updated.
 async fn write_draft(
     tx: &mut dyn embargo_store::Writer,
-    org: embargo_core::id::OrgId,
-    project: embargo_core::id::ProjectId,
+    (org, project, linked): (embargo_core::id::OrgId, embargo_core::id::ProjectId, Option<ReportId>),
     name: &str,
     imported: &Imported,
 ) -> Result<ImportOutcome, AppError> {
@@ -343,7 +362,7 @@ async fn write_draft(
                 id: imported.id.clone(),
                 org_id: org,
                 project_id: project,
-                report_id: None,
+                report_id: linked,
                 state: AdvisoryState::Draft,
                 draft: imported.content.clone(),
                 published: None,
@@ -357,7 +376,7 @@ async fn write_draft(
         }
         Some(existing)
             if existing.project_id != project
-                || existing.report_id.is_some()
+                || existing.report_id.is_some_and(|r| Some(r) != linked)
                 || existing.state != AdvisoryState::Draft =>
         {
             Err(AppError::Invalid(FieldErrors(vec![file_error(

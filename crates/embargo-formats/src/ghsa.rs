@@ -17,7 +17,9 @@
 //! `collaborating_users`, `collaborating_teams`), `private_fork`,
 //! `submission`, credits not accepted, and ranges that cannot be read.
 
+use embargo_core::Timestamp;
 use serde_json::{Map, Value, json};
+use time::format_description::well_known::Rfc3339;
 
 /// The state of a repository advisory on GitHub.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +28,10 @@ pub enum GhsaState {
     Published,
     /// Public, then withdrawn.
     Withdrawn,
-    /// Private: a draft or a report still in triage.
+    /// Private: a draft the maintainers made or accepted.
     Draft,
+    /// Private: a vulnerability report someone sent, still in triage.
+    Triage,
     /// Closed without publication.
     Closed,
 }
@@ -43,6 +47,28 @@ pub struct Converted {
     pub state: GhsaState,
     /// What was not kept, by field.
     pub not_kept: Vec<String>,
+    /// What the advisory says of the report it came from (its history).
+    pub report: GhsaReport,
+}
+
+/// The report behind a GitHub advisory, as far as the advisory tells it:
+/// `embargo import ghsa` files one report per advisory with this history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GhsaReport {
+    /// `created_at`: when the report or draft was made.
+    pub created: Option<Timestamp>,
+    /// `updated_at`.
+    pub updated: Option<Timestamp>,
+    /// `published_at`.
+    pub published: Option<Timestamp>,
+    /// `closed_at`.
+    pub closed: Option<Timestamp>,
+    /// The affected packages' names, in order, once each.
+    pub packages: Vec<String>,
+    /// Each `vulnerable_version_range` as GitHub wrote it.
+    pub vulnerable_ranges: Vec<String>,
+    /// The login of the first accepted `reporter` (else `finder`) credit.
+    pub reporter: Option<String>,
 }
 
 /// Why a file is not a GitHub advisory.
@@ -151,6 +177,49 @@ fn text<'a>(advisory: &'a Value, key: &str) -> Option<&'a str> {
     advisory.get(key).and_then(Value::as_str).filter(|s| !s.trim().is_empty())
 }
 
+/// A date field (RFC 3339, as GitHub writes them); absent or `null` is `None`.
+fn date(advisory: &Value, id: &str, key: &str) -> Result<Option<Timestamp>, GhsaError> {
+    text(advisory, key)
+        .map(|t| Timestamp::parse(t, &Rfc3339).map_err(|_| field(format!("{id}.{key}"), "not an RFC 3339 time")))
+        .transpose()
+}
+
+/// The report's facts: dates, packages, ranges and the reporter's login.
+fn report_of(advisory: &Value, id: &str) -> Result<GhsaReport, GhsaError> {
+    let mut report = GhsaReport {
+        created: date(advisory, id, "created_at")?,
+        updated: date(advisory, id, "updated_at")?,
+        published: date(advisory, id, "published_at")?,
+        closed: date(advisory, id, "closed_at")?,
+        ..GhsaReport::default()
+    };
+    for v in advisory.get("vulnerabilities").and_then(Value::as_array).into_iter().flatten() {
+        if let Some(name) = v.get("package").and_then(|p| p.get("name")).and_then(Value::as_str)
+            && !name.trim().is_empty()
+            && !report.packages.iter().any(|p| p == name)
+        {
+            report.packages.push(name.to_owned());
+        }
+        if let Some(range) = v.get("vulnerable_version_range").and_then(Value::as_str)
+            && !range.trim().is_empty()
+        {
+            report.vulnerable_ranges.push(range.trim().to_owned());
+        }
+    }
+    let credits = advisory.get("credits_detailed").and_then(Value::as_array).into_iter().flatten();
+    let accepted: Vec<(&str, &str)> = credits
+        .filter(|c| c.get("state").and_then(Value::as_str).is_none_or(|s| s == "accepted"))
+        .filter_map(|c| {
+            let login = c.get("user").and_then(|u| u.get("login")).and_then(Value::as_str)?;
+            Some((c.get("type").and_then(Value::as_str).unwrap_or(""), login))
+        })
+        .collect();
+    report.reporter = ["reporter", "finder"]
+        .iter()
+        .find_map(|kind| accepted.iter().find(|(k, _)| k == kind).map(|(_, login)| (*login).to_owned()));
+    Ok(report)
+}
+
 /// One GitHub advisory as an OSV record.
 pub fn to_osv(advisory: &Value) -> Result<Converted, GhsaError> {
     let id = text(advisory, "ghsa_id").ok_or_else(|| field("ghsa_id", "missing"))?.to_owned();
@@ -158,7 +227,8 @@ pub fn to_osv(advisory: &Value) -> Result<Converted, GhsaError> {
     let state = match text(advisory, "state") {
         Some("published") => GhsaState::Published,
         Some("withdrawn") => GhsaState::Withdrawn,
-        Some("draft" | "triage") => GhsaState::Draft,
+        Some("draft") => GhsaState::Draft,
+        Some("triage") => GhsaState::Triage,
         Some("closed") => GhsaState::Closed,
         other => return Err(field(at("state"), format!("unknown state {other:?}"))),
     };
@@ -292,7 +362,8 @@ pub fn to_osv(advisory: &Value) -> Result<Converted, GhsaError> {
     if let Some(page) = text(advisory, "html_url") {
         osv.insert("references".into(), json!([{"type": "ADVISORY", "url": page}]));
     }
-    Ok(Converted { id, osv: Value::Object(osv), state, not_kept })
+    let report = report_of(advisory, &id)?;
+    Ok(Converted { id, osv: Value::Object(osv), state, not_kept, report })
 }
 
 #[cfg(test)]
@@ -309,6 +380,32 @@ mod tests {
         assert_eq!(events, vec![json!({"introduced": "3.0"}), json!({"fixed": "3.2.1"})]);
         assert_eq!(range("= 1.2", None).unwrap(), (Vec::new(), vec!["1.2".to_owned()]));
         assert!(range("~> 1.2", None).is_none());
+    }
+
+    #[test]
+    fn the_report_behind_an_advisory_keeps_its_dates_packages_and_reporter() {
+        let advisory = json!({
+            "ghsa_id": "GHSA-aaaa-bbbb-cccc", "state": "closed", "updated_at": "2026-02-02T00:00:00Z",
+            "created_at": "2026-01-01T10:00:00Z", "closed_at": "2026-02-01T00:00:00Z", "published_at": null,
+            "vulnerabilities": [{"package": {"ecosystem": "pip", "name": "a-package"},
+                                 "vulnerable_version_range": "< 1.2"}],
+            "credits_detailed": [
+                {"user": {"login": "bob"}, "type": "analyst", "state": "accepted"},
+                {"user": {"login": "eve"}, "type": "reporter", "state": "declined"},
+                {"user": {"login": "carol"}, "type": "finder", "state": "accepted"}
+            ]
+        });
+        let converted = to_osv(&advisory).unwrap();
+        assert_eq!(converted.state, GhsaState::Closed);
+        let report = converted.report;
+        assert_eq!(report.created, Some(time::macros::datetime!(2026-01-01 10:00 UTC)));
+        assert_eq!(report.closed, Some(time::macros::datetime!(2026-02-01 0:00 UTC)));
+        assert_eq!(report.published, None);
+        assert_eq!(report.packages, ["a-package"]);
+        assert_eq!(report.vulnerable_ranges, ["< 1.2"]);
+        assert_eq!(report.reporter.as_deref(), Some("carol"), "declined credits are not the reporter");
+        let bad = json!({"ghsa_id": "GHSA-a", "state": "draft", "updated_at": "2026-02-02T00:00:00Z", "created_at": "yesterday"});
+        assert!(matches!(to_osv(&bad), Err(GhsaError::Field { field, .. }) if field == "GHSA-a.created_at"));
     }
 
     #[test]

@@ -31,15 +31,17 @@ pub enum ImportCommand {
         #[arg(long)]
         project: ProjectPath,
     },
-    /// Import GitHub repository security advisories (the REST API's JSON) into a project.
+    /// Import GitHub repository security advisories (the REST API's JSON) into a project, as reports and advisories.
     /// All files are checked first and written in one transaction: one bad file and nothing is stored.
     #[command(after_help = "Examples:\n  gh api repos/OWNER/REPO/security-advisories --paginate > advisories.json\n  \
                             embargo import ghsa advisories.json --project pallets/flask\n  \
                             embargo import ghsa ./github-advisories --project pallets/flask   # every *.json below\n\n\
-                            A file holds one advisory or a list of them. Published and withdrawn advisories become\n\
-                            published advisories; drafts and reports in triage become draft advisories only the team\n\
-                            sees; closed ones are not imported and are named. Credits, CVSS, CWEs and dates are kept;\n\
-                            what is not (authors, collaborators, private forks) is named per advisory.")]
+                            A file holds one advisory or a list of them. Each becomes a report with its history\n\
+                            (triage -> triaging, draft -> accepted, published and withdrawn -> disclosed, closed ->\n\
+                            declined as not a vulnerability) and, unless closed, an advisory linked to it: published\n\
+                            and withdrawn ones published, drafts and reports in triage as drafts only the team sees.\n\
+                            Credits, CVSS, CWEs and dates are kept; what is not (authors, collaborators, private\n\
+                            forks) is named per advisory. Importing again files no report twice.")]
     Ghsa {
         /// A JSON file, or a directory of them.
         path: PathBuf,

@@ -3,7 +3,7 @@
 //! format, converted as RustSec's OSV export does) below DIR, shows progress
 //! on standard error, and imports them in one transaction (nothing is
 //! stored if any file is bad). `embargo import ghsa FILE|DIR` does the same
-//! with GitHub repository advisories.
+//! with GitHub repository advisories, filing the report behind each.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -120,16 +120,19 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<ExitCode> 
         }
     }
     let count = |outcome| results.iter().filter(|f| f.outcome == outcome).count();
-    let (drafts, skipped) = (count(ImportOutcome::Draft), count(ImportOutcome::Skipped));
+    let (drafts, declined) = (count(ImportOutcome::Draft), count(ImportOutcome::Declined));
     let mut line = format!(
         "imported {} advisories into {org}/{project}: {} new, {} revised, {} unchanged",
-        results.len() - skipped,
+        results.len() - declined,
         count(ImportOutcome::Created),
         count(ImportOutcome::Revised),
         count(ImportOutcome::Unchanged)
     );
     if ghsa {
-        line.push_str(&format!(", {drafts} private draft(s), {skipped} closed and not imported"));
+        let filed = results.iter().filter(|f| f.report.is_some_and(|(_, new)| new)).count();
+        line.push_str(&format!(
+            ", {drafts} private draft(s), {declined} closed (a declined report, no advisory); {filed} report(s) filed"
+        ));
     }
     println!("{line}");
     Ok(ExitCode::SUCCESS)

@@ -241,7 +241,7 @@ fn github_repository_advisories_import_all_or_nothing_issue_14() {
     let again = ok(&dir, &["import", "ghsa", list.to_str().unwrap(), "--project", "octo/a-package"]);
     assert!(again.contains("0 new, 0 revised, 2 unchanged"), "{again}");
 
-    // A private draft becomes a draft advisory nobody outside the team sees; a closed one is named, not imported.
+    // A private draft becomes a draft advisory nobody outside the team sees; a closed one a declined report only.
     let single: Value =
         serde_json::from_str(&std::fs::read_to_string(github.join("repository-advisory.json")).unwrap()).unwrap();
     let mut draft = single.clone();
@@ -257,7 +257,10 @@ fn github_repository_advisories_import_all_or_nothing_issue_14() {
     let run = crate::run(&dir, &["import", "ghsa", more.to_str().unwrap(), "--project", "octo/a-package"], "");
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let said = String::from_utf8_lossy(&run.stdout);
-    assert!(said.contains("1 private draft(s), 1 closed and not imported"), "{said}");
+    assert!(
+        said.contains("1 private draft(s), 1 closed (a declined report, no advisory); 2 report(s) filed"),
+        "{said}"
+    );
     let notes = String::from_utf8_lossy(&run.stderr);
     assert!(notes.contains("GHSA-ffff-3333-gggg") && notes.contains("closed on GitHub"), "{notes}");
     assert!(notes.contains("GHSA-dddd-2222-eeee.author"), "people are named as not kept: {notes}");
