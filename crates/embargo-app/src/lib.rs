@@ -61,8 +61,8 @@ pub use factors::{FactorProof, FactorStatus, RECENT_FACTOR, RecoveryCodes, TotpE
 pub use imports::{ImportFile, ImportOutcome, ImportProgress, ImportedFile};
 pub use jobs::{Deadline, DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
 pub use lab::{
-    LabActions, LabFilter, LabRecord, LabRequest, LabRunView, LabTask, LabView, MAX_ATTEMPTS, MAX_PENDING_PER_PROJECT,
-    flagged as lab_flagged,
+    LabActions, LabFilter, LabRecord, LabRequest, LabRunView, LabTask, LabView, LineVerdict, MAX_ATTEMPTS,
+    MAX_PENDING_PER_PROJECT, flagged as lab_flagged,
 };
 pub use mail_admin::{KeyFor, KeyView, NewKey, RouteView};
 pub use mail_intake::{INTERNAL_SUFFIX, InboundMail, MailOutcome};

@@ -180,6 +180,16 @@ pub enum Action {
     ManageCollaborators(ReportAccess),
     /// Export a report's conversation, vulnerability details removed, for a code-of-conduct team.
     ExportConduct(ReportAccess),
+    /// Read each release line's lab verdict (not the output): the team always; the reporter when
+    /// the team shares the lab's results with them (`shared`).
+    ViewLabVerdicts {
+        /// The report.
+        report: ReportAccess,
+        /// Whether the team shares the lab's results with the reporter.
+        shared: bool,
+    },
+    /// Share the lab's results with the reporter, or stop sharing them (the team).
+    ShareLab(ReportAccess),
 }
 
 /// The answer to "may this actor do this?".
@@ -439,6 +449,19 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         },
         // Untrusted code runs only in the worker, which holds the database as the operator does.
         Action::RunLab => Decision::Forbidden,
+        Action::ViewLabVerdicts { report, shared } => {
+            let allowed = match relation(actor, &report) {
+                ReportRelation::Team => true,
+                ReportRelation::Reporter => shared,
+                ReportRelation::Collaborator(_) | ReportRelation::Stranger => false,
+            };
+            Decision::when(allowed && scoped(actor, TokenScope::Read), Decision::Hidden)
+        }
+        Action::ShareLab(report) => match relation(actor, &report) {
+            ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Triage), Decision::Forbidden),
+            ReportRelation::Reporter | ReportRelation::Collaborator(_) => Decision::Forbidden,
+            ReportRelation::Stranger => Decision::Hidden,
+        },
     }
 }
 
@@ -471,7 +494,9 @@ fn operator(action: Action) -> Decision {
         | Action::QueueLabRuns(_)
         | Action::ViewLab(_)
         | Action::ManageCollaborators(_)
-        | Action::ExportConduct(_) => Decision::Hidden,
+        | Action::ExportConduct(_)
+        | Action::ViewLabVerdicts { .. }
+        | Action::ShareLab(_) => Decision::Hidden,
     }
 }
 
@@ -502,7 +527,9 @@ fn interested(shared: ReportId, action: Action) -> Decision {
         | Action::QueueLabRuns(_)
         | Action::ViewLab(_)
         | Action::ManageCollaborators(_)
-        | Action::ExportConduct(_) => Decision::Hidden,
+        | Action::ExportConduct(_)
+        | Action::ViewLabVerdicts { .. }
+        | Action::ShareLab(_) => Decision::Hidden,
     }
 }
 

@@ -29,8 +29,10 @@ pub mod checkpoint;
 pub mod collaborators;
 pub mod embargoes;
 pub mod factors;
+pub mod imported;
 pub mod jobs;
 pub mod lab;
+pub mod lab_shares;
 pub mod mail;
 pub mod operations;
 pub mod organisations;
@@ -76,6 +78,8 @@ pub trait Reader:
     + signups::SignupReads
     + operations::OperationReads
     + webhooks::WebhookReads
+    + imported::ImportedReads
+    + lab_shares::LabShareReads
     + Send
 {
 }
@@ -103,6 +107,8 @@ impl<T> Reader for T where
         + signups::SignupReads
         + operations::OperationReads
         + webhooks::WebhookReads
+        + imported::ImportedReads
+        + lab_shares::LabShareReads
         + Send
 {
 }
@@ -130,6 +136,8 @@ pub trait Writer:
     + throttle::ThrottleWrites
     + signups::SignupWrites
     + webhooks::WebhookWrites
+    + imported::ImportedWrites
+    + lab_shares::LabShareWrites
 {
 }
 
@@ -156,6 +164,8 @@ impl<T> Writer for T where
         + throttle::ThrottleWrites
         + signups::SignupWrites
         + webhooks::WebhookWrites
+        + imported::ImportedWrites
+        + lab_shares::LabShareWrites
 {
 }
 
@@ -167,8 +177,10 @@ pub mod prelude {
     pub use crate::collaborators::{CollaboratorReads as _, CollaboratorWrites as _};
     pub use crate::embargoes::{EmbargoReads as _, EmbargoWrites as _};
     pub use crate::factors::{FactorReads as _, FactorWrites as _};
+    pub use crate::imported::{ImportedReads as _, ImportedWrites as _};
     pub use crate::jobs::{JobReads as _, JobWrites as _};
     pub use crate::lab::{LabReads as _, LabWrites as _};
+    pub use crate::lab_shares::{LabShareReads as _, LabShareWrites as _};
     pub use crate::mail::{MailReads as _, MailWrites as _};
     pub use crate::organisations::{OrganisationReads as _, OrganisationWrites as _};
     pub use crate::policies::{PolicyReads as _, PolicyWrites as _};

@@ -175,6 +175,15 @@ fn evidence_lab_matrix() {
 }
 
 #[test]
+fn the_reporter_sees_lab_verdicts_only_when_the_team_shares_them_issue_17() {
+    let r = report();
+    //                                                                 anon fu  fu2 rep rep2 adm org prj oprj op  int
+    check(Action::ViewLabVerdicts { report: r, shared: false }, /* */ [H, H, H, H, H, H, A, A, H, H, H]);
+    check(Action::ViewLabVerdicts { report: r, shared: true }, /*  */ [H, A, H, A, H, H, A, A, H, H, H]);
+    check(Action::ShareLab(r), /*                                  */ [H, F, H, F, H, H, A, A, H, H, H]);
+}
+
+#[test]
 fn intake_limits_spare_the_team_and_administrators_issue_12() {
     let counted: Vec<&str> =
         actors().into_iter().filter(|(_, a)| intake_limits_apply(a, project())).map(|(name, _)| name).collect();

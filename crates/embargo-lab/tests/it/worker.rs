@@ -96,6 +96,31 @@ async fn a_reports_poc_runs_against_every_line_and_the_fix_is_verified() {
         assert!(!mine.text.contains(private), "{private} leaked to the reporter: {}", mine.text);
     }
 
+    // The team shares the lab's results (issue 17): the reporter then sees each line's verdict, never the output.
+    let share = format!("/api/v1/reports/{id}/lab/share");
+    t.put(&share, json!({}), &alice).await.expect(StatusCode::FORBIDDEN);
+    assert_eq!(t.put(&share, json!({}), &team).await.expect(StatusCode::OK).json, json!({"shared": true}));
+    assert_eq!(t.get(&lab_path, &team).await.expect(StatusCode::OK).json["shared"], true);
+    let mine = t.get(&lab_path, &alice).await.expect(StatusCode::OK);
+    assert_eq!(mine.json["reproduced"], true);
+    let mut lines: Vec<(String, String)> = mine.json["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["line"].as_str().unwrap().to_owned(), l["result"].as_str().unwrap().to_owned()))
+        .collect();
+    lines.sort();
+    assert_eq!(lines, [("1.0".into(), "vulnerable".into()), ("2.0".into(), "not_vulnerable".into())]);
+    for private in ["OUTPUT-MARKER", "parse_header", "v1.0.0", "exit code", "grounding"] {
+        assert!(!mine.text.contains(private), "{private} leaked to the reporter: {}", mine.text);
+    }
+    let page = t.get(&format!("/reports/{id}"), &alice).await.expect(StatusCode::OK).text;
+    assert!(page.contains("shares the result on each release line"), "{page}");
+    assert!(!page.contains("OUTPUT-MARKER") && !page.contains("exit code"), "the page keeps the output private");
+    // Stopping: back to one sentence.
+    assert_eq!(t.delete(&share, &team).await.expect(StatusCode::OK).json, json!({"shared": false}));
+    assert_eq!(t.get(&lab_path, &alice).await.expect(StatusCode::OK).json, json!({"reproduced": true}));
+
     // Fix verification: one run against the branch the team names.
     let fix = t.post(&format!("/api/v1/reports/{id}/lab/runs"), json!({"ref": "fix-header"}), &team).await;
     assert_eq!(fix.status, StatusCode::ACCEPTED, "{}", fix.text);

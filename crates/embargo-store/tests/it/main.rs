@@ -32,6 +32,9 @@ mod users;
 mod webhooks;
 mod writes;
 
+mod imported;
+mod lab_shares;
+
 /// Declares one test per backend for each named case `async fn case(db: &Db)`.
 #[macro_export]
 macro_rules! conformance {

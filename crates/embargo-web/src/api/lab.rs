@@ -1,6 +1,7 @@
 //! The evidence lab of a report: queue runs of its PoC (team), read the
 //! affected matrix and the grounding list (team; the reporter reads only
-//! whether their PoC reproduced). The server runs nothing itself:
+//! whether their PoC reproduced, and each line's verdict when the team
+//! shares them: `PUT`/`DELETE .../lab/share`). The server runs nothing itself:
 //! `embargo lab worker` does.
 
 use axum::body::Bytes;
@@ -99,6 +100,31 @@ pub(crate) struct LabJson {
     actions: Option<LabActionsJson>,
     /// Whether the PoC reproduced on a release line; null when nothing conclusive ran yet.
     reproduced: Option<bool>,
+    /// Whether the team shares each line's verdict with the reporter (team only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shared: Option<bool>,
+    /// Each release line's latest verdict: for the reporter only when the team shares them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lines: Option<Vec<LineVerdictJson>>,
+}
+
+/// One release line's latest verdict (no output, no reason).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LineVerdictJson {
+    /// The release line.
+    line: String,
+    /// `vulnerable`, `not_vulnerable` or `inconclusive`.
+    result: String,
+    /// When its latest run finished.
+    #[serde(with = "time::serde::rfc3339::option")]
+    finished_at: Option<OffsetDateTime>,
+}
+
+/// Whether the lab's verdicts are shared with the reporter.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LabSharedJson {
+    /// `true` after `PUT`, `false` after `DELETE`.
+    shared: bool,
 }
 
 /// What the caller may do with the lab record.
@@ -108,6 +134,8 @@ pub(crate) struct LabActionsJson {
     queue: bool,
     /// Accept the matrix (`POST .../lab/accept`).
     accept: bool,
+    /// Share the verdicts with the reporter (`PUT`/`DELETE .../lab/share`).
+    share: bool,
 }
 
 /// The release lines an accepted matrix found vulnerable, now among the report's affected versions.
@@ -173,7 +201,7 @@ pub(crate) async fn get_lab(
 ) -> Result<axum::Json<LabJson>, ApiError> {
     let id = report_id(&id)?;
     let json = match state.app.view_lab(&actor, id).await? {
-        LabView::Reporter { reproduced } => LabJson {
+        LabView::Reporter { reproduced, lines } => LabJson {
             runs: None,
             grounding: None,
             grounding_ref: None,
@@ -181,8 +209,19 @@ pub(crate) async fn get_lab(
             configured: None,
             actions: None,
             reproduced,
+            shared: None,
+            lines: lines.map(|lines| {
+                lines
+                    .into_iter()
+                    .map(|v| LineVerdictJson {
+                        line: v.line,
+                        result: v.result.as_str().to_owned(),
+                        finished_at: v.finished_at,
+                    })
+                    .collect()
+            }),
         },
-        LabView::Team { runs, grounding, grounding_ref, grounding_flagged, configured, actions, .. } => {
+        LabView::Team { runs, grounding, grounding_ref, grounding_flagged, configured, actions, shared, .. } => {
             let reproduced = reproduced(&runs);
             LabJson {
                 runs: Some(
@@ -211,8 +250,10 @@ pub(crate) async fn get_lab(
                 grounding_ref,
                 grounding_flagged: Some(grounding_flagged),
                 configured: Some(configured),
-                actions: Some(LabActionsJson { queue: actions.queue, accept: actions.accept }),
+                actions: Some(LabActionsJson { queue: actions.queue, accept: actions.accept, share: actions.share }),
                 reproduced,
+                shared: Some(shared),
+                lines: None,
             }
         }
     };
@@ -242,6 +283,53 @@ pub(crate) async fn accept_lab_matrix(
 ) -> Result<axum::Json<AcceptedJson>, ApiError> {
     let lines = state.app.accept_lab_matrix(&actor, report_id(&id)?).await?;
     Ok(axum::Json(AcceptedJson { lines }))
+}
+
+/// Shares each release line's latest verdict with the reporter (the team,
+/// triage scope): the reporter's `GET .../lab` then has `lines`. Audited.
+#[utoipa::path(
+    put,
+    path = "/api/v1/reports/{id}/lab/share",
+    tag = "lab",
+    params(("id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, body = LabSharedJson),
+        (status = 401, description = "Sign in or present a token", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)
+    )
+)]
+pub(crate) async fn share_lab(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> Result<axum::Json<LabSharedJson>, ApiError> {
+    let shared = state.app.share_lab_results(&actor, report_id(&id)?, true).await?;
+    Ok(axum::Json(LabSharedJson { shared }))
+}
+
+/// Stops sharing the verdicts: the reporter sees only whether their PoC reproduced again.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/reports/{id}/lab/share",
+    tag = "lab",
+    params(("id" = String, Path)),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, body = LabSharedJson),
+        (status = 401, description = "Sign in or present a token", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)
+    )
+)]
+pub(crate) async fn unshare_lab(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> Result<axum::Json<LabSharedJson>, ApiError> {
+    let shared = state.app.share_lab_results(&actor, report_id(&id)?, false).await?;
+    Ok(axum::Json(LabSharedJson { shared }))
 }
 
 /// Whether any release-line run found it vulnerable (`Some(false)`: runs

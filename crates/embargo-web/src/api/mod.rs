@@ -91,4 +91,5 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::delete_org_webhook))
         .routes(routes!(webhooks::list_project_webhooks, webhooks::create_project_webhook))
         .routes(routes!(webhooks::delete_project_webhook))
+        .routes(routes!(lab::share_lab, lab::unshare_lab))
 }

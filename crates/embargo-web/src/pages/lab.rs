@@ -1,7 +1,8 @@
 //! The evidence lab on the report page: the affected matrix and grounding
 //! list (team), the reporter's one sentence, and the team's two forms: run
 //! the PoC again (every line, one line, or a fix) and accept the matrix into
-//! the report's affected versions. Both work without JavaScript.
+//! the report's affected versions, and share each line's verdict with the
+//! reporter (who then sees them here). All work without JavaScript.
 
 use super::Path;
 use axum::extract::State;
@@ -43,12 +44,18 @@ pub(super) struct LabSection {
     pub(super) can_accept: bool,
     /// The lab forms' problems.
     pub(super) errors: Vec<String>,
+    /// Whether the team shares each line's verdict with the reporter.
+    pub(super) shared: bool,
+    /// Whether the viewer may switch sharing on and off.
+    pub(super) can_share: bool,
+    /// Each line's verdict, for the reporter when the team shares them.
+    pub(super) verdicts: Vec<(String, Badge)>,
 }
 
 /// The section for a lab view, with the problems of a lab form just sent.
 pub(super) fn lab_section(view: LabView, errors: Vec<String>) -> LabSection {
     match view {
-        LabView::Reporter { reproduced } => LabSection {
+        LabView::Reporter { reproduced, lines } => LabSection {
             team: false,
             reproduced,
             runs: Vec::new(),
@@ -60,9 +67,16 @@ pub(super) fn lab_section(view: LabView, errors: Vec<String>) -> LabSection {
             can_queue: false,
             can_accept: false,
             errors: Vec::new(),
+            shared: lines.is_some(),
+            can_share: false,
+            verdicts: lines
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| (v.line, badge(Some(v.result), "not run")))
+                .collect(),
         },
-        LabView::Team { runs, grounding, grounding_ref, grounding_flagged, configured, lines, actions } => {
-            let LabActions { queue, accept } = actions;
+        LabView::Team { runs, grounding, grounding_ref, grounding_flagged, configured, lines, actions, shared } => {
+            let LabActions { queue, accept, share } = actions;
             let found = runs.iter().any(|r| r.purpose == RunPurpose::Line && r.result == Some(LabResult::Vulnerable));
             LabSection {
                 team: true,
@@ -76,23 +90,31 @@ pub(super) fn lab_section(view: LabView, errors: Vec<String>) -> LabSection {
                 can_queue: queue,
                 can_accept: accept && found,
                 errors,
+                shared,
+                can_share: share,
+                verdicts: Vec::new(),
             }
         }
     }
 }
 
-fn run_row(r: embargo_app::LabRunView) -> LabRunRow {
-    let (class, label) = match r.result {
+/// The badge of a verdict (`pending` names a run without one yet).
+fn badge(result: Option<LabResult>, pending: &str) -> Badge {
+    let (class, label) = match result {
         Some(LabResult::Vulnerable) => ("lab-reproduced", "Vulnerable"),
         Some(LabResult::NotVulnerable) => ("lab-not-reproduced", "Not vulnerable"),
         Some(LabResult::Inconclusive) => ("lab-not-run", "Inconclusive"),
-        None => ("lab-not-run", r.state.as_str()),
+        None => ("lab-not-run", pending),
     };
+    Badge { class: class.to_owned(), label: label.to_owned() }
+}
+
+fn run_row(r: embargo_app::LabRunView) -> LabRunRow {
     LabRunRow {
         line: r.line,
         git_ref: r.git_ref,
         fix: r.purpose == RunPurpose::Fix,
-        result: Badge { class: class.to_owned(), label: label.to_owned() },
+        result: badge(r.result, r.state.as_str()),
         reason: r.reason.unwrap_or_default(),
         commit: r.commit.map(|c| c.chars().take(12).collect()).unwrap_or_default(),
     }
@@ -134,4 +156,18 @@ pub(crate) async fn accept(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /reports/{id}/lab/share`: the team shares each line's verdict with
+/// the reporter (`share=yes`) or stops (`share=no`).
+pub(crate) async fn share(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let (_, actor) = visible_report(&state, &viewer, &id).await?;
+    let share = form.opt("share").as_deref() == Some("yes");
+    state.app.share_lab_results(&actor, crate::extract::report_id(&id)?, share).await?;
+    Ok(see_other(&format!("/reports/{id}#lab")))
 }

@@ -359,6 +359,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/reports/{id}/advisory", post(advisories::draft))
         .route("/reports/{id}/lab/runs", post(lab::queue_runs))
         .route("/reports/{id}/lab/accept", post(lab::accept))
+        .route("/reports/{id}/lab/share", post(lab::share))
         .route("/admin", get(admin::page))
         .route("/admin/organisations", post(admin::create_organisation))
         .route("/admin/projects", post(admin::create_project))

@@ -438,6 +438,19 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             format!("/api/v1/reports/{report}/lab/accept"),
             [404, 403, 403, 404, 404, 422, 422, 404, 403],
         ),
+        // Sharing the lab's verdicts with the reporter (issue 17): the team only.
+        row(
+            M::PUT,
+            "/api/v1/reports/{id}/lab/share",
+            format!("/api/v1/reports/{report}/lab/share"),
+            [404, 403, 403, 404, 404, 200, 200, 404, 403],
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/reports/{id}/lab/share",
+            format!("/api/v1/reports/{report}/lab/share"),
+            [404, 403, 403, 404, 404, 200, 200, 404, 403],
+        ),
         row(M::GET, "/api/v1/orgs/{org}/policy", "/api/v1/orgs/pallets/policy", [200; 9]),
         with_toml(
             row(

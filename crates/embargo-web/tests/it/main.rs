@@ -34,3 +34,5 @@ mod second_factor;
 mod signup;
 mod throttle;
 mod webhooks;
+
+mod ghsa_import;

@@ -179,6 +179,13 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             &[],
             [404, 403, 403, 404, 404, 422, 422, 404, 403],
         ),
+        // Sharing the lab's verdicts with the reporter (issue 17): the team only.
+        post(
+            "/reports/{id}/lab/share",
+            format!("/reports/{report}/lab/share"),
+            &[("share", "yes")],
+            [404, 403, 403, 404, 404, 303, 303, 404, 403],
+        ),
         get("/admin", "/admin", [303, 404, 404, 404, 200, 404, 404, 404, 404]),
         get("/admin/audit", "/admin/audit?since=2020-01-01", [303, 404, 404, 404, 200, 404, 404, 404, 404]),
         get("/admin", "/admin", [303, 404, 404, 404, 200, 404, 404, 404, 404]),
@@ -420,6 +427,7 @@ async fn the_page_matrix_names_every_page_route() {
         "/reports/{id}/advisory",
         "/reports/{id}/lab/runs",
         "/reports/{id}/lab/accept",
+        "/reports/{id}/lab/share",
         "/admin",
         "/admin/organisations",
         "/admin/projects",

@@ -63,6 +63,21 @@ no release line was found vulnerable (nothing changes).")]
         #[command(flatten)]
         user: AsUser,
     },
+    /// Share each release line's result with the reporter (never the output), or stop with --stop.
+    #[command(after_help = "Examples:
+  embargo lab share 0190a0b2-7c1e-4d2a-9f3b-0a1b2c3d4e5f --as lead@example.org
+  embargo lab share 0190a0b2-7c1e-4d2a-9f3b-0a1b2c3d4e5f --stop --as lead@example.org
+
+Without sharing, the reporter sees only whether their proof of concept reproduced.")]
+    Share {
+        /// The report's id.
+        id: ReportId,
+        /// Stop sharing.
+        #[arg(long)]
+        stop: bool,
+        #[command(flatten)]
+        user: AsUser,
+    },
 }
 
 /// `lab worker`

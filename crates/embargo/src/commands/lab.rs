@@ -1,5 +1,5 @@
 //! `embargo lab worker`: runs queued lab runs in the sandbox (crate
-//! `embargo-lab`); `embargo lab run | show | accept`: the team's lab use cases
+//! `embargo-lab`); `embargo lab run | show | accept | share`: the team's lab use cases
 //! from the shell, as a user.
 
 use std::process::ExitCode;
@@ -36,7 +36,7 @@ pub async fn worker(app: &App, config: &Config, args: LabWorkerArgs) -> anyhow::
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `lab run`, `lab show` or `lab accept` (the worker has its own entry).
+/// Runs `lab run`, `lab show`, `lab accept` or `lab share` (the worker has its own entry).
 pub async fn run(app: &App, command: LabCommand) -> anyhow::Result<ExitCode> {
     match command {
         LabCommand::Worker(_) => anyhow::bail!("the worker is started with `embargo lab worker`"),
@@ -52,14 +52,19 @@ pub async fn run(app: &App, command: LabCommand) -> anyhow::Result<ExitCode> {
         LabCommand::Show { id, user } => {
             let actor = app.act_as(&user.email).await?;
             match app.view_lab(&actor, id).await? {
-                LabView::Reporter { reproduced } => println!(
-                    "reproduced  {}",
-                    match reproduced {
-                        Some(true) => "yes",
-                        Some(false) => "no",
-                        None => "not run yet",
+                LabView::Reporter { reproduced, lines } => {
+                    println!(
+                        "reproduced  {}",
+                        match reproduced {
+                            Some(true) => "yes",
+                            Some(false) => "no",
+                            None => "not run yet",
+                        }
+                    );
+                    for verdict in lines.unwrap_or_default() {
+                        println!("line  {:<12} {}", verdict.line, verdict.result.as_str());
                     }
-                ),
+                }
                 LabView::Team { runs, grounding, grounding_flagged, configured, .. } => {
                     if !configured {
                         crate::output::note("the project's policy has no [lab] section");
@@ -83,6 +88,11 @@ pub async fn run(app: &App, command: LabCommand) -> anyhow::Result<ExitCode> {
             let actor = app.act_as(&user.email).await?;
             let lines = app.accept_lab_matrix(&actor, id).await?;
             println!("affected  {}", lines.join(", "));
+        }
+        LabCommand::Share { id, stop, user } => {
+            let actor = app.act_as(&user.email).await?;
+            let shared = app.share_lab_results(&actor, id, !stop).await?;
+            println!("shared  {}", if shared { "yes" } else { "no" });
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -59,6 +59,7 @@ const COMMANDS: &[&[&str]] = &[
     &["lab", "run"],
     &["lab", "show"],
     &["lab", "accept"],
+    &["lab", "share"],
     &["backup"],
     &["restore"],
     &["doctor"],

@@ -1,0 +1,8 @@
+-- The evidence lab (issue 17): reports whose team shares the lab's results
+-- with the reporter (each release line's verdict, not the output). No row:
+-- the reporter sees only whether their PoC reproduced.
+CREATE TABLE lab_shares (
+    report_id UUID PRIMARY KEY REFERENCES reports (id),
+    shared_by UUID REFERENCES users (id),
+    shared_at TIMESTAMPTZ NOT NULL
+);
