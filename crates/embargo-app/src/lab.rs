@@ -12,7 +12,7 @@ use embargo_core::Timestamp;
 use embargo_core::id::{LabRunId, ReportId};
 use embargo_core::lab::{Grounding, LabResult, RunPurpose, grounding_flagged, identifiers};
 use embargo_core::permission::{Action, Actor, Decision, decide};
-use embargo_core::policy::{Lab, safe_argument};
+use embargo_core::policy::{Lab, LabPackage, safe_argument};
 use embargo_core::private::Private;
 use embargo_core::report::Report;
 use embargo_store::StoreExt;
@@ -25,6 +25,10 @@ use crate::entropy::EntropyExt;
 use crate::policies::project_policy;
 use crate::reports::access;
 use crate::{App, AppError, require};
+
+mod share;
+
+pub use share::LineVerdict;
 
 /// The most runs of one project that may wait or run at once.
 pub const MAX_PENDING_PER_PROJECT: u32 = 100;
@@ -87,11 +91,16 @@ pub enum LabView {
         lines: Vec<String>,
         /// What the viewer may do here.
         actions: LabActions,
+        /// Whether the team shares each line's verdict with the reporter.
+        shared: bool,
     },
-    /// The reporter: only whether their PoC reproduced on a release line.
+    /// The reporter: whether their PoC reproduced on a release line, and each
+    /// line's verdict when the team shares them.
     Reporter {
         /// `None`: not run yet (or nothing conclusive).
         reproduced: Option<bool>,
+        /// Each release line's latest verdict, when the team shares them (never the output).
+        lines: Option<Vec<LineVerdict>>,
     },
 }
 
@@ -102,6 +111,8 @@ pub struct LabActions {
     pub queue: bool,
     /// Accept the matrix: the lines found vulnerable join the report's affected versions.
     pub accept: bool,
+    /// Share the lines' verdicts with the reporter, or stop.
+    pub share: bool,
 }
 
 /// A claimed run with what the worker needs to do it.
@@ -117,8 +128,12 @@ pub struct LabTask {
     pub git_ref: String,
     /// Line or fix.
     pub purpose: RunPurpose,
-    /// The repository.
+    /// The repository (empty for a package lab).
     pub repository: String,
+    /// The package to install at `git_ref` (the version) instead of a checkout (a package lab).
+    pub package: Option<LabPackage>,
+    /// Where the package comes from (an index URL or a directory), if not the registry itself.
+    pub index: Option<String>,
     /// The line's setup command (none for a fix ref that names no line).
     pub setup: Option<String>,
     /// Whether the setup may use the network.
@@ -237,6 +252,13 @@ fn planned(lab: &Lab, request: &LabRequest) -> Result<Vec<(String, String, RunPu
         if !safe_argument(fix) || fix.contains("..") {
             return Err(AppError::invalid("ref", "a branch, tag or commit without spaces, not starting with '-'"));
         }
+        // A package lab verifies a fix by installing the version that has it.
+        if lab.package.is_some() && !embargo_core::policy::package_version(fix) {
+            return Err(AppError::invalid(
+                "ref",
+                "a package version to install (the project's lab installs a package)",
+            ));
+        }
         let line = request.lines.as_ref().and_then(|l| l.first()).cloned().unwrap_or_else(|| "fix".to_owned());
         return Ok(vec![(line, fix.clone(), RunPurpose::Fix)]);
     }
@@ -245,7 +267,7 @@ fn planned(lab: &Lab, request: &LabRequest) -> Result<Vec<(String, String, RunPu
         .lines
         .iter()
         .filter(|l| wanted.as_ref().is_none_or(|w| w.contains(l.name.as_str())))
-        .map(|l| (l.name.to_string(), l.git_ref.clone(), RunPurpose::Line))
+        .map(|l| (l.name.to_string(), l.target(), RunPurpose::Line))
         .collect())
 }
 
@@ -317,7 +339,8 @@ impl App {
                     if pending.saturating_add(u32::try_from(plan.len()).unwrap_or(u32::MAX)) > MAX_PENDING_PER_PROJECT {
                         return Err(AppError::invalid("lines", "at most 100 waiting lab runs per project"));
                     }
-                    let grounding = grounding_line(&lab, &report);
+                    // Grounding looks names up in the git source: a package lab has none.
+                    let grounding = grounding_line(&lab, &report).filter(|_| lab.package.is_none());
                     let mut ids = Vec::with_capacity(plan.len());
                     for (line, git_ref, purpose) in &plan {
                         let run = NewLabRun {
@@ -381,7 +404,9 @@ impl App {
                         line: run.run.line.clone(),
                         git_ref: run.run.git_ref.clone(),
                         purpose: run.run.purpose,
-                        repository: lab.as_ref().map(|l| l.repository.clone()).unwrap_or_default(),
+                        repository: lab.as_ref().and_then(|l| l.repository.clone()).unwrap_or_default(),
+                        package: lab.as_ref().and_then(|l| l.package.clone()),
+                        index: lab.as_ref().and_then(|l| l.index.clone()),
                         setup: line.and_then(|l| l.setup.clone()),
                         setup_network: lab.as_ref().is_some_and(|l| l.setup_network),
                         poc: content.proof_of_concept.clone().map(Private::new),
@@ -442,6 +467,7 @@ impl App {
         let mut reader = self.store.reader().await?;
         let report = reader.report(id).await?.ok_or(AppError::NotFound)?;
         let report_access = access(&report);
+        let shared = reader.lab_shared_at(id).await?.is_some();
         if decide(actor, Action::ViewLab(report_access)) != Decision::Allow {
             require(actor, Action::ViewReport(report_access))?;
             let runs = reader.lab_runs(id).await?;
@@ -452,7 +478,9 @@ impl App {
                 not_vulnerable |= result == LabResult::NotVulnerable;
             }
             let reproduced = if vulnerable { Some(true) } else { not_vulnerable.then_some(false) };
-            return Ok(LabView::Reporter { reproduced });
+            let verdicts = Action::ViewLabVerdicts { report: report_access, shared };
+            let lines = (decide(actor, verdicts) == Decision::Allow).then(|| share::line_verdicts(&runs));
+            return Ok(LabView::Reporter { reproduced, lines });
         }
         let runs = reader.lab_runs(id).await?.into_iter().map(view_of).collect();
         let check = reader.lab_grounding(id).await?;
@@ -466,6 +494,7 @@ impl App {
         let actions = LabActions {
             queue: lab.is_some() && decide(actor, Action::QueueLabRuns(report_access)) == Decision::Allow,
             accept: decide(actor, Action::Triage(report_access)) == Decision::Allow,
+            share: decide(actor, Action::ShareLab(report_access)) == Decision::Allow,
         };
         let (grounding, grounding_ref) = match check {
             Some(c) => (c.names, Some(c.git_ref)),
@@ -479,6 +508,7 @@ impl App {
             configured: lab.is_some(),
             lines,
             actions,
+            shared,
         })
     }
 

@@ -13,7 +13,9 @@ pub use draft::{
     AdvisoriesDraft, ChannelsDraft, ConductDraft, DisclosureDraft, Level, PolicyDraft, PolicyError, ReleasesDraft,
     ReportDraft, ResponseDraft, ScopeDraft,
 };
-pub use lab::{Lab, LabLine, MAX_LAB_LINES, safe_argument};
+pub use lab::{
+    Lab, LabLine, LabPackage, MAX_LAB_LINES, PackageError, PackageKind, package_index, package_version, safe_argument,
+};
 pub use span::Span;
 
 use std::fmt;

@@ -162,7 +162,14 @@ struct File {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LabSection {
-    repository: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    repository: Option<String>,
+    /// `pypi:NAME`: install the package at each line's version instead (issue 17).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    package: Option<String>,
+    /// Where the package comes from: an index URL or a directory of wheels and sdists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    index: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     setup_network: bool,
     #[serde(default)]
@@ -174,8 +181,10 @@ struct LabSection {
 #[serde(deny_unknown_fields)]
 struct LabLineSection {
     name: String,
-    #[serde(rename = "ref")]
-    git_ref: String,
+    #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
+    git_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     setup: Option<String>,
 }
@@ -413,6 +422,8 @@ pub fn parse(text: &str, level: Level) -> Result<PolicyFile, PolicyFileError> {
         },
         lab: file.lab.as_ref().map(|lab| Lab {
             repository: lab.repository.clone(),
+            package: errors.one("lab.package", lab.package.as_deref(), str::parse),
+            index: lab.index.clone(),
             setup_network: lab.setup_network,
             lines: lab
                 .lines
@@ -420,7 +431,12 @@ pub fn parse(text: &str, level: Level) -> Result<PolicyFile, PolicyFileError> {
                 .enumerate()
                 .filter_map(|(i, l)| {
                     let name = errors.one(&format!("lab.lines[{i}].name"), Some(&l.name), str::parse)?;
-                    Some(LabLine { name, git_ref: l.git_ref.clone(), setup: l.setup.clone() })
+                    Some(LabLine {
+                        name,
+                        git_ref: l.git_ref.clone(),
+                        version: l.version.clone(),
+                        setup: l.setup.clone(),
+                    })
                 })
                 .collect(),
         }),
@@ -581,6 +597,8 @@ fn file_of(p: &Policy, level: Level, lines: Option<&[ReleaseLine]>) -> File {
         ),
         lab: p.lab.value.as_ref().filter(|_| !org).map(|lab| LabSection {
             repository: lab.repository.clone(),
+            package: lab.package.as_ref().map(ToString::to_string),
+            index: lab.index.clone(),
             setup_network: lab.setup_network,
             lines: lab
                 .lines
@@ -588,6 +606,7 @@ fn file_of(p: &Policy, level: Level, lines: Option<&[ReleaseLine]>) -> File {
                 .map(|l| LabLineSection {
                     name: l.name.to_string(),
                     git_ref: l.git_ref.clone(),
+                    version: l.version.clone(),
                     setup: l.setup.clone(),
                 })
                 .collect(),

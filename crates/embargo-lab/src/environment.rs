@@ -22,10 +22,10 @@ use crate::sandbox::{Limits, Program, RunSpec, Sandbox, SandboxError};
 /// Where the lab keeps mirrors and environments, and how long git may take.
 #[derive(Debug, Clone)]
 pub struct Environments {
-    root: PathBuf,
+    pub(crate) root: PathBuf,
     git_timeout: Duration,
-    setup_limits: Limits,
-    sandbox_uid: Option<u32>,
+    pub(crate) setup_limits: Limits,
+    pub(crate) sandbox_uid: Option<u32>,
 }
 
 /// A prepared environment.
@@ -55,8 +55,8 @@ pub struct Want<'a> {
 /// Why an environment could not be prepared.
 #[derive(Debug, thiserror::Error)]
 pub enum PrepareError {
-    /// The repository or ref would be read by git as an option, or is not one line.
-    #[error("{field} {value:?} cannot be given to git")]
+    /// The repository, ref, version or index would be read as an option, or is not one line.
+    #[error("{field} {value:?} cannot be given to git or pip")]
     Unsafe {
         /// `repository` or `ref`.
         field: &'static str,
@@ -98,14 +98,14 @@ pub enum PrepareError {
     Io(#[from] std::io::Error),
 }
 
-fn short(bytes: &[u8]) -> String {
+pub(crate) fn short(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let text = text.trim();
     let skip = text.chars().count().saturating_sub(400);
     text.chars().skip(skip).collect()
 }
 
-fn hex_digest(parts: &[&str]) -> String {
+pub(crate) fn hex_digest(parts: &[&str]) -> String {
     let mut hash = Sha256::new();
     for part in parts {
         hash.update((part.len() as u64).to_be_bytes());
@@ -160,13 +160,13 @@ fn text(path: &Path) -> Result<&str, PrepareError> {
 }
 
 /// Makes a directory the sandbox user can enter and read.
-fn open_dir(path: &Path) -> std::io::Result<()> {
+pub(crate) fn open_dir(path: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(path)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
 }
 
 /// Hands a tree to `uid` (so that a setup command running as it may write there).
-fn chown_tree(path: &Path, uid: u32) -> std::io::Result<()> {
+pub(crate) fn chown_tree(path: &Path, uid: u32) -> std::io::Result<()> {
     std::os::unix::fs::lchown(path, Some(uid), Some(uid))?;
     if std::fs::symlink_metadata(path)?.is_dir() {
         for entry in std::fs::read_dir(path)? {

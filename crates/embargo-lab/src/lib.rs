@@ -5,6 +5,8 @@
 //!   private tmpfs, time, memory, process and output limits.
 //! - [`environment`]: a bare mirror per repository, a checkout per commit, the
 //!   line's setup command run once in the sandbox; cached.
+//! - [`package`]: a package installed at a line's version (`pip`) in the
+//!   sandbox, network only for that install; cached per version.
 //! - [`grounding`]: identifiers looked up with `git grep` at the line's commit.
 //! - [`worker`]: `embargo lab worker`, which claims queued runs with leases
 //!   through the app's use cases and records their results.
@@ -13,5 +15,6 @@
 
 pub mod environment;
 pub mod grounding;
+pub mod package;
 pub mod sandbox;
 pub mod worker;

@@ -82,6 +82,8 @@ pub enum Program<'a> {
     Script(&'a [u8]),
     /// One line of shell (a setup command).
     Shell(&'a str),
+    /// A program and its arguments, run without a shell (a package install).
+    Argv(&'a [&'a str]),
 }
 
 /// One sandboxed run.
@@ -312,6 +314,7 @@ impl Sandbox {
                 }
             }
             Program::Shell(line) => vec!["/bin/sh".into(), "-c".into(), line.to_owned()],
+            Program::Argv(argv) => argv.iter().map(|a| (*a).to_owned()).collect(),
         };
         add(&["--remount-ro", "/", "--chdir", &source, "--clearenv"]);
         for (name, value) in [

@@ -15,6 +15,7 @@ use embargo_core::private::Private;
 
 use crate::environment::{Environments, PrepareError, Want};
 use crate::grounding;
+use crate::package::PackageWant;
 use crate::sandbox::{DEFAULT_SANDBOX_UID, Limits, Program, RunSpec, Sandbox, SandboxError};
 
 /// How a worker runs.
@@ -145,16 +146,29 @@ impl Worker {
             grounding: None,
         };
         let Some(poc) = &task.poc else { return inconclusive("the report has no proof of concept".into()) };
-        if task.repository.is_empty() {
-            return inconclusive("the project's policy has no [lab] section".into());
-        }
-        let want = Want {
-            repository: &task.repository,
-            git_ref: &task.git_ref,
-            setup: task.setup.as_deref(),
-            setup_network: task.setup_network,
+        let prepared = if let Some(package) = &task.package {
+            // A package lab: the run's ref is the version to install.
+            let want = PackageWant {
+                package,
+                version: &task.git_ref,
+                index: task.index.as_deref(),
+                setup: task.setup.as_deref(),
+                setup_network: task.setup_network,
+            };
+            self.environments.prepare_package(&self.sandbox, want).await
+        } else {
+            if task.repository.is_empty() {
+                return inconclusive("the project's policy has no [lab] section".into());
+            }
+            let want = Want {
+                repository: &task.repository,
+                git_ref: &task.git_ref,
+                setup: task.setup.as_deref(),
+                setup_network: task.setup_network,
+            };
+            self.environments.prepare(&self.sandbox, want).await
         };
-        let prepared = match self.environments.prepare(&self.sandbox, want).await {
+        let prepared = match prepared {
             Ok(prepared) => prepared,
             Err(error) => return inconclusive(format!("the environment could not be prepared: {error}")),
         };

@@ -48,15 +48,23 @@ struct StoredCriterion {
 #[derive(Serialize, Deserialize)]
 struct StoredLabLine {
     name: String,
-    #[serde(rename = "ref")]
-    git_ref: String,
+    #[serde(rename = "ref", default)]
+    git_ref: Option<String>,
+    #[serde(default)]
+    version: Option<String>,
     #[serde(default)]
     setup: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct StoredLab {
-    repository: String,
+    #[serde(default)]
+    repository: Option<String>,
+    /// `pypi:NAME` (issue 17).
+    #[serde(default)]
+    package: Option<String>,
+    #[serde(default)]
+    index: Option<String>,
     #[serde(default)]
     setup_network: bool,
     lines: Vec<StoredLabLine>,
@@ -213,6 +221,8 @@ impl From<&PolicyDraft> for StoredPolicy {
             team_second_factor: p.conduct.team_second_factor,
             lab: p.lab.as_ref().map(|lab| StoredLab {
                 repository: lab.repository.clone(),
+                package: lab.package.as_ref().map(ToString::to_string),
+                index: lab.index.clone(),
                 setup_network: lab.setup_network,
                 lines: lab
                     .lines
@@ -220,6 +230,7 @@ impl From<&PolicyDraft> for StoredPolicy {
                     .map(|l| StoredLabLine {
                         name: l.name.to_string(),
                         git_ref: l.git_ref.clone(),
+                        version: l.version.clone(),
                         setup: l.setup.clone(),
                     })
                     .collect(),
@@ -310,6 +321,11 @@ impl StoredPolicy {
                 .map(|lab| {
                     Ok::<_, StoreError>(Lab {
                         repository: lab.repository,
+                        package: lab
+                            .package
+                            .map(|p| p.parse().map_err(|e| StoreError::corrupt("policy.lab.package", e)))
+                            .transpose()?,
+                        index: lab.index,
                         setup_network: lab.setup_network,
                         lines: lab
                             .lines
@@ -321,6 +337,7 @@ impl StoredPolicy {
                                         .parse()
                                         .map_err(|e| StoreError::corrupt("policy.lab.lines.name", e))?,
                                     git_ref: l.git_ref,
+                                    version: l.version,
                                     setup: l.setup,
                                 })
                             })

@@ -117,10 +117,10 @@ ref = "v1.0.4"
 fn the_lab_section_parses_and_shows_back_for_projects_only() {
     let file = parse(LAB, Level::Project).unwrap();
     let lab = file.draft.lab.clone().unwrap();
-    assert_eq!(lab.repository, "https://example.org/tinyparse.git");
+    assert_eq!(lab.repository.as_deref(), Some("https://example.org/tinyparse.git"));
     assert!(!lab.setup_network, "setup commands get no network unless the policy says so");
     assert_eq!(lab.lines[0].name.as_str(), "2.0");
-    assert_eq!(lab.lines[0].git_ref, "v2.0.1");
+    assert_eq!(lab.lines[0].git_ref.as_deref(), Some("v2.0.1"));
     assert_eq!(lab.lines[1].setup, None);
     let org = parse(ORG, Level::Organisation).unwrap().draft;
     let policy = resolve(&org, Some(&file.draft));
@@ -204,4 +204,33 @@ fn one_level_renders_only_what_it_says_and_parses_back_to_the_same_draft_issue_1
     assert!(!own.contains("security@example.org"), "the organisation's fields stay inherited:\n{own}");
     let org_own = render_own(&resolve(&org, None), Level::Organisation, Source::Organisation, None);
     assert_eq!(parse(&org_own, Level::Organisation).unwrap().draft, org, "{org_own}");
+}
+
+/// A package lab (issue 17): `package = "pypi:NAME"`, an optional index, a
+/// version per line (the line's name when absent); parsed, shown back, checked.
+#[test]
+fn a_package_lab_parses_shows_back_and_is_checked_issue_17() {
+    let text = "[lab]\npackage = \"pypi:tinyparse\"\nindex = \"/srv/wheels\"\n\n\
+                [[lab.lines]]\nname = \"2.0\"\nversion = \"2.0.1\"\n\n[[lab.lines]]\nname = \"1.0\"\n";
+    let file = parse(text, Level::Project).unwrap();
+    let lab = file.draft.lab.clone().unwrap();
+    assert_eq!(lab.package.as_ref().map(ToString::to_string).as_deref(), Some("pypi:tinyparse"));
+    assert_eq!((lab.repository.as_deref(), lab.index.as_deref()), (None, Some("/srv/wheels")));
+    assert_eq!((lab.lines[0].target(), lab.lines[1].target()), ("2.0.1".to_owned(), "1.0".to_owned()));
+    let org = parse(ORG, Level::Organisation).unwrap().draft;
+    let shown = render(&resolve(&org, Some(&file.draft)), Level::Project, None, false);
+    assert!(shown.contains("package = \"pypi:tinyparse\"") && shown.contains("version = \"2.0.1\""), "{shown}");
+    assert_eq!(parse(&shown, Level::Project).unwrap().draft.lab, Some(lab));
+
+    for (bad, field) in [
+        (text.replace("pypi:tinyparse", "npm:tinyparse"), "lab.package"),
+        (text.replace("2.0.1", "2.0; curl evil"), "lab.lines[0].version"),
+        (text.replace("/srv/wheels", "wheels"), "lab.index"),
+    ] {
+        let Err(PolicyFileError::Invalid(errors)) = parse(&bad, Level::Project) else { panic!("accepted: {bad}") };
+        let fields: Vec<&str> = errors.iter().map(|e| e.error.field.as_str()).collect();
+        assert!(fields.contains(&field), "{field}: {fields:?}");
+    }
+    let mixed = text.replace("index = \"/srv/wheels\"", "repository = \"https://example.org/x.git\"");
+    assert!(parse(&mixed, Level::Project).is_err(), "either a repository or a package");
 }

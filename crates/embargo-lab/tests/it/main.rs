@@ -12,5 +12,6 @@
 mod environment;
 mod fixture;
 mod grounding;
+mod package;
 mod sandbox;
 mod worker;
