@@ -89,6 +89,10 @@ impl MailNotices {
                 Some(Notice::CollaboratorInvited { report: *report, collaborator: *collaborator })
             }
             Event::AssigneeChanged { .. } | Event::AdvisoryDrafted { .. } | Event::AdvisoryWithdrawn { .. } => None,
+            Event::SharedWithParty { report, share } => Some(Notice::ShareLink { report: *report, share: *share }),
+            Event::CreditChosen { report } => Some(Notice::CreditChosen { report: *report }),
+            Event::PublicIssueProposed { report } => Some(Notice::PublicIssueProposed { report: *report }),
+            Event::PublicIssueAnswered { report } => Some(Notice::PublicIssueAnswered { report: *report }),
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod audit;
 pub mod backup;
 pub mod checkpoint;
 pub mod collaborators;
+pub mod credits;
 pub mod embargoes;
 pub mod factors;
 pub mod jobs;
@@ -35,6 +36,7 @@ pub mod mail;
 pub mod operations;
 pub mod organisations;
 pub mod policies;
+pub mod public_issues;
 pub mod reports;
 pub mod response_times;
 pub mod rotations;
@@ -76,6 +78,8 @@ pub trait Reader:
     + signups::SignupReads
     + operations::OperationReads
     + webhooks::WebhookReads
+    + credits::CreditReads
+    + public_issues::PublicIssueReads
     + Send
 {
 }
@@ -103,6 +107,8 @@ impl<T> Reader for T where
         + signups::SignupReads
         + operations::OperationReads
         + webhooks::WebhookReads
+        + credits::CreditReads
+        + public_issues::PublicIssueReads
         + Send
 {
 }
@@ -130,6 +136,8 @@ pub trait Writer:
     + throttle::ThrottleWrites
     + signups::SignupWrites
     + webhooks::WebhookWrites
+    + credits::CreditWrites
+    + public_issues::PublicIssueWrites
 {
 }
 
@@ -156,6 +164,8 @@ impl<T> Writer for T where
         + throttle::ThrottleWrites
         + signups::SignupWrites
         + webhooks::WebhookWrites
+        + credits::CreditWrites
+        + public_issues::PublicIssueWrites
 {
 }
 
@@ -183,4 +193,6 @@ pub mod prelude {
     pub use crate::users::{UserReads as _, UserWrites as _};
     pub use crate::webhooks::{WebhookReads as _, WebhookWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
+    pub use crate::credits::{CreditReads as _, CreditWrites as _};
+    pub use crate::public_issues::{PublicIssueReads as _, PublicIssueWrites as _};
 }

@@ -19,6 +19,8 @@ mod response_times;
 mod rotation;
 mod schedule;
 mod webhooks;
+mod credits;
+mod public_issue;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -91,4 +93,9 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::delete_org_webhook))
         .routes(routes!(webhooks::list_project_webhooks, webhooks::create_project_webhook))
         .routes(routes!(webhooks::delete_project_webhook))
+        .routes(routes!(credits::get_credit, credits::put_credit))
+        .routes(routes!(credits::list_credits))
+        .routes(routes!(public_issue::get_public_issue, public_issue::draft_public_issue))
+        .routes(routes!(public_issue::answer_public_issue))
+        .routes(routes!(public_issue::mark_public_issue))
 }

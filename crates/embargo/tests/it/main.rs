@@ -12,6 +12,7 @@
 mod browser;
 mod cli;
 mod csaf_provider;
+mod finders_shell;
 mod cvss;
 mod formats;
 mod help;
