@@ -342,7 +342,12 @@ impl MailNotifier {
         let _ = writeln!(text);
         match &mail.followup {
             Some(token) => {
-                let _ = writeln!(text, "Read the redacted, read-only copy at:\n  {}/shared/{}", self.config.public_url, token.expose());
+                let _ = writeln!(
+                    text,
+                    "Read the redacted, read-only copy at:\n  {}/shared/{}",
+                    self.config.public_url,
+                    token.expose()
+                );
                 let _ = writeln!(
                     text,
                     "\nThe link is yours alone: keep it private and do not forward this mail. The vulnerability is \

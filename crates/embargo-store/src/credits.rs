@@ -37,8 +37,7 @@ where
         let finder: Finder = finder_text.parse().map_err(|e| StoreError::corrupt("credit_choices.finder", e))?;
         let name = match row.opt_bytes("name")? {
             Some(sealed) => Some(
-                self.sealer
-                    .open_text(Place { table: "credit_choices", column: "name", row: &finder_text }, &sealed)?,
+                self.sealer.open_text(Place { table: "credit_choices", column: "name", row: &finder_text }, &sealed)?,
             ),
             None => None,
         };

@@ -175,6 +175,7 @@ pub mod prelude {
     pub use crate::attachments::{AttachmentReads as _, AttachmentWrites as _};
     pub use crate::audit::{AuditReads as _, AuditWrites as _};
     pub use crate::collaborators::{CollaboratorReads as _, CollaboratorWrites as _};
+    pub use crate::credits::{CreditReads as _, CreditWrites as _};
     pub use crate::embargoes::{EmbargoReads as _, EmbargoWrites as _};
     pub use crate::factors::{FactorReads as _, FactorWrites as _};
     pub use crate::jobs::{JobReads as _, JobWrites as _};
@@ -182,6 +183,7 @@ pub mod prelude {
     pub use crate::mail::{MailReads as _, MailWrites as _};
     pub use crate::organisations::{OrganisationReads as _, OrganisationWrites as _};
     pub use crate::policies::{PolicyReads as _, PolicyWrites as _};
+    pub use crate::public_issues::{PublicIssueReads as _, PublicIssueWrites as _};
     pub use crate::reports::{ReportReads as _, ReportWrites as _};
     pub use crate::response_times::ResponseTimeReads as _;
     pub use crate::rotations::{RotationReads as _, RotationWrites as _};
@@ -193,6 +195,4 @@ pub mod prelude {
     pub use crate::users::{UserReads as _, UserWrites as _};
     pub use crate::webhooks::{WebhookReads as _, WebhookWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
-    pub use crate::credits::{CreditReads as _, CreditWrites as _};
-    pub use crate::public_issues::{PublicIssueReads as _, PublicIssueWrites as _};
 }

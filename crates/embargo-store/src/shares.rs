@@ -96,11 +96,11 @@ where
     }
 
     async fn share(&mut self, id: ShareId) -> Result<Option<Share>, StoreError> {
-        let row =
-            self.fetch_optional(
-            query(const_format::concatcp!("SELECT ", SHARE_COLUMNS, " FROM report_shares WHERE id = $1")).bind(id),
-        )
-        .await?;
+        let row = self
+            .fetch_optional(
+                query(const_format::concatcp!("SELECT ", SHARE_COLUMNS, " FROM report_shares WHERE id = $1")).bind(id),
+            )
+            .await?;
         row.map(|r| self.share_from(&r)).transpose()
     }
 

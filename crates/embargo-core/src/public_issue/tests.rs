@@ -59,7 +59,11 @@ fn a_named_reporter_is_credited_but_their_address_never_shows() {
     assert!(!all.to_lowercase().contains("ada@example.org"), "{all}");
     assert!(text.body.contains("Reported by Ada Lovelace."), "{}", text.body);
     assert!(text.body.contains("outside the scope"), "{}", text.body);
-    assert!(text.body.contains("````\nprint('MARKER-POC')\n```inner```\n````"), "a fence longer than the PoC's: {}", text.body);
+    assert!(
+        text.body.contains("````\nprint('MARKER-POC')\n```inner```\n````"),
+        "a fence longer than the PoC's: {}",
+        text.body
+    );
 }
 
 #[test]

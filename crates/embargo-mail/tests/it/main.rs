@@ -319,7 +319,8 @@ async fn a_share_reaches_each_party_with_their_link_encrypted_where_a_key_is_kno
     let clear = mails.iter().find(|m| m.contains("To: haiku-port@ports.example")).unwrap();
     assert!(subject(clear).contains("a report concerning Haiku is shared with you"), "{}", subject(clear));
     let unfolded = clear.replace("=\r\n", "").replace("=\n", "");
-    let (plain_share, plain_token) = shares.iter().find(|(s, _)| s.party.as_str() == "haiku-port@ports.example").unwrap();
+    let (plain_share, plain_token) =
+        shares.iter().find(|(s, _)| s.party.as_str() == "haiku-port@ports.example").unwrap();
     assert!(unfolded.contains(&format!("https://security.example.org/shared/{}", plain_token.expose())), "{clear}");
     for marker in private {
         assert!(!unfolded.contains(marker), "{marker} leaked into the share mail:\n{clear}");

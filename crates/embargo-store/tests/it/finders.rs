@@ -11,7 +11,11 @@ use embargo_store::public_issues::PublicIssue;
 use crate::conformance;
 use crate::fixture::{Db, at, new_uuid, token_hash};
 
-conformance!(share_links_wait_for_their_mail_and_opens_are_counted, credit_choices_are_kept_per_finder, public_issues_round_trip);
+conformance!(
+    share_links_wait_for_their_mail_and_opens_are_counted,
+    credit_choices_are_kept_per_finder,
+    public_issues_round_trip
+);
 
 async fn share_links_wait_for_their_mail_and_opens_are_counted(db: &Db) {
     let org = db.organisation("python").await;
@@ -47,10 +51,7 @@ async fn share_links_wait_for_their_mail_and_opens_are_counted(db: &Db) {
         db.write(move |tx| Box::pin(async move { tx.share_opened(&hash, at(minute)).await })).await.unwrap();
     }
     let found = db.read().await.share(id).await.unwrap().unwrap();
-    assert_eq!(
-        (found.mailed_at, found.first_opened_at, found.last_opened_at),
-        (Some(at(2)), Some(at(5)), Some(at(9)))
-    );
+    assert_eq!((found.mailed_at, found.first_opened_at, found.last_opened_at), (Some(at(2)), Some(at(5)), Some(at(9))));
 }
 
 async fn credit_choices_are_kept_per_finder(db: &Db) {
@@ -58,8 +59,13 @@ async fn credit_choices_are_kept_per_finder(db: &Db) {
     let project = db.project(&org, "cpython").await;
     let (report, _) = db.report(&project, None, "flaw", 0).await;
     let finder = Finder::Reporter(report.id);
-    let first =
-        CreditChoice { finder, report: report.id, declined: false, name: Some("MARKER-NAME".into()), updated_at: at(1) };
+    let first = CreditChoice {
+        finder,
+        report: report.id,
+        declined: false,
+        name: Some("MARKER-NAME".into()),
+        updated_at: at(1),
+    };
     let second = CreditChoice { declined: true, name: None, updated_at: at(2), ..first.clone() };
     let stored = first.clone();
     db.write(move |tx| Box::pin(async move { tx.put_credit_choice(&stored).await })).await.unwrap();

@@ -12,15 +12,15 @@ mod json;
 mod lab;
 
 pub(crate) use lab::reproduced as lab_reproduced;
+mod credits;
 pub(crate) mod organisations;
 pub(crate) mod policies;
+mod public_issue;
 pub(crate) mod reports;
 mod response_times;
 mod rotation;
 mod schedule;
 mod webhooks;
-mod credits;
-mod public_issue;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

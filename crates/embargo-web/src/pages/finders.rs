@@ -12,7 +12,7 @@ use embargo_core::public_issue::Answer;
 
 use super::form::apply_errors;
 use super::reports::{Kept, reshow, visible_report};
-use super::{FormData, Path, PageError, Viewer, fixable, form_status, see_other, when};
+use super::{FormData, PageError, Path, Viewer, fixable, form_status, see_other, when};
 use crate::AppState;
 
 /// A finder's own credit form.
@@ -245,4 +245,3 @@ pub(crate) async fn mark_public_issue(
         Err(e) => Err(e.into()),
     }
 }
-

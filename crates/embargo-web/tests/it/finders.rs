@@ -68,7 +68,9 @@ async fn finders_decline_credit_or_choose_a_name_and_the_advisory_and_every_expo
         // Alice declines from her report page, with the form (no JavaScript).
         let page = t.get(&format!("/reports/{original}"), &w.alice).await.expect(StatusCode::OK);
         assert!(page.text.contains(&format!("action=\"/reports/{original}/credit\"")), "the form is there");
-        let refused = t.form(&format!("/reports/{original}/credit"), &[("credit", "named"), ("name", "two\nlines")], &w.alice).await;
+        let refused = t
+            .form(&format!("/reports/{original}/credit"), &[("credit", "named"), ("name", "two\nlines")], &w.alice)
+            .await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
         t.form(&format!("/reports/{original}/credit"), &[("credit", "declined"), ("name", "")], &w.alice)
             .await
@@ -83,7 +85,9 @@ async fn finders_decline_credit_or_choose_a_name_and_the_advisory_and_every_expo
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| (c["kind"].as_str().unwrap().to_owned(), c["declined"].as_bool().unwrap(), c["credited_as"].clone()))
+            .map(|c| {
+                (c["kind"].as_str().unwrap().to_owned(), c["declined"].as_bool().unwrap(), c["credited_as"].clone())
+            })
             .collect();
         assert_eq!(
             rows,
@@ -105,16 +109,21 @@ async fn finders_decline_credit_or_choose_a_name_and_the_advisory_and_every_expo
         assert_eq!(told, 4, "the team hears of each choice (not of a refused one)");
 
         // Published with a CVE: OSV credits, CSAF acknowledgments and the CVE record leave Alice out.
-        t.patch(&format!("/api/v1/advisories/{advisory}"), json!({"aliases": ["CVE-2026-31337"], "details": "Upgrade to 3.1.1."}), &w.flask_team)
-            .await
-            .expect(StatusCode::OK);
+        t.patch(
+            &format!("/api/v1/advisories/{advisory}"),
+            json!({"aliases": ["CVE-2026-31337"], "details": "Upgrade to 3.1.1."}),
+            &w.flask_team,
+        )
+        .await
+        .expect(StatusCode::OK);
         w.transition(&original, "fixing", &w.flask_team).await.expect(StatusCode::OK);
         w.transition(&original, "fixed", &w.flask_team).await.expect(StatusCode::OK);
         t.call(Method::POST, &format!("/api/v1/advisories/{advisory}/publish"), None, &w.flask_team)
             .await
             .expect(StatusCode::OK);
         let osv = t.get(&format!("/osv/v1/vulns/{advisory}"), &Auth::None).await.expect(StatusCode::OK);
-        let osv_names: Vec<&str> = osv.json["credits"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        let osv_names: Vec<&str> =
+            osv.json["credits"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(osv_names, ["Carol Cofinder", "bob"]);
         let year = advisory.split('-').nth(1).unwrap();
         let csaf = t
@@ -157,7 +166,8 @@ async fn a_declined_report_becomes_a_public_issue_only_with_the_reporters_consen
             "reporter_name": "Ada Marker",
             "reporter_email": "ada-contact@marker.example",
         });
-        let sent = t.post("/api/v1/projects/pallets/flask/reports", report, &Auth::None).await.expect(StatusCode::CREATED);
+        let sent =
+            t.post("/api/v1/projects/pallets/flask/reports", report, &Auth::None).await.expect(StatusCode::CREATED);
         let id = sent.json["id"].as_str().unwrap().to_owned();
         let token = sent.json["followup_token"].as_str().unwrap().to_owned();
         let (reporter, reporter_page) = (Auth::Bearer(token.clone()), Auth::Link(token));
@@ -175,9 +185,13 @@ async fn a_declined_report_becomes_a_public_issue_only_with_the_reporters_consen
         w.advance(&id, "triaging").await;
         let decline = json!({"to": "not_vulnerable", "reason": "MARKER-REASON: a crash of the dev server only."});
         t.post(&format!("/api/v1/reports/{id}/transitions"), decline, &w.flask_team).await.expect(StatusCode::OK);
-        t.patch(&format!("/api/v1/reports/{id}"), json!({"cvss_v3": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L"}), &w.flask_team)
-            .await
-            .expect(StatusCode::OK);
+        t.patch(
+            &format!("/api/v1/reports/{id}"),
+            json!({"cvss_v3": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L"}),
+            &w.flask_team,
+        )
+        .await
+        .expect(StatusCode::OK);
         let (duplicate, _) = w.report("flask", &w.bob, "MARKER-DUPLICATE").await;
         w.advance(&duplicate, "triaging").await;
         let mark = json!({"to": "duplicate", "duplicate_of": id, "reason": "Same."});
@@ -189,8 +203,19 @@ async fn a_declined_report_becomes_a_public_issue_only_with_the_reporters_consen
         let all = format!("{}\n{}", issue.json["title"], issue.json["body"]);
         assert!(all.contains("MARKER-BODY") && all.contains("werkzeug.serving"), "{all}");
         let private = [
-            "ada-contact", "Ada Marker", "MARKER-POC", "MARKER-PATCH", "MARKER-THREAT", "MARKER-INTERNAL",
-            "MARKER-MESSAGE", "MARKER-REASON", "MARKER-DUPLICATE", "bob", "carol", "CVSS", &id,
+            "ada-contact",
+            "Ada Marker",
+            "MARKER-POC",
+            "MARKER-PATCH",
+            "MARKER-THREAT",
+            "MARKER-INTERNAL",
+            "MARKER-MESSAGE",
+            "MARKER-REASON",
+            "MARKER-DUPLICATE",
+            "bob",
+            "carol",
+            "CVSS",
+            &id,
         ];
         for marker in private {
             assert!(!all.contains(marker), "{marker} leaked into the public issue:\n{all}");
@@ -210,11 +235,15 @@ async fn a_declined_report_becomes_a_public_issue_only_with_the_reporters_consen
         t.post(&format!("{path}/answer"), json!({"answer": "objected"}), &reporter).await.expect(StatusCode::OK);
         t.post(&format!("{path}/published"), url.clone(), &w.flask_team).await.expect(StatusCode::UNPROCESSABLE_ENTITY);
         // Others may not answer, nor see it: the team, the collaborator, strangers.
-        t.post(&format!("{path}/answer"), json!({"answer": "named"}), &w.flask_team).await.expect(StatusCode::FORBIDDEN);
+        t.post(&format!("{path}/answer"), json!({"answer": "named"}), &w.flask_team)
+            .await
+            .expect(StatusCode::FORBIDDEN);
         t.get(&path, &carol).await.expect(StatusCode::FORBIDDEN);
         t.get(&path, &w.bob).await.expect(StatusCode::NOT_FOUND);
         t.get(&path, &w.jinja_team).await.expect(StatusCode::NOT_FOUND);
-        t.post(&format!("{path}/answer"), json!({"answer": "maybe"}), &reporter).await.expect(StatusCode::UNPROCESSABLE_ENTITY);
+        t.post(&format!("{path}/answer"), json!({"answer": "maybe"}), &reporter)
+            .await
+            .expect(StatusCode::UNPROCESSABLE_ENTITY);
 
         // Named, from the page's form: the name appears, the contact never does.
         t.form(&format!("/reports/{id}/public-issue/answer"), &[("answer", "named")], &reporter_page)
@@ -263,7 +292,8 @@ async fn the_poc_goes_into_a_public_issue_only_when_the_team_includes_it_and_the
     w.finish().await;
 }
 
-const HAIKU: &str = "[[platforms]]\nname = \"Haiku\"\ntier = \"unsupported\"\ninterested_parties = [\"haiku-port@ports.example\"]\n";
+const HAIKU: &str =
+    "[[platforms]]\nname = \"Haiku\"\ntier = \"unsupported\"\ninterested_parties = [\"haiku-port@ports.example\"]\n";
 
 #[tokio::test]
 async fn an_interested_party_hears_by_mail_and_the_team_sees_when_the_link_was_opened() {

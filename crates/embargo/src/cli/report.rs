@@ -224,11 +224,9 @@ pub enum ReportCommand {
         user: AsUser,
     },
     /// Show, decline or rename your credit on a report you found (its reporter, or a co-finder).
-    #[command(
-        after_help = "Examples:\n  embargo report credit ID --as finder@example.org\n  \
+    #[command(after_help = "Examples:\n  embargo report credit ID --as finder@example.org\n  \
                       embargo report credit ID --decline --as finder@example.org\n  \
-                      embargo report credit ID --name 'A. Lovelace' --as finder@example.org"
-    )]
+                      embargo report credit ID --name 'A. Lovelace' --as finder@example.org")]
     Credit {
         /// The report's id.
         id: ReportId,
@@ -258,10 +256,8 @@ pub enum ReportCommand {
 #[derive(Debug, Subcommand)]
 pub enum PublicIssueCommand {
     /// Make (or make again) the text of a public issue from a declined report, and ask the reporter (the team).
-    #[command(
-        after_help = "Examples:\n  embargo report public-issue draft ID --as lead@example.org\n  \
-                      embargo report public-issue draft ID --include-poc --as lead@example.org"
-    )]
+    #[command(after_help = "Examples:\n  embargo report public-issue draft ID --as lead@example.org\n  \
+                      embargo report public-issue draft ID --include-poc --as lead@example.org")]
     Draft {
         /// The report's id.
         id: ReportId,
@@ -303,4 +299,3 @@ pub enum PublicIssueCommand {
         user: AsUser,
     },
 }
-

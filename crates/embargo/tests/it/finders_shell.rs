@@ -10,7 +10,8 @@ fn credit_and_a_public_issue_from_the_shell() {
     ok(&dir, &["init"]);
     let (lead, ada) = ("lead@pallets.example", "ada@researcher.example");
     for (email, name) in [(lead, "Lead"), (ada, "Ada Lovelace")] {
-        let created = run(&dir, &["admin", "user", "create", "--email", email, "--name", name], "a long enough password\n");
+        let created =
+            run(&dir, &["admin", "user", "create", "--email", email, "--name", name], "a long enough password\n");
         assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
     }
     ok(&dir, &["admin", "org", "create", "pallets", "--name", "Pallets"]);
@@ -19,8 +20,15 @@ fn credit_and_a_public_issue_from_the_shell() {
     let receipt = ok(
         &dir,
         &[
-            "report", "submit", "pallets/flask", "--title", "Crash on an empty header", "--body",
-            "The dev server crashes. Ada Lovelace, ada@researcher.example", "--as", ada,
+            "report",
+            "submit",
+            "pallets/flask",
+            "--title",
+            "Crash on an empty header",
+            "--body",
+            "The dev server crashes. Ada Lovelace, ada@researcher.example",
+            "--as",
+            ada,
         ],
     );
     let id = receipt.lines().find_map(|l| l.strip_prefix("id")).unwrap().trim().to_owned();

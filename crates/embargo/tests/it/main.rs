@@ -12,8 +12,8 @@
 mod browser;
 mod cli;
 mod csaf_provider;
-mod finders_shell;
 mod cvss;
+mod finders_shell;
 mod formats;
 mod help;
 mod jobs_crash;
