@@ -32,7 +32,7 @@ async fn share_links_wait_for_their_mail_and_opens_are_counted(db: &Db) {
         last_opened_at: None,
     };
     let (hash, stored, id) = (token_hash(), share.clone(), share.id);
-    let kept = hash.clone();
+    let kept = hash;
     db.write(move |tx| {
         Box::pin(async move {
             tx.insert_share(&stored, &kept).await?;
@@ -47,7 +47,6 @@ async fn share_links_wait_for_their_mail_and_opens_are_counted(db: &Db) {
     db.write(move |tx| Box::pin(async move { tx.share_mailed(id, at(2)).await })).await.unwrap();
     assert_eq!(db.read().await.share_link(id).await.unwrap(), None, "forgotten once mailed");
     for minute in [5, 9] {
-        let hash = hash.clone();
         db.write(move |tx| Box::pin(async move { tx.share_opened(&hash, at(minute)).await })).await.unwrap();
     }
     let found = db.read().await.share(id).await.unwrap().unwrap();
