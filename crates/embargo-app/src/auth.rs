@@ -2,7 +2,7 @@
 
 use embargo_core::permission::{Actor, UserActor};
 use embargo_core::user::{TeamScope, User};
-use embargo_store::Reader;
+use embargo_store::{Reader, StoreExt};
 
 use crate::secret::{TokenKind, hash_token, token_kind};
 use crate::{App, AppError};
@@ -50,7 +50,11 @@ impl App {
                     Ok(Actor::FollowUp(report))
                 }
                 Some(TokenKind::Share) => {
-                    let share = reader.share_by_token(&hash_token(token)).await?.ok_or(AppError::Unauthenticated)?;
+                    let hash = hash_token(token);
+                    let share = reader.share_by_token(&hash).await?.ok_or(AppError::Unauthenticated)?;
+                    drop(reader);
+                    // The team sees when the party first and last used their link.
+                    self.store.write(move |tx| Box::pin(async move { tx.share_opened(&hash, now).await })).await?;
                     Ok(Actor::Interested(share.report_id))
                 }
                 Some(TokenKind::Invitation) => {

@@ -11,7 +11,7 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use embargo_core::Timestamp;
-use embargo_core::id::{AdvisoryId, CollaboratorId, MessageId, ProjectId, ReportId, SignupId, UserId};
+use embargo_core::id::{AdvisoryId, CollaboratorId, MessageId, ProjectId, ReportId, ShareId, SignupId, UserId};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::{Channel, Visibility};
 use embargo_store::Writer;
@@ -168,6 +168,32 @@ pub enum Event {
         line: String,
         /// Whether the line is now stated not affected (`false`: taken back).
         not_affected: bool,
+    /// The team shared a report with an interested party: the party hears by mail.
+    SharedWithParty {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+        /// The share.
+        #[serde(with = "as_text")]
+        share: ShareId,
+    },
+    /// A finder declined their credit or chose the name shown: the team hears.
+    CreditChosen {
+        /// The report the choice was made on.
+        #[serde(with = "as_text")]
+        report: ReportId,
+    },
+    /// The team made a public issue's text from a declined report: the reporter is asked.
+    PublicIssueProposed {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+    },
+    /// The reporter answered whether the public issue may name them (or objected): the team hears.
+    PublicIssueAnswered {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
     },
 }
 
@@ -193,6 +219,10 @@ impl Event {
             Event::PublicationRefused { .. } => "publication_refused",
             Event::DeadlinePassed { .. } => "deadline_passed",
             Event::VexChanged { .. } => "vex_changed",
+            Event::SharedWithParty { .. } => "shared_with_party",
+            Event::CreditChosen { .. } => "credit_chosen",
+            Event::PublicIssueProposed { .. } => "public_issue_proposed",
+            Event::PublicIssueAnswered { .. } => "public_issue_answered",
         }
     }
 }
@@ -301,6 +331,10 @@ mod tests {
             Event::PublicationRefused { advisory },
             Event::DeadlinePassed { report, deadline: crate::jobs::Deadline::Fix, due: 1_780_000_000 },
             Event::VexChanged { advisory: "PSF-2026-2".parse().unwrap(), line: "2.3".into(), not_affected: true },
+            Event::SharedWithParty { report, share: embargo_core::id::ShareId::from_uuid(Uuid::from_u128(12)) },
+            Event::CreditChosen { report },
+            Event::PublicIssueProposed { report },
+            Event::PublicIssueAnswered { report },
         ] {
             let payload = serde_json::to_value(&event).unwrap();
             assert_eq!(payload["event"], event.name());

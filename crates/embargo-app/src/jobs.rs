@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use std::sync::Arc;
 
-use embargo_core::id::{AdvisoryId, CollaboratorId, JobId, MessageId, ProjectId, ReportId, SignupId};
+use embargo_core::id::{AdvisoryId, CollaboratorId, JobId, MessageId, ProjectId, ReportId, ShareId, SignupId};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::text::UnknownName;
 use embargo_store::StoreExt;
@@ -108,6 +108,28 @@ pub enum Notice {
         deadline: Deadline,
         /// When it falls due.
         due: Timestamp,
+    },
+    /// A report was shared with an interested party: the party gets the redacted link.
+    ShareLink {
+        /// The report.
+        report: ReportId,
+        /// The share.
+        share: ShareId,
+    },
+    /// A finder declined their credit or chose a name: the team hears (no name in the mail).
+    CreditChosen {
+        /// The report the choice was made on.
+        report: ReportId,
+    },
+    /// The team proposes a public issue from a declined report: the reporter is asked.
+    PublicIssueProposed {
+        /// The report.
+        report: ReportId,
+    },
+    /// The reporter answered about the public issue: the team hears.
+    PublicIssueAnswered {
+        /// The report.
+        report: ReportId,
     },
 }
 

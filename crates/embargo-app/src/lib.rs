@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod clocks;
 mod conduct;
+mod credits;
 mod csaf_provider;
 mod embargo;
 mod error;
@@ -26,6 +27,7 @@ mod operations;
 mod organisations;
 mod osv;
 mod policies;
+mod public_issues;
 mod publication;
 mod reports;
 mod response_times;
@@ -54,6 +56,7 @@ pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, 
 pub use audit::{AuditCheckpoint, AuditQuery, CheckpointMail, CheckpointVerification};
 pub use auth::Credential;
 pub use conduct::{ConductEntry, ConductExport};
+pub use credits::{CreditInput, FinderCredit};
 pub use csaf_provider::ProviderFile;
 pub use error::{AppError, BanRefusal};
 pub use events::Event;
@@ -71,6 +74,7 @@ pub use operations::OperationsSnapshot;
 pub use organisations::{NewOrganisation, NewProject, OrganisationPatch, ProjectPatch, ReleaseLineInput, TeamRef};
 pub use osv::{MAX_BATCH, OsvError, OsvQuery, OsvQueryError};
 pub use policies::{EffectivePolicy, PolicyEditor, PolicyPreview, PolicyTarget};
+pub use public_issues::PublicIssueView;
 pub use publication::PublishedDocument;
 pub use reports::{
     Envelope, Invitation, NewCollaborator, QueueChoices, Receipt, ReportActions, ReportQuery, ReportSummary,

@@ -93,6 +93,22 @@ pub enum News {
         /// Its credit line.
         credit: String,
     },
+    /// The team shared a redacted, read-only copy with the recipient, an interested party.
+    Shared {
+        /// The share.
+        share: embargo_core::id::ShareId,
+        /// The platform that makes them interested.
+        platform: String,
+    },
+    /// A finder declined their credit or chose the name shown (no name here).
+    CreditChosen,
+    /// The team proposes to make the declined report a public issue: the reporter is asked.
+    PublicIssueProposed,
+    /// The reporter answered about the public issue.
+    PublicIssueAnswered {
+        /// Their answer.
+        answer: embargo_core::public_issue::Answer,
+    },
 }
 
 /// The private part of a notification: only ever sent encrypted.
@@ -115,6 +131,8 @@ pub enum Side {
     Team,
     /// A person the team invited to the report.
     Collaborator,
+    /// A party the team shared a redacted copy with.
+    Interested,
 }
 
 /// One recipient of a notification.
@@ -234,6 +252,23 @@ impl App {
                 let news = News::Published { advisory: advisory.clone(), summary: revision.content.summary, credit };
                 (report, news, None)
             }
+            Notice::ShareLink { report, share } => {
+                let Some(found) = reader.share(*share).await? else { return Ok(None) };
+                (*report, News::Shared { share: found.id, platform: found.platform }, None)
+            }
+            Notice::CreditChosen { report } => (*report, News::CreditChosen, None),
+            Notice::PublicIssueProposed { report } => {
+                // Not when the team withdrew the question by marking it public or it is gone.
+                let Some(issue) = reader.public_issue(*report).await? else { return Ok(None) };
+                if issue.published_at.is_some() {
+                    return Ok(None);
+                }
+                (*report, News::PublicIssueProposed, None)
+            }
+            Notice::PublicIssueAnswered { report } => {
+                let Some(issue) = reader.public_issue(*report).await? else { return Ok(None) };
+                (*report, News::PublicIssueAnswered { answer: issue.answer }, None)
+            }
         };
         let Some(report) = reader.report(report_id).await? else { return Ok(None) };
         let org = reader.organisation(report.org_id).await?.ok_or(AppError::NotFound)?;
@@ -325,6 +360,19 @@ impl App {
                     to.push((found.email, None, Side::Collaborator));
                 }
             }
+            // The party alone hears, with the redacted link; nothing of the report itself goes in the mail.
+            News::Shared { share, .. } => {
+                details = Details::default();
+                if let Some(found) = reader.share(*share).await? {
+                    to.push((found.party, None, Side::Interested));
+                }
+            }
+            News::CreditChosen | News::PublicIssueAnswered { .. } => {
+                to.extend(team.iter().map(|(_, e, n)| (e.clone(), Some(n.clone()), Side::Team)));
+            }
+            News::PublicIssueProposed => {
+                to.extend(reporter.iter().map(|(e, n)| (e.clone(), n.clone(), Side::Reporter)));
+            }
         }
         let mut recipients: BTreeMap<Email, Recipient> = BTreeMap::new();
         for (email, name, side) in to {
@@ -336,6 +384,7 @@ impl App {
                 Side::Team => true,
                 Side::Reporter => report.reporter_id.is_some(),
                 Side::Collaborator => invitee_accounts.contains(&email),
+                Side::Interested => false,
             };
             recipients.insert(email.clone(), Recipient { email, name, side, public_key, account });
         }
@@ -352,6 +401,7 @@ impl App {
         let (followup, notices) = match news {
             News::Received => (reader.receipt_token(report.id).await?, report.intake.clone()),
             News::Invited { collaborator, .. } => (reader.invitation_token(collaborator).await?, Vec::new()),
+            News::Shared { share, .. } => (reader.share_link(share).await?, Vec::new()),
             _ => (None, Vec::new()),
         };
         let duplicate_of =

@@ -92,6 +92,10 @@ impl MailNotices {
             | Event::AdvisoryDrafted { .. }
             | Event::AdvisoryWithdrawn { .. }
             | Event::VexChanged { .. } => None,
+            Event::SharedWithParty { report, share } => Some(Notice::ShareLink { report: *report, share: *share }),
+            Event::CreditChosen { report } => Some(Notice::CreditChosen { report: *report }),
+            Event::PublicIssueProposed { report } => Some(Notice::PublicIssueProposed { report: *report }),
+            Event::PublicIssueAnswered { report } => Some(Notice::PublicIssueAnswered { report: *report }),
         }
     }
 }

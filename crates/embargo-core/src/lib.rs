@@ -7,6 +7,7 @@
 pub mod advisory;
 pub mod attachment;
 pub mod collaborator;
+pub mod credit;
 pub mod cwe;
 pub mod deadline;
 pub mod duplicates;
@@ -22,6 +23,7 @@ pub mod permission;
 pub mod policy;
 pub mod private;
 pub mod project;
+pub mod public_issue;
 pub mod report;
 pub mod response_times;
 pub mod rotation;

@@ -190,6 +190,17 @@ pub enum Action {
     },
     /// Share the lab's results with the reporter, or stop sharing them (the team).
     ShareLab(ReportAccess),
+    /// Decline one's credit on the advisory, or choose the name shown: the
+    /// report's reporter, or a co-finder the team invited to it.
+    ChooseCredit(ReportAccess),
+    /// See every finder's credit choice on a report (the team).
+    ViewCredits(ReportAccess),
+    /// Make the text of a public issue from a declined report, and mark it made public (the team).
+    DraftPublicIssue(ReportAccess),
+    /// Answer whether a public issue may name one (the reporter).
+    AnswerPublicIssue(ReportAccess),
+    /// Read a report's public-issue text and where it stands (the team and the reporter).
+    ViewPublicIssue(ReportAccess),
 }
 
 /// The answer to "may this actor do this?".
@@ -462,6 +473,37 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             ReportRelation::Reporter | ReportRelation::Collaborator(_) => Decision::Forbidden,
             ReportRelation::Stranger => Decision::Hidden,
         },
+        Action::ChooseCredit(report) => match relation(actor, &report) {
+            ReportRelation::Reporter => Decision::when(scoped(actor, TokenScope::Report), Decision::Forbidden),
+            ReportRelation::Collaborator(grant) => Decision::when(
+                grant.role == crate::collaborator::CollaboratorRole::Reporter && scoped(actor, TokenScope::Report),
+                Decision::Forbidden,
+            ),
+            ReportRelation::Team => Decision::Forbidden,
+            ReportRelation::Stranger => Decision::Hidden,
+        },
+        Action::ViewCredits(report) => match relation(actor, &report) {
+            ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Read), Decision::Hidden),
+            ReportRelation::Reporter | ReportRelation::Collaborator(_) => Decision::Forbidden,
+            ReportRelation::Stranger => Decision::Hidden,
+        },
+        Action::DraftPublicIssue(report) => match relation(actor, &report) {
+            ReportRelation::Team => Decision::when(scoped(actor, TokenScope::Triage), Decision::Forbidden),
+            ReportRelation::Reporter | ReportRelation::Collaborator(_) => Decision::Forbidden,
+            ReportRelation::Stranger => Decision::Hidden,
+        },
+        Action::AnswerPublicIssue(report) => match relation(actor, &report) {
+            ReportRelation::Reporter => Decision::when(scoped(actor, TokenScope::Report), Decision::Forbidden),
+            ReportRelation::Team | ReportRelation::Collaborator(_) => Decision::Forbidden,
+            ReportRelation::Stranger => Decision::Hidden,
+        },
+        Action::ViewPublicIssue(report) => match relation(actor, &report) {
+            ReportRelation::Team | ReportRelation::Reporter => {
+                Decision::when(scoped(actor, TokenScope::Read), Decision::Hidden)
+            }
+            ReportRelation::Collaborator(_) => Decision::Forbidden,
+            ReportRelation::Stranger => Decision::Hidden,
+        },
     }
 }
 
@@ -496,7 +538,12 @@ fn operator(action: Action) -> Decision {
         | Action::ManageCollaborators(_)
         | Action::ExportConduct(_)
         | Action::ViewLabVerdicts { .. }
-        | Action::ShareLab(_) => Decision::Hidden,
+        | Action::ShareLab(_)
+        | Action::ChooseCredit(_)
+        | Action::ViewCredits(_)
+        | Action::DraftPublicIssue(_)
+        | Action::AnswerPublicIssue(_)
+        | Action::ViewPublicIssue(_) => Decision::Hidden,
     }
 }
 
@@ -529,7 +576,12 @@ fn interested(shared: ReportId, action: Action) -> Decision {
         | Action::ManageCollaborators(_)
         | Action::ExportConduct(_)
         | Action::ViewLabVerdicts { .. }
-        | Action::ShareLab(_) => Decision::Hidden,
+        | Action::ShareLab(_)
+        | Action::ChooseCredit(_)
+        | Action::ViewCredits(_)
+        | Action::DraftPublicIssue(_)
+        | Action::AnswerPublicIssue(_)
+        | Action::ViewPublicIssue(_) => Decision::Hidden,
     }
 }
 

@@ -200,6 +200,12 @@ pub struct Share {
     pub platform: String,
     /// When.
     pub created_at: Timestamp,
+    /// When the mail with the link went out to the party.
+    pub mailed_at: Option<Timestamp>,
+    /// When the link was first used.
+    pub first_opened_at: Option<Timestamp>,
+    /// When the link was last used.
+    pub last_opened_at: Option<Timestamp>,
 }
 
 /// One step in a report's history: the state it reached, when, and why.

@@ -184,6 +184,19 @@ fn headline(news: &News, side: Side) -> String {
         News::Invited { role: CollaboratorRole::Collaborator, .. } => {
             "the security team invited you to work on this report".into()
         }
+        News::Shared { platform, .. } => format!("a report concerning {platform} is shared with you"),
+        News::CreditChosen => "a finder changed how the advisory credits them".into(),
+        News::PublicIssueProposed => {
+            "the security team proposes to make your declined report a public issue: please answer".into()
+        }
+        News::PublicIssueAnswered { answer } => match answer {
+            embargo_core::public_issue::Answer::Named => "the reporter agreed to a public issue naming them".into(),
+            embargo_core::public_issue::Answer::Anonymous => {
+                "the reporter agreed to a public issue without their name".into()
+            }
+            embargo_core::public_issue::Answer::Objected => "the reporter objected to a public issue".into(),
+            embargo_core::public_issue::Answer::Pending => "the public issue waits for the reporter's answer".into(),
+        },
     }
 }
 
@@ -199,6 +212,9 @@ fn replies_are_internal(news: &News, side: Side) -> bool {
 impl MailNotifier {
     /// The text of one mail: everything when it will be encrypted, else only the news and the link.
     fn text(&self, mail: &NoticeMail, to: &Recipient, encrypted: bool) -> String {
+        if let (Side::Interested, News::Shared { platform, .. }) = (to.side, &mail.news) {
+            return self.share_text(mail, platform);
+        }
         let link = format!("{}/reports/{}", self.config.public_url, mail.report);
         // A reporter without an account reads the report through the private
         // link of their receipt; the report's own address is not theirs.
@@ -309,6 +325,40 @@ impl MailNotifier {
             "Reply to this mail to answer the security team."
         };
         let _ = writeln!(text, "\n{answer}");
+        text
+    }
+
+    /// The mail to an interested party (issue 10, item 7): the redacted,
+    /// read-only link and what it is, nothing of the report itself (the
+    /// link shows the redacted copy: what is wrong, not who found it).
+    fn share_text(&self, mail: &NoticeMail, platform: &str) -> String {
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "The security team of {}/{} shares a report with you, because it concerns {platform}, a platform \
+             you maintain.",
+            mail.org.slug, mail.project.slug
+        );
+        let _ = writeln!(text);
+        match &mail.followup {
+            Some(token) => {
+                let _ = writeln!(
+                    text,
+                    "Read the redacted, read-only copy at:\n  {}/shared/{}",
+                    self.config.public_url,
+                    token.expose()
+                );
+                let _ = writeln!(
+                    text,
+                    "\nThe link is yours alone: keep it private and do not forward this mail. The vulnerability is \
+                     not public yet."
+                );
+            }
+            None => {
+                let _ = writeln!(text, "Ask the security team for the link: it was not kept for this mail.");
+            }
+        }
+        let _ = writeln!(text, "\nWrite to the security team to answer: replies to this mail are not read.");
         text
     }
 
@@ -666,7 +716,11 @@ impl Notifier for MailNotifier {
             | Notice::OriginalEnded { .. }
             | Notice::EmbargoChanged { .. }
             | Notice::EmbargoEnding { .. }
-            | Notice::PublicationRefused { .. } => {}
+            | Notice::PublicationRefused { .. }
+            | Notice::ShareLink { .. }
+            | Notice::CreditChosen { .. }
+            | Notice::PublicIssueProposed { .. }
+            | Notice::PublicIssueAnswered { .. } => {}
         }
         let Some(mail) = app.notice_mail(notice).await.map_err(temporary)? else {
             return Ok(());
@@ -721,6 +775,9 @@ impl Notifier for MailNotifier {
                         .map_err(temporary)?;
                     if let News::Invited { collaborator, .. } = &mail.news {
                         app.invitation_sent(*collaborator).await.map_err(temporary)?;
+                    }
+                    if let News::Shared { share, .. } = &mail.news {
+                        app.share_mailed(*share).await.map_err(temporary)?;
                     }
                 }
                 Err(e) => match SendFailure::of(&e) {

@@ -27,6 +27,7 @@ pub mod audit;
 pub mod backup;
 pub mod checkpoint;
 pub mod collaborators;
+pub mod credits;
 pub mod embargoes;
 pub mod factors;
 pub mod imported;
@@ -37,6 +38,7 @@ pub mod mail;
 pub mod operations;
 pub mod organisations;
 pub mod policies;
+pub mod public_issues;
 pub mod reports;
 pub mod response_times;
 pub mod rotations;
@@ -80,6 +82,8 @@ pub trait Reader:
     + webhooks::WebhookReads
     + imported::ImportedReads
     + lab_shares::LabShareReads
+    + credits::CreditReads
+    + public_issues::PublicIssueReads
     + Send
 {
 }
@@ -109,6 +113,8 @@ impl<T> Reader for T where
         + webhooks::WebhookReads
         + imported::ImportedReads
         + lab_shares::LabShareReads
+        + credits::CreditReads
+        + public_issues::PublicIssueReads
         + Send
 {
 }
@@ -138,6 +144,8 @@ pub trait Writer:
     + webhooks::WebhookWrites
     + imported::ImportedWrites
     + lab_shares::LabShareWrites
+    + credits::CreditWrites
+    + public_issues::PublicIssueWrites
 {
 }
 
@@ -166,6 +174,8 @@ impl<T> Writer for T where
         + webhooks::WebhookWrites
         + imported::ImportedWrites
         + lab_shares::LabShareWrites
+        + credits::CreditWrites
+        + public_issues::PublicIssueWrites
 {
 }
 
@@ -175,6 +185,7 @@ pub mod prelude {
     pub use crate::attachments::{AttachmentReads as _, AttachmentWrites as _};
     pub use crate::audit::{AuditReads as _, AuditWrites as _};
     pub use crate::collaborators::{CollaboratorReads as _, CollaboratorWrites as _};
+    pub use crate::credits::{CreditReads as _, CreditWrites as _};
     pub use crate::embargoes::{EmbargoReads as _, EmbargoWrites as _};
     pub use crate::factors::{FactorReads as _, FactorWrites as _};
     pub use crate::imported::{ImportedReads as _, ImportedWrites as _};
@@ -184,6 +195,7 @@ pub mod prelude {
     pub use crate::mail::{MailReads as _, MailWrites as _};
     pub use crate::organisations::{OrganisationReads as _, OrganisationWrites as _};
     pub use crate::policies::{PolicyReads as _, PolicyWrites as _};
+    pub use crate::public_issues::{PublicIssueReads as _, PublicIssueWrites as _};
     pub use crate::reports::{ReportReads as _, ReportWrites as _};
     pub use crate::response_times::ResponseTimeReads as _;
     pub use crate::rotations::{RotationReads as _, RotationWrites as _};

@@ -324,33 +324,8 @@ impl App {
                     let project = tx.project(report.project_id).await?.ok_or(AppError::NotFound)?;
                     let number = tx.next_advisory_number(&org.advisory_prefix, now.year()).await?;
                     // Every finder: the reporter, then those of its duplicates in order of report
-                    // time, then the co-finders the team invited.
-                    let mut finders: Vec<String> = Vec::new();
-                    let mut reports = vec![report.clone()];
-                    reports.extend(tx.duplicates_of(report.id).await?);
-                    for found in &reports {
-                        let name = match (&found.content.expose().reporter_name, found.reporter_id) {
-                            (Some(name), _) => Some(name.clone()),
-                            (None, Some(user)) => tx.user(user).await?.map(|u| u.name),
-                            (None, None) => None,
-                        };
-                        finders.extend(name);
-                    }
-                    for invited in tx.collaborators(report.id).await? {
-                        if invited.revoked_at.is_none()
-                            && invited.role == embargo_core::collaborator::CollaboratorRole::Reporter
-                            && let Some(user) = invited.user_id
-                            && let Some(user) = tx.user(user).await?
-                        {
-                            finders.push(user.name);
-                        }
-                    }
-                    let mut credit_names: Vec<String> = Vec::new();
-                    for name in finders {
-                        if !credit_names.contains(&name) {
-                            credit_names.push(name);
-                        }
-                    }
+                    // time, then the co-finders the team invited; each as they chose to be credited.
+                    let credit_names = crate::credits::credit_names(&mut *tx, &report).await?;
                     let content = report.content.expose();
                     let advisory = Advisory {
                         id: AdvisoryId::allocated(&org.advisory_prefix, now.year(), number),

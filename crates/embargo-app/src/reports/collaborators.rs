@@ -148,6 +148,12 @@ impl App {
             .await
     }
 
+    /// Notes that a share's mail went out to its party, and forgets the link token kept for it.
+    pub async fn share_mailed(&self, share: embargo_core::id::ShareId) -> Result<(), AppError> {
+        let now = self.now();
+        Ok(self.store.write(move |tx| Box::pin(async move { tx.share_mailed(share, now).await })).await?)
+    }
+
     /// Forgets the link token kept for an invitation's mail, once the mail went out.
     pub async fn invitation_sent(&self, collaborator: CollaboratorId) -> Result<(), AppError> {
         Ok(self.store.write(move |tx| Box::pin(async move { tx.clear_invitation_token(collaborator).await })).await?)

@@ -336,8 +336,15 @@ impl App {
                             party: party.clone(),
                             platform: platform.name.clone(),
                             created_at: now,
+                            mailed_at: None,
+                            first_opened_at: None,
+                            last_opened_at: None,
                         };
                         tx.insert_share(&share, &token.hash()).await?;
+                        // Kept sealed for the party's mail, then forgotten (`App::share_mailed`).
+                        tx.keep_share_link(share.id, &Private::new(token.expose().to_owned())).await?;
+                        let event = Event::SharedWithParty { report: id, share: share.id };
+                        emit(tx, entropy.as_ref(), now, &event).await?;
                         shares.push((share, token));
                     }
                     let details = json!({"platform": platform.name, "parties": shares.len()});

@@ -47,7 +47,11 @@ pub(crate) fn event_type(event: &Event) -> Option<&'static str> {
         | Event::EmbargoChanged { .. }
         | Event::EmbargoEnding { .. }
         | Event::PublicationRefused { .. }
-        | Event::CollaboratorInvited { .. } => None,
+        | Event::CollaboratorInvited { .. }
+        | Event::SharedWithParty { .. }
+        | Event::CreditChosen { .. }
+        | Event::PublicIssueProposed { .. }
+        | Event::PublicIssueAnswered { .. } => None,
         // A VEX statement changes the published VEX documents; of a draft, nobody outside hears.
         Event::VexChanged { .. } => Some("advisory.vex_changed"),
     }

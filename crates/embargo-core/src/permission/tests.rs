@@ -290,3 +290,29 @@ fn collaborators_work_on_their_one_report() {
     check(Action::ExportConduct(r), /*       */ [H, F, H, F, H, H, A, A, H, H, H]);
     assert_eq!(decide(&by_link, Action::ExportConduct(r)), F);
 }
+
+#[test]
+fn finders_choose_their_credit_and_reporters_answer_for_public_issues() {
+    use crate::collaborator::{Collaboration, CollaboratorRole};
+    let r = report();
+    //                                        anon fu  fu2 rep rep2 adm org prj oprj op  int
+    check(Action::ChooseCredit(r), /*        */ [H, A, H, A, H, H, F, F, H, H, H]);
+    check(Action::ViewCredits(r), /*         */ [H, F, H, F, H, H, A, A, H, H, H]);
+    check(Action::DraftPublicIssue(r), /*    */ [H, F, H, F, H, H, A, A, H, H, H]);
+    check(Action::AnswerPublicIssue(r), /*   */ [H, A, H, A, H, H, F, F, H, H, H]);
+    check(Action::ViewPublicIssue(r), /*     */ [H, A, H, A, H, H, A, A, H, H, H]);
+    let id = crate::id::CollaboratorId::from_uuid(uid(60));
+    let co_finder = Collaboration { id, report: r.id, role: CollaboratorRole::Reporter, sees_internal: false };
+    let helper = Collaboration { role: CollaboratorRole::Collaborator, ..co_finder };
+    let by_account = Actor::User(UserActor { collaborations: vec![co_finder], ..user(50) });
+    for finder in [&Actor::Collaborator(co_finder), &by_account] {
+        assert_eq!(decide(finder, Action::ChooseCredit(r)), A, "a co-finder chooses their credit");
+        assert_eq!(decide(finder, Action::AnswerPublicIssue(r)), F, "only the reporter answers for the issue");
+        assert_eq!(decide(finder, Action::ViewPublicIssue(r)), F);
+        assert_eq!(decide(finder, Action::ViewCredits(r)), F);
+        assert_eq!(decide(finder, Action::DraftPublicIssue(r)), F);
+    }
+    assert_eq!(decide(&Actor::Collaborator(helper), Action::ChooseCredit(r)), F, "a collaborator is not credited");
+    let other = ReportAccess { id: ReportId::from_uuid(uid(41)), ..report() };
+    assert_eq!(decide(&Actor::Collaborator(co_finder), Action::ChooseCredit(other)), H);
+}

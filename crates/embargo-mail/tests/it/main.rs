@@ -267,3 +267,84 @@ async fn an_invitation_reaches_the_invitee_alone_with_its_link_and_nothing_priva
     let again = app.notice_mail(&notice).await.unwrap().unwrap();
     assert!(again.followup.is_none(), "the link is not kept once mailed");
 }
+
+const HAIKU: &str = "[[platforms]]\nname = \"Haiku\"\ntier = \"unsupported\"\n\
+                     interested_parties = [\"haiku-port@ports.example\", \"haiku-keyed@ports.example\"]\n";
+
+/// Issue 10, item 7: sharing a report with a platform's interested parties
+/// mails each of them their redacted link, and nothing else of the report:
+/// in clear to a party without a known key, encrypted to one whose key is
+/// known. The link is forgotten once mailed, and the team sees when.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_share_reaches_each_party_with_their_link_encrypted_where_a_key_is_known_and_nothing_private() {
+    let Some(sink) = Sink::start() else { return };
+    let (_tmp, app, report) = fixture().await;
+    let notifier = MailNotifier::new(OutboundConfig {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        security: Security::None,
+        username: None,
+        password: None,
+        ca_file: None,
+        from: "security@embargo.example".parse().unwrap(),
+        public_url: "https://security.example.org".into(),
+        link_only: false,
+        receipts_per_hour: 5,
+    })
+    .unwrap();
+    let subscribers = Subscribers::standard(Arc::new(notifier.clone()));
+    app.run_due_jobs("test", &subscribers, 10).await.unwrap();
+    let before = sink.mails().len();
+    let target = embargo_app::PolicyTarget::parse("pallets/flask").unwrap();
+    app.apply_policy(&Actor::Operator, &target, HAIKU).await.unwrap();
+    let key = embargo_mail::openpgp::generate_key("Haiku port <haiku-keyed@ports.example>").unwrap();
+    let new_key = embargo_app::NewKey {
+        fingerprint: key.fingerprint.clone(),
+        public_key: key.public_key.clone(),
+        secret_key: None,
+    };
+    app.put_openpgp_key(&Actor::Operator, &embargo_app::KeyFor::Email("haiku-keyed@ports.example".into()), new_key)
+        .await
+        .unwrap();
+    let lead = app.act_as("lead@example.org").await.unwrap();
+    app.post_message(&lead, report, "MARKER-INTERNAL-NOTE", embargo_core::message::Visibility::Internal, Channel::Web)
+        .await
+        .unwrap();
+    let shares = app.share_report(&lead, report, "Haiku").await.unwrap();
+    app.run_due_jobs("test", &subscribers, 20).await.unwrap();
+    let mails = sink.mails();
+    assert_eq!(mails.len(), before + 2, "one mail to each party, nobody else");
+    let private = ["Secret title", "Secret body", "ada@example.org", "MARKER-INTERNAL-NOTE", "lead@example.org"];
+
+    let clear = mails.iter().find(|m| m.contains("To: haiku-port@ports.example")).unwrap();
+    assert!(subject(clear).contains("a report concerning Haiku is shared with you"), "{}", subject(clear));
+    let unfolded = clear.replace("=\r\n", "").replace("=\n", "");
+    let (plain_share, plain_token) =
+        shares.iter().find(|(s, _)| s.party.as_str() == "haiku-port@ports.example").unwrap();
+    assert!(unfolded.contains(&format!("https://security.example.org/shared/{}", plain_token.expose())), "{clear}");
+    for marker in private {
+        assert!(!unfolded.contains(marker), "{marker} leaked into the share mail:\n{clear}");
+    }
+
+    let sealed = mails.iter().find(|m| m.contains("To: haiku-keyed@ports.example")).unwrap();
+    assert!(sealed.contains("multipart/encrypted"), "encrypted to the party's key:\n{sealed}");
+    let (_, keyed_token) = shares.iter().find(|(s, _)| s.party.as_str() == "haiku-keyed@ports.example").unwrap();
+    assert!(!sealed.contains(keyed_token.expose()), "the link is not in clear");
+    let armored = &sealed[sealed.find("-----BEGIN PGP MESSAGE-----").unwrap()..];
+    let armored = &armored[..armored.find("-----END PGP MESSAGE-----").unwrap() + 25];
+    let ring = embargo_mail::openpgp::Keyring::new(&[key.secret_key.clone().unwrap()], &[]);
+    let (plain, _) = ring.decrypt(armored.replace("\r\n", "\n").as_bytes()).unwrap();
+    let plain = String::from_utf8(plain.expose().clone()).unwrap();
+    assert!(plain.contains(&format!("https://security.example.org/shared/{}", keyed_token.expose())), "{plain}");
+    for marker in private {
+        assert!(!plain.contains(marker), "{marker} leaked into the encrypted share mail:\n{plain}");
+    }
+
+    // Mailed: the link is forgotten, and the team sees when it went out.
+    let notice = Notice::ShareLink { report, share: plain_share.id };
+    assert!(app.notice_mail(&notice).await.unwrap().unwrap().followup.is_none());
+    let view = app.report(&lead, report).await.unwrap();
+    let listed = view.team.unwrap().shares;
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|s| s.mailed_at.is_some()), "{listed:?}");
+}

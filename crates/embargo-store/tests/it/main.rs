@@ -16,6 +16,7 @@ mod audit;
 mod collaborators;
 mod coordination;
 mod factors;
+mod finders;
 mod jobs;
 mod lab;
 mod mail;

@@ -150,6 +150,9 @@ async fn shares_open_by_token(db: &Db) {
         party: "aix-port@example.org".parse().unwrap(),
         platform: "AIX".into(),
         created_at: at(1),
+        mailed_at: None,
+        first_opened_at: None,
+        last_opened_at: None,
     };
     let hash = token_hash();
     let stored = share.clone();

@@ -12,8 +12,10 @@ mod json;
 mod lab;
 
 pub(crate) use lab::reproduced as lab_reproduced;
+mod credits;
 pub(crate) mod organisations;
 pub(crate) mod policies;
+mod public_issue;
 pub(crate) mod reports;
 mod response_times;
 mod rotation;
@@ -92,4 +94,9 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::list_project_webhooks, webhooks::create_project_webhook))
         .routes(routes!(webhooks::delete_project_webhook))
         .routes(routes!(lab::share_lab, lab::unshare_lab))
+        .routes(routes!(credits::get_credit, credits::put_credit))
+        .routes(routes!(credits::list_credits))
+        .routes(routes!(public_issue::get_public_issue, public_issue::draft_public_issue))
+        .routes(routes!(public_issue::answer_public_issue))
+        .routes(routes!(public_issue::mark_public_issue))
 }

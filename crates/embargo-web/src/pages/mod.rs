@@ -10,6 +10,7 @@ mod admin;
 mod advisories;
 mod assets;
 mod audit;
+mod finders;
 mod form;
 mod intake;
 mod lab;
@@ -356,6 +357,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/reports/{id}/collaborators", post(reports::invite))
         .route("/reports/{id}/embargo", post(reports::embargo))
         .route("/reports/{id}/collaborators/{collaborator}/revoke", post(reports::revoke))
+        .route("/reports/{id}/credit", post(finders::credit))
+        .route("/reports/{id}/public-issue", post(finders::draft_public_issue))
+        .route("/reports/{id}/public-issue/answer", post(finders::answer_public_issue))
+        .route("/reports/{id}/public-issue/published", post(finders::mark_public_issue))
         .route("/reports/{id}/advisory", post(advisories::draft))
         .route("/reports/{id}/lab/runs", post(lab::queue_runs))
         .route("/reports/{id}/lab/accept", post(lab::accept))

@@ -13,6 +13,7 @@ use embargo_core::message::{AuthorRole, Channel, Visibility};
 use embargo_core::permission::Actor;
 use embargo_core::report::Share;
 
+use super::finders::{FinderKept, FinderSections, finder_sections};
 use super::form::apply_errors;
 use super::lab::{LabSection, lab_section};
 use super::render::{day, deadline, written};
@@ -187,6 +188,8 @@ struct ReportPage {
     can_set_embargo: bool,
     embargo_value: String,
     embargo_errors: Vec<String>,
+    /// A finder's credit, the team's list of credits, the public issue (`finders.rs`).
+    finders: FinderSections,
 }
 
 /// What a re-shown page keeps from a failed form.
@@ -202,12 +205,18 @@ pub(super) struct Kept {
     invite: Option<(FormData, Vec<String>)>,
     new_invitation: Option<(String, String)>,
     embargo: Option<(FormData, Vec<String>)>,
+    finders: FinderKept,
 }
 
 impl Kept {
     /// A page shown again with the lab form's problems.
     pub(super) fn lab(errors: Vec<String>) -> Kept {
         Kept { lab: errors, ..Kept::default() }
+    }
+
+    /// A page shown again with a credit or public-issue form's problems.
+    pub(super) fn finders(kept: FinderKept) -> Kept {
+        Kept { finders: kept, ..Kept::default() }
     }
 }
 
@@ -409,6 +418,7 @@ async fn report_page(
     };
     let collaborators = collaborator_panel(state, actor, &view, kept.invite, kept.new_invitation).await?;
     let can_draft = view.actions.draft_advisory;
+    let finders = finder_sections(state, actor, &view, kept.finders).await?;
     let lab =
         if interested { None } else { state.app.view_lab(actor, view.id).await.ok().map(|v| lab_section(v, kept.lab)) };
     Ok(ReportPage {
@@ -469,6 +479,7 @@ async fn report_page(
             .as_ref()
             .map_or_else(|| view.embargo.as_ref().map(|m| m.rfc3339()).unwrap_or_default(), |(f, _)| f.get("until")),
         embargo_errors: kept.embargo.map(|(_, e)| e).unwrap_or_default(),
+        finders,
     })
 }
 
@@ -576,7 +587,19 @@ pub(crate) async fn revoke(
 }
 
 fn share_row(share: &Share) -> (String, String, String) {
-    (share.party.to_string(), share.platform.clone(), day(share.created_at))
+    let mut told = format!("shared {}", day(share.created_at));
+    match share.mailed_at {
+        Some(at) => told.push_str(&format!(", link mailed {}", when(at))),
+        None => told.push_str(", link not mailed yet"),
+    }
+    match (share.first_opened_at, share.last_opened_at) {
+        (Some(first), Some(last)) if first != last => {
+            told.push_str(&format!(", first opened {}, last opened {}", when(first), when(last)));
+        }
+        (Some(first), _) => told.push_str(&format!(", opened {}", when(first))),
+        (None, _) => told.push_str(", not opened yet"),
+    }
+    (share.party.to_string(), share.platform.clone(), told)
 }
 
 /// `GET /reports/{id}`

@@ -451,6 +451,63 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             format!("/api/v1/reports/{report}/lab/share"),
             [404, 403, 403, 404, 404, 200, 200, 404, 403],
         ),
+        // Finders' credit (issue 10): the report's finders (its reporter, co-finders) choose; the team sees all.
+        row(
+            M::GET,
+            "/api/v1/reports/{id}/credit",
+            format!("/api/v1/reports/{report}/credit"),
+            [404, 200, 200, 404, 404, 403, 403, 404, 403],
+        ),
+        with_body(
+            row(
+                M::PUT,
+                "/api/v1/reports/{id}/credit",
+                format!("/api/v1/reports/{report}/credit"),
+                [404, 200, 200, 404, 404, 403, 403, 404, 403],
+            ),
+            |i| json!({"declined": false, "name": format!("Finder {i}")}),
+        ),
+        row(
+            M::GET,
+            "/api/v1/reports/{id}/credits",
+            format!("/api/v1/reports/{report}/credits"),
+            [404, 403, 403, 404, 404, 200, 200, 404, 403],
+        ),
+        // A public issue (issue 10): none was made, so those who may see one find none.
+        row(
+            M::GET,
+            "/api/v1/reports/{id}/public-issue",
+            format!("/api/v1/reports/{report}/public-issue"),
+            [404, 404, 404, 404, 404, 404, 404, 404, 403],
+        ),
+        // The report was not declined: the team is let through and told so (422).
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/reports/{id}/public-issue",
+                format!("/api/v1/reports/{report}/public-issue"),
+                [404, 403, 403, 404, 404, 422, 422, 404, 403],
+            ),
+            |_| json!({"include_poc": false}),
+        ),
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/reports/{id}/public-issue/answer",
+                format!("/api/v1/reports/{report}/public-issue/answer"),
+                [404, 404, 404, 404, 404, 403, 403, 404, 403],
+            ),
+            |_| json!({"answer": "anonymous"}),
+        ),
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/reports/{id}/public-issue/published",
+                format!("/api/v1/reports/{report}/public-issue/published"),
+                [404, 403, 403, 404, 404, 404, 404, 404, 403],
+            ),
+            |_| json!({"url": "https://github.com/pallets/flask/issues/1"}),
+        ),
         row(M::GET, "/api/v1/orgs/{org}/policy", "/api/v1/orgs/pallets/policy", [200; 9]),
         with_toml(
             row(

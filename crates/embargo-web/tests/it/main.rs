@@ -17,6 +17,7 @@ mod collaborators;
 mod conduct;
 mod duplicates;
 mod embargo;
+mod finders;
 mod fixture;
 mod flow;
 mod intake_limits;

@@ -159,6 +159,32 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             &[],
             [404, 403, 403, 404, 404, 404, 404, 404, 403],
         ),
+        // Finders' credit (issue 10): the reporter (or a co-finder) chooses; the team may not choose for them.
+        post(
+            "/reports/{id}/credit",
+            format!("/reports/{report}/credit"),
+            &[("credit", "named"), ("name", "A finder")],
+            [404, 303, 303, 404, 404, 403, 403, 404, 403],
+        ),
+        // A public issue (issue 10): the report is not declined (422 for the team); none was made to answer.
+        post(
+            "/reports/{id}/public-issue",
+            format!("/reports/{report}/public-issue"),
+            &[],
+            [404, 403, 403, 404, 404, 422, 422, 404, 403],
+        ),
+        post(
+            "/reports/{id}/public-issue/answer",
+            format!("/reports/{report}/public-issue/answer"),
+            &[("answer", "anonymous")],
+            [404, 404, 404, 404, 404, 403, 403, 404, 403],
+        ),
+        post(
+            "/reports/{id}/public-issue/published",
+            format!("/reports/{report}/public-issue/published"),
+            &[("url", "https://github.com/pallets/flask/issues/1")],
+            [404, 403, 403, 404, 404, 404, 404, 404, 403],
+        ),
         post(
             "/reports/{id}/advisory",
             format!("/reports/{report}/advisory"),
@@ -428,6 +454,10 @@ async fn the_page_matrix_names_every_page_route() {
         "/reports/{id}/lab/runs",
         "/reports/{id}/lab/accept",
         "/reports/{id}/lab/share",
+        "/reports/{id}/credit",
+        "/reports/{id}/public-issue",
+        "/reports/{id}/public-issue/answer",
+        "/reports/{id}/public-issue/published",
         "/admin",
         "/admin/organisations",
         "/admin/projects",

@@ -223,4 +223,79 @@ pub enum ReportCommand {
         #[command(flatten)]
         user: AsUser,
     },
+    /// Show, decline or rename your credit on a report you found (its reporter, or a co-finder).
+    #[command(after_help = "Examples:\n  embargo report credit ID --as finder@example.org\n  \
+                      embargo report credit ID --decline --as finder@example.org\n  \
+                      embargo report credit ID --name 'A. Lovelace' --as finder@example.org")]
+    Credit {
+        /// The report's id.
+        id: ReportId,
+        /// Do not credit me.
+        #[arg(long, conflicts_with = "name")]
+        decline: bool,
+        /// The name to show (an empty one keeps the name given with the report or the account).
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// List every finder's credit on a report: its reporter, the reporters of its duplicates, co-finders.
+    #[command(after_help = "Example:\n  embargo report credits ID --as lead@example.org")]
+    Credits {
+        /// The report's id.
+        id: ReportId,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// A public issue from a report declined as an ordinary bug: make its text, answer, mark it made public.
+    #[command(subcommand)]
+    PublicIssue(PublicIssueCommand),
+}
+
+/// `report public-issue …`
+#[derive(Debug, Subcommand)]
+pub enum PublicIssueCommand {
+    /// Make (or make again) the text of a public issue from a declined report, and ask the reporter (the team).
+    #[command(after_help = "Examples:\n  embargo report public-issue draft ID --as lead@example.org\n  \
+                      embargo report public-issue draft ID --include-poc --as lead@example.org")]
+    Draft {
+        /// The report's id.
+        id: ReportId,
+        /// Include the proof of concept.
+        #[arg(long)]
+        include_poc: bool,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Print the public issue's title and Markdown body, and where it stands.
+    #[command(after_help = "Example:\n  embargo report public-issue show ID --as lead@example.org > issue.md")]
+    Show {
+        /// The report's id.
+        id: ReportId,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Answer as the reporter: named, anonymous or objected.
+    #[command(after_help = "Example:\n  embargo report public-issue answer ID anonymous --as reporter@example.org")]
+    Answer {
+        /// The report's id.
+        id: ReportId,
+        /// named, anonymous or objected.
+        answer: String,
+        #[command(flatten)]
+        user: AsUser,
+    },
+    /// Mark the public issue made public at its URL (the team; the reporter must have agreed).
+    #[command(
+        after_help = "Example:\n  embargo report public-issue published ID https://github.com/org/project/issues/12 \
+                      --as lead@example.org"
+    )]
+    Published {
+        /// The report's id.
+        id: ReportId,
+        /// The public issue's URL.
+        url: String,
+        #[command(flatten)]
+        user: AsUser,
+    },
 }

@@ -17,6 +17,7 @@ mod lab;
 mod mail;
 mod manual;
 mod policy;
+mod public_issue;
 mod report;
 mod serve;
 

@@ -203,8 +203,34 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
             let view = app.update_report(&actor, id, patch).await?;
             print_report(&view);
         }
+        ReportCommand::Credit { id, decline, name, user } => {
+            let actor = app.act_as(&user.email).await?;
+            let credit = if decline || name.is_some() {
+                app.choose_credit(&actor, id, embargo_app::CreditInput { declined: decline, name }).await?
+            } else {
+                app.my_credit(&actor, id).await?
+            };
+            print_credit(&credit);
+        }
+        ReportCommand::Credits { id, user } => {
+            let actor = app.act_as(&user.email).await?;
+            for credit in app.credits(&actor, id).await? {
+                print_credit(&credit);
+            }
+        }
+        ReportCommand::PublicIssue(command) => super::public_issue::run(app, command).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One finder's credit on a line: finder, kind, report, what an advisory credits.
+fn print_credit(credit: &embargo_app::FinderCredit) {
+    let credited = match (&credit.credited_as, credit.declined) {
+        (_, true) => "declined".to_owned(),
+        (Some(name), false) => format!("credited as {name}"),
+        (None, false) => "no name known".to_owned(),
+    };
+    println!("{}  {}  {}  {credited}", credit.finder, credit.kind, credit.report);
 }
 
 fn line(label: &str, value: Option<&str>) {

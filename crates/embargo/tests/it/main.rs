@@ -13,6 +13,7 @@ mod browser;
 mod cli;
 mod csaf_provider;
 mod cvss;
+mod finders_shell;
 mod formats;
 mod help;
 mod jobs_crash;

@@ -193,6 +193,15 @@ pub(crate) struct ShareJson {
     /// The token that opens the redacted copy (only when just made).
     #[serde(skip_serializing_if = "Option::is_none")]
     token: Option<String>,
+    /// When the mail with the link went out to the party.
+    #[serde(with = "time::serde::rfc3339::option")]
+    mailed_at: Option<OffsetDateTime>,
+    /// When the party first used the link.
+    #[serde(with = "time::serde::rfc3339::option")]
+    first_opened_at: Option<OffsetDateTime>,
+    /// When the party last used the link.
+    #[serde(with = "time::serde::rfc3339::option")]
+    last_opened_at: Option<OffsetDateTime>,
 }
 
 pub(super) fn share_json(s: &embargo_core::report::Share, token: Option<&str>) -> ShareJson {
@@ -202,6 +211,9 @@ pub(super) fn share_json(s: &embargo_core::report::Share, token: Option<&str>) -
         platform: s.platform.clone(),
         created_at: s.created_at,
         token: token.map(str::to_owned),
+        mailed_at: s.mailed_at,
+        first_opened_at: s.first_opened_at,
+        last_opened_at: s.last_opened_at,
     }
 }
 
