@@ -157,6 +157,22 @@ pub enum Event {
         #[serde(with = "as_text")]
         collaborator: CollaboratorId,
     },
+    /// The team started a report's CRA reporting clocks (`crate::cra`).
+    CraStarted {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+        /// `exploited-vulnerability` or `severe-incident`.
+        kind: String,
+    },
+    /// The team recorded a CRA stage as filed with ENISA.
+    CraStageFiled {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+        /// `early-warning`, `notification` or `final-report`.
+        stage: String,
+    },
 }
 
 impl Event {
@@ -180,6 +196,8 @@ impl Event {
             Event::EmbargoEnding { .. } => "embargo_ending",
             Event::PublicationRefused { .. } => "publication_refused",
             Event::DeadlinePassed { .. } => "deadline_passed",
+            Event::CraStarted { .. } => "cra_started",
+            Event::CraStageFiled { .. } => "cra_stage_filed",
         }
     }
 }
@@ -287,6 +305,9 @@ mod tests {
             Event::EmbargoEnding { report },
             Event::PublicationRefused { advisory },
             Event::DeadlinePassed { report, deadline: crate::jobs::Deadline::Fix, due: 1_780_000_000 },
+            Event::DeadlineNear { report, deadline: crate::jobs::Deadline::CraFinalReport, due: 1_780_000_000 },
+            Event::CraStarted { report, kind: "severe-incident".to_owned() },
+            Event::CraStageFiled { report, stage: "early-warning".to_owned() },
         ] {
             let payload = serde_json::to_value(&event).unwrap();
             assert_eq!(payload["event"], event.name());

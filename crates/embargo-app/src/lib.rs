@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod clocks;
 mod conduct;
+mod cra;
 mod csaf_provider;
 mod embargo;
 mod error;
@@ -54,6 +55,7 @@ pub use advisories::{AdvisoryPatch, AdvisoryQuery, AdvisoryView, AffectedInput, 
 pub use audit::{AuditCheckpoint, AuditQuery, CheckpointMail, CheckpointVerification};
 pub use auth::Credential;
 pub use conduct::{ConductEntry, ConductExport};
+pub use cra::{CraContent, CraDetailsInput, CraDue, CraFixClock, CraStageView, CraView, FixSource};
 pub use csaf_provider::ProviderFile;
 pub use error::{AppError, BanRefusal};
 pub use events::Event;

@@ -7,6 +7,7 @@
 pub mod advisory;
 pub mod attachment;
 pub mod collaborator;
+pub mod cra;
 pub mod cwe;
 pub mod deadline;
 pub mod duplicates;

@@ -4,6 +4,7 @@
 
 pub mod atom;
 pub mod csaf;
+pub mod cra;
 pub mod cve;
 pub mod ghsa;
 pub mod osv;

@@ -27,6 +27,7 @@ pub mod audit;
 pub mod backup;
 pub mod checkpoint;
 pub mod collaborators;
+pub mod cra;
 pub mod embargoes;
 pub mod factors;
 pub mod jobs;
@@ -76,6 +77,7 @@ pub trait Reader:
     + signups::SignupReads
     + operations::OperationReads
     + webhooks::WebhookReads
+    + cra::CraReads
     + Send
 {
 }
@@ -103,6 +105,7 @@ impl<T> Reader for T where
         + signups::SignupReads
         + operations::OperationReads
         + webhooks::WebhookReads
+        + cra::CraReads
         + Send
 {
 }
@@ -130,6 +133,7 @@ pub trait Writer:
     + throttle::ThrottleWrites
     + signups::SignupWrites
     + webhooks::WebhookWrites
+    + cra::CraWrites
 {
 }
 
@@ -156,6 +160,7 @@ impl<T> Writer for T where
         + throttle::ThrottleWrites
         + signups::SignupWrites
         + webhooks::WebhookWrites
+        + cra::CraWrites
 {
 }
 
@@ -182,5 +187,6 @@ pub mod prelude {
     pub use crate::throttle::{ThrottleReads as _, ThrottleWrites as _};
     pub use crate::users::{UserReads as _, UserWrites as _};
     pub use crate::webhooks::{WebhookReads as _, WebhookWrites as _};
+    pub use crate::cra::{CraReads as _, CraWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
 }

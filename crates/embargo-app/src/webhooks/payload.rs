@@ -47,6 +47,8 @@ pub(crate) fn event_type(event: &Event) -> Option<&'static str> {
         | Event::EmbargoEnding { .. }
         | Event::PublicationRefused { .. }
         | Event::CollaboratorInvited { .. } => None,
+        // CRA reporting is the team's business with the authorities: nothing of it goes out.
+        Event::CraStarted { .. } | Event::CraStageFiled { .. } => None,
     }
 }
 

@@ -14,6 +14,7 @@ mod fixture;
 mod advisories;
 mod audit;
 mod collaborators;
+mod cra;
 mod coordination;
 mod factors;
 mod jobs;

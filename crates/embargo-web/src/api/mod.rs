@@ -6,6 +6,7 @@ pub(crate) mod advisories;
 mod audit;
 mod collaborators;
 mod conduct;
+pub(crate) mod cra;
 mod cwes;
 mod health;
 mod json;
@@ -18,6 +19,7 @@ pub(crate) mod reports;
 mod response_times;
 mod rotation;
 mod schedule;
+mod webhook_resend;
 mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -91,4 +93,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::delete_org_webhook))
         .routes(routes!(webhooks::list_project_webhooks, webhooks::create_project_webhook))
         .routes(routes!(webhooks::delete_project_webhook))
+        .routes(routes!(cra::get_cra, cra::start_cra, cra::update_cra))
+        .routes(routes!(cra::cra_content, cra::file_cra_stage))
+        .routes(routes!(webhook_resend::resend_org_delivery))
+        .routes(routes!(webhook_resend::resend_project_delivery))
 }

@@ -14,6 +14,7 @@ use embargo_core::permission::Actor;
 use embargo_core::report::Share;
 
 use super::form::apply_errors;
+use super::cra::{CraSection, cra_section};
 use super::lab::{LabSection, lab_section};
 use super::render::{day, deadline, written};
 use super::views::{Badge, CvssView, ProjectLink};
@@ -187,6 +188,8 @@ struct ReportPage {
     can_set_embargo: bool,
     embargo_value: String,
     embargo_errors: Vec<String>,
+    /// The CRA reporting clocks (the team only).
+    cra: Option<CraSection>,
 }
 
 /// What a re-shown page keeps from a failed form.
@@ -202,9 +205,16 @@ pub(super) struct Kept {
     invite: Option<(FormData, Vec<String>)>,
     new_invitation: Option<(String, String)>,
     embargo: Option<(FormData, Vec<String>)>,
+    /// The CRA forms' problems.
+    cra: Vec<String>,
 }
 
 impl Kept {
+    /// A page shown again with a CRA form's problems.
+    pub(super) fn cra(errors: Vec<String>) -> Kept {
+        Kept { cra: errors, ..Kept::default() }
+    }
+
     /// A page shown again with the lab form's problems.
     pub(super) fn lab(errors: Vec<String>) -> Kept {
         Kept { lab: errors, ..Kept::default() }
@@ -411,6 +421,7 @@ async fn report_page(
     let can_draft = view.actions.draft_advisory;
     let lab =
         if interested { None } else { state.app.view_lab(actor, view.id).await.ok().map(|v| lab_section(v, kept.lab)) };
+    let cra = if team { state.app.cra(actor, view.id).await.ok().map(|v| cra_section(v, now, kept.cra)) } else { None };
     Ok(ReportPage {
         nav: viewer.nav(true),
         id: view.id.to_string(),
@@ -469,6 +480,7 @@ async fn report_page(
             .as_ref()
             .map_or_else(|| view.embargo.as_ref().map(|m| m.rfc3339()).unwrap_or_default(), |(f, _)| f.get("until")),
         embargo_errors: kept.embargo.map(|(_, e)| e).unwrap_or_default(),
+        cra,
     })
 }
 

@@ -223,4 +223,7 @@ pub enum ReportCommand {
         #[command(flatten)]
         user: AsUser,
     },
+    /// Cyber Resilience Act reporting clocks (Article 14): start, show, details, file, content.
+    #[command(subcommand)]
+    Cra(super::CraCommand),
 }

@@ -5,6 +5,7 @@ mod admin;
 mod advisory;
 mod audit;
 mod backup;
+mod cra;
 mod cvss;
 mod demo;
 mod doctor;
@@ -19,6 +20,7 @@ mod manual;
 mod policy;
 mod report;
 mod serve;
+mod webhook;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -54,7 +56,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::Backup(_)
         | Command::Restore(_)
         | Command::Doctor(_)
-        | Command::Healthcheck(_) => None,
+        | Command::Healthcheck(_)
+        | Command::Webhook(_) => None,
     };
     crate::output::set_json(cli.json);
     let overrides = Overrides {
@@ -93,6 +96,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Healthcheck(args) => healthcheck::run(&config, args).await,
         Command::Completions(args) => manual::completions(&args),
         Command::Man(args) => manual::man(&args),
+        Command::Webhook(command) => webhook::run(&open(&config, false).await?, command).await,
     }
 }
 

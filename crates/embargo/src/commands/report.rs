@@ -203,6 +203,7 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
             let view = app.update_report(&actor, id, patch).await?;
             print_report(&view);
         }
+        ReportCommand::Cra(command) => super::cra::run(app, command).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
