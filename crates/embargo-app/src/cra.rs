@@ -284,10 +284,7 @@ fn apply_details(details: &mut CraDetails, input: &CraDetailsInput) -> Result<()
 }
 
 /// When a measure became available: stated, else the first time the report reached `fixed`.
-async fn fix_time(
-    reader: &mut dyn Reader,
-    clock: &CraClock,
-) -> Result<Option<(Timestamp, FixSource)>, AppError> {
+async fn fix_time(reader: &mut dyn Reader, clock: &CraClock) -> Result<Option<(Timestamp, FixSource)>, AppError> {
     if let Some(at) = clock.fix_available_at {
         return Ok(Some((at, FixSource::Stated)));
     }
@@ -410,7 +407,9 @@ pub(crate) async fn tell_if_still_due(
     }
     let fix = fix_time(tx, &clock).await?;
     let start = start_of(&clock, fix.map(|(at, _)| at), &filings);
-    if cra::due(&start, stage) == Due::At(Timestamp::from_unix_timestamp(*due).map_err(|e| AppError::Internal(e.to_string()))?) {
+    if cra::due(&start, stage)
+        == Due::At(Timestamp::from_unix_timestamp(*due).map_err(|e| AppError::Internal(e.to_string()))?)
+    {
         emit(tx, ids, now, &event).await?;
     }
     Ok(())
@@ -586,10 +585,16 @@ impl App {
                     let role = role_of(&policy).unwrap_or(CraRole::Manufacturer);
                     let filing = CraFiling { stage, filed_at, reference: reference.clone(), recorded_at: now };
                     tx.put_cra_filing(id, &filing).await?;
-                    let audit = json!({"stage": stage.as_str(), "reference": reference, "filed_at": filed_at.unix_timestamp()});
+                    let audit =
+                        json!({"stage": stage.as_str(), "reference": reference, "filed_at": filed_at.unix_timestamp()});
                     record(tx, now, &actor, "report.cra_filed", format!("report:{id}"), audit).await?;
-                    emit(tx, entropy.as_ref(), now, &Event::CraStageFiled { report: id, stage: stage.as_str().to_owned() })
-                        .await?;
+                    emit(
+                        tx,
+                        entropy.as_ref(),
+                        now,
+                        &Event::CraStageFiled { report: id, stage: stage.as_str().to_owned() },
+                    )
+                    .await?;
                     if stage == CraStage::Notification && clock.kind == CraKind::SevereIncident {
                         schedule_stages(tx, entropy.as_ref(), now, id, &[CraStage::FinalReport]).await?;
                     }
@@ -652,7 +657,11 @@ impl App {
 
     /// The next unfiled CRA stage of each of `reports` whose clocks run and which the actor may
     /// triage (the queue shows it beside the deadline).
-    pub async fn cra_next(&self, actor: &Actor, reports: &[ReportId]) -> Result<Vec<(ReportId, CraStageView)>, AppError> {
+    pub async fn cra_next(
+        &self,
+        actor: &Actor,
+        reports: &[ReportId],
+    ) -> Result<Vec<(ReportId, CraStageView)>, AppError> {
         let mut reader = self.store.reader().await?;
         let mut out = Vec::new();
         for id in reports {

@@ -178,10 +178,13 @@ impl FromStr for Deadline {
     type Err = UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Deadline::ALL
-            .into_iter()
-            .find(|d| d.as_str() == s)
-            .ok_or_else(|| UnknownName::new("deadline", s, "acknowledge, triage, fix, disclosure, cra_early_warning, cra_notification or cra_final_report"))
+        Deadline::ALL.into_iter().find(|d| d.as_str() == s).ok_or_else(|| {
+            UnknownName::new(
+                "deadline",
+                s,
+                "acknowledge, triage, fix, disclosure, cra_early_warning, cra_notification or cra_final_report",
+            )
+        })
     }
 }
 

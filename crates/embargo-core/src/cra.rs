@@ -319,7 +319,12 @@ mod tests {
     use super::*;
 
     fn start(kind: CraKind) -> ClockStart {
-        ClockStart { kind, aware_at: datetime!(2026-09-30 22:00 UTC), fix_available_at: None, notification_filed_at: None }
+        ClockStart {
+            kind,
+            aware_at: datetime!(2026-09-30 22:00 UTC),
+            fix_available_at: None,
+            notification_filed_at: None,
+        }
     }
 
     #[test]

@@ -10,8 +10,8 @@ mod lab;
 mod span;
 
 pub use draft::{
-    AdvisoriesDraft, ChannelsDraft, ConductDraft, CraDraft, DisclosureDraft, Level, PolicyDraft, PolicyError, ReleasesDraft,
-    ReportDraft, ResponseDraft, ScopeDraft,
+    AdvisoriesDraft, ChannelsDraft, ConductDraft, CraDraft, DisclosureDraft, Level, PolicyDraft, PolicyError,
+    ReleasesDraft, ReportDraft, ResponseDraft, ScopeDraft,
 };
 pub use lab::{Lab, LabLine, MAX_LAB_LINES, safe_argument};
 pub use span::Span;

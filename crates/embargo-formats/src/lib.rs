@@ -3,8 +3,8 @@
 //! OSV import. No IO, no clock: times come in as arguments.
 
 pub mod atom;
-pub mod csaf;
 pub mod cra;
+pub mod csaf;
 pub mod cve;
 pub mod ghsa;
 pub mod osv;

@@ -138,8 +138,9 @@ where
     H::Target: Conn,
 {
     async fn insert_cra_clock(&mut self, clock: &CraClock) -> Result<bool, StoreError> {
-        let exists =
-            self.fetch_optional(query("SELECT kind FROM cra_clocks WHERE report_id = $1").bind(clock.report_id)).await?;
+        let exists = self
+            .fetch_optional(query("SELECT kind FROM cra_clocks WHERE report_id = $1").bind(clock.report_id))
+            .await?;
         if exists.is_some() {
             return Ok(false);
         }

@@ -170,6 +170,7 @@ pub mod prelude {
     pub use crate::attachments::{AttachmentReads as _, AttachmentWrites as _};
     pub use crate::audit::{AuditReads as _, AuditWrites as _};
     pub use crate::collaborators::{CollaboratorReads as _, CollaboratorWrites as _};
+    pub use crate::cra::{CraReads as _, CraWrites as _};
     pub use crate::embargoes::{EmbargoReads as _, EmbargoWrites as _};
     pub use crate::factors::{FactorReads as _, FactorWrites as _};
     pub use crate::jobs::{JobReads as _, JobWrites as _};
@@ -187,6 +188,5 @@ pub mod prelude {
     pub use crate::throttle::{ThrottleReads as _, ThrottleWrites as _};
     pub use crate::users::{UserReads as _, UserWrites as _};
     pub use crate::webhooks::{WebhookReads as _, WebhookWrites as _};
-    pub use crate::cra::{CraReads as _, CraWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
 }

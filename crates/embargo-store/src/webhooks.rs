@@ -333,4 +333,3 @@ where
         Ok(changed > 0)
     }
 }
-

@@ -36,10 +36,13 @@ async fn clocks_start_once_keep_details_sealed_and_record_filings(db: &Db) {
     db.write(move |tx| {
         Box::pin(async move {
             tx.update_cra_clock(id, &Private::new("{}".to_owned()), Some(at(60))).await?;
-            for (stage, reference, minutes) in
-                [(CraStage::Notification, "ENISA-2", 30), (CraStage::EarlyWarning, "ENISA-1", 10), (CraStage::EarlyWarning, "ENISA-1b", 11)]
-            {
-                let filing = CraFiling { stage, filed_at: at(minutes), reference: reference.into(), recorded_at: at(minutes) };
+            for (stage, reference, minutes) in [
+                (CraStage::Notification, "ENISA-2", 30),
+                (CraStage::EarlyWarning, "ENISA-1", 10),
+                (CraStage::EarlyWarning, "ENISA-1b", 11),
+            ] {
+                let filing =
+                    CraFiling { stage, filed_at: at(minutes), reference: reference.into(), recorded_at: at(minutes) };
                 tx.put_cra_filing(id, &filing).await?;
             }
             Ok(())

@@ -112,9 +112,7 @@ async fn only_finished_deliveries_reopen(db: &Db) {
     db.write(move |tx| Box::pin(async move { tx.insert_delivery(&one, JobId::from_uuid(new_uuid())).await }))
         .await
         .unwrap();
-    let reopen = |minutes| {
-        db.write(move |tx| Box::pin(async move { tx.reopen_delivery(id, at(minutes)).await }))
-    };
+    let reopen = |minutes| db.write(move |tx| Box::pin(async move { tx.reopen_delivery(id, at(minutes)).await }));
     assert!(!reopen(2).await.unwrap(), "a pending delivery is waiting already");
     let attempt = Attempt { at: at(3), status: None, response: None, error: Some("refused".into()) };
     db.write(move |tx| Box::pin(async move { tx.record_attempt(id, &attempt, DeliveryState::Failed, None).await }))

@@ -393,7 +393,11 @@ pub(crate) async fn cra_content(
     Ok(if format == "text" {
         ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], content.text).into_response()
     } else {
-        axum::Json(CraContentJson { stage: content.stage.as_str().to_owned(), content: content.json, text: content.text })
-            .into_response()
+        axum::Json(CraContentJson {
+            stage: content.stage.as_str().to_owned(),
+            content: content.json,
+            text: content.text,
+        })
+        .into_response()
     })
 }

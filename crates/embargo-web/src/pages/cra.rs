@@ -145,9 +145,15 @@ pub(super) fn cra_section(view: Option<CraView>, now: Timestamp, errors: Vec<Str
         member_states: d.member_states.join(", "),
         sensitivities: std::iter::once((String::new(), "Not stated".to_owned(), d.sensitivity.is_none()))
             .chain(
-                [Sensitivity::Clear, Sensitivity::Green, Sensitivity::Amber, Sensitivity::AmberStrict, Sensitivity::Red]
-                    .into_iter()
-                    .map(|s| (s.as_str().to_owned(), s.label().to_owned(), d.sensitivity == Some(s))),
+                [
+                    Sensitivity::Clear,
+                    Sensitivity::Green,
+                    Sensitivity::Amber,
+                    Sensitivity::AmberStrict,
+                    Sensitivity::Red,
+                ]
+                .into_iter()
+                .map(|s| (s.as_str().to_owned(), s.label().to_owned(), d.sensitivity == Some(s))),
             )
             .collect(),
         fields,

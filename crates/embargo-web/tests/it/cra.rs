@@ -129,7 +129,10 @@ async fn cra_clocks_remind_escalate_and_record_each_filing_issue_11() {
         t.run_jobs().await;
         let fixed = t.get(&path, &w.flask_team).await.expect(StatusCode::OK);
         assert_eq!(fixed.json["fix_source"], "report_fixed");
-        assert_eq!(utc(&stage(&fixed.json, "final-report")["due_utc"]), fixed_at.replace_nanosecond(0).unwrap() + Duration::days(14));
+        assert_eq!(
+            utc(&stage(&fixed.json, "final-report")["due_utc"]),
+            fixed_at.replace_nanosecond(0).unwrap() + Duration::days(14)
+        );
         t.clock().set(fixed_at + Duration::days(14) + Duration::minutes(1));
         t.run_jobs().await;
         let mut told = cra_deadlines(&t.delivered())[3..].to_vec();
@@ -140,7 +143,8 @@ async fn cra_clocks_remind_escalate_and_record_each_filing_issue_11() {
         // (Two weeks on, the administrator signs in again.)
         let admin = t.sign_in("admin@example.org").await;
         let events = t.get(&format!("/api/v1/audit/events?report={id}"), &admin).await.expect(StatusCode::OK);
-        let actions: Vec<&str> = events.json.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        let actions: Vec<&str> =
+            events.json.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
         for action in ["report.cra_started", "report.cra_filed"] {
             assert!(actions.contains(&action), "{action} in {actions:?}");
         }
@@ -179,7 +183,11 @@ async fn each_stage_content_carries_article_14_fields_for_the_team_only_issue_11
             .await
             .expect(StatusCode::OK);
         assert!(text.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"));
-        assert!(text.text.contains("Member states where the product is available: France (FR), Ireland (IE)"), "{}", text.text);
+        assert!(
+            text.text.contains("Member states where the product is available: France (FR), Ireland (IE)"),
+            "{}",
+            text.text
+        );
         let final_report = t.get(&format!("{path}/stages/final-report"), &w.flask_team).await.expect(StatusCode::OK);
         for key in ["severity_and_impact", "malicious_actor", "security_update"] {
             assert!(final_report.json["content"].get(key).is_some(), "{key}");
@@ -191,7 +199,11 @@ async fn each_stage_content_carries_article_14_fields_for_the_team_only_issue_11
         for (who, auth) in [("reporter", &w.alice), ("other team", &w.jinja_team), ("invitee", &collaborator)] {
             for url in [path.clone(), format!("{path}/stages/notification")] {
                 let reply = t.get(&url, auth).await;
-                assert!(matches!(reply.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN), "{who} {url}: {}", reply.status);
+                assert!(
+                    matches!(reply.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+                    "{who} {url}: {}",
+                    reply.status
+                );
                 assert!(!reply.text.contains("CRA-MARKER"), "{who} {url}");
             }
             let report = t.get(&format!("/api/v1/reports/{id}"), auth).await;
@@ -209,7 +221,8 @@ async fn cra_details_never_reach_webhooks_or_mail_issue_11() {
     let w = World::new().await;
     let t = &w.t;
     t.policy("pallets", "[cra]\nrole = \"manufacturer\"\n").await;
-    let events = json!(["report.submitted", "report.state_changed", "report.message_posted", "report.assignee_changed"]);
+    let events =
+        json!(["report.submitted", "report.state_changed", "report.message_posted", "report.assignee_changed"]);
     t.post("/api/v1/orgs/pallets/webhooks", json!({"url": "http://127.0.0.1:9/hook", "events": events}), &w.org_team)
         .await
         .expect(StatusCode::CREATED);
@@ -256,7 +269,8 @@ async fn the_organisations_role_decides_which_clocks_apply_issue_11() {
         assert!(refused.text.contains("cra.role"), "{}", refused.text);
         // The role is the organisation's: a project cannot state one.
         let target = embargo_app::PolicyTarget::parse("pallets/flask").unwrap();
-        let error = t.app.apply_policy(&Actor::Operator, &target, "[cra]\nrole = \"manufacturer\"\n").await.unwrap_err();
+        let error =
+            t.app.apply_policy(&Actor::Operator, &target, "[cra]\nrole = \"manufacturer\"\n").await.unwrap_err();
         assert!(error.to_string().contains("cra.role"), "{error}");
         let target = embargo_app::PolicyTarget::parse("pallets").unwrap();
         let error = t.app.apply_policy(&Actor::Operator, &target, "[cra]\nrole = \"vendor\"\n").await.unwrap_err();
@@ -281,14 +295,19 @@ async fn the_organisations_role_decides_which_clocks_apply_issue_11() {
         assert_eq!(stage(&started.json, "final-report")["waits_for"], "notification");
         let filed_at = OffsetDateTime::parse("2026-03-31T10:00:00Z", &Rfc3339).unwrap();
         let filed = t
-            .post(&format!("{path}/stages/notification"), json!({"reference": "N-7", "filed_at": berlin(filed_at)}), &w.flask_team)
+            .post(
+                &format!("{path}/stages/notification"),
+                json!({"reference": "N-7", "filed_at": berlin(filed_at)}),
+                &w.flask_team,
+            )
             .await
             .expect(StatusCode::OK);
         // 31 March plus one month is 30 April (the month's last day), long past: overdue at once.
         let final_report = stage(&filed.json, "final-report");
         assert_eq!(utc(&final_report["due_utc"]), OffsetDateTime::parse("2026-04-30T10:00:00Z", &Rfc3339).unwrap());
         assert_eq!(final_report["overdue"], true);
-        let content = t.get(&format!("{path}/stages/early-warning?format=text"), &w.flask_team).await.expect(StatusCode::OK);
+        let content =
+            t.get(&format!("{path}/stages/early-warning?format=text"), &w.flask_team).await.expect(StatusCode::OK);
         assert!(content.text.contains("Article 24(3)"), "{}", content.text);
         assert!(content.text.contains("Article 14(4)(a)"), "{}", content.text);
         // A reference is needed; a filing before awareness is refused.
@@ -317,7 +336,9 @@ async fn the_report_page_starts_the_clocks_and_records_filings_without_script_is
     let aware = berlin(t.app.now() - Duration::hours(30));
 
     // No role yet: the form comes back saying which policy field to set, and nothing starts.
-    let refused = t.form(&format!("{page}/cra"), &[("kind", "exploited-vulnerability"), ("aware_at", &aware)], &w.flask_team).await;
+    let refused = t
+        .form(&format!("{page}/cra"), &[("kind", "exploited-vulnerability"), ("aware_at", &aware)], &w.flask_team)
+        .await;
     let refused = refused.expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text.contains("cra.role"), "{}", refused.text);
     t.policy("pallets", "[cra]\nrole = \"manufacturer\"\n").await;
@@ -329,9 +350,13 @@ async fn the_report_page_starts_the_clocks_and_records_filings_without_script_is
     assert!(shown.text.contains("Overdue"), "the early warning was due six hours ago");
     assert!(shown.text.contains("(UTC+02:00)"), "in the offset given, and UTC");
 
-    t.form(&format!("{page}/cra/stages/early-warning"), &[("reference", "ENISA-EW-7"), ("filed_at", "")], &w.flask_team)
-        .await
-        .expect(StatusCode::SEE_OTHER);
+    t.form(
+        &format!("{page}/cra/stages/early-warning"),
+        &[("reference", "ENISA-EW-7"), ("filed_at", "")],
+        &w.flask_team,
+    )
+    .await
+    .expect(StatusCode::SEE_OTHER);
     let details = [("member_states", "DE, AT"), ("sensitivity", "green"), ("exploit", "CRA-MARKER-PAGE exploit")];
     t.form(&format!("{page}/cra/details"), &details, &w.flask_team).await.expect(StatusCode::SEE_OTHER);
     let bad = t.form(&format!("{page}/cra/details"), &[("member_states", "XX")], &w.flask_team).await;

@@ -347,7 +347,10 @@ async fn the_team_resends_a_delivery_with_the_same_webhook_id_issue_11() {
         assert_eq!(received.len(), usize::try_from(attempts).unwrap() + 2);
         assert!(received.iter().all(|r| r["id"] == received[0]["id"] && r["verified"] == true), "{received:?}");
         let events = w.t.get("/api/v1/audit/events", &w.admin).await.expect(StatusCode::OK);
-        assert_eq!(events.json.as_array().unwrap().iter().filter(|e| e["action"] == "webhook.delivery_resent").count(), 2);
+        assert_eq!(
+            events.json.as_array().unwrap().iter().filter(|e| e["action"] == "webhook.delivery_resent").count(),
+            2
+        );
         w.finish().await;
     }
 }

@@ -44,10 +44,8 @@ pub struct CraDetailsArgs {
 #[derive(Debug, Subcommand)]
 pub enum CraCommand {
     /// Start the clocks: early warning in 24 h, notification in 72 h, final report later.
-    #[command(
-        after_help = "Example:\n  embargo report cra start ID --kind exploited-vulnerability \
-                      --aware-at 2026-10-01T09:30:00+02:00 --member-state DE --as lead@example.org"
-    )]
+    #[command(after_help = "Example:\n  embargo report cra start ID --kind exploited-vulnerability \
+                      --aware-at 2026-10-01T09:30:00+02:00 --member-state DE --as lead@example.org")]
     Start {
         /// The report's id.
         id: ReportId,
@@ -71,10 +69,8 @@ pub enum CraCommand {
         user: AsUser,
     },
     /// Change the details for ENISA.
-    #[command(
-        after_help = "Example:\n  embargo report cra details ID --sensitivity amber \
-                      --measures-for-users 'Upgrade to 3.1.1' --as lead@example.org"
-    )]
+    #[command(after_help = "Example:\n  embargo report cra details ID --sensitivity amber \
+                      --measures-for-users 'Upgrade to 3.1.1' --as lead@example.org")]
     Details {
         /// The report's id.
         id: ReportId,
@@ -102,10 +98,8 @@ pub enum CraCommand {
         user: AsUser,
     },
     /// Print a stage's content for ENISA's platform, as text (default) or JSON.
-    #[command(
-        after_help = "Examples:\n  embargo report cra content ID notification --as lead@example.org\n  \
-                      embargo report cra content ID final-report --format json --as lead@example.org"
-    )]
+    #[command(after_help = "Examples:\n  embargo report cra content ID notification --as lead@example.org\n  \
+                      embargo report cra content ID final-report --format json --as lead@example.org")]
     Content {
         /// The report's id.
         id: ReportId,

@@ -17,12 +17,10 @@ pub enum WebhookCommand {
         user: AsUser,
     },
     /// Subscribe a URL to events. Prints the id and the signing secret, shown this once.
-    #[command(
-        after_help = "Example:\n  embargo webhook add pallets --url https://chat.example/hooks/security \
+    #[command(after_help = "Example:\n  embargo webhook add pallets --url https://chat.example/hooks/security \
                       --event report.submitted --event advisory.published --as lead@example.org\n\n\
                       Events: report.submitted, report.state_changed, report.message_posted, report.assignee_changed,\n\
-                      advisory.published, advisory.revised, advisory.withdrawn, cve.reserved, cve.published."
-    )]
+                      advisory.published, advisory.revised, advisory.withdrawn, cve.reserved, cve.published.")]
     Add {
         /// ORG or ORG/PROJECT.
         team: OrgOrProject,

@@ -15,7 +15,10 @@ fn cra_clocks_and_webhooks_from_the_shell_issue_11() {
     let policy = tmp.path().join("policy.toml");
     std::fs::write(&policy, "[cra]\nrole = \"manufacturer\"\n").unwrap();
     ok(&dir, &["policy", "apply", "pallets", policy.to_str().unwrap()]);
-    let receipt = ok(&dir, &["report", "submit", "pallets/flask", "--title", "Exploited PIN bypass", "--body", "Seen in the wild."]);
+    let receipt = ok(
+        &dir,
+        &["report", "submit", "pallets/flask", "--title", "Exploited PIN bypass", "--body", "Seen in the wild."],
+    );
     let id = receipt.lines().find_map(|l| l.strip_prefix("id")).unwrap().trim().to_owned();
     let as_lead = ["--as", lead];
 
@@ -30,7 +33,11 @@ fn cra_clocks_and_webhooks_from_the_shell_issue_11() {
     );
     assert!(started.contains("Actively exploited vulnerability") && started.contains("manufacturer"), "{started}");
     assert!(started.contains("2026-01-06 09:30 (UTC+01:00), 2026-01-06 08:30 UTC"), "due in both zones: {started}");
-    let refused = run(&dir, &[&["report", "cra", "start", &id, "--kind", "zero-day", "--aware-at", "x"][..], &as_lead].concat(), "");
+    let refused = run(
+        &dir,
+        &[&["report", "cra", "start", &id, "--kind", "zero-day", "--aware-at", "x"][..], &as_lead].concat(),
+        "",
+    );
     assert_eq!(refused.status.code(), Some(1), "{}", String::from_utf8_lossy(&refused.stderr));
     ok(&dir, &[&["report", "cra", "file", &id, "early-warning", "--reference", "ENISA-EW-9"][..], &as_lead].concat());
     ok(&dir, &[&["report", "cra", "details", &id, "--measures-for-users", "Upgrade to 3.1.1"][..], &as_lead].concat());
@@ -39,14 +46,19 @@ fn cra_clocks_and_webhooks_from_the_shell_issue_11() {
     let text = ok(&dir, &[&["report", "cra", "content", &id, "notification"][..], &as_lead].concat());
     assert!(text.contains("Corrective or mitigating measures users can take: Upgrade to 3.1.1"), "{text}");
     assert!(text.contains("Member states where the product is available: Germany (DE)"), "{text}");
-    let json = ok(&dir, &[&["report", "cra", "content", &id, "final-report", "--format", "json"][..], &as_lead].concat());
+    let json =
+        ok(&dir, &[&["report", "cra", "content", &id, "final-report", "--format", "json"][..], &as_lead].concat());
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(json["article"], "Article 14(2)(c)");
 
     let added = ok(
         &dir,
-        &[&["webhook", "add", "pallets/flask", "--url", "https://hooks.example/flask", "--event", "report.submitted"][..], &as_lead]
-            .concat(),
+        &[
+            &["webhook", "add", "pallets/flask", "--url", "https://hooks.example/flask", "--event", "report.submitted"]
+                [..],
+            &as_lead,
+        ]
+        .concat(),
     );
     let (hook, secret) = added.trim().split_once("  ").unwrap();
     assert!(secret.starts_with("whsec_"), "{added}");
