@@ -47,6 +47,9 @@ pub(crate) async fn tell_if_still_due(
     else {
         return Ok(());
     };
+    if crate::cra::is_cra(*deadline) {
+        return crate::cra::tell_if_still_due(tx, ids, now, event).await;
+    }
     let Some(found) = tx.lock_report(*report).await? else { return Ok(()) };
     let waiting = found
         .deadlines

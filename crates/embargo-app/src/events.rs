@@ -194,6 +194,21 @@ pub enum Event {
         /// The report.
         #[serde(with = "as_text")]
         report: ReportId,
+    /// The team started a report's CRA reporting clocks (`crate::cra`).
+    CraStarted {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+        /// `exploited-vulnerability` or `severe-incident`.
+        kind: String,
+    },
+    /// The team recorded a CRA stage as filed with ENISA.
+    CraStageFiled {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+        /// `early-warning`, `notification` or `final-report`.
+        stage: String,
     },
 }
 
@@ -223,6 +238,8 @@ impl Event {
             Event::CreditChosen { .. } => "credit_chosen",
             Event::PublicIssueProposed { .. } => "public_issue_proposed",
             Event::PublicIssueAnswered { .. } => "public_issue_answered",
+            Event::CraStarted { .. } => "cra_started",
+            Event::CraStageFiled { .. } => "cra_stage_filed",
         }
     }
 }
@@ -335,6 +352,9 @@ mod tests {
             Event::CreditChosen { report },
             Event::PublicIssueProposed { report },
             Event::PublicIssueAnswered { report },
+            Event::DeadlineNear { report, deadline: crate::jobs::Deadline::CraFinalReport, due: 1_780_000_000 },
+            Event::CraStarted { report, kind: "severe-incident".to_owned() },
+            Event::CraStageFiled { report, stage: "early-warning".to_owned() },
         ] {
             let payload = serde_json::to_value(&event).unwrap();
             assert_eq!(payload["event"], event.name());

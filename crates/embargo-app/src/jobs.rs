@@ -144,11 +144,25 @@ pub enum Deadline {
     Fix,
     /// Disclose.
     Disclosure,
+    /// File the CRA early warning with ENISA (`crate::cra`).
+    CraEarlyWarning,
+    /// File the CRA notification.
+    CraNotification,
+    /// File the CRA final report.
+    CraFinalReport,
 }
 
 impl Deadline {
     /// Every deadline, in process order.
-    pub const ALL: [Deadline; 4] = [Deadline::Acknowledge, Deadline::Triage, Deadline::Fix, Deadline::Disclosure];
+    pub const ALL: [Deadline; 7] = [
+        Deadline::Acknowledge,
+        Deadline::Triage,
+        Deadline::Fix,
+        Deadline::Disclosure,
+        Deadline::CraEarlyWarning,
+        Deadline::CraNotification,
+        Deadline::CraFinalReport,
+    ];
 
     /// The name in payloads and mail.
     pub const fn as_str(self) -> &'static str {
@@ -157,6 +171,9 @@ impl Deadline {
             Deadline::Triage => "triage",
             Deadline::Fix => "fix",
             Deadline::Disclosure => "disclosure",
+            Deadline::CraEarlyWarning => "cra_early_warning",
+            Deadline::CraNotification => "cra_notification",
+            Deadline::CraFinalReport => "cra_final_report",
         }
     }
 }
@@ -183,10 +200,13 @@ impl FromStr for Deadline {
     type Err = UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Deadline::ALL
-            .into_iter()
-            .find(|d| d.as_str() == s)
-            .ok_or_else(|| UnknownName::new("deadline", s, "acknowledge, triage, fix or disclosure"))
+        Deadline::ALL.into_iter().find(|d| d.as_str() == s).ok_or_else(|| {
+            UnknownName::new(
+                "deadline",
+                s,
+                "acknowledge, triage, fix, disclosure, cra_early_warning, cra_notification or cra_final_report",
+            )
+        })
     }
 }
 

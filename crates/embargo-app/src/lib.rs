@@ -12,6 +12,7 @@ mod auth;
 mod clocks;
 mod conduct;
 mod credits;
+mod cra;
 mod csaf_provider;
 mod embargo;
 mod error;
@@ -57,6 +58,7 @@ pub use audit::{AuditCheckpoint, AuditQuery, CheckpointMail, CheckpointVerificat
 pub use auth::Credential;
 pub use conduct::{ConductEntry, ConductExport};
 pub use credits::{CreditInput, FinderCredit};
+pub use cra::{CraContent, CraDetailsInput, CraDue, CraFixClock, CraStageView, CraView, FixSource};
 pub use csaf_provider::ProviderFile;
 pub use error::{AppError, BanRefusal};
 pub use events::Event;

@@ -35,7 +35,12 @@ impl Subscribers {
     /// Every subscriber Embargo has, wired to this process's mail transport.
     /// This is the one place a new subscriber is registered.
     pub fn standard(notifier: Arc<dyn Notifier>) -> Self {
-        Subscribers(vec![Arc::new(MailNotices { notifier }), Arc::new(LabIntake), Arc::new(Webhooks)])
+        Subscribers(vec![
+            Arc::new(MailNotices { notifier }),
+            Arc::new(LabIntake),
+            Arc::new(Webhooks),
+            Arc::new(crate::cra::CraFixClock),
+        ])
     }
 
     /// The subscribers that want `event`.
@@ -96,6 +101,8 @@ impl MailNotices {
             Event::CreditChosen { report } => Some(Notice::CreditChosen { report: *report }),
             Event::PublicIssueProposed { report } => Some(Notice::PublicIssueProposed { report: *report }),
             Event::PublicIssueAnswered { report } => Some(Notice::PublicIssueAnswered { report: *report }),
+            // The team acted itself; its reminders come as deadlines.
+            Event::CraStarted { .. } | Event::CraStageFiled { .. } => None,
         }
     }
 }

@@ -11,6 +11,7 @@
 //! job, so two replicas never post the same attempt.
 
 mod payload;
+mod resend;
 mod signature;
 
 use std::sync::Arc;

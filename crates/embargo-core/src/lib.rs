@@ -8,6 +8,7 @@ pub mod advisory;
 pub mod attachment;
 pub mod collaborator;
 pub mod credit;
+pub mod cra;
 pub mod cwe;
 pub mod deadline;
 pub mod duplicates;

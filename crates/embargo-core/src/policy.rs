@@ -10,8 +10,8 @@ mod lab;
 mod span;
 
 pub use draft::{
-    AdvisoriesDraft, ChannelsDraft, ConductDraft, DisclosureDraft, Level, PolicyDraft, PolicyError, ReleasesDraft,
-    ReportDraft, ResponseDraft, ScopeDraft,
+    AdvisoriesDraft, ChannelsDraft, ConductDraft, CraDraft, DisclosureDraft, Level, PolicyDraft, PolicyError,
+    ReleasesDraft, ReportDraft, ResponseDraft, ScopeDraft,
 };
 pub use lab::{
     Lab, LabLine, LabPackage, MAX_LAB_LINES, PackageError, PackageKind, package_index, package_version, safe_argument,
@@ -459,6 +459,16 @@ pub struct Policy {
     pub conduct: Conduct,
     /// The evidence lab's environments (project level only; none: the lab runs nothing).
     pub lab: Sourced<Option<Lab>>,
+    /// The Cyber Resilience Act.
+    pub cra: Cra,
+}
+
+/// The Cyber Resilience Act (Regulation (EU) 2024/2847), organisation level only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cra {
+    /// The organisation's role, which decides which Article 14 clocks apply
+    /// (`crate::cra::applies`); none: the organisation states none, and has no clocks.
+    pub role: Sourced<Option<crate::cra::CraRole>>,
 }
 
 fn pick<T: Clone>(project: Option<&Option<T>>, org: &Option<T>, default: T) -> Sourced<T> {
@@ -558,6 +568,8 @@ pub fn resolve(org: &PolicyDraft, project: Option<&PolicyDraft>) -> Policy {
         },
         // Only a project describes where its code is; an organisation's draft cannot say (checked).
         lab: pick_some(project.map(|p| &p.lab), &None),
+        // Only the organisation states its role (a project's draft cannot say: checked).
+        cra: Cra { role: pick_some(None, &org.cra.role) },
     }
 }
 

@@ -3,6 +3,7 @@
 //! OSV import. No IO, no clock: times come in as arguments.
 
 pub mod atom;
+pub mod cra;
 pub mod csaf;
 pub mod cve;
 pub mod ghsa;

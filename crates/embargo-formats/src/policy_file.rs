@@ -156,6 +156,16 @@ struct File {
     platforms: Option<Vec<Plat>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     lab: Option<LabSection>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cra: Option<CraSection>,
+}
+
+/// `[cra]`: the organisation's role under the Cyber Resilience Act (`manufacturer` or `open-source-steward`).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CraSection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    role: Option<String>,
 }
 
 /// `[lab]`: where the evidence lab gets the project's code.
@@ -440,6 +450,9 @@ pub fn parse(text: &str, level: Level) -> Result<PolicyFile, PolicyFileError> {
                 })
                 .collect(),
         }),
+        cra: embargo_core::policy::CraDraft {
+            role: errors.one("cra.role", file.cra.as_ref().and_then(|c| c.role.as_deref()), str::parse),
+        },
     };
     let lines = r.lines.as_ref().map(|lines| {
         lines
@@ -611,6 +624,7 @@ fn file_of(p: &Policy, level: Level, lines: Option<&[ReleaseLine]>) -> File {
                 })
                 .collect(),
         }),
+        cra: p.cra.role.value.filter(|_| org).map(|role| CraSection { role: Some(role.as_str().to_owned()) }),
     }
 }
 
@@ -658,6 +672,7 @@ pub fn sources(p: &Policy) -> BTreeMap<&'static str, Source> {
         ("conduct.ban_after", s(&p.conduct.ban_after)),
         ("conduct.team_second_factor", s(&p.conduct.team_second_factor)),
         ("lab", s(&p.lab)),
+        ("cra.role", s(&p.cra.role)),
     ])
 }
 
@@ -679,7 +694,7 @@ pub fn render(policy: &Policy, level: Level, lines: Option<&[ReleaseLine]>, prov
             let mut by_source: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
             for (path, source) in &sources {
                 let (section, field) = path.split_once('.').unwrap_or((path, ""));
-                let org_only = matches!(*path, "advisories.prefix" | "advisories.cve_pool");
+                let org_only = matches!(*path, "advisories.prefix" | "advisories.cve_pool" | "cra.role");
                 if section == header && *source != Source::Default && (level == Level::Organisation || !org_only) {
                     by_source.entry(source.as_str()).or_default().push(if field.is_empty() { section } else { field });
                 }

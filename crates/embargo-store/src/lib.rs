@@ -28,6 +28,7 @@ pub mod backup;
 pub mod checkpoint;
 pub mod collaborators;
 pub mod credits;
+pub mod cra;
 pub mod embargoes;
 pub mod factors;
 pub mod imported;
@@ -84,6 +85,7 @@ pub trait Reader:
     + lab_shares::LabShareReads
     + credits::CreditReads
     + public_issues::PublicIssueReads
+    + cra::CraReads
     + Send
 {
 }
@@ -115,6 +117,7 @@ impl<T> Reader for T where
         + lab_shares::LabShareReads
         + credits::CreditReads
         + public_issues::PublicIssueReads
+        + cra::CraReads
         + Send
 {
 }
@@ -146,6 +149,7 @@ pub trait Writer:
     + lab_shares::LabShareWrites
     + credits::CreditWrites
     + public_issues::PublicIssueWrites
+    + cra::CraWrites
 {
 }
 
@@ -176,6 +180,7 @@ impl<T> Writer for T where
         + lab_shares::LabShareWrites
         + credits::CreditWrites
         + public_issues::PublicIssueWrites
+        + cra::CraWrites
 {
 }
 
@@ -186,6 +191,7 @@ pub mod prelude {
     pub use crate::audit::{AuditReads as _, AuditWrites as _};
     pub use crate::collaborators::{CollaboratorReads as _, CollaboratorWrites as _};
     pub use crate::credits::{CreditReads as _, CreditWrites as _};
+    pub use crate::cra::{CraReads as _, CraWrites as _};
     pub use crate::embargoes::{EmbargoReads as _, EmbargoWrites as _};
     pub use crate::factors::{FactorReads as _, FactorWrites as _};
     pub use crate::imported::{ImportedReads as _, ImportedWrites as _};

@@ -156,6 +156,8 @@ pub(crate) struct StoredPolicy {
     team_second_factor: Option<bool>,
     #[serde(default)]
     lab: Option<StoredLab>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cra_role: Option<String>,
 }
 
 impl From<&PolicyDraft> for StoredPolicy {
@@ -235,6 +237,7 @@ impl From<&PolicyDraft> for StoredPolicy {
                     })
                     .collect(),
             }),
+            cra_role: p.cra.role.map(|r| r.as_str().to_owned()),
         }
     }
 }
@@ -345,6 +348,7 @@ impl StoredPolicy {
                     })
                 })
                 .transpose()?,
+            cra: embargo_core::policy::CraDraft { role: parse("policy.cra_role", self.cra_role.as_deref())? },
         })
     }
 }

@@ -132,6 +132,9 @@ pub trait WebhookWrites {
         state: DeliveryState,
         next_attempt_at: Option<Timestamp>,
     ) -> Result<(), StoreError>;
+    /// Makes a delivered or failed delivery pending again, its next attempt due `at`
+    /// (a resend); `false` when it is pending already or gone.
+    async fn reopen_delivery(&mut self, id: DeliveryId, at: Timestamp) -> Result<bool, StoreError>;
 }
 
 fn place(row: &str) -> Place<'_> {
@@ -314,5 +317,19 @@ where
             .bind(id),
         )
         .await
+    }
+
+    async fn reopen_delivery(&mut self, id: DeliveryId, at: Timestamp) -> Result<bool, StoreError> {
+        let changed = self
+            .execute(
+                query(
+                    "UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = $2 \
+                     WHERE id = $1 AND state <> 'pending'",
+                )
+                .bind(id)
+                .bind(at),
+            )
+            .await?;
+        Ok(changed > 0)
     }
 }

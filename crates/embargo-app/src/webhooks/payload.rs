@@ -54,6 +54,8 @@ pub(crate) fn event_type(event: &Event) -> Option<&'static str> {
         | Event::PublicIssueAnswered { .. } => None,
         // A VEX statement changes the published VEX documents; of a draft, nobody outside hears.
         Event::VexChanged { .. } => Some("advisory.vex_changed"),
+        // CRA reporting is the team's business with the authorities: nothing of it goes out.
+        Event::CraStarted { .. } | Event::CraStageFiled { .. } => None,
     }
 }
 

@@ -142,6 +142,15 @@ pub struct PolicyDraft {
     pub conduct: ConductDraft,
     /// The evidence lab (project level only).
     pub lab: Option<super::Lab>,
+    /// The Cyber Resilience Act (organisation level only).
+    pub cra: CraDraft,
+}
+
+/// What one level says about the Cyber Resilience Act.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CraDraft {
+    /// See [`super::Cra::role`].
+    pub role: Option<crate::cra::CraRole>,
 }
 
 /// Which level a draft is for.
@@ -294,6 +303,9 @@ impl PolicyDraft {
             }
             if self.advisories.cve_pool.is_some() {
                 errors.push(err("advisories.cve_pool", "is kept by the organisation, not per project"));
+            }
+            if self.cra.role.is_some() {
+                errors.push(err("cra.role", "is the organisation's role: set it in the organisation's policy"));
             }
         }
         if errors.is_empty() { Ok(()) } else { Err(errors) }

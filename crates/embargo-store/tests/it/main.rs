@@ -15,6 +15,7 @@ mod advisories;
 mod audit;
 mod collaborators;
 mod coordination;
+mod cra;
 mod factors;
 mod finders;
 mod jobs;

@@ -9,7 +9,11 @@ use embargo_store::webhooks::{Attempt, Delivery, DeliveryState, Webhook};
 use crate::conformance;
 use crate::fixture::{Db, at, new_uuid};
 
-conformance!(webhooks_hear_their_organisation_or_project_and_keep_the_secret_sealed, deliveries_are_once_per_job);
+conformance!(
+    webhooks_hear_their_organisation_or_project_and_keep_the_secret_sealed,
+    deliveries_are_once_per_job,
+    only_finished_deliveries_reopen
+);
 
 fn webhook(org: embargo_core::id::OrgId, project: Option<embargo_core::id::ProjectId>, minutes: i64) -> Webhook {
     Webhook {
@@ -97,4 +101,25 @@ async fn deliveries_are_once_per_job(db: &Db) {
     let gone = db.write(move |tx| Box::pin(async move { tx.delete_webhook(hook.id).await })).await.unwrap();
     assert!(gone);
     assert!(db.read().await.delivery(first.id).await.unwrap().is_none());
+}
+
+async fn only_finished_deliveries_reopen(db: &Db) {
+    let org = db.organisation("pallets").await;
+    let hook = webhook(org.id, None, 0);
+    insert(db, &hook, "whsec_eA==").await;
+    let first = delivery(hook.id, at(1));
+    let (one, id) = (first.clone(), first.id);
+    db.write(move |tx| Box::pin(async move { tx.insert_delivery(&one, JobId::from_uuid(new_uuid())).await }))
+        .await
+        .unwrap();
+    let reopen = |minutes| db.write(move |tx| Box::pin(async move { tx.reopen_delivery(id, at(minutes)).await }));
+    assert!(!reopen(2).await.unwrap(), "a pending delivery is waiting already");
+    let attempt = Attempt { at: at(3), status: None, response: None, error: Some("refused".into()) };
+    db.write(move |tx| Box::pin(async move { tx.record_attempt(id, &attempt, DeliveryState::Failed, None).await }))
+        .await
+        .unwrap();
+    assert!(reopen(4).await.unwrap());
+    let stored = db.read().await.delivery(id).await.unwrap().unwrap();
+    assert_eq!((stored.state, stored.next_attempt_at, stored.attempts), (DeliveryState::Pending, Some(at(4)), 1));
+    assert!(!reopen(5).await.unwrap(), "once");
 }

@@ -6,6 +6,7 @@ pub(crate) mod advisories;
 mod audit;
 mod collaborators;
 mod conduct;
+pub(crate) mod cra;
 mod cwes;
 mod health;
 mod json;
@@ -20,6 +21,7 @@ pub(crate) mod reports;
 mod response_times;
 mod rotation;
 mod schedule;
+mod webhook_resend;
 mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -99,4 +101,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(public_issue::get_public_issue, public_issue::draft_public_issue))
         .routes(routes!(public_issue::answer_public_issue))
         .routes(routes!(public_issue::mark_public_issue))
+        .routes(routes!(cra::get_cra, cra::start_cra, cra::update_cra))
+        .routes(routes!(cra::cra_content, cra::file_cra_stage))
+        .routes(routes!(webhook_resend::resend_org_delivery))
+        .routes(routes!(webhook_resend::resend_project_delivery))
 }

@@ -11,6 +11,7 @@ mod advisories;
 mod assets;
 mod audit;
 mod finders;
+mod cra;
 mod form;
 mod intake;
 mod lab;
@@ -365,6 +366,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/reports/{id}/lab/runs", post(lab::queue_runs))
         .route("/reports/{id}/lab/accept", post(lab::accept))
         .route("/reports/{id}/lab/share", post(lab::share))
+        .route("/reports/{id}/cra", post(cra::start))
+        .route("/reports/{id}/cra/details", post(cra::details))
+        .route("/reports/{id}/cra/stages/{stage}", post(cra::file))
+        .route("/{org}/team/webhooks/{id}/deliveries/{delivery}/resend", post(team::resend_org_delivery))
+        .route("/{org}/{project}/team/webhooks/{id}/deliveries/{delivery}/resend", post(team::resend_project_delivery))
         .route("/admin", get(admin::page))
         .route("/admin/organisations", post(admin::create_organisation))
         .route("/admin/projects", post(admin::create_project))

@@ -29,6 +29,8 @@ struct ReportRow {
     age: String,
     updated: String,
     deadline: Option<(String, bool)>,
+    /// The next CRA stage to file (team only): what and when, and whether it is overdue.
+    cra: Option<(String, bool)>,
     /// The lab's signal (team only): a badge, and whether the grounding check flagged it.
     lab: Option<(Badge, bool)>,
 }
@@ -158,6 +160,17 @@ pub(crate) async fn list(
     let ids: Vec<_> = summaries.iter().map(|s| s.id).collect();
     let signals = if team { state.app.lab_signals(&viewer.actor, &ids).await? } else { Vec::new() };
     let signal_of = |id| signals.iter().find(|(r, _)| *r == id).map(|(_, s)| s);
+    let cra = if team { state.app.cra_next(&viewer.actor, &ids).await? } else { Vec::new() };
+    let cra_of = |id| {
+        cra.iter().find(|(r, _)| *r == id).map(|(_, s)| {
+            let due = match s.due {
+                embargo_app::CraDue::At(m) => m.both(),
+                embargo_app::CraDue::AfterFix => "14 days after a fix".to_owned(),
+                embargo_app::CraDue::AfterNotification => "a month after the notification".to_owned(),
+            };
+            (format!("{}: {due}", s.stage.title()), s.overdue(state.app.now()))
+        })
+    };
     let more = summaries.len() > PAGE_SIZE as usize;
     summaries.truncate(PAGE_SIZE as usize);
     let now = state.app.now();
@@ -175,6 +188,7 @@ pub(crate) async fn list(
             age: ago(s.created_at, now),
             updated: ago(s.updated_at, now),
             deadline: s.deadline.as_ref().map(|d| deadline(d, now)),
+            cra: cra_of(s.id),
         })
         .collect();
     let choices = if team { state.app.queue_choices(&viewer.actor).await? } else { QueueChoices::default() };

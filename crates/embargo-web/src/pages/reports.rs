@@ -14,6 +14,7 @@ use embargo_core::permission::Actor;
 use embargo_core::report::Share;
 
 use super::finders::{FinderKept, FinderSections, finder_sections};
+use super::cra::{CraSection, cra_section};
 use super::form::apply_errors;
 use super::lab::{LabSection, lab_section};
 use super::render::{day, deadline, written};
@@ -190,6 +191,8 @@ struct ReportPage {
     embargo_errors: Vec<String>,
     /// A finder's credit, the team's list of credits, the public issue (`finders.rs`).
     finders: FinderSections,
+    /// The CRA reporting clocks (the team only).
+    cra: Option<CraSection>,
 }
 
 /// What a re-shown page keeps from a failed form.
@@ -206,9 +209,16 @@ pub(super) struct Kept {
     new_invitation: Option<(String, String)>,
     embargo: Option<(FormData, Vec<String>)>,
     finders: FinderKept,
+    /// The CRA forms' problems.
+    cra: Vec<String>,
 }
 
 impl Kept {
+    /// A page shown again with a CRA form's problems.
+    pub(super) fn cra(errors: Vec<String>) -> Kept {
+        Kept { cra: errors, ..Kept::default() }
+    }
+
     /// A page shown again with the lab form's problems.
     pub(super) fn lab(errors: Vec<String>) -> Kept {
         Kept { lab: errors, ..Kept::default() }
@@ -421,6 +431,7 @@ async fn report_page(
     let finders = finder_sections(state, actor, &view, kept.finders).await?;
     let lab =
         if interested { None } else { state.app.view_lab(actor, view.id).await.ok().map(|v| lab_section(v, kept.lab)) };
+    let cra = if team { state.app.cra(actor, view.id).await.ok().map(|v| cra_section(v, now, kept.cra)) } else { None };
     Ok(ReportPage {
         nav: viewer.nav(true),
         id: view.id.to_string(),
@@ -480,6 +491,7 @@ async fn report_page(
             .map_or_else(|| view.embargo.as_ref().map(|m| m.rfc3339()).unwrap_or_default(), |(f, _)| f.get("until")),
         embargo_errors: kept.embargo.map(|(_, e)| e).unwrap_or_default(),
         finders,
+        cra,
     })
 }
 

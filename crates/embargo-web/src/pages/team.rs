@@ -42,6 +42,9 @@ struct WebhookRow {
 
 /// One delivery as the team sees it.
 struct DeliveryRow {
+    id: String,
+    /// Delivered or failed: the team may resend it.
+    resendable: bool,
     event_type: String,
     state: &'static str,
     attempts: u32,
@@ -61,6 +64,8 @@ fn webhook_rows(views: &[WebhookView]) -> Vec<WebhookRow> {
                 .deliveries
                 .iter()
                 .map(|d| DeliveryRow {
+                    id: d.id.to_string(),
+                    resendable: d.state != embargo_store::webhooks::DeliveryState::Pending,
                     event_type: d.event_type.clone(),
                     state: d.state.as_str(),
                     attempts: d.attempts,
@@ -505,5 +510,25 @@ pub(crate) async fn remove_project_webhook(
     Path((org, project, id)): Path<(Slug, Slug, String)>,
 ) -> Result<Response, PageError> {
     state.app.delete_webhook(&viewer.actor, &team_ref(&org, Some(&project)), &id).await?;
+    Ok(see_other(&format!("/{org}/{project}/team")))
+}
+
+/// `POST /{org}/team/webhooks/{id}/deliveries/{delivery}/resend`
+pub(crate) async fn resend_org_delivery(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, id, delivery)): Path<(Slug, String, String)>,
+) -> Result<Response, PageError> {
+    state.app.resend_delivery(&viewer.actor, &team_ref(&org, None), &id, &delivery).await?;
+    Ok(see_other(&format!("/{org}/team")))
+}
+
+/// `POST /{org}/{project}/team/webhooks/{id}/deliveries/{delivery}/resend`
+pub(crate) async fn resend_project_delivery(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((org, project, id, delivery)): Path<(Slug, Slug, String, String)>,
+) -> Result<Response, PageError> {
+    state.app.resend_delivery(&viewer.actor, &team_ref(&org, Some(&project)), &id, &delivery).await?;
     Ok(see_other(&format!("/{org}/{project}/team")))
 }

@@ -602,6 +602,61 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             [404; 9],
         ),
         row(M::GET, "/advisories/feed.atom", "/advisories/feed.atom", [200; 9]),
+        // CRA reporting clocks (issue 11): the team's alone. The policy rows above leave the
+        // organisation without a role, so the team is let through and told to state one (422);
+        // with nothing started, the team finds no clocks (404). `cra.rs` walks the started ones.
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/reports/{id}/cra",
+                format!("/api/v1/reports/{report}/cra"),
+                [404, 403, 403, 404, 404, 422, 422, 404, 403],
+            ),
+            |_| json!({"kind": "exploited-vulnerability", "aware_at": "2026-01-01T09:00:00+01:00"}),
+        ),
+        row(
+            M::GET,
+            "/api/v1/reports/{id}/cra",
+            format!("/api/v1/reports/{report}/cra"),
+            [404, 403, 403, 404, 404, 404, 404, 404, 403],
+        ),
+        with_body(
+            row(
+                M::PATCH,
+                "/api/v1/reports/{id}/cra",
+                format!("/api/v1/reports/{report}/cra"),
+                [404, 403, 403, 404, 404, 404, 404, 404, 403],
+            ),
+            |_| json!({"member_states": ["DE"]}),
+        ),
+        with_body(
+            row(
+                M::POST,
+                "/api/v1/reports/{id}/cra/stages/{stage}",
+                format!("/api/v1/reports/{report}/cra/stages/early-warning"),
+                [404, 403, 403, 404, 404, 404, 404, 404, 403],
+            ),
+            |_| json!({"reference": "ENISA-1"}),
+        ),
+        row(
+            M::GET,
+            "/api/v1/reports/{id}/cra/stages/{stage}",
+            format!("/api/v1/reports/{report}/cra/stages/notification"),
+            [404, 403, 403, 404, 404, 404, 404, 404, 403],
+        ),
+        // Resending a webhook delivery (issue 11): the managers find no such webhook here.
+        row(
+            M::POST,
+            "/api/v1/orgs/{org}/webhooks/{id}/deliveries/{delivery}/resend",
+            format!("/api/v1/orgs/pallets/webhooks/{outsider}/deliveries/{outsider}/resend"),
+            [401, 403, 403, 403, 404, 404, 403, 403, 403],
+        ),
+        row(
+            M::POST,
+            "/api/v1/projects/{org}/{project}/webhooks/{id}/deliveries/{delivery}/resend",
+            format!("/api/v1/projects/pallets/flask/webhooks/{outsider}/deliveries/{outsider}/resend"),
+            [401, 403, 403, 403, 404, 404, 404, 403, 403],
+        ),
         // Sessions (issue 12): one's own, listed and ended; an administrator signs another out.
         row(M::GET, "/api/v1/sessions", "/api/v1/sessions", [401, 401, 200, 200, 200, 200, 200, 200, 200]),
         row(

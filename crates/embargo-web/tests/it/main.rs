@@ -15,6 +15,7 @@ mod bad_input;
 mod clocks;
 mod collaborators;
 mod conduct;
+mod cra;
 mod duplicates;
 mod embargo;
 mod finders;

@@ -211,6 +211,25 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             format!("/reports/{report}/lab/share"),
             &[("share", "yes")],
             [404, 403, 403, 404, 404, 303, 303, 404, 403],
+        // CRA reporting clocks (issue 11): the team's alone. The organisation states no role here,
+        // so the team is let through and told to set one (422); nothing started, nothing to change (404).
+        post(
+            "/reports/{id}/cra",
+            format!("/reports/{report}/cra"),
+            &[("kind", "exploited-vulnerability"), ("aware_at", "2026-01-01T09:00:00+01:00")],
+            [404, 403, 403, 404, 404, 422, 422, 404, 403],
+        ),
+        post(
+            "/reports/{id}/cra/details",
+            format!("/reports/{report}/cra/details"),
+            &[("member_states", "DE")],
+            [404, 403, 403, 404, 404, 404, 404, 404, 403],
+        ),
+        post(
+            "/reports/{id}/cra/stages/{stage}",
+            format!("/reports/{report}/cra/stages/early-warning"),
+            &[("reference", "ENISA-1")],
+            [404, 403, 403, 404, 404, 404, 404, 404, 403],
         ),
         get("/admin", "/admin", [303, 404, 404, 404, 200, 404, 404, 404, 404]),
         get("/admin/audit", "/admin/audit?since=2020-01-01", [303, 404, 404, 404, 200, 404, 404, 404, 404]),
@@ -268,6 +287,13 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             &[],
             [401, 403, 403, 403, 404, 404, 403, 403, 403],
         ),
+        // Resending a delivery (issue 11): the managers find no such webhook here.
+        post(
+            "/{org}/team/webhooks/{id}/deliveries/{delivery}/resend",
+            format!("/pallets/team/webhooks/{outsider}/deliveries/{outsider}/resend"),
+            &[],
+            [401, 403, 403, 403, 404, 404, 403, 403, 403],
+        ),
         get("/{org}/{project}", "/pallets/flask", ALL_OK),
         get("/{org}/{project}/policy", "/pallets/flask/policy", ALL_OK),
         get(
@@ -322,6 +348,12 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
         post(
             "/{org}/{project}/team/webhooks/{id}/remove",
             format!("/pallets/flask/team/webhooks/{outsider}/remove"),
+            &[],
+            [401, 403, 403, 403, 404, 404, 404, 403, 403],
+        ),
+        post(
+            "/{org}/{project}/team/webhooks/{id}/deliveries/{delivery}/resend",
+            format!("/pallets/flask/team/webhooks/{outsider}/deliveries/{outsider}/resend"),
             &[],
             [401, 403, 403, 403, 404, 404, 404, 403, 403],
         ),
@@ -499,6 +531,11 @@ async fn the_page_matrix_names_every_page_route() {
         "/{org}/{project}/team/webhooks",
         "/{org}/{project}/team/webhooks/{id}/remove",
         "/{org}/{project}/team/rotation",
+        "/reports/{id}/cra",
+        "/reports/{id}/cra/details",
+        "/reports/{id}/cra/stages/{stage}",
+        "/{org}/team/webhooks/{id}/deliveries/{delivery}/resend",
+        "/{org}/{project}/team/webhooks/{id}/deliveries/{delivery}/resend",
     ];
     let source = include_str!("../../src/pages/mod.rs");
     let routed: Vec<&str> =

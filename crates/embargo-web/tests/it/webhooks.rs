@@ -366,3 +366,57 @@ async fn vex_statements_reach_webhooks_for_published_advisories_only_issue_14() 
         w.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_team_resends_a_delivery_with_the_same_webhook_id_issue_11() {
+    for backend in Backend::available() {
+        let w = World::on(backend).await;
+        // Fails every attempt of the first day, then answers.
+        let attempts = u32::try_from(embargo_app::RETRY_AFTER.len()).unwrap() + 1;
+        let receiver = Receiver::start(attempts);
+        let made =
+            w.t.post(
+                "/api/v1/projects/pallets/flask/webhooks",
+                json!({"url": receiver.url(), "events": ["report.submitted"]}),
+                &w.flask_team,
+            )
+            .await
+            .expect(StatusCode::CREATED);
+        receiver.set_secret(made.json["secret"].as_str().unwrap());
+        let hook = made.json["id"].as_str().unwrap().to_owned();
+        w.report("flask", &w.alice, "A flaw").await;
+        w.t.run_jobs().await;
+        for wait in embargo_app::RETRY_AFTER {
+            w.t.clock().advance(wait);
+            w.t.run_jobs().await;
+        }
+        let listed = w.t.get("/api/v1/projects/pallets/flask/webhooks", &w.flask_team).await.expect(StatusCode::OK);
+        let delivery = listed.json[0]["deliveries"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(listed.json[0]["deliveries"][0]["state"], "failed");
+
+        // The team page offers a resend of the failed delivery; the receiver now takes it.
+        let page = w.t.get("/pallets/flask/team", &w.flask_team).await.expect(StatusCode::OK);
+        let action = format!("/pallets/flask/team/webhooks/{hook}/deliveries/{delivery}/resend");
+        assert!(page.text.contains(&action), "a resend button");
+        w.t.form(&action, &[], &w.flask_team).await.expect(StatusCode::SEE_OTHER);
+        w.t.run_jobs().await;
+        let listed = w.t.get("/api/v1/projects/pallets/flask/webhooks", &w.flask_team).await.expect(StatusCode::OK);
+        assert_eq!(listed.json[0]["deliveries"][0]["state"], "delivered", "{}", listed.text);
+
+        // The API resends a delivered one too; one waiting already is not resent twice.
+        let api = format!("/api/v1/projects/pallets/flask/webhooks/{hook}/deliveries/{delivery}/resend");
+        w.t.post(&api, json!({}), &w.flask_team).await.expect(StatusCode::ACCEPTED);
+        w.t.post(&api, json!({}), &w.flask_team).await.expect(StatusCode::CONFLICT);
+        w.t.post(&api, json!({}), &w.jinja_team).await.expect(StatusCode::FORBIDDEN);
+        w.t.run_jobs().await;
+        let received = receiver.received();
+        assert_eq!(received.len(), usize::try_from(attempts).unwrap() + 2);
+        assert!(received.iter().all(|r| r["id"] == received[0]["id"] && r["verified"] == true), "{received:?}");
+        let events = w.t.get("/api/v1/audit/events", &w.admin).await.expect(StatusCode::OK);
+        assert_eq!(
+            events.json.as_array().unwrap().iter().filter(|e| e["action"] == "webhook.delivery_resent").count(),
+            2
+        );
+        w.finish().await;
+    }
+}

@@ -6,15 +6,19 @@ use clap::{Parser, Subcommand};
 
 mod admin;
 mod advisory;
+mod cra;
 mod formats;
 mod operations;
 mod report;
+mod webhook;
 
 pub use admin::*;
 pub use advisory::*;
+pub use cra::*;
 pub use formats::*;
 pub use operations::*;
 pub use report::*;
+pub use webhook::*;
 
 /// What `--help` shows after the list of commands.
 const AFTER_HELP: &str = "\
@@ -152,4 +156,7 @@ pub enum Command {
     /// Print the man page (roff), or write one page per command into a directory.
     #[command(after_help = "Examples:\n  embargo man | man -l -\n  embargo man --out /usr/local/share/man/man1")]
     Man(ManArgs),
+    /// Outgoing webhooks of an organisation or a project: list, add, remove, deliveries, resend.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
 }

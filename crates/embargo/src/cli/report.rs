@@ -298,4 +298,7 @@ pub enum PublicIssueCommand {
         #[command(flatten)]
         user: AsUser,
     },
+    /// Cyber Resilience Act reporting clocks (Article 14): start, show, details, file, content.
+    #[command(subcommand)]
+    Cra(super::CraCommand),
 }

@@ -5,6 +5,7 @@ mod admin;
 mod advisory;
 mod audit;
 mod backup;
+mod cra;
 mod cvss;
 mod demo;
 mod doctor;
@@ -20,6 +21,7 @@ mod policy;
 mod public_issue;
 mod report;
 mod serve;
+mod webhook;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -55,7 +57,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::Backup(_)
         | Command::Restore(_)
         | Command::Doctor(_)
-        | Command::Healthcheck(_) => None,
+        | Command::Healthcheck(_)
+        | Command::Webhook(_) => None,
     };
     crate::output::set_json(cli.json);
     let overrides = Overrides {
@@ -94,6 +97,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Healthcheck(args) => healthcheck::run(&config, args).await,
         Command::Completions(args) => manual::completions(&args),
         Command::Man(args) => manual::man(&args),
+        Command::Webhook(command) => webhook::run(&open(&config, false).await?, command).await,
     }
 }
 

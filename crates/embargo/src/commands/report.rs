@@ -219,6 +219,7 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
             }
         }
         ReportCommand::PublicIssue(command) => super::public_issue::run(app, command).await?,
+        ReportCommand::Cra(command) => super::cra::run(app, command).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

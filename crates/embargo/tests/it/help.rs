@@ -72,6 +72,16 @@ const COMMANDS: &[&[&str]] = &[
     &["healthcheck"],
     &["completions"],
     &["man"],
+    &["report", "cra", "start"],
+    &["report", "cra", "show"],
+    &["report", "cra", "details"],
+    &["report", "cra", "file"],
+    &["report", "cra", "content"],
+    &["webhook", "list"],
+    &["webhook", "add"],
+    &["webhook", "remove"],
+    &["webhook", "deliveries"],
+    &["webhook", "resend"],
 ];
 
 #[test]

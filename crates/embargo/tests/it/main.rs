@@ -11,6 +11,7 @@
 
 mod browser;
 mod cli;
+mod cra_cli;
 mod csaf_provider;
 mod cvss;
 mod finders_shell;
