@@ -157,6 +157,12 @@ pub enum Event {
         #[serde(with = "as_text")]
         collaborator: CollaboratorId,
     },
+    /// A report's fix was seen merged (a forge's webhook, or git polling): issue 11.
+    FixMerged {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+    },
 }
 
 impl Event {
@@ -180,6 +186,7 @@ impl Event {
             Event::EmbargoEnding { .. } => "embargo_ending",
             Event::PublicationRefused { .. } => "publication_refused",
             Event::DeadlinePassed { .. } => "deadline_passed",
+            Event::FixMerged { .. } => "fix_merged",
         }
     }
 }
@@ -287,6 +294,7 @@ mod tests {
             Event::EmbargoEnding { report },
             Event::PublicationRefused { advisory },
             Event::DeadlinePassed { report, deadline: crate::jobs::Deadline::Fix, due: 1_780_000_000 },
+            Event::FixMerged { report },
         ] {
             let payload = serde_json::to_value(&event).unwrap();
             assert_eq!(payload["event"], event.name());

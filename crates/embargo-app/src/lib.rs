@@ -37,6 +37,7 @@ mod subscribers;
 mod throttle;
 mod timers;
 mod webhooks;
+mod forge;
 
 pub mod clock;
 pub mod entropy;
@@ -83,6 +84,10 @@ pub use signing::{ClearSigner, SignError};
 pub use signup::{SIGNUP_LINK_TTL, SignupMail, SignupMailKind};
 pub use subscribers::{LabIntake, MailNotices, Subscriber, Subscribers};
 pub use webhooks::{CreatedWebhook, EVENT_TYPES, NewWebhook, RETRY_AFTER, WebhookView, Webhooks};
+pub use forge::{
+    BranchCommit, FixMerged, FixPollView, FixView, ForgeDelivery, ForgeHookView, ForgeSecretSet, GitError, GitLog,
+    HookAnswer, HookRefusal, NoGit, POLL_COMMITS, POLL_EVERY, parse_forge,
+};
 
 use crate::clock::Clock;
 use crate::entropy::Entropy;
@@ -127,6 +132,7 @@ pub struct App {
     signer: Option<Arc<dyn ClearSigner>>,
     signed: Arc<signing::SignedCache>,
     outbound: Arc<dyn outbound::Outbound>,
+    git: Arc<dyn forge::GitLog>,
 }
 
 impl App {
@@ -142,6 +148,7 @@ impl App {
             signer: None,
             signed: Arc::default(),
             outbound: Arc::new(outbound::NoOutbound),
+            git: Arc::new(forge::NoGit),
         }
     }
 
@@ -149,6 +156,13 @@ impl App {
     /// through `client`; without one those calls fail and are retried.
     pub fn with_outbound(mut self, client: Arc<dyn outbound::Outbound>) -> Self {
         self.outbound = client;
+        self
+    }
+
+    /// The same application, reading polled repositories (issue 11's fix
+    /// polling) through `git`; without one, polls fail and say so.
+    pub fn with_git(mut self, git: Arc<dyn forge::GitLog>) -> Self {
+        self.git = git;
         self
     }
 

@@ -35,7 +35,12 @@ impl Subscribers {
     /// Every subscriber Embargo has, wired to this process's mail transport.
     /// This is the one place a new subscriber is registered.
     pub fn standard(notifier: Arc<dyn Notifier>) -> Self {
-        Subscribers(vec![Arc::new(MailNotices { notifier }), Arc::new(LabIntake), Arc::new(Webhooks)])
+        Subscribers(vec![
+            Arc::new(MailNotices { notifier }),
+            Arc::new(LabIntake),
+            Arc::new(Webhooks),
+            Arc::new(crate::forge::FixMerged),
+        ])
     }
 
     /// The subscribers that want `event`.
@@ -88,7 +93,10 @@ impl MailNotices {
             Event::CollaboratorInvited { report, collaborator } => {
                 Some(Notice::CollaboratorInvited { report: *report, collaborator: *collaborator })
             }
-            Event::AssigneeChanged { .. } | Event::AdvisoryDrafted { .. } | Event::AdvisoryWithdrawn { .. } => None,
+            Event::AssigneeChanged { .. }
+            | Event::AdvisoryDrafted { .. }
+            | Event::AdvisoryWithdrawn { .. }
+            | Event::FixMerged { .. } => None,
         }
     }
 }

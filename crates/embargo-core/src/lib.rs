@@ -31,6 +31,7 @@ pub mod throttle;
 pub mod user;
 pub mod version;
 pub mod vex;
+pub mod forge;
 
 /// A point in time, always UTC in Embargo.
 pub type Timestamp = time::OffsetDateTime;

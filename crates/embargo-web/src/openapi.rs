@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         (name = "lab", description = "The evidence lab: PoC runs per release line, fix verification, grounding"),
         (name = "audit", description = "The audit log and its signed checkpoints (administrators)"),
         (name = "webhooks", description = "Outgoing webhooks (Standard Webhooks) and their deliveries"),
+        (name = "forges", description = "Forge webhooks: publish when the fix merges"),
     )
 )]
 pub(crate) struct ApiDoc;

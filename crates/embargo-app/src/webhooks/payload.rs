@@ -46,7 +46,8 @@ pub(crate) fn event_type(event: &Event) -> Option<&'static str> {
         | Event::EmbargoChanged { .. }
         | Event::EmbargoEnding { .. }
         | Event::PublicationRefused { .. }
-        | Event::CollaboratorInvited { .. } => None,
+        | Event::CollaboratorInvited { .. }
+        | Event::FixMerged { .. } => None,
     }
 }
 

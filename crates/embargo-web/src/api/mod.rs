@@ -19,6 +19,7 @@ mod response_times;
 mod rotation;
 mod schedule;
 mod webhooks;
+pub(crate) mod forge;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -91,4 +92,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::delete_org_webhook))
         .routes(routes!(webhooks::list_project_webhooks, webhooks::create_project_webhook))
         .routes(routes!(webhooks::delete_project_webhook))
+        .routes(routes!(forge::get_forge_hook, forge::put_forge_hook, forge::receive_forge_delivery))
+        .routes(routes!(forge::get_fix))
+        .routes(routes!(forge::get_fix_polling, forge::put_fix_polling))
 }

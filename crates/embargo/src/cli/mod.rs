@@ -6,12 +6,14 @@ use clap::{Parser, Subcommand};
 
 mod admin;
 mod advisory;
+mod forge;
 mod formats;
 mod operations;
 mod report;
 
 pub use admin::*;
 pub use advisory::*;
+pub use forge::*;
 pub use formats::*;
 pub use operations::*;
 pub use report::*;
@@ -152,4 +154,7 @@ pub enum Command {
     /// Print the man page (roff), or write one page per command into a directory.
     #[command(after_help = "Examples:\n  embargo man | man -l -\n  embargo man --out /usr/local/share/man/man1")]
     Man(ManArgs),
+    /// Publish when the fix merges: forge webhook secrets, fix polling, fix links.
+    #[command(subcommand)]
+    Forge(ForgeCommand),
 }
