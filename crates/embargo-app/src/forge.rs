@@ -5,9 +5,9 @@
 //! Each forge's deliveries are verified as that forge signs them
 //! (`forge/delivery.rs`); a replayed delivery id changes nothing. A merged
 //! request (or a pushed commit naming the id on the default branch) records
-//! the fix and emits [`Event::FixMerged`], which the [`FixMerged`] subscriber
-//! acts on (`forge/fix.rs`): fixed, then published or scheduled as the policy
-//! says, and the lab verifies the fix.
+//! the fix and emits [`Event::FixMerged`](crate::events::Event::FixMerged),
+//! which the [`FixMerged`] subscriber acts on (`forge/fix.rs`): fixed, then
+//! published or scheduled as the policy says, and the lab verifies the fix.
 
 mod delivery;
 mod fix;

@@ -16,6 +16,7 @@ mod embargo;
 mod error;
 mod events;
 mod factors;
+mod forge;
 mod imports;
 mod jobs;
 mod lab;
@@ -37,7 +38,6 @@ mod subscribers;
 mod throttle;
 mod timers;
 mod webhooks;
-mod forge;
 
 pub mod clock;
 pub mod entropy;
@@ -59,6 +59,10 @@ pub use csaf_provider::ProviderFile;
 pub use error::{AppError, BanRefusal};
 pub use events::Event;
 pub use factors::{FactorProof, FactorStatus, RECENT_FACTOR, RecoveryCodes, TotpEnrolment};
+pub use forge::{
+    BranchCommit, FixMerged, FixPollView, FixView, ForgeDelivery, ForgeHookView, ForgeSecretSet, GitError, GitLog,
+    HookAnswer, HookRefusal, NoGit, POLL_COMMITS, POLL_EVERY, parse_forge,
+};
 pub use imports::{ImportFile, ImportOutcome, ImportProgress, ImportedFile};
 pub use jobs::{Deadline, DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
 pub use lab::{
@@ -84,10 +88,6 @@ pub use signing::{ClearSigner, SignError};
 pub use signup::{SIGNUP_LINK_TTL, SignupMail, SignupMailKind};
 pub use subscribers::{LabIntake, MailNotices, Subscriber, Subscribers};
 pub use webhooks::{CreatedWebhook, EVENT_TYPES, NewWebhook, RETRY_AFTER, WebhookView, Webhooks};
-pub use forge::{
-    BranchCommit, FixMerged, FixPollView, FixView, ForgeDelivery, ForgeHookView, ForgeSecretSet, GitError, GitLog,
-    HookAnswer, HookRefusal, NoGit, POLL_COMMITS, POLL_EVERY, parse_forge,
-};
 
 use crate::clock::Clock;
 use crate::entropy::Entropy;

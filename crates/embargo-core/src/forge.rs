@@ -107,7 +107,8 @@ fn allocated_advisory(word: &str) -> Option<AdvisoryId> {
     }
     let prefix: AdvisoryPrefix = prefix.parse().ok()?;
     let year: i32 = year.parse().ok().filter(|_| year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()))?;
-    let number: u64 = number.parse().ok().filter(|_| !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))?;
+    let number: u64 =
+        number.parse().ok().filter(|_| !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))?;
     Some(AdvisoryId::allocated(&prefix, year, number))
 }
 

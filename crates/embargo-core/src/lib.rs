@@ -12,6 +12,7 @@ pub mod deadline;
 pub mod duplicates;
 pub mod eligibility;
 pub mod embargo;
+pub mod forge;
 pub mod id;
 pub mod intake;
 pub mod lab;
@@ -31,7 +32,6 @@ pub mod throttle;
 pub mod user;
 pub mod version;
 pub mod vex;
-pub mod forge;
 
 /// A point in time, always UTC in Embargo.
 pub type Timestamp = time::OffsetDateTime;

@@ -154,10 +154,8 @@ fn parse_log(out: &[u8]) -> Vec<BranchCommit> {
         .filter_map(|entry| {
             let (id, message) = entry.trim_start_matches('\n').split_once('\u{1f}')?;
             let id = id.trim();
-            (id.len() >= 40 && id.bytes().all(|b| b.is_ascii_hexdigit())).then(|| BranchCommit {
-                id: id.to_owned(),
-                message: message.chars().take(MAX_MESSAGE).collect(),
-            })
+            (id.len() >= 40 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+                .then(|| BranchCommit { id: id.to_owned(), message: message.chars().take(MAX_MESSAGE).collect() })
         })
         .collect()
 }

@@ -139,7 +139,9 @@ where
 {
     async fn forge_hooks(&mut self, project: ProjectId) -> Result<Vec<ForgeHook>, StoreError> {
         let rows = self
-            .fetch_all(query("SELECT forge, set_at FROM forge_hooks WHERE project_id = $1 ORDER BY forge").bind(project))
+            .fetch_all(
+                query("SELECT forge, set_at FROM forge_hooks WHERE project_id = $1 ORDER BY forge").bind(project),
+            )
             .await?;
         rows.iter().map(|row| Ok(ForgeHook { forge: row.text("forge")?, set_at: row.time("set_at")? })).collect()
     }

@@ -29,6 +29,7 @@ pub mod checkpoint;
 pub mod collaborators;
 pub mod embargoes;
 pub mod factors;
+pub mod forge;
 pub mod jobs;
 pub mod lab;
 pub mod mail;
@@ -47,7 +48,6 @@ pub mod status;
 pub mod throttle;
 pub mod users;
 pub mod webhooks;
-pub mod forge;
 
 pub use error::StoreError;
 pub use open::{DatabaseUrl, InvalidDatabaseUrl, OpenOptions, open};
@@ -172,6 +172,7 @@ pub mod prelude {
     pub use crate::collaborators::{CollaboratorReads as _, CollaboratorWrites as _};
     pub use crate::embargoes::{EmbargoReads as _, EmbargoWrites as _};
     pub use crate::factors::{FactorReads as _, FactorWrites as _};
+    pub use crate::forge::{ForgeReads as _, ForgeWrites as _};
     pub use crate::jobs::{JobReads as _, JobWrites as _};
     pub use crate::lab::{LabReads as _, LabWrites as _};
     pub use crate::mail::{MailReads as _, MailWrites as _};
@@ -187,6 +188,5 @@ pub mod prelude {
     pub use crate::throttle::{ThrottleReads as _, ThrottleWrites as _};
     pub use crate::users::{UserReads as _, UserWrites as _};
     pub use crate::webhooks::{WebhookReads as _, WebhookWrites as _};
-    pub use crate::forge::{ForgeReads as _, ForgeWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
 }

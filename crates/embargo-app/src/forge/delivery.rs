@@ -105,7 +105,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || text.len() > 256 {
+    if !text.len().is_multiple_of(2) || text.len() > 256 {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| text.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok())).collect()
@@ -138,9 +138,7 @@ fn verify(forge: Forge, secret: &str, delivery: &ForgeDelivery) -> Result<(), Ho
             let header = delivery.header("x-hub-signature-256").ok_or(HookRefusal::Unsigned)?;
             header.strip_prefix("sha256=").is_some_and(|hex| hmac_matches(secret, &delivery.body, hex))
         }
-        Forge::GitLab => {
-            token_matches(secret, delivery.header("x-gitlab-token").ok_or(HookRefusal::Unsigned)?)
-        }
+        Forge::GitLab => token_matches(secret, delivery.header("x-gitlab-token").ok_or(HookRefusal::Unsigned)?),
         Forge::Forgejo => {
             let header = delivery
                 .header("x-forgejo-signature")
@@ -372,8 +370,7 @@ impl App {
                         Told::Push { commits } => {
                             for (commit, message) in commits {
                                 for report in named_reports(tx, project, &[message]).await? {
-                                    let seen =
-                                        Seen { source: forge.as_str(), url: None, merged: Some(Some(commit)) };
+                                    let seen = Seen { source: forge.as_str(), url: None, merged: Some(Some(commit)) };
                                     let (l, m) = link(tx, entropy.as_ref(), now, report, project, &seen).await?;
                                     linked += usize::from(l);
                                     merged += usize::from(m);

@@ -4,9 +4,10 @@
 //! with a time and output limit: `embargo-outbound`'s `GitPoller`), and a
 //! commit whose message names a report's id or its advisory's id, or the
 //! commit a team linked (a `…/commit/SHA` URL), marks that report's fix
-//! merged ([`Event::FixMerged`], as a forge's webhook would). Then the next
-//! poll is queued [`POLL_EVERY`] later. Setting the repository again starts a
-//! new chain; the old one's job finds its generation gone and stops.
+//! merged ([`Event::FixMerged`](crate::events::Event::FixMerged), as a
+//! forge's webhook would). Then the next poll is queued [`POLL_EVERY`] later.
+//! Setting the repository again starts a new chain; the old one's job finds
+//! its generation gone and stops.
 
 use std::fmt;
 use std::sync::Arc;
@@ -187,7 +188,12 @@ impl App {
     }
 
     /// The project's polled repository, if any (the project's team).
-    pub async fn fix_polling(&self, actor: &Actor, org: &Slug, project: &Slug) -> Result<Option<FixPollView>, AppError> {
+    pub async fn fix_polling(
+        &self,
+        actor: &Actor,
+        org: &Slug,
+        project: &Slug,
+    ) -> Result<Option<FixPollView>, AppError> {
         let project = self.hook_project(actor, org, project, true).await?;
         Ok(self.store.reader().await?.fix_poll(project).await?.map(FixPollView::from))
     }

@@ -209,8 +209,7 @@ pub(crate) async fn receive_forge_delivery(
         })
         .collect();
     let delivery = ForgeDelivery { headers, body: body.to_vec() };
-    let answer =
-        state.app.receive_forge_delivery(&org, &project, &forge, delivery).await.map_err(|e| refusal(&e))?;
+    let answer = state.app.receive_forge_delivery(&org, &project, &forge, delivery).await.map_err(|e| refusal(&e))?;
     let json = match answer {
         HookAnswer::Taken { linked, merged } => DeliveryAnswerJson { status: "taken", linked, merged },
         HookAnswer::Ignored => DeliveryAnswerJson { status: "ignored", linked: 0, merged: 0 },

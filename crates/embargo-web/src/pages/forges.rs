@@ -43,10 +43,8 @@ struct ForgesPage {
 }
 
 fn secret_fields(form: &FormData) -> Vec<Field> {
-    let forges = embargo_core::forge::Forge::ALL
-        .iter()
-        .map(|f| (f.as_str().to_owned(), f.label().to_owned()))
-        .collect();
+    let forges =
+        embargo_core::forge::Forge::ALL.iter().map(|f| (f.as_str().to_owned(), f.label().to_owned())).collect();
     vec![
         Field::of_form("hook", "forge", "Forge", FieldKind::Select(forges)).value(form.get("forge")).required(),
         Field::of_form("hook", "secret", "Secret", FieldKind::Text)

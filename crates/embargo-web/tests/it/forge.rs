@@ -211,7 +211,8 @@ async fn a_merged_github_request_naming_the_advisory_fixes_and_publishes_with_cr
         assert_eq!(deliver(&w, "github", &merged, &fresh).await.expect(StatusCode::OK).json["status"], "ignored");
         w.t.run_jobs().await;
         let audit = w.t.get(&format!("/api/v1/audit/events?report={report}"), &w.admin).await.expect(StatusCode::OK);
-        let moved: Vec<&Value> = audit.json.as_array().unwrap().iter().filter(|e| e["action"] == "report.transitioned").collect();
+        let moved: Vec<&Value> =
+            audit.json.as_array().unwrap().iter().filter(|e| e["action"] == "report.transitioned").collect();
         let to: Vec<&str> = moved.iter().map(|e| e["details"]["to"].as_str().unwrap_or("")).collect();
         assert_eq!(to.iter().filter(|t| **t == "fixed").count(), 1, "{to:?}");
         assert_eq!(to.iter().filter(|t| **t == "disclosed").count(), 1, "{to:?}");
@@ -313,8 +314,10 @@ async fn gitea_and_forgejo_sign_with_their_own_headers_and_unrelated_deliveries_
 
         // Unrelated: a push to the default branch naming nothing, a request naming nothing, not JSON.
         let push = serde_json::to_vec(&conformance("gitea/push.json")).unwrap();
-        let push_headers =
-            vec![("x-gitea-signature", python_hmac("gitea-secret-of-some-length", &push)), ("x-gitea-delivery", "p1".to_owned())];
+        let push_headers = vec![
+            ("x-gitea-signature", python_hmac("gitea-secret-of-some-length", &push)),
+            ("x-gitea-delivery", "p1".to_owned()),
+        ];
         assert_eq!(deliver(&w, "gitea", &push, &push_headers).await.expect(StatusCode::OK).json["status"], "ignored");
         let junk = b"payload=%7B%7D".to_vec();
         let junk_headers = vec![("x-gitea-signature", python_hmac("gitea-secret-of-some-length", &junk))];
@@ -365,10 +368,8 @@ async fn git_polling_finds_the_fix_commit_and_the_lab_is_asked_to_verify_it() {
         git(&work, &["init", "-q", "-b", "main"]);
         git(&work, &["remote", "add", "origin", bare.to_str().unwrap()]);
         commit(&work, "README", "Initial commit");
-        let lab = format!(
-            "[lab]\nrepository = \"{}\"\n[[lab.lines]]\nname = \"3.1\"\nref = \"main\"\n",
-            bare.display()
-        );
+        let lab =
+            format!("[lab]\nrepository = \"{}\"\n[[lab.lines]]\nname = \"3.1\"\nref = \"main\"\n", bare.display());
         w.t.policy("pallets/flask", &lab).await;
 
         let (named, advisory) = w.drafted("named by its advisory").await;
@@ -442,14 +443,16 @@ async fn the_forges_page_sets_secrets_and_polling_without_javascript() {
 
     // Refused forms come back with the problem, and store nothing.
     let before = w.t.get("/api/v1/projects/pallets/flask/hooks/forgejo", &w.flask_team).await.expect(StatusCode::OK);
-    let short = w.t.form("/pallets/flask/team/forges", &[("forge", "forgejo"), ("secret", "short")], &w.flask_team).await;
+    let short =
+        w.t.form("/pallets/flask/team/forges", &[("forge", "forgejo"), ("secret", "short")], &w.flask_team).await;
     let short = short.expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(short.text.contains("There is a problem"));
     let after = w.t.get("/api/v1/projects/pallets/flask/hooks/forgejo", &w.flask_team).await.expect(StatusCode::OK);
     assert_eq!(before.json, after.json);
     let unknown = w.t.form("/pallets/flask/team/forges", &[("forge", "svn"), ("secret", "")], &w.flask_team).await;
     unknown.expect(StatusCode::UNPROCESSABLE_ENTITY);
-    let bad = w.t.form("/pallets/flask/team/fix-polling", &[("repository", "-oops"), ("branch", "main")], &w.flask_team);
+    let bad =
+        w.t.form("/pallets/flask/team/fix-polling", &[("repository", "-oops"), ("branch", "main")], &w.flask_team);
     let bad = bad.await.expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text.contains("-oops"), "the typed value is kept");
     w.t.get("/api/v1/projects/pallets/flask/fix-polling", &w.flask_team).await.expect(StatusCode::NOT_FOUND);

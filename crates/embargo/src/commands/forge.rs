@@ -36,7 +36,8 @@ pub async fn run(app: &App, command: ForgeCommand) -> anyhow::Result<ExitCode> {
                 println!("{:<8} {set}", hook.forge.as_str());
             }
             if let Some(poll) = app.fix_polling(&actor, &project.org, &project.project).await? {
-                let last = poll.last_error.map_or_else(|| poll.last_commit.unwrap_or_default(), |e| format!("failed: {e}"));
+                let last =
+                    poll.last_error.map_or_else(|| poll.last_commit.unwrap_or_default(), |e| format!("failed: {e}"));
                 println!("polling  {} {} {last}", poll.repository, poll.branch);
             }
         }

@@ -128,10 +128,8 @@ pub async fn open(config: &Config, create: bool) -> anyhow::Result<App> {
     // loopback and private addresses unless the operator allows them.
     let outbound = Arc::new(embargo_outbound::HttpClient::new(config.settings.outbound_allow_private));
     // Fix polling (issue 11) runs git the same way, its fetched copies cached in the data directory.
-    let git = embargo_outbound::GitPoller::new(
-        config.data_dir.join("git-cache"),
-        config.settings.outbound_allow_private,
-    );
+    let git =
+        embargo_outbound::GitPoller::new(config.data_dir.join("git-cache"), config.settings.outbound_allow_private);
     Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsEntropy), app_config)
         .with_signer(signer)
         .with_outbound(outbound)
