@@ -210,6 +210,12 @@ pub enum Event {
         /// `early-warning`, `notification` or `final-report`.
         stage: String,
     },
+    /// A report's fix was seen merged (a forge's webhook, or git polling): issue 11.
+    FixMerged {
+        /// The report.
+        #[serde(with = "as_text")]
+        report: ReportId,
+    },
 }
 
 impl Event {
@@ -240,6 +246,7 @@ impl Event {
             Event::PublicIssueAnswered { .. } => "public_issue_answered",
             Event::CraStarted { .. } => "cra_started",
             Event::CraStageFiled { .. } => "cra_stage_filed",
+            Event::FixMerged { .. } => "fix_merged",
         }
     }
 }
@@ -355,6 +362,7 @@ mod tests {
             Event::DeadlineNear { report, deadline: crate::jobs::Deadline::CraFinalReport, due: 1_780_000_000 },
             Event::CraStarted { report, kind: "severe-incident".to_owned() },
             Event::CraStageFiled { report, stage: "early-warning".to_owned() },
+            Event::FixMerged { report },
         ] {
             let payload = serde_json::to_value(&event).unwrap();
             assert_eq!(payload["event"], event.name());

@@ -352,6 +352,10 @@ impl App {
                 serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
             return self.attempt_delivery(delivery).await;
         }
+        if job.kind == crate::forge::poll::POLL_KIND {
+            let poll = serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
+            return self.poll_fixes(worker, job.id, poll).await;
+        }
         let event: Event = serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
         if job.kind == EVENT_KIND {
             return self.fan_out(worker, subscribers, job.id, &event).await;

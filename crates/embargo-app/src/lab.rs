@@ -570,3 +570,18 @@ impl App {
         Ok(reader.lab_signals(&visible).await?)
     }
 }
+
+impl App {
+    /// Queues a run of the report's PoC against a fix commit that merged
+    /// (issue 11's forge hooks and polling), when the project has a `[lab]`
+    /// policy and the report a PoC, so the report shows "fix verified" or not.
+    /// A failure is logged; the fix stays recorded.
+    pub(crate) async fn queue_fix_verification(&self, report: ReportId, commit: &str) {
+        let request = LabRequest { lines: None, fix_ref: Some(commit.to_owned()) };
+        match self.queue_runs(None, report, request).await {
+            Ok(runs) if !runs.is_empty() => tracing::info!(%report, "lab run queued for the merged fix"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%report, code = error.code(), "lab run for the merged fix not queued"),
+        }
+    }
+}

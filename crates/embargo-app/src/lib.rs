@@ -18,6 +18,7 @@ mod embargo;
 mod error;
 mod events;
 mod factors;
+mod forge;
 mod imports;
 mod jobs;
 mod lab;
@@ -63,6 +64,10 @@ pub use csaf_provider::ProviderFile;
 pub use error::{AppError, BanRefusal};
 pub use events::Event;
 pub use factors::{FactorProof, FactorStatus, RECENT_FACTOR, RecoveryCodes, TotpEnrolment};
+pub use forge::{
+    BranchCommit, FixMerged, FixPollView, FixView, ForgeDelivery, ForgeHookView, ForgeSecretSet, GitError, GitLog,
+    HookAnswer, HookRefusal, NoGit, POLL_COMMITS, POLL_EVERY, parse_forge,
+};
 pub use imports::{ImportFile, ImportOutcome, ImportProgress, ImportedFile};
 pub use jobs::{Deadline, DeliveryError, JobsRun, LogNotifier, Notice, Notifier};
 pub use lab::{
@@ -133,6 +138,7 @@ pub struct App {
     signer: Option<Arc<dyn ClearSigner>>,
     signed: Arc<signing::SignedCache>,
     outbound: Arc<dyn outbound::Outbound>,
+    git: Arc<dyn forge::GitLog>,
 }
 
 impl App {
@@ -148,6 +154,7 @@ impl App {
             signer: None,
             signed: Arc::default(),
             outbound: Arc::new(outbound::NoOutbound),
+            git: Arc::new(forge::NoGit),
         }
     }
 
@@ -155,6 +162,13 @@ impl App {
     /// through `client`; without one those calls fail and are retried.
     pub fn with_outbound(mut self, client: Arc<dyn outbound::Outbound>) -> Self {
         self.outbound = client;
+        self
+    }
+
+    /// The same application, reading polled repositories (issue 11's fix
+    /// polling) through `git`; without one, polls fail and say so.
+    pub fn with_git(mut self, git: Arc<dyn forge::GitLog>) -> Self {
+        self.git = git;
         self
     }
 

@@ -40,6 +40,7 @@ impl Subscribers {
             Arc::new(LabIntake),
             Arc::new(Webhooks),
             Arc::new(crate::cra::CraFixClock),
+            Arc::new(crate::forge::FixMerged),
         ])
     }
 
@@ -96,7 +97,8 @@ impl MailNotices {
             Event::AssigneeChanged { .. }
             | Event::AdvisoryDrafted { .. }
             | Event::AdvisoryWithdrawn { .. }
-            | Event::VexChanged { .. } => None,
+            | Event::VexChanged { .. }
+            | Event::FixMerged { .. } => None,
             Event::SharedWithParty { report, share } => Some(Notice::ShareLink { report: *report, share: *share }),
             Event::CreditChosen { report } => Some(Notice::CreditChosen { report: *report }),
             Event::PublicIssueProposed { report } => Some(Notice::PublicIssueProposed { report: *report }),

@@ -14,6 +14,7 @@ pub mod deadline;
 pub mod duplicates;
 pub mod eligibility;
 pub mod embargo;
+pub mod forge;
 pub mod id;
 pub mod intake;
 pub mod lab;

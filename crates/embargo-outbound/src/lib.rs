@@ -7,6 +7,7 @@
 //! address when checked and a private one when used cannot slip through.
 
 mod address;
+mod git;
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -16,6 +17,7 @@ use reqwest::Url;
 use reqwest::redirect::Policy;
 
 pub use address::is_public;
+pub use git::GitPoller;
 
 /// The client.
 #[derive(Debug, Clone, Copy)]

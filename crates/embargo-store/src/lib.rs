@@ -32,6 +32,7 @@ pub mod cra;
 pub mod embargoes;
 pub mod factors;
 pub mod imported;
+pub mod forge;
 pub mod jobs;
 pub mod lab;
 pub mod lab_shares;
@@ -86,6 +87,7 @@ pub trait Reader:
     + credits::CreditReads
     + public_issues::PublicIssueReads
     + cra::CraReads
+    + forge::ForgeReads
     + Send
 {
 }
@@ -118,6 +120,7 @@ impl<T> Reader for T where
         + credits::CreditReads
         + public_issues::PublicIssueReads
         + cra::CraReads
+        + forge::ForgeReads
         + Send
 {
 }
@@ -150,6 +153,7 @@ pub trait Writer:
     + credits::CreditWrites
     + public_issues::PublicIssueWrites
     + cra::CraWrites
+    + forge::ForgeWrites
 {
 }
 
@@ -181,6 +185,7 @@ impl<T> Writer for T where
         + credits::CreditWrites
         + public_issues::PublicIssueWrites
         + cra::CraWrites
+        + forge::ForgeWrites
 {
 }
 
@@ -195,6 +200,7 @@ pub mod prelude {
     pub use crate::embargoes::{EmbargoReads as _, EmbargoWrites as _};
     pub use crate::factors::{FactorReads as _, FactorWrites as _};
     pub use crate::imported::{ImportedReads as _, ImportedWrites as _};
+    pub use crate::forge::{ForgeReads as _, ForgeWrites as _};
     pub use crate::jobs::{JobReads as _, JobWrites as _};
     pub use crate::lab::{LabReads as _, LabWrites as _};
     pub use crate::lab_shares::{LabShareReads as _, LabShareWrites as _};

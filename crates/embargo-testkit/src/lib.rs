@@ -189,7 +189,12 @@ impl TestApp {
         let app = App::new(Arc::clone(&store), Arc::clone(&clock) as _, Arc::new(OsEntropy), app_config)
             .with_signer(Arc::new(embargo_mail::openpgp::OpenPgpSigner))
             // Test receivers listen on loopback.
-            .with_outbound(Arc::new(embargo_outbound::HttpClient::new(true)));
+            .with_outbound(Arc::new(embargo_outbound::HttpClient::new(true)))
+            // Fix polling reads test repositories from local paths; fetched copies are cached by URL.
+            .with_git(Arc::new(embargo_outbound::GitPoller::new(
+                std::env::temp_dir().join("embargo-testkit-git"),
+                true,
+            )));
         let router = embargo_web::router(app.clone(), config);
         TestApp { app, router, clock, notifier: Arc::default(), store, place, backend }
     }

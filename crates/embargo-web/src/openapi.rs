@@ -29,6 +29,7 @@ use utoipa::{Modify, OpenApi};
         (name = "audit", description = "The audit log and its signed checkpoints (administrators)"),
         (name = "webhooks", description = "Outgoing webhooks (Standard Webhooks) and their deliveries"),
         (name = "cra", description = "EU Cyber Resilience Act reporting clocks and the content for ENISA (the team)"),
+        (name = "forges", description = "Forge webhooks: publish when the fix merges"),
     )
 )]
 pub(crate) struct ApiDoc;

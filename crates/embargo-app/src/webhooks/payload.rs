@@ -51,7 +51,8 @@ pub(crate) fn event_type(event: &Event) -> Option<&'static str> {
         | Event::SharedWithParty { .. }
         | Event::CreditChosen { .. }
         | Event::PublicIssueProposed { .. }
-        | Event::PublicIssueAnswered { .. } => None,
+        | Event::PublicIssueAnswered { .. }
+        | Event::FixMerged { .. } => None,
         // A VEX statement changes the published VEX documents; of a draft, nobody outside hears.
         Event::VexChanged { .. } => Some("advisory.vex_changed"),
         // CRA reporting is the team's business with the authorities: nothing of it goes out.

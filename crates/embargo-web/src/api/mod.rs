@@ -14,6 +14,7 @@ mod lab;
 
 pub(crate) use lab::reproduced as lab_reproduced;
 mod credits;
+pub(crate) mod forge;
 pub(crate) mod organisations;
 pub(crate) mod policies;
 mod public_issue;
@@ -105,4 +106,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cra::cra_content, cra::file_cra_stage))
         .routes(routes!(webhook_resend::resend_org_delivery))
         .routes(routes!(webhook_resend::resend_project_delivery))
+        .routes(routes!(forge::get_forge_hook, forge::put_forge_hook, forge::receive_forge_delivery))
+        .routes(routes!(forge::get_fix))
+        .routes(routes!(forge::get_fix_polling, forge::put_fix_polling))
 }

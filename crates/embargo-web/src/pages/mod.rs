@@ -12,6 +12,7 @@ mod assets;
 mod audit;
 mod finders;
 mod cra;
+mod forges;
 mod form;
 mod intake;
 mod lab;
@@ -400,4 +401,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{org}/{project}/team/release-lines/{name}/remove", post(team::remove_release_line))
         .route("/{org}/{project}/team/webhooks", post(team::add_project_webhook))
         .route("/{org}/{project}/team/webhooks/{id}/remove", post(team::remove_project_webhook))
+        .route("/{org}/{project}/team/forges", get(forges::forges).post(forges::set_forge_secret))
+        .route("/{org}/{project}/team/fix-polling", post(forges::set_fix_polling))
 }

@@ -628,6 +628,22 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
                 [404, 403, 403, 404, 404, 404, 404, 404, 403],
             ),
             |_| json!({"member_states": ["DE"]}),
+        // Forge hooks (issue 11): the project's team sets the secret; deliveries are verified by signature,
+        // so an unsigned one is refused alike for every role once a secret is set.
+        row(
+            M::GET,
+            "/api/v1/projects/{org}/{project}/hooks/{forge}",
+            "/api/v1/projects/pallets/flask/hooks/github",
+            [401, 404, 404, 404, 200, 200, 200, 404, 404],
+        ),
+        with_body(
+            row(
+                M::PUT,
+                "/api/v1/projects/{org}/{project}/hooks/{forge}",
+                "/api/v1/projects/pallets/flask/hooks/github",
+                [401, 403, 403, 403, 200, 200, 200, 403, 403],
+            ),
+            |i| json!({"secret": format!("a secret of some length {i}")}),
         ),
         with_body(
             row(
@@ -656,6 +672,32 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             "/api/v1/projects/{org}/{project}/webhooks/{id}/deliveries/{delivery}/resend",
             format!("/api/v1/projects/pallets/flask/webhooks/{outsider}/deliveries/{outsider}/resend"),
             [401, 403, 403, 403, 404, 404, 404, 403, 403],
+                "/api/v1/projects/{org}/{project}/hooks/{forge}",
+                "/api/v1/projects/pallets/flask/hooks/github",
+                [401; 9],
+            ),
+            |_| json!({"zen": "Keep it logically awesome."}),
+        ),
+        row(
+            M::GET,
+            "/api/v1/reports/{id}/fix",
+            format!("/api/v1/reports/{report}/fix"),
+            [404, 404, 404, 404, 404, 200, 200, 404, 404],
+        ),
+        with_body(
+            row(
+                M::PUT,
+                "/api/v1/projects/{org}/{project}/fix-polling",
+                "/api/v1/projects/pallets/flask/fix-polling",
+                [401, 403, 403, 403, 200, 200, 200, 403, 403],
+            ),
+            |_| json!({"repository": "/nonexistent/flask.git", "branch": "main"}),
+        ),
+        row(
+            M::GET,
+            "/api/v1/projects/{org}/{project}/fix-polling",
+            "/api/v1/projects/pallets/flask/fix-polling",
+            [401, 404, 404, 404, 200, 200, 200, 404, 404],
         ),
         // Sessions (issue 12): one's own, listed and ended; an administrator signs another out.
         row(M::GET, "/api/v1/sessions", "/api/v1/sessions", [401, 401, 200, 200, 200, 200, 200, 200, 200]),

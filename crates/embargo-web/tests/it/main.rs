@@ -21,6 +21,7 @@ mod embargo;
 mod finders;
 mod fixture;
 mod flow;
+mod forge;
 mod intake_limits;
 mod issue_9;
 mod lab;

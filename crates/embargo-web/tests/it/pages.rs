@@ -356,6 +356,23 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             format!("/pallets/flask/team/webhooks/{outsider}/deliveries/{outsider}/resend"),
             &[],
             [401, 403, 403, 403, 404, 404, 404, 403, 403],
+        // Forges and fixes (issue 11): the project's team sets the secrets and the polled repository.
+        get(
+            "/{org}/{project}/team/forges",
+            "/pallets/flask/team/forges",
+            [401, 404, 404, 404, 200, 200, 200, 404, 404],
+        ),
+        post(
+            "/{org}/{project}/team/forges",
+            "/pallets/flask/team/forges",
+            &[("forge", "github"), ("secret", "a secret of some length")],
+            [401, 403, 403, 403, 303, 303, 303, 403, 403],
+        ),
+        post(
+            "/{org}/{project}/team/fix-polling",
+            "/pallets/flask/team/fix-polling",
+            &[("repository", "/nonexistent/flask.git"), ("branch", "main")],
+            [401, 403, 403, 403, 303, 303, 303, 403, 403],
         ),
         // Second factors, sessions and tokens (issue 12). Nobody here has a session waiting for a
         // step, so the sign-in steps send everyone back to the sign-in page.
@@ -536,6 +553,8 @@ async fn the_page_matrix_names_every_page_route() {
         "/reports/{id}/cra/stages/{stage}",
         "/{org}/team/webhooks/{id}/deliveries/{delivery}/resend",
         "/{org}/{project}/team/webhooks/{id}/deliveries/{delivery}/resend",
+        "/{org}/{project}/team/forges",
+        "/{org}/{project}/team/fix-polling",
     ];
     let source = include_str!("../../src/pages/mod.rs");
     let routed: Vec<&str> =

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod admin;
 mod advisory;
 mod cra;
+mod forge;
 mod formats;
 mod operations;
 mod report;
@@ -15,6 +16,7 @@ mod webhook;
 pub use admin::*;
 pub use advisory::*;
 pub use cra::*;
+pub use forge::*;
 pub use formats::*;
 pub use operations::*;
 pub use report::*;
@@ -159,4 +161,7 @@ pub enum Command {
     /// Outgoing webhooks of an organisation or a project: list, add, remove, deliveries, resend.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Publish when the fix merges: forge webhook secrets, fix polling, fix links.
+    #[command(subcommand)]
+    Forge(ForgeCommand),
 }

@@ -10,6 +10,7 @@ mod cvss;
 mod demo;
 mod doctor;
 mod export;
+mod forge;
 mod healthcheck;
 mod import;
 mod init;
@@ -58,7 +59,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::Restore(_)
         | Command::Doctor(_)
         | Command::Healthcheck(_)
-        | Command::Webhook(_) => None,
+        | Command::Webhook(_)
+        | Command::Forge(_) => None,
     };
     crate::output::set_json(cli.json);
     let overrides = Overrides {
@@ -98,6 +100,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Completions(args) => manual::completions(&args),
         Command::Man(args) => manual::man(&args),
         Command::Webhook(command) => webhook::run(&open(&config, false).await?, command).await,
+        Command::Forge(command) => forge::run(&open(&config, false).await?, command).await,
     }
 }
 
@@ -129,9 +132,13 @@ pub async fn open(config: &Config, create: bool) -> anyhow::Result<App> {
     // Webhook receivers are called through embargo-outbound, which refuses
     // loopback and private addresses unless the operator allows them.
     let outbound = Arc::new(embargo_outbound::HttpClient::new(config.settings.outbound_allow_private));
+    // Fix polling (issue 11) runs git the same way, its fetched copies cached in the data directory.
+    let git =
+        embargo_outbound::GitPoller::new(config.data_dir.join("git-cache"), config.settings.outbound_allow_private);
     Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsEntropy), app_config)
         .with_signer(signer)
-        .with_outbound(outbound))
+        .with_outbound(outbound)
+        .with_git(Arc::new(git)))
 }
 
 /// Reads text from a file, or from standard input for `-`.

@@ -36,6 +36,23 @@ pub(crate) struct ReportPatchRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable)]
     embargo_until: Option<Option<String>>,
+    /// The pull or merge request that fixes the report (`https://...`); `null` unlinks it.
+    /// When the forge tells Embargo it merged, the report moves to fixed (issue 11).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    fix_url: Option<Option<String>>,
+}
+
+impl ReportPatchRequest {
+    /// Whether the patch holds nothing but the fix link and the embargo end (each its own use case).
+    fn only_fix_or_embargo(&self) -> bool {
+        self.cvss_v3.is_none()
+            && self.cvss_v4.is_none()
+            && self.cwes.is_none()
+            && self.assignee.is_none()
+            && self.affected_versions.is_none()
+            && self.fix_lines.is_none()
+    }
 }
 
 /// One report with its thread.
@@ -77,6 +94,12 @@ pub(crate) async fn update_report(
     Json(mut body): Json<ReportPatchRequest>,
 ) -> Result<axum::Json<ReportJson>, ApiError> {
     let report = crate::extract::report_id(&id)?;
+    if let Some(url) = body.fix_url.take() {
+        state.app.link_fix(&actor, report, url.as_deref()).await?;
+        if body.only_fix_or_embargo() && body.embargo_until.is_none() {
+            return Ok(axum::Json(report_json(&state.app.report(&actor, report).await?, state.app.now())));
+        }
+    }
     if let Some(view) = update_embargo(&state, &actor, report, &mut body).await? {
         return Ok(axum::Json(report_json(&view, state.app.now())));
     }
