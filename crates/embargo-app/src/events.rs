@@ -11,7 +11,7 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use embargo_core::Timestamp;
-use embargo_core::id::{AdvisoryId, CollaboratorId, MessageId, ProjectId, ReportId, SignupId, UserId};
+use embargo_core::id::{AdvisoryId, CollaboratorId, CveId, MessageId, ProjectId, ReportId, SignupId, UserId};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::{Channel, Visibility};
 use embargo_store::Writer;
@@ -157,6 +157,24 @@ pub enum Event {
         #[serde(with = "as_text")]
         collaborator: CollaboratorId,
     },
+    /// A CVE id reserved in CVE Services was given to an advisory.
+    CveReserved {
+        /// The advisory.
+        #[serde(with = "as_text")]
+        advisory: AdvisoryId,
+        /// The CVE id.
+        #[serde(with = "as_text")]
+        cve: CveId,
+    },
+    /// An advisory's CVE record was published (or updated) in CVE Services.
+    CvePublished {
+        /// The advisory.
+        #[serde(with = "as_text")]
+        advisory: AdvisoryId,
+        /// The CVE id.
+        #[serde(with = "as_text")]
+        cve: CveId,
+    },
 }
 
 impl Event {
@@ -180,6 +198,8 @@ impl Event {
             Event::EmbargoEnding { .. } => "embargo_ending",
             Event::PublicationRefused { .. } => "publication_refused",
             Event::DeadlinePassed { .. } => "deadline_passed",
+            Event::CveReserved { .. } => "cve_reserved",
+            Event::CvePublished { .. } => "cve_published",
         }
     }
 }
@@ -285,7 +305,9 @@ mod tests {
             Event::DeadlineNear { report, deadline: crate::jobs::Deadline::Triage, due: 1_780_000_000 },
             Event::EmbargoChanged { report },
             Event::EmbargoEnding { report },
-            Event::PublicationRefused { advisory },
+            Event::PublicationRefused { advisory: advisory.clone() },
+            Event::CveReserved { advisory: advisory.clone(), cve: "CVE-2026-10000".parse().unwrap() },
+            Event::CvePublished { advisory, cve: "CVE-2026-10000".parse().unwrap() },
             Event::DeadlinePassed { report, deadline: crate::jobs::Deadline::Fix, due: 1_780_000_000 },
         ] {
             let payload = serde_json::to_value(&event).unwrap();

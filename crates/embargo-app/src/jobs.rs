@@ -310,6 +310,11 @@ impl App {
                 serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
             return self.attempt_delivery(delivery).await;
         }
+        if job.kind == crate::cve_services::OPERATION_KIND {
+            let operation: crate::cve_services::OperationJob =
+                serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
+            return self.attempt_cve_operation(operation).await;
+        }
         let event: Event = serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
         if job.kind == EVENT_KIND {
             return self.fan_out(worker, subscribers, job.id, &event).await;

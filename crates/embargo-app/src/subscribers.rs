@@ -35,7 +35,12 @@ impl Subscribers {
     /// Every subscriber Embargo has, wired to this process's mail transport.
     /// This is the one place a new subscriber is registered.
     pub fn standard(notifier: Arc<dyn Notifier>) -> Self {
-        Subscribers(vec![Arc::new(MailNotices { notifier }), Arc::new(LabIntake), Arc::new(Webhooks)])
+        Subscribers(vec![
+            Arc::new(MailNotices { notifier }),
+            Arc::new(LabIntake),
+            Arc::new(Webhooks),
+            Arc::new(crate::cve_services::CveServicesSync),
+        ])
     }
 
     /// The subscribers that want `event`.
@@ -89,6 +94,8 @@ impl MailNotices {
                 Some(Notice::CollaboratorInvited { report: *report, collaborator: *collaborator })
             }
             Event::AssigneeChanged { .. } | Event::AdvisoryDrafted { .. } | Event::AdvisoryWithdrawn { .. } => None,
+            // Shown on the advisory and told to webhooks; no mail.
+            Event::CveReserved { .. } | Event::CvePublished { .. } => None,
         }
     }
 }

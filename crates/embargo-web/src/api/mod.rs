@@ -19,6 +19,7 @@ mod response_times;
 mod rotation;
 mod schedule;
 mod webhooks;
+pub(crate) mod cve_services;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -91,4 +92,5 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::delete_org_webhook))
         .routes(routes!(webhooks::list_project_webhooks, webhooks::create_project_webhook))
         .routes(routes!(webhooks::delete_project_webhook))
+        .routes(routes!(cve_services::get_cve_services, cve_services::put_cve_services))
 }

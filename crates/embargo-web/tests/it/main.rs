@@ -34,3 +34,4 @@ mod second_factor;
 mod signup;
 mod throttle;
 mod webhooks;
+mod cve_services;

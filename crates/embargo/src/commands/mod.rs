@@ -19,6 +19,7 @@ mod manual;
 mod policy;
 mod report;
 mod serve;
+pub(crate) mod cve_services;
 
 use std::process::ExitCode;
 use std::sync::Arc;

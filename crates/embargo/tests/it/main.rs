@@ -12,6 +12,7 @@
 mod browser;
 mod cli;
 mod csaf_provider;
+mod cve_services;
 mod cvss;
 mod formats;
 mod help;
