@@ -180,7 +180,8 @@ async fn ids_are_reserved_published_updated_and_rejected_as_cvelib_sees_them() {
         assert_eq!(shown["owning_cna"], SHORT_NAME);
         assert_eq!(shown["requested_by"]["user"], USER);
 
-        // Publishing the advisory publishes the CNA container.
+        // Publishing the advisory publishes the CNA container (a minute later: operations list newest first).
+        t.clock().advance(time::Duration::minutes(1));
         w.transition(&report, "fixing", &w.flask_team).await.expect(StatusCode::OK);
         w.transition(&report, "fixed", &w.flask_team).await.expect(StatusCode::OK);
         t.post(&format!("/api/v1/advisories/{advisory}/publish"), json!({}), &w.flask_team)
@@ -216,6 +217,7 @@ async fn ids_are_reserved_published_updated_and_rejected_as_cvelib_sees_them() {
         let served = t.get(&format!("/advisories/{advisory}/cve.json"), &Auth::None).await.expect(StatusCode::OK);
         assert!(!served.text.contains("MARKER"), "{}", served.text);
         // A new revision updates the record.
+        t.clock().advance(time::Duration::minutes(1));
         t.patch(&format!("/api/v1/advisories/{advisory}"), json!({"details": "Upgrade to 3.1.2."}), &w.flask_team)
             .await
             .expect(StatusCode::OK);
@@ -227,6 +229,7 @@ async fn ids_are_reserved_published_updated_and_rejected_as_cvelib_sees_them() {
         assert!(record["descriptions"][0]["value"].as_str().unwrap().contains("3.1.2"), "{record}");
 
         // Withdrawing rejects the id.
+        t.clock().advance(time::Duration::minutes(1));
         t.post(&format!("/api/v1/advisories/{advisory}/withdraw"), json!({}), &w.flask_team)
             .await
             .expect(StatusCode::OK);

@@ -109,7 +109,14 @@ def response_schema(op, status):
 
 def request_schema(op):
     schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
-    return schema_file(schema["$ref"]) if schema and "$ref" in schema else schema
+    schema = schema_file(schema["$ref"]) if schema and "$ref" in schema else schema
+    # A slip of the published copy: `tagExtension` lost its pattern when the record schema was
+    # inlined, so every reference tag matched both branches of `oneOf` and no tag could pass.
+    # The record format (and so the service) defines it as below; the whole record is checked
+    # against CVE 5.2.0 on publication as well.
+    if schema and "tagExtension" in schema.get("definitions", {}):
+        schema["definitions"]["tagExtension"] = CVE_52["definitions"]["tagExtension"]
+    return schema
 
 
 def key():
@@ -141,6 +148,11 @@ class Refusal(Exception):
         self.status, self.body = status, {"error": error, "message": message}
         if details is not None:
             self.body["details"] = details
+
+
+def body_details(problems):
+    """Schema errors as `errors/bad-request.json` lists them."""
+    return [{"msg": p, "param": "cnaContainer", "location": "body"} for p in problems]
 
 
 def check_query(op, query):
@@ -199,7 +211,7 @@ def handle(method, template, match, query, body):
             raise Refusal(400, "BAD_INPUT", "The body is not JSON")
         problems = errors_of(schema, body)
         if problems:
-            raise Refusal(400, "INVALID_JSON_SCHEMA", "CVE JSON schema validation FAILED.", problems)
+            raise Refusal(400, "INVALID_JSON_SCHEMA", "CVE JSON schema validation FAILED.", body_details(problems))
     if template == "/health-check":
         return 200, None
     if template == "/org/{identifier}":
@@ -235,7 +247,7 @@ def handle(method, template, match, query, body):
     cve_id = match.get("id", "")
     if not CVE_ID.match(cve_id):
         raise Refusal(400, "BAD_INPUT", "Parameters were invalid",
-                      [{"msg": "Invalid CVE ID", "param": "id", "location": "params"}])
+                      [{"msg": "Invalid CVE ID", "param": "id", "location": "param"}])
     entry = STATE["ids"].get(cve_id)
     if entry is None:
         raise Refusal(404, "CVEID_DNE", f"{cve_id} does not exist.")
@@ -254,7 +266,7 @@ def handle(method, template, match, query, body):
         record = full_record(cve_id, cna, "PUBLISHED")
         problems = errors_of(CVE_52, record)
         if problems:
-            raise Refusal(400, "INVALID_JSON_SCHEMA", "CVE JSON schema validation FAILED.", problems)
+            raise Refusal(400, "INVALID_JSON_SCHEMA", "CVE JSON schema validation FAILED.", body_details(problems))
         STATE["records"][cve_id] = record
         entry["state"] = "PUBLISHED"
         entry["time"]["modified"] = now()
