@@ -428,3 +428,31 @@ async fn the_record_is_served_for_published_advisories_only_and_exported_per_org
     assert!(op["error"].as_str().unwrap().contains("CVEID_DNE"), "{op}");
     w.finish().await;
 }
+
+#[tokio::test]
+async fn a_pool_of_reserved_ids_is_kept_topped_up() {
+    for backend in Backend::available() {
+        let w = World::on(backend).await;
+        let t = &w.t;
+        let double = CveServices::start();
+        let (_, advisory) = cna_world(&w, &double).await;
+        let mut with_pool = credentials(&double, KEY);
+        with_pool["pool_size"] = json!(2);
+        t.put("/api/v1/orgs/pallets/cve-services", with_pool, &w.admin).await.expect(StatusCode::OK);
+        t.run_jobs().await;
+        let status = t.get("/api/v1/orgs/pallets/cve-services", &w.org_team).await.expect(StatusCode::OK);
+        assert_eq!(status.json["pool_size"], 2);
+        assert_eq!(status.json["unassigned"].as_array().unwrap().len(), 2, "{}", status.text);
+        // An id at hand is given at once; the pool is topped up again by a job.
+        let taken = t.post(&format!("/api/v1/advisories/{advisory}/cve"), json!({}), &w.flask_team).await;
+        let taken = taken.expect(StatusCode::OK);
+        assert_eq!(taken.json["draft"]["aliases"][0], status.json["unassigned"][0]);
+        t.run_jobs().await;
+        let status = t.get("/api/v1/orgs/pallets/cve-services", &w.org_team).await.expect(StatusCode::OK);
+        assert_eq!(status.json["unassigned"].as_array().unwrap().len(), 2, "{}", status.text);
+        assert_eq!(double.count("POST", "/cve-id"), 2, "two reservations: the pool, then one to top it up");
+        let listed = double.cvelib_json(&["list", "--raw"]);
+        assert_eq!(listed.as_array().unwrap().len(), 3, "cvelib sees the three reserved ids: {listed}");
+        w.finish().await;
+    }
+}
