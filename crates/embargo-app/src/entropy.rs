@@ -2,7 +2,7 @@
 
 use embargo_core::id::{
     AttachmentId, CollaboratorId, DeliveryId, JobId, MessageId, OrgId, ProjectId, ReportId, SessionId, ShareId,
-    SignupId, TokenId, UserId, WebhookId,
+    SignupId, TokenId, UserId, WebhookId, CveOperationId,
 };
 use uuid::Uuid;
 
@@ -75,5 +75,6 @@ new_ids!(
     session_id => SessionId,
     signup_id => SignupId,
     webhook_id => WebhookId,
-    delivery_id => DeliveryId
+    delivery_id => DeliveryId,
+    cve_operation_id => CveOperationId
 );

@@ -11,7 +11,7 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use embargo_core::Timestamp;
-use embargo_core::id::{AdvisoryId, CollaboratorId, MessageId, ProjectId, ReportId, ShareId, SignupId, UserId};
+use embargo_core::id::{AdvisoryId, CollaboratorId, CveId, MessageId, ProjectId, ReportId, ShareId, SignupId, UserId};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::{Channel, Visibility};
 use embargo_store::Writer;
@@ -216,6 +216,24 @@ pub enum Event {
         #[serde(with = "as_text")]
         report: ReportId,
     },
+    /// A CVE id reserved in CVE Services was given to an advisory.
+    CveReserved {
+        /// The advisory.
+        #[serde(with = "as_text")]
+        advisory: AdvisoryId,
+        /// The CVE id.
+        #[serde(with = "as_text")]
+        cve: CveId,
+    },
+    /// An advisory's CVE record was published (or updated) in CVE Services.
+    CvePublished {
+        /// The advisory.
+        #[serde(with = "as_text")]
+        advisory: AdvisoryId,
+        /// The CVE id.
+        #[serde(with = "as_text")]
+        cve: CveId,
+    },
 }
 
 impl Event {
@@ -247,6 +265,8 @@ impl Event {
             Event::CraStarted { .. } => "cra_started",
             Event::CraStageFiled { .. } => "cra_stage_filed",
             Event::FixMerged { .. } => "fix_merged",
+            Event::CveReserved { .. } => "cve_reserved",
+            Event::CvePublished { .. } => "cve_published",
         }
     }
 }

@@ -352,6 +352,11 @@ impl App {
                 serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
             return self.attempt_delivery(delivery).await;
         }
+        if job.kind == crate::cve_services::OPERATION_KIND {
+            let operation: crate::cve_services::OperationJob =
+                serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
+            return self.attempt_cve_operation(operation).await;
+        }
         if job.kind == crate::forge::poll::POLL_KIND {
             let poll = serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
             return self.poll_fixes(worker, job.id, poll).await;

@@ -41,6 +41,7 @@ mod subscribers;
 mod throttle;
 mod timers;
 mod webhooks;
+mod cve_services;
 
 pub mod clock;
 pub mod entropy;
@@ -94,6 +95,7 @@ pub use signing::{ClearSigner, SignError};
 pub use signup::{SIGNUP_LINK_TTL, SignupMail, SignupMailKind};
 pub use subscribers::{LabIntake, MailNotices, Subscriber, Subscribers};
 pub use webhooks::{CreatedWebhook, EVENT_TYPES, NewWebhook, RETRY_AFTER, WebhookView, Webhooks};
+pub use cve_services::{CveServicesInput, CveServicesStatus, CveServicesSync, MAX_POOL as CVE_MAX_POOL};
 
 use crate::clock::Clock;
 use crate::entropy::Entropy;

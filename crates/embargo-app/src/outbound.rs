@@ -48,11 +48,35 @@ pub enum OutboundError {
     Failed(String),
 }
 
+/// The HTTP method of an [`Outbound::call`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `GET` (the body is not sent).
+    Get,
+    /// `POST`.
+    Post,
+    /// `PUT`.
+    Put,
+}
+
+/// How much of a response [`Outbound::call`] keeps: enough for an API's JSON answer.
+pub const CALL_RESPONSE_KEPT: usize = 256 * 1024;
+
 /// Sends HTTP requests to the outside world.
 #[async_trait::async_trait]
 pub trait Outbound: Send + Sync + fmt::Debug {
     /// Sends `request` as a `POST` and answers what came back, whatever its status.
     async fn post(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError>;
+
+    /// Sends `request` with `method` to an API (CVE Services) and answers what
+    /// came back, whatever its status, keeping up to [`CALL_RESPONSE_KEPT`]
+    /// bytes of the body. A client that only posts answers other methods with a failure.
+    async fn call(&self, method: Method, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
+        match method {
+            Method::Post => self.post(request).await,
+            Method::Get | Method::Put => Err(OutboundError::Failed("this HTTP client makes POST requests only".into())),
+        }
+    }
 }
 
 /// The client of a process that was given none: every call fails for a retry.

@@ -41,6 +41,7 @@ impl Subscribers {
             Arc::new(Webhooks),
             Arc::new(crate::cra::CraFixClock),
             Arc::new(crate::forge::FixMerged),
+            Arc::new(crate::cve_services::CveServicesSync),
         ])
     }
 
@@ -105,6 +106,8 @@ impl MailNotices {
             Event::PublicIssueAnswered { report } => Some(Notice::PublicIssueAnswered { report: *report }),
             // The team acted itself; its reminders come as deadlines.
             Event::CraStarted { .. } | Event::CraStageFiled { .. } => None,
+            // Shown on the advisory and told to webhooks; no mail.
+            Event::CveReserved { .. } | Event::CvePublished { .. } => None,
         }
     }
 }

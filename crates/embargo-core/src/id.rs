@@ -138,6 +138,11 @@ uuid_id!(
     DeliveryId,
     "delivery"
 );
+uuid_id!(
+    /// One call, with its retries, to CVE Services: a reservation, publication, update or rejection.
+    CveOperationId,
+    "CVE Services operation"
+);
 
 /// An advisory id such as `PALLETS-2026-3`, or an id kept from an imported
 /// OSV record (`PSF-2024-1`, `PYSEC-2021-371`, `GHSA-xxxx-xxxx-xxxx`).

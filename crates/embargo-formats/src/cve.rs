@@ -1,6 +1,8 @@
-//! CVE JSON 5 records (CVE Record Format 5.1, <https://github.com/CVEProject/cve-schema>):
-//! a full record whose `containers.cna` is the CNA container a CNA submits,
-//! for a published advisory that has a CVE id among its aliases.
+//! CVE JSON 5 records (CVE Record Format 5.2, <https://github.com/CVEProject/cve-schema>):
+//! a full record whose `containers.cna` is the CNA container a CNA submits
+//! (to CVE Services, [`cna_container`]), for a published advisory that has a
+//! CVE id among its aliases. Records validate against the 5.2.0 and the 5.1.1
+//! schemas alike (`packageURL` without a version is the one 5.2 addition used).
 //!
 //! Mapping: `descriptions` from the details (plain text, cut at the
 //! schema's 4,096 characters with a link to the full advisory), `affected`
@@ -21,7 +23,7 @@ use uuid::Uuid;
 use crate::{Document, rfc3339};
 
 /// The CVE record format version written.
-pub const DATA_VERSION: &str = "5.1";
+pub const DATA_VERSION: &str = "5.2";
 
 /// The CNA that publishes the record (from CVE Services).
 #[derive(Debug, Clone)]
@@ -320,6 +322,16 @@ fn fix_texts(fix: &FixStrategy, fixed: Option<&str>) -> (Option<String>, Option<
         if fix.text.is_empty() { "A mitigation is available: see the advisory.".to_owned() } else { fix.text.clone() }
     });
     (solution, workaround)
+}
+
+/// The CNA container of a published advisory (what a CNA sends to CVE
+/// Services' `/cve/{id}/cna`), and its CVE id.
+pub fn cna_container(doc: &Document<'_>, cna: &Cna) -> Result<(CveId, Value), CveError> {
+    let cve = doc.content.cve_id().ok_or_else(|| CveError::NoCveId { advisory: doc.id.to_string() })?;
+    if doc.withdrawn.is_some() {
+        return Err(CveError::Withdrawn { advisory: doc.id.to_string() });
+    }
+    Ok((cve, container(doc, cna)))
 }
 
 /// The CVE record of a published advisory, and its CVE id (the file name).

@@ -12,7 +12,9 @@ mod git;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use embargo_app::outbound::{Outbound, OutboundError, OutboundRequest, OutboundResponse, RESPONSE_KEPT};
+use embargo_app::outbound::{
+    CALL_RESPONSE_KEPT, Method, Outbound, OutboundError, OutboundRequest, OutboundResponse, RESPONSE_KEPT,
+};
 use reqwest::Url;
 use reqwest::redirect::Policy;
 
@@ -70,6 +72,23 @@ impl HttpClient {
 #[async_trait::async_trait]
 impl Outbound for HttpClient {
     async fn post(&self, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
+        self.send(Method::Post, request, RESPONSE_KEPT, "webhooks").await
+    }
+
+    async fn call(&self, method: Method, request: OutboundRequest) -> Result<OutboundResponse, OutboundError> {
+        self.send(method, request, CALL_RESPONSE_KEPT, "api").await
+    }
+}
+
+impl HttpClient {
+    /// Sends one request to the checked address and keeps up to `kept` bytes of the answer.
+    async fn send(
+        &self,
+        method: Method,
+        request: OutboundRequest,
+        kept: usize,
+        purpose: &str,
+    ) -> Result<OutboundResponse, OutboundError> {
         let url =
             Url::parse(&request.url).map_err(|e| OutboundError::Refused(format!("the URL does not parse: {e}")))?;
         let (name, address) = self.destination(&url).await?;
@@ -78,26 +97,30 @@ impl Outbound for HttpClient {
             .timeout(self.timeout)
             .connect_timeout(self.timeout)
             .no_proxy()
-            .user_agent(concat!("Embargo/", env!("CARGO_PKG_VERSION"), " (webhooks)"));
+            .user_agent(format!("Embargo/{} ({purpose})", env!("CARGO_PKG_VERSION")));
         if let Some(name) = &name {
             builder = builder.resolve(name, address);
         }
         let client = builder.build().map_err(|e| OutboundError::Failed(format!("no HTTP client: {e}")))?;
-        let mut call = client.post(url).body(request.body);
+        let mut call = match method {
+            Method::Get => client.get(url),
+            Method::Post => client.post(url).body(request.body),
+            Method::Put => client.put(url).body(request.body),
+        };
         for (name, value) in request.headers {
             call = call.header(name, value);
         }
         let mut response = call.send().await.map_err(|e| OutboundError::Failed(describe(&e)))?;
         let status = response.status().as_u16();
         let mut body = Vec::new();
-        while body.len() < RESPONSE_KEPT {
+        while body.len() < kept {
             match response.chunk().await {
                 Ok(Some(chunk)) => body.extend_from_slice(&chunk),
                 // The status is the answer; a body cut short changes nothing.
                 Ok(None) | Err(_) => break,
             }
         }
-        body.truncate(RESPONSE_KEPT);
+        body.truncate(kept);
         Ok(OutboundResponse { status, body: String::from_utf8_lossy(&body).into_owned() })
     }
 }

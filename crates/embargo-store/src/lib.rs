@@ -53,6 +53,7 @@ pub mod status;
 pub mod throttle;
 pub mod users;
 pub mod webhooks;
+pub mod cve_services;
 
 pub use error::StoreError;
 pub use open::{DatabaseUrl, InvalidDatabaseUrl, OpenOptions, open};
@@ -88,6 +89,7 @@ pub trait Reader:
     + public_issues::PublicIssueReads
     + cra::CraReads
     + forge::ForgeReads
+    + cve_services::CveServicesReads
     + Send
 {
 }
@@ -121,6 +123,7 @@ impl<T> Reader for T where
         + public_issues::PublicIssueReads
         + cra::CraReads
         + forge::ForgeReads
+        + cve_services::CveServicesReads
         + Send
 {
 }
@@ -154,6 +157,7 @@ pub trait Writer:
     + public_issues::PublicIssueWrites
     + cra::CraWrites
     + forge::ForgeWrites
+    + cve_services::CveServicesWrites
 {
 }
 
@@ -186,6 +190,7 @@ impl<T> Writer for T where
         + public_issues::PublicIssueWrites
         + cra::CraWrites
         + forge::ForgeWrites
+        + cve_services::CveServicesWrites
 {
 }
 
@@ -218,5 +223,6 @@ pub mod prelude {
     pub use crate::throttle::{ThrottleReads as _, ThrottleWrites as _};
     pub use crate::users::{UserReads as _, UserWrites as _};
     pub use crate::webhooks::{WebhookReads as _, WebhookWrites as _};
+    pub use crate::cve_services::{CveServicesReads as _, CveServicesWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
 }

@@ -189,7 +189,8 @@ id_values!(
     embargo_core::id::SessionId,
     embargo_core::id::SignupId,
     embargo_core::id::WebhookId,
-    embargo_core::id::DeliveryId
+    embargo_core::id::DeliveryId,
+    embargo_core::id::CveOperationId
 );
 
 /// Reads typed columns from a row of either backend.

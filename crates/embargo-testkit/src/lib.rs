@@ -137,6 +137,8 @@ pub struct TestApp {
     notifier: Arc<RecordingNotifier>,
     store: Arc<dyn Store>,
     place: Place,
+    /// The database and instance secret, for a second instance ([`TestApp::replica`]).
+    opened: (DatabaseUrl, SecretKey, AppConfig),
     /// Which backend this instance runs on.
     pub backend: Backend,
 }
@@ -179,13 +181,16 @@ impl TestApp {
                 (DatabaseUrl::Postgres(url), Place::Postgres { base, schema })
             }
         };
-        let store = embargo_store::open(OpenOptions { url, secret: random_secret(), create: true }).await.unwrap();
+        let secret = random_secret();
+        let (opened_url, opened_secret) = (url.clone(), secret.clone());
+        let store = embargo_store::open(OpenOptions { url, secret, create: true }).await.unwrap();
         let clock = Arc::new(ManualClock::new(time::macros::datetime!(2026-05-04 09:00 UTC)));
         let app_config = AppConfig {
             session_ttl: config.session_ttl,
             public_url: config.public_url.clone(),
             ..AppConfig::default()
         };
+        let opened = (opened_url, opened_secret, app_config.clone());
         let app = App::new(Arc::clone(&store), Arc::clone(&clock) as _, Arc::new(OsEntropy), app_config)
             .with_signer(Arc::new(embargo_mail::openpgp::OpenPgpSigner))
             // Test receivers listen on loopback.
@@ -196,7 +201,18 @@ impl TestApp {
                 true,
             )));
         let router = embargo_web::router(app.clone(), config);
-        TestApp { app, router, clock, notifier: Arc::default(), store, place, backend }
+        TestApp { app, router, clock, notifier: Arc::default(), store, place, opened, backend }
+    }
+
+    /// A second instance of the application on the same database (its own
+    /// connection pool, the same instance secret and clock), as another
+    /// replica would be: for tests of what replicas do once between them.
+    pub async fn replica(&self) -> App {
+        let (url, secret, config) = self.opened.clone();
+        let store = embargo_store::open(OpenOptions { url, secret, create: false }).await.unwrap();
+        App::new(store, Arc::clone(&self.clock) as _, Arc::new(OsEntropy), config)
+            .with_signer(Arc::new(embargo_mail::openpgp::OpenPgpSigner))
+            .with_outbound(Arc::new(embargo_outbound::HttpClient::new(true)))
     }
 
     /// The clock, to move time forward.

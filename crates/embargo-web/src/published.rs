@@ -33,6 +33,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/.well-known/csaf/white/{year}/", get(csaf_file))
         .route("/.well-known/csaf/white/{year}/{file}", get(csaf_file))
         .route("/advisories/feed.atom", get(atom_feed))
+        .route("/advisories/{id}/cve.json", get(cve_record))
 }
 
 fn base(state: &AppState) -> &str {
@@ -78,6 +79,21 @@ async fn csaf_file(State(state): State<AppState>, uri: Uri, headers: HeaderMap) 
     if let Ok(value) = HeaderValue::from_str(&http_date(file.modified)) {
         out.insert(header::LAST_MODIFIED, value);
     }
+    Ok(response)
+}
+
+/// The CVE JSON 5.2 record of a published advisory with a CVE alias, whose
+/// organisation has its CNA identity from CVE Services; 404 otherwise (drafts too).
+async fn cve_record(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    let record = state.app.cve_record(&id).await?;
+    let mut text = serde_json::to_string_pretty(&record)
+        .map_err(|e| ApiError::from(embargo_app::AppError::Internal(format!("CVE record: {e}"))))?;
+    text.push('\n');
+    let mut response = typed("application/json", text);
+    response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     Ok(response)
 }
 

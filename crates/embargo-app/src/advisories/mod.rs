@@ -61,9 +61,12 @@ pub struct AdvisoryView {
     /// What the policy says about CVE ids and fixes for the report's affected lines (team only).
     pub eligibility: Option<embargo_core::eligibility::Eligibility>,
     /// Whether the viewer may take a CVE id from the organisation's pool now:
-    /// the policy's CNA mode is `id-pool`, the report is eligible, and the
-    /// advisory has no CVE id yet.
+    /// the policy's CNA mode is `id-pool` or `cve-services`, the report is
+    /// eligible, and the advisory has no CVE id yet.
     pub can_take_cve: bool,
+    /// Its operations in CVE Services (reserve, publish, update, reject) with
+    /// their outcomes, newest first (team only, on the single view).
+    pub cve_operations: Vec<embargo_store::cve_services::CveOperation>,
 }
 
 /// Which advisories to list.
@@ -276,6 +279,7 @@ impl App {
             updated_at: Some(advisory.updated_at),
             eligibility: None,
             can_take_cve: false,
+            cve_operations: Vec::new(),
         }
     }
 
@@ -293,6 +297,7 @@ impl App {
             updated_at: None,
             eligibility: None,
             can_take_cve: false,
+            cve_operations: Vec::new(),
         }
     }
 
@@ -440,10 +445,13 @@ impl App {
     }
 
     /// Takes the next unused CVE id from the organisation's pool (CNA mode
-    /// `id-pool`) for an advisory whose report the policy makes CVE-eligible.
+    /// `id-pool`) for an advisory whose report the policy makes CVE-eligible;
+    /// in `cve-services` mode, an id reserved in CVE Services (from the
+    /// organisation's pool of reserved ids, else a reservation is queued and
+    /// its outcome shows on the advisory).
     pub async fn assign_cve(&self, actor: &Actor, id: &AdvisoryId) -> Result<AdvisoryView, AppError> {
         let id = id.clone();
-        let (now, tx_actor, tx_id) = (self.now(), actor.clone(), id.clone());
+        let (now, tx_actor, tx_id, entropy) = (self.now(), actor.clone(), id.clone(), Arc::clone(&self.entropy));
         self.store
             .write(move |tx| {
                 Box::pin(async move {
@@ -456,7 +464,7 @@ impl App {
                     let org = tx.organisation(advisory.org_id).await?.ok_or(AppError::NotFound)?;
                     let project = tx.project(advisory.project_id).await?.ok_or(AppError::NotFound)?;
                     let policy = project_policy(tx, &org, &project).await?;
-                    if policy.advisories.cna.value != CnaMode::IdPool {
+                    if !matches!(policy.advisories.cna.value, CnaMode::IdPool | CnaMode::CveServices) {
                         return Err(AppError::CveUnavailable(format!(
                             "the policy's CNA mode is {}: enter a CVE id assigned elsewhere as an alias",
                             policy.advisories.cna.value.as_str()
@@ -470,6 +478,10 @@ impl App {
                         if !verdict.cve {
                             return Err(AppError::CveUnavailable(verdict.explanation));
                         }
+                    }
+                    if policy.advisories.cna.value == CnaMode::CveServices {
+                        return crate::cve_services::take_for_advisory(tx, entropy.as_ref(), now, &actor, &mut advisory)
+                            .await;
                     }
                     let taken = tx.assigned_cves(org.id).await?;
                     let Some(cve) = policy.advisories.cve_pool.value.iter().find(|c| !taken.contains(c)).cloned()
@@ -511,11 +523,17 @@ impl App {
                 },
                 None => None,
             };
-            let can_take_cve = policy.advisories.cna.value == CnaMode::IdPool
+            let can_take_cve = matches!(policy.advisories.cna.value, CnaMode::IdPool | CnaMode::CveServices)
                 && eligibility.as_ref().is_some_and(|e| e.cve)
                 && !advisory.draft.aliases.iter().any(|a| a.cve().is_some())
                 && decide(actor, Action::EditAdvisory(project_access(&advisory))) == Decision::Allow;
-            return Ok(AdvisoryView { eligibility, can_take_cve, ..Self::team_view(advisory, org, project) });
+            let cve_operations = reader.cve_operations_of(&id, 20).await?;
+            return Ok(AdvisoryView {
+                eligibility,
+                can_take_cve,
+                cve_operations,
+                ..Self::team_view(advisory, org, project)
+            });
         }
         let published = reader.published_advisory(&id).await?.ok_or(AppError::NotFound)?;
         Ok(Self::public_view(published, org, project))

@@ -12,8 +12,8 @@ use time::format_description::well_known::Rfc3339;
 use crate::AppError;
 use crate::events::Event;
 
-/// Every event type a webhook may subscribe to. `cve.*` are accepted now and
-/// sent once the CVE Services client emits them.
+/// Every event type a webhook may subscribe to. `cve.*` come from the CVE
+/// Services client (`crate::cve_services`).
 pub const EVENT_TYPES: [&str; 10] = [
     "report.submitted",
     "report.state_changed",
@@ -38,6 +38,8 @@ pub(crate) fn event_type(event: &Event) -> Option<&'static str> {
         Event::AdvisoryPublished { .. } => Some("advisory.published"),
         Event::AdvisoryRevised { .. } => Some("advisory.revised"),
         Event::AdvisoryWithdrawn { .. } => Some("advisory.withdrawn"),
+        Event::CveReserved { .. } => Some("cve.reserved"),
+        Event::CvePublished { .. } => Some("cve.published"),
         // Instance housekeeping and the team's own coordination: no receiver follows these.
         Event::CheckpointDue
         | Event::IntakeFlood { .. }
@@ -97,6 +99,18 @@ pub(crate) async fn outgoing(
             let Some(found) = reader.advisory(advisory).await? else { return Ok(None) };
             let url = format!("{public_url}/advisories/{advisory}");
             (found.org_id, found.project_id, json!({"advisory_id": advisory.to_string(), "url": url}))
+        }
+        // A reserved id may belong to a draft: its page is not linked until published.
+        Event::CveReserved { advisory, cve } => {
+            let Some(found) = reader.advisory(advisory).await? else { return Ok(None) };
+            (found.org_id, found.project_id, json!({"advisory_id": advisory.to_string(), "cve_id": cve.as_str()}))
+        }
+        Event::CvePublished { advisory, cve } => {
+            let Some(found) = reader.advisory(advisory).await? else { return Ok(None) };
+            let url = format!("{public_url}/advisories/{advisory}");
+            let record = format!("{url}/cve.json");
+            let data = json!({"advisory_id": advisory.to_string(), "cve_id": cve.as_str(), "url": url, "record": record});
+            (found.org_id, found.project_id, data)
         }
         Event::VexChanged { advisory, line, not_affected } => {
             // Only a published advisory's statements are public (its VEX documents are served).

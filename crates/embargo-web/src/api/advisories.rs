@@ -181,6 +181,9 @@ pub(crate) struct AdvisoryJson {
     /// What the policy says about CVE ids and fixes for the report's affected lines (team only).
     #[serde(skip_serializing_if = "Option::is_none")]
     eligibility: Option<super::reports::EligibilityJson>,
+    /// Its operations in CVE Services (reserve, publish, update, reject) with their outcomes, newest first (team only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cve_services: Option<Vec<super::cve_services::CveOperationJson>>,
 }
 
 /// Changes to the working copy; absent fields stay, `null` clears a vector.
@@ -298,6 +301,10 @@ pub(crate) fn advisory_json(v: &AdvisoryView) -> AdvisoryJson {
         first_published_at: v.first_published_at,
         withdrawn_at: v.withdrawn_at,
         eligibility: v.eligibility.as_ref().map(super::reports::eligibility_json),
+        cve_services: v
+            .draft
+            .as_ref()
+            .map(|_| v.cve_operations.iter().map(super::cve_services::CveOperationJson::from).collect()),
     }
 }
 
@@ -481,7 +488,7 @@ pub(crate) async fn withdraw_advisory(
     responses(
         (status = 200, body = AdvisoryJson),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "Not eligible, not an id-pool CNA, the pool is used up, or a CVE is set", body = ErrorBody)
+        (status = 409, description = "Not eligible, not an id-pool or cve-services CNA, the pool is used up, no CVE Services credentials, or a CVE is set", body = ErrorBody)
     )
 )]
 pub(crate) async fn assign_cve(

@@ -24,6 +24,7 @@ mod rotation;
 mod schedule;
 mod webhook_resend;
 mod webhooks;
+pub(crate) mod cve_services;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -109,4 +110,5 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(forge::get_forge_hook, forge::put_forge_hook, forge::receive_forge_delivery))
         .routes(routes!(forge::get_fix))
         .routes(routes!(forge::get_fix_polling, forge::put_fix_polling))
+        .routes(routes!(cve_services::get_cve_services, cve_services::put_cve_services))
 }

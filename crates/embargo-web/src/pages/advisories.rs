@@ -60,6 +60,8 @@ struct EditorPage {
     eligibility: Option<(bool, String)>,
     /// Whether to offer a CVE id from the pool.
     can_take_cve: bool,
+    /// Its operations in CVE Services: (what, CVE id, state, attempts, last attempt, error).
+    cve_operations: Vec<(String, String, String, String, String, String)>,
     /// Whether it is published (and so may be withdrawn).
     withdrawable: bool,
     errors: Vec<String>,
@@ -312,6 +314,20 @@ fn editor(
         published: view.published.is_some(),
         eligibility: view.eligibility.as_ref().map(|e| (e.cve, e.explanation.clone())),
         can_take_cve: view.can_take_cve,
+        cve_operations: view
+            .cve_operations
+            .iter()
+            .map(|o| {
+                (
+                    o.kind.as_str().to_owned(),
+                    o.cve_id.as_ref().map(|c| c.as_str().to_owned()).unwrap_or_default(),
+                    o.state.as_str().to_owned(),
+                    o.attempts.to_string(),
+                    o.last_attempt_at.map(super::render::when).unwrap_or_default(),
+                    o.last_error.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
         withdrawable: view.state == AdvisoryState::Published,
         errors,
         fields,

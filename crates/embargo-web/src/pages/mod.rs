@@ -24,6 +24,7 @@ mod reports;
 mod security;
 mod team;
 mod views;
+mod cve_services;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -389,6 +390,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{org}/team/members/{user}/remove", post(team::remove_org_member))
         .route("/{org}/team/webhooks", post(team::add_org_webhook))
         .route("/{org}/team/webhooks/{id}/remove", post(team::remove_org_webhook))
+        .route("/{org}/team/cve-services", get(cve_services::show).post(cve_services::save))
         .route("/{org}/{project}", get(public::project_policy))
         .route("/{org}/{project}/policy", get(public::project_policy))
         .route("/{org}/{project}/policy/edit", get(policy_editor::project_form).post(policy_editor::project_save))

@@ -635,6 +635,14 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             "/api/v1/projects/{org}/{project}/hooks/{forge}",
             "/api/v1/projects/pallets/flask/hooks/github",
             [401, 404, 404, 404, 200, 200, 200, 404, 404],
+        // CVE Services (issue 11): the organisation's administrators only; others are not told it exists.
+        // Nothing listens at 127.0.0.1:9, so a permitted PUT gets past authorization and is refused (422).
+        row(M::GET, "/advisories/{id}/cve.json", format!("/advisories/{advisory}/cve.json"), [404; 9]),
+        row(
+            M::GET,
+            "/api/v1/orgs/{org}/cve-services",
+            "/api/v1/orgs/pallets/cve-services",
+            [401, 404, 404, 404, 200, 200, 404, 404, 404],
         ),
         with_body(
             row(
@@ -698,6 +706,11 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             "/api/v1/projects/{org}/{project}/fix-polling",
             "/api/v1/projects/pallets/flask/fix-polling",
             [401, 404, 404, 404, 200, 200, 200, 404, 404],
+                "/api/v1/orgs/{org}/cve-services",
+                "/api/v1/orgs/pallets/cve-services",
+                [401, 404, 404, 404, 422, 422, 404, 404, 404],
+            ),
+            |_| json!({"url": "http://127.0.0.1:9/api", "short_name": "pallets", "user": "u", "api_key": "k"}),
         ),
         // Sessions (issue 12): one's own, listed and ended; an administrator signs another out.
         row(M::GET, "/api/v1/sessions", "/api/v1/sessions", [401, 401, 200, 200, 200, 200, 200, 200, 200]),

@@ -39,3 +39,4 @@ mod throttle;
 mod webhooks;
 
 mod ghsa_import;
+mod cve_services;

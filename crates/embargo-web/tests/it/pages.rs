@@ -293,6 +293,14 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             format!("/pallets/team/webhooks/{outsider}/deliveries/{outsider}/resend"),
             &[],
             [401, 403, 403, 403, 404, 404, 403, 403, 403],
+        // CVE Services (issue 11): the organisation's administrators; nothing listens at 127.0.0.1:9,
+        // so a permitted save is refused with the reason beside the URL (422).
+        get("/{org}/team/cve-services", "/pallets/team/cve-services", [401, 404, 404, 404, 200, 200, 404, 404, 404]),
+        post(
+            "/{org}/team/cve-services",
+            "/pallets/team/cve-services",
+            &[("url", "http://127.0.0.1:9/api"), ("short_name", "pallets"), ("user", "u"), ("api_key", "k")],
+            [401, 404, 404, 404, 422, 422, 404, 404, 404],
         ),
         get("/{org}/{project}", "/pallets/flask", ALL_OK),
         get("/{org}/{project}/policy", "/pallets/flask/policy", ALL_OK),
@@ -536,6 +544,7 @@ async fn the_page_matrix_names_every_page_route() {
         "/{org}/team/members/{user}/remove",
         "/{org}/team/webhooks",
         "/{org}/team/webhooks/{id}/remove",
+        "/{org}/team/cve-services",
         "/{org}/{project}",
         "/{org}/{project}/policy",
         "/{org}/{project}/policy/edit",

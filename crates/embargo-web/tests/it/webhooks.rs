@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::fixture::World;
 
 /// The receiver in `tests/peers/webhook_receiver.py`, killed when dropped.
-struct Receiver {
+pub(crate) struct Receiver {
     child: Child,
     port: u16,
     dir: tempfile::TempDir,
@@ -23,7 +23,7 @@ struct Receiver {
 
 impl Receiver {
     /// Starts a receiver that answers 503 to its first `fail_first` requests.
-    fn start(fail_first: u32) -> Receiver {
+    pub(crate) fn start(fail_first: u32) -> Receiver {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("secret"), "").unwrap();
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/webhook_receiver.py");
@@ -41,16 +41,16 @@ impl Receiver {
         Receiver { child, port, dir }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}/hook", self.port)
     }
 
-    fn set_secret(&self, secret: &str) {
+    pub(crate) fn set_secret(&self, secret: &str) {
         std::fs::write(self.dir.path().join("secret"), secret).unwrap();
     }
 
     /// Every request received, in order.
-    fn received(&self) -> Vec<Value> {
+    pub(crate) fn received(&self) -> Vec<Value> {
         let text = std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default();
         text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
     }

@@ -90,6 +90,36 @@ pub enum OrganisationCommand {
         /// Its URL name.
         slug: Slug,
     },
+    /// Set the organisation's CVE Services credentials (checked with CVE Services first), or
+    /// show whether they are set (never the key).
+    #[command(
+        name = "cve-services",
+        after_help = "Examples:\n  embargo admin org cve-services pallets\n  \
+                      embargo admin org cve-services pallets --url https://cveawg.mitre.org/api \\\n    \
+                      --short-name pallets --user cna@pallets.example --api-key-file ./cve-api-key --pool-size 3\n\n\
+                      The API key is read from --api-key-file, else from EMBARGO_CVE_API_KEY; it is sealed at rest.\n\
+                      --url is the API's base, the part before /cve-id. Credentials CVE Services refuses are not stored.\n\
+                      The organisation's policy needs [advisories] cna = \"cve-services\" for ids to be reserved."
+    )]
+    CveServices {
+        /// The organisation's URL name.
+        slug: Slug,
+        /// The API's base URL (the part before /cve-id); with it, the credentials are set.
+        #[arg(long, requires_all = ["short_name", "user"])]
+        url: Option<String>,
+        /// The CNA's short name in CVE Services.
+        #[arg(long)]
+        short_name: Option<String>,
+        /// The CVE Services user name.
+        #[arg(long)]
+        user: Option<String>,
+        /// A file holding the API key (else EMBARGO_CVE_API_KEY).
+        #[arg(long)]
+        api_key_file: Option<std::path::PathBuf>,
+        /// How many reserved ids to keep at hand for new advisories (0 to 20).
+        #[arg(long)]
+        pool_size: Option<u32>,
+    },
 }
 
 /// `admin project …`

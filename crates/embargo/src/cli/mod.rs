@@ -111,6 +111,7 @@ pub enum Command {
     Import(ImportCommand),
     /// Write every published advisory to a directory, one file per advisory.
     #[command(after_help = "Examples:\n  embargo export osv --out ./osv\n  \
+                            embargo export cve --out ./cve --org pallets   # the CNA from its CVE Services credentials\n  \
                             embargo export cve --out ./cve --cna-org-id b3476cb9-2e3d-41a6-98d0-0f47421a65b6 --cna-short-name pallets --org pallets\n  \
                             embargo export csaf --out /var/www/example.org/.well-known/csaf\n\n\
                             Files are named by id (OSV: the advisory id; CVE: the CVE id).\n\

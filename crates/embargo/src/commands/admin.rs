@@ -131,6 +131,14 @@ async fn organisation(app: &App, command: OrganisationCommand) -> anyhow::Result
             println!("{:<20} {}", "created", crate::output::when(org.created_at));
             println!("{:<20} {}", "projects", projects.iter().map(|p| p.slug.as_str()).collect::<Vec<_>>().join(" "));
         }
+        OrganisationCommand::CveServices { slug, url, short_name, user, api_key_file, pool_size } => {
+            crate::commands::cve_services::run(
+                app,
+                &slug,
+                crate::commands::cve_services::Set { url, short_name, user, api_key_file, pool_size },
+            )
+            .await?;
+        }
     }
     Ok(())
 }

@@ -23,10 +23,26 @@ fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> anyhow::Result<()> {
     std::fs::rename(&temporary, &path).with_context(|| format!("cannot write {}", path.display()))
 }
 
-fn cna(args: &ExportArgs) -> anyhow::Result<cve::Cna> {
+/// The CNA the records name: `--cna-org-id` and `--cna-short-name`, else
+/// the CNA identity `--org` stored with its CVE Services credentials.
+async fn cna(app: &App, args: &ExportArgs) -> anyhow::Result<cve::Cna> {
+    if args.cna_org_id.is_none()
+        && args.cna_short_name.is_none()
+        && let Some(org) = &args.org
+    {
+        let org = app.organisation(org).await?;
+        return app.cna_of(org.id).await?.with_context(|| {
+            format!(
+                "{} has no CVE Services credentials (embargo admin org cve-services): \
+                 give --cna-org-id and --cna-short-name",
+                org.slug
+            )
+        });
+    }
     let (Some(org_id), Some(short_name)) = (&args.cna_org_id, &args.cna_short_name) else {
         anyhow::bail!(
-            "export cve needs --cna-org-id and --cna-short-name (the CNA's UUID and short name in CVE Services)"
+            "export cve needs --org ORG (an organisation with CVE Services credentials), or --cna-org-id and \
+             --cna-short-name (the CNA's UUID and short name in CVE Services)"
         );
     };
     let org_id: uuid::Uuid = org_id.trim().parse().with_context(|| format!("--cna-org-id {org_id:?} is not a UUID"))?;
@@ -38,7 +54,7 @@ fn cna(args: &ExportArgs) -> anyhow::Result<cve::Cna> {
 
 /// Runs `export`.
 pub async fn run(app: &App, config: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let cna = if args.format == "cve" { Some(cna(&args)?) } else { None };
+    let cna = if args.format == "cve" { Some(cna(app, &args).await?) } else { None };
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     if args.format == "csaf" {
         return csaf_provider(app, &args).await;

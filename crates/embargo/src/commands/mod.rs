@@ -23,6 +23,7 @@ mod public_issue;
 mod report;
 mod serve;
 mod webhook;
+pub(crate) mod cve_services;
 
 use std::process::ExitCode;
 use std::sync::Arc;

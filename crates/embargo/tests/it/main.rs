@@ -13,6 +13,7 @@ mod browser;
 mod cli;
 mod cra_cli;
 mod csaf_provider;
+mod cve_services;
 mod cvss;
 mod finders_shell;
 mod formats;
