@@ -37,6 +37,7 @@ mod subscribers;
 mod throttle;
 mod timers;
 mod webhooks;
+mod webauthn;
 
 pub mod clock;
 pub mod entropy;
@@ -83,6 +84,7 @@ pub use signing::{ClearSigner, SignError};
 pub use signup::{SIGNUP_LINK_TTL, SignupMail, SignupMailKind};
 pub use subscribers::{LabIntake, MailNotices, Subscriber, Subscribers};
 pub use webhooks::{CreatedWebhook, EVENT_TYPES, NewWebhook, RETRY_AFTER, WebhookView, Webhooks};
+pub use webauthn::{SecurityKeyView, WebauthnOptions};
 
 use crate::clock::Clock;
 use crate::entropy::Entropy;

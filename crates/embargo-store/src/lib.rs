@@ -47,6 +47,7 @@ pub mod status;
 pub mod throttle;
 pub mod users;
 pub mod webhooks;
+pub mod webauthn;
 
 pub use error::StoreError;
 pub use open::{DatabaseUrl, InvalidDatabaseUrl, OpenOptions, open};
@@ -76,6 +77,7 @@ pub trait Reader:
     + signups::SignupReads
     + operations::OperationReads
     + webhooks::WebhookReads
+    + webauthn::WebauthnReads
     + Send
 {
 }
@@ -103,6 +105,7 @@ impl<T> Reader for T where
         + signups::SignupReads
         + operations::OperationReads
         + webhooks::WebhookReads
+        + webauthn::WebauthnReads
         + Send
 {
 }
@@ -130,6 +133,7 @@ pub trait Writer:
     + throttle::ThrottleWrites
     + signups::SignupWrites
     + webhooks::WebhookWrites
+    + webauthn::WebauthnWrites
 {
 }
 
@@ -156,6 +160,7 @@ impl<T> Writer for T where
         + throttle::ThrottleWrites
         + signups::SignupWrites
         + webhooks::WebhookWrites
+        + webauthn::WebauthnWrites
 {
 }
 
@@ -182,5 +187,6 @@ pub mod prelude {
     pub use crate::throttle::{ThrottleReads as _, ThrottleWrites as _};
     pub use crate::users::{UserReads as _, UserWrites as _};
     pub use crate::webhooks::{WebhookReads as _, WebhookWrites as _};
+    pub use crate::webauthn::{WebauthnReads as _, WebauthnWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
 }

@@ -31,6 +31,7 @@ mod throttle;
 mod users;
 mod webhooks;
 mod writes;
+mod webauthn;
 
 /// Declares one test per backend for each named case `async fn case(db: &Db)`.
 #[macro_export]

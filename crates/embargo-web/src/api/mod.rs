@@ -18,6 +18,7 @@ pub(crate) mod reports;
 mod response_times;
 mod rotation;
 mod schedule;
+mod security_keys;
 mod webhooks;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -91,4 +92,5 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::delete_org_webhook))
         .routes(routes!(webhooks::list_project_webhooks, webhooks::create_project_webhook))
         .routes(routes!(webhooks::delete_project_webhook))
+        .routes(routes!(security_keys::list_security_keys))
 }

@@ -19,6 +19,7 @@ mod queue;
 mod render;
 mod reports;
 mod security;
+mod security_keys;
 mod team;
 mod views;
 
@@ -388,4 +389,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{org}/{project}/team/release-lines/{name}/remove", post(team::remove_release_line))
         .route("/{org}/{project}/team/webhooks", post(team::add_project_webhook))
         .route("/{org}/{project}/team/webhooks/{id}/remove", post(team::remove_project_webhook))
+        .route("/assets/webauthn.js", get(security_keys::script))
+        .route("/account/webauthn", get(security_keys::add_form).post(security_keys::begin))
+        .route("/account/webauthn/finish", post(security_keys::finish))
+        .route("/account/webauthn/{id}/remove", post(security_keys::remove))
+        .route("/login/second-factor/webauthn", post(security_keys::sign_in))
 }

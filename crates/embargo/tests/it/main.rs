@@ -10,6 +10,7 @@
 )]
 
 mod browser;
+mod browser_webauthn;
 mod cli;
 mod csaf_provider;
 mod cvss;
