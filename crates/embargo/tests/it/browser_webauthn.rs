@@ -65,7 +65,7 @@ fn start(instance: &Instance) -> (Server, String) {
     let base = format!("http://localhost:{port}");
     let mut command = embargo(&instance.dir);
     if let Some(pg) = &instance.postgres {
-        command.args(["--database-url", &pg.url]);
+        command.args(["--database-url", &pg.url]).env("EMBARGO_SECRET_KEY", &pg.secret);
     }
     let mut child = command
         .args(["serve", "--listen", &addr, "--demo"])
