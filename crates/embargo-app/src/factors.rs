@@ -77,6 +77,8 @@ pub struct FactorStatus {
     pub recovery_codes_left: u64,
     /// The instance requires this user to have a second factor.
     pub required: bool,
+    /// How many WebAuthn keys (passkeys, security keys) are registered.
+    pub security_keys: usize,
 }
 
 /// Proof of a recent second factor that a sensitive action asks for: the
@@ -90,7 +92,7 @@ pub struct FactorProof {
 }
 
 /// The stored hash of a recovery code: case, spaces and dashes do not matter.
-fn recovery_hash(code: &str) -> TokenHash {
+pub(crate) fn recovery_hash(code: &str) -> TokenHash {
     let normal: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
     TokenHash(Sha256::digest(format!("embargo-recovery:{normal}").as_bytes()).into())
 }
@@ -126,17 +128,18 @@ fn unix_seconds(at: Timestamp) -> u64 {
 }
 
 /// A user as the audit log names them (the log keeps the id only).
-fn user_actor_for_audit(user: UserId) -> Actor {
+pub(crate) fn user_actor_for_audit(user: UserId) -> Actor {
     Actor::User(UserActor::named(user))
 }
 
 /// Checks a code against the user's confirmed factor inside a transaction:
 /// a TOTP code is accepted once (its step is recorded), a recovery code is used up.
 async fn check_code(tx: &mut dyn Writer, user: &User, code: &str, now: Timestamp) -> Result<bool, AppError> {
-    let Some(factor) = tx.totp_factor(user.id).await?.filter(|f| f.confirmed_at.is_some()) else {
-        return Ok(false);
-    };
+    let factor = tx.totp_factor(user.id).await?.filter(|f| f.confirmed_at.is_some());
     if let Some(digits) = totp_code(code) {
+        let Some(factor) = factor else {
+            return Ok(false);
+        };
         let generator = totp(factor.secret.expose(), user.email.as_str())?;
         let Some(step) = generator.check(&digits, unix_seconds(now)) else {
             return Ok(false);
@@ -184,6 +187,15 @@ pub(crate) async fn factor_required(reader: &mut dyn Reader, user: &User) -> Res
     Ok(embargo_core::permission::second_factor_required(&actor, &rule))
 }
 
+/// Whether the user has a second factor in use: a confirmed authenticator
+/// app or at least one WebAuthn key.
+pub(crate) async fn has_factor(reader: &mut dyn Reader, user: UserId) -> Result<bool, AppError> {
+    if reader.totp_factor(user).await?.is_some_and(|f| f.confirmed_at.is_some()) {
+        return Ok(true);
+    }
+    Ok(!reader.webauthn_keys(user).await?.is_empty())
+}
+
 impl App {
     /// The step a session starts at once the password matched.
     pub(crate) async fn stage_after_password(
@@ -191,7 +203,7 @@ impl App {
         reader: &mut dyn Reader,
         user: &User,
     ) -> Result<SessionStage, AppError> {
-        if reader.totp_factor(user.id).await?.is_some_and(|f| f.confirmed_at.is_some()) {
+        if has_factor(reader, user.id).await? {
             return Ok(SessionStage::SecondFactor);
         }
         if factor_required(reader, user).await? {
@@ -219,7 +231,7 @@ impl App {
     }
 
     /// The live session a cookie holds, at any stage.
-    async fn live_session(&self, token: &str) -> Result<Option<Session>, AppError> {
+    pub(crate) async fn live_session(&self, token: &str) -> Result<Option<Session>, AppError> {
         if token_kind(token) != Some(TokenKind::Session) {
             return Ok(None);
         }
@@ -266,7 +278,21 @@ impl App {
             })
             .await;
         if matches!(result, Err(AppError::BadSecondFactor)) {
-            // Guessing codes costs a password check every few tries.
+            self.count_factor_failure(session, user_id, pending_id).await?;
+        }
+        result
+    }
+
+    /// Counts a wrong answer to the second-factor step; the fifth ends the
+    /// waiting session (guessing costs a password check every few tries).
+    pub(crate) async fn count_factor_failure(
+        &self,
+        session: &str,
+        user_id: UserId,
+        pending_id: embargo_core::id::SessionId,
+    ) -> Result<(), AppError> {
+        let now = self.now();
+        {
             let (hash, id) = (hash_token(session), pending_id);
             self.store
                 .write(move |tx| {
@@ -280,14 +306,13 @@ impl App {
                         Ok::<_, AppError>(())
                     })
                 })
-                .await?;
+                .await
         }
-        result
     }
 
     /// The user a session may enrol a factor for: a complete session, or one
     /// waiting for enrolment (never one waiting for an existing factor's code).
-    async fn enrolling_user(&self, session: &str) -> Result<(Session, User), AppError> {
+    pub(crate) async fn enrolling_user(&self, session: &str) -> Result<(Session, User), AppError> {
         let Some(session) = self.live_session(session).await? else {
             return Err(AppError::Unauthenticated);
         };
@@ -386,7 +411,7 @@ impl App {
         Ok(codes)
     }
 
-    fn new_recovery_codes(&self) -> Result<RecoveryCodes, AppError> {
+    pub(crate) fn new_recovery_codes(&self) -> Result<RecoveryCodes, AppError> {
         // Crockford's base32 alphabet without look-alikes; 10 characters = 50 bits each.
         const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
         let mut codes = Vec::with_capacity(RECOVERY_CODES);
@@ -408,7 +433,8 @@ impl App {
         let totp = reader.totp_factor(user_id).await?.is_some_and(|f| f.confirmed_at.is_some());
         let recovery_codes_left = reader.recovery_codes_left(user_id).await?;
         let required = factor_required(reader.as_mut(), &user).await?;
-        Ok(FactorStatus { totp, recovery_codes_left, required })
+        let security_keys = reader.webauthn_keys(user_id).await?.len();
+        Ok(FactorStatus { totp, recovery_codes_left, required, security_keys })
     }
 
     /// Removes the signed-in user's authenticator app and recovery codes, with
@@ -430,7 +456,8 @@ impl App {
             .write(move |tx| {
                 Box::pin(async move {
                     let user = tx.user(user_id).await?.ok_or(AppError::Unauthenticated)?;
-                    if factor_required(&mut *tx, &user).await? {
+                    // Refused when it is the last factor of a user who must have one.
+                    if tx.webauthn_keys(user_id).await?.is_empty() && factor_required(&mut *tx, &user).await? {
                         return Err(AppError::SecondFactorRequired);
                     }
                     if !check_code(tx, &user, code.expose(), now).await? {
@@ -487,7 +514,7 @@ impl App {
         let now = self.now();
         let mut reader = self.store.reader().await?;
         let user = reader.user(user_id).await?.ok_or(AppError::Unauthenticated)?;
-        let enrolled = reader.totp_factor(user_id).await?.is_some_and(|f| f.confirmed_at.is_some());
+        let enrolled = has_factor(reader.as_mut(), user_id).await?;
         if !enrolled {
             return if factor_required(reader.as_mut(), &user).await? {
                 Err(AppError::SecondFactorRequired)

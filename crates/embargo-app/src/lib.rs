@@ -42,6 +42,7 @@ mod throttle;
 mod timers;
 mod webhooks;
 mod cve_services;
+mod webauthn;
 
 pub mod clock;
 pub mod entropy;
@@ -96,6 +97,7 @@ pub use signup::{SIGNUP_LINK_TTL, SignupMail, SignupMailKind};
 pub use subscribers::{LabIntake, MailNotices, Subscriber, Subscribers};
 pub use webhooks::{CreatedWebhook, EVENT_TYPES, NewWebhook, RETRY_AFTER, WebhookView, Webhooks};
 pub use cve_services::{CveServicesInput, CveServicesStatus, CveServicesSync, MAX_POOL as CVE_MAX_POOL};
+pub use webauthn::{SecurityKeyView, WebauthnOptions};
 
 use crate::clock::Clock;
 use crate::entropy::Entropy;

@@ -54,6 +54,7 @@ pub mod throttle;
 pub mod users;
 pub mod webhooks;
 pub mod cve_services;
+pub mod webauthn;
 
 pub use error::StoreError;
 pub use open::{DatabaseUrl, InvalidDatabaseUrl, OpenOptions, open};
@@ -90,6 +91,7 @@ pub trait Reader:
     + cra::CraReads
     + forge::ForgeReads
     + cve_services::CveServicesReads
+    + webauthn::WebauthnReads
     + Send
 {
 }
@@ -124,6 +126,7 @@ impl<T> Reader for T where
         + cra::CraReads
         + forge::ForgeReads
         + cve_services::CveServicesReads
+        + webauthn::WebauthnReads
         + Send
 {
 }
@@ -158,6 +161,7 @@ pub trait Writer:
     + cra::CraWrites
     + forge::ForgeWrites
     + cve_services::CveServicesWrites
+    + webauthn::WebauthnWrites
 {
 }
 
@@ -191,6 +195,7 @@ impl<T> Writer for T where
         + cra::CraWrites
         + forge::ForgeWrites
         + cve_services::CveServicesWrites
+        + webauthn::WebauthnWrites
 {
 }
 
@@ -224,5 +229,6 @@ pub mod prelude {
     pub use crate::users::{UserReads as _, UserWrites as _};
     pub use crate::webhooks::{WebhookReads as _, WebhookWrites as _};
     pub use crate::cve_services::{CveServicesReads as _, CveServicesWrites as _};
+    pub use crate::webauthn::{WebauthnReads as _, WebauthnWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
 }

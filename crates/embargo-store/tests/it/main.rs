@@ -33,6 +33,7 @@ mod throttle;
 mod users;
 mod webhooks;
 mod writes;
+mod webauthn;
 
 mod imported;
 mod lab_shares;

@@ -23,6 +23,7 @@ mod response_times;
 mod rotation;
 mod schedule;
 mod webhook_resend;
+mod security_keys;
 mod webhooks;
 pub(crate) mod cve_services;
 
@@ -111,4 +112,5 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(forge::get_fix))
         .routes(routes!(forge::get_fix_polling, forge::put_fix_polling))
         .routes(routes!(cve_services::get_cve_services, cve_services::put_cve_services))
+        .routes(routes!(security_keys::list_security_keys))
 }

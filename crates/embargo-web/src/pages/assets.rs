@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 const STYLE: &str = include_str!("../../assets/style.css");
 const SCRIPT: &str = include_str!("../../assets/app.js");
 
-fn asset(body: &'static str, content_type: &'static str) -> Response {
+pub(crate) fn asset(body: &'static str, content_type: &'static str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

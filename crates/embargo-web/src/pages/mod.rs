@@ -22,6 +22,7 @@ mod queue;
 mod render;
 mod reports;
 mod security;
+mod security_keys;
 mod team;
 mod views;
 mod cve_services;
@@ -405,4 +406,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{org}/{project}/team/webhooks/{id}/remove", post(team::remove_project_webhook))
         .route("/{org}/{project}/team/forges", get(forges::forges).post(forges::set_forge_secret))
         .route("/{org}/{project}/team/fix-polling", post(forges::set_fix_polling))
+        .route("/assets/webauthn.js", get(security_keys::script))
+        .route("/account/webauthn", get(security_keys::add_form).post(security_keys::begin))
+        .route("/account/webauthn/finish", post(security_keys::finish))
+        .route("/account/webauthn/{id}/remove", post(security_keys::remove))
+        .route("/login/second-factor/webauthn", post(security_keys::sign_in))
 }

@@ -4,6 +4,7 @@
 //! Every form works without JavaScript.
 
 use super::Path;
+use super::security_keys::KeyStep;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -22,7 +23,7 @@ use crate::extract::session_cookie;
 /// A step of signing in or of setting up a factor.
 #[derive(askama::Template)]
 #[template(path = "factor_step.html")]
-struct FactorStep {
+pub(crate) struct FactorStep {
     nav: Nav,
     title: &'static str,
     lede: String,
@@ -33,14 +34,16 @@ struct FactorStep {
     continue_to: String,
     action: &'static str,
     submit: &'static str,
-    errors: Vec<String>,
+    pub(crate) errors: Vec<String>,
     fields: Vec<Field>,
     hidden: Vec<(&'static str, String)>,
-    footer: Vec<(String, String)>,
+    pub(crate) footer: Vec<(String, String)>,
+    /// A form that asks the browser for a passkey or security key.
+    pub(crate) key: Option<KeyStep>,
 }
 
 impl FactorStep {
-    fn new(nav: Nav, title: &'static str, lede: impl Into<String>) -> Self {
+    pub(crate) fn new(nav: Nav, title: &'static str, lede: impl Into<String>) -> Self {
         FactorStep {
             nav,
             title,
@@ -54,10 +57,11 @@ impl FactorStep {
             fields: Vec::new(),
             hidden: Vec::new(),
             footer: Vec::new(),
+            key: None,
         }
     }
 
-    fn form(mut self, action: &'static str, submit: &'static str, fields: Vec<Field>) -> Self {
+    pub(crate) fn form(mut self, action: &'static str, submit: &'static str, fields: Vec<Field>) -> Self {
         self.action = action;
         self.submit = submit;
         self.fields = fields;
@@ -73,12 +77,12 @@ fn code_field(id_prefix: &str) -> Field {
         .autocomplete("one-time-code")
 }
 
-fn private_nav() -> Nav {
+pub(crate) fn private_nav() -> Nav {
     Nav { private: true, ..Nav::default() }
 }
 
 /// Where to go after signing in: a local path only, never another site.
-fn next_path(next: &str) -> Option<String> {
+pub(crate) fn next_path(next: &str) -> Option<String> {
     let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.contains("://");
     ok.then(|| next.to_owned())
 }
@@ -104,20 +108,45 @@ async fn stage(state: &AppState, headers: &HeaderMap) -> Result<Option<(String, 
     Ok(state.app.sign_in_stage(&token).await?.map(|s| (token, s)))
 }
 
-fn second_factor_page(next: Option<String>, errors: Vec<String>, fields: Vec<Field>) -> FactorStep {
-    let mut page = FactorStep::new(
-        private_nav(),
-        "Enter your second factor",
-        "Your password was right. Enter the code from your authenticator app to finish signing in.",
-    )
-    .form("/login/second-factor", "Continue", fields);
+/// The step after the password: a key (when the user has one) and a code.
+pub(crate) async fn second_factor_page(
+    state: &AppState,
+    token: &str,
+    next: Option<String>,
+    errors: Vec<String>,
+    code: Option<Field>,
+) -> Result<FactorStep, PageError> {
+    let key = state.app.begin_key_sign_in(token).await?;
+    let lede = if key.is_some() {
+        "Your password was right. Use your passkey or security key, or enter a code from your authenticator \
+         app or a recovery code, to finish signing in."
+    } else {
+        "Your password was right. Enter the code from your authenticator app to finish signing in."
+    };
+    let mut page = FactorStep::new(private_nav(), "Enter your second factor", lede).form(
+        "/login/second-factor",
+        "Continue",
+        vec![code.unwrap_or_else(|| code_field("login"))],
+    );
     page.errors = errors;
+    page.key = key.map(|options| KeyStep::sign_in(options, next.clone()));
     page.hidden = next.map(|n| vec![("next", n)]).unwrap_or_default();
     page.footer = vec![
-        ("Lost your app? Enter one of your recovery codes instead.".to_owned(), String::new()),
+        ("Lost your app or key? Enter one of your recovery codes instead.".to_owned(), String::new()),
         ("Start again".to_owned(), "/login".to_owned()),
     ];
-    page
+    Ok(page)
+}
+
+/// The page after too many wrong answers ended the waiting session.
+pub(crate) fn sign_in_again() -> Response {
+    let mut page = FactorStep::new(
+        private_nav(),
+        "Sign in again",
+        "Too many wrong codes were entered, so signing in starts again from the password.",
+    );
+    page.footer = vec![("Sign in".to_owned(), "/login".to_owned())];
+    html_status(StatusCode::UNAUTHORIZED, &page)
 }
 
 /// `GET /login/second-factor`: the step after the password.
@@ -128,8 +157,8 @@ pub(crate) async fn second_factor_form(
 ) -> Result<Response, PageError> {
     let next = FormData::from_query(query.as_deref()).opt("next").and_then(|n| next_path(&n));
     match stage(&state, &headers).await? {
-        Some((_, SessionStage::SecondFactor)) => {
-            Ok(html_status(StatusCode::OK, &second_factor_page(next, Vec::new(), vec![code_field("login")])))
+        Some((token, SessionStage::SecondFactor)) => {
+            Ok(html_status(StatusCode::OK, &second_factor_page(&state, &token, next, Vec::new(), None).await?))
         }
         _ => Ok(see_other("/login")),
     }
@@ -150,17 +179,11 @@ pub(crate) async fn second_factor(
         Err(e @ AppError::BadSecondFactor) => {
             if state.app.sign_in_stage(&token).await?.is_none() {
                 // Too many wrong codes ended the session: the password is asked again.
-                let mut page = FactorStep::new(
-                    private_nav(),
-                    "Sign in again",
-                    "Too many wrong codes were entered, so signing in starts again from the password.",
-                );
-                page.footer = vec![("Sign in".to_owned(), "/login".to_owned())];
-                return Ok(html_status(StatusCode::UNAUTHORIZED, &page));
+                return Ok(sign_in_again());
             }
             let mut field = code_field("login");
             field.error = Some(e.to_string());
-            let page = second_factor_page(next, Vec::new(), vec![field]);
+            let page = second_factor_page(&state, &token, next, Vec::new(), Some(field)).await?;
             Ok(html_status(StatusCode::UNAUTHORIZED, &page))
         }
         Err(AppError::Unauthenticated) => Ok(see_other("/login")),
@@ -177,11 +200,14 @@ pub(crate) async fn enrol_form(State(state): State<AppState>, headers: HeaderMap
                 "Set up a second factor",
                 "Your password was right. This instance, or the policy of a security team you are on, \
                  requires security-team members and administrators to use a second factor, \
-                 so set up an authenticator app to finish signing in. \
+                 so set up an authenticator app or add a passkey or security key to finish signing in. \
                  Any app for time-based codes (TOTP) works, as do most password managers.",
             )
             .form("/account/totp", "Set up an authenticator app", Vec::new());
-            page.footer = vec![("Not now: sign out".to_owned(), "/login".to_owned())];
+            page.footer = vec![
+                ("Add a passkey or security key instead".to_owned(), "/account/webauthn".to_owned()),
+                ("Not now: sign out".to_owned(), "/login".to_owned()),
+            ];
             Ok(html_status(StatusCode::OK, &page))
         }
         _ => Ok(see_other("/login")),
@@ -228,7 +254,7 @@ pub(crate) async fn totp_form(State(state): State<AppState>, headers: HeaderMap)
     }
 }
 
-fn codes_page(codes: &RecoveryCodes, continue_to: &str, title: &'static str) -> FactorStep {
+pub(crate) fn codes_page(codes: &RecoveryCodes, continue_to: &str, title: &'static str) -> FactorStep {
     let mut page = FactorStep::new(
         private_nav(),
         title,
@@ -265,7 +291,7 @@ pub(crate) async fn confirm_totp(
 }
 
 /// A signed-in user; anyone else is sent to the sign-in page.
-fn signed_in(viewer: &Viewer) -> Option<&Actor> {
+pub(crate) fn signed_in(viewer: &Viewer) -> Option<&Actor> {
     match &viewer.actor {
         actor @ Actor::User(_) => Some(actor),
         _ => None,
@@ -283,6 +309,13 @@ struct SessionRow {
     expires: String,
     factor: String,
     current: bool,
+}
+
+struct KeyRow {
+    id: String,
+    name: String,
+    added: String,
+    used: String,
 }
 
 struct TokenRow {
@@ -311,6 +344,11 @@ struct AccountPage {
     token_fields: Vec<Field>,
     errors: Vec<String>,
     failed: Option<&'static str>,
+    /// Passkeys and security keys.
+    keys: Vec<KeyRow>,
+    /// Whether keys can be used (`public_url` names a domain).
+    keys_available: bool,
+    key_fields: Vec<Field>,
 }
 
 /// The forms of the account page.
@@ -320,6 +358,7 @@ enum AccountForm {
     Remove,
     Password,
     Token,
+    Key,
 }
 
 impl AccountForm {
@@ -329,6 +368,7 @@ impl AccountForm {
             AccountForm::Remove => "remove",
             AccountForm::Password => "password",
             AccountForm::Token => "token",
+            AccountForm::Key => "key",
         }
     }
 }
@@ -345,7 +385,7 @@ fn password_fields() -> Vec<Field> {
     ]
 }
 
-fn token_fields(form: Option<&FormData>, totp: bool) -> Vec<Field> {
+fn token_fields(form: Option<&FormData>, totp: bool, keys: bool) -> Vec<Field> {
     let chosen = form.map(|f| f.all("scopes")).unwrap_or_else(|| vec!["read".to_owned()]);
     let options = TokenScope::ALL
         .iter()
@@ -364,6 +404,11 @@ fn token_fields(form: Option<&FormData>, totp: bool) -> Vec<Field> {
     if totp {
         fields.push(code_field("token").hint(
             "The code your authenticator app shows now. Not needed within 15 minutes of entering one to sign in.",
+        ));
+    } else if keys {
+        fields.push(code_field("token").hint(
+            "Not needed within 15 minutes of signing in with your key: sign out and in again, \
+             or enter one of your recovery codes.",
         ));
     }
     fields
@@ -418,9 +463,28 @@ async fn account_page(
         codes_fields: vec![code_field("codes")],
         remove_fields: vec![code_field("remove")],
         password_fields: password_fields(),
-        token_fields: token_fields(None, status.totp),
+        token_fields: token_fields(None, status.totp, status.security_keys > 0),
         errors: Vec::new(),
         failed: None,
+        keys: state
+            .app
+            .security_keys(actor)
+            .await?
+            .into_iter()
+            .map(|k| KeyRow {
+                id: k.id.to_string(),
+                name: k.name,
+                added: when(k.created_at),
+                used: k.last_used_at.map_or_else(|| "Never".to_owned(), when),
+            })
+            .collect(),
+        keys_available: state.app.webauthn_available(),
+        key_fields: vec![
+            Field::new("name", "Name of the key", FieldKind::Text)
+                .in_form("key")
+                .hint("Such as \"Blue YubiKey\" or \"Laptop\".")
+                .required(),
+        ],
     };
     if let Some((which, form, error)) = failed {
         let fields = match which {
@@ -428,9 +492,10 @@ async fn account_page(
             AccountForm::Remove => &mut page.remove_fields,
             AccountForm::Password => &mut page.password_fields,
             AccountForm::Token => {
-                page.token_fields = token_fields(Some(form), status.totp);
+                page.token_fields = token_fields(Some(form), status.totp, status.security_keys > 0);
                 &mut page.token_fields
             }
+            AccountForm::Key => &mut page.key_fields,
         };
         page.errors = match error {
             AppError::BadSecondFactor | AppError::SecondFactorRequired => {
@@ -610,4 +675,29 @@ pub(crate) async fn revoke_token(
     let id: TokenId = id.parse().map_err(|_| PageError::not_found())?;
     state.app.revoke_api_token(actor, id).await?;
     Ok(see_other("/account#tokens"))
+}
+
+/// The answer to removing a key: back to the account page, or the page with
+/// what went wrong in the keys section.
+pub(crate) async fn after_key_form(
+    state: &AppState,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    form: &FormData,
+    result: Result<(), AppError>,
+) -> Result<Response, PageError> {
+    match result {
+        Err(AppError::SecondFactorRequired) => {
+            let error = AppError::SecondFactorRequired;
+            let mut page = account_page(state, viewer, headers, Some((AccountForm::Key, form, &error))).await?;
+            page.errors = vec![
+                "Removing a key needs a second factor given in the last 15 minutes, and your account \
+                 must keep one when a second factor is required: sign out and sign in again with your \
+                 key or code, or set up another factor first."
+                    .to_owned(),
+            ];
+            Ok(html_status(StatusCode::FORBIDDEN, &page))
+        }
+        other => after(state, viewer, headers, AccountForm::Key, form, other, "security-keys").await,
+    }
 }

@@ -720,6 +720,8 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             format!("/api/v1/sessions/{outsider}"),
             [401, 401, 404, 404, 404, 404, 404, 404, 404],
         ),
+        // Passkeys and security keys (issue 12): one's own, listed.
+        row(M::GET, "/api/v1/security-keys", "/api/v1/security-keys", [401, 401, 200, 200, 200, 200, 200, 200, 200]),
         // Near the end: it signs the other reporter out everywhere.
         row(
             M::DELETE,

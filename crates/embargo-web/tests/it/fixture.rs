@@ -25,7 +25,12 @@ impl World {
     }
 
     pub async fn on(backend: Backend) -> World {
-        let t = TestApp::on(backend, WebConfig::default()).await;
+        World::on_with(backend, WebConfig::default()).await
+    }
+
+    /// The world on `backend` with `config` (such as another `public_url`).
+    pub async fn on_with(backend: Backend, config: WebConfig) -> World {
+        let t = TestApp::on(backend, config).await;
         t.organisation("pallets").await;
         t.project("pallets", "flask").await;
         t.project("pallets", "jinja").await;

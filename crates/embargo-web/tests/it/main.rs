@@ -34,6 +34,7 @@ mod privacy;
 mod published;
 mod response_times;
 mod second_factor;
+mod security_keys;
 mod signup;
 mod throttle;
 mod webhooks;

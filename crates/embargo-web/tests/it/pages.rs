@@ -409,6 +409,19 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             [303, 303, 201, 201, 201, 201, 201, 201, 201],
         ),
         post("/account/tokens/{id}/revoke", format!("/account/tokens/{outsider}/revoke"), &[], SIGNED_IN_404),
+        // Passkeys and security keys (issue 12). This instance's public_url is an IP address, so
+        // the pages say keys are not available; another user's key is not found.
+        get("/assets/webauthn.js", "/assets/webauthn.js", ALL_OK),
+        get("/account/webauthn", "/account/webauthn", SIGNED_IN_OK),
+        post("/account/webauthn", "/account/webauthn", &[("name", "Blue key")], SIGNED_IN_OK),
+        post("/account/webauthn/finish", "/account/webauthn/finish", &[("credential", "{}")], SIGNED_IN_OK),
+        post(
+            "/account/webauthn/{id}/remove",
+            format!("/account/webauthn/{outsider}/remove"),
+            &[],
+            SIGNED_IN_404,
+        ),
+        post("/login/second-factor/webauthn", "/login/second-factor/webauthn", &[("credential", "{}")], [303; 9]),
         // Near the end: it signs the other reporter out everywhere.
         post("/admin/users/{id}/sessions/end", format!("/admin/users/{outsider}/sessions/end"), &[], ADMIN_ONLY),
         // Last: it ends the sessions the rows above use.
@@ -564,6 +577,11 @@ async fn the_page_matrix_names_every_page_route() {
         "/{org}/{project}/team/webhooks/{id}/deliveries/{delivery}/resend",
         "/{org}/{project}/team/forges",
         "/{org}/{project}/team/fix-polling",
+        "/assets/webauthn.js",
+        "/account/webauthn",
+        "/account/webauthn/finish",
+        "/account/webauthn/{id}/remove",
+        "/login/second-factor/webauthn",
     ];
     let source = include_str!("../../src/pages/mod.rs");
     let routed: Vec<&str> =

@@ -23,13 +23,13 @@ use crate::serve::{Server, start_with};
 use crate::tools::missing;
 use crate::{data_dir, free_port};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "chromedriver";
 
 /// A running chromedriver, stopped on drop.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Drop for Driver {
@@ -39,7 +39,7 @@ impl Drop for Driver {
     }
 }
 
-fn driver() -> Option<Driver> {
+pub(crate) fn driver() -> Option<Driver> {
     let available = std::path::Path::new(CHROMIUM).exists()
         && Command::new(CHROMEDRIVER).arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
     if !available {
@@ -62,7 +62,7 @@ fn driver() -> Option<Driver> {
 }
 
 /// A fresh browser session: its own profile, so its own cookies.
-async fn session(driver: &Driver) -> Client {
+pub(crate) async fn session(driver: &Driver) -> Client {
     let capabilities = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -76,33 +76,33 @@ async fn session(driver: &Driver) -> Client {
 }
 
 /// One person's browser on the instance.
-struct Person {
-    client: Client,
-    base: String,
-    shots: Option<PathBuf>,
-    name: &'static str,
+pub(crate) struct Person {
+    pub(crate) client: Client,
+    pub(crate) base: String,
+    pub(crate) shots: Option<PathBuf>,
+    pub(crate) name: &'static str,
 }
 
 impl Person {
-    async fn new(driver: &Driver, base: &str, name: &'static str) -> Person {
+    pub(crate) async fn new(driver: &Driver, base: &str, name: &'static str) -> Person {
         let shots = std::env::var_os("EMBARGO_SCREENSHOTS").map(PathBuf::from);
         Person { client: session(driver).await, base: base.to_owned(), shots, name }
     }
 
-    async fn open(&self, path: &str) {
+    pub(crate) async fn open(&self, path: &str) {
         self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
     }
 
     /// The visible text of the main content.
-    async fn text(&self) -> String {
+    pub(crate) async fn text(&self) -> String {
         self.client.find(Locator::Css("main")).await.unwrap().text().await.unwrap()
     }
 
-    async fn path(&self) -> String {
+    pub(crate) async fn path(&self) -> String {
         self.client.current_url().await.unwrap().path().to_owned()
     }
 
-    async fn fill(&self, css: &str, value: &str) {
+    pub(crate) async fn fill(&self, css: &str, value: &str) {
         let field =
             self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{}: no {css}: {e}", self.name));
         field.clear().await.unwrap();
@@ -110,14 +110,14 @@ impl Person {
     }
 
     /// Clicks something that does not leave the page (a radio button, a checkbox).
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let element =
             self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{}: no {css}: {e}", self.name));
         element.click().await.unwrap();
     }
 
     /// Clicks a link or a submit button and waits until the next page has replaced this one.
-    async fn follow(&self, css: &str) {
+    pub(crate) async fn follow(&self, css: &str) {
         let old = self.client.find(Locator::Css("html")).await.unwrap();
         self.click(css).await;
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -152,7 +152,7 @@ impl Person {
         self.client.set_window_size(1280, 1000).await.unwrap();
     }
 
-    async fn sign_in(&self, email: &str, password: &str) {
+    pub(crate) async fn sign_in(&self, email: &str, password: &str) {
         self.open("/login").await;
         self.fill("#email", email).await;
         self.fill("#password", password).await;
@@ -160,13 +160,13 @@ impl Person {
         assert_eq!(self.path().await, "/reports", "{} did not get signed in: {}", self.name, self.text().await);
     }
 
-    async fn close(self) {
+    pub(crate) async fn close(self) {
         self.client.close().await.unwrap();
     }
 }
 
 /// The demo's printed (email, password) for a line starting with `label`.
-fn account(server: &Server, label: &str) -> (String, String) {
+pub(crate) fn account(server: &Server, label: &str) -> (String, String) {
     let line = server.lines.iter().find(|l| l.trim_start().starts_with(label)).unwrap();
     let parts: Vec<&str> = line.split_whitespace().collect();
     let at = parts.iter().position(|p| p.contains('@')).unwrap();

@@ -28,7 +28,7 @@ pub(crate) struct Postgres {
     base: String,
     schema: String,
     pub(crate) url: String,
-    secret: String,
+    pub(crate) secret: String,
 }
 
 impl Drop for Instance {

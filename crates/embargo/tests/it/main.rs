@@ -10,6 +10,7 @@
 )]
 
 mod browser;
+mod browser_webauthn;
 mod cli;
 mod cra_cli;
 mod csaf_provider;
