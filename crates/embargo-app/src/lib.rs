@@ -42,6 +42,7 @@ pub mod clock;
 pub mod entropy;
 pub mod outbound;
 pub mod secret;
+pub mod sso;
 
 use std::sync::Arc;
 
@@ -80,7 +81,7 @@ pub use response_times::ResponseTimes;
 pub use rotation::{RotationInput, RotationView};
 pub use sessions::SessionView;
 pub use signing::{ClearSigner, SignError};
-pub use signup::{SIGNUP_LINK_TTL, SignupMail, SignupMailKind};
+pub use signup::{SIGNUP_LINK_TTL, SIGNUP_MAILS_PER_ADDRESS, SignupMail, SignupMailKind};
 pub use subscribers::{LabIntake, MailNotices, Subscriber, Subscribers};
 pub use webhooks::{CreatedWebhook, EVENT_TYPES, NewWebhook, RETRY_AFTER, WebhookView, Webhooks};
 
@@ -127,6 +128,7 @@ pub struct App {
     signer: Option<Arc<dyn ClearSigner>>,
     signed: Arc<signing::SignedCache>,
     outbound: Arc<dyn outbound::Outbound>,
+    sso: Option<Arc<sso::Sso>>,
 }
 
 impl App {
@@ -142,6 +144,7 @@ impl App {
             signer: None,
             signed: Arc::default(),
             outbound: Arc::new(outbound::NoOutbound),
+            sso: None,
         }
     }
 

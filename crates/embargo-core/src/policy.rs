@@ -13,6 +13,7 @@ pub use draft::{
     AdvisoriesDraft, ChannelsDraft, ConductDraft, DisclosureDraft, Level, PolicyDraft, PolicyError, ReleasesDraft,
     ReportDraft, ResponseDraft, ScopeDraft,
 };
+pub use draft::{LimitsDraft, MAX_HOURLY_LIMIT};
 pub use lab::{Lab, LabLine, MAX_LAB_LINES, safe_argument};
 pub use span::Span;
 
@@ -430,6 +431,20 @@ pub struct Conduct {
     pub team_second_factor: Sourced<bool>,
 }
 
+/// How many new reports an hour are taken under each key (issue 12); the
+/// defaults are `throttle`'s. A project's team and administrators are never counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeLimits {
+    /// Per client address (an IPv6 /64 counts as one).
+    pub per_address: Sourced<u32>,
+    /// Per reporter account.
+    pub per_account: Sourced<u32>,
+    /// Per contact e-mail address.
+    pub per_email: Sourced<u32>,
+    /// Per project, from everyone.
+    pub per_project: Sourced<u32>,
+}
+
 /// The effective policy of a project or an organisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
@@ -457,6 +472,8 @@ pub struct Policy {
     pub conduct: Conduct,
     /// The evidence lab's environments (project level only; none: the lab runs nothing).
     pub lab: Sourced<Option<Lab>>,
+    /// Intake limits.
+    pub limits: IntakeLimits,
 }
 
 fn pick<T: Clone>(project: Option<&Option<T>>, org: &Option<T>, default: T) -> Sourced<T> {
@@ -556,6 +573,12 @@ pub fn resolve(org: &PolicyDraft, project: Option<&PolicyDraft>) -> Policy {
         },
         // Only a project describes where its code is; an organisation's draft cannot say (checked).
         lab: pick_some(project.map(|p| &p.lab), &None),
+        limits: IntakeLimits {
+            per_address: p!(limits.per_address, crate::throttle::REPORTS_PER_ADDRESS.max_reports),
+            per_account: p!(limits.per_account, crate::throttle::REPORTS_PER_ACCOUNT.max_reports),
+            per_email: p!(limits.per_email, crate::throttle::REPORTS_PER_EMAIL.max_reports),
+            per_project: p!(limits.per_project, crate::throttle::REPORTS_PER_PROJECT.max_reports),
+        },
     }
 }
 

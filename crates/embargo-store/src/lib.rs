@@ -32,6 +32,7 @@ pub mod factors;
 pub mod jobs;
 pub mod lab;
 pub mod mail;
+pub mod oidc;
 pub mod operations;
 pub mod organisations;
 pub mod policies;
@@ -76,6 +77,7 @@ pub trait Reader:
     + signups::SignupReads
     + operations::OperationReads
     + webhooks::WebhookReads
+    + oidc::OidcReads
     + Send
 {
 }
@@ -103,6 +105,7 @@ impl<T> Reader for T where
         + signups::SignupReads
         + operations::OperationReads
         + webhooks::WebhookReads
+        + oidc::OidcReads
         + Send
 {
 }
@@ -130,6 +133,7 @@ pub trait Writer:
     + throttle::ThrottleWrites
     + signups::SignupWrites
     + webhooks::WebhookWrites
+    + oidc::OidcWrites
 {
 }
 
@@ -156,6 +160,7 @@ impl<T> Writer for T where
         + throttle::ThrottleWrites
         + signups::SignupWrites
         + webhooks::WebhookWrites
+        + oidc::OidcWrites
 {
 }
 
@@ -170,6 +175,7 @@ pub mod prelude {
     pub use crate::jobs::{JobReads as _, JobWrites as _};
     pub use crate::lab::{LabReads as _, LabWrites as _};
     pub use crate::mail::{MailReads as _, MailWrites as _};
+    pub use crate::oidc::{OidcReads as _, OidcWrites as _};
     pub use crate::organisations::{OrganisationReads as _, OrganisationWrites as _};
     pub use crate::policies::{PolicyReads as _, PolicyWrites as _};
     pub use crate::reports::{ReportReads as _, ReportWrites as _};

@@ -161,6 +161,12 @@ impl TestApp {
 
     /// A fresh instance on `backend` with `config`.
     pub async fn on(backend: Backend, config: WebConfig) -> TestApp {
+        TestApp::on_with(backend, config, |app| app).await
+    }
+
+    /// A fresh instance on `backend` with `config`, its application first
+    /// passed through `wire` (to add single sign-on, for instance).
+    pub async fn on_with(backend: Backend, config: WebConfig, wire: impl FnOnce(App) -> App) -> TestApp {
         let (url, place) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
@@ -190,6 +196,7 @@ impl TestApp {
             .with_signer(Arc::new(embargo_mail::openpgp::OpenPgpSigner))
             // Test receivers listen on loopback.
             .with_outbound(Arc::new(embargo_outbound::HttpClient::new(true)));
+        let app = wire(app);
         let router = embargo_web::router(app.clone(), config);
         TestApp { app, router, clock, notifier: Arc::default(), store, place, backend }
     }

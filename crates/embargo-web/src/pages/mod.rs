@@ -19,6 +19,7 @@ mod queue;
 mod render;
 mod reports;
 mod security;
+mod sso;
 mod team;
 mod views;
 
@@ -34,6 +35,7 @@ use embargo_core::permission::{Action, Actor, Decision, decide, on_a_team};
 
 pub(crate) use form::{Field, FieldKind, FieldsExt, FormData};
 pub(crate) use render::{markdown, when};
+pub(crate) use sso::refusal_status as sso_refusal_status;
 
 use crate::AppState;
 use crate::cookies::cookie;
@@ -149,6 +151,11 @@ pub(crate) fn message_page(title: &'static str, message: impl Into<String>) -> R
 }
 
 impl PageError {
+    /// A refused single sign-on, with a link back to the sign-in page.
+    pub(crate) fn sso(status: StatusCode, message: String) -> Self {
+        PageError { status, title: "Single sign-on did not work", message, login: true, retry_after: None }
+    }
+
     pub(crate) fn not_found() -> Self {
         PageError {
             status: StatusCode::NOT_FOUND,
@@ -207,6 +214,7 @@ impl From<AppError> for PageError {
                 tracing::error!(cause = %cause, "page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong")
             }
+            AppError::SsoRefused(refusal) => (sso::refusal_status(refusal), "Single sign-on did not work"),
         };
         let login = matches!(error, AppError::Unauthenticated);
         let retry_after = match error {
@@ -388,4 +396,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{org}/{project}/team/release-lines/{name}/remove", post(team::remove_release_line))
         .route("/{org}/{project}/team/webhooks", post(team::add_project_webhook))
         .route("/{org}/{project}/team/webhooks/{id}/remove", post(team::remove_project_webhook))
+        .route("/login/sso", get(sso::start))
+        .route("/login/sso/callback", get(sso::callback))
 }

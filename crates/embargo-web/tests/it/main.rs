@@ -32,5 +32,6 @@ mod published;
 mod response_times;
 mod second_factor;
 mod signup;
+mod sso;
 mod throttle;
 mod webhooks;

@@ -319,6 +319,10 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             [303, 303, 201, 201, 201, 201, 201, 201, 201],
         ),
         post("/account/tokens/{id}/revoke", format!("/account/tokens/{outsider}/revoke"), &[], SIGNED_IN_404),
+        // Single sign-on (issue 12): this instance has no provider, so both are not found for
+        // everyone; `sso.rs` walks them with a provider for every kind of viewer.
+        get("/login/sso", "/login/sso", [404; 9]),
+        get("/login/sso/callback", "/login/sso/callback?state=a&code=b", [404; 9]),
         // Near the end: it signs the other reporter out everywhere.
         post("/admin/users/{id}/sessions/end", format!("/admin/users/{outsider}/sessions/end"), &[], ADMIN_ONLY),
         // Last: it ends the sessions the rows above use.
@@ -461,6 +465,8 @@ async fn the_page_matrix_names_every_page_route() {
         "/{org}/{project}/team/webhooks",
         "/{org}/{project}/team/webhooks/{id}/remove",
         "/{org}/{project}/team/rotation",
+        "/login/sso",
+        "/login/sso/callback",
     ];
     let source = include_str!("../../src/pages/mod.rs");
     let routed: Vec<&str> =

@@ -124,9 +124,14 @@ pub async fn open(config: &Config, create: bool) -> anyhow::Result<App> {
     // Webhook receivers are called through embargo-outbound, which refuses
     // loopback and private addresses unless the operator allows them.
     let outbound = Arc::new(embargo_outbound::HttpClient::new(config.settings.outbound_allow_private));
-    Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsEntropy), app_config)
+    let app = App::new(store, Arc::new(SystemClock), Arc::new(OsEntropy), app_config)
         .with_signer(signer)
-        .with_outbound(outbound))
+        .with_outbound(outbound);
+    // Single sign-on, when `[oidc]` names a provider (its calls go through embargo-outbound too).
+    Ok(match config.settings.oidc.wire(&config.public_url, config.settings.outbound_allow_private)? {
+        Some(wired) => app.with_sso(Arc::new(wired.provider), wired.settings),
+        None => app,
+    })
 }
 
 /// Reads text from a file, or from standard input for `-`.
