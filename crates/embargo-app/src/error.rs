@@ -73,6 +73,9 @@ pub enum AppError {
     /// A bug or an unexpected failure; details go to the log only.
     #[error("internal error")]
     Internal(String),
+    /// A single sign-on was refused (issue 12, item 2).
+    #[error("{0}")]
+    SsoRefused(crate::sso::SsoRefusal),
 }
 
 impl AppError {
@@ -108,6 +111,7 @@ impl AppError {
             AppError::Banned(_) => "banned",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
+            AppError::SsoRefused(_) => "sso_refused",
         }
     }
 }

@@ -48,6 +48,7 @@ pub mod clock;
 pub mod entropy;
 pub mod outbound;
 pub mod secret;
+pub mod sso;
 
 use std::sync::Arc;
 
@@ -93,7 +94,7 @@ pub use response_times::ResponseTimes;
 pub use rotation::{RotationInput, RotationView};
 pub use sessions::SessionView;
 pub use signing::{ClearSigner, SignError};
-pub use signup::{SIGNUP_LINK_TTL, SignupMail, SignupMailKind};
+pub use signup::{SIGNUP_LINK_TTL, SIGNUP_MAILS_PER_ADDRESS, SignupMail, SignupMailKind};
 pub use subscribers::{LabIntake, MailNotices, Subscriber, Subscribers};
 pub use webhooks::{CreatedWebhook, EVENT_TYPES, NewWebhook, RETRY_AFTER, WebhookView, Webhooks};
 pub use cve_services::{CveServicesInput, CveServicesStatus, CveServicesSync, MAX_POOL as CVE_MAX_POOL};
@@ -143,6 +144,7 @@ pub struct App {
     signed: Arc<signing::SignedCache>,
     outbound: Arc<dyn outbound::Outbound>,
     git: Arc<dyn forge::GitLog>,
+    sso: Option<Arc<sso::Sso>>,
 }
 
 impl App {
@@ -159,6 +161,7 @@ impl App {
             signed: Arc::default(),
             outbound: Arc::new(outbound::NoOutbound),
             git: Arc::new(forge::NoGit),
+            sso: None,
         }
     }
 

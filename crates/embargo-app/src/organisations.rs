@@ -451,7 +451,7 @@ impl App {
     }
 }
 
-fn team_subject(scope: TeamScope) -> String {
+pub(crate) fn team_subject(scope: TeamScope) -> String {
     match scope {
         TeamScope::Organisation(org) => format!("organisation:{org}"),
         TeamScope::Project(project) => format!("project:{project}"),

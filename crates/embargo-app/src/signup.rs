@@ -25,6 +25,11 @@ use crate::{App, AppError};
 /// How long a confirmation link works.
 pub const SIGNUP_LINK_TTL: time::Duration = time::Duration::days(1);
 
+/// The most sign-up mails one address gets within [`SIGNUP_LINK_TTL`]
+/// (issue 12): further requests are answered the same way and send nothing,
+/// so nobody can flood an address with mail from this instance.
+pub const SIGNUP_MAILS_PER_ADDRESS: u64 = 3;
+
 /// What the mail to a sign-up's address says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignupMailKind {
@@ -76,6 +81,12 @@ impl App {
             .write(move |tx| {
                 Box::pin(async move {
                     tx.prune_signup_requests(now).await?;
+                    let recent = tx.signup_requests_for(&request.email, now - SIGNUP_LINK_TTL).await?;
+                    if recent >= SIGNUP_MAILS_PER_ADDRESS {
+                        // The same answer as any other request: only the mail is held back.
+                        let details = json!({"limit": SIGNUP_MAILS_PER_ADDRESS});
+                        return record(tx, now, &Actor::Anonymous, "signup.capped", "signup".into(), details).await;
+                    }
                     tx.insert_signup_request(&request, &token, &hash).await?;
                     let subject = format!("signup:{}", request.id);
                     record(tx, now, &Actor::Anonymous, "signup.requested", subject, json!({})).await?;

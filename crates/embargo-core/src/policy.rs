@@ -16,6 +16,7 @@ pub use draft::{
 pub use lab::{
     Lab, LabLine, LabPackage, MAX_LAB_LINES, PackageError, PackageKind, package_index, package_version, safe_argument,
 };
+pub use draft::{LimitsDraft, MAX_HOURLY_LIMIT};
 pub use span::Span;
 
 use std::fmt;
@@ -432,6 +433,20 @@ pub struct Conduct {
     pub team_second_factor: Sourced<bool>,
 }
 
+/// How many new reports an hour are taken under each key (issue 12); the
+/// defaults are `throttle`'s. A project's team and administrators are never counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeLimits {
+    /// Per client address (an IPv6 /64 counts as one).
+    pub per_address: Sourced<u32>,
+    /// Per reporter account.
+    pub per_account: Sourced<u32>,
+    /// Per contact e-mail address.
+    pub per_email: Sourced<u32>,
+    /// Per project, from everyone.
+    pub per_project: Sourced<u32>,
+}
+
 /// The effective policy of a project or an organisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
@@ -461,6 +476,8 @@ pub struct Policy {
     pub lab: Sourced<Option<Lab>>,
     /// The Cyber Resilience Act.
     pub cra: Cra,
+    /// Intake limits.
+    pub limits: IntakeLimits,
 }
 
 /// The Cyber Resilience Act (Regulation (EU) 2024/2847), organisation level only.
@@ -570,6 +587,12 @@ pub fn resolve(org: &PolicyDraft, project: Option<&PolicyDraft>) -> Policy {
         lab: pick_some(project.map(|p| &p.lab), &None),
         // Only the organisation states its role (a project's draft cannot say: checked).
         cra: Cra { role: pick_some(None, &org.cra.role) },
+        limits: IntakeLimits {
+            per_address: p!(limits.per_address, crate::throttle::REPORTS_PER_ADDRESS.max_reports),
+            per_account: p!(limits.per_account, crate::throttle::REPORTS_PER_ACCOUNT.max_reports),
+            per_email: p!(limits.per_email, crate::throttle::REPORTS_PER_EMAIL.max_reports),
+            per_project: p!(limits.per_project, crate::throttle::REPORTS_PER_PROJECT.max_reports),
+        },
     }
 }
 

@@ -7,8 +7,9 @@
 use std::collections::BTreeMap;
 
 use embargo_core::policy::{
-    AdvisoriesDraft, ChannelsDraft, ConductDraft, Criterion, DisclosureDraft, Lab, LabLine, Level, Platform, Policy,
-    PolicyDraft, PolicyError, ReleasesDraft, ReportDraft, ResponseDraft, ScopeDraft, Source, Sourced, ThreatModel,
+    AdvisoriesDraft, ChannelsDraft, ConductDraft, Criterion, DisclosureDraft, Lab, LabLine, Level, LimitsDraft,
+    Platform, Policy, PolicyDraft, PolicyError, ReleasesDraft, ReportDraft, ResponseDraft, ScopeDraft, Source, Sourced,
+    ThreatModel,
 };
 use embargo_core::project::{LineName, LineStatus, ReleaseLine};
 use serde::{Deserialize, Serialize};
@@ -158,6 +159,8 @@ struct File {
     lab: Option<LabSection>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cra: Option<CraSection>,
+    #[serde(default, skip_serializing_if = "Limits::is_empty")]
+    limits: Limits,
 }
 
 /// `[cra]`: the organisation's role under the Cyber Resilience Act (`manufacturer` or `open-source-steward`).
@@ -235,6 +238,14 @@ section!(Response {
 section!(Disclosure { rule: String, embargo: String, max_embargo: String, embargo_reminder: String });
 section!(Advisories { prefix: String, cna: String, cve_pool: Vec<String> });
 section!(Conduct { code_of_conduct: String, ban_after: u32, team_second_factor: bool });
+section!(Limits { per_address: u32, per_account: u32, per_email: u32, per_project: u32 });
+
+impl Limits {
+    /// Whether the section says nothing (then it is not written).
+    fn is_empty(&self) -> bool {
+        [self.per_address, self.per_account, self.per_email, self.per_project].iter().all(Option::is_none)
+    }
+}
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -430,6 +441,12 @@ pub fn parse(text: &str, level: Level) -> Result<PolicyFile, PolicyFileError> {
             ban_after: file.conduct.ban_after,
             team_second_factor: file.conduct.team_second_factor,
         },
+        limits: LimitsDraft {
+            per_address: file.limits.per_address,
+            per_account: file.limits.per_account,
+            per_email: file.limits.per_email,
+            per_project: file.limits.per_project,
+        },
         lab: file.lab.as_ref().map(|lab| Lab {
             repository: lab.repository.clone(),
             package: errors.one("lab.package", lab.package.as_deref(), str::parse),
@@ -528,6 +545,11 @@ fn line_specs(lines: &[ReleaseLine]) -> Vec<Line> {
         .collect()
 }
 
+/// A value some level of the policy set, none for a default.
+fn said(field: &Sourced<u32>) -> Option<u32> {
+    (field.source != Source::Default).then_some(field.value)
+}
+
 fn file_of(p: &Policy, level: Level, lines: Option<&[ReleaseLine]>) -> File {
     let org = level == Level::Organisation;
     File {
@@ -608,6 +630,13 @@ fn file_of(p: &Policy, level: Level, lines: Option<&[ReleaseLine]>) -> File {
                 })
                 .collect(),
         ),
+        // Written only where a policy says them: the defaults follow the instance.
+        limits: Limits {
+            per_address: said(&p.limits.per_address),
+            per_account: said(&p.limits.per_account),
+            per_email: said(&p.limits.per_email),
+            per_project: said(&p.limits.per_project),
+        },
         lab: p.lab.value.as_ref().filter(|_| !org).map(|lab| LabSection {
             repository: lab.repository.clone(),
             package: lab.package.as_ref().map(ToString::to_string),
@@ -673,6 +702,10 @@ pub fn sources(p: &Policy) -> BTreeMap<&'static str, Source> {
         ("conduct.team_second_factor", s(&p.conduct.team_second_factor)),
         ("lab", s(&p.lab)),
         ("cra.role", s(&p.cra.role)),
+        ("limits.per_address", s(&p.limits.per_address)),
+        ("limits.per_account", s(&p.limits.per_account)),
+        ("limits.per_email", s(&p.limits.per_email)),
+        ("limits.per_project", s(&p.limits.per_project)),
     ])
 }
 

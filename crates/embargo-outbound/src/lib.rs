@@ -8,6 +8,7 @@
 
 mod address;
 mod git;
+pub mod oidc;
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -66,6 +67,48 @@ impl HttpClient {
             )));
         }
         Ok((name, first))
+    }
+}
+
+/// The most of an identity provider's answer read (metadata, key set, tokens).
+const EXCHANGE_KEPT: usize = 1024 * 1024;
+
+impl HttpClient {
+    /// Sends one request as the OpenID Connect client needs it (any method,
+    /// the body and headers as given) to the checked address, and reads at
+    /// most 1 MiB of the answer. Redirects are answered, never followed.
+    pub async fn exchange(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        let url = Url::parse(&request.uri().to_string())
+            .map_err(|e| OutboundError::Refused(format!("the URL does not parse: {e}")))?;
+        let (name, address) = self.destination(&url).await?;
+        let mut builder = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout)
+            .no_proxy()
+            .user_agent(concat!("Embargo/", env!("CARGO_PKG_VERSION"), " (single sign-on)"));
+        if let Some(name) = &name {
+            builder = builder.resolve(name, address);
+        }
+        let client = builder.build().map_err(|e| OutboundError::Failed(format!("no HTTP client: {e}")))?;
+        let (parts, body) = request.into_parts();
+        let mut call = client.request(parts.method, url).body(body);
+        for (name, value) in &parts.headers {
+            call = call.header(name, value);
+        }
+        let mut response = call.send().await.map_err(|e| OutboundError::Failed(describe(&e)))?;
+        let mut answer = http::Response::builder().status(response.status());
+        for (name, value) in response.headers() {
+            answer = answer.header(name, value);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| OutboundError::Failed(describe(&e)))? {
+            body.extend_from_slice(&chunk);
+            if body.len() > EXCHANGE_KEPT {
+                return Err(OutboundError::Refused("the answer is larger than 1 MiB".into()));
+            }
+        }
+        answer.body(body).map_err(|e| OutboundError::Failed(format!("a malformed answer: {e}")))
     }
 }
 

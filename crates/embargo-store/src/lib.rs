@@ -37,6 +37,7 @@ pub mod jobs;
 pub mod lab;
 pub mod lab_shares;
 pub mod mail;
+pub mod oidc;
 pub mod operations;
 pub mod organisations;
 pub mod policies;
@@ -92,6 +93,7 @@ pub trait Reader:
     + forge::ForgeReads
     + cve_services::CveServicesReads
     + webauthn::WebauthnReads
+    + oidc::OidcReads
     + Send
 {
 }
@@ -127,6 +129,7 @@ impl<T> Reader for T where
         + forge::ForgeReads
         + cve_services::CveServicesReads
         + webauthn::WebauthnReads
+        + oidc::OidcReads
         + Send
 {
 }
@@ -162,6 +165,7 @@ pub trait Writer:
     + forge::ForgeWrites
     + cve_services::CveServicesWrites
     + webauthn::WebauthnWrites
+    + oidc::OidcWrites
 {
 }
 
@@ -196,6 +200,7 @@ impl<T> Writer for T where
         + forge::ForgeWrites
         + cve_services::CveServicesWrites
         + webauthn::WebauthnWrites
+        + oidc::OidcWrites
 {
 }
 
@@ -215,6 +220,7 @@ pub mod prelude {
     pub use crate::lab::{LabReads as _, LabWrites as _};
     pub use crate::lab_shares::{LabShareReads as _, LabShareWrites as _};
     pub use crate::mail::{MailReads as _, MailWrites as _};
+    pub use crate::oidc::{OidcReads as _, OidcWrites as _};
     pub use crate::organisations::{OrganisationReads as _, OrganisationWrites as _};
     pub use crate::policies::{PolicyReads as _, PolicyWrites as _};
     pub use crate::public_issues::{PublicIssueReads as _, PublicIssueWrites as _};

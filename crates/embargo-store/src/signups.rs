@@ -42,6 +42,8 @@ pub trait SignupReads {
     ) -> Result<Option<(SignupRequest, Option<Private<String>>)>, StoreError>;
     /// The request whose token hashes to `hash`, unless it expired by `now`.
     async fn signup_by_token(&mut self, hash: &TokenHash, now: Timestamp) -> Result<Option<SignupRequest>, StoreError>;
+    /// How many requests for `email` (in any letter case) were made at or after `since`.
+    async fn signup_requests_for(&mut self, email: &Email, since: Timestamp) -> Result<u64, StoreError>;
 }
 
 /// Changing sign-up requests.
@@ -107,6 +109,16 @@ where
         );
         let row = self.fetch_optional(query(SQL).bind(hash.0.as_slice()).bind(now)).await?;
         row.map(|r| request_from(&r)).transpose()
+    }
+
+    async fn signup_requests_for(&mut self, email: &Email, since: Timestamp) -> Result<u64, StoreError> {
+        let sql = "SELECT COUNT(*) AS n FROM signup_requests WHERE LOWER(email) = LOWER($1) AND created_at >= $2";
+        let row = self.fetch_optional(query(sql).bind(email.as_str()).bind(since)).await?;
+        let count = match row {
+            Some(row) => row.int("n")?,
+            None => 0,
+        };
+        u64::try_from(count).map_err(|_| StoreError::corrupt("signup_requests", "a negative count"))
     }
 }
 

@@ -3,8 +3,8 @@
 //! domain types. Fields are only ever added, with defaults.
 
 use embargo_core::policy::{
-    AdvisoriesDraft, ChannelsDraft, ConductDraft, Criterion, DisclosureDraft, Lab, LabLine, Platform, PolicyDraft,
-    ReleasesDraft, ReportDraft, ResponseDraft, ScopeDraft, ThreatModel,
+    AdvisoriesDraft, ChannelsDraft, ConductDraft, Criterion, DisclosureDraft, Lab, LabLine, LimitsDraft, Platform,
+    PolicyDraft, ReleasesDraft, ReportDraft, ResponseDraft, ScopeDraft, ThreatModel,
 };
 use serde::{Deserialize, Serialize};
 
@@ -158,6 +158,13 @@ pub(crate) struct StoredPolicy {
     lab: Option<StoredLab>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cra_role: Option<String>,
+    limit_per_address: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    limit_per_account: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    limit_per_email: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    limit_per_project: Option<u32>,
 }
 
 impl From<&PolicyDraft> for StoredPolicy {
@@ -238,6 +245,10 @@ impl From<&PolicyDraft> for StoredPolicy {
                     .collect(),
             }),
             cra_role: p.cra.role.map(|r| r.as_str().to_owned()),
+            limit_per_address: p.limits.per_address,
+            limit_per_account: p.limits.per_account,
+            limit_per_email: p.limits.per_email,
+            limit_per_project: p.limits.per_project,
         }
     }
 }
@@ -289,6 +300,12 @@ impl StoredPolicy {
                         .collect::<Result<Vec<_>, StoreError>>()
                 })
                 .transpose()?,
+            limits: LimitsDraft {
+                per_address: self.limit_per_address,
+                per_account: self.limit_per_account,
+                per_email: self.limit_per_email,
+                per_project: self.limit_per_project,
+            },
             report: ReportDraft {
                 required: parse_list("policy.required", &self.required)?,
                 recommended: parse_list("policy.recommended", &self.recommended)?,

@@ -163,6 +163,12 @@ impl TestApp {
 
     /// A fresh instance on `backend` with `config`.
     pub async fn on(backend: Backend, config: WebConfig) -> TestApp {
+        TestApp::on_with(backend, config, |app| app).await
+    }
+
+    /// A fresh instance on `backend` with `config`, its application first
+    /// passed through `wire` (to add single sign-on, for instance).
+    pub async fn on_with(backend: Backend, config: WebConfig, wire: impl FnOnce(App) -> App) -> TestApp {
         let (url, place) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
@@ -200,6 +206,7 @@ impl TestApp {
                 std::env::temp_dir().join("embargo-testkit-git"),
                 true,
             )));
+        let app = wire(app);
         let router = embargo_web::router(app.clone(), config);
         TestApp { app, router, clock, notifier: Arc::default(), store, place, opened, backend }
     }

@@ -96,6 +96,7 @@ impl From<AppError> for ApiError {
             AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::SsoRefused(refusal) => crate::pages::sso_refusal_status(refusal),
         };
         let retry_after = match &error {
             AppError::Throttled { retry_after, .. } => Some(*retry_after),

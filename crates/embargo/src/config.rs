@@ -46,6 +46,9 @@ pub struct Settings {
     /// The e-mail channel (`[mail]`).
     #[serde(default)]
     pub mail: crate::config_mail::MailSettings,
+    /// Single sign-on (`[oidc]`).
+    #[serde(default)]
+    pub oidc: crate::config_oidc::OidcSettings,
 }
 
 impl Default for Settings {
@@ -65,6 +68,7 @@ impl Default for Settings {
             outbound_allow_private: false,
             job_lease_secs: 15,
             mail: crate::config_mail::MailSettings::default(),
+            oidc: crate::config_oidc::OidcSettings::default(),
         }
     }
 }
@@ -130,9 +134,9 @@ pub const TEMPLATE: &str = r#"# Embargo configuration.
 # job_lease_secs = 15
 "#;
 
-/// The whole commented configuration: the settings above and `[mail]`.
+/// The whole commented configuration: the settings above, `[mail]` and `[oidc]`.
 pub fn template() -> String {
-    format!("{TEMPLATE}{}", crate::config_mail::TEMPLATE)
+    format!("{TEMPLATE}{}{}", crate::config_mail::TEMPLATE, crate::config_oidc::TEMPLATE)
 }
 
 /// Everything a command needs, resolved and validated.
@@ -207,7 +211,12 @@ impl Config {
         let file = data_dir.join("embargo.toml");
         let mut figment = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(&file))
-            .merge(Env::prefixed("EMBARGO_").only(&ENV_SETTINGS));
+            .merge(Env::prefixed("EMBARGO_").only(&ENV_SETTINGS))
+            .merge(
+                Env::prefixed("EMBARGO_OIDC_")
+                    .only(&crate::config_oidc::ENV_KEYS)
+                    .map(|key| format!("oidc.{key}").into()),
+            );
         if let Some(url) = &overrides.database_url {
             figment = figment.merge(Serialized::default("database_url", url));
         }
@@ -248,6 +257,7 @@ impl Config {
             bail!("setting secure_cookies: must not be false when public_url is https");
         }
         settings.mail.outbound(&public_url)?;
+        settings.oidc.wire(&public_url, settings.outbound_allow_private)?;
         crate::logging::parse_filter(&settings.log)?;
         let log_format = settings.log_format.parse().context("setting log_format")?;
         let metrics = match (&settings.metrics_listen, settings.metrics) {
@@ -448,6 +458,41 @@ mod tests {
     }
 
     #[test]
+    fn single_sign_on_is_checked_at_load_naming_the_setting_issue_12() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("oidc-secret");
+        std::fs::write(&secret, "s3cret\n").unwrap();
+        let base = format!(
+            "outbound_allow_private = true\n[oidc]\nissuer = \"http://127.0.0.1:9999\"\nclient_id = \"embargo\"\n\
+             client_secret_file = {secret:?}\ndisplay_name = \"Pallets ID\"\ngroup_claim = \"groups\"\n\
+             [oidc.groups]\n\"flask-sec\" = \"pallets/flask\"\n"
+        );
+        std::fs::write(dir.path().join("embargo.toml"), &base).unwrap();
+        let config = load(dir.path(), None).unwrap();
+        let wired = config.settings.oidc.wire(&config.public_url, true).unwrap().unwrap();
+        assert_eq!(wired.provider.redirect_uri, "http://127.0.0.1:8080/login/sso/callback");
+        assert_eq!(wired.provider.client_secret.expose(), "s3cret");
+        assert_eq!(wired.settings.display_name, "Pallets ID");
+        assert_eq!(wired.settings.groups.len(), 1);
+        for (change, setting) in [
+            (base.replace("outbound_allow_private = true\n", ""), "oidc.issuer"),
+            (base.replace("client_id = \"embargo\"\n", ""), "oidc.client_id"),
+            (base.replace(&format!("client_secret_file = {secret:?}\n"), ""), "oidc.client_secret_file"),
+            (base.replace("\"pallets/flask\"", "\"a/b/c\""), "oidc.groups.flask-sec"),
+            (base.replace("group_claim = \"groups\"\n", ""), "oidc.group_claim"),
+        ] {
+            std::fs::write(dir.path().join("embargo.toml"), &change).unwrap();
+            let error = format!("{:#}", load(dir.path(), None).unwrap_err());
+            assert!(error.contains(setting), "{setting}: {error}");
+        }
+        std::fs::write(dir.path().join("embargo.toml"), "").unwrap();
+        assert!(
+            load(dir.path(), None).unwrap().settings.oidc.wire("http://x", false).unwrap().is_none(),
+            "off by default"
+        );
+    }
+
+    #[test]
     fn the_template_parses_and_holds_only_defaults() {
         let settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::string(&template()))
@@ -457,5 +502,9 @@ mod tests {
         for key in ENV_SETTINGS {
             assert!(TEMPLATE.contains(&format!("# {key} =")), "the template documents {key}");
         }
+        for key in crate::config_oidc::ENV_KEYS {
+            assert!(crate::config_oidc::TEMPLATE.contains(&format!("# {key} =")), "the template documents oidc.{key}");
+        }
+        assert!(settings.oidc.issuer.is_none(), "single sign-on is off by default");
     }
 }

@@ -6,6 +6,7 @@ mod cli_mail;
 mod commands;
 mod config;
 mod config_mail;
+mod config_oidc;
 mod logging;
 mod output;
 

@@ -318,7 +318,7 @@ impl App {
         };
         require_may_report(self.store.reader().await?.as_mut(), actor, contact.as_ref(), &target.policy).await?;
         let access = ProjectAccess { org: target.org.id, project: target.project.id };
-        let limits = IntakeKeys::new(actor, access, client, contact.as_ref());
+        let limits = IntakeKeys::new(actor, access, client, contact.as_ref(), &target.policy);
         // A mail's sender is who its From line claims: it may be refused (a
         // ban), but the report is never tied to an account on that word alone.
         let (reporter_id, actor) = match mail {

@@ -25,28 +25,46 @@ pub(crate) struct IntakeKeys(Vec<(String, IntakeLimit, ThrottleScope)>);
 
 impl IntakeKeys {
     /// The keys of a report by `actor` to `project`, sent from `client` with
-    /// the contact address `contact`; none for the project's team.
-    pub(crate) fn new(actor: &Actor, project: ProjectAccess, client: Option<IpAddr>, contact: Option<&Email>) -> Self {
+    /// the contact address `contact`; none for the project's team. The
+    /// limits are the project's policy's (`[limits]`), else the defaults.
+    pub(crate) fn new(
+        actor: &Actor,
+        project: ProjectAccess,
+        client: Option<IpAddr>,
+        contact: Option<&Email>,
+        policy: &Policy,
+    ) -> Self {
         if !intake_limits_apply(actor, project) {
             return IntakeKeys::default();
         }
+        let per_hour = |limit: IntakeLimit, max_reports: u32| IntakeLimit { max_reports, ..limit };
+        let limits = &policy.limits;
         let mut keys = Vec::new();
         if let Some(address) = client {
             keys.push((
                 throttle::address_key(address),
-                throttle::REPORTS_PER_ADDRESS,
+                per_hour(throttle::REPORTS_PER_ADDRESS, limits.per_address.value),
                 ThrottleScope::ReportsFromAddress,
             ));
         }
         if let Some(user) = actor.user_id() {
-            keys.push((format!("account:{user}"), throttle::REPORTS_PER_ACCOUNT, ThrottleScope::ReportsFromAccount));
+            let limit = per_hour(throttle::REPORTS_PER_ACCOUNT, limits.per_account.value);
+            keys.push((format!("account:{user}"), limit, ThrottleScope::ReportsFromAccount));
         }
         if let Some(email) = contact {
             let key = format!("email:{}", email_digest(email.as_str()));
-            keys.push((key, throttle::REPORTS_PER_EMAIL, ThrottleScope::ReportsFromEmail));
+            keys.push((
+                key,
+                per_hour(throttle::REPORTS_PER_EMAIL, limits.per_email.value),
+                ThrottleScope::ReportsFromEmail,
+            ));
         }
         let key = format!("project:{}", project.project);
-        keys.push((key, throttle::REPORTS_PER_PROJECT, ThrottleScope::ReportsToProject));
+        keys.push((
+            key,
+            per_hour(throttle::REPORTS_PER_PROJECT, limits.per_project.value),
+            ThrottleScope::ReportsToProject,
+        ));
         IntakeKeys(keys)
     }
 

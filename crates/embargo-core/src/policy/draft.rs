@@ -115,6 +115,22 @@ pub struct ConductDraft {
     pub team_second_factor: Option<bool>,
 }
 
+/// Intake limits of one level (issue 12): reports taken an hour, per key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LimitsDraft {
+    /// See [`super::IntakeLimits::per_address`].
+    pub per_address: Option<u32>,
+    /// See [`super::IntakeLimits::per_account`].
+    pub per_account: Option<u32>,
+    /// See [`super::IntakeLimits::per_email`].
+    pub per_email: Option<u32>,
+    /// See [`super::IntakeLimits::per_project`].
+    pub per_project: Option<u32>,
+}
+
+/// The most reports an hour a policy may allow under one key.
+pub const MAX_HOURLY_LIMIT: u32 = 100_000;
+
 /// What one level of a policy says; anything absent is inherited.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PolicyDraft {
@@ -144,6 +160,8 @@ pub struct PolicyDraft {
     pub lab: Option<super::Lab>,
     /// The Cyber Resilience Act (organisation level only).
     pub cra: CraDraft,
+    /// Intake limits (issue 12).
+    pub limits: LimitsDraft,
 }
 
 /// What one level says about the Cyber Resilience Act.
@@ -276,6 +294,17 @@ impl PolicyDraft {
             && !is_http_url(url)
         {
             errors.push(err("conduct.code_of_conduct", "must be an http:// or https:// URL"));
+        }
+        let limits = [
+            ("limits.per_address", self.limits.per_address),
+            ("limits.per_account", self.limits.per_account),
+            ("limits.per_email", self.limits.per_email),
+            ("limits.per_project", self.limits.per_project),
+        ];
+        for (field, limit) in limits {
+            if limit.is_some_and(|n| !(1..=MAX_HOURLY_LIMIT).contains(&n)) {
+                errors.push(err(field, "must be a number of reports an hour from 1 to 100000"));
+            }
         }
         if self.conduct.ban_after == Some(0) {
             errors.push(err("conduct.ban_after", "must be at least 1"));

@@ -22,6 +22,7 @@ mod jobs;
 mod lab;
 mod mail;
 mod migrations;
+mod oidc;
 mod organisations;
 mod policies;
 mod publication;

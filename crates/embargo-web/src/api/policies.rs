@@ -82,7 +82,8 @@ pub(crate) async fn get_org_policy(
         content_type = "application/toml",
         description = "A policy file in TOML (UTF-8): the sections `[channels]`, `[scope]`, `[releases]`, \
                        `[report]`, `[response]`, `[disclosure]`, `[advisories]`, `[conduct]`, `[[criteria]]`, \
-                       `[[threat_models]]` and `[[platforms]]`, each optional; a \
+                       `[[threat_models]]`, `[[platforms]]` and `[limits]` (reports an hour: `per_address`, \
+                       `per_account`, `per_email`, `per_project`), each optional; a \
                        field left out is inherited. `GET …/policy.toml` answers the effective policy in this \
                        form, and `embargo policy check FILE` checks one offline. An unknown section or field, or a \
                        value of the wrong type, is refused naming its line and column.",
@@ -146,7 +147,8 @@ pub(crate) async fn get_project_policy(
         content_type = "application/toml",
         description = "A policy file in TOML (UTF-8): the sections `[channels]`, `[scope]`, `[releases]`, \
                        `[report]`, `[response]`, `[disclosure]`, `[advisories]`, `[conduct]`, `[[criteria]]`, \
-                       `[[threat_models]]` and `[[platforms]]`, each optional (a project's file may \
+                       `[[threat_models]]`, `[[platforms]]` and `[limits]` (reports an hour: `per_address`, \
+                       `per_account`, `per_email`, `per_project`), each optional (a project's file may \
                        also list `[[releases.lines]]`); a \
                        field left out is inherited. `GET …/policy.toml` answers the effective policy in this \
                        form, and `embargo policy check FILE` checks one offline. An unknown section or field, or a \

@@ -41,7 +41,7 @@ impl AccountForm {
 }
 
 /// Where to go after signing in: a local path only, never another site.
-fn next_path(next: &str) -> Option<String> {
+pub(crate) fn next_path(next: &str) -> Option<String> {
     let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.contains("://");
     ok.then(|| next.to_owned())
 }
@@ -53,8 +53,18 @@ fn login_fields(email: &str) -> Vec<Field> {
     ]
 }
 
-fn login_page(nav: Nav, email: &str, next: Option<String>, errors: Vec<String>, signup: bool) -> AccountForm {
+fn login_page(
+    nav: Nav,
+    email: &str,
+    next: Option<String>,
+    errors: Vec<String>,
+    signup: bool,
+    sso: Option<&str>,
+) -> AccountForm {
     let mut footer = Vec::new();
+    if let Some(name) = sso {
+        footer.push((format!("Sign in with {name}"), super::sso::start_link(next.as_deref())));
+    }
     if signup {
         footer.push(("No account? Create one".to_owned(), "/signup".to_owned()));
     }
@@ -81,10 +91,10 @@ pub(crate) async fn login_form(
 ) -> Result<Response, PageError> {
     let next = FormData::from_query(query.as_deref()).opt("next").and_then(|n| next_path(&n));
     let signup = state.app.settings().await?.signup_open;
-    Ok(login_page(viewer.nav(false), "", next, Vec::new(), signup).respond(StatusCode::OK))
+    Ok(login_page(viewer.nav(false), "", next, Vec::new(), signup, state.app.sso_name()).respond(StatusCode::OK))
 }
 
-fn session_response(state: &AppState, token: &str, to: &str) -> Response {
+pub(crate) fn session_response(state: &AppState, token: &str, to: &str) -> Response {
     let mut response = see_other(to);
     let max_age = state.config.session_ttl.whole_seconds();
     let headers = response.headers_mut();
@@ -114,15 +124,16 @@ pub(crate) async fn login(
         Err(error @ AppError::Throttled { retry_after, .. }) => {
             let signup = state.app.settings().await?.signup_open;
             let errors = vec![format!("{}.", capitalised(&error.to_string()))];
-            let mut response =
-                login_page(viewer.nav(false), &email, next, errors, signup).respond(StatusCode::TOO_MANY_REQUESTS);
+            let mut response = login_page(viewer.nav(false), &email, next, errors, signup, state.app.sso_name())
+                .respond(StatusCode::TOO_MANY_REQUESTS);
             response.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from(retry_after));
             Ok(response)
         }
         Err(AppError::BadCredentials) => {
             let signup = state.app.settings().await?.signup_open;
             let errors = vec!["The email address or password is wrong. Check both and try again.".to_owned()];
-            Ok(login_page(viewer.nav(false), &email, next, errors, signup).respond(StatusCode::UNAUTHORIZED))
+            Ok(login_page(viewer.nav(false), &email, next, errors, signup, state.app.sso_name())
+                .respond(StatusCode::UNAUTHORIZED))
         }
         Err(e) => Err(e.into()),
     }

@@ -23,6 +23,7 @@ mod render;
 mod reports;
 mod security;
 mod security_keys;
+mod sso;
 mod team;
 mod views;
 mod cve_services;
@@ -39,6 +40,7 @@ use embargo_core::permission::{Action, Actor, Decision, decide, on_a_team};
 
 pub(crate) use form::{Field, FieldKind, FieldsExt, FormData};
 pub(crate) use render::{markdown, when};
+pub(crate) use sso::refusal_status as sso_refusal_status;
 
 use crate::AppState;
 use crate::cookies::cookie;
@@ -154,6 +156,11 @@ pub(crate) fn message_page(title: &'static str, message: impl Into<String>) -> R
 }
 
 impl PageError {
+    /// A refused single sign-on, with a link back to the sign-in page.
+    pub(crate) fn sso(status: StatusCode, message: String) -> Self {
+        PageError { status, title: "Single sign-on did not work", message, login: true, retry_after: None }
+    }
+
     pub(crate) fn not_found() -> Self {
         PageError {
             status: StatusCode::NOT_FOUND,
@@ -212,6 +219,7 @@ impl From<AppError> for PageError {
                 tracing::error!(cause = %cause, "page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong")
             }
+            AppError::SsoRefused(refusal) => (sso::refusal_status(refusal), "Single sign-on did not work"),
         };
         let login = matches!(error, AppError::Unauthenticated);
         let retry_after = match error {
@@ -411,4 +419,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/account/webauthn/finish", post(security_keys::finish))
         .route("/account/webauthn/{id}/remove", post(security_keys::remove))
         .route("/login/second-factor/webauthn", post(security_keys::sign_in))
+        .route("/login/sso", get(sso::start))
+        .route("/login/sso/callback", get(sso::callback))
 }

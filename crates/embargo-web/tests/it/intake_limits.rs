@@ -191,3 +191,50 @@ async fn a_flood_to_one_project_is_capped_and_the_team_is_mailed_for_the_first_f
     t.run_jobs().await;
     t.finish().await;
 }
+
+/// A policy sets its own limits (`[limits]`, reports an hour): a project may
+/// take fewer from one address, an organisation more from everyone, and a
+/// limit out of range is refused naming the field.
+#[tokio::test]
+async fn a_policy_overrides_the_intake_limits_issue_12() {
+    for backend in Backend::available() {
+        let (t, team) = instance(backend).await;
+        t.policy("pallets", "[limits]\nper_address = 50\nper_project = 4\n").await;
+        t.policy("pallets/flask", "[limits]\nper_address = 2\n").await;
+        for n in 0..2 {
+            let body = report(&format!("loop {n}"), &format!("r{n}@researcher.example"));
+            submit_from(&t, "192.0.2.7:40000", &body, &Auth::None).await.expect(StatusCode::CREATED);
+        }
+        let body = report("loop 2", "r2@researcher.example");
+        let refused = submit_from(&t, "192.0.2.7:40000", &body, &Auth::None).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{backend:?}: the project's own limit");
+        assert!(refused.json["message"].as_str().unwrap().contains("your network address"));
+        // The organisation's project limit still holds: 4 an hour from everyone.
+        for n in 3..5 {
+            let body = report(&format!("loop {n}"), &format!("r{n}@researcher.example"));
+            submit_from(&t, &format!("198.51.100.{n}:40000"), &body, &Auth::None).await.expect(StatusCode::CREATED);
+        }
+        let body = report("loop 5", "r5@researcher.example");
+        let refused = submit_from(&t, "198.51.100.5:40000", &body, &Auth::None).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(refused.json["message"].as_str().unwrap().contains("this project is receiving too many reports"));
+        assert_eq!(queue(&t, &team).await, 4, "nothing past a limit was filed");
+
+        // The effective policy says where each limit comes from.
+        let shown = t.get("/api/v1/projects/pallets/flask/policy", &Auth::None).await.expect(StatusCode::OK);
+        assert!(shown.text.contains("per_address"), "{}", shown.text);
+        let bad = t
+            .call_raw(
+                http::Method::PUT,
+                "/api/v1/projects/pallets/flask/policy",
+                "application/toml",
+                "[limits]\nper_email = 0\n",
+                &team,
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+        assert!(bad.text.contains("limits.per_email"), "{}", bad.text);
+        t.run_jobs().await;
+        t.finish().await;
+    }
+}

@@ -36,6 +36,7 @@ mod response_times;
 mod second_factor;
 mod security_keys;
 mod signup;
+mod sso;
 mod throttle;
 mod webhooks;
 

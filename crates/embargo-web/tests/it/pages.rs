@@ -422,6 +422,10 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             SIGNED_IN_404,
         ),
         post("/login/second-factor/webauthn", "/login/second-factor/webauthn", &[("credential", "{}")], [303; 9]),
+        // Single sign-on (issue 12): this instance has no provider, so both are not found for
+        // everyone; `sso.rs` walks them with a provider for every kind of viewer.
+        get("/login/sso", "/login/sso", [404; 9]),
+        get("/login/sso/callback", "/login/sso/callback?state=a&code=b", [404; 9]),
         // Near the end: it signs the other reporter out everywhere.
         post("/admin/users/{id}/sessions/end", format!("/admin/users/{outsider}/sessions/end"), &[], ADMIN_ONLY),
         // Last: it ends the sessions the rows above use.
@@ -582,6 +586,8 @@ async fn the_page_matrix_names_every_page_route() {
         "/account/webauthn/finish",
         "/account/webauthn/{id}/remove",
         "/login/second-factor/webauthn",
+        "/login/sso",
+        "/login/sso/callback",
     ];
     let source = include_str!("../../src/pages/mod.rs");
     let routed: Vec<&str> =

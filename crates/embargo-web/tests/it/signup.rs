@@ -134,3 +134,27 @@ async fn sign_up_answers_alike_for_known_and_new_addresses_and_needs_the_mailed_
         w.finish().await;
     }
 }
+
+#[tokio::test]
+async fn sign_up_mails_to_one_address_are_capped_with_the_same_answer_issue_12() {
+    for backend in Backend::available() {
+        let w = World::on(backend).await;
+        w.t.put("/api/v1/settings", json!({"signup_open": true}), &w.admin).await.expect(StatusCode::OK);
+        let body = |email: &str| json!({"email": email, "name": "Dora", "password": "tulip orbit gravel mosaic"});
+        let cap = usize::try_from(embargo_app::SIGNUP_MAILS_PER_ADDRESS).unwrap();
+        let first = w.t.post("/api/v1/users", body("dora@researcher.example"), &Auth::None).await;
+        for email in ["dora@researcher.example", "DORA@researcher.example", "dora@researcher.example"] {
+            let again = w.t.post("/api/v1/users", body(email), &Auth::None).await.expect(StatusCode::ACCEPTED);
+            assert_eq!(again.json, first.json, "the answer never changes");
+        }
+        w.t.run_jobs().await;
+        assert_eq!(signup_requests(&w).len(), cap, "no more mails than the cap, in any letter case");
+        // Another address is not held back, and a day later the address gets mail again.
+        w.t.post("/api/v1/users", body("erin@researcher.example"), &Auth::None).await.expect(StatusCode::ACCEPTED);
+        w.t.clock().advance(time::Duration::hours(25));
+        w.t.post("/api/v1/users", body("dora@researcher.example"), &Auth::None).await.expect(StatusCode::ACCEPTED);
+        w.t.run_jobs().await;
+        assert_eq!(signup_requests(&w).len(), cap + 2);
+        w.finish().await;
+    }
+}

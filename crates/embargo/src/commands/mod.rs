@@ -136,10 +136,15 @@ pub async fn open(config: &Config, create: bool) -> anyhow::Result<App> {
     // Fix polling (issue 11) runs git the same way, its fetched copies cached in the data directory.
     let git =
         embargo_outbound::GitPoller::new(config.data_dir.join("git-cache"), config.settings.outbound_allow_private);
-    Ok(App::new(store, Arc::new(SystemClock), Arc::new(OsEntropy), app_config)
+    let app = App::new(store, Arc::new(SystemClock), Arc::new(OsEntropy), app_config)
         .with_signer(signer)
         .with_outbound(outbound)
-        .with_git(Arc::new(git)))
+        .with_git(Arc::new(git));
+    // Single sign-on, when `[oidc]` names a provider (its calls go through embargo-outbound too).
+    Ok(match config.settings.oidc.wire(&config.public_url, config.settings.outbound_allow_private)? {
+        Some(wired) => app.with_sso(Arc::new(wired.provider), wired.settings),
+        None => app,
+    })
 }
 
 /// Reads text from a file, or from standard input for `-`.
