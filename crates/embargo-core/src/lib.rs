@@ -26,6 +26,7 @@ pub mod report;
 pub mod response_times;
 pub mod rotation;
 pub mod severity;
+pub mod search;
 pub mod text;
 pub mod throttle;
 pub mod user;

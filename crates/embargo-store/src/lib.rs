@@ -14,6 +14,7 @@
 mod error;
 mod handle;
 mod open;
+mod search;
 mod postgres;
 mod sql;
 mod sqlite;

@@ -23,6 +23,7 @@ mod migrations;
 mod organisations;
 mod policies;
 mod publication;
+mod queue;
 mod reports;
 mod sealing;
 mod settings;

@@ -30,6 +30,7 @@ mod policy;
 mod privacy;
 mod published;
 mod response_times;
+mod search;
 mod second_factor;
 mod signup;
 mod throttle;

@@ -319,6 +319,9 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             [303, 303, 201, 201, 201, 201, 201, 201, 201],
         ),
         post("/account/tokens/{id}/revoke", format!("/account/tokens/{outsider}/revoke"), &[], SIGNED_IN_404),
+        // Issue 15: the queue's search box and cursor pages (a bad cursor shows the first page).
+        get("/reports", "/reports?q=report+state%3Anew", [303, 200, 200, 200, 200, 200, 200, 200, 200]),
+        get("/reports", "/reports?cursor=bm90LWEtY3Vyc29y", [303, 200, 200, 200, 200, 200, 200, 200, 200]),
         // Near the end: it signs the other reporter out everywhere.
         post("/admin/users/{id}/sessions/end", format!("/admin/users/{outsider}/sessions/end"), &[], ADMIN_ONLY),
         // Last: it ends the sessions the rows above use.

@@ -5,6 +5,7 @@ mod admin;
 mod advisory;
 mod audit;
 mod backup;
+mod bench;
 mod cvss;
 mod demo;
 mod doctor;
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cvss(args) => return Ok(cvss::run(args)),
         Command::Completions(args) => return manual::completions(args),
         Command::Man(args) => return manual::man(args),
+        Command::Bench(args) => return bench::run(args).await,
         Command::Init(_)
         | Command::Admin(_)
         | Command::Report(_)
@@ -93,6 +95,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Healthcheck(args) => healthcheck::run(&config, args).await,
         Command::Completions(args) => manual::completions(&args),
         Command::Man(args) => manual::man(&args),
+        Command::Bench(args) => bench::run(&args).await,
     }
 }
 

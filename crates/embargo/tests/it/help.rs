@@ -65,6 +65,7 @@ const COMMANDS: &[&[&str]] = &[
     &["healthcheck"],
     &["completions"],
     &["man"],
+    &["bench"],
 ];
 
 #[test]

@@ -9,6 +9,7 @@
     reason = "tests may unwrap (STYLE.md, Tests)"
 )]
 
+mod bench;
 mod browser;
 mod cli;
 mod csaf_provider;
