@@ -73,8 +73,8 @@ pub use osv::{MAX_BATCH, OsvError, OsvQuery, OsvQueryError};
 pub use policies::{EffectivePolicy, PolicyEditor, PolicyPreview, PolicyTarget};
 pub use publication::PublishedDocument;
 pub use reports::{
-    Envelope, Invitation, NewCollaborator, QueueChoices, Receipt, ReportActions, ReportPage, ReportQuery, ReportSummary,
-    ReportView, TeamPatch, TeamView, TransitionInput, Upload, ViewerRole,
+    Envelope, Invitation, NewCollaborator, QueueChoices, Receipt, ReportActions, ReportPage, ReportQuery,
+    ReportSummary, ReportView, TeamPatch, TeamView, TransitionInput, Upload, ViewerRole,
 };
 pub use response_times::ResponseTimes;
 pub use rotation::{RotationInput, RotationView};

@@ -26,9 +26,10 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 /// Every prefix of 3 to [`MAX_PREFIX`] characters of a word (the word itself among them when short enough).
 fn prefixes(word: &str) -> impl Iterator<Item = String> + '_ {
     let ends: Vec<usize> = word.char_indices().map(|(i, c)| i + c.len_utf8()).collect();
-    ends.into_iter().enumerate().filter(|(n, _)| (MIN_PREFIX..=MAX_PREFIX).contains(&(n + 1))).map(|(_, end)| {
-        word.get(..end).unwrap_or(word).to_owned()
-    })
+    ends.into_iter()
+        .enumerate()
+        .filter(|(n, _)| (MIN_PREFIX..=MAX_PREFIX).contains(&(n + 1)))
+        .map(|(_, end)| word.get(..end).unwrap_or(word).to_owned())
 }
 
 /// The terms a text is indexed under.
@@ -85,12 +86,18 @@ pub enum SearchError {
     Nothing,
 }
 
-/// Reads a query: words (quoted phrases count as their words), and filters
+/// Reads a query: words (quoted phrases count as their words of 3 or more characters), and filters
 /// `state:`, `project:`, `cve:`, `cwe:`, `assignee:`.
 pub fn parse(query: &str) -> Result<SearchQuery, SearchError> {
     let mut out = SearchQuery::default();
-    for part in query.split_whitespace() {
-        let part = part.trim_matches('"');
+    // Inside a quoted phrase, words under 3 characters are skipped rather than refused.
+    let mut quoted = false;
+    for raw in query.split_whitespace() {
+        let opens = raw.starts_with('"');
+        let closes = (raw.len() > 1 && raw.ends_with('"')) || (raw == "\"" && quoted);
+        let inside = quoted || opens;
+        quoted = if closes { false } else { quoted || opens };
+        let part = raw.trim_matches('"');
         if let Some((name, value)) = part.split_once(':') {
             let value = value.trim_matches('"').trim();
             if value.is_empty() {
@@ -111,6 +118,9 @@ pub fn parse(query: &str) -> Result<SearchQuery, SearchError> {
         }
         for word in words(part) {
             if word.chars().count() < MIN_PREFIX {
+                if inside {
+                    continue;
+                }
                 return Err(SearchError::TooShort(word));
             }
             out.terms.push(word_term(&word));

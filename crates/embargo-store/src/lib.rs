@@ -14,8 +14,8 @@
 mod error;
 mod handle;
 mod open;
-mod search;
 mod postgres;
+mod search;
 mod sql;
 mod sqlite;
 mod stored;

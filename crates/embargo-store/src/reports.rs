@@ -15,10 +15,10 @@ use embargo_core::report::{Report, StateChange};
 use crate::StoreError;
 use crate::handle::Handle;
 use crate::seal::Place;
+use crate::search::{Source, content_terms, team_terms};
 use crate::sql::{Conn, Dialect, RowRead, built_query, query};
 use crate::stored::{StoredReportContent, StoredTeamFields, from_json, to_json};
 use crate::users::TokenHash;
-use crate::search::{Source, content_terms, team_terms};
 
 mod listing;
 
@@ -192,8 +192,11 @@ pub(crate) fn open_states_sql() -> String {
 }
 
 /// The rows of a listing's page, by id (a JSON array).
-const PAGE_ROWS_SQLITE: &str =
-    const_format::concatcp!("SELECT ", REPORT_COLUMNS, " FROM reports r WHERE r.id IN (SELECT value FROM json_each($1))");
+const PAGE_ROWS_SQLITE: &str = const_format::concatcp!(
+    "SELECT ",
+    REPORT_COLUMNS,
+    " FROM reports r WHERE r.id IN (SELECT value FROM json_each($1))"
+);
 const PAGE_ROWS_POSTGRES: &str = const_format::concatcp!(
     "SELECT ",
     REPORT_COLUMNS,

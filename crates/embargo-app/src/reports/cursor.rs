@@ -39,8 +39,7 @@ impl PageCursor {
         let cursor = match (parts.next(), parts.next(), parts.next(), parts.next()) {
             (Some("k"), Some(nanos), Some(id), None) => {
                 let nanos: i128 = nanos.parse().map_err(|_| refused())?;
-                let created_at =
-                    embargo_core::Timestamp::from_unix_timestamp_nanos(nanos).map_err(|_| refused())?;
+                let created_at = embargo_core::Timestamp::from_unix_timestamp_nanos(nanos).map_err(|_| refused())?;
                 let id: ReportId = id.parse().map_err(|_| refused())?;
                 PageCursor::After(ReportCursor { created_at, id })
             }

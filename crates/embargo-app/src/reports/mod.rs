@@ -3,9 +3,9 @@
 
 mod collaborators;
 mod cursor;
-mod search;
 mod intake;
 mod limits;
+mod search;
 pub(crate) mod transition;
 mod triage;
 mod view;

@@ -68,7 +68,9 @@ impl Search {
         }
         if let Some(who) = parsed.assignee {
             out.assignee = Some(match who.as_str() {
-                "me" => actor.user().map(|u| u.id).ok_or_else(|| refused("assignee:me needs a signed-in user".into()))?,
+                "me" => {
+                    actor.user().map(|u| u.id).ok_or_else(|| refused("assignee:me needs a signed-in user".into()))?
+                }
                 id => id.parse().map_err(|_| refused(format!("assignee:{id} is not me nor a user id")))?,
             });
         }

@@ -21,7 +21,8 @@ use embargo_store::reports::{ReportCursor, ReportFilter, Thread};
 use super::cursor::{self, PageCursor};
 use super::search::Search;
 use super::{
-    ReportActions, ReportPage, ReportQuery, ReportSummary, ReportView, TeamView, ViewerRole, access, affected_lines, role_of,
+    ReportActions, ReportPage, ReportQuery, ReportSummary, ReportView, TeamView, ViewerRole, access, affected_lines,
+    role_of,
 };
 use crate::organisations::{find_organisation, find_project};
 use crate::policies::project_policy;

@@ -84,7 +84,9 @@ fn conditions(filter: &ReportFilter, search: &Search, params: &mut Params, keyse
     for hash in &search.terms {
         let hash = params.add(hash.clone());
         let source = if team { "" } else { " AND t.source = 'text'" };
-        terms.push(format!("EXISTS (SELECT 1 FROM report_terms t WHERE t.term = {hash} AND t.report_id = r.id{source})"));
+        terms.push(format!(
+            "EXISTS (SELECT 1 FROM report_terms t WHERE t.term = {hash} AND t.report_id = r.id{source})"
+        ));
     }
     if let Some(org) = filter.org {
         terms.push(format!("r.org_id = {}", params.add(org)));

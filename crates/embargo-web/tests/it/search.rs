@@ -73,7 +73,8 @@ async fn issue_15_search_finds_only_what_the_caller_may_see_and_the_database_hol
         let flask = t.post("/api/v1/projects/pallets/flask/reports", body, &w.alice).await.expect(StatusCode::CREATED);
         let flask_id = flask.json["id"].as_str().unwrap().to_owned();
         let body = json!({"title": "Another flaw", "body": "Also quokkamarker, in templates."});
-        let jinja = t.post("/api/v1/projects/pallets/jinja/reports", body, &Auth::None).await.expect(StatusCode::CREATED);
+        let jinja =
+            t.post("/api/v1/projects/pallets/jinja/reports", body, &Auth::None).await.expect(StatusCode::CREATED);
         let jinja_id = jinja.json["id"].as_str().unwrap().to_owned();
         t.post(
             &format!("/api/v1/reports/{flask_id}/messages"),
@@ -91,7 +92,8 @@ async fn issue_15_search_finds_only_what_the_caller_may_see_and_the_database_hol
             reply.json.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect()
         };
         let search = |q: &str, auth: &Auth| {
-            let path = format!("/api/v1/reports?q={}", form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>());
+            let path =
+                format!("/api/v1/reports?q={}", form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>());
             let auth = auth.clone();
             async move { t.get(&path, &auth).await }
         };
@@ -103,20 +105,20 @@ async fn issue_15_search_finds_only_what_the_caller_may_see_and_the_database_hol
         let mut found = ids(search("quokkamarker", &w.org_team).await);
         found.sort();
         assert_eq!(found, both);
-        assert_eq!(ids(search("quokkamarker", &w.flask_team).await), [flask_id.clone()]);
-        assert_eq!(ids(search("quokkamarker", &w.jinja_team).await), [jinja_id.clone()]);
-        assert_eq!(ids(search("quokkamarker", &w.alice).await), [flask_id.clone()]);
+        assert_eq!(ids(search("quokkamarker", &w.flask_team).await), [flask_id.as_str()]);
+        assert_eq!(ids(search("quokkamarker", &w.jinja_team).await), [jinja_id.as_str()]);
+        assert_eq!(ids(search("quokkamarker", &w.alice).await), [flask_id.as_str()]);
         assert!(ids(search("quokkamarker", &w.bob).await).is_empty());
         // Prefixes, several words, structured fields and the filters.
-        assert_eq!(ids(search("quok zanz", &w.org_team).await), [flask_id.clone()]);
-        assert_eq!(ids(search("\"overflow in the parser\"", &w.org_team).await), [flask_id.clone()]);
-        assert_eq!(ids(search("gryphon", &w.org_team).await), [flask_id.clone()]);
-        assert_eq!(ids(search("quokkamarker project:pallets/jinja", &w.org_team).await), [jinja_id.clone()]);
+        assert_eq!(ids(search("quok zanz", &w.org_team).await), [flask_id.as_str()]);
+        assert_eq!(ids(search("\"overflow in the parser\"", &w.org_team).await), [flask_id.as_str()]);
+        assert_eq!(ids(search("gryphon", &w.org_team).await), [flask_id.as_str()]);
+        assert_eq!(ids(search("quokkamarker project:pallets/jinja", &w.org_team).await), [jinja_id.as_str()]);
         assert!(ids(search("quokkamarker state:fixed", &w.org_team).await).is_empty());
-        assert_eq!(ids(search("state:new project:pallets/jinja", &w.org_team).await), [jinja_id.clone()]);
+        assert_eq!(ids(search("state:new project:pallets/jinja", &w.org_team).await), [jinja_id.as_str()]);
         // The team's notes and fields are the team's: the reporter's search never matches them.
-        assert_eq!(ids(search("wombatnote", &w.flask_team).await), [flask_id.clone()]);
-        assert_eq!(ids(search("cwe:787", &w.flask_team).await), [flask_id.clone()]);
+        assert_eq!(ids(search("wombatnote", &w.flask_team).await), [flask_id.as_str()]);
+        assert_eq!(ids(search("cwe:787", &w.flask_team).await), [flask_id.as_str()]);
         assert!(ids(search("wombatnote", &w.alice).await).is_empty());
         assert!(ids(search("cwe:787", &w.alice).await).is_empty());
         // Bad searches are refused by name.

@@ -34,11 +34,54 @@ const PROJECTS: [&str; 4] = ["lanternworks/lantern", "lanternworks/wick", "orbit
 
 /// Words the generated reports are made of (about 2 KB of body each).
 const WORDS: [&str; 48] = [
-    "attacker", "request", "header", "parser", "overflow", "buffer", "template", "injection", "escape", "session",
-    "cookie", "token", "redirect", "upload", "archive", "path", "traversal", "symlink", "deserialise", "payload",
-    "regex", "backtracking", "denial", "service", "memory", "leak", "race", "lock", "signature", "verify", "bypass",
-    "admin", "privilege", "sandbox", "plugin", "config", "default", "credential", "hash", "timing", "cache",
-    "poisoning", "proxy", "websocket", "origin", "cross", "site", "script",
+    "attacker",
+    "request",
+    "header",
+    "parser",
+    "overflow",
+    "buffer",
+    "template",
+    "injection",
+    "escape",
+    "session",
+    "cookie",
+    "token",
+    "redirect",
+    "upload",
+    "archive",
+    "path",
+    "traversal",
+    "symlink",
+    "deserialise",
+    "payload",
+    "regex",
+    "backtracking",
+    "denial",
+    "service",
+    "memory",
+    "leak",
+    "race",
+    "lock",
+    "signature",
+    "verify",
+    "bypass",
+    "admin",
+    "privilege",
+    "sandbox",
+    "plugin",
+    "config",
+    "default",
+    "credential",
+    "hash",
+    "timing",
+    "cache",
+    "poisoning",
+    "proxy",
+    "websocket",
+    "origin",
+    "cross",
+    "site",
+    "script",
 ];
 
 /// A timing: median and 90th percentile of several rounds.
@@ -88,7 +131,12 @@ fn submission(n: u64) -> Submission {
         k += 1;
     }
     Submission {
-        title: format!("{} {} in the {} (bench {n})", word(1).unwrap_or(&"flaw"), word(2).unwrap_or(&"bug"), word(3).unwrap_or(&"code")),
+        title: format!(
+            "{} {} in the {} (bench {n})",
+            word(1).unwrap_or(&"flaw"),
+            word(2).unwrap_or(&"bug"),
+            word(3).unwrap_or(&"code")
+        ),
         body,
         versions_tested: Some("1.0.0".into()),
         ..Submission::default()
@@ -232,10 +280,10 @@ async fn bench(args: &BenchArgs, url: DatabaseUrl, backend: &str) -> anyhow::Res
     let reporter = app.act_as(&accounts.reporter.0).await?;
     // The administrator files them: the intake limits spare administrators, as they would a flood's owner.
     let filer = app.act_as(&accounts.admin.0).await?;
-    eprintln!("loading {} reports ({backend}, {} at once)…", args.baseline, args.concurrency);
+    crate::output::note(&format!("loading {} reports ({backend}, {} at once)…", args.baseline, args.concurrency));
     let small_rate = load(&app, &filer, 0, args.baseline, args.concurrency).await?;
     let small = queue_timings(&app, &team, &reporter, args.rounds).await?;
-    eprintln!("loading {} more…", args.reports - args.baseline);
+    crate::output::note(&format!("loading {} more…", args.reports - args.baseline));
     let large_rate = load(&app, &filer, args.baseline, args.reports, args.concurrency).await?;
     let large = queue_timings(&app, &team, &reporter, args.rounds).await?;
 
@@ -288,7 +336,9 @@ async fn bench(args: &BenchArgs, url: DatabaseUrl, backend: &str) -> anyhow::Res
     );
     if !public.is_empty() {
         println!();
-        println!("| public read, in process, at {n} reports | Embargo | bare axum, same bytes | Embargo / ceiling (throughput) |");
+        println!(
+            "| public read, in process, at {n} reports | Embargo | bare axum, same bytes | Embargo / ceiling (throughput) |"
+        );
         println!("| --- | --- | --- | --- |");
         for (label, (ours, ceiling)) in &public {
             let share = ceiling.p50.as_secs_f64() / ours.p50.as_secs_f64().max(1e-9) * 100.0;
