@@ -29,6 +29,7 @@ pub mod public_issue;
 pub mod report;
 pub mod response_times;
 pub mod rotation;
+pub mod search;
 pub mod severity;
 pub mod text;
 pub mod throttle;

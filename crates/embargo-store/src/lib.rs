@@ -15,6 +15,7 @@ mod error;
 mod handle;
 mod open;
 mod postgres;
+mod search;
 mod sql;
 mod sqlite;
 mod stored;

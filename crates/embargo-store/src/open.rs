@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::postgres::PgStore;
 use crate::seal::{Sealer, SecretKey};
 use crate::sqlite::SqliteStore;
+use crate::work::StoreExt;
 use crate::{Store, StoreError};
 
 /// A database URL: `sqlite://PATH` (or `sqlite:PATH`) or `postgres://…`.
@@ -77,10 +78,14 @@ pub struct OpenOptions {
 /// Opens the store the URL names, applying any pending migrations.
 pub async fn open(options: OpenOptions) -> Result<Arc<dyn Store>, StoreError> {
     let sealer = Arc::new(Sealer::new(&options.secret));
-    match options.url {
-        DatabaseUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open(&path, options.create, sealer).await?)),
-        DatabaseUrl::Postgres(url) => Ok(Arc::new(PgStore::open(&url, sealer).await?)),
-    }
+    let store: Arc<dyn Store> = match options.url {
+        DatabaseUrl::Sqlite(path) => Arc::new(SqliteStore::open(&path, options.create, sealer).await?),
+        DatabaseUrl::Postgres(url) => Arc::new(PgStore::open(&url, sealer).await?),
+    };
+    // Reports filed before the search index existed are indexed now (only
+    // the store holds the key), a batch per transaction.
+    while store.write::<u64, StoreError, _>(|tx| Box::pin(async move { tx.backfill_search(200).await })).await? > 0 {}
+    Ok(store)
 }
 
 #[cfg(test)]

@@ -15,9 +15,22 @@ use embargo_core::report::{Report, StateChange};
 use crate::StoreError;
 use crate::handle::Handle;
 use crate::seal::Place;
-use crate::sql::{Conn, Dialect, RowRead, query};
+use crate::search::{Source, content_terms, team_terms};
+use crate::sql::{Conn, Dialect, RowRead, built_query, query};
 use crate::stored::{StoredReportContent, StoredTeamFields, from_json, to_json};
 use crate::users::TokenHash;
+
+mod listing;
+
+/// Where the previous page of a newest-first listing ended: its last
+/// report's creation time and id. The next page starts after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportCursor {
+    /// The last report's creation time.
+    pub created_at: Timestamp,
+    /// The last report's id (ties on the time are ordered by id, descending).
+    pub id: ReportId,
+}
 
 /// Which reports to list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +58,16 @@ pub struct ReportFilter {
     pub deadline_first: bool,
     /// At most this many, newest first.
     pub limit: u32,
-    /// Skip this many.
+    /// Skip this many (after the cursor, if any).
     pub offset: u32,
+    /// Newest first only: start after this report (keyset paging, served by
+    /// the queue indexes whatever the depth). The deadline and lab orders
+    /// ignore it and page by `offset`.
+    pub after: Option<ReportCursor>,
+    /// Only reports holding every one of these search terms (core's
+    /// `search::parse` makes them); a reporter's own reports match only on
+    /// their text and reporter-visible messages, the team's on everything.
+    pub search: Vec<String>,
 }
 
 /// Which messages to read.
@@ -80,8 +101,13 @@ pub trait ReportReads {
     async fn report(&mut self, id: ReportId) -> Result<Option<Report>, StoreError>;
     /// The report a follow-up token belongs to.
     async fn report_by_followup(&mut self, hash: &TokenHash) -> Result<Option<ReportId>, StoreError>;
-    /// Reports the viewer may see, newest first.
+    /// Reports the viewer may see, newest first (or as the filter orders).
+    /// Chosen from the queue indexes; only the page's rows are read and opened.
     async fn reports(&mut self, filter: &ReportFilter) -> Result<Vec<Report>, StoreError>;
+    /// The database's plan for the listing's first step, one line per step
+    /// (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on PostgreSQL): what the
+    /// tests and `embargo bench` check for index use.
+    async fn report_listing_plan(&mut self, filter: &ReportFilter) -> Result<Vec<String>, StoreError>;
     /// A report's messages, oldest first.
     async fn messages(&mut self, report: ReportId, thread: Thread) -> Result<Vec<Message>, StoreError>;
     /// The names of everyone who wrote on a report, one query for the whole thread.
@@ -107,6 +133,9 @@ pub trait ReportWrites {
     async fn insert_state_change(&mut self, change: &StateChange) -> Result<(), StoreError>;
     /// Adds a message.
     async fn insert_message(&mut self, message: &Message) -> Result<(), StoreError>;
+    /// Indexes for search up to `batch` of the reports filed before the search
+    /// index existed; answers how many (0: none left).
+    async fn backfill_search(&mut self, batch: u32) -> Result<u64, StoreError>;
 }
 
 const REPORT_COLUMNS: &str = "r.id, r.org_id, r.project_id, r.reporter_id, r.channel, r.content, r.state, r.team, \
@@ -155,37 +184,24 @@ fn current_deadline_sql() -> String {
     format!("(CASE {} END)", cases.join(" "))
 }
 
-/// The report listing, per dialect and order. The scope's id lists arrive
-/// as one JSON array each ($1 reports, $12 projects, $13 organisations),
-/// which both databases unnest. The open states and the deadline that
-/// matters in each state are core's (`ReportState::is_closed`,
-/// `Deadlines::current`), written into the SQL once, so the store restates no
-/// lifecycle rule.
-static REPORTS_SQL_SQLITE: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| reports_sql(SQLITE_IDS, NEWEST_FIRST));
-static REPORTS_SQL_POSTGRES: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| reports_sql(POSTGRES_IDS, NEWEST_FIRST));
-static REPORTS_BY_DEADLINE_SQL_SQLITE: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| reports_sql(SQLITE_IDS, &deadline_first()));
-static REPORTS_BY_DEADLINE_SQL_POSTGRES: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| reports_sql(POSTGRES_IDS, &deadline_first()));
-
-const SQLITE_IDS: &str = "SELECT value FROM json_each($N)";
-const POSTGRES_IDS: &str = "SELECT value::uuid FROM jsonb_array_elements_text(CAST($N AS jsonb))";
-const NEWEST_FIRST: &str = "r.created_at DESC, r.id";
-
-/// Soonest deadline first; reports without one last.
-fn deadline_first() -> String {
-    let due = current_deadline_sql();
-    format!("{due} IS NULL, {due}, r.created_at DESC, r.id")
-}
-
 /// The open states (core's `ReportState::is_closed`) as an SQL list: `'new', 'acknowledged', …`.
-fn open_states_sql() -> String {
+pub(crate) fn open_states_sql() -> String {
     let open: Vec<String> =
         ReportState::ALL.iter().filter(|s| !s.is_closed()).map(|s| format!("'{}'", s.as_str())).collect();
     open.join(", ")
 }
+
+/// The rows of a listing's page, by id (a JSON array).
+const PAGE_ROWS_SQLITE: &str = const_format::concatcp!(
+    "SELECT ",
+    REPORT_COLUMNS,
+    " FROM reports r WHERE r.id IN (SELECT value FROM json_each($1))"
+);
+const PAGE_ROWS_POSTGRES: &str = const_format::concatcp!(
+    "SELECT ",
+    REPORT_COLUMNS,
+    " FROM reports r WHERE r.id IN (SELECT value::uuid FROM jsonb_array_elements_text(CAST($1 AS jsonb)))"
+);
 
 /// A project's open reports; the open states are core's.
 static OPEN_REPORTS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -196,42 +212,6 @@ static OPEN_REPORTS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(
         open
     )
 });
-
-fn reports_sql(ids_of: &str, order: &str) -> String {
-    let ids = |n: &str| ids_of.replace("$N", n);
-    let open = open_states_sql();
-    format!(
-        "SELECT {REPORT_COLUMNS} FROM reports r LEFT JOIN lab_signals ls ON ls.report_id = r.id WHERE \
-         ( r.id IN ({}) \
-           OR r.reporter_id = $2 \
-           OR r.project_id IN ({}) \
-           OR r.org_id IN ({}) ) \
-         AND ($3 IS NULL OR r.project_id = $3) \
-         AND ($4 IS NULL OR r.state = $4) \
-         AND ($5 IS NULL OR r.assignee_id = $5) \
-         AND ($8 IS NULL OR r.org_id = $8) \
-         AND ($9 IS NULL OR r.state IN ({})) \
-         AND ($10 IS NULL OR ( \
-           ( r.project_id IN ({}) OR r.org_id IN ({}) ) \
-           AND CASE WHEN $10 = 'grounding_flagged' THEN COALESCE(ls.flagged, FALSE) \
-                    ELSE COALESCE(ls.outcome, 'not_run') = $10 END )) \
-         ORDER BY CASE WHEN $11 IS NULL THEN 0 WHEN ls.outcome = 'reproduced' THEN 0 \
-                       WHEN ls.outcome = 'not_reproduced' THEN 2 ELSE 1 END, \
-                  {order} LIMIT $6 OFFSET $7",
-        ids("$1"),
-        ids("$12"),
-        ids("$13"),
-        open,
-        ids("$12"),
-        ids("$13"),
-    )
-}
-
-/// A JSON array of ids, as the listing's `$1`, `$12` and `$13` take them.
-fn id_list(ids: impl Iterator<Item = uuid::Uuid>) -> String {
-    let ids: Vec<String> = ids.map(|id| id.hyphenated().to_string()).collect();
-    serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned())
-}
 
 impl<H> Handle<H>
 where
@@ -268,6 +248,27 @@ where
             created_at: row.time("created_at")?,
             updated_at: row.time("updated_at")?,
         })
+    }
+
+    /// The filter's search terms as the index holds them, and the rarest one
+    /// when few enough reports hold it to drive the query.
+    async fn search_plan(&mut self, filter: &ReportFilter) -> Result<listing::Search, StoreError> {
+        let terms: Vec<Vec<u8>> = filter.search.iter().map(|t| self.sealer.search_term(t)).collect();
+        let mut driver: Option<(usize, i64)> = None;
+        for (i, term) in terms.iter().enumerate() {
+            let row = self
+                .fetch_optional(
+                    query("SELECT COUNT(*) AS n FROM (SELECT 1 FROM report_terms WHERE term = $1 LIMIT $2) c")
+                        .bind(term.clone())
+                        .bind(listing::DRIVER_LIMIT + 1),
+                )
+                .await?;
+            let n = row.map(|r| r.int("n")).transpose()?.unwrap_or(0);
+            if n <= listing::DRIVER_LIMIT && driver.is_none_or(|(_, least)| n < least) {
+                driver = Some((i, n));
+            }
+        }
+        Ok(listing::Search { terms, driver: driver.map(|(i, _)| i) })
     }
 
     fn reason_place(report: ReportId, seq: i64) -> String {
@@ -316,35 +317,38 @@ where
     }
 
     async fn reports(&mut self, filter: &ReportFilter) -> Result<Vec<Report>, StoreError> {
-        let scope = &filter.scope;
-        if scope.is_empty() {
+        if filter.scope.is_empty() || filter.limit == 0 {
             return Ok(Vec::new());
         }
-        let sql = match (self.dialect(), filter.deadline_first) {
-            (Dialect::Sqlite, false) => REPORTS_SQL_SQLITE.as_str(),
-            (Dialect::Postgres, false) => REPORTS_SQL_POSTGRES.as_str(),
-            (Dialect::Sqlite, true) => REPORTS_BY_DEADLINE_SQL_SQLITE.as_str(),
-            (Dialect::Postgres, true) => REPORTS_BY_DEADLINE_SQL_POSTGRES.as_str(),
+        let search = self.search_plan(filter).await?;
+        let plan = listing::listing(self.dialect(), filter, &search);
+        let rows = self.fetch_all(built_query(plan.sql, plan.params)).await?;
+        let ids = rows.iter().map(|row| row.uuid("id")).collect::<Result<Vec<_>, _>>()?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The page's rows only, in the order the first step chose.
+        let sql = match self.dialect() {
+            Dialect::Sqlite => PAGE_ROWS_SQLITE,
+            Dialect::Postgres => PAGE_ROWS_POSTGRES,
         };
-        let rows = self
-            .fetch_all(
-                query(sql)
-                    .bind(id_list(scope.reports.iter().map(|id| id.as_uuid())))
-                    .bind(scope.reporter)
-                    .bind(filter.project)
-                    .bind(filter.state.map(|s| s.as_str()))
-                    .bind(filter.assignee)
-                    .bind(i64::from(filter.limit))
-                    .bind(i64::from(filter.offset))
-                    .bind(filter.org)
-                    .bind(filter.open_only.then_some("open"))
-                    .bind(filter.lab.map(crate::lab::LabSignal::as_str))
-                    .bind(filter.lab_first.then_some("lab"))
-                    .bind(id_list(scope.projects.iter().map(|id| id.as_uuid())))
-                    .bind(id_list(scope.orgs.iter().map(|id| id.as_uuid()))),
-            )
-            .await?;
-        rows.iter().map(|r| self.report_from(r)).collect()
+        let rows = self.fetch_all(query(sql).bind(listing::id_list(ids.iter().copied()))).await?;
+        let mut reports = rows.iter().map(|r| self.report_from(r)).collect::<Result<Vec<_>, _>>()?;
+        let position: std::collections::HashMap<uuid::Uuid, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        reports.sort_by_key(|r| position.get(&r.id.as_uuid()).copied().unwrap_or(usize::MAX));
+        Ok(reports)
+    }
+
+    async fn report_listing_plan(&mut self, filter: &ReportFilter) -> Result<Vec<String>, StoreError> {
+        let search = self.search_plan(filter).await?;
+        let plan = listing::listing(self.dialect(), filter, &search);
+        let (sql, column) = match self.dialect() {
+            Dialect::Sqlite => (format!("EXPLAIN QUERY PLAN {}", plan.sql), "detail"),
+            Dialect::Postgres => (format!("EXPLAIN {}", plan.sql), "QUERY PLAN"),
+        };
+        let rows = self.fetch_all(built_query(sql, plan.params)).await?;
+        rows.iter().map(|row| row.text(column)).collect()
     }
 
     async fn message_authors(&mut self, report: ReportId) -> Result<Vec<(UserId, String)>, StoreError> {
@@ -493,8 +497,9 @@ where
             .bind(report.deadlines.fix)
             .bind(report.deadlines.disclosure),
         )
-        .await
-        .map(drop)
+        .await?;
+        self.index_terms(report.id, Source::Text, &content_terms(report.content.expose())).await?;
+        self.index_terms(report.id, Source::Team, &team_terms(&report.team)).await
     }
 
     async fn update_report(&mut self, report: &Report) -> Result<(), StoreError> {
@@ -515,7 +520,8 @@ where
             .bind(report.deadlines.disclosure)
             .bind(report.id),
         )
-        .await
+        .await?;
+        self.reindex_terms(report.id, Source::Team, &team_terms(&report.team)).await
     }
 
     async fn insert_state_change(&mut self, change: &StateChange) -> Result<(), StoreError> {
@@ -569,7 +575,16 @@ where
             .bind(body)
             .bind(message.created_at),
         )
-        .await
-        .map(drop)
+        .await?;
+        // Internal notes are the team's: a reporter's search never matches their words.
+        let source = match message.visibility {
+            Visibility::ReporterVisible => Source::Text,
+            Visibility::Internal => Source::Internal,
+        };
+        self.index_terms(message.report_id, source, &embargo_core::search::text_terms(message.body.expose())).await
+    }
+
+    async fn backfill_search(&mut self, batch: u32) -> Result<u64, StoreError> {
+        self.backfill_terms(batch).await
     }
 }

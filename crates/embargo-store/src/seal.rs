@@ -91,6 +91,7 @@ pub struct Sealer {
     key_id: [u8; KEY_ID_LEN],
     audit_key: [u8; 32],
     checkpoint_key: [u8; 32],
+    search_key: [u8; 32],
 }
 
 impl fmt::Debug for Sealer {
@@ -111,6 +112,7 @@ impl Sealer {
             key_id,
             audit_key: secret.derive("embargo/audit/v1"),
             checkpoint_key: secret.derive("embargo/audit-checkpoint/v1"),
+            search_key: secret.derive("embargo/search/v1"),
         }
     }
 
@@ -122,6 +124,13 @@ impl Sealer {
     /// The key that signs audit checkpoints (see [`crate::checkpoint`]).
     pub(crate) fn checkpoint_key(&self) -> &[u8; 32] {
         &self.checkpoint_key
+    }
+
+    /// A search term as the index holds it: HMAC-SHA256 under the search key
+    /// (derived from the instance secret), cut to 16 bytes. Without the secret
+    /// the index says only which reports share a term, never what it is.
+    pub(crate) fn search_term(&self, term: &str) -> Vec<u8> {
+        hmac_sha256(&self.search_key, term.as_bytes()).get(..16).map(<[u8]>::to_vec).unwrap_or_default()
     }
 
     fn aad(place: Place<'_>) -> Vec<u8> {

@@ -32,13 +32,20 @@ pub(crate) enum Value {
 /// A statement and its parameters.
 #[derive(Debug)]
 pub(crate) struct Query {
-    pub(crate) sql: &'static str,
+    pub(crate) sql: std::borrow::Cow<'static, str>,
     pub(crate) params: Vec<Value>,
 }
 
 /// Starts a query.
 pub(crate) fn query(sql: &'static str) -> Query {
-    Query { sql, params: Vec::new() }
+    Query { sql: std::borrow::Cow::Borrowed(sql), params: Vec::new() }
+}
+
+/// Starts a query whose text was put together at run time (the report
+/// listing, whose branches depend on the caller's scope and filters). Its
+/// text holds no value, only `$N` placeholders: values are bound.
+pub(crate) fn built_query(sql: String, params: Vec<Value>) -> Query {
+    Query { sql: std::borrow::Cow::Owned(sql), params }
 }
 
 impl Query {
@@ -138,17 +145,17 @@ macro_rules! sqlx_conn {
 
             async fn execute(&mut self, query: Query) -> Result<u64, StoreError> {
                 let args = arguments(query.params)?;
-                Ok(sqlx::query_with(query.sql, args).execute(&mut *self).await?.rows_affected())
+                Ok(sqlx::query_with(sqlx::AssertSqlSafe(query.sql), args).execute(&mut *self).await?.rows_affected())
             }
 
             async fn fetch_optional(&mut self, query: Query) -> Result<Option<$row>, StoreError> {
                 let args = arguments(query.params)?;
-                Ok(sqlx::query_with(query.sql, args).fetch_optional(&mut *self).await?)
+                Ok(sqlx::query_with(sqlx::AssertSqlSafe(query.sql), args).fetch_optional(&mut *self).await?)
             }
 
             async fn fetch_all(&mut self, query: Query) -> Result<Vec<$row>, StoreError> {
                 let args = arguments(query.params)?;
-                Ok(sqlx::query_with(query.sql, args).fetch_all(&mut *self).await?)
+                Ok(sqlx::query_with(sqlx::AssertSqlSafe(query.sql), args).fetch_all(&mut *self).await?)
             }
         }
 

@@ -376,6 +376,28 @@ impl TestApp {
         self.app.add_member(&Actor::Operator, &team, email).await.unwrap();
     }
 
+    /// Every byte the database holds, as an attacker with a copy would have
+    /// it: the SQLite file with its journal, or `pg_dump` of the schema.
+    pub async fn dump(&self) -> Vec<u8> {
+        match &self.place {
+            Place::Sqlite(dir) => {
+                let mut bytes = Vec::new();
+                for name in ["embargo.db", "embargo.db-wal"] {
+                    bytes.extend(std::fs::read(dir.path().join(name)).unwrap_or_default());
+                }
+                bytes
+            }
+            Place::Postgres { base, schema } => {
+                let out = std::process::Command::new("pg_dump")
+                    .args(["--schema", schema, "--dbname", base])
+                    .output()
+                    .expect("pg_dump runs");
+                assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+                out.stdout
+            }
+        }
+    }
+
     /// Ends the test: no job due by now may be left undone (timers due later
     /// may wait); the database is dropped.
     pub async fn finish(self) {

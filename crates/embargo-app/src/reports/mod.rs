@@ -2,8 +2,10 @@
 //! have, and triage (messages, transitions, team fields, sharing).
 
 mod collaborators;
+mod cursor;
 mod intake;
 mod limits;
+mod search;
 pub(crate) mod transition;
 mod triage;
 mod view;
@@ -224,6 +226,20 @@ pub struct ReportQuery {
     pub limit: Option<u32>,
     /// Skip this many.
     pub offset: Option<u32>,
+    /// Where the page starts: the `next` of the previous page (opaque).
+    pub cursor: Option<String>,
+    /// A search: words (prefixes of 3+ characters) and `state:`, `project:`, `cve:`, `cwe:`,
+    /// `assignee:` filters (core's `search::parse`); its filters stand in for absent ones above.
+    pub q: Option<String>,
+}
+
+/// A page of a report list, and where the next one starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportPage {
+    /// The page's reports.
+    pub reports: Vec<ReportSummary>,
+    /// The cursor of the next page (the query's `cursor`), when there is one.
+    pub next: Option<String>,
 }
 
 /// Changes to the team's fields; absent fields stay, `Some(None)` clears.

@@ -16,10 +16,13 @@ use embargo_core::text::{FieldErrors, TextError};
 use embargo_core::user::TeamScope;
 use embargo_core::user::User;
 use embargo_store::Reader;
-use embargo_store::reports::{ReportFilter, Thread};
+use embargo_store::reports::{ReportCursor, ReportFilter, Thread};
 
+use super::cursor::{self, PageCursor};
+use super::search::Search;
 use super::{
-    ReportActions, ReportQuery, ReportSummary, ReportView, TeamView, ViewerRole, access, affected_lines, role_of,
+    ReportActions, ReportPage, ReportQuery, ReportSummary, ReportView, TeamView, ViewerRole, access, affected_lines,
+    role_of,
 };
 use crate::organisations::{find_organisation, find_project};
 use crate::policies::project_policy;
@@ -111,16 +114,18 @@ impl App {
         Ok(QueueChoices { projects, people })
     }
 
-    /// The reports the actor may see, newest first.
-    pub async fn reports(&self, actor: &Actor, query: &ReportQuery) -> Result<Vec<ReportSummary>, AppError> {
+    /// A page of the reports the actor may see, newest first (or as the query orders), and
+    /// where the next page starts.
+    pub async fn reports(&self, actor: &Actor, query: &ReportQuery) -> Result<ReportPage, AppError> {
         if *actor == Actor::Anonymous {
             return Err(AppError::Unauthenticated);
         }
         require(actor, Action::ListReports)?;
         // Which reports: core says, the query only filters by it.
         let scope = visible_reports(actor);
+        let search = Search::read(actor, query)?;
         let mut reader = self.store.reader().await?;
-        let (org, project) = match (&query.org, &query.project) {
+        let (org, project) = match (&search.org, &search.project) {
             (Some(org), Some(project)) => {
                 let (org, project) = find_project(reader.as_mut(), org, project).await?;
                 (Some(org.id), Some(project.id))
@@ -130,26 +135,46 @@ impl App {
             (Some(org), None) => (Some(find_organisation(reader.as_mut(), org).await?.id), None),
             (None, None) => (None, None),
         };
-        let state = query.state.as_deref().map(str::parse::<ReportState>).transpose().map_err(|e| {
+        let state = search.state.as_deref().map(str::parse::<ReportState>).transpose().map_err(|e| {
             AppError::Invalid(FieldErrors(vec![TextError::Refused { field: "state", reason: e.to_string() }]))
         })?;
         let limit = query.limit.unwrap_or(100).clamp(1, self.config.max_page);
         let offset = query.offset.unwrap_or(0);
+        // Newest first pages by keyset (the queue indexes); the sorted orders by offset.
+        let keyset = !query.deadline_first && !query.lab_first;
+        let (after, offset) = match query.cursor.as_deref().map(PageCursor::decode).transpose()? {
+            None => (None, offset),
+            Some(PageCursor::After(position)) if keyset => (Some(position), offset),
+            Some(PageCursor::Skip(skipped)) if !keyset => (None, skipped.saturating_add(offset)),
+            Some(PageCursor::After(_) | PageCursor::Skip(_)) => return Err(cursor::refused()),
+        };
         // Every filter is applied by the query itself, so a page is never short.
         let filter = ReportFilter {
             scope,
             org,
             project,
             state,
-            open_only: query.open_only,
-            assignee: query.assignee,
+            open_only: search.open_only,
+            assignee: search.assignee,
             lab: query.lab.map(crate::lab::LabFilter::signal),
             lab_first: query.lab_first,
             deadline_first: query.deadline_first,
-            limit,
+            // One more, to know whether a next page exists.
+            limit: limit.saturating_add(1),
             offset,
+            after,
+            search: search.terms,
         };
-        let reports = reader.reports(&filter).await?;
+        let mut reports = reader.reports(&filter).await?;
+        let more = reports.len() > limit as usize;
+        reports.truncate(limit as usize);
+        let next = match (more, reports.last()) {
+            (true, Some(last)) if keyset => {
+                Some(PageCursor::After(ReportCursor { created_at: last.created_at, id: last.id }).encode())
+            }
+            (true, Some(_)) => Some(PageCursor::Skip(offset.saturating_add(limit)).encode()),
+            _ => None,
+        };
         let projects: HashMap<_, _> = reader.projects(None).await?.into_iter().map(|p| (p.id, p)).collect();
         let orgs: HashMap<_, _> = reader.organisations().await?.into_iter().map(|o| (o.id, o)).collect();
         let mut users: HashMap<UserId, Option<User>> = HashMap::new();
@@ -185,7 +210,7 @@ impl App {
                 viewer,
             });
         }
-        Ok(summaries)
+        Ok(ReportPage { reports: summaries, next })
     }
 
     /// The reports marked as duplicates of `original`, oldest first (for the notices to their reporters).

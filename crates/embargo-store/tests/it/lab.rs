@@ -225,6 +225,8 @@ async fn issue_17_the_lab_filter_and_sort_run_in_the_listing_query(db: &Db) {
         deadline_first: false,
         limit: 100,
         offset: 0,
+        after: None,
+        search: Vec::new(),
     };
     let with = |signal: LabSignal, limit: u32| ReportFilter { lab: Some(signal), limit, ..base.clone() };
     assert_eq!(titles(&r.reports(&with(LabSignal::Reproduced, 1)).await.unwrap()), ["old reproduced"]);

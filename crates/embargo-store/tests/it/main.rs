@@ -26,6 +26,7 @@ mod oidc;
 mod organisations;
 mod policies;
 mod publication;
+mod queue;
 mod reports;
 mod sealing;
 mod settings;

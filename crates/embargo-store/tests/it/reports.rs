@@ -34,6 +34,8 @@ fn filter(scope: ReportScope) -> ReportFilter {
         deadline_first: false,
         limit: 100,
         offset: 0,
+        after: None,
+        search: Vec::new(),
     }
 }
 

@@ -62,21 +62,35 @@ struct ReportsPage {
     labs: Vec<(String, String, bool)>,
     sort_lab: bool,
     sort_deadline: bool,
+    /// The search as typed.
+    q: String,
     filtered: bool,
     error: Option<String>,
+    /// Old numbered links (`page`) still go back a page; cursor pages go back to the first.
     previous: Option<String>,
+    first: Option<String>,
     next: Option<String>,
 }
 
-/// The query string of a list page with `page` changed.
+/// The query string of a list page with `page` changed (and no cursor).
 fn page_link(params: &FormData, page: u32) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in params.pairs().filter(|(k, v)| *k != "page" && !v.is_empty()) {
+    for (k, v) in params.pairs().filter(|(k, v)| *k != "page" && *k != "cursor" && !v.is_empty()) {
         out.append_pair(k, v);
     }
     if page > 0 {
         out.append_pair("page", &page.to_string());
     }
+    format!("/reports?{}", out.finish())
+}
+
+/// The query string of the page a cursor starts (the same filters, no `page`).
+fn cursor_link(params: &FormData, cursor: &str) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params.pairs().filter(|(k, v)| *k != "page" && *k != "cursor" && !v.is_empty()) {
+        out.append_pair(k, v);
+    }
+    out.append_pair("cursor", cursor);
     format!("/reports?{}", out.finish())
 }
 
@@ -96,7 +110,7 @@ pub(crate) async fn list(
     let team = nav.team;
     let params = FormData::from_query(query.as_deref());
     let mut error = None;
-    let mut report_query = ReportQuery { limit: Some(PAGE_SIZE + 1), ..ReportQuery::default() };
+    let mut report_query = ReportQuery { limit: Some(PAGE_SIZE), ..ReportQuery::default() };
     let page: u32 = match params.opt("page").map(|p| p.parse::<u32>()) {
         None => 0,
         Some(Ok(p)) if p < 10_000 => p,
@@ -106,6 +120,9 @@ pub(crate) async fn list(
         }
     };
     report_query.offset = Some(page * PAGE_SIZE);
+    // The next pages are named by the listing's cursor; `page` keeps older links working.
+    report_query.cursor = params.opt("cursor");
+    report_query.q = params.opt("q");
     match params.opt("project").map(|p| p.parse::<OrgOrProject>()) {
         None => {}
         Some(Ok(OrgOrProject::Organisation(org))) => report_query.org = Some(org),
@@ -149,11 +166,22 @@ pub(crate) async fn list(
         report_query.lab = lab_filter;
         report_query.lab_first = sort_lab;
     }
-    let mut summaries = match state.app.reports(&viewer.actor, &report_query).await {
-        Ok(list) => list,
+    let (summaries, next_cursor) = match state.app.reports(&viewer.actor, &report_query).await {
+        Ok(page) => (page.reports, page.next),
         Err(AppError::NotFound) => {
             error = Some("Choose a project from the list.".to_owned());
-            Vec::new()
+            (Vec::new(), None)
+        }
+        Err(AppError::Invalid(e)) if report_query.q.is_some() => {
+            error = Some(format!("That search cannot run: {e}"));
+            (Vec::new(), None)
+        }
+        Err(AppError::Invalid(_)) if report_query.cursor.is_some() => {
+            error = Some("That page link is out of date; showing the first page.".to_owned());
+            report_query.cursor = None;
+            report_query.offset = None;
+            let page = state.app.reports(&viewer.actor, &report_query).await?;
+            (page.reports, page.next)
         }
         Err(e) => return Err(e.into()),
     };
@@ -171,8 +199,6 @@ pub(crate) async fn list(
             (format!("{}: {due}", s.stage.title()), s.overdue(state.app.now()))
         })
     };
-    let more = summaries.len() > PAGE_SIZE as usize;
-    summaries.truncate(PAGE_SIZE as usize);
     let now = state.app.now();
     let rows = summaries
         .iter()
@@ -238,10 +264,12 @@ pub(crate) async fn list(
         labs,
         sort_lab,
         sort_deadline,
-        filtered: ["project", "state", "assignee", "lab", "sort"].iter().any(|k| params.opt(k).is_some()),
+        q: params.get("q"),
+        filtered: ["project", "state", "assignee", "lab", "sort", "q"].iter().any(|k| params.opt(k).is_some()),
         error,
-        previous: (page > 0).then(|| page_link(&params, page - 1)),
-        next: more.then(|| page_link(&params, page + 1)),
+        previous: (page > 0 && report_query.cursor.is_none()).then(|| page_link(&params, page - 1)),
+        first: report_query.cursor.is_some().then(|| page_link(&params, 0)),
+        next: next_cursor.map(|cursor| cursor_link(&params, &cursor)),
     };
     Ok(html(&page))
 }

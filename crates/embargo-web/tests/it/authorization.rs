@@ -722,6 +722,19 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
         ),
         // Passkeys and security keys (issue 12): one's own, listed.
         row(M::GET, "/api/v1/security-keys", "/api/v1/security-keys", [401, 401, 200, 200, 200, 200, 200, 200, 200]),
+        // Issue 15: the search and the cursor (one this listing did not give is refused as such).
+        row(
+            M::GET,
+            "/api/v1/reports",
+            "/api/v1/reports?q=report%20state%3Anew&limit=1",
+            [401, 200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/api/v1/reports",
+            "/api/v1/reports?cursor=bm90LWEtY3Vyc29y",
+            [401, 422, 422, 422, 422, 422, 422, 422, 422],
+        ),
         // Near the end: it signs the other reporter out everywhere.
         row(
             M::DELETE,

@@ -33,6 +33,7 @@ mod policy;
 mod privacy;
 mod published;
 mod response_times;
+mod search;
 mod second_factor;
 mod security_keys;
 mod signup;

@@ -165,4 +165,11 @@ pub enum Command {
     /// Publish when the fix merges: forge webhook secrets, fix polling, fix links.
     #[command(subcommand)]
     Forge(ForgeCommand),
+    /// Load reports into a fresh database through the intake use case and time the queue at two sizes.
+    #[command(after_help = "Examples:\n  embargo bench\n  embargo bench --reports 1000000 --rounds 15\n  \
+                            embargo bench --database-url postgres://postgres@127.0.0.1/bench_empty\n\n\
+                            Prints a Markdown table: the queue and its filters at --baseline and at --reports \
+                            reports, intake rate, and public reads beside a bare axum router serving the same bytes. \
+                            Exit 0 when it ran, 1 on an error.")]
+    Bench(BenchArgs),
 }

@@ -208,3 +208,23 @@ pub enum AuditCommand {
     #[command(after_help = "Example:\n  embargo audit checkpoint > /mnt/offsite/embargo-$(date +%F).checkpoint")]
     Checkpoint,
 }
+
+/// `bench`
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Reports to load in all.
+    #[arg(long, default_value_t = 100_000)]
+    pub reports: u64,
+    /// The small size the queue is timed at first.
+    #[arg(long, default_value_t = 1_000)]
+    pub baseline: u64,
+    /// Measured rounds of each query.
+    #[arg(long, default_value_t = 25)]
+    pub rounds: u32,
+    /// Reports filed at once while loading.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: u64,
+    /// An empty PostgreSQL database to load (default: a temporary SQLite file, removed afterwards).
+    #[arg(long)]
+    pub database_url: Option<String>,
+}

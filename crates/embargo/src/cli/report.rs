@@ -56,8 +56,11 @@ pub enum ReportCommand {
         #[arg(long = "as", env = "EMBARGO_AS", value_name = "EMAIL")]
         as_user: Option<String>,
     },
-    /// List the reports the user may see.
-    #[command(after_help = "Example:\n  embargo report list --as lead@example.org --state new")]
+    /// List (or search) the reports the user may see, newest first.
+    #[command(after_help = "Examples:\n  embargo report list --as lead@example.org --state new\n  \
+                            embargo report list --as lead@example.org --search 'sandbox escape cwe:94 state:open'\n  \
+                            embargo report list --as lead@example.org --limit 50 --cursor CURSOR_FROM_THE_LAST_PAGE\n\n\
+                            When more reports follow, the last line (stderr) names the --cursor of the next page.")]
     List {
         #[command(flatten)]
         user: AsUser,
@@ -67,6 +70,16 @@ pub enum ReportCommand {
         /// Only in this state.
         #[arg(long)]
         state: Option<String>,
+        /// A private search: words (3+ characters each find the words they begin) and state:, project:, cve:,
+        /// cwe:, assignee: filters.
+        #[arg(long)]
+        search: Option<String>,
+        /// At most this many (default 100).
+        #[arg(long)]
+        limit: Option<u32>,
+        /// Start where the previous page ended (the cursor it printed).
+        #[arg(long)]
+        cursor: Option<String>,
     },
     /// Show a report and its thread (with --json, as `GET /api/v1/reports/{id}` answers the same user).
     #[command(

@@ -6,6 +6,7 @@ mod advisory;
 mod audit;
 mod backup;
 mod cra;
+mod bench;
 mod cvss;
 mod demo;
 mod doctor;
@@ -45,6 +46,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cvss(args) => return Ok(cvss::run(args)),
         Command::Completions(args) => return manual::completions(args),
         Command::Man(args) => return manual::man(args),
+        Command::Bench(args) => return bench::run(args).await,
         Command::Init(_)
         | Command::Admin(_)
         | Command::Report(_)
@@ -102,6 +104,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Man(args) => manual::man(&args),
         Command::Webhook(command) => webhook::run(&open(&config, false).await?, command).await,
         Command::Forge(command) => forge::run(&open(&config, false).await?, command).await,
+        Command::Bench(args) => bench::run(&args).await,
     }
 }
 

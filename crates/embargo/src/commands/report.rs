@@ -68,13 +68,15 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
             }
             crate::output::note("Keep the follow-up token secret: it reads and answers this report.");
         }
-        ReportCommand::List { user, project, state } => {
+        ReportCommand::List { user, project, state, search, limit, cursor } => {
             let actor = app.act_as(&user.email).await?;
             let (org, project) = match project {
                 Some(path) => (Some(path.org), Some(path.project)),
                 None => (None, None),
             };
-            let reports = app.reports(&actor, &ReportQuery { org, project, state, ..ReportQuery::default() }).await?;
+            let query = ReportQuery { org, project, state, q: search, limit, cursor, ..ReportQuery::default() };
+            let page = app.reports(&actor, &query).await?;
+            let reports = page.reports;
             crate::output::rows(
                 &reports,
                 |r| {
@@ -93,6 +95,9 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
                     )
                 },
             );
+            if let Some(next) = page.next {
+                crate::output::note(&format!("more reports follow: --cursor {next}"));
+            }
         }
         ReportCommand::Show { id, user } => {
             let actor = app.act_as(&user.email).await?;

@@ -82,6 +82,7 @@ const COMMANDS: &[&[&str]] = &[
     &["webhook", "remove"],
     &["webhook", "deliveries"],
     &["webhook", "resend"],
+    &["bench"],
 ];
 
 #[test]

@@ -9,6 +9,7 @@
     reason = "tests may unwrap (STYLE.md, Tests)"
 )]
 
+mod bench;
 mod browser;
 mod browser_webauthn;
 mod cli;

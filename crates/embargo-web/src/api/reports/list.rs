@@ -1,7 +1,8 @@
 //! Listing the reports the caller may see, with the queue's filters and orders.
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use embargo_app::ReportQuery;
 use embargo_core::text::Slug;
 use serde::Deserialize;
@@ -38,9 +39,31 @@ pub(crate) struct ReportListQuery {
     /// At most this many (default 100, at most 500).
     #[param(value_type = Option<u64>, maximum = 4294967295.0)]
     limit: Option<u32>,
-    /// Skip this many.
+    /// Skip this many (prefer `cursor`: newest first, a cursor costs the same at any depth).
     #[param(value_type = Option<u64>, maximum = 4294967295.0)]
     offset: Option<u32>,
+    /// Where the page starts: the opaque `cursor` of the previous answer's `Link: <…>; rel="next"`,
+    /// given for the same filters and sort.
+    #[param(pattern = r"^[A-Za-z0-9_-]{1,200}$")]
+    cursor: Option<String>,
+    /// A private search: words (each finds the words it begins, 3 characters or more; quoted phrases count as
+    /// their words; at most 8) and the filters `state:`, `project:ORG[/PROJECT]`, `cve:`, `cwe:`, `assignee:me|ID`.
+    /// Only the reports the caller may see are searched; a reporter's search matches their reports' text and
+    /// reporter-visible messages only.
+    #[param(max_length = 500)]
+    q: Option<String>,
+}
+
+/// The query string of the next page: the same query with `cursor` set (and no `offset`, which the cursor counts).
+fn next_link(raw: Option<&str>, cursor: &str) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        if k != "cursor" && k != "offset" {
+            out.append_pair(&k, &v);
+        }
+    }
+    out.append_pair("cursor", cursor);
+    format!("</api/v1/reports?{}>; rel=\"next\"", out.finish())
 }
 
 /// The reports the caller may see: a team's queue, a reporter's own reports,
@@ -52,18 +75,21 @@ pub(crate) struct ReportListQuery {
     params(ReportListQuery),
     security(("session" = []), ("bearer" = [])),
     responses(
-        (status = 200, body = [ReportSummaryJson]),
+        (status = 200, body = [ReportSummaryJson], headers(
+            ("Link" = String, description = "`</api/v1/reports?…&cursor=…>; rel=\"next\"` when there is a next page"),
+        )),
         (status = 400, description = "A query parameter is malformed", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 404, description = "`org` or `org` and `project` name no organisation or project (or `project` came without `org`)", body = ErrorBody),
-        (status = 422, description = "`state` is not a report state nor `open`", body = ErrorBody),
+        (status = 422, description = "`state` is not a report state nor `open`, `cursor` is not one this listing gave for this sort, or `q` is not a search (a word under 3 characters, an unknown filter)", body = ErrorBody),
     )
 )]
 pub(crate) async fn list_reports(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
+    RawQuery(raw): RawQuery,
     Query(query): Query<ReportListQuery>,
-) -> Result<axum::Json<Vec<ReportSummaryJson>>, ApiError> {
+) -> Result<Response, ApiError> {
     let assignee = query
         .assignee
         .as_deref()
@@ -98,8 +124,16 @@ pub(crate) async fn list_reports(
         lab_first: false,
         limit: query.limit,
         offset: query.offset,
+        cursor: query.cursor,
+        q: query.q,
     };
-    let reports = state.app.reports(&actor, &query).await?;
+    let page = state.app.reports(&actor, &query).await?;
     let now = state.app.now();
-    Ok(axum::Json(reports.iter().map(|r| summary_json(r, now)).collect()))
+    let body = axum::Json(page.reports.iter().map(|r| summary_json(r, now)).collect::<Vec<_>>());
+    let link = page.next.map(|next| next_link(raw.as_deref(), &next));
+    let mut response = body.into_response();
+    if let Some(link) = link.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    Ok(response)
 }

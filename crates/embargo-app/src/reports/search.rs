@@ -1,0 +1,79 @@
+//! A listing's search (`ReportQuery::q`) read with core's `search::parse`:
+//! its words become the store's search terms (hashed there, never stored as
+//! text), its filters stand in for the query's own when those are absent.
+
+use embargo_core::id::UserId;
+use embargo_core::permission::Actor;
+use embargo_core::text::{FieldErrors, OrgOrProject, Slug, TextError};
+
+use super::ReportQuery;
+use crate::AppError;
+
+/// The listing's filters, with the search's folded in.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Search {
+    pub(crate) terms: Vec<String>,
+    pub(crate) org: Option<Slug>,
+    pub(crate) project: Option<Slug>,
+    pub(crate) state: Option<String>,
+    pub(crate) open_only: bool,
+    pub(crate) assignee: Option<UserId>,
+}
+
+fn refused(reason: String) -> AppError {
+    AppError::Invalid(FieldErrors(vec![TextError::Refused { field: "q", reason }]))
+}
+
+impl Search {
+    /// Reads the query's search; a query without one keeps its own filters.
+    pub(crate) fn read(actor: &Actor, query: &ReportQuery) -> Result<Search, AppError> {
+        let mut out = Search {
+            terms: Vec::new(),
+            org: query.org.clone(),
+            project: query.project.clone(),
+            state: query.state.clone(),
+            open_only: query.open_only,
+            assignee: query.assignee,
+        };
+        let Some(text) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) else {
+            return Ok(out);
+        };
+        if text.len() > 500 {
+            return Err(refused("a search is at most 500 bytes".to_owned()));
+        }
+        let parsed = embargo_core::search::parse(text).map_err(|e| refused(e.to_string()))?;
+        out.terms = parsed.terms;
+        match parsed.state.as_deref() {
+            None => {}
+            Some("open") => {
+                out.open_only = true;
+                out.state = None;
+            }
+            Some(state) => {
+                out.state = Some(state.to_owned());
+                out.open_only = false;
+            }
+        }
+        if let Some(place) = parsed.project {
+            match place.parse::<OrgOrProject>().map_err(|e| refused(format!("project:{place}: {e}")))? {
+                OrgOrProject::Organisation(org) => {
+                    out.org = Some(org);
+                    out.project = None;
+                }
+                OrgOrProject::Project(path) => {
+                    out.org = Some(path.org);
+                    out.project = Some(path.project);
+                }
+            }
+        }
+        if let Some(who) = parsed.assignee {
+            out.assignee = Some(match who.as_str() {
+                "me" => {
+                    actor.user().map(|u| u.id).ok_or_else(|| refused("assignee:me needs a signed-in user".into()))?
+                }
+                id => id.parse().map_err(|_| refused(format!("assignee:{id} is not me nor a user id")))?,
+            });
+        }
+        Ok(out)
+    }
+}

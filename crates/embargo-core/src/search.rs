@@ -1,0 +1,141 @@
+//! Private search's words (issue 15): how report text becomes the terms its
+//! index holds, and how a query is read. The store keeps each term only as a
+//! keyed hash (the key derived from the instance secret), never as text, so
+//! a database dump shows none of the indexed words.
+//!
+//! A term is a prefix of 3 to [`MAX_PREFIX`] characters of a word (lowercase,
+//! split at anything not a letter or digit), so that a query word of 3 or
+//! more characters finds the words it begins. Structured fields are terms in
+//! their own namespaces (`cwe:79`, `cve:cve-2026-1234`), which no word can
+//! spell because words never hold `:`.
+
+use std::collections::BTreeSet;
+
+/// Query words shorter than this are refused (and shorter words are not indexed).
+pub const MIN_PREFIX: usize = 3;
+/// Prefixes are indexed up to this many characters; a longer query word matches by its prefix.
+pub const MAX_PREFIX: usize = 12;
+/// At most this many words in one query.
+pub const MAX_WORDS: usize = 8;
+
+/// The words of a text: lowercase, split at anything not a letter or digit.
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase)
+}
+
+/// Every prefix of 3 to [`MAX_PREFIX`] characters of a word (the word itself among them when short enough).
+fn prefixes(word: &str) -> impl Iterator<Item = String> + '_ {
+    let ends: Vec<usize> = word.char_indices().map(|(i, c)| i + c.len_utf8()).collect();
+    ends.into_iter()
+        .enumerate()
+        .filter(|(n, _)| (MIN_PREFIX..=MAX_PREFIX).contains(&(n + 1)))
+        .map(|(_, end)| word.get(..end).unwrap_or(word).to_owned())
+}
+
+/// The terms a text is indexed under.
+pub fn text_terms(text: &str) -> BTreeSet<String> {
+    words(text).flat_map(|w| prefixes(&w).collect::<Vec<_>>()).collect()
+}
+
+/// The term a weakness is indexed under (`cwe:79`).
+pub fn cwe_term(cwe: &crate::id::CweId) -> String {
+    let text = cwe.to_string().to_lowercase();
+    format!("cwe:{}", text.trim_start_matches("cwe-"))
+}
+
+/// The term a CVE id is indexed under (`cve:cve-2026-1234`).
+pub fn cve_term(cve: &str) -> String {
+    format!("cve:{}", cve.trim().to_lowercase())
+}
+
+/// A query word's term: the word, cut to [`MAX_PREFIX`] characters.
+fn word_term(word: &str) -> String {
+    word.chars().take(MAX_PREFIX).collect()
+}
+
+/// A search as typed, read: the terms every match holds, and the filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// Terms every matching report holds (words, prefixes, `cwe:`, `cve:`).
+    pub terms: Vec<String>,
+    /// `state:NAME` (or `state:open`).
+    pub state: Option<String>,
+    /// `project:ORG/PROJECT` or `project:ORG`.
+    pub project: Option<String>,
+    /// `assignee:me` or `assignee:USER-ID`.
+    pub assignee: Option<String>,
+}
+
+/// Why a query was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SearchError {
+    /// A word is too short to search for.
+    #[error("search words need at least {MIN_PREFIX} characters: {0:?} is shorter")]
+    TooShort(String),
+    /// Too many words.
+    #[error("a search takes at most {MAX_WORDS} words")]
+    TooMany,
+    /// A filter this search does not know.
+    #[error("unknown search filter {0:?}: use state:, project:, cve:, cwe: or assignee:")]
+    UnknownFilter(String),
+    /// A filter without its value.
+    #[error("the search filter {0:?} needs a value")]
+    Empty(String),
+    /// Nothing to search for.
+    #[error("the search is empty")]
+    Nothing,
+}
+
+/// Reads a query: words (quoted phrases count as their words of 3 or more characters), and filters
+/// `state:`, `project:`, `cve:`, `cwe:`, `assignee:`.
+pub fn parse(query: &str) -> Result<SearchQuery, SearchError> {
+    let mut out = SearchQuery::default();
+    // Inside a quoted phrase, words under 3 characters are skipped rather than refused.
+    let mut quoted = false;
+    for raw in query.split_whitespace() {
+        let opens = raw.starts_with('"');
+        let closes = (raw.len() > 1 && raw.ends_with('"')) || (raw == "\"" && quoted);
+        let inside = quoted || opens;
+        quoted = if closes { false } else { quoted || opens };
+        let part = raw.trim_matches('"');
+        if let Some((name, value)) = part.split_once(':') {
+            let value = value.trim_matches('"').trim();
+            if value.is_empty() {
+                return Err(SearchError::Empty(name.to_owned()));
+            }
+            match name.to_lowercase().as_str() {
+                "state" => out.state = Some(value.to_lowercase()),
+                "project" => out.project = Some(value.to_lowercase()),
+                "assignee" => out.assignee = Some(value.to_lowercase()),
+                "cwe" => {
+                    let number = value.to_lowercase();
+                    out.terms.push(format!("cwe:{}", number.trim_start_matches("cwe-")));
+                }
+                "cve" => out.terms.push(cve_term(value)),
+                _ => return Err(SearchError::UnknownFilter(name.to_owned())),
+            }
+            continue;
+        }
+        for word in words(part) {
+            if word.chars().count() < MIN_PREFIX {
+                if inside {
+                    continue;
+                }
+                return Err(SearchError::TooShort(word));
+            }
+            out.terms.push(word_term(&word));
+        }
+    }
+    out.terms.sort();
+    out.terms.dedup();
+    if out.terms.len() > MAX_WORDS {
+        return Err(SearchError::TooMany);
+    }
+    if out.terms.is_empty() && out.state.is_none() && out.project.is_none() && out.assignee.is_none() {
+        return Err(SearchError::Nothing);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

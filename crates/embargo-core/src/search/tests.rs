@@ -1,0 +1,46 @@
+//! Unit tests of the search words and queries.
+
+use super::*;
+
+fn check(query: &str, terms: &[&str]) {
+    assert_eq!(parse(query).unwrap().terms, terms, "{query}");
+}
+
+#[test]
+fn text_is_indexed_under_every_prefix_of_three_or_more() {
+    let terms = text_terms("XSS in Jinja2's sandbox!");
+    for term in ["xss", "jin", "jinj", "jinja", "jinja2", "san", "sandbox"] {
+        assert!(terms.contains(term), "{term}");
+    }
+    for absent in ["in", "s", "xs", "jinja2's", "x"] {
+        assert!(!terms.contains(absent), "{absent}");
+    }
+    let long = "a".repeat(40);
+    assert!(text_terms(&long).iter().all(|t| t.chars().count() <= MAX_PREFIX));
+    assert!(text_terms("Überlauf").contains("übe"));
+}
+
+#[test]
+fn queries_read_words_phrases_and_filters() {
+    check("Sandbox escape", &["escape", "sandbox"]);
+    check("\"template injection\"", &["injection", "template"]);
+    check("\"overflow in the parser\" xss", &["overflow", "parser", "the", "xss"]);
+    check("\"a\" sandbox", &["sandbox"]);
+    check("cwe:79 CVE:CVE-2026-1234 san", &["cve:cve-2026-1234", "cwe:79", "san"]);
+    check("cwe:CWE-79", &["cwe:79"]);
+    let q = parse("state:fixed project:pallets/flask assignee:me overflow").unwrap();
+    assert_eq!(q.state.as_deref(), Some("fixed"));
+    assert_eq!(q.project.as_deref(), Some("pallets/flask"));
+    assert_eq!(q.assignee.as_deref(), Some("me"));
+    assert_eq!(parse(&format!("{} tail", "x".repeat(30))).unwrap().terms, ["tail".to_owned(), "x".repeat(MAX_PREFIX)]);
+}
+
+#[test]
+fn bad_queries_are_refused_by_name() {
+    assert_eq!(parse("xs"), Err(SearchError::TooShort("xs".into())));
+    assert_eq!(parse(""), Err(SearchError::Nothing));
+    assert_eq!(parse("colour:red"), Err(SearchError::UnknownFilter("colour".into())));
+    assert_eq!(parse("state:"), Err(SearchError::Empty("state".into())));
+    assert_eq!(parse("aaa bbb ccc ddd eee fff ggg hhh iii"), Err(SearchError::TooMany));
+    assert_eq!(cwe_term(&"CWE-79".parse().unwrap()), "cwe:79");
+}

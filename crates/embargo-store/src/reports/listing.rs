@@ -1,0 +1,268 @@
+//! The report listing's first step: which reports make a page, decided from
+//! the queue indexes alone (migration 1500), so that the answer takes the
+//! same time at a thousand reports and at a million.
+//!
+//! The caller's scope (core's `ReportScope`) becomes one branch per kind: the
+//! reports of each organisation, of each project, the caller's own, and
+//! reports named by id. Newest first, each branch reads its index from the
+//! keyset cursor and stops after a page; the union of the branches is sorted
+//! once more and cut to a page (at most a page per organisation or project).
+//! Every filter is a column of the index it runs on, so no report row (and no
+//! sealed content) is read to decide whether it matches. The second step
+//! (`ReportReads::reports`) then reads and opens only the page's rows.
+//!
+//! The deadline and lab orders cannot come from an index (the deadline that
+//! matters depends on the state; the lab rank lives in another table): they
+//! sort the matching ids and page by offset, reading no sealed content either.
+//!
+//! A search (`ReportFilter::search`) adds one condition per term: the report
+//! holds the term's keyed hash (`report_terms`). The team's branches match
+//! every source; a reporter's own reports and invitations match only the
+//! report's text and reporter-visible messages (`text`), so nobody learns a
+//! word of a note or field they may not read. When one term is rare (at most
+//! [`DRIVER_LIMIT`] reports hold it), its postings drive the query instead of
+//! the queue indexes: the few reports holding it are checked and sorted.
+//!
+//! Only the placeholders and the branches present vary between statements:
+//! every value is bound.
+
+use super::{ReportFilter, current_deadline_sql, open_states_sql};
+use crate::sql::{Dialect, Value};
+
+/// A term held by at most this many reports drives a search from its postings.
+pub(super) const DRIVER_LIMIT: i64 = 20_000;
+
+/// A search as the index holds it: each term's keyed hash, and which term (if
+/// any) is rare enough to drive the query.
+#[derive(Debug, Default)]
+pub(super) struct Search {
+    pub(super) terms: Vec<Vec<u8>>,
+    pub(super) driver: Option<usize>,
+}
+
+/// A listing statement and its parameters.
+pub(super) struct Listing {
+    pub(super) sql: String,
+    pub(super) params: Vec<Value>,
+}
+
+/// Parameters, numbered as they are added.
+#[derive(Default)]
+struct Params(Vec<Value>);
+
+impl Params {
+    /// Adds a value; answers its placeholder.
+    fn add(&mut self, value: impl Into<Value>) -> String {
+        self.0.push(value.into());
+        format!("${}", self.0.len())
+    }
+}
+
+/// Whether the filter's order comes from the indexes (newest first), so the
+/// listing pages with the keyset cursor.
+pub(super) fn keyset(filter: &ReportFilter) -> bool {
+    !filter.deadline_first && !filter.lab_first
+}
+
+/// The ids of a JSON array parameter, as a subquery.
+fn ids_of(dialect: Dialect, param: &str) -> String {
+    match dialect {
+        Dialect::Sqlite => format!("SELECT value FROM json_each({param})"),
+        Dialect::Postgres => format!("SELECT value::uuid FROM jsonb_array_elements_text(CAST({param} AS jsonb))"),
+    }
+}
+
+/// A JSON array of ids, as the listing's id-list parameters take them.
+pub(super) fn id_list(ids: impl Iterator<Item = uuid::Uuid>) -> String {
+    let ids: Vec<String> = ids.map(|id| id.hyphenated().to_string()).collect();
+    serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// The conditions every branch applies, on alias `r`.
+fn conditions(filter: &ReportFilter, search: &Search, params: &mut Params, keyset: bool, team: bool) -> String {
+    let mut terms = Vec::new();
+    for hash in &search.terms {
+        let hash = params.add(hash.clone());
+        let source = if team { "" } else { " AND t.source = 'text'" };
+        terms.push(format!(
+            "EXISTS (SELECT 1 FROM report_terms t WHERE t.term = {hash} AND t.report_id = r.id{source})"
+        ));
+    }
+    if let Some(org) = filter.org {
+        terms.push(format!("r.org_id = {}", params.add(org)));
+    }
+    if let Some(project) = filter.project {
+        terms.push(format!("r.project_id = {}", params.add(project)));
+    }
+    if let Some(state) = filter.state {
+        terms.push(format!("r.state = {}", params.add(state.as_str())));
+    }
+    if filter.open_only {
+        // Written exactly as the `_open` indexes' condition, so they serve it.
+        terms.push(format!("r.state IN ({})", open_states_sql()));
+    }
+    if let Some(assignee) = filter.assignee {
+        terms.push(format!("r.assignee_id = {}", params.add(assignee)));
+    }
+    if let Some(lab) = filter.lab {
+        let signal = params.add(lab.as_str());
+        terms.push(format!(
+            "CASE WHEN {signal} = 'grounding_flagged' \
+               THEN COALESCE((SELECT ls.flagged FROM lab_signals ls WHERE ls.report_id = r.id), FALSE) \
+               ELSE COALESCE((SELECT ls.outcome FROM lab_signals ls WHERE ls.report_id = r.id), 'not_run') = {signal} END"
+        ));
+    }
+    if keyset && let Some(after) = &filter.after {
+        let at = params.add(after.created_at);
+        let id = params.add(after.id);
+        terms.push(format!("r.created_at <= {at} AND (r.created_at < {at} OR r.id < {id})"));
+    }
+    if terms.is_empty() { "TRUE".to_owned() } else { terms.join(" AND ") }
+}
+
+/// The statement answering the page's ids (and creation times), in order.
+pub(super) fn listing(dialect: Dialect, filter: &ReportFilter, search: &Search) -> Listing {
+    let keyset = keyset(filter);
+    let mut params = Params::default();
+    let conds = conditions(filter, search, &mut params, keyset, true);
+    let own_conds = conditions(filter, search, &mut params, keyset, false);
+    let scope = &filter.scope;
+    if let Some(driver) = search.driver.and_then(|i| search.terms.get(i)) {
+        return driven(dialect, filter, driver.clone(), params, &conds, &own_conds);
+    }
+    let limit = params.add(i64::from(filter.limit));
+    let offset = params.add(i64::from(filter.offset));
+    // A branch must yield the rows the outer offset skips as well.
+    let reach = params.add(i64::from(filter.limit) + i64::from(filter.offset));
+    let newest = "r.created_at DESC, r.id DESC";
+    let mut branches = Vec::new();
+    // The lab's signals are the team's: a reporter's own reports and
+    // invitations never match a lab filter.
+    let team_only = filter.lab.is_some();
+    if !scope.reports.is_empty() && !team_only {
+        let ids = ids_of(dialect, &params.add(id_list(scope.reports.iter().map(|id| id.as_uuid()))));
+        branches.push(format!("SELECT r.id, r.created_at FROM reports r WHERE r.id IN ({ids}) AND {own_conds}"));
+    }
+    if let (Some(reporter), false) = (scope.reporter, team_only) {
+        let reporter = params.add(reporter);
+        branches.push(if keyset {
+            format!(
+                "SELECT b.id, b.created_at FROM (SELECT r.id, r.created_at FROM reports r \
+                 WHERE r.reporter_id = {reporter} AND {own_conds} ORDER BY {newest} LIMIT {reach}) b"
+            )
+        } else {
+            format!("SELECT r.id, r.created_at FROM reports r WHERE r.reporter_id = {reporter} AND {own_conds}")
+        });
+    }
+    for (column, list) in [
+        ("org_id", id_list(scope.orgs.iter().map(|id| id.as_uuid()))),
+        ("project_id", id_list(scope.projects.iter().map(|id| id.as_uuid()))),
+    ] {
+        if list == "[]" {
+            continue;
+        }
+        let list = params.add(list);
+        branches.push(match (keyset, dialect) {
+            // Per organisation or project: its index, newest first, one page.
+            (true, Dialect::Sqlite) => format!(
+                "SELECT x.id, x.created_at FROM json_each({list}) s JOIN reports x ON x.rowid IN \
+                 (SELECT r.rowid FROM reports r WHERE r.{column} = s.value AND {conds} \
+                  ORDER BY {newest} LIMIT {reach})"
+            ),
+            (true, Dialect::Postgres) => format!(
+                "SELECT x.id, x.created_at FROM jsonb_array_elements_text(CAST({list} AS jsonb)) s(scope_id) \
+                 CROSS JOIN LATERAL (SELECT r.id, r.created_at FROM reports r \
+                 WHERE r.{column} = s.scope_id::uuid AND {conds} ORDER BY {newest} LIMIT {reach}) x"
+            ),
+            (false, _) => format!(
+                "SELECT r.id, r.created_at FROM reports r WHERE r.{column} IN ({}) AND {conds}",
+                ids_of(dialect, &list)
+            ),
+        });
+    }
+    let union = branches.join(" UNION ");
+    let sql = outer(filter, &union, branches.is_empty(), keyset, &limit, &offset);
+    Listing { sql, params: params.0 }
+}
+
+/// The statement around the branches: one more sort, and the page.
+fn outer(filter: &ReportFilter, union: &str, empty: bool, keyset: bool, limit: &str, offset: &str) -> String {
+    let newest = "r.created_at DESC, r.id DESC";
+    if empty {
+        // No scope: nothing (the caller answers before asking).
+        "SELECT r.id, r.created_at FROM reports r WHERE FALSE".to_owned()
+    } else if keyset {
+        format!(
+            "SELECT u.id, u.created_at FROM ({union}) u \
+             ORDER BY u.created_at DESC, u.id DESC LIMIT {limit} OFFSET {offset}"
+        )
+    } else {
+        let lab = if filter.lab_first {
+            "CASE WHEN ls.outcome = 'reproduced' THEN 0 WHEN ls.outcome = 'not_reproduced' THEN 2 ELSE 1 END, "
+        } else {
+            ""
+        };
+        let order = if filter.deadline_first {
+            let due = current_deadline_sql();
+            format!("{due} IS NULL, {due}, {newest}")
+        } else {
+            newest.to_owned()
+        };
+        format!(
+            "SELECT r.id, r.created_at FROM reports r LEFT JOIN lab_signals ls ON ls.report_id = r.id \
+             WHERE r.id IN (SELECT u.id FROM ({union}) u) ORDER BY {lab}{order} LIMIT {limit} OFFSET {offset}"
+        )
+    }
+}
+
+/// A search driven by a rare term's postings: the reports holding it, checked
+/// against the scope (one branch for the team's scope, one for the caller's
+/// own reports and invitations, which match only on text) and the filters.
+fn driven(
+    dialect: Dialect,
+    filter: &ReportFilter,
+    driver: Vec<u8>,
+    mut params: Params,
+    conds: &str,
+    own_conds: &str,
+) -> Listing {
+    let scope = &filter.scope;
+    let keyset = keyset(filter);
+    let limit = params.add(i64::from(filter.limit));
+    let offset = params.add(i64::from(filter.offset));
+    let driver = params.add(driver);
+    // SQLite takes CROSS JOIN's order as given: the postings first.
+    let from = format!("FROM report_terms d CROSS JOIN reports r WHERE d.term = {driver} AND r.id = d.report_id");
+    let mut team = Vec::new();
+    for (column, ids) in [
+        ("org_id", id_list(scope.orgs.iter().map(|id| id.as_uuid()))),
+        ("project_id", id_list(scope.projects.iter().map(|id| id.as_uuid()))),
+    ] {
+        if ids != "[]" {
+            team.push(format!("r.{column} IN ({})", ids_of(dialect, &params.add(ids))));
+        }
+    }
+    let mut own = Vec::new();
+    if filter.lab.is_none() {
+        if let Some(reporter) = scope.reporter {
+            own.push(format!("r.reporter_id = {}", params.add(reporter)));
+        }
+        if !scope.reports.is_empty() {
+            let ids = id_list(scope.reports.iter().map(|id| id.as_uuid()));
+            own.push(format!("r.id IN ({})", ids_of(dialect, &params.add(ids))));
+        }
+    }
+    let mut branches = Vec::new();
+    if !team.is_empty() {
+        branches.push(format!("SELECT r.id, r.created_at {from} AND ({}) AND {conds}", team.join(" OR ")));
+    }
+    if !own.is_empty() {
+        branches.push(format!(
+            "SELECT r.id, r.created_at {from} AND d.source = 'text' AND ({}) AND {own_conds}",
+            own.join(" OR ")
+        ));
+    }
+    let union = branches.join(" UNION ");
+    let sql = outer(filter, &union, branches.is_empty(), keyset, &limit, &offset);
+    Listing { sql, params: params.0 }
+}

@@ -1,0 +1,150 @@
+//! Private search's index (issue 15, migration 1501): the terms each report
+//! holds (core's `search` module says which), kept as keyed hashes
+//! (`Sealer::search_term`). Written in the transaction that writes what they
+//! come from: a report's content and messages (`text`), the team's fields
+//! (`team`, replaced when they change), internal notes (`internal`). The listing reads it
+//! (`ReportFilter::search`).
+
+use std::collections::BTreeSet;
+use std::ops::DerefMut;
+
+use embargo_core::id::ReportId;
+use embargo_core::report::{ReportContent, TeamFields};
+use embargo_core::search::{cwe_term, text_terms};
+
+use crate::StoreError;
+use crate::handle::Handle;
+use crate::sql::{Conn, Value, built_query, query};
+
+/// What put a term in the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// The report's content and its messages.
+    Text,
+    /// The team's fields (replaced when they change).
+    Team,
+    /// Internal notes: the team's only.
+    Internal,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Text => "text",
+            Source::Team => "team",
+            Source::Internal => "internal",
+        }
+    }
+}
+
+/// Terms inserted per statement (three parameters each).
+const CHUNK: usize = 300;
+
+/// The terms of a report's content: title, description and structured fields.
+pub(crate) fn content_terms(content: &ReportContent) -> BTreeSet<String> {
+    let mut text = format!("{}\n{}", content.title, content.body);
+    for field in [
+        &content.component,
+        &content.versions_tested,
+        &content.versions_vulnerable,
+        &content.platform,
+        &content.threat_model,
+        &content.proof_of_concept,
+        &content.patch,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        text.push('\n');
+        text.push_str(field);
+    }
+    for line in &content.lines {
+        text.push('\n');
+        text.push_str(line);
+    }
+    text_terms(&text)
+}
+
+/// The terms of the team's fields.
+pub(crate) fn team_terms(team: &TeamFields) -> BTreeSet<String> {
+    team.cwes.iter().map(cwe_term).collect()
+}
+
+impl<H> Handle<H>
+where
+    H: DerefMut + Send,
+    H::Target: Conn,
+{
+    /// Adds terms to a report's index (those it holds already stay).
+    pub(crate) async fn index_terms(
+        &mut self,
+        report: ReportId,
+        source: Source,
+        terms: &BTreeSet<String>,
+    ) -> Result<(), StoreError> {
+        let terms: Vec<&String> = terms.iter().collect();
+        for chunk in terms.chunks(CHUNK) {
+            let mut params = vec![Value::from(report), Value::from(source.as_str())];
+            let mut rows = Vec::with_capacity(chunk.len());
+            for term in chunk {
+                params.push(Value::from(self.sealer.search_term(term)));
+                rows.push(format!("(${}, $1, $2)", params.len()));
+            }
+            let sql = format!(
+                "INSERT INTO report_terms (term, report_id, source) VALUES {} ON CONFLICT DO NOTHING",
+                rows.join(", ")
+            );
+            self.execute(built_query(sql, params)).await?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the terms one source put in a report's index.
+    pub(crate) async fn reindex_terms(
+        &mut self,
+        report: ReportId,
+        source: Source,
+        terms: &BTreeSet<String>,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            query("DELETE FROM report_terms WHERE report_id = $1 AND source = $2").bind(report).bind(source.as_str()),
+        )
+        .await?;
+        self.index_terms(report, source, terms).await
+    }
+}
+
+impl<H> Handle<H>
+where
+    H: DerefMut + Send,
+    H::Target: Conn,
+{
+    /// Indexes up to `batch` of the reports filed before the index existed
+    /// (`search_backfill`, migration 1501); answers how many.
+    pub(crate) async fn backfill_terms(&mut self, batch: u32) -> Result<u64, StoreError> {
+        use crate::reports::{ReportReads, Thread};
+        let ids = self
+            .fetch_all(query("SELECT report_id FROM search_backfill LIMIT $1").bind(i64::from(batch)))
+            .await?
+            .iter()
+            .map(|row| crate::sql::RowRead::uuid(row, "report_id").map(ReportId::from_uuid))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut done = 0;
+        for id in ids {
+            if let Some(report) = self.report(id).await? {
+                self.index_terms(id, Source::Text, &content_terms(report.content.expose())).await?;
+                self.reindex_terms(id, Source::Team, &team_terms(&report.team)).await?;
+                for message in self.messages(id, Thread::WithInternal).await? {
+                    let source = match message.visibility {
+                        embargo_core::message::Visibility::ReporterVisible => Source::Text,
+                        embargo_core::message::Visibility::Internal => Source::Internal,
+                    };
+                    self.index_terms(id, source, &text_terms(message.body.expose())).await?;
+                }
+            }
+            self.execute(query("DELETE FROM search_backfill WHERE report_id = $1").bind(id)).await?;
+            done += 1;
+        }
+        Ok(done)
+    }
+}
