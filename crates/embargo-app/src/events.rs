@@ -168,6 +168,7 @@ pub enum Event {
         line: String,
         /// Whether the line is now stated not affected (`false`: taken back).
         not_affected: bool,
+    },
     /// The team shared a report with an interested party: the party hears by mail.
     SharedWithParty {
         /// The report.
@@ -194,6 +195,7 @@ pub enum Event {
         /// The report.
         #[serde(with = "as_text")]
         report: ReportId,
+    },
     /// The team started a report's CRA reporting clocks (`crate::cra`).
     CraStarted {
         /// The report.

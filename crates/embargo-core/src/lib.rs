@@ -7,8 +7,8 @@
 pub mod advisory;
 pub mod attachment;
 pub mod collaborator;
-pub mod credit;
 pub mod cra;
+pub mod credit;
 pub mod cwe;
 pub mod deadline;
 pub mod duplicates;

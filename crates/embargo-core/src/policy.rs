@@ -13,10 +13,10 @@ pub use draft::{
     AdvisoriesDraft, ChannelsDraft, ConductDraft, CraDraft, DisclosureDraft, Level, PolicyDraft, PolicyError,
     ReleasesDraft, ReportDraft, ResponseDraft, ScopeDraft,
 };
+pub use draft::{LimitsDraft, MAX_HOURLY_LIMIT};
 pub use lab::{
     Lab, LabLine, LabPackage, MAX_LAB_LINES, PackageError, PackageKind, package_index, package_version, safe_argument,
 };
-pub use draft::{LimitsDraft, MAX_HOURLY_LIMIT};
 pub use span::Span;
 
 use std::fmt;

@@ -33,9 +33,9 @@ mod settings;
 mod signups;
 mod throttle;
 mod users;
+mod webauthn;
 mod webhooks;
 mod writes;
-mod webauthn;
 
 mod imported;
 mod lab_shares;

@@ -14,6 +14,7 @@ mod lab;
 
 pub(crate) use lab::reproduced as lab_reproduced;
 mod credits;
+pub(crate) mod cve_services;
 pub(crate) mod forge;
 pub(crate) mod organisations;
 pub(crate) mod policies;
@@ -22,10 +23,9 @@ pub(crate) mod reports;
 mod response_times;
 mod rotation;
 mod schedule;
-mod webhook_resend;
 mod security_keys;
+mod webhook_resend;
 mod webhooks;
-pub(crate) mod cve_services;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

@@ -10,8 +10,9 @@ mod admin;
 mod advisories;
 mod assets;
 mod audit;
-mod finders;
 mod cra;
+mod cve_services;
+mod finders;
 mod forges;
 mod form;
 mod intake;
@@ -26,7 +27,6 @@ mod security_keys;
 mod sso;
 mod team;
 mod views;
-mod cve_services;
 
 use axum::Router;
 use axum::extract::FromRequestParts;

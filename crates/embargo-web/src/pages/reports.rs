@@ -13,8 +13,8 @@ use embargo_core::message::{AuthorRole, Channel, Visibility};
 use embargo_core::permission::Actor;
 use embargo_core::report::Share;
 
-use super::finders::{FinderKept, FinderSections, finder_sections};
 use super::cra::{CraSection, cra_section};
+use super::finders::{FinderKept, FinderSections, finder_sections};
 use super::form::apply_errors;
 use super::lab::{LabSection, lab_section};
 use super::render::{day, deadline, written};

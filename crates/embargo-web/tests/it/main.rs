@@ -41,5 +41,5 @@ mod sso;
 mod throttle;
 mod webhooks;
 
-mod ghsa_import;
 mod cve_services;
+mod ghsa_import;

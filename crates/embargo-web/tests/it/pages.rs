@@ -211,6 +211,7 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             format!("/reports/{report}/lab/share"),
             &[("share", "yes")],
             [404, 403, 403, 404, 404, 303, 303, 404, 403],
+        ),
         // CRA reporting clocks (issue 11): the team's alone. The organisation states no role here,
         // so the team is let through and told to set one (422); nothing started, nothing to change (404).
         post(
@@ -293,6 +294,7 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             format!("/pallets/team/webhooks/{outsider}/deliveries/{outsider}/resend"),
             &[],
             [401, 403, 403, 403, 404, 404, 403, 403, 403],
+        ),
         // CVE Services (issue 11): the organisation's administrators; nothing listens at 127.0.0.1:9,
         // so a permitted save is refused with the reason beside the URL (422).
         get("/{org}/team/cve-services", "/pallets/team/cve-services", [401, 404, 404, 404, 200, 200, 404, 404, 404]),
@@ -364,6 +366,7 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
             format!("/pallets/flask/team/webhooks/{outsider}/deliveries/{outsider}/resend"),
             &[],
             [401, 403, 403, 403, 404, 404, 404, 403, 403],
+        ),
         // Forges and fixes (issue 11): the project's team sets the secrets and the polled repository.
         get(
             "/{org}/{project}/team/forges",
@@ -415,12 +418,7 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
         get("/account/webauthn", "/account/webauthn", SIGNED_IN_OK),
         post("/account/webauthn", "/account/webauthn", &[("name", "Blue key")], SIGNED_IN_OK),
         post("/account/webauthn/finish", "/account/webauthn/finish", &[("credential", "{}")], SIGNED_IN_OK),
-        post(
-            "/account/webauthn/{id}/remove",
-            format!("/account/webauthn/{outsider}/remove"),
-            &[],
-            SIGNED_IN_404,
-        ),
+        post("/account/webauthn/{id}/remove", format!("/account/webauthn/{outsider}/remove"), &[], SIGNED_IN_404),
         post("/login/second-factor/webauthn", "/login/second-factor/webauthn", &[("credential", "{}")], [303; 9]),
         // Single sign-on (issue 12): this instance has no provider, so both are not found for
         // everyone; `sso.rs` walks them with a provider for every kind of viewer.

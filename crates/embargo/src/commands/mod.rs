@@ -5,8 +5,9 @@ mod admin;
 mod advisory;
 mod audit;
 mod backup;
-mod cra;
 mod bench;
+mod cra;
+pub(crate) mod cve_services;
 mod cvss;
 mod demo;
 mod doctor;
@@ -24,7 +25,6 @@ mod public_issue;
 mod report;
 mod serve;
 mod webhook;
-pub(crate) mod cve_services;
 
 use std::process::ExitCode;
 use std::sync::Arc;
