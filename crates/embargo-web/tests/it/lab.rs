@@ -124,7 +124,7 @@ async fn issue_17_accepting_the_matrix_reaches_cve_eligibility_and_the_fix_lines
         work(&w, LabResult::Vulnerable, false).await;
         let before = w.t.get(&format!("/api/v1/reports/{id}"), &w.flask_team).await.expect(StatusCode::OK).json;
         assert_eq!(before["team"]["eligibility"]["cve"], false, "{before}");
-        assert_eq!(lab_json(&w, &id).await["actions"], json!({"queue": true, "accept": true}));
+        assert_eq!(lab_json(&w, &id).await["actions"], json!({"queue": true, "accept": true, "share": true}));
 
         // Only the team accepts: the reporter is refused, others find nothing.
         let (bearer, link) = (Auth::Bearer(token.clone()), Auth::Link(token.clone()));
