@@ -4,7 +4,6 @@ use embargo_core::cra::{CraKind, CraStage};
 use embargo_core::embargo::Moment;
 use embargo_core::private::Private;
 use embargo_store::cra::{CraClock, CraFiling};
-use embargo_store::prelude::*;
 
 use crate::conformance;
 use crate::fixture::{Db, at};
