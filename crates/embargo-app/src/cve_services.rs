@@ -27,11 +27,9 @@ use embargo_core::permission::{Action, Actor};
 use embargo_core::policy::CnaMode;
 use embargo_core::private::Private;
 use embargo_core::text::{FieldErrors, Slug, TextError};
-use embargo_store::{StoreExt, Writer};
-use embargo_store::cve_services::{
-    CveAttempt, CveOperation, CveOperationKind, CveOperationState, CveServicesAccount,
-};
+use embargo_store::cve_services::{CveAttempt, CveOperation, CveOperationKind, CveOperationState, CveServicesAccount};
 use embargo_store::jobs::NewJob;
+use embargo_store::{StoreExt, Writer};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -292,15 +290,8 @@ impl App {
                 return Err(field("url", format!("CVE Services could not be reached or refused the call: {why}")));
             }
         };
-        let account = CveServicesAccount {
-            org_id,
-            url,
-            short_name,
-            user,
-            cna_org_id,
-            pool_size,
-            updated_at: self.now(),
-        };
+        let account =
+            CveServicesAccount { org_id, url, short_name, user, cna_org_id, pool_size, updated_at: self.now() };
         let (now, actor, entropy, key) =
             (self.now(), actor.clone(), Arc::clone(&self.entropy), credentials.key.clone());
         let stored = account.clone();
@@ -422,7 +413,9 @@ impl App {
                     }
                 }
             }
-            CveOperationKind::Publish | CveOperationKind::Update => (self.send_record(&credentials, &operation).await, Vec::new()),
+            CveOperationKind::Publish | CveOperationKind::Update => {
+                (self.send_record(&credentials, &operation).await, Vec::new())
+            }
             CveOperationKind::Reject => (self.send_rejection(&credentials, &operation).await, Vec::new()),
         };
         self.settle_cve(&operation, now, answer, Some(reserved)).await
@@ -487,7 +480,9 @@ impl App {
         let wait = RETRY_AFTER.get(usize::try_from(operation.attempts).unwrap_or(usize::MAX)).copied();
         let (state, error, next) = match (&answer, wait) {
             (Answer::Done(_), _) => (CveOperationState::Done, None, None),
-            (Answer::Later { why, .. }, Some(wait)) => (CveOperationState::Pending, Some(why.clone()), Some(now + wait)),
+            (Answer::Later { why, .. }, Some(wait)) => {
+                (CveOperationState::Pending, Some(why.clone()), Some(now + wait))
+            }
             (Answer::Later { why, .. } | Answer::Refused { why, .. }, _) => {
                 (CveOperationState::Failed, Some(why.clone()), None)
             }
@@ -497,7 +492,8 @@ impl App {
                 "CVE Services operation did not succeed");
         }
         let status = answer.status().filter(|s| *s != 0);
-        let (entropy, operation, reserved) = (Arc::clone(&self.entropy), operation.clone(), reserved.unwrap_or_default());
+        let (entropy, operation, reserved) =
+            (Arc::clone(&self.entropy), operation.clone(), reserved.unwrap_or_default());
         self.store
             .write(move |tx| {
                 Box::pin(async move {

@@ -1,8 +1,8 @@
 //! The random source: ids and secrets are made here and nowhere else.
 
 use embargo_core::id::{
-    AttachmentId, CollaboratorId, DeliveryId, JobId, MessageId, OrgId, ProjectId, ReportId, SessionId, ShareId,
-    SignupId, TokenId, UserId, WebhookId, CveOperationId,
+    AttachmentId, CollaboratorId, CveOperationId, DeliveryId, JobId, MessageId, OrgId, ProjectId, ReportId, SessionId,
+    ShareId, SignupId, TokenId, UserId, WebhookId,
 };
 use uuid::Uuid;
 

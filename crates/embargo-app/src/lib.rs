@@ -12,6 +12,7 @@ mod auth;
 mod clocks;
 mod conduct;
 mod csaf_provider;
+mod cve_services;
 mod embargo;
 mod error;
 mod events;
@@ -37,7 +38,6 @@ mod subscribers;
 mod throttle;
 mod timers;
 mod webhooks;
-mod cve_services;
 
 pub mod clock;
 pub mod entropy;
@@ -56,6 +56,7 @@ pub use audit::{AuditCheckpoint, AuditQuery, CheckpointMail, CheckpointVerificat
 pub use auth::Credential;
 pub use conduct::{ConductEntry, ConductExport};
 pub use csaf_provider::ProviderFile;
+pub use cve_services::{CveServicesInput, CveServicesStatus, CveServicesSync, MAX_POOL as CVE_MAX_POOL};
 pub use error::{AppError, BanRefusal};
 pub use events::Event;
 pub use factors::{FactorProof, FactorStatus, RECENT_FACTOR, RecoveryCodes, TotpEnrolment};
@@ -84,7 +85,6 @@ pub use signing::{ClearSigner, SignError};
 pub use signup::{SIGNUP_LINK_TTL, SignupMail, SignupMailKind};
 pub use subscribers::{LabIntake, MailNotices, Subscriber, Subscribers};
 pub use webhooks::{CreatedWebhook, EVENT_TYPES, NewWebhook, RETRY_AFTER, WebhookView, Webhooks};
-pub use cve_services::{CveServicesInput, CveServicesStatus, CveServicesSync, MAX_POOL as CVE_MAX_POOL};
 
 use crate::clock::Clock;
 use crate::entropy::Entropy;

@@ -231,7 +231,8 @@ where
     }
 
     async fn cve_services_key(&mut self, org: OrgId) -> Result<Option<Private<String>>, StoreError> {
-        let Some(row) = self.fetch_optional(query("SELECT api_key FROM cve_services WHERE org_id = $1").bind(org)).await?
+        let Some(row) =
+            self.fetch_optional(query("SELECT api_key FROM cve_services WHERE org_id = $1").bind(org)).await?
         else {
             return Ok(None);
         };

@@ -27,6 +27,7 @@ pub mod audit;
 pub mod backup;
 pub mod checkpoint;
 pub mod collaborators;
+pub mod cve_services;
 pub mod embargoes;
 pub mod factors;
 pub mod jobs;
@@ -47,7 +48,6 @@ pub mod status;
 pub mod throttle;
 pub mod users;
 pub mod webhooks;
-pub mod cve_services;
 
 pub use error::StoreError;
 pub use open::{DatabaseUrl, InvalidDatabaseUrl, OpenOptions, open};
@@ -170,6 +170,7 @@ pub mod prelude {
     pub use crate::attachments::{AttachmentReads as _, AttachmentWrites as _};
     pub use crate::audit::{AuditReads as _, AuditWrites as _};
     pub use crate::collaborators::{CollaboratorReads as _, CollaboratorWrites as _};
+    pub use crate::cve_services::{CveServicesReads as _, CveServicesWrites as _};
     pub use crate::embargoes::{EmbargoReads as _, EmbargoWrites as _};
     pub use crate::factors::{FactorReads as _, FactorWrites as _};
     pub use crate::jobs::{JobReads as _, JobWrites as _};
@@ -187,6 +188,5 @@ pub mod prelude {
     pub use crate::throttle::{ThrottleReads as _, ThrottleWrites as _};
     pub use crate::users::{UserReads as _, UserWrites as _};
     pub use crate::webhooks::{WebhookReads as _, WebhookWrites as _};
-    pub use crate::cve_services::{CveServicesReads as _, CveServicesWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
 }

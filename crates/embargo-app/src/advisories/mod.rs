@@ -505,8 +505,14 @@ impl App {
                         }
                     }
                     if policy.advisories.cna.value == CnaMode::CveServices {
-                        return crate::cve_services::take_for_advisory(tx, entropy.as_ref(), now, &actor, &mut advisory)
-                            .await;
+                        return crate::cve_services::take_for_advisory(
+                            tx,
+                            entropy.as_ref(),
+                            now,
+                            &actor,
+                            &mut advisory,
+                        )
+                        .await;
                     }
                     let taken = tx.assigned_cves(org.id).await?;
                     let Some(cve) = policy.advisories.cve_pool.value.iter().find(|c| !taken.contains(c)).cloned()

@@ -97,7 +97,11 @@ fn answer(outcome: Result<OutboundResponse, OutboundError>) -> Answer {
         }
         _ => format!("CVE Services answered HTTP {status}: {why}"),
     };
-    if status == 429 || status >= 500 { Answer::Later { status: Some(status), why } } else { Answer::Refused { status, why, code } }
+    if status == 429 || status >= 500 {
+        Answer::Later { status: Some(status), why }
+    } else {
+        Answer::Refused { status, why, code }
+    }
 }
 
 impl Credentials {

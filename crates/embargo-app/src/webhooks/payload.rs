@@ -99,7 +99,8 @@ pub(crate) async fn outgoing(
             let Some(found) = reader.advisory(advisory).await? else { return Ok(None) };
             let url = format!("{public_url}/advisories/{advisory}");
             let record = format!("{url}/cve.json");
-            let data = json!({"advisory_id": advisory.to_string(), "cve_id": cve.as_str(), "url": url, "record": record});
+            let data =
+                json!({"advisory_id": advisory.to_string(), "cve_id": cve.as_str(), "url": url, "record": record});
             (found.org_id, found.project_id, data)
         }
         _ => return Ok(None),

@@ -12,6 +12,7 @@ mod json;
 mod lab;
 
 pub(crate) use lab::reproduced as lab_reproduced;
+pub(crate) mod cve_services;
 pub(crate) mod organisations;
 pub(crate) mod policies;
 pub(crate) mod reports;
@@ -19,7 +20,6 @@ mod response_times;
 mod rotation;
 mod schedule;
 mod webhooks;
-pub(crate) mod cve_services;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

@@ -42,7 +42,9 @@ fn fields(form: &FormData, status: &CveServicesStatus) -> Vec<Field> {
         Field::of_form("cve", "short_name", "CNA short name", FieldKind::Text)
             .value(kept("short_name", a.map(|a| a.short_name.clone())))
             .required(),
-        Field::of_form("cve", "user", "User", FieldKind::Text).value(kept("user", a.map(|a| a.user.clone()))).required(),
+        Field::of_form("cve", "user", "User", FieldKind::Text)
+            .value(kept("user", a.map(|a| a.user.clone())))
+            .required(),
         Field::of_form("cve", "api_key", "API key", FieldKind::Password)
             .hint("Sealed at rest and never shown again. CVE Services checks the credentials before they are saved.")
             .required(),

@@ -10,6 +10,7 @@ mod admin;
 mod advisories;
 mod assets;
 mod audit;
+mod cve_services;
 mod form;
 mod intake;
 mod lab;
@@ -21,7 +22,6 @@ mod reports;
 mod security;
 mod team;
 mod views;
-mod cve_services;
 
 use axum::Router;
 use axum::extract::FromRequestParts;

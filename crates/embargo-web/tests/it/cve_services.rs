@@ -140,8 +140,8 @@ async fn ids_are_reserved_published_updated_and_rejected_as_cvelib_sees_them() {
         let t = &w.t;
         let double = CveServices::start();
         let hooks = Receiver::start(0);
-        let made =
-            t.post(
+        let made = t
+            .post(
                 "/api/v1/orgs/pallets/webhooks",
                 json!({"url": hooks.url(), "events": ["cve.reserved", "cve.published"]}),
                 &w.org_team,
@@ -173,7 +173,10 @@ async fn ids_are_reserved_published_updated_and_rejected_as_cvelib_sees_them() {
         let cve = view.json["draft"]["aliases"][0].as_str().unwrap().to_owned();
         assert!(cve.starts_with("CVE-2026-"), "{}", view.text);
         let op = &operations(&view.json)[0];
-        assert_eq!((op["kind"].as_str(), op["state"].as_str(), op["cve_id"].as_str()), (Some("reserve"), Some("done"), Some(cve.as_str())));
+        assert_eq!(
+            (op["kind"].as_str(), op["state"].as_str(), op["cve_id"].as_str()),
+            (Some("reserve"), Some("done"), Some(cve.as_str()))
+        );
         // cvelib sees the id reserved by the CNA's user.
         let shown = double.cvelib_json(&["show", &cve, "--raw"]);
         assert_eq!(shown["state"], "RESERVED");
@@ -277,13 +280,16 @@ async fn ids_are_reserved_published_updated_and_rejected_as_cvelib_sees_them() {
         let received = hooks.received();
         let types: Vec<String> = received
             .iter()
-            .map(|r| serde_json::from_str::<Value>(r["body"].as_str().unwrap()).unwrap()["type"].as_str().unwrap().to_owned())
+            .map(|r| {
+                serde_json::from_str::<Value>(r["body"].as_str().unwrap()).unwrap()["type"].as_str().unwrap().to_owned()
+            })
             .collect();
         assert!(types.contains(&"cve.reserved".to_owned()) && types.contains(&"cve.published".to_owned()), "{types:?}");
         assert!(received.iter().all(|r| r["verified"] == true));
         assert!(received.iter().all(|r| !r["body"].as_str().unwrap().contains("MARKER")), "{received:?}");
         let audit = t.get("/api/v1/audit/events", &w.admin).await.expect(StatusCode::OK);
-        for action in ["org.cve_services_set", "advisory.cve_assigned", "cve.reserved", "cve.published", "cve.rejected"] {
+        for action in ["org.cve_services_set", "advisory.cve_assigned", "cve.reserved", "cve.published", "cve.rejected"]
+        {
             assert!(audit.text.contains(action), "{action} not in the audit log");
         }
         assert!(!audit.text.contains(KEY), "the key is not in the audit log");

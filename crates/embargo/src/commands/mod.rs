@@ -5,6 +5,7 @@ mod admin;
 mod advisory;
 mod audit;
 mod backup;
+pub(crate) mod cve_services;
 mod cvss;
 mod demo;
 mod doctor;
@@ -19,7 +20,6 @@ mod manual;
 mod policy;
 mod report;
 mod serve;
-pub(crate) mod cve_services;
 
 use std::process::ExitCode;
 use std::sync::Arc;

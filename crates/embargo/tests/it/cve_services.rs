@@ -40,7 +40,8 @@ fn credentials_are_set_from_the_shell_and_the_export_names_the_organisations_cna
     std::fs::copy(shared.join("advisories/psf/python/PSF-2024-1.json"), advisories.join("PSF-2024-1.json")).unwrap();
     ok(&dir, &["import", "osv", advisories.to_str().unwrap(), "--project", "psf/python"]);
     let key_file = tmp.path().join("key");
-    let set = ["admin", "org", "cve-services", "psf", "--url", &url, "--short-name", "psf", "--user", "cna@psf.example"];
+    let set =
+        ["admin", "org", "cve-services", "psf", "--url", &url, "--short-name", "psf", "--user", "cna@psf.example"];
     let run = |extra: &[&str], private: bool| {
         let mut command = embargo(&dir);
         command.args(set).args(extra);
@@ -70,7 +71,8 @@ fn credentials_are_set_from_the_shell_and_the_export_names_the_organisations_cna
 
     let out = tmp.path().join("cve");
     ok(&dir, &["export", "cve", "--out", out.to_str().unwrap(), "--org", "psf"]);
-    let record: Value = serde_json::from_str(&std::fs::read_to_string(out.join("CVE-2023-6597.json")).unwrap()).unwrap();
+    let record: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("CVE-2023-6597.json")).unwrap()).unwrap();
     assert_eq!(record["dataVersion"], "5.2");
     assert_eq!(record["cveMetadata"]["assignerShortName"], "psf");
     assert_eq!(record["cveMetadata"]["assignerOrgId"], shown["cna_org_id"]);
