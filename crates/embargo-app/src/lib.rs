@@ -36,8 +36,8 @@ mod signup;
 mod subscribers;
 mod throttle;
 mod timers;
-mod webhooks;
 mod webauthn;
+mod webhooks;
 
 pub mod clock;
 pub mod entropy;
@@ -83,8 +83,8 @@ pub use sessions::SessionView;
 pub use signing::{ClearSigner, SignError};
 pub use signup::{SIGNUP_LINK_TTL, SignupMail, SignupMailKind};
 pub use subscribers::{LabIntake, MailNotices, Subscriber, Subscribers};
-pub use webhooks::{CreatedWebhook, EVENT_TYPES, NewWebhook, RETRY_AFTER, WebhookView, Webhooks};
 pub use webauthn::{SecurityKeyView, WebauthnOptions};
+pub use webhooks::{CreatedWebhook, EVENT_TYPES, NewWebhook, RETRY_AFTER, WebhookView, Webhooks};
 
 use crate::clock::Clock;
 use crate::entropy::Entropy;

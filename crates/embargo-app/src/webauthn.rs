@@ -82,8 +82,13 @@ async fn complete_session(
         return Ok(());
     }
     tx.end_session(current.user_id, current.id).await?;
-    let full =
-        Session { stage: SessionStage::Complete, created_at: now, expires_at: now + ttl, factor_at: Some(now), ..current };
+    let full = Session {
+        stage: SessionStage::Complete,
+        created_at: now,
+        expires_at: now + ttl,
+        factor_at: Some(now),
+        ..current
+    };
     tx.insert_session(&full, hash).await?;
     Ok(())
 }
@@ -157,8 +162,9 @@ impl App {
         credential: &str,
     ) -> Result<Option<RecoveryCodes>, AppError> {
         let rp = self.relying_party_or_err()?;
-        let answer: RegisterPublicKeyCredential = serde_json::from_str(credential)
-            .map_err(|_| AppError::invalid("credential", "the answer of a security key, as the page's script sends it"))?;
+        let answer: RegisterPublicKeyCredential = serde_json::from_str(credential).map_err(|_| {
+            AppError::invalid("credential", "the answer of a security key, as the page's script sends it")
+        })?;
         let (current, user) = self.enrolling_user(session).await?;
         let codes = self.new_recovery_codes()?;
         let hashes: Vec<TokenHash> = codes.0.iter().map(|c| recovery_hash(c.expose())).collect();
@@ -277,8 +283,7 @@ impl App {
                         .ok_or(AppError::BadSecondFactor)?;
                     let mut updated = passkey(key)?;
                     updated.update_credential(&outcome);
-                    let credential =
-                        serde_json::to_string(&updated).map_err(|e| internal("cannot keep a key", e))?;
+                    let credential = serde_json::to_string(&updated).map_err(|e| internal("cannot keep a key", e))?;
                     tx.use_webauthn_key(key.id, &credential, now).await?;
                     let key_id = key.id;
                     complete_session(tx, pending, &hash, now, ttl).await?;
@@ -297,12 +302,7 @@ impl App {
     /// Removes one of the signed-in user's keys, with a recent second factor.
     /// Refused when it is the last factor of a user who must have one. Every
     /// other session of the user ends.
-    pub async fn remove_security_key(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        proof: &FactorProof,
-    ) -> Result<(), AppError> {
+    pub async fn remove_security_key(&self, actor: &Actor, id: Uuid, proof: &FactorProof) -> Result<(), AppError> {
         let user_id: UserId = actor.user().ok_or(AppError::Unauthenticated)?.id;
         let keys = self.store.reader().await?.webauthn_keys(user_id).await?;
         if !keys.iter().any(|k| k.id == id) {

@@ -46,8 +46,8 @@ pub mod signups;
 pub mod status;
 pub mod throttle;
 pub mod users;
-pub mod webhooks;
 pub mod webauthn;
+pub mod webhooks;
 
 pub use error::StoreError;
 pub use open::{DatabaseUrl, InvalidDatabaseUrl, OpenOptions, open};
@@ -186,7 +186,7 @@ pub mod prelude {
     pub use crate::signups::{SignupReads as _, SignupWrites as _};
     pub use crate::throttle::{ThrottleReads as _, ThrottleWrites as _};
     pub use crate::users::{UserReads as _, UserWrites as _};
-    pub use crate::webhooks::{WebhookReads as _, WebhookWrites as _};
     pub use crate::webauthn::{WebauthnReads as _, WebauthnWrites as _};
+    pub use crate::webhooks::{WebhookReads as _, WebhookWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
 }

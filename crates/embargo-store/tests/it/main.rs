@@ -29,9 +29,9 @@ mod settings;
 mod signups;
 mod throttle;
 mod users;
+mod webauthn;
 mod webhooks;
 mod writes;
-mod webauthn;
 
 /// Declares one test per backend for each named case `async fn case(db: &Db)`.
 #[macro_export]

@@ -94,9 +94,7 @@ async fn ceremonies_are_taken_once_and_expire(db: &Db) {
     })
     .await
     .unwrap();
-    let take = |kind, now| {
-        db.write(move |tx| Box::pin(async move { tx.take_ceremony(session, kind, at(now)).await }))
-    };
+    let take = |kind, now| db.write(move |tx| Box::pin(async move { tx.take_ceremony(session, kind, at(now)).await }));
     assert_eq!(take(CeremonyKind::Register, 2).await.unwrap(), Some(second), "a new start replaces the old one");
     assert_eq!(take(CeremonyKind::Register, 2).await.unwrap(), None, "taken once");
     assert_eq!(take(CeremonyKind::Authenticate, 11).await.unwrap(), None, "expired");

@@ -137,7 +137,10 @@ pub(crate) async fn begin(
             let mut page = FactorStep::new(
                 private_nav(),
                 "Use your key",
-                format!("Press the button, then touch your security key or confirm on this device to add \"{}\".", name.trim()),
+                format!(
+                    "Press the button, then touch your security key or confirm on this device to add \"{}\".",
+                    name.trim()
+                ),
             );
             page.key = Some(KeyStep::register(options));
             page.footer = vec![("Cancel".to_owned(), "/account#security-keys".to_owned())];

@@ -325,12 +325,7 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
         get("/account/webauthn", "/account/webauthn", SIGNED_IN_OK),
         post("/account/webauthn", "/account/webauthn", &[("name", "Blue key")], SIGNED_IN_OK),
         post("/account/webauthn/finish", "/account/webauthn/finish", &[("credential", "{}")], SIGNED_IN_OK),
-        post(
-            "/account/webauthn/{id}/remove",
-            format!("/account/webauthn/{outsider}/remove"),
-            &[],
-            SIGNED_IN_404,
-        ),
+        post("/account/webauthn/{id}/remove", format!("/account/webauthn/{outsider}/remove"), &[], SIGNED_IN_404),
         post("/login/second-factor/webauthn", "/login/second-factor/webauthn", &[("credential", "{}")], [303; 9]),
         // Near the end: it signs the other reporter out everywhere.
         post("/admin/users/{id}/sessions/end", format!("/admin/users/{outsider}/sessions/end"), &[], ADMIN_ONLY),

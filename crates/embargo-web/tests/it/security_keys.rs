@@ -91,9 +91,8 @@ async fn a_required_factor_can_be_a_key_and_an_ip_address_instance_says_keys_are
     let w = World::on_with(Backend::Sqlite, on_localhost()).await;
     let settings = json!({"signup_open": false, "second_factor_required": true});
     w.t.put("/api/v1/settings", settings, &w.admin).await.expect(StatusCode::OK);
-    let reply = w
-        .t
-        .form(
+    let reply =
+        w.t.form(
             "/login",
             &[("email", "flask-maintainer@pallets.example"), ("password", "correct horse battery staple")],
             &Auth::None,

@@ -108,7 +108,8 @@ async fn without_script(driver: &Driver, base: &str) -> Person {
         }
     });
     let Value::Object(capabilities) = capabilities else { unreachable!() };
-    let client = ClientBuilder::new(HttpConnector::new()).capabilities(capabilities).connect(&driver.url).await.unwrap();
+    let client =
+        ClientBuilder::new(HttpConnector::new()).capabilities(capabilities).connect(&driver.url).await.unwrap();
     Person { client, base: base.to_owned(), shots: None, name: "administrator without script" }
 }
 
