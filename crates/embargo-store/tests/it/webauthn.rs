@@ -3,7 +3,6 @@
 //! ceremony's state taken once, per session and kind, and not after it expired.
 
 use embargo_core::id::SessionId;
-use embargo_store::prelude::*;
 use embargo_store::webauthn::{Ceremony, CeremonyKind, WebauthnKey};
 
 use crate::conformance;
