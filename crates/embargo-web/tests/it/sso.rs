@@ -32,6 +32,8 @@ struct Provider {
     child: Child,
     port: u16,
     dir: tempfile::TempDir,
+    /// Kept open: the provider may write more, and a closed pipe would end it.
+    _stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Provider {
@@ -47,9 +49,10 @@ impl Provider {
             .spawn()
             .expect("node runs the OpenID provider (.ci/run installs oidc-provider into ~/.local/share/oidc-provider)");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        stdout.read_line(&mut line).unwrap();
         let port = line.trim().parse().unwrap_or_else(|_| panic!("the provider did not start: {line:?}"));
-        Provider { child, port, dir }
+        Provider { child, port, dir, _stdout: stdout }
     }
 
     fn issuer(&self) -> String {
@@ -150,6 +153,9 @@ impl Browser {
     /// From the provider's authorization URL through its login (as `login`)
     /// and consent forms, to the redirect back to Embargo's callback.
     async fn through_provider(&self, url: &str, login: &str) -> String {
+        let origin: String = url.split('/').take(3).collect::<Vec<_>>().join("/");
+        let absolute =
+            |location: String| if location.starts_with('/') { format!("{origin}{location}") } else { location };
         let mut next = url.to_owned();
         for _ in 0..12 {
             if next.starts_with(CALLBACK) {
@@ -157,12 +163,12 @@ impl Browser {
             }
             let response = self.get(&next).await;
             if response.status().is_redirection() {
-                next = location_of(response.headers());
+                next = absolute(location_of(response.headers()));
                 continue;
             }
             assert_eq!(response.status(), StatusCode::OK, "the provider's page at {next}");
             let page = response.text().await.unwrap();
-            let action = between(&page, "action=\"", "\"");
+            let action = absolute(between(&page, "action=\"", "\""));
             let prompt = between(&page, "name=\"prompt\" value=\"", "\"");
             let answer = match prompt.as_str() {
                 "login" => self.post(&action, &[("prompt", "login"), ("login", login), ("password", "any")]).await,
@@ -170,7 +176,7 @@ impl Browser {
                 other => panic!("unexpected prompt {other:?}: {page}"),
             };
             assert!(answer.status().is_redirection(), "the provider took the {prompt} form");
-            next = location_of(answer.headers());
+            next = absolute(location_of(answer.headers()));
         }
         panic!("the provider never sent the browser back to Embargo");
     }
@@ -183,7 +189,7 @@ fn location_of(headers: &http::HeaderMap) -> String {
 fn between(text: &str, start: &str, end: &str) -> String {
     let from = text.find(start).unwrap_or_else(|| panic!("no {start:?} in {text}")) + start.len();
     let rest = &text[from..];
-    rest[..rest.find(end).unwrap()].to_owned()
+    rest[..rest.find(end).unwrap_or(rest.len())].to_owned()
 }
 
 /// The binding cookie a reply sets.
