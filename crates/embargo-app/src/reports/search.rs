@@ -42,6 +42,11 @@ impl Search {
             return Err(refused("a search is at most 500 bytes".to_owned()));
         }
         let parsed = embargo_core::search::parse(text).map_err(|e| refused(e.to_string()))?;
+        // No CVE is indexed yet (a report's CVE lives in its advisory's sealed draft): refused
+        // rather than matching nothing.
+        if parsed.terms.iter().any(|t| t.starts_with("cve:")) {
+            return Err(refused("cve: is not searchable yet".to_owned()));
+        }
         out.terms = parsed.terms;
         match parsed.state.as_deref() {
             None => {}

@@ -122,7 +122,7 @@ async fn issue_15_search_finds_only_what_the_caller_may_see_and_the_database_hol
         assert!(ids(search("wombatnote", &w.alice).await).is_empty());
         assert!(ids(search("cwe:787", &w.alice).await).is_empty());
         // Bad searches are refused by name.
-        for bad in ["xy", "colour:red", "state:", "state:nonsense"] {
+        for bad in ["xy", "colour:red", "state:", "state:nonsense", "cve:CVE-2026-1234"] {
             let reply = search(bad, &w.org_team).await;
             assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {}", reply.text);
         }

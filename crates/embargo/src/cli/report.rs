@@ -70,8 +70,8 @@ pub enum ReportCommand {
         /// Only in this state.
         #[arg(long)]
         state: Option<String>,
-        /// A private search: words (3+ characters each find the words they begin) and state:, project:, cve:,
-        /// cwe:, assignee: filters.
+        /// A private search: words (3+ characters each find the words they begin) and state:, project:, cwe:,
+        /// assignee: filters.
         #[arg(long)]
         search: Option<String>,
         /// At most this many (default 100).

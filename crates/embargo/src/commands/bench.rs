@@ -139,6 +139,7 @@ fn submission(n: u64) -> Submission {
         ),
         body,
         versions_tested: Some("1.0.0".into()),
+        versions_vulnerable: Some("1.0.0".into()),
         ..Submission::default()
     }
 }

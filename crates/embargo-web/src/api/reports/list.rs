@@ -47,7 +47,8 @@ pub(crate) struct ReportListQuery {
     #[param(pattern = r"^[A-Za-z0-9_-]{1,200}$")]
     cursor: Option<String>,
     /// A private search: words (each finds the words it begins, 3 characters or more; quoted phrases count as
-    /// their words; at most 8) and the filters `state:`, `project:ORG[/PROJECT]`, `cve:`, `cwe:`, `assignee:me|ID`.
+    /// their words; at most 8) and the filters `state:`, `project:ORG[/PROJECT]`, `cwe:`, `assignee:me|ID`
+    /// (`cve:` is refused: CVEs are not indexed yet).
     /// Only the reports the caller may see are searched; a reporter's search matches their reports' text and
     /// reporter-visible messages only.
     #[param(max_length = 500)]
