@@ -628,84 +628,94 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
                 [404, 403, 403, 404, 404, 404, 404, 404, 403],
             ),
             |_| json!({"member_states": ["DE"]}),
-            // Forge hooks (issue 11): the project's team sets the secret; deliveries are verified by signature,
-            // so an unsigned one is refused alike for every role once a secret is set.
+        ),
+        with_body(
             row(
-                M::GET,
+                M::POST,
+                "/api/v1/reports/{id}/cra/stages/{stage}",
+                format!("/api/v1/reports/{report}/cra/stages/early-warning"),
+                [404, 403, 403, 404, 404, 404, 404, 404, 403],
+            ),
+            |_| json!({"reference": "ENISA-1"}),
+        ),
+        row(
+            M::GET,
+            "/api/v1/reports/{id}/cra/stages/{stage}",
+            format!("/api/v1/reports/{report}/cra/stages/notification"),
+            [404, 403, 403, 404, 404, 404, 404, 404, 403],
+        ),
+        // Resending a webhook delivery (issue 11): the managers find no such webhook here.
+        row(
+            M::POST,
+            "/api/v1/orgs/{org}/webhooks/{id}/deliveries/{delivery}/resend",
+            format!("/api/v1/orgs/pallets/webhooks/{outsider}/deliveries/{outsider}/resend"),
+            [401, 403, 403, 403, 404, 404, 403, 403, 403],
+        ),
+        row(
+            M::POST,
+            "/api/v1/projects/{org}/{project}/webhooks/{id}/deliveries/{delivery}/resend",
+            format!("/api/v1/projects/pallets/flask/webhooks/{outsider}/deliveries/{outsider}/resend"),
+            [401, 403, 403, 403, 404, 404, 404, 403, 403],
+        ),
+        // Forge hooks (issue 11): the project's team sets the secret; deliveries are verified by signature,
+        // so an unsigned one is refused alike for every role once a secret is set.
+        row(
+            M::GET,
+            "/api/v1/projects/{org}/{project}/hooks/{forge}",
+            "/api/v1/projects/pallets/flask/hooks/github",
+            [401, 404, 404, 404, 200, 200, 200, 404, 404],
+        ),
+        with_body(
+            row(
+                M::PUT,
                 "/api/v1/projects/{org}/{project}/hooks/{forge}",
                 "/api/v1/projects/pallets/flask/hooks/github",
-                [401, 404, 404, 404, 200, 200, 200, 404, 404],
-                // CVE Services (issue 11): the organisation's administrators only; others are not told it exists.
-                // Nothing listens at 127.0.0.1:9, so a permitted PUT gets past authorization and is refused (422).
-                row(M::GET, "/advisories/{id}/cve.json", format!("/advisories/{advisory}/cve.json"), [404; 9]),
-                row(
-                    M::GET,
-                    "/api/v1/orgs/{org}/cve-services",
-                    "/api/v1/orgs/pallets/cve-services",
-                    [401, 404, 404, 404, 200, 200, 404, 404, 404],
-                ),
-                with_body(
-                    row(
-                        M::PUT,
-                        "/api/v1/projects/{org}/{project}/hooks/{forge}",
-                        "/api/v1/projects/pallets/flask/hooks/github",
-                        [401, 403, 403, 403, 200, 200, 200, 403, 403],
-                    ),
-                    |i| json!({"secret": format!("a secret of some length {i}")}),
-                ),
-                with_body(
-                    row(
-                        M::POST,
-                        "/api/v1/reports/{id}/cra/stages/{stage}",
-                        format!("/api/v1/reports/{report}/cra/stages/early-warning"),
-                        [404, 403, 403, 404, 404, 404, 404, 404, 403],
-                    ),
-                    |_| json!({"reference": "ENISA-1"}),
-                ),
-                row(
-                    M::GET,
-                    "/api/v1/reports/{id}/cra/stages/{stage}",
-                    format!("/api/v1/reports/{report}/cra/stages/notification"),
-                    [404, 403, 403, 404, 404, 404, 404, 404, 403],
-                ),
-                // Resending a webhook delivery (issue 11): the managers find no such webhook here.
-                row(
-                    M::POST,
-                    "/api/v1/orgs/{org}/webhooks/{id}/deliveries/{delivery}/resend",
-                    format!("/api/v1/orgs/pallets/webhooks/{outsider}/deliveries/{outsider}/resend"),
-                    [401, 403, 403, 403, 404, 404, 403, 403, 403],
-                ),
-                row(
-                    M::POST,
-                    "/api/v1/projects/{org}/{project}/webhooks/{id}/deliveries/{delivery}/resend",
-                    format!("/api/v1/projects/pallets/flask/webhooks/{outsider}/deliveries/{outsider}/resend"),
-                    [401, 403, 403, 403, 404, 404, 404, 403, 403],
-                    "/api/v1/projects/{org}/{project}/hooks/{forge}",
-                    "/api/v1/projects/pallets/flask/hooks/github",
-                    [401; 9],
-                ),
-                |_| json!({"zen": "Keep it logically awesome."}),
+                [401, 403, 403, 403, 200, 200, 200, 403, 403],
             ),
+            |i| json!({"secret": format!("a secret of some length {i}")}),
+        ),
+        with_body(
             row(
-                M::GET,
-                "/api/v1/reports/{id}/fix",
-                format!("/api/v1/reports/{report}/fix"),
-                [404, 404, 404, 404, 404, 200, 200, 404, 404],
+                M::POST,
+                "/api/v1/projects/{org}/{project}/hooks/{forge}",
+                "/api/v1/projects/pallets/flask/hooks/github",
+                [401; 9],
             ),
-            with_body(
-                row(
-                    M::PUT,
-                    "/api/v1/projects/{org}/{project}/fix-polling",
-                    "/api/v1/projects/pallets/flask/fix-polling",
-                    [401, 403, 403, 403, 200, 200, 200, 403, 403],
-                ),
-                |_| json!({"repository": "/nonexistent/flask.git", "branch": "main"}),
-            ),
+            |_| json!({"zen": "Keep it logically awesome."}),
+        ),
+        row(
+            M::GET,
+            "/api/v1/reports/{id}/fix",
+            format!("/api/v1/reports/{report}/fix"),
+            [404, 404, 404, 404, 404, 200, 200, 404, 404],
+        ),
+        with_body(
             row(
-                M::GET,
+                M::PUT,
                 "/api/v1/projects/{org}/{project}/fix-polling",
                 "/api/v1/projects/pallets/flask/fix-polling",
-                [401, 404, 404, 404, 200, 200, 200, 404, 404],
+                [401, 403, 403, 403, 200, 200, 200, 403, 403],
+            ),
+            |_| json!({"repository": "/nonexistent/flask.git", "branch": "main"}),
+        ),
+        row(
+            M::GET,
+            "/api/v1/projects/{org}/{project}/fix-polling",
+            "/api/v1/projects/pallets/flask/fix-polling",
+            [401, 404, 404, 404, 200, 200, 200, 404, 404],
+        ),
+        // CVE Services (issue 11): the organisation's administrators only; others are not told it exists.
+        // Nothing listens at 127.0.0.1:9, so a permitted PUT gets past authorization and is refused (422).
+        row(M::GET, "/advisories/{id}/cve.json", format!("/advisories/{advisory}/cve.json"), [404; 9]),
+        row(
+            M::GET,
+            "/api/v1/orgs/{org}/cve-services",
+            "/api/v1/orgs/pallets/cve-services",
+            [401, 404, 404, 404, 200, 200, 404, 404, 404],
+        ),
+        with_body(
+            row(
+                M::PUT,
                 "/api/v1/orgs/{org}/cve-services",
                 "/api/v1/orgs/pallets/cve-services",
                 [401, 404, 404, 404, 422, 422, 404, 404, 404],

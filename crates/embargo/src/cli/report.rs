@@ -263,6 +263,9 @@ pub enum ReportCommand {
     /// A public issue from a report declined as an ordinary bug: make its text, answer, mark it made public.
     #[command(subcommand)]
     PublicIssue(PublicIssueCommand),
+    /// Cyber Resilience Act reporting clocks (Article 14): start, show, details, file, content.
+    #[command(subcommand)]
+    Cra(super::CraCommand),
 }
 
 /// `report public-issue …`
@@ -311,7 +314,4 @@ pub enum PublicIssueCommand {
         #[command(flatten)]
         user: AsUser,
     },
-    /// Cyber Resilience Act reporting clocks (Article 14): start, show, details, file, content.
-    #[command(subcommand)]
-    Cra(super::CraCommand),
 }
