@@ -27,6 +27,7 @@
 //!   goes. Memberships given by hand are never touched, and no group can make
 //!   anyone an administrator.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -35,6 +36,7 @@ use embargo_core::Timestamp;
 use embargo_core::permission::Actor;
 use embargo_core::private::Private;
 use embargo_core::text::{Email, MAX_SHORT_CHARS, one_line};
+use embargo_core::throttle::{self, ThrottleScope};
 use embargo_core::user::{Membership, TeamScope, User};
 use embargo_store::StoreExt;
 use embargo_store::oidc::PendingSignIn;
@@ -223,8 +225,20 @@ impl App {
 
     /// Starts a sign-in at the provider: state, nonce and PKCE verifier are
     /// made and kept in the database under the hash of a new binding cookie.
-    pub async fn begin_sso(&self, next_path: Option<String>) -> Result<SsoStart, AppError> {
+    /// Starts are counted per client address ([`throttle::SSO_STARTS`]), so a
+    /// flood of starts gets [`AppError::Throttled`] instead of filling the
+    /// table of pending sign-ins.
+    pub async fn begin_sso(&self, next_path: Option<String>, client: Option<IpAddr>) -> Result<SsoStart, AppError> {
         let sso = self.sso()?;
+        let key = client.map(|address| format!("sso:{}", throttle::address_key(address)));
+        if let Some(key) = &key {
+            let mut reader = self.store.reader().await?;
+            if let Some(state) = reader.throttle_state(key).await? {
+                if let Some(retry_after) = throttle::retry_after(state.locked_until, self.now()) {
+                    return Err(AppError::Throttled { scope: ThrottleScope::ClientAddress, retry_after });
+                }
+            }
+        }
         let request = AuthorizationRequest {
             state: random_text(self)?,
             nonce: random_text(self)?,
@@ -242,7 +256,20 @@ impl App {
             expires_at: now + SSO_PENDING_TTL,
         };
         let hash = hash_token(&binding);
-        self.store.write(move |tx| Box::pin(async move { tx.insert_oidc_pending(&hash, &pending).await })).await?;
+        self.store
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.insert_oidc_pending(&hash, &pending).await?;
+                    if let Some(key) = key {
+                        let starts = tx.count_failure(&key, now, now - throttle::SSO_STARTS.window).await?;
+                        if let Some(lock) = throttle::SSO_STARTS.lock_after(starts) {
+                            tx.lock_key(&key, now + lock).await?;
+                        }
+                    }
+                    Ok::<_, AppError>(())
+                })
+            })
+            .await?;
         Ok(SsoStart { url, binding: Private::new(binding) })
     }
 

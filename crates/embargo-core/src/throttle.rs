@@ -41,6 +41,16 @@ pub const CLIENT_ADDRESS: ThrottleRule = ThrottleRule {
     max_lock: Duration::hours(1),
 };
 
+/// Single sign-on starts per client address (an IPv6 /64 counts as one): each
+/// start keeps a pending sign-in in the database, so 30 starts in 15 minutes
+/// lock the address for 5 minutes, doubling to at most an hour.
+pub const SSO_STARTS: ThrottleRule = ThrottleRule {
+    max_failures: 30,
+    window: Duration::minutes(15),
+    first_lock: Duration::minutes(5),
+    max_lock: Duration::hours(1),
+};
+
 impl ThrottleRule {
     /// After `failures` in the window, how long the key is locked, if at all.
     pub fn lock_after(&self, failures: u32) -> Option<Duration> {

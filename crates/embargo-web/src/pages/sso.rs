@@ -13,6 +13,7 @@ use super::accounts::{next_path, session_response};
 use super::{FormData, PageError, see_other};
 use crate::AppState;
 use crate::cookies::{cookie, set_cookie};
+use crate::extract::ClientAddr;
 
 /// The cookie that binds a sign-in under way to the browser that started it.
 pub(crate) const SSO_COOKIE: &str = "embargo_sso";
@@ -43,9 +44,13 @@ pub(crate) fn refusal_status(refusal: &SsoRefusal) -> StatusCode {
 }
 
 /// `GET /login/sso`: starts a sign-in at the provider (404 when none is set up).
-pub(crate) async fn start(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, PageError> {
+pub(crate) async fn start(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
     let next = FormData::from_query(query.as_deref()).opt("next").and_then(|n| next_path(&n));
-    let started = state.app.begin_sso(next).await?;
+    let started = state.app.begin_sso(next, client).await?;
     let mut response = see_other(&started.url);
     let max_age = embargo_app::sso::SSO_PENDING_TTL.whole_seconds();
     let cookie = set_cookie(&state.config, SSO_COOKIE, started.binding.expose(), max_age);

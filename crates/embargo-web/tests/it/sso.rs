@@ -9,11 +9,13 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use embargo_app::sso::SsoSettings;
 use embargo_app::{App, InstanceSettings, TeamRef};
 use embargo_core::permission::Actor;
@@ -399,4 +401,37 @@ async fn without_a_provider_the_sign_in_routes_are_not_found_issue_12() {
     let login = t.get("/login", &Auth::None).await.expect(StatusCode::OK);
     assert!(!login.text.contains("/login/sso"));
     t.finish().await;
+}
+
+/// `GET /login/sso` from `peer`, as `serve` sees it.
+async fn start_from(t: &TestApp, peer: &str) -> Reply {
+    let mut request = Request::get("/login/sso").body(Body::empty()).unwrap();
+    let peer: SocketAddr = peer.parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(peer));
+    t.send(request).await
+}
+
+/// Each start keeps a pending sign-in in the database: a flood of starts from
+/// one address is refused with 429 and `Retry-After` (other addresses still
+/// start), and the address may start again once its lock has ended.
+#[tokio::test]
+async fn a_flood_of_sign_in_starts_from_one_address_gets_429_with_retry_after_issue_12() {
+    let provider = Provider::start();
+    for backend in Backend::available() {
+        let t = instance(backend, provider.issuer(), true).await;
+        for _ in 0..embargo_core::throttle::SSO_STARTS.max_failures {
+            start_from(&t, "203.0.113.7:40000").await.expect(StatusCode::SEE_OTHER);
+        }
+        let refused = start_from(&t, "203.0.113.7:40001").await.expect(StatusCode::TOO_MANY_REQUESTS);
+        let wait: i64 =
+            refused.headers.get(header::RETRY_AFTER).expect("Retry-After").to_str().unwrap().parse().unwrap();
+        assert!(wait > 0 && wait <= 600, "Retry-After {wait}");
+        assert!(refused.text.contains("Too many attempts"), "{}", refused.text);
+        assert!(sso_cookie(&refused).is_none(), "a refused start sets no binding cookie");
+        start_from(&t, "198.51.100.9:40000").await.expect(StatusCode::SEE_OTHER);
+
+        t.clock().advance(time::Duration::seconds(wait));
+        start_from(&t, "203.0.113.7:40002").await.expect(StatusCode::SEE_OTHER);
+        t.finish().await;
+    }
 }
