@@ -233,10 +233,10 @@ impl App {
         let key = client.map(|address| format!("sso:{}", throttle::address_key(address)));
         if let Some(key) = &key {
             let mut reader = self.store.reader().await?;
-            if let Some(state) = reader.throttle_state(key).await? {
-                if let Some(retry_after) = throttle::retry_after(state.locked_until, self.now()) {
-                    return Err(AppError::Throttled { scope: ThrottleScope::ClientAddress, retry_after });
-                }
+            if let Some(state) = reader.throttle_state(key).await?
+                && let Some(retry_after) = throttle::retry_after(state.locked_until, self.now())
+            {
+                return Err(AppError::Throttled { scope: ThrottleScope::ClientAddress, retry_after });
             }
         }
         let request = AuthorizationRequest {
