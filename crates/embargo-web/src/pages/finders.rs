@@ -165,6 +165,25 @@ async fn again(
     reshow(state, viewer, id, Kept::finders(kept), status).await
 }
 
+/// Where a public-issue form leads: back to the section when `done`, or the
+/// page again with the form kept and the problems named.
+async fn public_issue_answered<T>(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    form: FormData,
+    done: Result<T, AppError>,
+) -> Result<Response, PageError> {
+    match done {
+        Ok(_) => Ok(see_other(&format!("/reports/{id}#public-issue"))),
+        Err(e) if fixable(&e) => {
+            let kept = FinderKept { public_issue: Some((form, problems(&e))), ..FinderKept::default() };
+            again(state, viewer, id, kept, &e).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn problems(error: &AppError) -> Vec<String> {
     match error {
         AppError::Conflict { .. } => vec![error.to_string()],
@@ -200,14 +219,8 @@ pub(crate) async fn draft_public_issue(
 ) -> Result<Response, PageError> {
     let (_, actor) = visible_report(&state, &viewer, &id).await?;
     let include_poc = form.get("include_poc") == "yes";
-    match state.app.draft_public_issue(&actor, crate::extract::report_id(&id)?, include_poc).await {
-        Ok(_) => Ok(see_other(&format!("/reports/{id}#public-issue"))),
-        Err(e) if fixable(&e) => {
-            let kept = FinderKept { public_issue: Some((form, problems(&e))), ..FinderKept::default() };
-            again(&state, &viewer, &id, kept, &e).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = state.app.draft_public_issue(&actor, crate::extract::report_id(&id)?, include_poc).await;
+    public_issue_answered(&state, &viewer, &id, form, done).await
 }
 
 /// `POST /reports/{id}/public-issue/answer`: the reporter answers (`answer=named|anonymous|objected`).
@@ -218,14 +231,8 @@ pub(crate) async fn answer_public_issue(
     form: FormData,
 ) -> Result<Response, PageError> {
     let (_, actor) = visible_report(&state, &viewer, &id).await?;
-    match state.app.answer_public_issue(&actor, crate::extract::report_id(&id)?, &form.get("answer")).await {
-        Ok(_) => Ok(see_other(&format!("/reports/{id}#public-issue"))),
-        Err(e) if fixable(&e) => {
-            let kept = FinderKept { public_issue: Some((form, problems(&e))), ..FinderKept::default() };
-            again(&state, &viewer, &id, kept, &e).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = state.app.answer_public_issue(&actor, crate::extract::report_id(&id)?, &form.get("answer")).await;
+    public_issue_answered(&state, &viewer, &id, form, done).await
 }
 
 /// `POST /reports/{id}/public-issue/published`: the team marks it made public at `url`.
@@ -236,12 +243,6 @@ pub(crate) async fn mark_public_issue(
     form: FormData,
 ) -> Result<Response, PageError> {
     let (_, actor) = visible_report(&state, &viewer, &id).await?;
-    match state.app.mark_public_issue(&actor, crate::extract::report_id(&id)?, &form.get("url")).await {
-        Ok(_) => Ok(see_other(&format!("/reports/{id}#public-issue"))),
-        Err(e) if fixable(&e) => {
-            let kept = FinderKept { public_issue: Some((form, problems(&e))), ..FinderKept::default() };
-            again(&state, &viewer, &id, kept, &e).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = state.app.mark_public_issue(&actor, crate::extract::report_id(&id)?, &form.get("url")).await;
+    public_issue_answered(&state, &viewer, &id, form, done).await
 }
