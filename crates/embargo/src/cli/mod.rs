@@ -170,6 +170,8 @@ pub enum Command {
                             embargo bench --database-url postgres://postgres@127.0.0.1/bench_empty\n\n\
                             Prints a Markdown table: the queue and its filters at --baseline and at --reports \
                             reports, intake rate, and public reads beside a bare axum router serving the same bytes. \
-                            Exit 0 when it ran, 1 on an error.")]
+                            Exit 0 when it ran, 1 on an error.\n\n\
+                            The whole benchmark, over HTTP beside the ceilings and Request Tracker's figures, is \
+                            bench/run in the repository (bench/run --help); it drives `bench load` and `bench bare`.")]
     Bench(BenchArgs),
 }

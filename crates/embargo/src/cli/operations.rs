@@ -211,7 +211,11 @@ pub enum AuditCommand {
 
 /// `bench`
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    /// A part of the whole benchmark (`bench/run` in the repository drives them).
+    #[command(subcommand)]
+    pub command: Option<BenchCommand>,
     /// Reports to load in all.
     #[arg(long, default_value_t = 100_000)]
     pub reports: u64,
@@ -227,4 +231,52 @@ pub struct BenchArgs {
     /// An empty PostgreSQL database to load (default: a temporary SQLite file, removed afterwards).
     #[arg(long)]
     pub database_url: Option<String>,
+}
+
+/// `bench …`: the parts `bench/run` drives.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// File reports into the configured instance through the intake use case (the demo first, once).
+    ///
+    /// An instance made for benchmarks only: the first run loads the demo
+    /// organisations and raises their intake limits to the policy maximum.
+    /// Prints one JSON object: the demo accounts (passwords only on the first
+    /// run), a published advisory's id, how many reports were filed and how fast.
+    #[command(after_help = "Examples:\n  embargo --data-dir /tmp/bench init\n  \
+                            embargo --data-dir /tmp/bench bench load --add 1000\n  \
+                            embargo --data-dir /tmp/bench bench load --add 99000 --start 1000")]
+    Load(BenchLoadArgs),
+    /// Serve one file's bytes at every path, with nothing else: bare axum, the
+    /// ceiling a cached public page is compared with.
+    #[command(after_help = "Example:\n  embargo bench bare --address 127.0.0.1:18081 --file advisory.html \\\n    \
+                            --content-type 'text/html; charset=utf-8'")]
+    Bare(BenchBareArgs),
+}
+
+/// `bench load`
+#[derive(Debug, Args)]
+pub struct BenchLoadArgs {
+    /// Reports to file.
+    #[arg(long, default_value_t = 1_000)]
+    pub add: u64,
+    /// The number of the first (reports are numbered, so that a second load continues the first).
+    #[arg(long, default_value_t = 0)]
+    pub start: u64,
+    /// Reports filed at once.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: u64,
+}
+
+/// `bench bare`
+#[derive(Debug, Args)]
+pub struct BenchBareArgs {
+    /// Where to listen (the global --listen is Embargo's own address).
+    #[arg(long, default_value = "127.0.0.1:18081")]
+    pub address: std::net::SocketAddr,
+    /// The file whose bytes every request gets.
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Its content type.
+    #[arg(long, default_value = "text/html; charset=utf-8")]
+    pub content_type: String,
 }

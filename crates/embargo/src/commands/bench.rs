@@ -8,6 +8,10 @@
 //!
 //! A benchmark, not a test: CI runs it at a tiny size only, to keep it working.
 //! Figures from a shared or busy machine are noisy: compare the ratios.
+//!
+//! Its subcommands are the parts `bench/run` (the whole benchmark, from
+//! outside, beside the ceilings) drives: `load` fills a configured instance,
+//! `bare` serves the same bytes as a public page with nothing else.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -27,7 +31,10 @@ use embargo_store::seal::SecretKey;
 use embargo_store::{DatabaseUrl, OpenOptions};
 use tower::ServiceExt;
 
-use crate::cli::BenchArgs;
+use crate::cli::{BenchArgs, BenchCommand};
+
+mod bare;
+mod load;
 
 /// The projects of the demo instance the reports are spread over.
 const PROJECTS: [&str; 4] = ["lanternworks/lantern", "lanternworks/wick", "orbit-lang/orbit", "harbor-relay/relay"];
@@ -244,8 +251,18 @@ fn random_key() -> anyhow::Result<SecretKey> {
     Ok(SecretKey::from_bytes(bytes))
 }
 
+/// `bench load` into the configured instance `app`.
+pub async fn load_into(app: &App, args: &crate::cli::BenchLoadArgs) -> anyhow::Result<ExitCode> {
+    load::run(app, args).await
+}
+
 /// Runs the benchmark and prints its table.
 pub async fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        Some(BenchCommand::Bare(bare)) => return bare::run(bare).await,
+        Some(BenchCommand::Load(_)) => bail!("bench load needs the instance's configuration"),
+        None => {}
+    }
     if args.baseline == 0 || args.reports <= args.baseline {
         bail!("--reports ({}) must be more than --baseline ({}), which must not be 0", args.reports, args.baseline);
     }

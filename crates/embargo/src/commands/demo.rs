@@ -13,7 +13,7 @@ use embargo_core::private::Private;
 use embargo_core::report::Submission;
 
 /// The example policies, written for invented organisations.
-const POLICIES: [(&str, &str); 7] = [
+pub(super) const POLICIES: [(&str, &str); 7] = [
     ("lanternworks", include_str!("../../../../examples/policies/lanternworks.toml")),
     ("lanternworks/lantern", include_str!("../../../../examples/policies/lanternworks-lantern.toml")),
     ("lanternworks/wick", include_str!("../../../../examples/policies/lanternworks-wick.toml")),

@@ -46,7 +46,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cvss(args) => return Ok(cvss::run(args)),
         Command::Completions(args) => return manual::completions(args),
         Command::Man(args) => return manual::man(args),
-        Command::Bench(args) => return bench::run(args).await,
+        Command::Bench(args) if !matches!(args.command, Some(crate::cli::BenchCommand::Load(_))) => {
+            return bench::run(args).await;
+        }
+        Command::Bench(_) => None,
         Command::Init(_)
         | Command::Admin(_)
         | Command::Report(_)
@@ -104,6 +107,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Man(args) => manual::man(&args),
         Command::Webhook(command) => webhook::run(&open(&config, false).await?, command).await,
         Command::Forge(command) => forge::run(&open(&config, false).await?, command).await,
+        Command::Bench(crate::cli::BenchArgs { command: Some(crate::cli::BenchCommand::Load(load)), .. }) => {
+            bench::load_into(&open(&config, true).await?, &load).await
+        }
         Command::Bench(args) => bench::run(&args).await,
     }
 }

@@ -83,6 +83,8 @@ const COMMANDS: &[&[&str]] = &[
     &["webhook", "deliveries"],
     &["webhook", "resend"],
     &["bench"],
+    &["bench", "load"],
+    &["bench", "bare"],
 ];
 
 #[test]
