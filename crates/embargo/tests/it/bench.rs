@@ -122,7 +122,14 @@ fn issue_15_bench_bare_serves_the_same_bytes_at_every_path() {
     std::fs::write(&file, &body).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_embargo"))
-        .args(["bench", "bare", "--address", &format!("127.0.0.1:{port}"), "--content-type", "text/html; charset=utf-8"])
+        .args([
+            "bench",
+            "bare",
+            "--address",
+            &format!("127.0.0.1:{port}"),
+            "--content-type",
+            "text/html; charset=utf-8",
+        ])
         .arg("--file")
         .arg(&file)
         .stderr(std::process::Stdio::null())

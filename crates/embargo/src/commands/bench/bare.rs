@@ -20,8 +20,9 @@ pub async fn run(args: &BenchBareArgs) -> anyhow::Result<ExitCode> {
         let (body, content_type) = (body.clone(), content_type.clone());
         async move { ([(header::CONTENT_TYPE, content_type)], body).into_response() }
     });
-    let listener =
-        tokio::net::TcpListener::bind(args.address).await.with_context(|| format!("cannot listen on {}", args.address))?;
+    let listener = tokio::net::TcpListener::bind(args.address)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.address))?;
     crate::output::note(&format!("bench bare: {} on {}", args.file.display(), args.address));
     axum::serve(listener, router).await.context("bench bare")?;
     Ok(ExitCode::SUCCESS)

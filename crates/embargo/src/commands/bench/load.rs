@@ -6,10 +6,10 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
+use embargo_app::PolicyTarget;
 use embargo_app::{AdvisoryQuery, App};
 use embargo_core::permission::Actor;
 use embargo_core::policy::MAX_HOURLY_LIMIT;
-use embargo_app::PolicyTarget;
 use serde_json::json;
 
 use crate::cli::BenchLoadArgs;
@@ -45,7 +45,8 @@ pub async fn run(app: &App, args: &BenchLoadArgs) -> anyhow::Result<ExitCode> {
         .into_iter()
         .find(|a| a.published.is_some())
         .map(|a| a.id.to_string());
-    let account = |pair: Option<&(String, String)>| pair.map(|(email, password)| json!({"email": email, "password": password}));
+    let account =
+        |pair: Option<&(String, String)>| pair.map(|(email, password)| json!({"email": email, "password": password}));
     let out = json!({
         "created": accounts.is_some(),
         "admin": account(accounts.as_ref().map(|a| &a.admin)),
