@@ -4,7 +4,8 @@
 //! ids (on demand from the advisory, and keeping a small pool topped up when
 //! the organisation asks for one), publishes the CNA container when the
 //! advisory is published, updates it when a new revision is published, and
-//! rejects the id when the advisory is withdrawn.
+//! rejects the id when the advisory is withdrawn or the id is released
+//! ([`release`]: taken off an advisory that never published it).
 //!
 //! Each of these is an operation (`cve_operations`) carried out by a leased
 //! job of kind [`OPERATION_KIND`]: the operation's id is its idempotency key
@@ -13,9 +14,16 @@
 //! [`RETRY_AFTER`], refusals (bad credentials, a record CVE Services does not
 //! take) fail the operation at once and change nothing else. Outcomes show on
 //! the advisory and in the audit log; a reserved id given to an advisory emits
-//! [`Event::CveReserved`], a publication [`Event::CvePublished`].
+//! [`Event::CveReserved`], a publication [`Event::CvePublished`], a rejection
+//! [`Event::CveRejected`].
+//!
+//! Before each reservation call an intent is noted with a reconciling job
+//! ([`reconcile`]), so ids CVE Services reserved but Embargo never stored (no
+//! answer, or a crash) are found and adopted into the pool.
 
 mod client;
+pub(crate) mod reconcile;
+pub(crate) mod release;
 
 use std::sync::Arc;
 
@@ -139,7 +147,7 @@ fn draft_cve(advisory: &Advisory) -> Option<CveId> {
 /// Queues an operation and the job of its first attempt; `false` when
 /// `source` already queued one (a retried job).
 #[allow(clippy::too_many_arguments)]
-async fn queue(
+pub(crate) async fn queue(
     tx: &mut dyn Writer,
     ids: &dyn Entropy,
     now: Timestamp,
@@ -334,13 +342,25 @@ impl App {
     /// Queues the operation an advisory event calls for (the
     /// [`CveServicesSync`] subscriber's work); a retried `job` queues none twice.
     async fn queue_cve_sync(&self, job: JobId, event: &Event) -> Result<(), AppError> {
+        let (now, entropy) = (self.now(), Arc::clone(&self.entropy));
+        if let Event::StateChanged { report, to, .. } = event {
+            if !release::releases(*to) {
+                return Ok(());
+            }
+            let (report, source) = (*report, format!("job:{job}"));
+            return self
+                .store
+                .write(move |tx| {
+                    Box::pin(async move { release::release_declined(tx, entropy.as_ref(), now, report, &source).await })
+                })
+                .await;
+        }
         let (id, kind) = match event {
             Event::AdvisoryPublished { advisory } => (advisory.clone(), CveOperationKind::Publish),
             Event::AdvisoryRevised { advisory, .. } => (advisory.clone(), CveOperationKind::Update),
             Event::AdvisoryWithdrawn { advisory } => (advisory.clone(), CveOperationKind::Reject),
             _ => return Ok(()),
         };
-        let (now, entropy) = (self.now(), Arc::clone(&self.entropy));
         self.store
             .write(move |tx| {
                 Box::pin(async move {
@@ -373,11 +393,12 @@ impl App {
         let account = reader.cve_services_account(operation.org_id).await.map_err(|e| temporary(e.into()))?;
         let key = reader.cve_services_key(operation.org_id).await.map_err(|e| temporary(e.into()))?;
         let unassigned = reader.unassigned_reserved_cves(operation.org_id).await.map_err(|e| temporary(e.into()))?;
+        let open = reader.open_reservation_intents(operation.org_id).await.map_err(|e| temporary(e.into()))?;
         drop(reader);
         let now = self.now();
         let (Some(account), Some(key)) = (account, key) else {
             let why = "the organisation's CVE Services credentials are not set".to_owned();
-            return self.settle_cve(&operation, now, Answer::Refused { status: 0, why, code: None }, None).await;
+            return self.settle_cve(&operation, now, Answer::Refused { status: 0, why, code: None }, None, None).await;
         };
         let credentials = Credentials {
             url: account.url.clone(),
@@ -386,39 +407,85 @@ impl App {
             key,
         };
         let http = self.outbound.as_ref();
-        let (answer, reserved) = match operation.kind {
+        let (answer, reserved, answered) = match operation.kind {
             CveOperationKind::Reserve => {
                 let wanted = account.pool_size as usize + usize::from(operation.advisory_id.is_some());
                 let amount = wanted.saturating_sub(unassigned.len());
                 if amount == 0 {
-                    (Answer::Done(String::new()), Vec::new())
+                    (Answer::Done(String::new()), Vec::new(), None)
                 } else {
+                    // An earlier call's answer may be lost: wait until it is reconciled.
+                    if let Some(at) = reconcile::wait_for(&open, now) {
+                        return self.postpone_cve(operation.id, now, at).await;
+                    }
                     let amount = u32::try_from(amount).unwrap_or(1);
+                    let intent =
+                        reconcile::note(self, &operation, &account.user, amount, now).await.map_err(temporary)?;
                     let answer = credentials.reserve(http, amount, now.year()).await;
+                    // Without an answer (or with one that does not read) the ids may be
+                    // reserved all the same: the intent stays open for its reconciliation.
+                    let answered = Some(intent).filter(|_| answer.status().is_some());
                     match &answer {
                         Answer::Done(body) => match client::reserved_ids(body) {
                             Ok(ids) => {
                                 let parsed: Result<Vec<CveId>, _> = ids.iter().map(|i| i.parse::<CveId>()).collect();
                                 match parsed {
-                                    Ok(ids) => (answer, ids),
+                                    Ok(ids) => (answer, ids, answered),
                                     Err(e) => {
                                         let why = format!("CVE Services answered an id that does not read: {e}");
-                                        (Answer::Refused { status: 200, why, code: None }, Vec::new())
+                                        (Answer::Refused { status: 200, why, code: None }, Vec::new(), None)
                                     }
                                 }
                             }
-                            Err(why) => (Answer::Refused { status: 200, why, code: None }, Vec::new()),
+                            Err(why) => (Answer::Refused { status: 200, why, code: None }, Vec::new(), None),
                         },
-                        _ => (answer, Vec::new()),
+                        _ => (answer, Vec::new(), answered),
                     }
                 }
             }
             CveOperationKind::Publish | CveOperationKind::Update => {
-                (self.send_record(&credentials, &operation).await, Vec::new())
+                (self.send_record(&credentials, &operation).await, Vec::new(), None)
             }
-            CveOperationKind::Reject => (self.send_rejection(&credentials, &operation).await, Vec::new()),
+            CveOperationKind::Reject => (self.send_rejection(&credentials, &operation).await, Vec::new(), None),
+            CveOperationKind::Release => (self.send_release(&credentials, &operation).await, Vec::new(), None),
         };
-        self.settle_cve(&operation, now, answer, Some(reserved)).await
+        self.settle_cve(&operation, now, answer, Some(reserved), answered).await
+    }
+
+    /// Puts an operation's next attempt off until `at`, without counting an attempt.
+    async fn postpone_cve(
+        &self,
+        operation: CveOperationId,
+        now: Timestamp,
+        at: Timestamp,
+    ) -> Result<(), DeliveryError> {
+        let entropy = Arc::clone(&self.entropy);
+        self.store
+            .write(move |tx| Box::pin(async move { schedule(tx, entropy.as_ref(), now, at, operation).await }))
+            .await
+            .map_err(|e| DeliveryError::Temporary(e.to_string()))
+    }
+
+    /// Rejects a released id (`POST /cve/{id}/reject`), unless its advisory
+    /// names it again; an id with a record (published outside Embargo) is left alone.
+    async fn send_release(&self, credentials: &Credentials, operation: &CveOperation) -> Answer {
+        let (Some(advisory), Some(cve)) = (&operation.advisory_id, &operation.cve_id) else {
+            return Answer::Refused { status: 0, why: "the operation names no advisory or CVE id".into(), code: None };
+        };
+        let found = match self.store.reader().await {
+            Ok(mut reader) => reader.advisory(advisory).await.map_err(AppError::from),
+            Err(e) => Err(AppError::from(e)),
+        };
+        match found {
+            Ok(Some(found)) if release::draft_cves(&found).contains(cve) => {
+                let why = format!("not rejected: the advisory {advisory} names {cve} again");
+                return Answer::Refused { status: 0, why, code: None };
+            }
+            Ok(_) => {}
+            Err(e) => return Answer::Later { status: None, why: format!("the advisory cannot be read: {e}") },
+        }
+        let container = json!({"rejectedReasons": [{"lang": "en", "value": release::REASON}]});
+        credentials.container(self.outbound.as_ref(), Method::Post, cve.as_str(), "reject", &container).await
     }
 
     /// Publishes (`POST`, or `PUT` when the record exists) or updates (`PUT`,
@@ -476,6 +543,7 @@ impl App {
         now: Timestamp,
         answer: Answer,
         reserved: Option<Vec<CveId>>,
+        answered: Option<uuid::Uuid>,
     ) -> Result<(), DeliveryError> {
         let wait = RETRY_AFTER.get(usize::try_from(operation.attempts).unwrap_or(usize::MAX)).copied();
         let (state, error, next) = match (&answer, wait) {
@@ -502,6 +570,10 @@ impl App {
                     let mut cve = None;
                     for id in &reserved {
                         tx.insert_reserved_cve(operation.org_id, id, operation.id, now).await?;
+                    }
+                    if let Some(intent) = answered {
+                        let outcome = json!({"status": status, "stored": reserved.iter().map(CveId::as_str).collect::<Vec<_>>()});
+                        tx.close_reservation_intent(intent, now, &outcome.to_string()).await?;
                     }
                     let subject = operation.advisory_id.as_ref().map_or_else(
                         || format!("org:{}", operation.org_id),
@@ -530,9 +602,14 @@ impl App {
                                     emit(tx, ids, now, &event).await?;
                                 }
                             }
-                            CveOperationKind::Reject => {
-                                let details = json!({"cve": operation.cve_id.as_ref().map(CveId::as_str)});
+                            CveOperationKind::Reject | CveOperationKind::Release => {
+                                let details = json!({"cve": operation.cve_id.as_ref().map(CveId::as_str),
+                                    "kind": operation.kind.as_str()});
                                 record(tx, now, &actor, "cve.rejected", subject, details).await?;
+                                if let (Some(advisory), Some(cve)) = (&operation.advisory_id, &operation.cve_id) {
+                                    let event = Event::CveRejected { advisory: advisory.clone(), cve: cve.clone() };
+                                    emit(tx, ids, now, &event).await?;
+                                }
                             }
                         }
                     } else if state == CveOperationState::Failed {
@@ -559,7 +636,8 @@ async fn credentials_cna(app: &App, org: OrgId) -> Option<embargo_formats::cve::
 }
 
 /// Hears advisory publications, revisions and withdrawals and queues the
-/// matching operation in CVE Services for organisations in `cve-services` mode.
+/// matching operation in CVE Services for organisations in `cve-services` mode;
+/// hears reports declined or withdrawn and releases their draft advisory's id.
 #[derive(Debug)]
 pub struct CveServicesSync;
 
@@ -570,10 +648,11 @@ impl Subscriber for CveServicesSync {
     }
 
     fn wants(&self, event: &Event) -> bool {
-        matches!(
-            event,
-            Event::AdvisoryPublished { .. } | Event::AdvisoryRevised { .. } | Event::AdvisoryWithdrawn { .. }
-        )
+        match event {
+            Event::AdvisoryPublished { .. } | Event::AdvisoryRevised { .. } | Event::AdvisoryWithdrawn { .. } => true,
+            Event::StateChanged { to, .. } => release::releases(*to),
+            _ => false,
+        }
     }
 
     async fn handle(&self, app: &App, job: JobId, event: &Event) -> Result<(), DeliveryError> {

@@ -236,6 +236,16 @@ pub enum Event {
         #[serde(with = "as_text")]
         cve: CveId,
     },
+    /// A CVE id was rejected in CVE Services: its advisory was withdrawn, or
+    /// the id was released from an advisory that never published it.
+    CveRejected {
+        /// The advisory it was given to.
+        #[serde(with = "as_text")]
+        advisory: AdvisoryId,
+        /// The CVE id.
+        #[serde(with = "as_text")]
+        cve: CveId,
+    },
 }
 
 impl Event {
@@ -269,6 +279,7 @@ impl Event {
             Event::FixMerged { .. } => "fix_merged",
             Event::CveReserved { .. } => "cve_reserved",
             Event::CvePublished { .. } => "cve_published",
+            Event::CveRejected { .. } => "cve_rejected",
         }
     }
 }

@@ -357,6 +357,10 @@ impl App {
                 serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
             return self.attempt_cve_operation(operation).await;
         }
+        if job.kind == crate::cve_services::reconcile::RECONCILE_KIND {
+            let reconcile = serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
+            return self.reconcile_cve_reservations(reconcile).await;
+        }
         if job.kind == crate::forge::poll::POLL_KIND {
             let poll = serde_json::from_value(job.payload.clone()).map_err(|e| unreadable(&job.kind, &e))?;
             return self.poll_fixes(worker, job.id, poll).await;

@@ -107,7 +107,7 @@ impl MailNotices {
             // The team acted itself; its reminders come as deadlines.
             Event::CraStarted { .. } | Event::CraStageFiled { .. } => None,
             // Shown on the advisory and told to webhooks; no mail.
-            Event::CveReserved { .. } | Event::CvePublished { .. } => None,
+            Event::CveReserved { .. } | Event::CvePublished { .. } | Event::CveRejected { .. } => None,
         }
     }
 }

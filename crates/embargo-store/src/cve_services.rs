@@ -1,13 +1,16 @@
-//! CVE Services (issue 11, migration 1120): an organisation's credentials
-//! (the API key sealed at rest, read only to call CVE Services), the ids it
-//! reserved there, and each operation (reserve, publish, update, reject) with
-//! the outcome of its last attempt.
+//! CVE Services (issue 11, migrations 1120 and 1130): an organisation's
+//! credentials (the API key sealed at rest, read only to call CVE Services),
+//! the ids it reserved there, each operation (reserve, publish, update,
+//! reject, release) with the outcome of its last attempt, and the intent noted
+//! before each reservation call (closed when the answer is stored, or when a
+//! reconciliation found what the call reserved).
 
 use std::ops::DerefMut;
 
 use embargo_core::Timestamp;
 use embargo_core::id::{AdvisoryId, CveId, CveOperationId, OrgId};
 use embargo_core::private::Private;
+use uuid::Uuid;
 
 use crate::StoreError;
 use crate::handle::Handle;
@@ -42,8 +45,11 @@ pub enum CveOperationKind {
     Publish,
     /// Update the published CNA container (`PUT /cve/{id}/cna`).
     Update,
-    /// Reject the id (`POST`/`PUT /cve/{id}/reject`).
+    /// Reject the id (`POST`/`PUT /cve/{id}/reject`): its advisory was withdrawn.
     Reject,
+    /// Reject a released id (`POST /cve/{id}/reject`): it was taken off an
+    /// advisory that never published it (by the team, or because the report was declined).
+    Release,
 }
 
 impl CveOperationKind {
@@ -54,6 +60,7 @@ impl CveOperationKind {
             CveOperationKind::Publish => "publish",
             CveOperationKind::Update => "update",
             CveOperationKind::Reject => "reject",
+            CveOperationKind::Release => "release",
         }
     }
 
@@ -63,6 +70,7 @@ impl CveOperationKind {
             "publish" => Ok(CveOperationKind::Publish),
             "update" => Ok(CveOperationKind::Update),
             "reject" => Ok(CveOperationKind::Reject),
+            "release" => Ok(CveOperationKind::Release),
             other => Err(StoreError::corrupt("cve_operations.kind", other)),
         }
     }
@@ -143,6 +151,23 @@ pub struct CveAttempt {
     pub cve_id: Option<CveId>,
 }
 
+/// A reservation call about to be made (or made without its answer stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReservationIntent {
+    /// Its id.
+    pub id: Uuid,
+    /// The organisation whose account makes the call.
+    pub org_id: OrgId,
+    /// The reservation operation it is an attempt of.
+    pub operation_id: CveOperationId,
+    /// The CVE Services user that makes the call (`requested_by.user` of the ids it reserves).
+    pub api_user: String,
+    /// How many ids it asks for.
+    pub amount: u32,
+    /// When it was noted (before the call).
+    pub requested_at: Timestamp,
+}
+
 /// Reading CVE Services accounts, reserved ids and operations.
 #[async_trait::async_trait]
 pub trait CveServicesReads {
@@ -156,6 +181,12 @@ pub trait CveServicesReads {
     async fn cve_operations_of(&mut self, advisory: &AdvisoryId, limit: u32) -> Result<Vec<CveOperation>, StoreError>;
     /// Ids the organisation reserved that no advisory has yet, oldest first.
     async fn unassigned_reserved_cves(&mut self, org: OrgId) -> Result<Vec<CveId>, StoreError>;
+    /// Whether `cve` is an id the organisation reserved (or adopted) in CVE Services.
+    async fn is_reserved_cve(&mut self, org: OrgId, cve: &CveId) -> Result<bool, StoreError>;
+    /// Whether Embargo knows `cve` at all: reserved or adopted by any organisation, or given to an advisory.
+    async fn is_known_cve(&mut self, cve: &CveId) -> Result<bool, StoreError>;
+    /// The organisation's open reservation intents, oldest first.
+    async fn open_reservation_intents(&mut self, org: OrgId) -> Result<Vec<ReservationIntent>, StoreError>;
 }
 
 /// Changing CVE Services accounts, reserved ids and operations.
@@ -180,6 +211,10 @@ pub trait CveServicesWrites {
         operation: CveOperationId,
         at: Timestamp,
     ) -> Result<bool, StoreError>;
+    /// Notes a reservation call about to be made.
+    async fn insert_reservation_intent(&mut self, intent: &ReservationIntent) -> Result<(), StoreError>;
+    /// Closes an intent with what came of it; `false` if it was closed already.
+    async fn close_reservation_intent(&mut self, id: Uuid, at: Timestamp, outcome: &str) -> Result<bool, StoreError>;
 }
 
 fn place(row: &str) -> Place<'_> {
@@ -198,6 +233,17 @@ fn account_from(row: &impl RowRead) -> Result<CveServicesAccount, StoreError> {
         cna_org_id: row.text("cna_org_id")?,
         pool_size: u32::try_from(row.int("pool_size")?).map_err(|e| StoreError::corrupt("pool_size", e))?,
         updated_at: row.time("updated_at")?,
+    })
+}
+
+fn intent_from(row: &impl RowRead) -> Result<ReservationIntent, StoreError> {
+    Ok(ReservationIntent {
+        id: row.uuid("id")?,
+        org_id: OrgId::from_uuid(row.uuid("org_id")?),
+        operation_id: CveOperationId::from_uuid(row.uuid("operation_id")?),
+        api_user: row.text("api_user")?,
+        amount: u32::try_from(row.int("amount")?).map_err(|e| StoreError::corrupt("amount", e))?,
+        requested_at: row.time("requested_at")?,
     })
 }
 
@@ -261,6 +307,25 @@ where
                            ORDER BY r.reserved_at, r.cve_id";
         let rows = self.fetch_all(query(SQL).bind(org)).await?;
         rows.iter().map(|r| r.parsed("cve_id")).collect()
+    }
+
+    async fn is_reserved_cve(&mut self, org: OrgId, cve: &CveId) -> Result<bool, StoreError> {
+        const SQL: &str = "SELECT cve_id FROM cve_reserved_ids WHERE org_id = $1 AND cve_id = $2";
+        Ok(self.fetch_optional(query(SQL).bind(org).bind(cve.as_str())).await?.is_some())
+    }
+
+    async fn is_known_cve(&mut self, cve: &CveId) -> Result<bool, StoreError> {
+        const SQL: &str = "SELECT cve_id FROM cve_reserved_ids WHERE cve_id = $1 \
+                           UNION SELECT cve_id FROM cve_assignments WHERE cve_id = $2";
+        Ok(self.fetch_optional(query(SQL).bind(cve.as_str()).bind(cve.as_str())).await?.is_some())
+    }
+
+    async fn open_reservation_intents(&mut self, org: OrgId) -> Result<Vec<ReservationIntent>, StoreError> {
+        const SQL: &str = "SELECT id, org_id, operation_id, api_user, amount, requested_at \
+                           FROM cve_reservation_intents WHERE org_id = $1 AND closed_at IS NULL \
+                           ORDER BY requested_at, id";
+        let rows = self.fetch_all(query(SQL).bind(org)).await?;
+        rows.iter().map(intent_from).collect()
     }
 }
 
@@ -352,6 +417,38 @@ where
                 .bind(org)
                 .bind(operation)
                 .bind(at),
+            )
+            .await?;
+        Ok(changed > 0)
+    }
+
+    async fn insert_reservation_intent(&mut self, intent: &ReservationIntent) -> Result<(), StoreError> {
+        self.execute(
+            query(
+                "INSERT INTO cve_reservation_intents (id, org_id, operation_id, api_user, amount, requested_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(intent.id)
+            .bind(intent.org_id)
+            .bind(intent.operation_id)
+            .bind(intent.api_user.as_str())
+            .bind(i64::from(intent.amount))
+            .bind(intent.requested_at),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn close_reservation_intent(&mut self, id: Uuid, at: Timestamp, outcome: &str) -> Result<bool, StoreError> {
+        let changed = self
+            .execute(
+                query(
+                    "UPDATE cve_reservation_intents SET closed_at = $1, outcome = $2 \
+                     WHERE id = $3 AND closed_at IS NULL",
+                )
+                .bind(at)
+                .bind(outcome)
+                .bind(id),
             )
             .await?;
         Ok(changed > 0)

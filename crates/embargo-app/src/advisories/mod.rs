@@ -379,7 +379,9 @@ impl App {
         self.advisory(actor, &id).await
     }
 
-    /// Edits an advisory's working copy.
+    /// Edits an advisory's working copy. A CVE id the organisation reserved in
+    /// CVE Services that the edit takes off the aliases, and that no published
+    /// revision carries, is released: its rejection is queued.
     pub async fn update_advisory(
         &self,
         actor: &Actor,
@@ -387,7 +389,7 @@ impl App {
         patch: AdvisoryPatch,
     ) -> Result<AdvisoryView, AppError> {
         let id = id.clone();
-        let (now, tx_actor, tx_id) = (self.now(), actor.clone(), id.clone());
+        let (now, tx_actor, tx_id, entropy) = (self.now(), actor.clone(), id.clone(), Arc::clone(&self.entropy));
         self.store
             .write(move |tx| {
                 Box::pin(async move {
@@ -397,10 +399,24 @@ impl App {
                     if advisory.state == AdvisoryState::Withdrawn {
                         return Err(AdvisoryError::Withdrawn.into());
                     }
+                    let before = crate::cve_services::release::draft_cves(&advisory);
                     patch.apply(&mut advisory.draft)?;
                     advisory.updated_at = now;
                     tx.update_advisory(&advisory).await?;
-                    record(tx, now, &actor, "advisory.updated", format!("advisory:{id}"), json!({})).await
+                    record(tx, now, &actor, "advisory.updated", format!("advisory:{id}"), json!({})).await?;
+                    // A CVE id reserved in CVE Services taken off an unpublished advisory is released.
+                    let why = "the team took it off the advisory";
+                    crate::cve_services::release::released(
+                        tx,
+                        entropy.as_ref(),
+                        now,
+                        &actor,
+                        &before,
+                        &advisory,
+                        why,
+                        None,
+                    )
+                    .await
                 })
             })
             .await?;

@@ -133,6 +133,14 @@ impl Credentials {
         answer(http.call(Method::Post, self.request(&path, String::new())).await)
     }
 
+    /// `GET /cve-id`: one page of the organisation's RESERVED ids reserved
+    /// after `after` and before `before` (RFC 3339 times; the filters the
+    /// OpenAPI document names `time_reserved.gt` and `time_reserved.lt`).
+    pub(crate) async fn reserved_page(&self, http: &dyn Outbound, after: &str, before: &str, page: u32) -> Answer {
+        let path = format!("/cve-id?state=RESERVED&time_reserved.gt={after}&time_reserved.lt={before}&page={page}");
+        answer(http.call(Method::Get, self.request(&path, String::new())).await)
+    }
+
     /// `POST` or `PUT /cve/{id}/{what}` (`cna` or `reject`) with `{"cnaContainer": container}`.
     pub(crate) async fn container(
         &self,
@@ -160,6 +168,46 @@ pub(crate) fn reserved_ids(body: &str) -> Result<Vec<String>, String> {
     let reserved: Reserved =
         serde_json::from_str(body).map_err(|e| format!("CVE Services' answer to a reservation does not read: {e}"))?;
     Ok(reserved.cve_ids.into_iter().map(|e| e.cve_id).collect())
+}
+
+/// One id of a listing (`schemas/cve-id/list-cve-ids-response.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(crate) struct Listed {
+    /// The id.
+    pub(crate) cve_id: String,
+    /// The CNA that owns it.
+    #[serde(default)]
+    pub(crate) owning_cna: String,
+    /// Who reserved it.
+    #[serde(default)]
+    pub(crate) requested_by: RequestedBy,
+    /// When it was reserved (RFC 3339).
+    #[serde(default)]
+    pub(crate) reserved: String,
+}
+
+/// Who reserved an id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub(crate) struct RequestedBy {
+    /// The CNA's short name.
+    #[serde(default)]
+    pub(crate) cna: String,
+    /// The user name.
+    #[serde(default)]
+    pub(crate) user: String,
+}
+
+/// The ids of one page of a listing, and the next page's number when there is one.
+pub(crate) fn listed_ids(body: &str) -> Result<(Vec<Listed>, Option<u32>), String> {
+    #[derive(Deserialize)]
+    struct Page {
+        cve_ids: Vec<Listed>,
+        #[serde(rename = "nextPage")]
+        next_page: Option<u32>,
+    }
+    let page: Page =
+        serde_json::from_str(body).map_err(|e| format!("CVE Services' list of reserved ids does not read: {e}"))?;
+    Ok((page.cve_ids, page.next_page))
 }
 
 /// The UUID in an organisation's answer (`schemas/org/get-org-response.json`).
@@ -198,5 +246,18 @@ mod tests {
         assert_eq!(reserved_ids(body).unwrap(), vec!["CVE-2026-10000"]);
         assert!(reserved_ids("[]").is_err());
         assert_eq!(organisation_uuid(r#"{"short_name":"acme","UUID":"u-1"}"#).as_deref(), Some("u-1"));
+    }
+
+    #[test]
+    fn listings_are_read_with_their_next_page() {
+        let body = r#"{"totalCount":3,"itemsPerPage":2,"pageCount":2,"currentPage":1,"nextPage":2,
+            "cve_ids":[{"cve_id":"CVE-2026-10000","owning_cna":"acme","state":"RESERVED",
+            "requested_by":{"cna":"acme","user":"a@acme"},"reserved":"2026-05-04T09:00:00.000Z"}]}"#;
+        let (ids, next) = listed_ids(body).unwrap();
+        assert_eq!(next, Some(2));
+        assert_eq!((ids[0].cve_id.as_str(), ids[0].requested_by.user.as_str()), ("CVE-2026-10000", "a@acme"));
+        let (_, last) = listed_ids(r#"{"cve_ids":[]}"#).unwrap();
+        assert_eq!(last, None);
+        assert!(listed_ids("{}").is_err());
     }
 }

@@ -14,7 +14,7 @@ use crate::events::Event;
 
 /// Every event type a webhook may subscribe to. `cve.*` come from the CVE
 /// Services client (`crate::cve_services`).
-pub const EVENT_TYPES: [&str; 10] = [
+pub const EVENT_TYPES: [&str; 11] = [
     "report.submitted",
     "report.state_changed",
     "report.message_posted",
@@ -25,6 +25,7 @@ pub const EVENT_TYPES: [&str; 10] = [
     "cve.reserved",
     "cve.published",
     "advisory.vex_changed",
+    "cve.rejected",
 ];
 
 /// The webhook event type of a domain event; `None` for events no receiver hears (drafts).
@@ -59,6 +60,7 @@ pub(crate) fn event_type(event: &Event) -> Option<&'static str> {
         Event::VexChanged { .. } => Some("advisory.vex_changed"),
         // CRA reporting is the team's business with the authorities: nothing of it goes out.
         Event::CraStarted { .. } | Event::CraStageFiled { .. } => None,
+        Event::CveRejected { .. } => Some("cve.rejected"),
     }
 }
 
@@ -101,7 +103,7 @@ pub(crate) async fn outgoing(
             (found.org_id, found.project_id, json!({"advisory_id": advisory.to_string(), "url": url}))
         }
         // A reserved id may belong to a draft: its page is not linked until published.
-        Event::CveReserved { advisory, cve } => {
+        Event::CveReserved { advisory, cve } | Event::CveRejected { advisory, cve } => {
             let Some(found) = reader.advisory(advisory).await? else { return Ok(None) };
             (found.org_id, found.project_id, json!({"advisory_id": advisory.to_string(), "cve_id": cve.as_str()}))
         }

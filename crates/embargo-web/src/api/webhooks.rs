@@ -23,7 +23,8 @@ pub(crate) struct WebhookRequest {
     url: String,
     /// The event types: `report.submitted`, `report.state_changed`, `report.message_posted`,
     /// `report.assignee_changed`, `advisory.published`, `advisory.revised`, `advisory.withdrawn`,
-    /// `cve.reserved`, `cve.published`, `advisory.vex_changed` (a published advisory's VEX statement).
+    /// `cve.reserved`, `cve.published`, `advisory.vex_changed` (a published advisory's VEX statement),
+    /// `cve.rejected` (a CVE id rejected in CVE Services: withdrawn, or released unused).
     events: Vec<String>,
 }
 

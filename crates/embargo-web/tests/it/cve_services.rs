@@ -18,6 +18,8 @@ use crate::webhooks::Receiver;
 const SHORT_NAME: &str = "pallets";
 const USER: &str = "cna@pallets.example";
 const KEY: &str = "MARKER-KEY-5d1e-cve-api-key";
+/// Another user of the same CNA (sharing the key in the double).
+const OTHER_USER: &str = "alice@pallets.example";
 
 /// The double, killed when dropped.
 pub(crate) struct CveServices {
@@ -28,6 +30,11 @@ pub(crate) struct CveServices {
 
 impl CveServices {
     pub(crate) fn start() -> CveServices {
+        CveServices::start_with(USER, 500)
+    }
+
+    /// The double with these users (comma-separated) and `page_size` ids a page in listings.
+    fn start_with(users: &str, page_size: usize) -> CveServices {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("key"), KEY).unwrap();
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/cve_services.py");
@@ -37,8 +44,9 @@ impl CveServices {
             .arg(conformance)
             .arg(dir.path().join("log"))
             .arg(SHORT_NAME)
-            .arg(USER)
+            .arg(users)
             .arg(dir.path().join("key"))
+            .env("CVE_SERVICES_PAGE_SIZE", page_size.to_string())
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs the CVE Services double (pip install jsonschema)");
@@ -58,6 +66,25 @@ impl CveServices {
         std::fs::write(self.dir.path().join("key"), key).unwrap();
     }
 
+    /// Sets the double's clock to `at` (CVE Services stamps whole seconds).
+    fn set_now(&self, at: time::OffsetDateTime) {
+        let text = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        );
+        std::fs::write(self.dir.path().join("now"), text).unwrap();
+    }
+
+    /// Makes the double lose its answer to the next reservation (made all the same).
+    fn drop_next_answer(&self) {
+        std::fs::write(self.dir.path().join("drop"), "").unwrap();
+    }
+
     /// Every request the double answered: method, path, query, status, body.
     pub(crate) fn log(&self) -> Vec<Value> {
         let text = std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default();
@@ -70,11 +97,16 @@ impl CveServices {
 
     /// Runs `cve ARGS... --raw`-style commands of cvelib against the double.
     fn cvelib(&self, args: &[&str]) -> String {
+        self.cvelib_as(USER, args)
+    }
+
+    /// Runs cvelib as `user` of the CNA.
+    fn cvelib_as(&self, user: &str, args: &[&str]) -> String {
         let out = Command::new("cve")
             .args(args)
             .env("CVE_API_URL", format!("{}/", self.url()))
             .env("CVE_ORG", SHORT_NAME)
-            .env("CVE_USER", USER)
+            .env("CVE_USER", user)
             .env("CVE_API_KEY", KEY)
             .env_remove("CVE_ENVIRONMENT")
             .output()
@@ -459,6 +491,202 @@ async fn a_pool_of_reserved_ids_is_kept_topped_up() {
         assert_eq!(double.count("POST", "/cve-id"), 2, "two reservations: the pool, then one to top it up");
         let listed = double.cvelib_json(&["list", "--raw"]);
         assert_eq!(listed.as_array().unwrap().len(), 3, "cvelib sees the three reserved ids: {listed}");
+        w.finish().await;
+    }
+}
+
+fn audit_actions(audit: &Value, action: &str) -> Vec<Value> {
+    audit.as_array().unwrap().iter().filter(|e| e["action"] == action).cloned().collect()
+}
+
+#[tokio::test]
+async fn released_ids_are_rejected_and_pool_ids_kept_as_cvelib_sees_them() {
+    for backend in Backend::available() {
+        let w = World::on(backend).await;
+        let t = &w.t;
+        let double = CveServices::start();
+        let hooks = Receiver::start(0);
+        let made = t
+            .post("/api/v1/orgs/pallets/webhooks", json!({"url": hooks.url(), "events": ["cve.rejected"]}), &w.org_team)
+            .await
+            .expect(StatusCode::CREATED);
+        hooks.set_secret(made.json["secret"].as_str().unwrap());
+        let (report, advisory) = cna_world(&w, &double).await;
+        t.patch(&format!("/api/v1/advisories/{advisory}"), json!({"details": "MARKER-DRAFT-9c2e"}), &w.flask_team)
+            .await
+            .expect(StatusCode::OK);
+        let mut with_pool = credentials(&double, KEY);
+        with_pool["pool_size"] = json!(1);
+        t.put("/api/v1/orgs/pallets/cve-services", with_pool, &w.admin).await.expect(StatusCode::OK);
+        t.run_jobs().await;
+
+        // The team takes an id from the pool, then takes it off the draft: it is released.
+        let taken = t.post(&format!("/api/v1/advisories/{advisory}/cve"), json!({}), &w.flask_team).await;
+        let first = taken.expect(StatusCode::OK).json["draft"]["aliases"][0].as_str().unwrap().to_owned();
+        t.run_jobs().await;
+        let status = t.get("/api/v1/orgs/pallets/cve-services", &w.org_team).await.expect(StatusCode::OK);
+        let pooled = status.json["unassigned"][0].as_str().unwrap().to_owned();
+        t.clock().advance(time::Duration::minutes(1));
+        t.patch(&format!("/api/v1/advisories/{advisory}"), json!({"aliases": []}), &w.flask_team)
+            .await
+            .expect(StatusCode::OK);
+        t.run_jobs().await;
+        let shown = double.cvelib_json(&["show", &first, "--raw"]);
+        assert_eq!(shown["state"], "REJECTED", "{shown}");
+        let record = double.cvelib_json(&["show", "--show-record", &first, "--raw"]);
+        assert_eq!(record["cveMetadata"]["state"], "REJECTED");
+        let reason = record["containers"]["cna"]["rejectedReasons"][0]["value"].as_str().unwrap();
+        assert!(reason.contains("not used"), "{reason}");
+        let sent = serde_json::to_string(&double.log()).unwrap();
+        assert!(!sent.contains("MARKER") && !sent.contains(&advisory), "nothing of the draft goes out: {sent}");
+        let view = t.get(&format!("/api/v1/advisories/{advisory}"), &w.flask_team).await.expect(StatusCode::OK);
+        let op = &operations(&view.json)[0];
+        assert_eq!(
+            (op["kind"].as_str(), op["state"].as_str(), op["cve_id"].as_str()),
+            (Some("release"), Some("done"), Some(first.as_str())),
+            "{}",
+            view.text
+        );
+        // The id never given to an advisory stays reserved, in the pool.
+        assert_eq!(double.cvelib_json(&["show", &pooled, "--raw"])["state"], "RESERVED");
+        let status = t.get("/api/v1/orgs/pallets/cve-services", &w.org_team).await.expect(StatusCode::OK);
+        assert_eq!(status.json["unassigned"], json!([pooled]), "{}", status.text);
+
+        // An id typed in by hand and taken off again is left alone.
+        t.patch(&format!("/api/v1/advisories/{advisory}"), json!({"aliases": ["CVE-2026-4242"]}), &w.flask_team)
+            .await
+            .expect(StatusCode::OK);
+        t.patch(&format!("/api/v1/advisories/{advisory}"), json!({"aliases": []}), &w.flask_team)
+            .await
+            .expect(StatusCode::OK);
+        t.run_jobs().await;
+        assert_eq!(double.count("POST", "/reject"), 1, "{:?}", double.log());
+
+        // The report is declined: the draft's id is taken off it and released; the pool is topped up again.
+        t.clock().advance(time::Duration::minutes(1));
+        let taken = t.post(&format!("/api/v1/advisories/{advisory}/cve"), json!({}), &w.flask_team).await;
+        assert_eq!(taken.expect(StatusCode::OK).json["draft"]["aliases"][0], pooled.as_str());
+        t.run_jobs().await;
+        let decline = json!({"to": "not_vulnerable", "reason": "MARKER-REASON only a dev server crash"});
+        t.post(&format!("/api/v1/reports/{report}/transitions"), decline, &w.flask_team).await.expect(StatusCode::OK);
+        t.run_jobs().await;
+        let view = t.get(&format!("/api/v1/advisories/{advisory}"), &w.flask_team).await.expect(StatusCode::OK);
+        assert_eq!(view.json["draft"]["aliases"], json!([]), "{}", view.text);
+        assert_eq!(double.cvelib_json(&["show", &pooled, "--raw"])["state"], "REJECTED");
+        let listed = double.cvelib_json(&["list", "--state", "reserved", "--raw"]);
+        let reserved: Vec<&str> = listed.as_array().unwrap().iter().map(|c| c["cve_id"].as_str().unwrap()).collect();
+        let status = t.get("/api/v1/orgs/pallets/cve-services", &w.org_team).await.expect(StatusCode::OK);
+        assert_eq!(json!(reserved), status.json["unassigned"], "the pool is what cvelib sees reserved");
+        assert_eq!(reserved.len(), 1);
+        let sent = serde_json::to_string(&double.log()).unwrap();
+        assert!(!sent.contains("MARKER"), "{sent}");
+
+        // Webhooks heard both rejections, with ids only; the audit log tells why.
+        t.run_jobs().await;
+        let received = hooks.received();
+        let rejected: Vec<Value> = received
+            .iter()
+            .map(|r| serde_json::from_str::<Value>(r["body"].as_str().unwrap()).unwrap())
+            .filter(|b| b["type"] == "cve.rejected")
+            .map(|b| b["data"]["cve_id"].clone())
+            .collect();
+        assert_eq!(rejected, vec![json!(first), json!(pooled)], "{received:?}");
+        assert!(received.iter().all(|r| r["verified"] == true && !r["body"].as_str().unwrap().contains("MARKER")));
+        let audit = t.get("/api/v1/audit/events?limit=500", &w.admin).await.expect(StatusCode::OK);
+        assert_eq!(audit_actions(&audit.json, "advisory.cve_released").len(), 2, "{}", audit.text);
+        assert_eq!(audit_actions(&audit.json, "cve.rejected").len(), 2, "{}", audit.text);
+        w.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_reservation_whose_answer_was_lost_is_adopted_once() {
+    for backend in Backend::available() {
+        let w = World::on(backend).await;
+        let t = &w.t;
+        // Two users of the CNA, and two ids a page so listings take pages.
+        let double = CveServices::start_with(&format!("{USER},{OTHER_USER}"), 2);
+        let now = || embargo_app::clock::Clock::now(t.clock());
+        double.set_now(now());
+        let (_, advisory) = cna_world(&w, &double).await;
+        // Before the intent, the same user reserves one with cvelib: never adopted.
+        let before = double.cvelib_json(&["reserve", "1", "--year", "2026", "--raw"])["cve_ids"][0]["cve_id"].clone();
+
+        // Embargo's reservation is made, but its answer is lost with the connection.
+        t.clock().advance(time::Duration::minutes(1));
+        double.set_now(now());
+        double.drop_next_answer();
+        t.post(&format!("/api/v1/advisories/{advisory}/cve"), json!({}), &w.flask_team).await.expect(StatusCode::OK);
+        t.run_jobs().await;
+        let dropped: Vec<Value> = double.log().into_iter().filter(|r| r["dropped"] == true).collect();
+        assert_eq!(dropped.len(), 1, "{:?}", double.log());
+        let view = t.get(&format!("/api/v1/advisories/{advisory}"), &w.flask_team).await.expect(StatusCode::OK);
+        assert_eq!(view.json["draft"]["aliases"], json!([]));
+        assert_eq!(operations(&view.json)[0]["state"], "pending", "retried: {}", view.text);
+        let lost = double.cvelib_json(&["list", "--state", "reserved", "--raw"]);
+        let lost: Vec<Value> =
+            lost.as_array().unwrap().iter().map(|c| c["cve_id"].clone()).filter(|c| *c != before).collect();
+        assert_eq!(lost.len(), 1, "CVE Services reserved it: {lost:?}");
+        let lost = lost[0].as_str().unwrap().to_owned();
+        // After the intent: another user's id, then one more of the same user's than was asked for.
+        let other = double.cvelib_as(OTHER_USER, &["reserve", "1", "--year", "2026", "--raw"]);
+        t.clock().advance(time::Duration::minutes(1));
+        double.set_now(now());
+        let extra = double.cvelib_json(&["reserve", "1", "--year", "2026", "--raw"])["cve_ids"][0]["cve_id"].clone();
+
+        // The reconciliation (two replicas on PostgreSQL) adopts exactly the lost id, once.
+        t.clock().advance(time::Duration::minutes(2));
+        double.set_now(now());
+        if backend == Backend::Postgres {
+            let replica = t.replica().await;
+            let subscribers = embargo_app::Subscribers::standard(std::sync::Arc::new(embargo_app::LogNotifier));
+            for _ in 0..3 {
+                let (one, two) = tokio::join!(
+                    t.app.run_due_jobs("replica-a", &subscribers, 1000),
+                    replica.run_due_jobs("replica-b", &subscribers, 1000)
+                );
+                one.unwrap();
+                two.unwrap();
+            }
+            drop(replica);
+        } else {
+            t.run_jobs().await;
+        }
+        // The waiting reservation then gives it to the advisory without calling again.
+        t.clock().advance(time::Duration::minutes(1));
+        double.set_now(now());
+        t.run_jobs().await;
+        let view = t.get(&format!("/api/v1/advisories/{advisory}"), &w.flask_team).await.expect(StatusCode::OK);
+        assert_eq!(view.json["draft"]["aliases"], json!([lost]), "{}", view.text);
+        let op = &operations(&view.json)[0];
+        assert_eq!((op["kind"].as_str(), op["state"].as_str()), (Some("reserve"), Some("done")), "{op}");
+        let embargo_reservations =
+            double.log().iter().filter(|r| r["method"] == "POST" && r["path"] == "/api/cve-id").count();
+        assert_eq!(embargo_reservations, 4, "Embargo reserved once, cvelib thrice: {:?}", double.log());
+        let pages: Vec<String> = double
+            .log()
+            .iter()
+            .filter(|r| {
+                r["method"] == "GET"
+                    && r["path"] == "/api/cve-id"
+                    && r["query"].as_str().unwrap().contains("time_reserved.gt")
+            })
+            .map(|r| r["query"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(pages.iter().any(|q| q.contains("page=2")), "the listing was read page by page: {pages:?}");
+        let status = t.get("/api/v1/orgs/pallets/cve-services", &w.org_team).await.expect(StatusCode::OK);
+        assert_eq!(status.json["unassigned"], json!([]), "nothing else adopted: {}", status.text);
+        // cvelib sees the others still reserved, untouched.
+        let listed = double.cvelib_json(&["list", "--state", "reserved", "--raw"]);
+        let reserved: Vec<Value> = listed.as_array().unwrap().iter().map(|c| c["cve_id"].clone()).collect();
+        let other: Value = serde_json::from_str::<Value>(&other).unwrap()["cve_ids"][0]["cve_id"].clone();
+        for id in [&before, &other, &extra, &json!(lost)] {
+            assert!(reserved.contains(id), "{id} in {reserved:?}");
+        }
+        let audit = t.get("/api/v1/audit/events?limit=500", &w.admin).await.expect(StatusCode::OK);
+        let reconciled = audit_actions(&audit.json, "cve.reconciled");
+        assert_eq!(reconciled.len(), 1, "{}", audit.text);
+        assert_eq!(reconciled[0]["details"]["adopted"], json!([lost]));
         w.finish().await;
     }
 }

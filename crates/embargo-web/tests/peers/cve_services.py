@@ -16,9 +16,21 @@ in memory and checks what it is sent against the published schemas:
 - every answer it gives against the response schema the OpenAPI document
   names, so a double that drifted from the schemas fails loudly (500).
 
-Usage: cve_services.py CONFORMANCE_DIR LOG_FILE ORG USER KEY_FILE
+Usage: cve_services.py CONFORMANCE_DIR LOG_FILE ORG USERS KEY_FILE
 
-The API key is read from KEY_FILE at each request, so a test can rotate it.
+USERS is one user name or several, comma-separated: the organisation's users,
+who share the API key. The API key is read from KEY_FILE at each request, so a
+test can rotate it. Two more files beside KEY_FILE let a test steer the double:
+`now` (when present, the time it stamps, so its clock follows the test's) and
+`drop` (when present, the next reservation is made and then the connection is
+closed without an answer, as a crash or a broken connection after CVE Services
+answered would leave it; the file is removed).
+
+`GET /cve-id` filters by `state`, `cve_id_year`, `time_reserved.lt`/`.gt` and
+`time_modified.lt`/`.gt`, and pages as CVE Services does: PAGE_SIZE ids a page
+(the environment's `CVE_SERVICES_PAGE_SIZE`, 500 when unset), with
+`totalCount`, `itemsPerPage`, `pageCount`, `currentPage`, `prevPage` and
+`nextPage` when there is more than one page (`nextPage` null on the last).
 
 Prints the port it listens on (127.0.0.1) on the first line of stdout; the
 API's base is http://127.0.0.1:PORT/api (what a client calls `url`). Each
@@ -40,7 +52,10 @@ from urllib.parse import parse_qs, urlparse
 
 from jsonschema import Draft4Validator, Draft7Validator
 
-CONFORMANCE, LOG_FILE, ORG, USER, KEY_FILE = sys.argv[1:6]
+CONFORMANCE, LOG_FILE, ORG, USERS, KEY_FILE = sys.argv[1:6]
+USERS = USERS.split(",")
+CONTROL = os.path.dirname(KEY_FILE)
+PAGE_SIZE = int(os.environ.get("CVE_SERVICES_PAGE_SIZE", "500"))
 SERVICES = os.path.join(CONFORMANCE, "cve-services")
 OPENAPI = json.load(open(os.path.join(SERVICES, "api-docs", "openapi.json"), encoding="utf-8"))
 # A version 4 UUID (as CVE org ids are), the same for the same short name.
@@ -125,7 +140,26 @@ def key():
 
 
 def now():
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    try:
+        with open(os.path.join(CONTROL, "now"), encoding="utf-8") as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def instant(text):
+    """A timestamp of the API (`2026-05-04T09:00:00.000Z`, or without a zone, as cvelib sends: UTC)."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def take_drop():
+    """Whether the test asked for this answer to be lost (once)."""
+    try:
+        os.remove(os.path.join(CONTROL, "drop"))
+        return True
+    except FileNotFoundError:
+        return False
 
 
 ROUTES = [
@@ -201,7 +235,48 @@ def full_record(cve_id, cna, state):
     return {"dataType": "CVE_RECORD", "dataVersion": "5.2", "cveMetadata": metadata, "containers": {"cna": cna}}
 
 
-def handle(method, template, match, query, body):
+def listed(query):
+    """`GET /cve-id`: the ids that pass the filters, one page of them, with the paging attributes."""
+    items = list(STATE["ids"].values())
+    state = query.get("state", [None])[0]
+    if state is not None:
+        items = [e for e in items if e["state"] == state]
+    year = query.get("cve_id_year", [None])[0]
+    if year is not None:
+        items = [e for e in items if e["cve_year"] == year]
+    for name, field in (("time_reserved", lambda e: e["reserved"]), ("time_modified", lambda e: e["time"]["modified"])):
+        try:
+            lt = query.get(name + ".lt", [None])[0]
+            gt = query.get(name + ".gt", [None])[0]
+            if lt is not None:
+                items = [e for e in items if instant(field(e)) < instant(lt)]
+            if gt is not None:
+                items = [e for e in items if instant(field(e)) > instant(gt)]
+        except ValueError:
+            raise Refusal(400, "BAD_INPUT", "Parameters were invalid",
+                          [{"msg": "Must be a date-time", "param": name, "location": "query"}])
+    items.sort(key=lambda e: (e["reserved"], e["cve_id"]))
+    page = int(query.get("page", ["1"])[0])
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    if page < 1:
+        raise Refusal(400, "BAD_INPUT", "Parameters were invalid",
+                      [{"msg": "Must be at least 1", "param": "page", "location": "query"}])
+    chosen = [id_json(e) for e in items[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
+    if len(items) <= PAGE_SIZE:
+        # One page: CVE Services leaves the paging attributes out then.
+        return {"cve_ids": chosen}
+    answer = {"totalCount": len(items), "itemsPerPage": PAGE_SIZE, "pageCount": pages, "currentPage": page,
+              "cve_ids": chosen}
+    # On the first page `prevPage` and on the last `nextPage` are null, as cvelib expects; the
+    # published schema types them as integers, so they are left out there instead.
+    if page > 1:
+        answer["prevPage"] = page - 1
+    if page < pages:
+        answer["nextPage"] = page + 1
+    return answer
+
+
+def handle(method, template, match, query, body, user):
     """Answers (status, JSON) for a request that passed authentication."""
     op = operation(method, template)
     check_query(op, query)
@@ -234,16 +309,13 @@ def handle(method, template, match, query, body):
             cve_id = f"CVE-{year}-{number}"
             stamp = now()
             STATE["ids"][cve_id] = {"cve_id": cve_id, "cve_year": year, "owning_cna": ORG, "state": "RESERVED",
-                                    "requested_by": {"cna": ORG, "user": USER}, "reserved": stamp,
+                                    "requested_by": {"cna": ORG, "user": user}, "reserved": stamp,
                                     "time": {"created": stamp, "modified": stamp}}
             made.append(id_json(STATE["ids"][cve_id]))
         reserved = sum(1 for e in STATE["ids"].values() if e["state"] == "RESERVED")
         return 200, {"cve_ids": made, "meta": {"remaining_quota": 1000 - reserved}}
     if template == "/cve-id" and method == "GET":
-        state = query.get("state", [None])[0]
-        items = [id_json(e) for e in STATE["ids"].values() if state is None or e["state"] == state]
-        # One page: CVE Services leaves the paging attributes out then.
-        return 200, {"cve_ids": items}
+        return 200, listed(query)
     cve_id = match.get("id", "")
     if not CVE_ID.match(cve_id):
         raise Refusal(400, "BAD_INPUT", "Parameters were invalid",
@@ -308,15 +380,17 @@ class Handler(BaseHTTPRequestHandler):
             body = None
         route = next(((t, m.groupdict()) for (verb, rx, t) in ROUTES if verb == method and (m := rx.match(url.path))),
                      None)
+        lost = False
         with LOCK:
+            user = self.headers.get("CVE-API-USER")
             if route is None:
                 status, payload = 404, {"error": "NOT_FOUND", "message": f"No route {method} {url.path}"}
-            elif (self.headers.get("CVE-API-ORG"), self.headers.get("CVE-API-USER"),
-                  self.headers.get("CVE-API-KEY")) != (ORG, USER, key()) and route[0] != "/health-check":
+            elif (self.headers.get("CVE-API-ORG") != ORG or user not in USERS
+                  or self.headers.get("CVE-API-KEY") != key()) and route[0] != "/health-check":
                 status, payload = 401, {"error": "UNAUTHORIZED", "message": "Unauthorized"}
             else:
                 try:
-                    status, payload = handle(method, route[0], route[1], query, body)
+                    status, payload = handle(method, route[0], route[1], query, body, user)
                 except Refusal as refusal:
                     status, payload = refusal.status, refusal.body
                 # The double's own answer must follow the published response schema.
@@ -326,9 +400,15 @@ class Handler(BaseHTTPRequestHandler):
                     if problems:
                         status, payload = 500, {"error": "DOUBLE_DRIFTED", "message": "; ".join(problems)}
             with open(LOG_FILE, "a", encoding="utf-8") as log:
+                lost = status == 200 and method == "POST" and route is not None and route[0] == "/cve-id" \
+                    and take_drop()
                 entry = {"method": method, "path": url.path, "query": url.query, "status": status,
-                         "body": body if method != "GET" else None}
+                         "body": body if method != "GET" else None, "user": user, "dropped": lost}
                 log.write(json.dumps(entry) + "\n")
+        if lost:
+            # The ids are reserved; the answer is lost with the connection.
+            self.close_connection = True
+            return
         self.answer(status, payload)
 
     def do_GET(self):

@@ -20,7 +20,8 @@ pub enum WebhookCommand {
     #[command(after_help = "Example:\n  embargo webhook add pallets --url https://chat.example/hooks/security \
                       --event report.submitted --event advisory.published --as lead@example.org\n\n\
                       Events: report.submitted, report.state_changed, report.message_posted, report.assignee_changed,\n\
-                      advisory.published, advisory.revised, advisory.withdrawn, cve.reserved, cve.published.")]
+                      advisory.published, advisory.revised, advisory.withdrawn, cve.reserved, cve.published,\n\
+                      advisory.vex_changed, cve.rejected.")]
     Add {
         /// ORG or ORG/PROJECT.
         team: OrgOrProject,
