@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod config_mail;
 mod config_oidc;
+mod config_performance;
 mod logging;
 mod output;
 
