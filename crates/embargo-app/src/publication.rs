@@ -48,6 +48,13 @@ impl PublishedDocument {
 }
 
 impl App {
+    /// The publication sequence: it grows in the transaction of every change
+    /// of what the public reads about advisories, on any replica. Public
+    /// caches compare it with the one their answers were made at.
+    pub async fn publication_sequence(&self) -> Result<i64, AppError> {
+        Ok(self.store.reader().await?.publication_sequence().await?)
+    }
+
     /// Every published advisory, newest first publication first; with
     /// `revisions`, each one's revision history too (one more query each).
     pub async fn published_documents(&self, revisions: bool) -> Result<Vec<PublishedDocument>, AppError> {

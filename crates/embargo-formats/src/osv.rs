@@ -270,6 +270,11 @@ impl Record {
     pub fn modified(&self) -> Timestamp {
         self.modified
     }
+
+    /// When the record was withdrawn, if it was.
+    pub fn withdrawn(&self) -> Option<Timestamp> {
+        self.withdrawn
+    }
 }
 
 fn event(e: &RangeEvent) -> Event {

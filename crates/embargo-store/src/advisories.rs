@@ -81,6 +81,11 @@ pub trait AdvisoryReads {
     async fn vex_statements(&mut self, id: &AdvisoryId) -> Result<Vec<NotAffected>, StoreError>;
     /// Every advisory's VEX statements, by advisory and line name.
     async fn all_vex_statements(&mut self) -> Result<Vec<(AdvisoryId, NotAffected)>, StoreError>;
+    /// The publication sequence (migration 1510): a number that grows in the
+    /// same transaction as every change of what the public reads about
+    /// advisories (a revision, a withdrawal, a renamed organisation or
+    /// project). One row, read by the public caches of every replica.
+    async fn publication_sequence(&mut self) -> Result<i64, StoreError>;
 }
 
 /// Changing advisories.
@@ -313,6 +318,14 @@ where
             ))
             .await?;
         rows.iter().map(not_affected_from).collect()
+    }
+
+    async fn publication_sequence(&mut self) -> Result<i64, StoreError> {
+        let row = self
+            .fetch_optional(query("SELECT value FROM publication_sequence WHERE id = 1"))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        row.int("value")
     }
 }
 

@@ -59,7 +59,7 @@ pub mod webauthn;
 pub mod webhooks;
 
 pub use error::StoreError;
-pub use open::{DatabaseUrl, InvalidDatabaseUrl, OpenOptions, open};
+pub use open::{DatabaseUrl, InvalidDatabaseUrl, OpenOptions, Tuning, open, open_tuned};
 pub use work::{Store, StoreExt, TxFuture, WriteError};
 
 /// Everything a use case may read, inside or outside a transaction.

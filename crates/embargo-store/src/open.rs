@@ -75,11 +75,32 @@ pub struct OpenOptions {
     pub create: bool,
 }
 
+/// What the store keeps in memory (issue 15, item 7), set by the operator's
+/// `[performance]` settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tuning {
+    /// SQLite: connections that read at once.
+    pub sqlite_readers: u32,
+    /// SQLite: each connection's page cache, in KiB (`PRAGMA cache_size`).
+    pub sqlite_cache_kib: u32,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning { sqlite_readers: 8, sqlite_cache_kib: 2000 }
+    }
+}
+
 /// Opens the store the URL names, applying any pending migrations.
 pub async fn open(options: OpenOptions) -> Result<Arc<dyn Store>, StoreError> {
+    open_tuned(options, Tuning::default()).await
+}
+
+/// [`open`] with the memory settings `tuning`.
+pub async fn open_tuned(options: OpenOptions, tuning: Tuning) -> Result<Arc<dyn Store>, StoreError> {
     let sealer = Arc::new(Sealer::new(&options.secret));
     let store: Arc<dyn Store> = match options.url {
-        DatabaseUrl::Sqlite(path) => Arc::new(SqliteStore::open(&path, options.create, sealer).await?),
+        DatabaseUrl::Sqlite(path) => Arc::new(SqliteStore::open(&path, options.create, sealer, tuning).await?),
         DatabaseUrl::Postgres(url) => Arc::new(PgStore::open(&url, sealer).await?),
     };
     // Reports filed before the search index existed are indexed now (only

@@ -21,7 +21,7 @@ use crate::handle::Handle;
 use crate::seal::Sealer;
 use crate::sql::{Conn, Dialect, Query, RowRead, Value};
 use crate::work::{CatchUnwind, Erased, Work, WriteError};
-use crate::{Reader, Store, StoreError};
+use crate::{Reader, Store, StoreError, Tuning};
 
 /// Timestamps as fixed-width UTC text, so that text order is time order.
 const TIME_FORMAT: &[BorrowedFormatItem<'_>] =
@@ -121,8 +121,10 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-fn connect_options(path: &Path) -> SqliteConnectOptions {
+fn connect_options(path: &Path, tuning: Tuning) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
+        // A negative cache size is in KiB (https://sqlite.org/pragma.html#pragma_cache_size).
+        .pragma("cache_size", format!("-{}", tuning.sqlite_cache_kib))
         .filename(path)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
@@ -145,21 +147,27 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
 
 impl SqliteStore {
     /// Opens (creating if asked) the database file, migrates it, starts the writer.
-    pub(crate) async fn open(path: &Path, create: bool, sealer: Arc<Sealer>) -> Result<Self, StoreError> {
+    pub(crate) async fn open(
+        path: &Path,
+        create: bool,
+        sealer: Arc<Sealer>,
+        tuning: Tuning,
+    ) -> Result<Self, StoreError> {
         if create {
             create_private_file(path)?;
         }
-        let mut writer_conn = connect_options(path).create_if_missing(create).connect().await.map_err(|e| match e {
-            sqlx::Error::Database(_) | sqlx::Error::Io(_) if !path.exists() => {
-                StoreError::Unavailable(format!("no database at {}", path.display()))
-            }
-            other => StoreError::from(other),
-        })?;
+        let mut writer_conn =
+            connect_options(path, tuning).create_if_missing(create).connect().await.map_err(|e| match e {
+                sqlx::Error::Database(_) | sqlx::Error::Io(_) if !path.exists() => {
+                    StoreError::Unavailable(format!("no database at {}", path.display()))
+                }
+                other => StoreError::from(other),
+            })?;
         sqlx::migrate!("migrations/sqlite").run(&mut writer_conn).await?;
         let readers = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(tuning.sqlite_readers)
             .min_connections(1)
-            .connect_with(connect_options(path).read_only(true))
+            .connect_with(connect_options(path, tuning).read_only(true))
             .await?;
         let (tx, rx) = mpsc::channel(4096);
         let task = tokio::spawn(run_writer(writer_conn, rx, Arc::clone(&sealer)));

@@ -14,6 +14,7 @@ mod headers;
 mod openapi;
 mod osv_api;
 mod pages;
+mod public_cache;
 mod published;
 mod telemetry;
 
@@ -37,6 +38,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub use error::{ApiError, ErrorBody, FieldError};
 pub use extract::SESSION_COOKIE;
 pub use metrics_exporter_prometheus::PrometheusHandle;
+pub use public_cache::PublicCacheConfig;
 pub use telemetry::{MetricsError, install as install_metrics, metrics_router};
 
 /// Settings of the HTTP layer.
@@ -53,6 +55,8 @@ pub struct WebConfig {
     /// Serve `/metrics` on this router (off by default: metrics are never
     /// public unless the operator says so).
     pub metrics: Option<PrometheusHandle>,
+    /// The public cache of published advisories (issue 15).
+    pub public_cache: PublicCacheConfig,
 }
 
 impl Default for WebConfig {
@@ -63,6 +67,7 @@ impl Default for WebConfig {
             public_url: "http://127.0.0.1:8080".into(),
             session_ttl: time::Duration::days(14),
             metrics: None,
+            public_cache: PublicCacheConfig::default(),
         }
     }
 }
@@ -74,12 +79,15 @@ pub struct AppState {
     pub app: App,
     /// The HTTP settings.
     pub config: Arc<WebConfig>,
+    /// Answers kept for the public (`public_cache.rs`).
+    public_cache: Arc<public_cache::PublicCache>,
 }
 
 /// The whole HTTP application.
 pub fn router(app: App, config: WebConfig) -> Router {
     let max_body = config.max_body_bytes;
-    let state = AppState { app, config: Arc::new(config) };
+    let public_cache = Arc::new(public_cache::PublicCache::new(config.public_cache.clone()));
+    let state = AppState { app, config: Arc::new(config), public_cache };
     let (api, document) =
         OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).merge(api::routes()).split_for_parts();
     let mut document = document;
@@ -96,6 +104,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(state.clone(), public_cache::serve))
         .layer(csrf)
         .layer(middleware::from_fn(headers::security_headers))
         .layer(CatchPanicLayer::custom(panic_response))

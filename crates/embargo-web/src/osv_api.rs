@@ -164,12 +164,26 @@ fn json_response<T: Serialize>(value: &T) -> Result<Response, ApiError> {
     Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }
 
+/// When a record last changed: its newest revision or its withdrawal.
+fn changed(record: &embargo_formats::osv::Record) -> time::OffsetDateTime {
+    record.withdrawn().map_or(record.modified(), |withdrawn| withdrawn.max(record.modified()))
+}
+
+/// Adds `Last-Modified` (for the public cache's revalidation, `public_cache.rs`).
+fn with_last_modified(mut response: Response, at: Option<time::OffsetDateTime>) -> Response {
+    if let Some((name, value)) = at.and_then(crate::published::last_modified) {
+        response.headers_mut().insert(name, value);
+    }
+    response
+}
+
 async fn query(State(state): State<AppState>, bytes: Bytes) -> Result<Response, OsvFailure> {
     metrics::counter!("embargo_osv_queries_total", "endpoint" => "query").increment(1);
     let (query, offset) = to_query(body::<QueryJson>(&bytes)?)?;
     let vulns = state.app.osv_query(&query).await.map_err(osv_error)?;
     let records: Vec<&embargo_formats::osv::Record> = vulns.iter().map(AsRef::as_ref).collect();
-    Ok(json_response(&page(records, offset))?)
+    let newest = records.iter().map(|r| changed(r)).max();
+    Ok(with_last_modified(json_response(&page(records, offset))?, newest))
 }
 
 async fn querybatch(State(state): State<AppState>, bytes: Bytes) -> Result<Response, OsvFailure> {
@@ -194,7 +208,7 @@ async fn querybatch(State(state): State<AppState>, bytes: Bytes) -> Result<Respo
 async fn vulnerability(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, OsvFailure> {
     metrics::counter!("embargo_osv_queries_total", "endpoint" => "vulns").increment(1);
     match state.app.osv_vulnerability(&id).await {
-        Ok(record) => Ok(json_response(record.as_ref())?),
+        Ok(record) => Ok(with_last_modified(json_response(record.as_ref())?, Some(changed(&record)))),
         Err(embargo_app::AppError::NotFound) => {
             Err(OsvFailure::Osv { status: StatusCode::NOT_FOUND, code: NOT_FOUND, message: "Bug not found.".into() })
         }

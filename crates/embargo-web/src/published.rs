@@ -49,15 +49,32 @@ fn typed(content_type: &'static str, body: String) -> Response {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=300")], body).into_response()
 }
 
+/// The newest change of the published advisories: a revision or a withdrawal.
 fn last_updated(documents: &[PublishedDocument], state: &AppState) -> time::OffsetDateTime {
-    documents.iter().map(|d| d.advisory.revision.published_at).max().unwrap_or_else(|| state.app.now())
+    documents
+        .iter()
+        .flat_map(|d| std::iter::once(d.advisory.revision.published_at).chain(d.advisory.withdrawn_at))
+        .max()
+        .unwrap_or_else(|| state.app.now())
 }
 
 /// RFC 9110 section 5.6.7 IMF-fixdate.
-fn http_date(at: time::OffsetDateTime) -> String {
-    let format =
-        format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
-    at.to_offset(time::UtcOffset::UTC).format(format).unwrap_or_default()
+const IMF_FIXDATE: &[time::format_description::BorrowedFormatItem<'_>] =
+    format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
+
+/// RFC 9110 section 5.6.7 IMF-fixdate.
+pub(crate) fn http_date(at: time::OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC).format(IMF_FIXDATE).unwrap_or_default()
+}
+
+/// An IMF-fixdate (the form RFC 9110 section 5.6.7 says senders use); `None` otherwise.
+pub(crate) fn parse_http_date(text: &str) -> Option<time::OffsetDateTime> {
+    time::PrimitiveDateTime::parse(text.trim(), IMF_FIXDATE).ok().map(time::PrimitiveDateTime::assume_utc)
+}
+
+/// `Last-Modified` for a time, when it can be written.
+pub(crate) fn last_modified(at: time::OffsetDateTime) -> Option<(header::HeaderName, HeaderValue)> {
+    HeaderValue::from_str(&http_date(at)).ok().map(|value| (header::LAST_MODIFIED, value))
 }
 
 async fn csaf_file(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Result<Response, ApiError> {
@@ -104,7 +121,13 @@ async fn atom_feed(State(state): State<AppState>) -> Result<Response, ApiError> 
         documents.iter().zip(&pages).map(|(d, page)| d.document(page)).collect();
     let url = format!("{}/advisories/feed.atom", base(&state));
     let host = base(&state).split_once("://").map_or(base(&state), |(_, host)| host);
-    let feed =
-        atom::Feed { url: &url, title: "Security advisories", author: host, updated: last_updated(&documents, &state) };
-    Ok(typed("application/atom+xml; charset=utf-8", atom::feed(&feed, &docs)))
+    let updated = last_updated(&documents, &state);
+    let feed = atom::Feed { url: &url, title: "Security advisories", author: host, updated };
+    let mut response = typed("application/atom+xml; charset=utf-8", atom::feed(&feed, &docs));
+    if !documents.is_empty()
+        && let Some((name, value)) = last_modified(updated)
+    {
+        response.headers_mut().insert(name, value);
+    }
+    Ok(response)
 }

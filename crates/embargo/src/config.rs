@@ -49,6 +49,9 @@ pub struct Settings {
     /// Single sign-on (`[oidc]`).
     #[serde(default)]
     pub oidc: crate::config_oidc::OidcSettings,
+    /// Caches and memory (`[performance]`).
+    #[serde(default)]
+    pub performance: crate::config_performance::PerformanceSettings,
 }
 
 impl Default for Settings {
@@ -69,6 +72,7 @@ impl Default for Settings {
             job_lease_secs: 15,
             mail: crate::config_mail::MailSettings::default(),
             oidc: crate::config_oidc::OidcSettings::default(),
+            performance: crate::config_performance::PerformanceSettings::default(),
         }
     }
 }
@@ -134,9 +138,14 @@ pub const TEMPLATE: &str = r#"# Embargo configuration.
 # job_lease_secs = 15
 "#;
 
-/// The whole commented configuration: the settings above, `[mail]` and `[oidc]`.
+/// The whole commented configuration: the settings above, `[mail]`, `[oidc]` and `[performance]`.
 pub fn template() -> String {
-    format!("{TEMPLATE}{}{}", crate::config_mail::TEMPLATE, crate::config_oidc::TEMPLATE)
+    format!(
+        "{TEMPLATE}{}{}{}",
+        crate::config_mail::TEMPLATE,
+        crate::config_oidc::TEMPLATE,
+        crate::config_performance::TEMPLATE
+    )
 }
 
 /// Everything a command needs, resolved and validated.
@@ -216,6 +225,11 @@ impl Config {
                 Env::prefixed("EMBARGO_OIDC_")
                     .only(&crate::config_oidc::ENV_KEYS)
                     .map(|key| format!("oidc.{key}").into()),
+            )
+            .merge(
+                Env::prefixed("EMBARGO_PERFORMANCE_")
+                    .only(&crate::config_performance::ENV_KEYS)
+                    .map(|key| format!("performance.{key}").into()),
             );
         if let Some(url) = &overrides.database_url {
             figment = figment.merge(Serialized::default("database_url", url));
@@ -258,6 +272,7 @@ impl Config {
         }
         settings.mail.outbound(&public_url)?;
         settings.oidc.wire(&public_url, settings.outbound_allow_private)?;
+        settings.performance.check()?;
         crate::logging::parse_filter(&settings.log)?;
         let log_format = settings.log_format.parse().context("setting log_format")?;
         let metrics = match (&settings.metrics_listen, settings.metrics) {

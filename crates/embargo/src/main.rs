@@ -7,7 +7,9 @@ mod commands;
 mod config;
 mod config_mail;
 mod config_oidc;
+mod config_performance;
 mod logging;
+mod malloc;
 mod output;
 
 use std::process::ExitCode;
@@ -15,7 +17,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = cli::Cli::parse_from(&args);
+    if matches!(cli.command, cli::Command::Serve(_)) {
+        malloc::tune(&args);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {

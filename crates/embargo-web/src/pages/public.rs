@@ -444,7 +444,14 @@ pub(crate) async fn advisory(
         body: AdvisoryBody::new(content),
         machine: if draft { Vec::new() } else { machine_links(&view) },
     };
-    Ok(html(&page))
+    let mut response = html(&page);
+    // For the public cache's revalidation (`public_cache.rs`): the newest
+    // published revision or the withdrawal; a draft has none.
+    let changed = view.published.as_ref().map(|r| view.withdrawn_at.map_or(r.published_at, |w| w.max(r.published_at)));
+    if !draft && let Some((name, value)) = changed.and_then(crate::published::last_modified) {
+        response.headers_mut().insert(name, value);
+    }
+    Ok(response)
 }
 
 /// The machine-readable forms of a published advisory.

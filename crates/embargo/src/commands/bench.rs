@@ -313,6 +313,7 @@ async fn bench(args: &BenchArgs, url: DatabaseUrl, backend: &str) -> anyhow::Res
             public_url: "http://127.0.0.1:8080".into(),
             session_ttl: time::Duration::days(1),
             metrics: None,
+            public_cache: embargo_web::PublicCacheConfig::default(),
         },
     );
     let advisory = app

@@ -128,7 +128,8 @@ pub async fn open(config: &Config, create: bool) -> anyhow::Result<App> {
         );
     }
     let secret = config.secret_key(create)?;
-    let store = embargo_store::open(OpenOptions { url: config.database.clone(), secret, create })
+    let options = OpenOptions { url: config.database.clone(), secret, create };
+    let store = embargo_store::open_tuned(options, config.settings.performance.tuning())
         .await
         .with_context(|| format!("cannot open the database {}", config.database))?;
     let app_config = AppConfig {

@@ -60,6 +60,7 @@ pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> any
             MetricsAt::Main => Some(embargo_web::install_metrics()?),
             MetricsAt::Off | MetricsAt::Listen(_) => None,
         },
+        public_cache: config.settings.performance.public_cache(),
     };
     if let MetricsAt::Listen(addr) = config.metrics {
         let handle = embargo_web::install_metrics()?;
