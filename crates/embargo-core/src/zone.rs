@@ -55,7 +55,9 @@ impl Zone {
     pub fn parse(text: &str) -> Result<Zone, ZoneError> {
         let name = text.trim();
         let unknown = || ZoneError::Unknown { name: name.chars().take(MAX_NAME).collect() };
-        if name.is_empty() || name.len() > MAX_NAME || !name.chars().all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c))
+        if name.is_empty()
+            || name.len() > MAX_NAME
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c))
         {
             return Err(unknown());
         }

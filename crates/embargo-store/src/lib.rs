@@ -206,7 +206,7 @@ impl<T> Writer for T where
         + cve_services::CveServicesWrites
         + webauthn::WebauthnWrites
         + oidc::OidcWrites
-    + zones::ZoneWrites
+        + zones::ZoneWrites
 {
 }
 
