@@ -83,6 +83,7 @@ const COMMANDS: &[&[&str]] = &[
     &["webhook", "deliveries"],
     &["webhook", "resend"],
     &["bench"],
+    &["admin", "user", "time-zone"],
 ];
 
 #[test]
