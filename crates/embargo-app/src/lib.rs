@@ -43,6 +43,7 @@ mod throttle;
 mod timers;
 mod webauthn;
 mod webhooks;
+mod zones;
 
 pub mod clock;
 pub mod entropy;

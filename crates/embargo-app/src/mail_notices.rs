@@ -19,9 +19,11 @@ use embargo_core::text::Email;
 use embargo_core::throttle;
 use embargo_core::user::TeamScope;
 use embargo_store::mail::{Direction, KeyOwner, MailRecord, MailThread};
+use embargo_store::zones::ZoneOwner;
 use embargo_store::{Reader, StoreExt};
 
 use crate::jobs::{Deadline, Notice};
+use crate::zones::{reporter_owner, zone_of};
 use crate::{App, AppError};
 
 /// What happened, as far as anyone may be told without private text.
@@ -57,7 +59,7 @@ pub enum News {
     },
     /// The embargo end was set or moved (`Some`), or lifted.
     Embargo {
-        /// The new end, in the team's offset and UTC.
+        /// The new end (each recipient reads it in their own zone and UTC).
         until: Option<embargo_core::embargo::Moment>,
     },
     /// The embargo ends soon.
@@ -149,6 +151,8 @@ pub struct Recipient {
     /// Whether they have an account: without one, a reporter reads the
     /// report only through the private follow-up link of their receipt.
     pub account: bool,
+    /// The time zone they read dates in (their account's or their link's; UTC unless chosen).
+    pub zone: embargo_core::zone::Zone,
 }
 
 /// The flood notice for a project's team (issue 12): names only, nothing private.
@@ -375,6 +379,7 @@ impl App {
             }
         }
         let mut recipients: BTreeMap<Email, Recipient> = BTreeMap::new();
+        let invitations = reader.collaborators(report.id).await?;
         for (email, name, side) in to {
             if recipients.contains_key(&email) {
                 continue;
@@ -386,7 +391,18 @@ impl App {
                 Side::Collaborator => invitee_accounts.contains(&email),
                 Side::Interested => false,
             };
-            recipients.insert(email.clone(), Recipient { email, name, side, public_key, account });
+            // Each recipient reads dates in their own zone: their account's, else their private link's.
+            let owner = match side {
+                Side::Team => team.iter().find(|(_, e, _)| *e == email).map(|(id, _, _)| ZoneOwner::User(*id)),
+                Side::Reporter => Some(reporter_owner(report.id, report.reporter_id)),
+                Side::Collaborator => invitations
+                    .iter()
+                    .find(|c| c.email == email && c.revoked_at.is_none())
+                    .map(|c| c.user_id.map_or(ZoneOwner::Invitation(c.id), ZoneOwner::User)),
+                Side::Interested => None,
+            };
+            let zone = zone_of(reader.as_mut(), owner).await?;
+            recipients.insert(email.clone(), Recipient { email, name, side, public_key, account, zone });
         }
         let records = reader.mail_records(report.id).await?;
         let first_in = records.iter().find(|r| r.direction == Direction::In);

@@ -36,6 +36,7 @@ pub mod throttle;
 pub mod user;
 pub mod version;
 pub mod vex;
+pub mod zone;
 
 /// A point in time, always UTC in Embargo.
 pub type Timestamp = time::OffsetDateTime;

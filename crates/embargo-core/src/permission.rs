@@ -201,6 +201,9 @@ pub enum Action {
     AnswerPublicIssue(ReportAccess),
     /// Read a report's public-issue text and where it stands (the team and the reporter).
     ViewPublicIssue(ReportAccess),
+    /// Choose the time zone one sees dates in: a signed-in user for their
+    /// account, a private link's holder (reporter or invitee) for that link.
+    ChooseTimeZone,
 }
 
 /// The answer to "may this actor do this?".
@@ -504,6 +507,11 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
             ReportRelation::Collaborator(_) => Decision::Forbidden,
             ReportRelation::Stranger => Decision::Hidden,
         },
+        // A preference of one's own: every participant, whatever their token's scopes.
+        Action::ChooseTimeZone => match actor {
+            Actor::User(_) | Actor::FollowUp(_) | Actor::Collaborator(_) => Decision::Allow,
+            Actor::Anonymous | Actor::Interested(_) | Actor::Operator => Decision::Forbidden,
+        },
     }
 }
 
@@ -520,7 +528,7 @@ fn operator(action: Action) -> Decision {
         | Action::ImportAdvisories(_)
         // The lab worker: it reads a queued run's PoC to run it, and records the result.
         | Action::RunLab => Decision::Allow,
-        Action::SubmitReport => Decision::Forbidden,
+        Action::SubmitReport | Action::ChooseTimeZone => Decision::Forbidden,
         Action::ListReports
         | Action::ViewReport(_)
         | Action::ViewShared(_)
@@ -556,7 +564,8 @@ fn interested(shared: ReportId, action: Action) -> Decision {
         | Action::CreateOrganisation
         | Action::ManageOrganisation(_)
         | Action::ManageProject(_)
-        | Action::RunLab => Decision::Forbidden,
+        | Action::RunLab
+        | Action::ChooseTimeZone => Decision::Forbidden,
         Action::ViewProjectTeam(_)
         | Action::ReadAuditLog
         | Action::ViewReport(_)

@@ -152,7 +152,8 @@ fn short(report: &embargo_core::id::ReportId) -> String {
 }
 
 /// The headline: what happened, without private text.
-fn headline(news: &News, side: Side) -> String {
+fn headline(news: &News, to: &Recipient) -> String {
+    let side = to.side;
     match news {
         News::Received if side == Side::Reporter => "your report was received".into(),
         News::Received => "a new report arrived".into(),
@@ -168,9 +169,9 @@ fn headline(news: &News, side: Side) -> String {
         News::OriginalEnded { original, to } => {
             format!("the report yours duplicates ({}) is now {}", short(original), to.phrase())
         }
-        News::Embargo { until: Some(until) } => format!("the embargo now ends {}", until.both()),
+        News::Embargo { until: Some(until) } => format!("the embargo now ends {}", to.zone.show(until.at)),
         News::Embargo { until: None } => "the embargo end was lifted".into(),
-        News::EmbargoEnding { until } => format!("the embargo ends {}", until.both()),
+        News::EmbargoEnding { until } => format!("the embargo ends {}", to.zone.show(until.at)),
         News::PublicationRefused { advisory } => {
             format!("the scheduled publication of {advisory} was refused: the report is not fixed")
         }
@@ -241,7 +242,7 @@ impl MailNotifier {
             mail.report,
             mail.org.slug,
             mail.project.slug,
-            headline(&mail.news, to.side)
+            headline(&mail.news, to)
         );
         let _ = writeln!(text);
         if encrypted {
@@ -407,7 +408,7 @@ impl MailNotifier {
             mail.org.slug,
             mail.project.slug,
             short(&mail.report),
-            headline(&mail.news, to.side)
+            headline(&mail.news, to)
         );
         let builder = lettre::Message::builder()
             .from(from)

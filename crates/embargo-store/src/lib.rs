@@ -57,6 +57,7 @@ pub mod throttle;
 pub mod users;
 pub mod webauthn;
 pub mod webhooks;
+pub mod zones;
 
 pub use error::StoreError;
 pub use open::{DatabaseUrl, InvalidDatabaseUrl, OpenOptions, Tuning, open, open_tuned};
@@ -95,6 +96,7 @@ pub trait Reader:
     + cve_services::CveServicesReads
     + webauthn::WebauthnReads
     + oidc::OidcReads
+    + zones::ZoneReads
     + Send
 {
 }
@@ -131,6 +133,7 @@ impl<T> Reader for T where
         + cve_services::CveServicesReads
         + webauthn::WebauthnReads
         + oidc::OidcReads
+        + zones::ZoneReads
         + Send
 {
 }
@@ -167,6 +170,7 @@ pub trait Writer:
     + cve_services::CveServicesWrites
     + webauthn::WebauthnWrites
     + oidc::OidcWrites
+    + zones::ZoneWrites
 {
 }
 
@@ -202,6 +206,7 @@ impl<T> Writer for T where
         + cve_services::CveServicesWrites
         + webauthn::WebauthnWrites
         + oidc::OidcWrites
+        + zones::ZoneWrites
 {
 }
 
@@ -237,5 +242,6 @@ pub mod prelude {
     pub use crate::users::{UserReads as _, UserWrites as _};
     pub use crate::webauthn::{WebauthnReads as _, WebauthnWrites as _};
     pub use crate::webhooks::{WebhookReads as _, WebhookWrites as _};
+    pub use crate::zones::{ZoneReads as _, ZoneWrites as _};
     pub use crate::{Reader, Store, StoreExt, Writer};
 }

@@ -316,3 +316,17 @@ fn finders_choose_their_credit_and_reporters_answer_for_public_issues() {
     let other = ReportAccess { id: ReportId::from_uuid(uid(41)), ..report() };
     assert_eq!(decide(&Actor::Collaborator(co_finder), Action::ChooseCredit(other)), H);
 }
+
+#[test]
+fn every_participant_chooses_their_own_time_zone() {
+    //                                      anon fu  fu2 rep rep2 adm org prj oprj op  int
+    check(Action::ChooseTimeZone, /*       */ [F, A, A, A, A, A, A, A, A, F, F]);
+    let id = crate::id::CollaboratorId::from_uuid(uid(60));
+    let grant = crate::collaborator::Collaboration {
+        id,
+        report: report().id,
+        role: crate::collaborator::CollaboratorRole::Collaborator,
+        sees_internal: false,
+    };
+    assert_eq!(decide(&Actor::Collaborator(grant), Action::ChooseTimeZone), A);
+}

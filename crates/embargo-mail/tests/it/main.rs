@@ -17,6 +17,7 @@
 
 mod openpgp;
 mod relay;
+mod zones;
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -84,6 +85,11 @@ fn wait_for_port(port: u16, what: &str) {
 /// An app on a fresh SQLite database with pallets/flask, a team lead, and one
 /// report from ada@example.org; answers the app, the report and the directory to keep.
 async fn fixture() -> (tempfile::TempDir, App, embargo_core::id::ReportId) {
+    fixture_on(Arc::new(SystemClock)).await
+}
+
+/// The same on the given clock.
+async fn fixture_on(clock: Arc<dyn embargo_app::clock::Clock>) -> (tempfile::TempDir, App, embargo_core::id::ReportId) {
     let tmp = tempfile::tempdir().unwrap();
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).unwrap();
@@ -94,7 +100,7 @@ async fn fixture() -> (tempfile::TempDir, App, embargo_core::id::ReportId) {
     })
     .await
     .unwrap();
-    let app = App::new(store, Arc::new(SystemClock), Arc::new(OsEntropy), AppConfig::default());
+    let app = App::new(store, clock, Arc::new(OsEntropy), AppConfig::default());
     let op = Actor::Operator;
     let org = NewOrganisation { slug: "pallets".into(), name: "Pallets".into(), advisory_prefix: None };
     app.create_organisation(&op, org).await.unwrap();

@@ -39,6 +39,7 @@ mod writes;
 
 mod imported;
 mod lab_shares;
+mod zones;
 
 /// Declares one test per backend for each named case `async fn case(db: &Db)`.
 #[macro_export]

@@ -26,6 +26,7 @@ mod schedule;
 mod security_keys;
 mod webhook_resend;
 mod webhooks;
+mod zones;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -113,4 +114,5 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(forge::get_fix_polling, forge::put_fix_polling))
         .routes(routes!(cve_services::get_cve_services, cve_services::put_cve_services))
         .routes(routes!(security_keys::list_security_keys))
+        .routes(routes!(zones::get_time_zone, zones::put_time_zone))
 }

@@ -78,6 +78,35 @@ struct EditorPage {
     vex: Vec<(String, &'static str, String)>,
     /// OpenVEX's justifications as (value, label).
     justifications: Vec<(&'static str, &'static str)>,
+    /// The scheduled publication and the report's embargo end, in the viewer's zone and UTC.
+    timing: Timing,
+}
+
+/// When the advisory is due out, as the viewer reads dates (issue 10).
+#[derive(Default)]
+struct Timing {
+    /// The scheduled publication, and what became of it once the time came.
+    schedule: Option<(String, Option<String>)>,
+    /// The report's embargo end.
+    embargo: Option<String>,
+    /// The viewer's time zone.
+    zone: String,
+}
+
+/// The schedule and the embargo end, shown in the viewer's own time zone.
+async fn timing(state: &AppState, viewer: &Viewer, view: &AdvisoryView) -> Result<Timing, PageError> {
+    let actor = &viewer.actor;
+    let zone = state.app.time_zone(actor).await?;
+    let schedule = state.app.publication_schedule(actor, &view.id).await?;
+    let embargo = match view.report_id {
+        Some(report) => state.app.report(actor, report).await.ok().and_then(|r| r.embargo),
+        None => None,
+    };
+    Ok(Timing {
+        schedule: schedule.map(|s| (zone.show(s.at.at), s.outcome)),
+        embargo: embargo.map(|m| zone.show(m.at)),
+        zone: zone.name().to_owned(),
+    })
 }
 
 impl EditorPage {
@@ -341,6 +370,7 @@ fn editor(
         preview: AdvisoryBody::new(draft),
         vex: Vec::new(),
         justifications: embargo_core::vex::Justification::ALL.iter().map(|j| (j.as_str(), j.label())).collect(),
+        timing: Timing::default(),
     })
 }
 
@@ -353,6 +383,7 @@ pub(crate) async fn edit(
     let view = state.app.advisory(&viewer.actor, &crate::extract::advisory_id(&id)?).await?;
     let mut page = editor(&viewer, &view, None, None)?;
     page.vex = vex_rows(&state, &view).await?;
+    page.timing = timing(&state, &viewer, &view).await?;
     Ok(html(&page))
 }
 
@@ -405,6 +436,7 @@ async fn reshow(
     let view = state.app.advisory(&viewer.actor, &crate::extract::advisory_id(id)?).await?;
     let mut page = editor(viewer, &view, form, Some(error))?;
     page.vex = vex_rows(state, &view).await?;
+    page.timing = timing(state, viewer, &view).await?;
     Ok(html_status(form_status(error), &page))
 }
 

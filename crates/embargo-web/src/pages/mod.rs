@@ -27,6 +27,7 @@ mod security_keys;
 mod sso;
 mod team;
 mod views;
+mod zones;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -421,4 +422,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/login/second-factor/webauthn", post(security_keys::sign_in))
         .route("/login/sso", get(sso::start))
         .route("/login/sso/callback", get(sso::callback))
+        .route("/account/time-zone", post(zones::account_zone))
+        .route("/reports/{id}/time-zone", post(zones::report_zone))
 }

@@ -184,8 +184,13 @@ struct ReportPage {
     share_errors: Vec<String>,
     lab: Option<LabSection>,
     collaborators: Option<CollaboratorPanel>,
-    /// The embargo end, in the team's offset and UTC.
+    /// The embargo end, in the viewer's time zone and UTC.
     embargo: Option<String>,
+    /// The time zone the viewer reads dates in, and its form (every participant but an interested party).
+    zone: String,
+    can_choose_zone: bool,
+    zone_value: String,
+    zone_errors: Vec<String>,
     can_set_embargo: bool,
     embargo_value: String,
     embargo_errors: Vec<String>,
@@ -211,12 +216,19 @@ pub(super) struct Kept {
     finders: FinderKept,
     /// The CRA forms' problems.
     cra: Vec<String>,
+    /// The time zone form's problems.
+    zone: Option<(FormData, Vec<String>)>,
 }
 
 impl Kept {
     /// A page shown again with a CRA form's problems.
     pub(super) fn cra(errors: Vec<String>) -> Kept {
         Kept { cra: errors, ..Kept::default() }
+    }
+
+    /// A page shown again with the time zone form's problems.
+    pub(super) fn zone(form: FormData, errors: Vec<String>) -> Kept {
+        Kept { zone: Some((form, errors)), ..Kept::default() }
     }
 
     /// A page shown again with the lab form's problems.
@@ -279,6 +291,7 @@ async fn report_page(
     kept: Kept,
 ) -> Result<ReportPage, PageError> {
     let now = state.app.now();
+    let zone = state.app.time_zone(actor).await?;
     let content = view.content.expose();
     let team = view.viewer == ViewerRole::Team;
     let interested = view.viewer == ViewerRole::InterestedParty;
@@ -483,7 +496,11 @@ async fn report_page(
         lab,
         share_errors: kept.share,
         collaborators,
-        embargo: view.embargo.as_ref().map(embargo_core::embargo::Moment::both),
+        embargo: view.embargo.as_ref().map(|m| zone.show(m.at)),
+        can_choose_zone: !interested,
+        zone_value: kept.zone.as_ref().map_or_else(|| zone.name().to_owned(), |(f, _)| f.get("time_zone")),
+        zone_errors: kept.zone.map(|(_, e)| e).unwrap_or_default(),
+        zone: zone.name().to_owned(),
         can_set_embargo: view.actions.assess,
         embargo_value: kept
             .embargo

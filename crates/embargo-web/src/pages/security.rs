@@ -299,7 +299,7 @@ pub(crate) fn signed_in(viewer: &Viewer) -> Option<&Actor> {
 }
 
 /// Where a viewer who is not signed in goes.
-fn to_sign_in() -> Response {
+pub(super) fn to_sign_in() -> Response {
     see_other("/login?next=/account")
 }
 
@@ -349,16 +349,20 @@ struct AccountPage {
     /// Whether keys can be used (`public_url` names a domain).
     keys_available: bool,
     key_fields: Vec<Field>,
+    /// The time zone dates are shown in, and its form.
+    zone: String,
+    zone_fields: Vec<Field>,
 }
 
 /// The forms of the account page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum AccountForm {
+pub(super) enum AccountForm {
     Codes,
     Remove,
     Password,
     Token,
     Key,
+    Zone,
 }
 
 impl AccountForm {
@@ -369,8 +373,18 @@ impl AccountForm {
             AccountForm::Password => "password",
             AccountForm::Token => "token",
             AccountForm::Key => "key",
+            AccountForm::Zone => "zone",
         }
     }
+}
+
+fn zone_fields(value: String) -> Vec<Field> {
+    vec![
+        Field::of_form("zone", "time_zone", "Time zone", FieldKind::Text)
+            .hint("An IANA time zone name, such as Europe/Berlin, America/New_York or UTC.")
+            .value(value)
+            .required(),
+    ]
 }
 
 fn password_fields() -> Vec<Field> {
@@ -437,6 +451,7 @@ async fn account_page(
         })
         .collect();
     let now = state.app.now();
+    let zone = state.app.time_zone(actor).await?;
     let tokens = state
         .app
         .api_tokens(actor)
@@ -485,6 +500,8 @@ async fn account_page(
                 .hint("Such as \"Blue YubiKey\" or \"Laptop\".")
                 .required(),
         ],
+        zone_fields: zone_fields(zone.name().to_owned()),
+        zone: zone.name().to_owned(),
     };
     if let Some((which, form, error)) = failed {
         let fields = match which {
@@ -496,6 +513,10 @@ async fn account_page(
                 &mut page.token_fields
             }
             AccountForm::Key => &mut page.key_fields,
+            AccountForm::Zone => {
+                page.zone_fields = zone_fields(form.get("time_zone"));
+                &mut page.zone_fields
+            }
         };
         page.errors = match error {
             AppError::BadSecondFactor | AppError::SecondFactorRequired => {
@@ -526,7 +547,7 @@ pub(crate) async fn account(
 }
 
 /// The answer to one of the account page's forms.
-async fn after(
+pub(super) async fn after(
     state: &AppState,
     viewer: &Viewer,
     headers: &HeaderMap,

@@ -745,6 +745,12 @@ pub fn matrix(report: &str, advisory: &str, outsider: &str) -> Vec<Row> {
             "/api/v1/reports?cursor=bm90LWEtY3Vyc29y",
             [401, 422, 422, 422, 422, 422, 422, 422, 422],
         ),
+        // Time zones (issue 10): every participant's own, a link's holder's for their link.
+        row(M::GET, "/api/v1/time-zone", "/api/v1/time-zone", [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        with_body(
+            row(M::PUT, "/api/v1/time-zone", "/api/v1/time-zone", [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+            |_| json!({"time_zone": "Europe/Berlin"}),
+        ),
         // Near the end: it signs the other reporter out everywhere.
         row(
             M::DELETE,

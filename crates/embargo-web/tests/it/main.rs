@@ -44,3 +44,4 @@ mod webhooks;
 mod cve_services;
 mod ghsa_import;
 mod public_cache;
+mod time_zones;

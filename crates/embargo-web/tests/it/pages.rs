@@ -427,6 +427,15 @@ fn page_matrix(report: &str, advisory: &str, token: &str, outsider: &str, member
         // Issue 15: the queue's search box and cursor pages (a bad cursor shows the first page).
         get("/reports", "/reports?q=report+state%3Anew", [303, 200, 200, 200, 200, 200, 200, 200, 200]),
         get("/reports", "/reports?cursor=bm90LWEtY3Vyc29y", [303, 200, 200, 200, 200, 200, 200, 200, 200]),
+        // Time zones (issue 10): an account's on its page; on a report's page, whoever reads it
+        // sets their own (a link's holder their link's); those who cannot read it find nothing.
+        post("/account/time-zone", "/account/time-zone", &[("time_zone", "Europe/Berlin")], [303; 9]),
+        post(
+            "/reports/{id}/time-zone",
+            format!("/reports/{report}/time-zone"),
+            &[("time_zone", "America/New_York")],
+            [404, 303, 303, 404, 404, 303, 303, 404, 303],
+        ),
         // Near the end: it signs the other reporter out everywhere.
         post("/admin/users/{id}/sessions/end", format!("/admin/users/{outsider}/sessions/end"), &[], ADMIN_ONLY),
         // Last: it ends the sessions the rows above use.
@@ -589,6 +598,8 @@ async fn the_page_matrix_names_every_page_route() {
         "/login/second-factor/webauthn",
         "/login/sso",
         "/login/sso/callback",
+        "/account/time-zone",
+        "/reports/{id}/time-zone",
     ];
     let source = include_str!("../../src/pages/mod.rs");
     let routed: Vec<&str> =

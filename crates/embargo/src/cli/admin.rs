@@ -64,6 +64,19 @@ pub enum UserCommand {
         /// The account's address.
         email: String,
     },
+    /// Show or choose the time zone an account reads embargo ends and
+    /// scheduled publications in (beside UTC), on the pages, in mails and here.
+    #[command(
+        name = "time-zone",
+        after_help = "Examples:\n  embargo admin user time-zone Europe/Berlin --as lead@example.org\n  \
+                      embargo admin user time-zone --as lead@example.org"
+    )]
+    TimeZone {
+        /// An IANA time zone name, such as Europe/Berlin, America/New_York or UTC; without it, shows the current one.
+        zone: Option<String>,
+        #[command(flatten)]
+        user: super::report::AsUser,
+    },
 }
 
 /// `admin org …`

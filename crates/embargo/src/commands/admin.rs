@@ -84,6 +84,14 @@ async fn user(app: &App, command: UserCommand) -> anyhow::Result<()> {
             app.set_banned(&OPERATOR, user.id, false).await?;
             println!("unbanned {email}");
         }
+        UserCommand::TimeZone { zone, user } => {
+            let actor = app.act_as(&user.email).await?;
+            let zone = match zone {
+                Some(name) => app.set_time_zone(&actor, &name).await?,
+                None => app.own_time_zone(&actor).await?,
+            };
+            println!("{} reads dates in {}", user.email, zone.name());
+        }
         UserCommand::List => {
             crate::output::rows(
                 &app.users(&OPERATOR).await?,

@@ -137,7 +137,8 @@ pub async fn run(app: &App, command: AdvisoryCommand) -> anyhow::Result<ExitCode
         AdvisoryCommand::Schedule { id, at, user } => {
             let actor = app.act_as(&user.email).await?;
             let schedule = app.schedule_publication(&actor, &id, &at).await?;
-            println!("{} will be published {}", schedule.advisory, schedule.at.both());
+            let shown = app.time_zone(&actor).await?.show(schedule.at.at);
+            println!("{} will be published {shown}", schedule.advisory);
         }
         AdvisoryCommand::Publish { id, user } => {
             let actor = app.act_as(&user.email).await?;

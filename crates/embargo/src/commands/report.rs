@@ -147,7 +147,7 @@ pub async fn run(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> 
         ReportCommand::Embargo { id, until, lift: _, user } => {
             let actor = app.act_as(&user.email).await?;
             match app.set_embargo(&actor, id, until.as_deref()).await? {
-                Some(until) => println!("the embargo of {id} ends {}", until.both()),
+                Some(until) => println!("the embargo of {id} ends {}", app.time_zone(&actor).await?.show(until.at)),
                 None => println!("the embargo of {id} is lifted"),
             }
         }

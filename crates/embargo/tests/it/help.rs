@@ -85,6 +85,7 @@ const COMMANDS: &[&[&str]] = &[
     &["bench"],
     &["bench", "load"],
     &["bench", "bare"],
+    &["admin", "user", "time-zone"],
 ];
 
 #[test]

@@ -33,6 +33,7 @@ mod shell_flow;
 mod show_json;
 mod tidy;
 mod tools;
+mod zones_shell;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
