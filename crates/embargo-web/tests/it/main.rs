@@ -43,3 +43,4 @@ mod webhooks;
 
 mod cve_services;
 mod ghsa_import;
+mod jobs_runner;
