@@ -29,6 +29,8 @@ use tower::ServiceExt;
 
 use crate::cli::BenchArgs;
 
+mod jobs;
+
 /// The projects of the demo instance the reports are spread over.
 const PROJECTS: [&str; 4] = ["lanternworks/lantern", "lanternworks/wick", "orbit-lang/orbit", "harbor-relay/relay"];
 
@@ -352,5 +354,6 @@ async fn bench(args: &BenchArgs, url: DatabaseUrl, backend: &str) -> anyhow::Res
             );
         }
     }
+    println!("{}", jobs::drain(args.notices, args.concurrency).await?.table());
     Ok(ExitCode::SUCCESS)
 }
