@@ -31,9 +31,13 @@ fn claim_size(concurrency: usize) -> u32 {
     u32::try_from(concurrency.max(EVERY_KIND)).unwrap_or(u32::MAX)
 }
 
+/// How many claimed jobs may wait for a slot (or for the timer before them) before no more are claimed.
+fn batch_len(batch: u32) -> usize {
+    usize::try_from(batch).unwrap_or(usize::MAX)
+}
+
 /// How a job that ran ended, as its task answers it.
 struct Ended {
-    id: JobId,
     settled: Result<JobsRun, AppError>,
 }
 
@@ -54,13 +58,23 @@ impl App {
         let mut waiting: VecDeque<Job> = VecDeque::new();
         let mut held: HashSet<JobId> = HashSet::new();
         let mut tasks: JoinSet<Ended> = JoinSet::new();
-        let mut task_jobs: HashMap<tokio::task::Id, JobId> = HashMap::new();
+        let mut task_jobs: HashMap<tokio::task::Id, (JobId, bool)> = HashMap::new();
+        // Timers run one at a time, in due order, as they always did: one may depend on the one before
+        // (a coordinator rotation's turns go to idle reports oldest first).
+        let mut timer_running = false;
         let mut claimed: u32 = 0;
         // The last claim found nothing due: no new claim until a job ends (its fan-out may queue more).
         let mut dry = false;
         let mut next_beat = tokio::time::Instant::now() + beat;
         loop {
-            if waiting.is_empty() && tasks.len() < concurrency && !dry && claimed < limit && failed.is_none() {
+            let startable = |job: &Job, timer_running: bool| job.kind != TIMER_KIND || !timer_running;
+            if !waiting.iter().any(|job| startable(job, timer_running))
+                && waiting.len() < batch_len(batch)
+                && tasks.len() < concurrency
+                && !dry
+                && claimed < limit
+                && failed.is_none()
+            {
                 let jobs = match self.claim(worker, batch.min(limit - claimed)).await {
                     Ok(jobs) => jobs,
                     Err(e) => {
@@ -75,14 +89,17 @@ impl App {
                 waiting.extend(jobs);
             }
             while tasks.len() < concurrency {
-                let Some(job) = waiting.pop_front() else { break };
+                let Some(at) = waiting.iter().position(|job| startable(job, timer_running)) else { break };
+                let Some(job) = waiting.remove(at) else { break };
+                let timer = job.kind == TIMER_KIND;
+                timer_running |= timer;
                 let (app, subscribers, worker) = (self.clone(), subscribers.clone(), worker.to_owned());
                 let id = job.id;
                 let handle = tasks.spawn(async move {
                     let outcome = app.run_job(&worker, &subscribers, &job).await;
-                    Ended { id: job.id, settled: app.settle(&worker, &job, outcome).await }
+                    Ended { settled: app.settle(&worker, &job, outcome).await }
                 });
-                task_jobs.insert(handle.id(), id);
+                task_jobs.insert(handle.id(), (id, timer));
             }
             if tasks.is_empty() {
                 // Nothing runs and nothing waits: nothing was due, the limit was reached, or a write failed.
@@ -91,33 +108,30 @@ impl App {
             tokio::select! {
                 ended = tasks.join_next_with_id() => {
                     let Some(ended) = ended else { continue };
-                    let id = match ended {
-                        Ok((task, Ended { id, settled })) => {
-                            task_jobs.remove(&task);
-                            match settled {
-                                Ok(one) => {
-                                    run.done += one.done;
-                                    run.retried += one.retried;
-                                    run.abandoned += one.abandoned;
-                                }
-                                Err(e) => {
-                                    tracing::error!(job = %id, error = %e, "cannot record how a job ended");
-                                    failed.get_or_insert(e);
-                                }
-                            }
-                            Some(id)
-                        }
-                        // A job's task panicked or was cancelled: its lease runs out and the job is tried again.
+                    let (task, settled) = match ended {
+                        Ok((task, Ended { settled })) => (task, Some(settled)),
                         Err(e) => {
-                            let id = task_jobs.remove(&e.id());
-                            tracing::error!(job = ?id, error = %e, "a job's task failed");
-                            id
+                            // A job's task panicked or was cancelled: its lease runs out and the job is tried again.
+                            tracing::error!(error = %e, "a job's task failed");
+                            (e.id(), None)
                         }
                     };
-                    if let Some(id) = id {
-                        held.remove(&id);
-                    }
+                    let Some((id, timer)) = task_jobs.remove(&task) else { continue };
+                    held.remove(&id);
+                    timer_running &= !timer;
                     dry = false;
+                    match settled {
+                        Some(Ok(one)) => {
+                            run.done += one.done;
+                            run.retried += one.retried;
+                            run.abandoned += one.abandoned;
+                        }
+                        Some(Err(e)) => {
+                            tracing::error!(job = %id, error = %e, "cannot record how a job ended");
+                            failed.get_or_insert(e);
+                        }
+                        None => {}
+                    }
                 }
                 () = tokio::time::sleep_until(next_beat) => {
                     self.renew_leases(worker, &held).await;
