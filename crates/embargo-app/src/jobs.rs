@@ -1,7 +1,11 @@
-//! The outbox runner: claims due jobs with a lease, fans events out to the
-//! subscribers that want them, hands each subscriber its job, and retries
-//! failures with backoff. Also the mail-shaped [`Notice`] and [`Notifier`]
-//! that the mail subscriber (`crate::subscribers::MailNotices`) speaks.
+//! The outbox's jobs: what one job does (an event is fanned out to the
+//! subscribers that want it, a subscriber's job is handed to that
+//! subscriber, timers and calls outside run), and the mail-shaped
+//! [`Notice`] and [`Notifier`] that the mail subscriber
+//! (`crate::subscribers::MailNotices`) speaks. The loop that claims jobs in
+//! batches and runs them concurrently is in `runner`.
+
+mod runner;
 
 use embargo_core::Timestamp;
 use std::fmt;
@@ -273,31 +277,6 @@ fn unreadable(kind: &str, error: &serde_json::Error) -> DeliveryError {
 }
 
 impl App {
-    /// Claims due jobs for `worker` and runs them: an event is fanned out to
-    /// the subscribers that want it (one job each), a subscriber's job is
-    /// handed to that subscriber. Goes on until nothing is due or `limit`
-    /// jobs ran; returns what happened.
-    pub async fn run_due_jobs(&self, worker: &str, subscribers: &Subscribers, limit: u32) -> Result<JobsRun, AppError> {
-        let mut run = JobsRun::default();
-        for _ in 0..limit {
-            // One job at a time: a lease is short, so a worker holds only the job it runs,
-            // and the other replicas take the rest.
-            let now = self.now();
-            let lease_until = now + self.config.job_lease;
-            let owner = worker.to_owned();
-            let jobs: Vec<Job> = self
-                .store
-                .write(move |tx| Box::pin(async move { tx.claim_jobs(&owner, now, lease_until, 1).await }))
-                .await?;
-            let Some(job) = jobs.into_iter().next() else {
-                break;
-            };
-            let outcome = self.run_with_heartbeat(worker, subscribers, &job).await;
-            self.settle(worker, &job, outcome, &mut run).await?;
-        }
-        Ok(run)
-    }
-
     /// A name for a job worker unique to this process among all replicas
     /// (`serve-3f9c01ab`): leases are held by name, and process ids repeat
     /// across machines and containers.
@@ -305,40 +284,6 @@ impl App {
         let mut bytes = [0u8; 6];
         self.entropy.fill(&mut bytes)?;
         Ok(format!("{role}-{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
-    }
-
-    /// Runs one claimed job, renewing its lease every third of the lease
-    /// while it runs (the heartbeat), so a slow delivery keeps its job and a
-    /// dead worker's job is taken over one lease after its last beat.
-    async fn run_with_heartbeat(
-        &self,
-        worker: &str,
-        subscribers: &Subscribers,
-        job: &Job,
-    ) -> Result<(), DeliveryError> {
-        let beat = std::time::Duration::try_from(self.config.job_lease / 3)
-            .unwrap_or(std::time::Duration::from_secs(1))
-            .max(std::time::Duration::from_millis(200));
-        let work = self.run_job(worker, subscribers, job);
-        tokio::pin!(work);
-        loop {
-            tokio::select! {
-                outcome = &mut work => return outcome,
-                () = tokio::time::sleep(beat) => self.renew_lease(worker, job).await,
-            }
-        }
-    }
-
-    /// One heartbeat: extends the lease on `job`, saying so when it was lost.
-    async fn renew_lease(&self, worker: &str, job: &Job) {
-        let (id, owner, until) = (job.id, worker.to_owned(), self.now() + self.config.job_lease);
-        match self.store.write(move |tx| Box::pin(async move { tx.renew_lease(id, &owner, until).await })).await {
-            Ok(true) => tracing::trace!(job = %id, "lease renewed"),
-            // Another worker took the job over (this one stalled longer than a lease):
-            // deliveries note what they start, so the other does not repeat them.
-            Ok(false) => tracing::warn!(job = %id, kind = %job.kind, "lost the lease on a running job"),
-            Err(e) => tracing::warn!(job = %id, error = %e, "cannot renew a job lease"),
-        }
     }
 
     /// Runs one claimed job.
@@ -401,40 +346,6 @@ impl App {
             })
             .await
             .map_err(|e| DeliveryError::Temporary(e.to_string()))
-    }
-
-    /// Records how a job ended: done, to be retried with backoff, or abandoned.
-    async fn settle(
-        &self,
-        worker: &str,
-        job: &Job,
-        outcome: Result<(), DeliveryError>,
-        run: &mut JobsRun,
-    ) -> Result<(), AppError> {
-        let (id, owner, now) = (job.id, worker.to_owned(), self.now());
-        match outcome {
-            // Fan-outs and timers completed their job in the transaction that did the work.
-            Ok(()) if job.kind == EVENT_KIND || job.kind == TIMER_KIND => run.done += 1,
-            Ok(()) => {
-                self.store.write(move |tx| Box::pin(async move { tx.complete_job(id, &owner, now).await })).await?;
-                run.done += 1;
-            }
-            Err(DeliveryError::Temporary(why)) if job.attempts < MAX_ATTEMPTS => {
-                tracing::warn!(job = %id, kind = %job.kind, attempts = job.attempts, error = %why, "job failed, will retry");
-                let at = now + backoff(job.attempts);
-                self.store.write(move |tx| Box::pin(async move { tx.retry_job(id, &owner, &why, at).await })).await?;
-                run.retried += 1;
-            }
-            Err(error) => {
-                tracing::error!(job = %id, kind = %job.kind, error = %error, "job abandoned");
-                let why = error.to_string();
-                self.store
-                    .write(move |tx| Box::pin(async move { tx.abandon_job(id, &owner, &why, now).await }))
-                    .await?;
-                run.abandoned += 1;
-            }
-        }
-        Ok(())
     }
 
     /// Jobs not yet done (due now or later), oldest first: their kinds and payloads, for tests and operators.

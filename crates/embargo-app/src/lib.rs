@@ -117,6 +117,10 @@ pub struct AppConfig {
     /// renews its lease every third of this while the job runs, and another
     /// replica takes the job over this long after its worker died.
     pub job_lease: time::Duration,
+    /// How many jobs one runner runs at once (issue 15): it claims them in
+    /// batches and keeps this many going, so mail waiting on a relay or a
+    /// webhook waiting on its receiver does not hold the others back.
+    pub job_concurrency: usize,
 }
 
 impl Default for AppConfig {
@@ -126,12 +130,17 @@ impl Default for AppConfig {
             max_page: 500,
             public_url: "http://127.0.0.1:8080".into(),
             job_lease: DEFAULT_JOB_LEASE,
+            job_concurrency: DEFAULT_JOB_CONCURRENCY,
         }
     }
 }
 
 /// The job lease when none is configured (see [`AppConfig::job_lease`]).
 pub const DEFAULT_JOB_LEASE: time::Duration = time::Duration::seconds(15);
+
+/// Jobs run at once when none is configured (see [`AppConfig::job_concurrency`]):
+/// jobs mostly wait on the database, a relay or a receiver, so a few per core.
+pub const DEFAULT_JOB_CONCURRENCY: usize = 8;
 
 /// The application: the store, the clock and the random source, and every use case.
 #[derive(Clone, Debug)]

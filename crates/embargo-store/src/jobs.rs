@@ -54,7 +54,9 @@ pub trait JobReads {
 pub trait JobWrites {
     /// Adds a job in the current transaction (the outbox).
     async fn enqueue_job(&mut self, job: &NewJob, now: Timestamp) -> Result<(), StoreError>;
-    /// Leases up to `limit` due jobs to `worker` until `lease_until`.
+    /// Leases up to `limit` due jobs to `worker` until `lease_until`, taken
+    /// in turns by kind (the oldest due job of each waiting kind, then the
+    /// second of each, …) and answered in that order.
     async fn claim_jobs(
         &mut self,
         worker: &str,
@@ -85,15 +87,64 @@ fn job_from(row: &impl RowRead) -> Result<Job, StoreError> {
     })
 }
 
+// A claim takes due jobs in turns by kind: the oldest due job of every kind
+// that has one, then the second of each, and so on, up to the limit. So a
+// flood of one kind (100,000 notices) never starves the others (a timer, a
+// webhook): each batch holds the head of every waiting kind. The kinds are
+// found by skipping through the `jobs_waiting` index (migration 1520), and
+// each kind's candidates are read from it in order, so a claim costs a few
+// index reads per kind, not a scan of the backlog.
+
 const CLAIM_SQLITE: &str = "UPDATE jobs SET lease_until = $1, leased_by = $2, attempts = attempts + 1 \
-     WHERE id IN (SELECT id FROM jobs WHERE done_at IS NULL AND run_at <= $3 \
-       AND (lease_until IS NULL OR lease_until <= $3) ORDER BY run_at, id LIMIT $4) \
+     WHERE id IN ( \
+       WITH RECURSIVE kinds(kind) AS ( \
+         SELECT MIN(kind) FROM jobs WHERE done_at IS NULL \
+         UNION ALL \
+         SELECT (SELECT MIN(j.kind) FROM jobs j WHERE j.done_at IS NULL AND j.kind > kinds.kind) \
+         FROM kinds WHERE kinds.kind IS NOT NULL), \
+       turns AS ( \
+         SELECT d.id, d.run_at, ROW_NUMBER() OVER (PARTITION BY d.kind ORDER BY d.run_at, d.id) AS turn \
+         FROM kinds k JOIN jobs d ON d.id IN ( \
+           SELECT c.id FROM jobs c WHERE c.kind = k.kind AND c.done_at IS NULL AND c.run_at <= $3 \
+             AND (c.lease_until IS NULL OR c.lease_until <= $3) ORDER BY c.run_at, c.id LIMIT $4)) \
+       SELECT id FROM turns ORDER BY turn, run_at, id LIMIT $4) \
      RETURNING id, kind, payload, attempts, run_at, last_error";
 
+// The same in PostgreSQL's words: each kind's candidates are locked as they
+// are read (`FOR UPDATE SKIP LOCKED`), so concurrent claims on other
+// replicas pass them by instead of waiting or taking them too.
 const CLAIM_POSTGRES: &str = "UPDATE jobs SET lease_until = $1, leased_by = $2, attempts = attempts + 1 \
-     WHERE id IN (SELECT id FROM jobs WHERE done_at IS NULL AND run_at <= $3 \
-       AND (lease_until IS NULL OR lease_until <= $3) ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+     WHERE id IN ( \
+       WITH RECURSIVE kinds(kind) AS ( \
+         (SELECT kind FROM jobs WHERE done_at IS NULL ORDER BY kind LIMIT 1) \
+         UNION ALL \
+         SELECT (SELECT j.kind FROM jobs j WHERE j.done_at IS NULL AND j.kind > k.kind ORDER BY j.kind LIMIT 1) \
+         FROM kinds k WHERE k.kind IS NOT NULL), \
+       turns AS ( \
+         SELECT c.id, c.run_at, ROW_NUMBER() OVER (PARTITION BY k.kind ORDER BY c.run_at, c.id) AS turn \
+         FROM kinds k CROSS JOIN LATERAL ( \
+           SELECT d.id, d.run_at FROM jobs d WHERE d.kind = k.kind AND d.done_at IS NULL AND d.run_at <= $3 \
+             AND (d.lease_until IS NULL OR d.lease_until <= $3) \
+           ORDER BY d.run_at, d.id LIMIT $4 FOR UPDATE SKIP LOCKED) c) \
+       SELECT id FROM turns ORDER BY turn, run_at, id LIMIT $4) \
      RETURNING id, kind, payload, attempts, run_at, last_error";
+
+/// Orders claimed jobs as the claim chose them: in turns by kind (the
+/// oldest of each kind first), then oldest first. A runner starts them in
+/// this order, so the head of every kind starts before a flood's second job.
+fn in_turns(mut jobs: Vec<Job>) -> Vec<Job> {
+    jobs.sort_by(|a, b| (a.kind.as_str(), a.run_at, a.id).cmp(&(b.kind.as_str(), b.run_at, b.id)));
+    let mut keyed: Vec<(usize, Job)> = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let turn = match keyed.last() {
+            Some((previous, last)) if last.kind == job.kind => previous + 1,
+            _ => 0,
+        };
+        keyed.push((turn, job));
+    }
+    keyed.sort_by(|(ta, a), (tb, b)| (ta, a.run_at, a.id).cmp(&(tb, b.run_at, b.id)));
+    keyed.into_iter().map(|(_, job)| job).collect()
+}
 
 #[async_trait::async_trait]
 impl<H> JobReads for Handle<H>
@@ -147,9 +198,8 @@ where
             Dialect::Postgres => CLAIM_POSTGRES,
         };
         let rows = self.fetch_all(query(sql).bind(lease_until).bind(worker).bind(now).bind(i64::from(limit))).await?;
-        let mut jobs = rows.iter().map(job_from).collect::<Result<Vec<_>, _>>()?;
-        jobs.sort_by_key(|job| (job.run_at, job.id));
-        Ok(jobs)
+        let jobs = rows.iter().map(job_from).collect::<Result<Vec<_>, _>>()?;
+        Ok(in_turns(jobs))
     }
 
     async fn renew_lease(&mut self, id: JobId, worker: &str, lease_until: Timestamp) -> Result<bool, StoreError> {

@@ -398,6 +398,19 @@ impl TestApp {
         }
     }
 
+    /// Queues a job of `kind` carrying `payload`, due now, as a use case or a
+    /// fan-out would (for tests of the job runner itself, issue 15).
+    pub async fn queue_job(&self, kind: &str, payload: Value) -> embargo_core::id::JobId {
+        use embargo_store::StoreExt as _;
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes).unwrap();
+        let id = embargo_core::id::JobId::from_uuid(uuid::Builder::from_random_bytes(bytes).into_uuid());
+        let now = self.app.now();
+        let job = embargo_store::jobs::NewJob { id, kind: kind.to_owned(), payload, run_at: now };
+        self.store.write(move |tx| Box::pin(async move { tx.enqueue_job(&job, now).await })).await.unwrap();
+        id
+    }
+
     /// Ends the test: no job due by now may be left undone (timers due later
     /// may wait); the database is dropped.
     pub async fn finish(self) {

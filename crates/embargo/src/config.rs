@@ -43,6 +43,8 @@ pub struct Settings {
     pub outbound_allow_private: bool,
     /// Seconds a claimed job stays leased without a heartbeat.
     pub job_lease_secs: u32,
+    /// How many background jobs a replica runs at once.
+    pub job_concurrency: usize,
     /// The e-mail channel (`[mail]`).
     #[serde(default)]
     pub mail: crate::config_mail::MailSettings,
@@ -70,6 +72,7 @@ impl Default for Settings {
             metrics_listen: None,
             outbound_allow_private: false,
             job_lease_secs: 15,
+            job_concurrency: embargo_app::DEFAULT_JOB_CONCURRENCY,
             mail: crate::config_mail::MailSettings::default(),
             oidc: crate::config_oidc::OidcSettings::default(),
             performance: crate::config_performance::PerformanceSettings::default(),
@@ -136,6 +139,13 @@ pub const TEMPLATE: &str = r#"# Embargo configuration.
 # a replica dies, another takes its jobs over this many seconds after its
 # last renewal. Between 3 and 600.
 # job_lease_secs = 15
+
+# How many background jobs a replica runs at once. The runner claims due
+# jobs in batches, taking every kind of job in turn (a flood of notices never
+# holds back a timer or a webhook), and keeps this many running, so mail
+# waiting on the relay does not hold the rest back. Jobs mostly wait on the
+# database, the relay or a receiver: a few per core is right. Between 1 and 256.
+# job_concurrency = 8
 "#;
 
 /// The whole commented configuration: the settings above, `[mail]`, `[oidc]` and `[performance]`.
@@ -197,7 +207,7 @@ pub struct Overrides {
 
 /// The environment variables that are settings (others with the prefix,
 /// like `EMBARGO_DATA_DIR`, are read elsewhere).
-const ENV_SETTINGS: [&str; 13] = [
+const ENV_SETTINGS: [&str; 14] = [
     "listen",
     "public_url",
     "database_url",
@@ -211,6 +221,7 @@ const ENV_SETTINGS: [&str; 13] = [
     "metrics_listen",
     "outbound_allow_private",
     "job_lease_secs",
+    "job_concurrency",
 ];
 
 impl Config {
@@ -264,6 +275,9 @@ impl Config {
         }
         if !(3..=600).contains(&settings.job_lease_secs) {
             bail!("setting job_lease_secs: {} must be between 3 and 600", settings.job_lease_secs);
+        }
+        if !(1..=256).contains(&settings.job_concurrency) {
+            bail!("setting job_concurrency: {} must be between 1 and 256", settings.job_concurrency);
         }
         let https = public_url.starts_with("https://");
         let secure_cookies = settings.secure_cookies.unwrap_or(https);

@@ -16,20 +16,20 @@ conformance!(
     retries_and_abandon,
     concurrent_claimers_never_share_a_job,
     a_renewed_lease_keeps_a_running_job_and_a_lost_one_cannot_be_renewed,
+    claims_take_turns_by_kind_so_a_flood_starves_no_other_kind,
 );
 
 async fn enqueue(db: &Db, n: usize, minutes: i64) -> Vec<JobId> {
+    enqueue_kind(db, "notify.test", n, minutes).await
+}
+
+async fn enqueue_kind(db: &Db, kind: &'static str, n: usize, minutes: i64) -> Vec<JobId> {
     let ids: Vec<JobId> = (0..n).map(|_| JobId::from_uuid(new_uuid())).collect();
     let stored = ids.clone();
     db.write(move |tx| {
         Box::pin(async move {
             for id in stored {
-                let job = NewJob {
-                    id,
-                    kind: "notify.test".into(),
-                    payload: serde_json::json!({"n": 1}),
-                    run_at: at(minutes),
-                };
+                let job = NewJob { id, kind: kind.into(), payload: serde_json::json!({"n": 1}), run_at: at(minutes) };
                 tx.enqueue_job(&job, at(0)).await?;
             }
             Ok(())
@@ -142,4 +142,43 @@ async fn concurrent_claimers_never_share_a_job(db: &Db) {
 async fn futures_join<F: std::future::Future<Output = ()>>(futures: [F; 4]) {
     let [a, b, c, d] = futures;
     tokio::join!(a, b, c, d);
+}
+
+async fn claim_kinds(db: &Db, worker: &'static str, now: i64, limit: u32) -> Vec<(String, JobId)> {
+    db.write(move |tx| Box::pin(async move { tx.claim_jobs(worker, at(now), at(now + 5), limit).await }))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| (j.kind, j.id))
+        .collect()
+}
+
+/// Issue 15, item 5: a batch holds the oldest due job of every waiting kind
+/// before a second job of any, so a flood queued first never holds back
+/// the one job of another kind queued after it.
+async fn claims_take_turns_by_kind_so_a_flood_starves_no_other_kind(db: &Db) {
+    // Jobs due at the same time go oldest id first.
+    let mut flood = enqueue_kind(db, "mail_notices", 40, 0).await;
+    flood.sort();
+    let timer = enqueue_kind(db, "timer", 1, 1).await;
+    let mut later = enqueue_kind(db, "webhooks", 2, 2).await;
+    later.sort();
+    let not_due = enqueue_kind(db, "cve_operation", 1, 60).await;
+    let first = claim_kinds(db, "a", 3, 4).await;
+    let expected: Vec<(String, JobId)> = vec![
+        ("mail_notices".into(), flood[0]),
+        ("timer".into(), timer[0]),
+        ("webhooks".into(), later[0]),
+        ("mail_notices".into(), flood[1]),
+    ];
+    assert_eq!(first, expected, "every kind's oldest first, then the flood's second");
+    // The next batch goes on where this one stopped, and never takes a job not due.
+    let second = claim_kinds(db, "b", 3, 3).await;
+    let expected: Vec<(String, JobId)> =
+        vec![("mail_notices".into(), flood[2]), ("webhooks".into(), later[1]), ("mail_notices".into(), flood[3])];
+    assert_eq!(second, expected);
+    let rest = claim_kinds(db, "c", 3, 100).await;
+    assert_eq!(rest.len(), 36, "the rest of the flood, nothing twice");
+    assert!(rest.iter().all(|(kind, id)| kind == "mail_notices" && !flood[..4].contains(id)));
+    assert!(rest.iter().all(|(_, id)| *id != not_due[0]), "not due yet");
 }

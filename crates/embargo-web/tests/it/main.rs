@@ -45,3 +45,4 @@ mod cve_services;
 mod ghsa_import;
 mod public_cache;
 mod time_zones;
+mod jobs_runner;

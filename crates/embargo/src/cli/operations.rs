@@ -231,6 +231,10 @@ pub struct BenchArgs {
     /// An empty PostgreSQL database to load (default: a temporary SQLite file, removed afterwards).
     #[arg(long)]
     pub database_url: Option<String>,
+    /// Notices (one report's receipt each) queued and drained by the job runner into a local SMTP
+    /// sink, in an SQLite database of their own.
+    #[arg(long, default_value_t = 10_000)]
+    pub notices: u64,
 }
 
 /// `bench …`: the parts `bench/run` drives.

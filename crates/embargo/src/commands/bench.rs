@@ -36,6 +36,8 @@ use crate::cli::{BenchArgs, BenchCommand};
 mod bare;
 mod load;
 
+mod jobs;
+
 /// The projects of the demo instance the reports are spread over.
 const PROJECTS: [&str; 4] = ["lanternworks/lantern", "lanternworks/wick", "orbit-lang/orbit", "harbor-relay/relay"];
 
@@ -370,5 +372,6 @@ async fn bench(args: &BenchArgs, url: DatabaseUrl, backend: &str) -> anyhow::Res
             );
         }
     }
+    println!("{}", jobs::drain(args.notices, args.concurrency).await?.table());
     Ok(ExitCode::SUCCESS)
 }

@@ -136,6 +136,7 @@ pub async fn open(config: &Config, create: bool) -> anyhow::Result<App> {
         session_ttl: time::Duration::days(i64::from(config.settings.session_days)),
         public_url: config.public_url.clone(),
         job_lease: time::Duration::seconds(i64::from(config.settings.job_lease_secs)),
+        job_concurrency: config.settings.job_concurrency,
         ..AppConfig::default()
     };
     // The app publishes signed files without knowing OpenPGP: embargo-mail signs for it.

@@ -146,10 +146,23 @@ async fn work_jobs(app: App, subscribers: Subscribers, mut stop: tokio::sync::wa
     };
     tracing::info!(worker = %worker, "job worker started");
     loop {
-        match app.run_due_jobs(&worker, &subscribers, 100).await {
-            Ok(run) if run.done + run.retried + run.abandoned > 0 => tracing::debug!(?run, "jobs run"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "running jobs failed"),
+        let busy = match app.run_due_jobs(&worker, &subscribers, JOBS_PER_RUN).await {
+            Ok(run) if run.done + run.retried + run.abandoned > 0 => {
+                tracing::debug!(?run, "jobs run");
+                // A full run means more may be due (a backlog after a burst): go on without waiting.
+                run.done + run.retried + run.abandoned >= JOBS_PER_RUN
+            }
+            Ok(_) => false,
+            Err(e) => {
+                tracing::warn!(error = %e, "running jobs failed");
+                false
+            }
+        };
+        if busy {
+            if *stop.borrow() {
+                return;
+            }
+            continue;
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(job_interval())) => {}
@@ -158,7 +171,10 @@ async fn work_jobs(app: App, subscribers: Subscribers, mut stop: tokio::sync::wa
     }
 }
 
-/// Seconds between job runs: 5, or `EMBARGO_JOB_INTERVAL_SECS` (tests make it 1).
+/// The most jobs one run claims before the worker looks at the stop signal again.
+const JOBS_PER_RUN: u32 = 1_000;
+
+/// Seconds between job runs when nothing is due: 5, or `EMBARGO_JOB_INTERVAL_SECS` (tests make it 1).
 fn job_interval() -> u64 {
     std::env::var("EMBARGO_JOB_INTERVAL_SECS").ok().and_then(|v| v.parse().ok()).filter(|n| *n >= 1).unwrap_or(5)
 }

@@ -77,6 +77,25 @@ fn a_bad_config_file_names_the_setting() {
     assert!(std::fs::read_to_string(fresh.join("embargo.toml")).unwrap().contains("\n# job_lease_secs = 15\n"));
 }
 
+/// Issue 15, item 5: the jobs run at once are a setting, bounded, shown in the written config.
+#[test]
+fn issue_15_job_concurrency_is_bounded_and_shown() {
+    let (_tmp, dir) = data_dir();
+    ok(&dir, &["init"]);
+    assert!(std::fs::read_to_string(dir.join("embargo.toml")).unwrap().contains("\n# job_concurrency = 8\n"));
+    std::fs::write(dir.join("embargo.toml"), "job_concurrency = 0\n").unwrap();
+    let out = run(&dir, &["admin", "org", "list"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("job_concurrency: 0 must be between 1 and 256"));
+    std::fs::write(dir.join("embargo.toml"), "").unwrap();
+    let out =
+        crate::embargo(&dir).args(["admin", "org", "list"]).env("EMBARGO_JOB_CONCURRENCY", "257").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("job_concurrency: 257"));
+    let out = crate::embargo(&dir).args(["admin", "org", "list"]).env("EMBARGO_JOB_CONCURRENCY", "3").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[test]
 fn audit_verify_finds_a_modified_event() {
     let (_tmp, dir) = data_dir();
