@@ -79,6 +79,7 @@ pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> any
     let router = embargo_web::router(app.clone(), web);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(work_jobs(app.clone(), Subscribers::standard(notifier), stopped.clone()));
+    let indexer = tokio::spawn(index_search(app.clone(), stopped.clone()));
     if let Some(smtp_listener) = smtp_listener {
         if let Ok(addr) = smtp_listener.local_addr() {
             println!("  SMTP:           {addr}");
@@ -92,6 +93,7 @@ pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> any
         .context("the server failed")?;
     let _ = stop.send(true);
     let _ = worker.await;
+    let _ = indexer.await;
     app.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
@@ -185,4 +187,24 @@ pub(super) async fn shutdown_signal() {
         () = terminate => {}
     }
     tracing::info!("shutting down");
+}
+
+/// Indexes new reports for search in the background, a small batch at a
+/// time, until told to stop. Between batches it pauses, so that during a
+/// flood the writer serves intake first; a search catches up by itself.
+async fn index_search(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let pause = match app.index_pending_search(embargo_app::INDEX_BATCH).await {
+            Ok(n) if n == u64::from(embargo_app::INDEX_BATCH) => Duration::from_millis(50),
+            Ok(_) => Duration::from_secs(1),
+            Err(e) => {
+                tracing::warn!(error = %e, "indexing new reports for search failed");
+                Duration::from_secs(5)
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
