@@ -189,13 +189,17 @@ pub(super) async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// Reports the background indexer takes per transaction: each holds hundreds
+/// of terms, so a few at a time keep the writer's other work waiting briefly.
+const BACKGROUND_INDEX_BATCH: u32 = 4;
+
 /// Indexes new reports for search in the background, a small batch at a
 /// time, until told to stop. Between batches it pauses, so that during a
 /// flood the writer serves intake first; a search catches up by itself.
 async fn index_search(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
-        let pause = match app.index_pending_search(embargo_app::INDEX_BATCH).await {
-            Ok(n) if n == u64::from(embargo_app::INDEX_BATCH) => Duration::from_millis(50),
+        let pause = match app.index_pending_search(BACKGROUND_INDEX_BATCH).await {
+            Ok(n) if n == u64::from(BACKGROUND_INDEX_BATCH) => Duration::from_millis(20),
             Ok(_) => Duration::from_secs(1),
             Err(e) => {
                 tracing::warn!(error = %e, "indexing new reports for search failed");
