@@ -89,7 +89,7 @@ pub use policies::{EffectivePolicy, PolicyEditor, PolicyPreview, PolicyTarget};
 pub use public_issues::PublicIssueView;
 pub use publication::PublishedDocument;
 pub use reports::{
-    Envelope, Invitation, NewCollaborator, QueueChoices, Receipt, ReportActions, ReportPage, ReportQuery,
+    Envelope, INDEX_BATCH, Invitation, NewCollaborator, QueueChoices, Receipt, ReportActions, ReportPage, ReportQuery,
     ReportSummary, ReportView, TeamPatch, TeamView, TransitionInput, Upload, ViewerRole,
 };
 pub use response_times::ResponseTimes;

@@ -288,8 +288,15 @@ impl App {
                 to.extend(reporter.iter().map(|(e, n)| (e.clone(), n.clone(), Side::Reporter)));
                 // In a flood the team is not mailed once per report: the queue holds them all.
                 let since = report.created_at - throttle::COALESCE_WINDOW;
-                let earlier =
-                    reader.project_reports_before(report.project_id, report.id, report.created_at, since).await?;
+                let earlier = reader
+                    .project_reports_before(
+                        report.project_id,
+                        report.id,
+                        report.created_at,
+                        since,
+                        throttle::COALESCE_AFTER,
+                    )
+                    .await?;
                 if !throttle::coalesced(earlier) {
                     to.extend(team.iter().map(|(_, e, n)| (e.clone(), Some(n.clone()), Side::Team)));
                 }

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use crate::postgres::PgStore;
 use crate::seal::{Sealer, SecretKey};
 use crate::sqlite::SqliteStore;
-use crate::work::StoreExt;
 use crate::{Store, StoreError};
 
 /// A database URL: `sqlite://PATH` (or `sqlite:PATH`) or `postgres://…`.
@@ -103,9 +102,9 @@ pub async fn open_tuned(options: OpenOptions, tuning: Tuning) -> Result<Arc<dyn 
         DatabaseUrl::Sqlite(path) => Arc::new(SqliteStore::open(&path, options.create, sealer, tuning).await?),
         DatabaseUrl::Postgres(url) => Arc::new(PgStore::open(&url, sealer).await?),
     };
-    // Reports filed before the search index existed are indexed now (only
-    // the store holds the key), a batch per transaction.
-    while store.write::<u64, StoreError, _>(|tx| Box::pin(async move { tx.backfill_search(200).await })).await? > 0 {}
+    // Reports waiting for the search index (`search_queue`) are indexed by
+    // the server in the background and before every search, not here: opening
+    // stays cheap for commands run once per mail.
     Ok(store)
 }
 

@@ -15,7 +15,7 @@ use embargo_core::report::{Report, StateChange};
 use crate::StoreError;
 use crate::handle::Handle;
 use crate::seal::Place;
-use crate::search::{Source, content_terms, team_terms};
+use crate::search::{Source, team_terms};
 use crate::sql::{Conn, Dialect, RowRead, built_query, query};
 use crate::stored::{StoredReportContent, StoredTeamFields, from_json, to_json};
 use crate::users::TokenHash;
@@ -118,6 +118,8 @@ pub trait ReportReads {
     async fn duplicates_of(&mut self, original: ReportId) -> Result<Vec<Report>, StoreError>;
     /// A project's open reports (core's open states), oldest first, at most 500.
     async fn open_reports(&mut self, project: ProjectId) -> Result<Vec<Report>, StoreError>;
+    /// How many reports wait for their words to be indexed (`backfill_search`).
+    async fn search_pending(&mut self) -> Result<u64, StoreError>;
 }
 
 /// Changing reports.
@@ -133,7 +135,8 @@ pub trait ReportWrites {
     async fn insert_state_change(&mut self, change: &StateChange) -> Result<(), StoreError>;
     /// Adds a message.
     async fn insert_message(&mut self, message: &Message) -> Result<(), StoreError>;
-    /// Indexes for search up to `batch` of the reports filed before the search
+    /// Indexes for search up to `batch` of the reports waiting for it: those
+    /// filed since (`insert_report` queues each) and those filed before the
     /// index existed; answers how many (0: none left).
     async fn backfill_search(&mut self, batch: u32) -> Result<u64, StoreError>;
 }
@@ -406,6 +409,10 @@ where
         rows.iter().map(|r| self.report_from(r)).collect()
     }
 
+    async fn search_pending(&mut self) -> Result<u64, StoreError> {
+        self.search_pending_count().await
+    }
+
     async fn duplicates_of(&mut self, original: ReportId) -> Result<Vec<Report>, StoreError> {
         const SQL: &str = const_format::concatcp!(
             "SELECT ",
@@ -498,8 +505,9 @@ where
             .bind(report.deadlines.disclosure),
         )
         .await?;
-        self.index_terms(report.id, Source::Text, &content_terms(report.content.expose())).await?;
-        self.index_terms(report.id, Source::Team, &team_terms(&report.team)).await
+        // Its words are indexed after the commit, off the intake path (`search.rs`): a
+        // report's hundreds of term rows cost more than everything else intake writes.
+        self.queue_for_index(report.id).await
     }
 
     async fn update_report(&mut self, report: &Report) -> Result<(), StoreError> {

@@ -1,8 +1,13 @@
 //! Private search's index (issue 15, migration 1501): the terms each report
 //! holds (core's `search` module says which), kept as keyed hashes
-//! (`Sealer::search_term`). Written in the transaction that writes what they
-//! come from: a report's content and messages (`text`), the team's fields
-//! (`team`, replaced when they change), internal notes (`internal`). The listing reads it
+//! (`Sealer::search_term`). Messages (`text`), the team's fields (`team`,
+//! replaced when they change) and internal notes (`internal`) are indexed in
+//! the transaction that writes them. A new report's content is not: its
+//! hundreds of term rows would cost intake more than everything else it writes,
+//! so `insert_report` only queues the report (`search_queue`, migration 1530, one
+//! row) and `backfill_terms` indexes queued reports in later transactions,
+//! oldest first, a batch at a time (the server in the background, and every
+//! search first, so a search finds every report filed before it began). The listing reads it
 //! (`ReportFilter::search`).
 
 use std::collections::BTreeSet;
@@ -119,18 +124,36 @@ where
     H: DerefMut + Send,
     H::Target: Conn,
 {
-    /// Indexes up to `batch` of the reports filed before the index existed
-    /// (`search_backfill`, migration 1501); answers how many.
+    /// Queues a new report for indexing (`search_queue`): one row, in the
+    /// report's own transaction, so a committed report is always indexed later.
+    pub(crate) async fn queue_for_index(&mut self, report: ReportId) -> Result<(), StoreError> {
+        self.execute(query("INSERT INTO search_queue (report_id) VALUES ($1)").bind(report)).await.map(drop)
+    }
+
+    /// How many reports wait to be indexed.
+    pub(crate) async fn search_pending_count(&mut self) -> Result<u64, StoreError> {
+        let row = self.fetch_optional(query("SELECT COUNT(*) AS n FROM search_queue")).await?;
+        let n = match row {
+            Some(row) => crate::sql::RowRead::int(&row, "n")?,
+            None => 0,
+        };
+        u64::try_from(n).map_err(|e| StoreError::corrupt("n", e))
+    }
+
+    /// Indexes up to `batch` of the reports waiting for it (`search_queue`:
+    /// queued by `insert_report`, or filed before migration 1501), oldest
+    /// first; answers how many.
     pub(crate) async fn backfill_terms(&mut self, batch: u32) -> Result<u64, StoreError> {
         use crate::reports::{ReportReads, Thread};
-        let ids = self
-            .fetch_all(query("SELECT report_id FROM search_backfill LIMIT $1").bind(i64::from(batch)))
+        use crate::sql::RowRead;
+        let queued = self
+            .fetch_all(query("SELECT seq, report_id FROM search_queue ORDER BY seq LIMIT $1").bind(i64::from(batch)))
             .await?
             .iter()
-            .map(|row| crate::sql::RowRead::uuid(row, "report_id").map(ReportId::from_uuid))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|row| Ok((row.int("seq")?, ReportId::from_uuid(row.uuid("report_id")?))))
+            .collect::<Result<Vec<_>, StoreError>>()?;
         let mut done = 0;
-        for id in ids {
+        for (seq, id) in queued {
             if let Some(report) = self.report(id).await? {
                 self.index_terms(id, Source::Text, &content_terms(report.content.expose())).await?;
                 self.reindex_terms(id, Source::Team, &team_terms(&report.team)).await?;
@@ -142,7 +165,7 @@ where
                     self.index_terms(id, source, &text_terms(message.body.expose())).await?;
                 }
             }
-            self.execute(query("DELETE FROM search_backfill WHERE report_id = $1").bind(id)).await?;
+            self.execute(query("DELETE FROM search_queue WHERE seq = $1").bind(seq)).await?;
             done += 1;
         }
         Ok(done)

@@ -40,12 +40,14 @@ pub trait ThrottleReads {
     /// How many reports of `project` were received at or after `since` and
     /// before `report` (received at `at`; reports received at the same
     /// instant are ordered by id), so that a flood's team notices are coalesced.
+    /// Counts no further than `at_most`, so that its cost does not grow with a flood.
     async fn project_reports_before(
         &mut self,
         project: ProjectId,
         report: ReportId,
         at: Timestamp,
         since: Timestamp,
+        at_most: u32,
     ) -> Result<u32, StoreError>;
     /// How many reports of `project` were received at or after `from` and before `to`.
     async fn project_reports_between(
@@ -114,17 +116,19 @@ where
         report: ReportId,
         at: Timestamp,
         since: Timestamp,
+        at_most: u32,
     ) -> Result<u32, StoreError> {
         let row = self
             .fetch_optional(
                 query(
-                    "SELECT COUNT(*) AS n FROM reports WHERE project_id = $1 AND created_at >= $2 \
-                     AND (created_at < $3 OR (created_at = $3 AND id < $4))",
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM reports WHERE project_id = $1 AND created_at >= $2 \
+                     AND (created_at < $3 OR (created_at = $3 AND id < $4)) LIMIT $5) AS recent",
                 )
                 .bind(project)
                 .bind(since)
                 .bind(at)
-                .bind(report),
+                .bind(report)
+                .bind(i64::from(at_most)),
             )
             .await?;
         row.map_or(Ok(0), |r| count(r.int("n")?))

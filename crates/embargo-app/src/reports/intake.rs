@@ -360,7 +360,11 @@ impl App {
                     tx.insert_report(&report, &hash).await?;
                     // The first report of a flood whose team notice is held tells the team so, once.
                     let since = now - throttle::COALESCE_WINDOW;
-                    if tx.project_reports_before(report.project_id, id, now, since).await? == throttle::COALESCE_AFTER {
+                    if tx
+                        .project_reports_before(report.project_id, id, now, since, throttle::COALESCE_AFTER + 1)
+                        .await?
+                        == throttle::COALESCE_AFTER
+                    {
                         emit(tx, entropy.as_ref(), now, &Event::IntakeFlood { project: report.project_id }).await?;
                     }
                     if let Some(mail) = &mail {

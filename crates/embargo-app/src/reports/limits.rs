@@ -70,15 +70,19 @@ impl IntakeKeys {
 
     /// Counts the report under each key, inside its transaction: past a
     /// limit, [`AppError::Throttled`] (which undoes the transaction, the
-    /// counts with it). Forgets counts no window needs any more.
+    /// counts with it). Forgets counts no window needs any more when a key
+    /// starts a window (a new key is the only way the table grows), rather
+    /// than on every report of a flood.
     pub(crate) async fn count(&self, tx: &mut dyn Writer, now: Timestamp) -> Result<(), AppError> {
+        let mut window_started = false;
         for (key, limit, scope) in &self.0 {
             let counted = tx.count_report(key, now, now - limit.window).await?;
             if let Some(retry_after) = limit.refuse(counted.reports, counted.window_start, now) {
                 return Err(AppError::Throttled { scope: *scope, retry_after });
             }
+            window_started |= counted.reports == 1;
         }
-        if !self.0.is_empty() {
+        if window_started {
             tx.prune_intake_counts(now - throttle::LONGEST_INTAKE_WINDOW).await?;
         }
         Ok(())

@@ -36,6 +36,7 @@ use crate::secret::Token;
 pub use collaborators::{Invitation, NewCollaborator};
 pub use intake::{Envelope, Upload};
 pub(crate) use intake::{Filing, WriteFailure, attachment_rows, judge_uploads};
+pub use search::INDEX_BATCH;
 pub(crate) use triage::{policy_of, store_message};
 pub use view::QueueChoices;
 

@@ -82,3 +82,39 @@ impl Search {
         Ok(out)
     }
 }
+
+/// Reports indexed per transaction: small, so that the writer goes back to
+/// new reports between batches.
+pub const INDEX_BATCH: u32 = 64;
+
+impl crate::App {
+    /// Indexes up to `batch` reports waiting for the search index (new
+    /// reports are queued at intake, see `embargo-store`'s `search.rs`), in
+    /// one transaction; answers how many. Housekeeping: `embargo serve` calls
+    /// it in the background, and every search first catches up.
+    pub async fn index_pending_search(&self, batch: u32) -> Result<u64, AppError> {
+        use embargo_store::StoreExt;
+        let batch = batch.max(1);
+        Ok(self
+            .store
+            .write::<u64, embargo_store::StoreError, _>(move |tx| {
+                Box::pin(async move { tx.backfill_search(batch).await })
+            })
+            .await?)
+    }
+
+    /// Indexes what waited when the search began, so that it finds every
+    /// report filed before it. Reports filed while it runs may be left to
+    /// the background (a flood never holds a search forever).
+    pub(crate) async fn catch_up_search(&self) -> Result<(), AppError> {
+        let pending = self.store.reader().await?.search_pending().await?;
+        let mut rounds = pending.div_ceil(u64::from(INDEX_BATCH));
+        while rounds > 0 {
+            if self.index_pending_search(INDEX_BATCH).await? < u64::from(INDEX_BATCH) {
+                break;
+            }
+            rounds -= 1;
+        }
+        Ok(())
+    }
+}

@@ -124,6 +124,10 @@ impl App {
         // Which reports: core says, the query only filters by it.
         let scope = visible_reports(actor);
         let search = Search::read(actor, query)?;
+        if !search.terms.is_empty() {
+            // New reports are indexed after their commit: a search first indexes what waits.
+            self.catch_up_search().await?;
+        }
         let mut reader = self.store.reader().await?;
         let (org, project) = match (&search.org, &search.project) {
             (Some(org), Some(project)) => {

@@ -18,7 +18,8 @@ conformance!(
     report_listing_follows_visibility,
     report_filters_and_paging,
     history_and_thread,
-    the_queue_sorts_by_the_deadline_that_matters_now
+    the_queue_sorts_by_the_deadline_that_matters_now,
+    issue_15_a_new_report_waits_in_the_search_queue_until_indexed
 );
 
 fn filter(scope: ReportScope) -> ReportFilter {
@@ -223,4 +224,38 @@ async fn history_and_thread(db: &Db) {
     // Issue 9: the report page reads the authors' names in one query, once per author.
     assert_eq!(r.message_authors(report.id).await.unwrap(), vec![(team.id, team.name.clone())]);
     assert_eq!(r.message_authors(ReportId::from_uuid(new_uuid())).await.unwrap(), vec![]);
+}
+
+/// Issue 15 (intake at the writer's ceiling): a new report's words are not
+/// indexed in its own transaction; it is queued, and found once indexed.
+async fn issue_15_a_new_report_waits_in_the_search_queue_until_indexed(db: &Db) {
+    let org = db.organisation("pallets").await;
+    let flask = db.project(&org, "flask").await;
+    let (first, _) = db.report(&flask, None, "Quokkaflaw in the loader", 1).await;
+    let (second, _) = db.report(&flask, None, "Wombatbug in the loader", 2).await;
+    let team = ReportFilter {
+        search: vec!["loader".to_owned()],
+        ..filter(ReportScope { orgs: vec![org.id], ..ReportScope::default() })
+    };
+    let mut r = db.read().await;
+    assert_eq!(r.search_pending().await.unwrap(), 2);
+    assert!(r.reports(&team).await.unwrap().is_empty(), "nothing is indexed at intake");
+
+    // Oldest first, a batch at a time.
+    let done = db.write(|tx| Box::pin(async move { tx.backfill_search(1).await })).await.unwrap();
+    assert_eq!(done, 1);
+    assert_eq!(r.search_pending().await.unwrap(), 1);
+    let quokka = ReportFilter { search: vec!["quokka".to_owned()], ..team.clone() };
+    assert_eq!(r.reports(&quokka).await.unwrap().iter().map(|x| x.id).collect::<Vec<_>>(), [first.id]);
+    assert!(r.reports(&ReportFilter { search: vec!["wombat".to_owned()], ..team.clone() }).await.unwrap().is_empty());
+
+    let done = db.write(|tx| Box::pin(async move { tx.backfill_search(10).await })).await.unwrap();
+    assert_eq!(done, 1);
+    assert_eq!(r.search_pending().await.unwrap(), 0);
+    let mut found: Vec<ReportId> = r.reports(&team).await.unwrap().iter().map(|x| x.id).collect();
+    found.sort();
+    let mut both = vec![first.id, second.id];
+    both.sort();
+    assert_eq!(found, both);
+    assert_eq!(db.write(|tx| Box::pin(async move { tx.backfill_search(10).await })).await.unwrap(), 0);
 }

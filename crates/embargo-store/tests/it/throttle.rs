@@ -92,7 +92,7 @@ async fn a_projects_recent_reports_are_counted_issue_12(db: &Db) {
     db.report(&gadget, None, "elsewhere", 6).await;
     let before = |report, at_minute: i64, since: i64| {
         let project = widget.id;
-        async move { db.read().await.project_reports_before(project, report, at(at_minute), at(since)).await.unwrap() }
+        async move { db.read().await.project_reports_before(project, report, at(at_minute), at(since), 100).await.unwrap() }
     };
     assert_eq!(
         before(flood[3], 20, 0).await + before(flood[4], 20, 0).await + before(flood[5], 20, 0).await,
@@ -102,6 +102,8 @@ async fn a_projects_recent_reports_are_counted_issue_12(db: &Db) {
     assert_eq!(before(flood[2], 10, 0).await, 2, "since is counted; the other project's report is not");
     assert_eq!(before(flood[2], 10, 1).await, 1);
     assert_eq!(before(flood[0], 0, 0).await, 0);
+    let capped = db.read().await.project_reports_before(widget.id, flood[5], at(20), at(0), 2).await.unwrap();
+    assert_eq!(capped, 2, "a flood is counted no further than asked");
     let between = |from: i64, to: i64| {
         let project = widget.id;
         async move { db.read().await.project_reports_between(project, at(from), at(to)).await.unwrap() }

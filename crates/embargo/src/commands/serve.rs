@@ -80,6 +80,7 @@ pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> any
     let router = embargo_web::router(app.clone(), web);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(work_jobs(app.clone(), Subscribers::standard(notifier), stopped.clone()));
+    let indexer = tokio::spawn(index_search(app.clone(), stopped.clone()));
     if let Some(smtp_listener) = smtp_listener {
         if let Ok(addr) = smtp_listener.local_addr() {
             println!("  SMTP:           {addr}");
@@ -93,6 +94,7 @@ pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> any
         .context("the server failed")?;
     let _ = stop.send(true);
     let _ = worker.await;
+    let _ = indexer.await;
     app.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
@@ -202,4 +204,28 @@ pub(super) async fn shutdown_signal() {
         () = terminate => {}
     }
     tracing::info!("shutting down");
+}
+
+/// Reports the background indexer takes per transaction: each holds hundreds
+/// of terms, so a few at a time keep the writer's other work waiting briefly.
+const BACKGROUND_INDEX_BATCH: u32 = 4;
+
+/// Indexes new reports for search in the background, a small batch at a
+/// time, until told to stop. Between batches it pauses, so that during a
+/// flood the writer serves intake first; a search catches up by itself.
+async fn index_search(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let pause = match app.index_pending_search(BACKGROUND_INDEX_BATCH).await {
+            Ok(n) if n == u64::from(BACKGROUND_INDEX_BATCH) => Duration::from_millis(20),
+            Ok(_) => Duration::from_secs(1),
+            Err(e) => {
+                tracing::warn!(error = %e, "indexing new reports for search failed");
+                Duration::from_secs(5)
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
