@@ -2,15 +2,18 @@
 //! holds (core's `search` module says which), kept as keyed hashes
 //! (`Sealer::search_term`). Written in the transaction that writes what they
 //! come from: a report's content and messages (`text`), the team's fields
-//! (`team`, replaced when they change), internal notes (`internal`). The listing reads it
+//! (`team`, replaced when they change), internal notes (`internal`), and the
+//! CVE ids of the advisory drafted from the report (`advisory`, replaced when
+//! the advisory is saved, migration 1541); pairs of adjacent words come with the text. The listing reads it
 //! (`ReportFilter::search`).
 
 use std::collections::BTreeSet;
 use std::ops::DerefMut;
 
+use embargo_core::advisory::Advisory;
 use embargo_core::id::ReportId;
 use embargo_core::report::{ReportContent, TeamFields};
-use embargo_core::search::{cwe_term, text_terms};
+use embargo_core::search::{cve_term, cwe_term, text_terms};
 
 use crate::StoreError;
 use crate::handle::Handle;
@@ -25,6 +28,9 @@ pub(crate) enum Source {
     Team,
     /// Internal notes: the team's only.
     Internal,
+    /// The CVE ids of the advisory drafted from the report (replaced when it
+    /// is saved): the team's only, since a draft's CVE id is private.
+    Advisory,
 }
 
 impl Source {
@@ -33,6 +39,7 @@ impl Source {
             Source::Text => "text",
             Source::Team => "team",
             Source::Internal => "internal",
+            Source::Advisory => "advisory",
         }
     }
 }
@@ -68,6 +75,13 @@ pub(crate) fn content_terms(content: &ReportContent) -> BTreeSet<String> {
 /// The terms of the team's fields.
 pub(crate) fn team_terms(team: &TeamFields) -> BTreeSet<String> {
     team.cwes.iter().map(cwe_term).collect()
+}
+
+/// The terms of an advisory: the CVE ids among its draft's and its published
+/// revision's aliases (`cve:cve-2026-1234`).
+pub(crate) fn advisory_terms(advisory: &Advisory) -> BTreeSet<String> {
+    let published = advisory.published.iter().flat_map(|r| r.content.aliases.iter());
+    advisory.draft.aliases.iter().chain(published).filter_map(|a| a.cve()).map(|cve| cve_term(cve.as_str())).collect()
 }
 
 impl<H> Handle<H>
@@ -140,6 +154,10 @@ where
                         embargo_core::message::Visibility::Internal => Source::Internal,
                     };
                     self.index_terms(id, source, &text_terms(message.body.expose())).await?;
+                }
+                use crate::advisories::AdvisoryReads;
+                if let Some(advisory) = self.advisory_for_report(id).await? {
+                    self.reindex_terms(id, Source::Advisory, &advisory_terms(&advisory)).await?;
                 }
             }
             self.execute(query("DELETE FROM search_backfill WHERE report_id = $1").bind(id)).await?;

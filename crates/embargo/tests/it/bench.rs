@@ -29,6 +29,9 @@ fn check(table: &str, backend: &str) {
         "| intake through the use case (3 at once) |",
         "| public advisory page |",
         "| OSV vulns/{id} |",
+        "| deadline order, 20th page (cursor) |",
+        "| search, two words every report holds (first page) |",
+        "| search, a rare word and a common one |",
     ] {
         assert!(table.contains(row), "{row} missing:\n{table}");
     }
