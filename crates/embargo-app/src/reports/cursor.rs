@@ -50,12 +50,12 @@ impl PageCursor {
         let cursor = match parts.as_slice() {
             ["k", nanos, id] => {
                 let id: ReportId = id.parse().map_err(|_| refused())?;
-                PageCursor::After(ReportCursor { due: None, created_at: time(*nanos)?, id })
+                PageCursor::After(ReportCursor { due: None, created_at: time(nanos)?, id })
             }
             ["d", due, nanos, id] => {
-                let due = if *due == "-" { None } else { Some(time(*due)?) };
+                let due = if *due == "-" { None } else { Some(time(due)?) };
                 let id: ReportId = id.parse().map_err(|_| refused())?;
-                PageCursor::Deadline(ReportCursor { due, created_at: time(*nanos)?, id })
+                PageCursor::Deadline(ReportCursor { due, created_at: time(nanos)?, id })
             }
             ["o", n] => PageCursor::Skip(n.parse().map_err(|_| refused())?),
             _ => return Err(refused()),
