@@ -69,7 +69,7 @@ impl Progress {
     /// One more report filed; a note at every step.
     pub(super) fn tick(&self) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if done % self.step == 0 && done < self.total {
+        if done.is_multiple_of(self.step) && done < self.total {
             let seconds = self.start.elapsed().as_secs_f64().max(1e-9);
             crate::output::note(&format!("  {done} of {} filed ({:.0} reports/s)", self.total, done as f64 / seconds));
         }
