@@ -8,6 +8,13 @@
 //! more characters finds the words it begins. Structured fields are terms in
 //! their own namespaces (`cwe:79`, `cve:cve-2026-1234`), which no word can
 //! spell because words never hold `:`.
+//!
+//! Each pair of adjacent words is a term too (`overflow in`, the two words
+//! separated by a space, which no word holds either): a quoted phrase matches
+//! the reports holding each of its adjacent pairs, so its words must stand
+//! together and in its order, with no positions kept in the index. (A text
+//! holding every pair apart, as "in the" here and "the parser" there, matches
+//! as well: the pairs say which words touch, not where.)
 
 use std::collections::BTreeSet;
 
@@ -32,9 +39,30 @@ fn prefixes(word: &str) -> impl Iterator<Item = String> + '_ {
         .map(|(_, end)| word.get(..end).unwrap_or(word).to_owned())
 }
 
-/// The terms a text is indexed under.
+/// The terms a text is indexed under: its words' prefixes and its pairs of adjacent words.
 pub fn text_terms(text: &str) -> BTreeSet<String> {
-    words(text).flat_map(|w| prefixes(&w).collect::<Vec<_>>()).collect()
+    let words: Vec<String> = words(text).collect();
+    let mut terms: BTreeSet<String> = words.iter().flat_map(|w| prefixes(w).collect::<Vec<_>>()).collect();
+    terms.extend(words.windows(2).filter_map(|pair| match pair {
+        [a, b] => Some(pair_term(a, b)),
+        _ => None,
+    }));
+    terms
+}
+
+/// The term of two adjacent words: each cut to [`MAX_PREFIX`] characters, a space between.
+fn pair_term(a: &str, b: &str) -> String {
+    format!("{} {}", word_term(a), word_term(b))
+}
+
+/// A quoted phrase's terms: its adjacent pairs, or its one word (skipped when short).
+fn phrase_terms(words: &[String]) -> Vec<String> {
+    match words {
+        [] => Vec::new(),
+        [one] if one.chars().count() < MIN_PREFIX => Vec::new(),
+        [one] => vec![word_term(one)],
+        many => many.windows(2).filter_map(|p| p.first().zip(p.get(1))).map(|(a, b)| pair_term(a, b)).collect(),
+    }
 }
 
 /// The term a weakness is indexed under (`cwe:79`).
@@ -56,7 +84,7 @@ fn word_term(word: &str) -> String {
 /// A search as typed, read: the terms every match holds, and the filters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchQuery {
-    /// Terms every matching report holds (words, prefixes, `cwe:`, `cve:`).
+    /// Terms every matching report holds (words, prefixes, phrases' pairs of words, `cwe:`, `cve:`).
     pub terms: Vec<String>,
     /// `state:NAME` (or `state:open`).
     pub state: Option<String>,
@@ -86,11 +114,12 @@ pub enum SearchError {
     Nothing,
 }
 
-/// Reads a query: words (quoted phrases count as their words of 3 or more characters), and filters
+/// Reads a query: words, quoted phrases (their adjacent pairs of words), and filters
 /// `state:`, `project:`, `cve:`, `cwe:`, `assignee:`.
 pub fn parse(query: &str) -> Result<SearchQuery, SearchError> {
     let mut out = SearchQuery::default();
-    // Inside a quoted phrase, words under 3 characters are skipped rather than refused.
+    // The words of the quoted phrase being read (an unclosed one ends with the query).
+    let mut phrase: Vec<String> = Vec::new();
     let mut quoted = false;
     for raw in query.split_whitespace() {
         let opens = raw.starts_with('"');
@@ -116,16 +145,22 @@ pub fn parse(query: &str) -> Result<SearchQuery, SearchError> {
             }
             continue;
         }
+        if inside {
+            phrase.extend(words(part));
+            if !quoted {
+                out.terms.extend(phrase_terms(&phrase));
+                phrase.clear();
+            }
+            continue;
+        }
         for word in words(part) {
             if word.chars().count() < MIN_PREFIX {
-                if inside {
-                    continue;
-                }
                 return Err(SearchError::TooShort(word));
             }
             out.terms.push(word_term(&word));
         }
     }
+    out.terms.extend(phrase_terms(&phrase));
     out.terms.sort();
     out.terms.dedup();
     if out.terms.len() > MAX_WORDS {

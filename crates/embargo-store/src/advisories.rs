@@ -184,6 +184,18 @@ where
         })
     }
 
+    /// Indexes the CVE ids of an advisory drafted from a report for that
+    /// report's search (`cve:`), replacing what its last save indexed.
+    async fn index_cves(&mut self, advisory: &Advisory) -> Result<(), StoreError> {
+        match advisory.report_id {
+            Some(report) => {
+                let terms = crate::search::advisory_terms(advisory);
+                self.reindex_terms(report, crate::search::Source::Advisory, &terms).await
+            }
+            None => Ok(()),
+        }
+    }
+
     fn seal_draft(&self, advisory: &Advisory) -> Result<Vec<u8>, StoreError> {
         let json = to_json("advisories.draft", &StoredAdvisoryContent::from(&advisory.draft))?;
         self.sealer.seal_text(Place { table: "advisories", column: "draft", row: advisory.id.as_str() }, &json)
@@ -376,8 +388,8 @@ where
             .bind(advisory.first_published_at)
             .bind(advisory.withdrawn_at),
         )
-        .await
-        .map(drop)
+        .await?;
+        self.index_cves(advisory).await
     }
 
     async fn update_advisory(&mut self, advisory: &Advisory) -> Result<(), StoreError> {
@@ -394,7 +406,8 @@ where
             .bind(advisory.withdrawn_at)
             .bind(advisory.id.as_str()),
         )
-        .await
+        .await?;
+        self.index_cves(advisory).await
     }
 
     async fn insert_revision(&mut self, id: &AdvisoryId, revision: &Revision) -> Result<(), StoreError> {

@@ -4,7 +4,7 @@
 use std::ops::DerefMut;
 
 use embargo_core::Timestamp;
-use embargo_core::deadline::{DeadlineKind, Deadlines};
+use embargo_core::deadline::Deadlines;
 use embargo_core::id::{MessageId, OrgId, ProjectId, ReportId, UserId};
 use embargo_core::lifecycle::{Outcome, ReportState};
 use embargo_core::message::{Message, Visibility};
@@ -22,14 +22,28 @@ use crate::users::TokenHash;
 
 mod listing;
 
-/// Where the previous page of a newest-first listing ended: its last
-/// report's creation time and id. The next page starts after it.
+/// Where the previous page of a listing ended: its last report's deadline
+/// (in the deadline order), creation time and id. The next page starts after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReportCursor {
+    /// The last report's current deadline (`Deadlines::current` in its state;
+    /// `None` when it has none): read by the deadline order only.
+    pub due: Option<Timestamp>,
     /// The last report's creation time.
     pub created_at: Timestamp,
     /// The last report's id (ties on the time are ordered by id, descending).
     pub id: ReportId,
+}
+
+impl ReportCursor {
+    /// The position just after `report`, in either keyset order.
+    pub fn after(report: &Report) -> ReportCursor {
+        ReportCursor {
+            due: report.deadlines.current(report.state).map(|due| due.at),
+            created_at: report.created_at,
+            id: report.id,
+        }
+    }
 }
 
 /// Which reports to list.
@@ -60,9 +74,9 @@ pub struct ReportFilter {
     pub limit: u32,
     /// Skip this many (after the cursor, if any).
     pub offset: u32,
-    /// Newest first only: start after this report (keyset paging, served by
-    /// the queue indexes whatever the depth). The deadline and lab orders
-    /// ignore it and page by `offset`.
+    /// Start after this report (keyset paging, served by the queue indexes
+    /// whatever the depth), newest first and in the deadline order. The lab
+    /// order ignores it and pages by `offset`.
     pub after: Option<ReportCursor>,
     /// Only reports holding every one of these search terms (core's
     /// `search::parse` makes them); a reporter's own reports match only on
@@ -145,46 +159,15 @@ const REPORT_COLUMNS: &str = "r.id, r.org_id, r.project_id, r.reporter_id, r.cha
                               r.assignee_id, r.duplicate_of, r.created_at, r.updated_at, r.acknowledge_due, \
                               r.triage_due, r.fix_due, r.disclosure_due";
 
-/// The column of each deadline.
-fn deadline_column(kind: DeadlineKind) -> &'static str {
-    match kind {
-        DeadlineKind::Acknowledge => "r.acknowledge_due",
-        DeadlineKind::Triage => "r.triage_due",
-        DeadlineKind::Fix => "r.fix_due",
-        DeadlineKind::Disclosure => "r.disclosure_due",
-    }
-}
+/// What `due_key` holds for a report without a deadline in its state: a
+/// far-future time, so that such reports sort last on both backends
+/// (migration 1540 writes the same value as the column's default).
+pub const NO_DEADLINE: Timestamp = time::macros::datetime!(9999-12-31 23:59:59 UTC);
 
-/// The deadline that matters in a report's state, as SQL: core's
-/// `Deadlines::current`, asked once per state which deadline it picks and
-/// which one it falls back to when that one is unset.
-fn current_deadline_sql() -> String {
-    let mut cases = Vec::new();
-    for state in ReportState::ALL {
-        let mut deadlines = Deadlines {
-            acknowledge: Some(Timestamp::UNIX_EPOCH),
-            triage: Some(Timestamp::UNIX_EPOCH),
-            fix: Some(Timestamp::UNIX_EPOCH),
-            disclosure: Some(Timestamp::UNIX_EPOCH),
-        };
-        let mut columns = Vec::new();
-        while let Some(due) = deadlines.current(state) {
-            columns.push(deadline_column(due.kind));
-            match due.kind {
-                DeadlineKind::Acknowledge => deadlines.acknowledge = None,
-                DeadlineKind::Triage => deadlines.triage = None,
-                DeadlineKind::Fix => deadlines.fix = None,
-                DeadlineKind::Disclosure => deadlines.disclosure = None,
-            }
-        }
-        let value = match columns.as_slice() {
-            [] => continue,
-            [one] => (*one).to_owned(),
-            many => format!("COALESCE({})", many.join(", ")),
-        };
-        cases.push(format!("WHEN r.state = '{}' THEN {value}", state.as_str()));
-    }
-    format!("(CASE {} END)", cases.join(" "))
+/// The deadline that matters in a report's state (core's `Deadlines::current`),
+/// as the `due_key` column holds it: the deadline order's index key.
+fn due_key(report: &Report) -> Timestamp {
+    report.deadlines.current(report.state).map_or(NO_DEADLINE, |due| due.at)
 }
 
 /// The open states (core's `ReportState::is_closed`) as an SQL list: `'new', 'acknowledged', …`.
@@ -483,8 +466,8 @@ where
             query(
                 "INSERT INTO reports (id, org_id, project_id, reporter_id, channel, content, state, team, \
                  assignee_id, duplicate_of, followup_hash, created_at, updated_at, acknowledge_due, triage_due, \
-                 fix_due, disclosure_due) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                 fix_due, disclosure_due, due_key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
             )
             .bind(report.id)
             .bind(report.org_id)
@@ -502,7 +485,8 @@ where
             .bind(report.deadlines.acknowledge)
             .bind(report.deadlines.triage)
             .bind(report.deadlines.fix)
-            .bind(report.deadlines.disclosure),
+            .bind(report.deadlines.disclosure)
+            .bind(due_key(report)),
         )
         .await?;
         // Its words are indexed after the commit, off the intake path (`search.rs`): a
@@ -515,7 +499,8 @@ where
         self.execute_one(
             query(
                 "UPDATE reports SET state = $1, team = $2, assignee_id = $3, duplicate_of = $4, updated_at = $5, \
-                 acknowledge_due = $6, triage_due = $7, fix_due = $8, disclosure_due = $9 WHERE id = $10",
+                 acknowledge_due = $6, triage_due = $7, fix_due = $8, disclosure_due = $9, due_key = $10 \
+                 WHERE id = $11",
             )
             .bind(report.state.as_str())
             .bind(team)
@@ -526,6 +511,7 @@ where
             .bind(report.deadlines.triage)
             .bind(report.deadlines.fix)
             .bind(report.deadlines.disclosure)
+            .bind(due_key(report))
             .bind(report.id),
         )
         .await?;

@@ -1,21 +1,25 @@
 //! Private search's index (issue 15, migration 1501): the terms each report
 //! holds (core's `search` module says which), kept as keyed hashes
 //! (`Sealer::search_term`). Messages (`text`), the team's fields (`team`,
-//! replaced when they change) and internal notes (`internal`) are indexed in
-//! the transaction that writes them. A new report's content is not: its
-//! hundreds of term rows would cost intake more than everything else it writes,
-//! so `insert_report` only queues the report (`search_queue`, migration 1530, one
-//! row) and `backfill_terms` indexes queued reports in later transactions,
-//! oldest first, a batch at a time (the server in the background, and every
-//! search first, so a search finds every report filed before it began). The listing reads it
+//! replaced when they change), internal notes (`internal`) and the CVE ids of
+//! the advisory drafted from the report (`advisory`, replaced when the advisory
+//! is saved, migration 1541) are indexed in the transaction that writes them;
+//! pairs of adjacent words come with the text. A new report's content is not:
+//! its hundreds of term rows would cost intake more than everything else it
+//! writes, so `insert_report` only queues the report (`search_queue`, migration
+//! 1530, one row) and `backfill_terms` indexes queued reports in later
+//! transactions, oldest first, a batch at a time (the server in the background,
+//! and every search first, so a search finds every report filed before it
+//! began). The listing reads it
 //! (`ReportFilter::search`).
 
 use std::collections::BTreeSet;
 use std::ops::DerefMut;
 
+use embargo_core::advisory::Advisory;
 use embargo_core::id::ReportId;
 use embargo_core::report::{ReportContent, TeamFields};
-use embargo_core::search::{cwe_term, text_terms};
+use embargo_core::search::{cve_term, cwe_term, text_terms};
 
 use crate::StoreError;
 use crate::handle::Handle;
@@ -30,6 +34,9 @@ pub(crate) enum Source {
     Team,
     /// Internal notes: the team's only.
     Internal,
+    /// The CVE ids of the advisory drafted from the report (replaced when it
+    /// is saved): the team's only, since a draft's CVE id is private.
+    Advisory,
 }
 
 impl Source {
@@ -38,6 +45,7 @@ impl Source {
             Source::Text => "text",
             Source::Team => "team",
             Source::Internal => "internal",
+            Source::Advisory => "advisory",
         }
     }
 }
@@ -73,6 +81,13 @@ pub(crate) fn content_terms(content: &ReportContent) -> BTreeSet<String> {
 /// The terms of the team's fields.
 pub(crate) fn team_terms(team: &TeamFields) -> BTreeSet<String> {
     team.cwes.iter().map(cwe_term).collect()
+}
+
+/// The terms of an advisory: the CVE ids among its draft's and its published
+/// revision's aliases (`cve:cve-2026-1234`).
+pub(crate) fn advisory_terms(advisory: &Advisory) -> BTreeSet<String> {
+    let published = advisory.published.iter().flat_map(|r| r.content.aliases.iter());
+    advisory.draft.aliases.iter().chain(published).filter_map(|a| a.cve()).map(|cve| cve_term(cve.as_str())).collect()
 }
 
 impl<H> Handle<H>
@@ -163,6 +178,10 @@ where
                         embargo_core::message::Visibility::Internal => Source::Internal,
                     };
                     self.index_terms(id, source, &text_terms(message.body.expose())).await?;
+                }
+                use crate::advisories::AdvisoryReads;
+                if let Some(advisory) = self.advisory_for_report(id).await? {
+                    self.reindex_terms(id, Source::Advisory, &advisory_terms(&advisory)).await?;
                 }
             }
             self.execute(query("DELETE FROM search_queue WHERE seq = $1").bind(seq)).await?;

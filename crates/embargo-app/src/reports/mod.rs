@@ -229,7 +229,7 @@ pub struct ReportQuery {
     pub offset: Option<u32>,
     /// Where the page starts: the `next` of the previous page (opaque).
     pub cursor: Option<String>,
-    /// A search: words (prefixes of 3+ characters) and `state:`, `project:`, `cwe:`,
+    /// A search: words (prefixes of 3+ characters) and `state:`, `project:`, `cwe:`, `cve:`,
     /// `assignee:` filters (core's `search::parse`); its filters stand in for absent ones above.
     pub q: Option<String>,
 }

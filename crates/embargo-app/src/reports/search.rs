@@ -1,6 +1,8 @@
 //! A listing's search (`ReportQuery::q`) read with core's `search::parse`:
 //! its words become the store's search terms (hashed there, never stored as
 //! text), its filters stand in for the query's own when those are absent.
+//! `cve:` matches the CVE ids of the advisory drafted from a report, for the
+//! team only (an unpublished advisory's CVE id is private).
 
 use embargo_core::id::UserId;
 use embargo_core::permission::Actor;
@@ -42,10 +44,11 @@ impl Search {
             return Err(refused("a search is at most 500 bytes".to_owned()));
         }
         let parsed = embargo_core::search::parse(text).map_err(|e| refused(e.to_string()))?;
-        // No CVE is indexed yet (a report's CVE lives in its advisory's sealed draft): refused
-        // rather than matching nothing.
-        if parsed.terms.iter().any(|t| t.starts_with("cve:")) {
-            return Err(refused("cve: is not searchable yet".to_owned()));
+        // A CVE id is indexed as the advisory holds it: anything else could never match.
+        for cve in parsed.terms.iter().filter_map(|t| t.strip_prefix("cve:")) {
+            if cve.to_uppercase().parse::<embargo_core::id::CveId>().is_err() {
+                return Err(refused(format!("cve:{cve} is not a CVE id (such as CVE-2026-1234)")));
+            }
         }
         out.terms = parsed.terms;
         match parsed.state.as_deref() {

@@ -144,13 +144,18 @@ impl App {
         })?;
         let limit = query.limit.unwrap_or(100).clamp(1, self.config.max_page);
         let offset = query.offset.unwrap_or(0);
-        // Newest first pages by keyset (the queue indexes); the sorted orders by offset.
-        let keyset = !query.deadline_first && !query.lab_first;
+        // Newest first and the deadline order page by keyset (the queue's
+        // indexes); the lab order by offset.
+        let keyset = !query.lab_first;
+        let by_deadline = query.deadline_first && keyset;
         let (after, offset) = match query.cursor.as_deref().map(PageCursor::decode).transpose()? {
             None => (None, offset),
-            Some(PageCursor::After(position)) if keyset => (Some(position), offset),
+            Some(PageCursor::After(position)) if keyset && !by_deadline => (Some(position), offset),
+            Some(PageCursor::Deadline(position)) if by_deadline => (Some(position), offset),
             Some(PageCursor::Skip(skipped)) if !keyset => (None, skipped.saturating_add(offset)),
-            Some(PageCursor::After(_) | PageCursor::Skip(_)) => return Err(cursor::refused()),
+            Some(PageCursor::After(_) | PageCursor::Deadline(_) | PageCursor::Skip(_)) => {
+                return Err(cursor::refused());
+            }
         };
         // Every filter is applied by the query itself, so a page is never short.
         let filter = ReportFilter {
@@ -173,9 +178,8 @@ impl App {
         let more = reports.len() > limit as usize;
         reports.truncate(limit as usize);
         let next = match (more, reports.last()) {
-            (true, Some(last)) if keyset => {
-                Some(PageCursor::After(ReportCursor { created_at: last.created_at, id: last.id }).encode())
-            }
+            (true, Some(last)) if by_deadline => Some(PageCursor::Deadline(ReportCursor::after(last)).encode()),
+            (true, Some(last)) if keyset => Some(PageCursor::After(ReportCursor::after(last)).encode()),
             (true, Some(_)) => Some(PageCursor::Skip(offset.saturating_add(limit)).encode()),
             _ => None,
         };

@@ -21,11 +21,28 @@ fn text_is_indexed_under_every_prefix_of_three_or_more() {
 }
 
 #[test]
+fn adjacent_words_are_indexed_as_pairs_for_phrases() {
+    let terms = text_terms("Overflow in the parser. Buffer");
+    for pair in ["overflow in", "in the", "the parser", "parser buffer"] {
+        assert!(terms.contains(pair), "{pair}");
+    }
+    assert!(!terms.contains("overflow the") && !terms.contains("parser overflow"));
+    // A phrase's pairs are among the text's only when its words stand together, in order.
+    let phrase = parse("\"overflow in the parser\"").unwrap().terms;
+    assert!(phrase.iter().all(|t| terms.contains(t)), "{phrase:?}");
+    let reversed = parse("\"parser overflow\"").unwrap().terms;
+    assert!(!reversed.iter().all(|t| terms.contains(t)), "{reversed:?}");
+    let long = format!("{} tail", "x".repeat(30));
+    assert!(text_terms(&long).contains(&format!("{} tail", "x".repeat(MAX_PREFIX))));
+}
+
+#[test]
 fn queries_read_words_phrases_and_filters() {
     check("Sandbox escape", &["escape", "sandbox"]);
-    check("\"template injection\"", &["injection", "template"]);
-    check("\"overflow in the parser\" xss", &["overflow", "parser", "the", "xss"]);
+    check("\"template injection\"", &["template injection"]);
+    check("\"overflow in the parser\" xss", &["in the", "overflow in", "the parser", "xss"]);
     check("\"a\" sandbox", &["sandbox"]);
+    check("\"sandbox\" \"jinja2's sandbox", &["jinja2 s", "s sandbox", "sandbox"]);
     check("cwe:79 CVE:CVE-2026-1234 san", &["cve:cve-2026-1234", "cwe:79", "san"]);
     check("cwe:CWE-79", &["cwe:79"]);
     let q = parse("state:fixed project:pallets/flask assignee:me overflow").unwrap();

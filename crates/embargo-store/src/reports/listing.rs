@@ -11,9 +11,14 @@
 //! sealed content) is read to decide whether it matches. The second step
 //! (`ReportReads::reports`) then reads and opens only the page's rows.
 //!
-//! The deadline and lab orders cannot come from an index (the deadline that
-//! matters depends on the state; the lab rank lives in another table): they
-//! sort the matching ids and page by offset, reading no sealed content either.
+//! The deadline order reads the same way from the deadline indexes
+//! (migration 1540: soonest `due_key` first, then newest first), with a
+//! keyset cursor of three parts. A project or assignee filter reads that
+//! project's or person's index instead of one per organisation (one branch,
+//! the scope checked on the index's columns), so a small project or a rare
+//! assignee does not walk an organisation's whole index. The lab order cannot come from an index (the
+//! lab rank lives in another table): it sorts the matching ids and pages by
+//! offset, reading no sealed content either.
 //!
 //! A search (`ReportFilter::search`) adds one condition per term: the report
 //! holds the term's keyed hash (`report_terms`). The team's branches match
@@ -26,7 +31,7 @@
 //! Only the placeholders and the branches present vary between statements:
 //! every value is bound.
 
-use super::{ReportFilter, current_deadline_sql, open_states_sql};
+use super::{NO_DEADLINE, ReportFilter, open_states_sql};
 use crate::sql::{Dialect, Value};
 
 /// A term held by at most this many reports drives a search from its postings.
@@ -58,10 +63,20 @@ impl Params {
     }
 }
 
-/// Whether the filter's order comes from the indexes (newest first), so the
-/// listing pages with the keyset cursor.
+/// Whether the filter's order comes from the indexes (newest first, or the
+/// deadline order), so the listing pages with the keyset cursor.
 pub(super) fn keyset(filter: &ReportFilter) -> bool {
-    !filter.deadline_first && !filter.lab_first
+    !filter.lab_first
+}
+
+/// Whether the filter reads the deadline order from its indexes.
+fn by_deadline(filter: &ReportFilter) -> bool {
+    filter.deadline_first && !filter.lab_first
+}
+
+/// The order a branch reads its index in, on alias `r`.
+fn order(filter: &ReportFilter) -> &'static str {
+    if by_deadline(filter) { "r.due_key, r.created_at DESC, r.id DESC" } else { "r.created_at DESC, r.id DESC" }
 }
 
 /// The ids of a JSON array parameter, as a subquery.
@@ -113,9 +128,18 @@ fn conditions(filter: &ReportFilter, search: &Search, params: &mut Params, keyse
         ));
     }
     if keyset && let Some(after) = &filter.after {
-        let at = params.add(after.created_at);
-        let id = params.add(after.id);
-        terms.push(format!("r.created_at <= {at} AND (r.created_at < {at} OR r.id < {id})"));
+        if by_deadline(filter) {
+            let due = params.add(after.due.unwrap_or(NO_DEADLINE));
+            let at = params.add(after.created_at);
+            let id = params.add(after.id);
+            terms.push(format!(
+                "r.due_key >= {due} AND (r.due_key > {due} OR r.created_at < {at} OR (r.created_at = {at} AND r.id < {id}))"
+            ));
+        } else {
+            let at = params.add(after.created_at);
+            let id = params.add(after.id);
+            terms.push(format!("r.created_at <= {at} AND (r.created_at < {at} OR r.id < {id})"));
+        }
     }
     if terms.is_empty() { "TRUE".to_owned() } else { terms.join(" AND ") }
 }
@@ -134,51 +158,67 @@ pub(super) fn listing(dialect: Dialect, filter: &ReportFilter, search: &Search) 
     let offset = params.add(i64::from(filter.offset));
     // A branch must yield the rows the outer offset skips as well.
     let reach = params.add(i64::from(filter.limit) + i64::from(filter.offset));
-    let newest = "r.created_at DESC, r.id DESC";
+    let newest = order(filter);
     let mut branches = Vec::new();
     // The lab's signals are the team's: a reporter's own reports and
     // invitations never match a lab filter.
     let team_only = filter.lab.is_some();
     if !scope.reports.is_empty() && !team_only {
         let ids = ids_of(dialect, &params.add(id_list(scope.reports.iter().map(|id| id.as_uuid()))));
-        branches.push(format!("SELECT r.id, r.created_at FROM reports r WHERE r.id IN ({ids}) AND {own_conds}"));
+        branches
+            .push(format!("SELECT r.id, r.created_at, r.due_key FROM reports r WHERE r.id IN ({ids}) AND {own_conds}"));
     }
     if let (Some(reporter), false) = (scope.reporter, team_only) {
         let reporter = params.add(reporter);
         branches.push(if keyset {
             format!(
-                "SELECT b.id, b.created_at FROM (SELECT r.id, r.created_at FROM reports r \
+                "SELECT b.id, b.created_at, b.due_key FROM (SELECT r.id, r.created_at, r.due_key FROM reports r \
                  WHERE r.reporter_id = {reporter} AND {own_conds} ORDER BY {newest} LIMIT {reach}) b"
             )
         } else {
-            format!("SELECT r.id, r.created_at FROM reports r WHERE r.reporter_id = {reporter} AND {own_conds}")
+            format!(
+                "SELECT r.id, r.created_at, r.due_key FROM reports r WHERE r.reporter_id = {reporter} AND {own_conds}"
+            )
         });
     }
-    for (column, list) in [
-        ("org_id", id_list(scope.orgs.iter().map(|id| id.as_uuid()))),
-        ("project_id", id_list(scope.projects.iter().map(|id| id.as_uuid()))),
-    ] {
-        if list == "[]" {
-            continue;
+    let orgs = id_list(scope.orgs.iter().map(|id| id.as_uuid()));
+    let projects = id_list(scope.projects.iter().map(|id| id.as_uuid()));
+    let narrow = filter.assignee.is_some() || filter.project.is_some();
+    if keyset && narrow && (orgs != "[]" || projects != "[]") {
+        // One project's or one person's reports: their index (the filter's
+        // condition is in `conds`), the scope checked on its columns.
+        let (orgs, projects) = (ids_of(dialect, &params.add(orgs)), ids_of(dialect, &params.add(projects)));
+        // SQLite: `+` keeps the scope's lists from choosing the index.
+        let plus = if dialect == Dialect::Sqlite { "+" } else { "" };
+        branches.push(format!(
+            "SELECT b.id, b.created_at, b.due_key FROM (SELECT r.id, r.created_at, r.due_key FROM reports r \
+             WHERE ({plus}r.org_id IN ({orgs}) OR {plus}r.project_id IN ({projects})) \
+             AND {conds} ORDER BY {newest} LIMIT {reach}) b"
+        ));
+    } else {
+        for (column, list) in [("org_id", orgs), ("project_id", projects)] {
+            if list == "[]" {
+                continue;
+            }
+            let list = params.add(list);
+            branches.push(match (keyset, dialect) {
+                // Per organisation or project: its index, in order, one page.
+                (true, Dialect::Sqlite) => format!(
+                    "SELECT x.id, x.created_at, x.due_key FROM json_each({list}) s JOIN reports x ON x.rowid IN \
+                     (SELECT r.rowid FROM reports r WHERE r.{column} = s.value AND {conds} \
+                      ORDER BY {newest} LIMIT {reach})"
+                ),
+                (true, Dialect::Postgres) => format!(
+                    "SELECT x.id, x.created_at, x.due_key FROM jsonb_array_elements_text(CAST({list} AS jsonb)) \
+                     s(scope_id) CROSS JOIN LATERAL (SELECT r.id, r.created_at, r.due_key FROM reports r \
+                     WHERE r.{column} = s.scope_id::uuid AND {conds} ORDER BY {newest} LIMIT {reach}) x"
+                ),
+                (false, _) => format!(
+                    "SELECT r.id, r.created_at, r.due_key FROM reports r WHERE r.{column} IN ({}) AND {conds}",
+                    ids_of(dialect, &list)
+                ),
+            });
         }
-        let list = params.add(list);
-        branches.push(match (keyset, dialect) {
-            // Per organisation or project: its index, newest first, one page.
-            (true, Dialect::Sqlite) => format!(
-                "SELECT x.id, x.created_at FROM json_each({list}) s JOIN reports x ON x.rowid IN \
-                 (SELECT r.rowid FROM reports r WHERE r.{column} = s.value AND {conds} \
-                  ORDER BY {newest} LIMIT {reach})"
-            ),
-            (true, Dialect::Postgres) => format!(
-                "SELECT x.id, x.created_at FROM jsonb_array_elements_text(CAST({list} AS jsonb)) s(scope_id) \
-                 CROSS JOIN LATERAL (SELECT r.id, r.created_at FROM reports r \
-                 WHERE r.{column} = s.scope_id::uuid AND {conds} ORDER BY {newest} LIMIT {reach}) x"
-            ),
-            (false, _) => format!(
-                "SELECT r.id, r.created_at FROM reports r WHERE r.{column} IN ({}) AND {conds}",
-                ids_of(dialect, &list)
-            ),
-        });
     }
     let union = branches.join(" UNION ");
     let sql = outer(filter, &union, branches.is_empty(), keyset, &limit, &offset);
@@ -192,22 +232,15 @@ fn outer(filter: &ReportFilter, union: &str, empty: bool, keyset: bool, limit: &
         // No scope: nothing (the caller answers before asking).
         "SELECT r.id, r.created_at FROM reports r WHERE FALSE".to_owned()
     } else if keyset {
-        format!(
-            "SELECT u.id, u.created_at FROM ({union}) u \
-             ORDER BY u.created_at DESC, u.id DESC LIMIT {limit} OFFSET {offset}"
-        )
+        let order = order(filter).replace("r.", "u.");
+        format!("SELECT u.id, u.created_at FROM ({union}) u ORDER BY {order} LIMIT {limit} OFFSET {offset}")
     } else {
         let lab = if filter.lab_first {
             "CASE WHEN ls.outcome = 'reproduced' THEN 0 WHEN ls.outcome = 'not_reproduced' THEN 2 ELSE 1 END, "
         } else {
             ""
         };
-        let order = if filter.deadline_first {
-            let due = current_deadline_sql();
-            format!("{due} IS NULL, {due}, {newest}")
-        } else {
-            newest.to_owned()
-        };
+        let order = if filter.deadline_first { format!("r.due_key, {newest}") } else { newest.to_owned() };
         format!(
             "SELECT r.id, r.created_at FROM reports r LEFT JOIN lab_signals ls ON ls.report_id = r.id \
              WHERE r.id IN (SELECT u.id FROM ({union}) u) ORDER BY {lab}{order} LIMIT {limit} OFFSET {offset}"
@@ -254,11 +287,11 @@ fn driven(
     }
     let mut branches = Vec::new();
     if !team.is_empty() {
-        branches.push(format!("SELECT r.id, r.created_at {from} AND ({}) AND {conds}", team.join(" OR ")));
+        branches.push(format!("SELECT r.id, r.created_at, r.due_key {from} AND ({}) AND {conds}", team.join(" OR ")));
     }
     if !own.is_empty() {
         branches.push(format!(
-            "SELECT r.id, r.created_at {from} AND d.source = 'text' AND ({}) AND {own_conds}",
+            "SELECT r.id, r.created_at, r.due_key {from} AND d.source = 'text' AND ({}) AND {own_conds}",
             own.join(" OR ")
         ));
     }

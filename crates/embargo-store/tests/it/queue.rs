@@ -1,16 +1,21 @@
 //! Issue 15: the queue at any size. Keyset pages walk every visible report
 //! once, whatever the scope's branches and ties; and the database answers the
-//! listing from the queue indexes (migration 1500), never by scanning or
-//! sorting the reports table.
+//! listing from the queue indexes (migrations 1500 and 1540: newest first and
+//! soonest deadline first, and the project and assignee filters), never by
+//! scanning or sorting the reports table.
 
 use embargo_core::lifecycle::ReportState;
 use embargo_core::permission::{Actor, ReportScope, UserActor, visible_reports};
 use embargo_store::reports::{ReportCursor, ReportFilter};
 
 use crate::conformance;
-use crate::fixture::{Db, new_uuid};
+use crate::fixture::{Db, at, new_uuid};
 
-conformance!(keyset_pages_walk_every_visible_report_once, the_listing_reads_the_queue_indexes);
+conformance!(
+    keyset_pages_walk_every_visible_report_once,
+    the_listing_reads_the_queue_indexes,
+    deadline_pages_walk_soonest_first_once
+);
 
 fn filter(scope: ReportScope, limit: u32) -> ReportFilter {
     ReportFilter {
@@ -43,7 +48,7 @@ async fn walk(db: &Db, mut filter: ReportFilter) -> Vec<String> {
         assert!(page.len() <= filter.limit as usize);
         seen.extend(titles(&page));
         let Some(last) = page.last() else { break };
-        filter.after = Some(ReportCursor { created_at: last.created_at, id: last.id });
+        filter.after = Some(ReportCursor::after(last));
     }
     seen
 }
@@ -154,8 +159,23 @@ async fn the_listing_reads_the_queue_indexes(db: &Db) {
 
     let open = ReportFilter { open_only: true, ..org_team.clone() };
     assert_indexed(db, &r.report_listing_plan(&open).await.unwrap(), "reports_queue_org_open");
-    let deep = ReportFilter { after: Some(ReportCursor { created_at: last.created_at, id: last.id }), ..open };
+    let deep = ReportFilter { after: Some(ReportCursor::after(&last)), ..open.clone() };
     assert_indexed(db, &r.report_listing_plan(&deep).await.unwrap(), "reports_queue_org_open");
+    // The deadline order, from its own indexes, first page and deep.
+    let soonest = ReportFilter { deadline_first: true, ..open.clone() };
+    assert_indexed(db, &r.report_listing_plan(&soonest).await.unwrap(), "reports_deadline_org");
+    let deep = ReportFilter { after: Some(ReportCursor::after(&last)), ..soonest.clone() };
+    assert_indexed(db, &r.report_listing_plan(&deep).await.unwrap(), "reports_deadline_org");
+    // A project filter within an organisation's scope reads the project's index.
+    let in_project = ReportFilter { project: Some(flask.id), ..org_team.clone() };
+    assert_indexed(db, &r.report_listing_plan(&in_project).await.unwrap(), "reports_queue_project");
+    let in_project = ReportFilter { deadline_first: true, ..in_project };
+    assert_indexed(db, &r.report_listing_plan(&in_project).await.unwrap(), "reports_deadline_project");
+    // An assignee filter reads the assignee's index, in either order.
+    let assigned = ReportFilter { assignee: Some(reporter.id), ..org_team.clone() };
+    assert_indexed(db, &r.report_listing_plan(&assigned).await.unwrap(), "reports_queue_assignee");
+    let assigned = ReportFilter { deadline_first: true, ..assigned };
+    assert_indexed(db, &r.report_listing_plan(&assigned).await.unwrap(), "reports_deadline_assignee");
     let fixed = ReportFilter { state: Some(ReportState::Fixed), ..org_team.clone() };
     assert_indexed(db, &r.report_listing_plan(&fixed).await.unwrap(), "reports_queue_org_state");
     assert_indexed(db, &r.report_listing_plan(&org_team).await.unwrap(), "reports_queue_org");
@@ -165,4 +185,52 @@ async fn the_listing_reads_the_queue_indexes(db: &Db) {
     // The page itself: one page, with only its rows opened.
     let page = r.reports(&own).await.unwrap();
     assert_eq!(titles(&page), ["a real one"]);
+}
+
+/// The deadline order pages by keyset too: every report once, soonest
+/// deadline first (the one that matters in its state; none last), newest
+/// first among equal deadlines, whatever the page size; with the project
+/// and assignee filters as well.
+async fn deadline_pages_walk_soonest_first_once(db: &Db) {
+    let pallets = db.organisation("pallets").await;
+    let flask = db.project(&pallets, "flask").await;
+    let jinja = db.project(&pallets, "jinja").await;
+    let assignee = db.user("team@example.org").await;
+    // (state, acknowledge, triage, fix, disclosure) in minutes; equal deadlines and none at all.
+    let cases: [(ReportState, [Option<i64>; 4]); 9] = [
+        (ReportState::New, [Some(300), None, None, None]),
+        (ReportState::New, [Some(100), None, None, None]),
+        (ReportState::Triaging, [Some(5), Some(200), None, None]),
+        (ReportState::Accepted, [None, None, None, Some(100)]),
+        (ReportState::New, [None, None, None, None]),
+        (ReportState::Fixing, [None, None, Some(50), Some(400)]),
+        (ReportState::New, [Some(100), None, None, None]),
+        (ReportState::Spam, [Some(1), None, None, None]),
+        (ReportState::New, [None, None, None, None]),
+    ];
+    for (n, (state, due)) in cases.into_iter().enumerate() {
+        let project = if n % 3 == 0 { &jinja } else { &flask };
+        let minutes = i64::try_from(n).unwrap();
+        let (mut report, _) = db.report(project, None, &format!("r{n}"), minutes).await;
+        report.state = state;
+        let [acknowledge, triage, fix, disclosure] = due.map(|m| m.map(at));
+        report.deadlines = embargo_core::deadline::Deadlines { acknowledge, triage, fix, disclosure };
+        report.team.assignee = (n % 2 == 0).then_some(assignee.id);
+        db.write(move |tx| Box::pin(async move { tx.update_report(&report).await })).await.unwrap();
+    }
+    let team = ReportScope { orgs: vec![pallets.id], ..ReportScope::default() };
+    let soonest = ReportFilter { deadline_first: true, ..filter(team, 100) };
+    let everything = titles(&db.read().await.reports(&soonest).await.unwrap());
+    // r5 fix 50; r1, r3 and r6 at 100 (newest first); r2 triage 200; r0 300;
+    // then the ones without a deadline (spam has none), newest first.
+    assert_eq!(everything, ["r5", "r6", "r3", "r1", "r2", "r0", "r8", "r7", "r4"]);
+    for limit in [1, 2, 3, 4] {
+        assert_eq!(walk(db, ReportFilter { limit, ..soonest.clone() }).await, everything, "pages of {limit}");
+    }
+    let flask_only = ReportFilter { project: Some(flask.id), limit: 2, ..soonest.clone() };
+    assert_eq!(walk(db, flask_only).await, ["r5", "r1", "r2", "r8", "r7", "r4"]);
+    let assigned = ReportFilter { assignee: Some(assignee.id), limit: 2, ..soonest.clone() };
+    assert_eq!(walk(db, assigned).await, ["r6", "r2", "r0", "r8", "r4"]);
+    let open = ReportFilter { open_only: true, limit: 3, ..soonest };
+    assert_eq!(walk(db, open).await, ["r5", "r6", "r3", "r1", "r2", "r0", "r8", "r4"]);
 }

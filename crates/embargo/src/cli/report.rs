@@ -59,6 +59,7 @@ pub enum ReportCommand {
     /// List (or search) the reports the user may see, newest first.
     #[command(after_help = "Examples:\n  embargo report list --as lead@example.org --state new\n  \
                             embargo report list --as lead@example.org --search 'sandbox escape cwe:94 state:open'\n  \
+                            embargo report list --as lead@example.org --search 'cve:CVE-2026-1234'\n  \
                             embargo report list --as lead@example.org --limit 50 --cursor CURSOR_FROM_THE_LAST_PAGE\n\n\
                             When more reports follow, the last line (stderr) names the --cursor of the next page.")]
     List {
@@ -71,7 +72,7 @@ pub enum ReportCommand {
         #[arg(long)]
         state: Option<String>,
         /// A private search: words (3+ characters each find the words they begin) and state:, project:, cwe:,
-        /// assignee: filters.
+        /// cve:, assignee: filters.
         #[arg(long)]
         search: Option<String>,
         /// At most this many (default 100).

@@ -38,6 +38,8 @@ mod load;
 
 mod jobs;
 
+mod search;
+
 /// The projects of the demo instance the reports are spread over.
 const PROJECTS: [&str; 4] = ["lanternworks/lantern", "lanternworks/wick", "orbit-lang/orbit", "harbor-relay/relay"];
 
@@ -158,15 +160,18 @@ fn submission(n: u64) -> Submission {
 async fn load(app: &App, filer: &Actor, from: u64, to: u64, concurrency: u64) -> anyhow::Result<f64> {
     let start = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
+    let progress = std::sync::Arc::new(search::Progress::new(to - from));
     for lane in 0..concurrency.max(1) {
         let app = app.clone();
         let filer = filer.clone();
+        let progress = progress.clone();
         tasks.spawn(async move {
             let mut n = from + lane;
             while n < to {
                 let project = PROJECTS.get((n % PROJECTS.len() as u64) as usize).copied().unwrap_or(PROJECTS[0]);
                 let envelope = Envelope::form(project.parse()?, submission(n), Vec::new(), Channel::Cli);
                 app.submit_report(&filer, envelope).await.with_context(|| format!("filing report {n}"))?;
+                progress.tick();
                 n += concurrency.max(1);
             }
             anyhow::Ok(())
@@ -216,7 +221,7 @@ const QUEUE_ROWS: [&str; 6] = [
     "state filter, rare state",
     "project filter (open)",
     "a reporter's own reports",
-    "deadline order, first page (sorted: grows)",
+    "deadline order, first page",
 ];
 
 /// One GET through a router, answering the status and body.
@@ -303,9 +308,11 @@ async fn bench(args: &BenchArgs, url: DatabaseUrl, backend: &str) -> anyhow::Res
     crate::output::note(&format!("loading {} reports ({backend}, {} at once)…", args.baseline, args.concurrency));
     let small_rate = load(&app, &filer, 0, args.baseline, args.concurrency).await?;
     let small = queue_timings(&app, &team, &reporter, args.rounds).await?;
+    let small_search = search::timings(&app, &team, args.rounds).await?;
     crate::output::note(&format!("loading {} more…", args.reports - args.baseline));
     let large_rate = load(&app, &filer, args.baseline, args.reports, args.concurrency).await?;
     let large = queue_timings(&app, &team, &reporter, args.rounds).await?;
+    let large_search = search::timings(&app, &team, args.rounds).await?;
 
     let router = embargo_web::router(
         app.clone(),
@@ -350,6 +357,7 @@ async fn bench(args: &BenchArgs, url: DatabaseUrl, backend: &str) -> anyhow::Res
             Timing::ms(l.p90)
         );
     }
+    search::print_rows(&small_search, &large_search);
     println!(
         "| intake through the use case ({} at once) | {small_rate:.0} reports/s | {large_rate:.0} reports/s | ×{:.2} |",
         args.concurrency,

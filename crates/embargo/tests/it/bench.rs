@@ -31,6 +31,9 @@ fn check(table: &str, backend: &str) {
         "| public advisory page |",
         "| OSV vulns/{id} |",
         "| notices drained into a local SMTP sink (SQLite, 40 queued, 8 at once) |",
+        "| deadline order, 20th page (cursor) |",
+        "| search, two words every report holds (first page) |",
+        "| search, a rare word and a common one |",
     ] {
         assert!(table.contains(row), "{row} missing:\n{table}");
     }

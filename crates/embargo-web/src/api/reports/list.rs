@@ -47,8 +47,8 @@ pub(crate) struct ReportListQuery {
     #[param(pattern = r"^[A-Za-z0-9_-]{1,200}$")]
     cursor: Option<String>,
     /// A private search: words (each finds the words it begins, 3 characters or more; quoted phrases count as
-    /// their words; at most 8) and the filters `state:`, `project:ORG[/PROJECT]`, `cwe:`, `assignee:me|ID`
-    /// (`cve:` is refused: CVEs are not indexed yet).
+    /// their words; at most 8) and the filters `state:`, `project:ORG[/PROJECT]`, `cwe:`, `assignee:me|ID`,
+    /// `cve:CVE-YYYY-N` (the report the advisory holding that CVE id was drafted from; the team's only).
     /// Only the reports the caller may see are searched; a reporter's search matches their reports' text and
     /// reporter-visible messages only.
     #[param(max_length = 500)]
@@ -82,7 +82,7 @@ fn next_link(raw: Option<&str>, cursor: &str) -> String {
         (status = 400, description = "A query parameter is malformed", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 404, description = "`org` or `org` and `project` name no organisation or project (or `project` came without `org`)", body = ErrorBody),
-        (status = 422, description = "`state` is not a report state nor `open`, `cursor` is not one this listing gave for this sort, or `q` is not a search (a word under 3 characters, an unknown filter)", body = ErrorBody),
+        (status = 422, description = "`state` is not a report state nor `open`, `cursor` is not one this listing gave for this sort, or `q` is not a search (a word under 3 characters, an unknown filter, a `cve:` that is not a CVE id)", body = ErrorBody),
     )
 )]
 pub(crate) async fn list_reports(
