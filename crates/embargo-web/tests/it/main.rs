@@ -43,6 +43,6 @@ mod webhooks;
 
 mod cve_services;
 mod ghsa_import;
+mod jobs_runner;
 mod public_cache;
 mod time_zones;
-mod jobs_runner;
