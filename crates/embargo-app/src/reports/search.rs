@@ -90,6 +90,10 @@ impl Search {
 /// new reports between batches.
 pub const INDEX_BATCH: u32 = 64;
 
+/// The most batches a search indexes before it reads (256 reports: well under
+/// a second in a release build).
+pub const CATCH_UP_ROUNDS: u64 = 4;
+
 impl crate::App {
     /// Indexes up to `batch` reports waiting for the search index (new
     /// reports are queued at intake, see `embargo-store`'s `search.rs`), in
@@ -106,12 +110,16 @@ impl crate::App {
             .await?)
     }
 
-    /// Indexes what waited when the search began, so that it finds every
-    /// report filed before it. Reports filed while it runs may be left to
-    /// the background (a flood never holds a search forever).
+    /// Indexes what waited when the search began, up to
+    /// [`CATCH_UP_ROUNDS`] batches, so that it finds every report filed
+    /// before it unless a backlog is larger than that (after a flood, or the
+    /// re-indexing an upgrade queues): then the search answers at once from
+    /// what is indexed and the rest is left to the background indexer, since
+    /// indexing 100,000 reports first held each search past the request
+    /// timeout (408). Reports filed while it runs are left to the background too.
     pub(crate) async fn catch_up_search(&self) -> Result<(), AppError> {
         let pending = self.store.reader().await?.search_pending().await?;
-        let mut rounds = pending.div_ceil(u64::from(INDEX_BATCH));
+        let mut rounds = pending.div_ceil(u64::from(INDEX_BATCH)).min(CATCH_UP_ROUNDS);
         while rounds > 0 {
             if self.index_pending_search(INDEX_BATCH).await? < u64::from(INDEX_BATCH) {
                 break;
