@@ -192,19 +192,24 @@ async fn load(app: &App, filer: &Actor, from: u64, to: u64, concurrency: u64) ->
 /// Reports indexed per transaction once a load is done.
 const INDEX_AFTER_LOAD: u32 = 256;
 
+/// `query` turned to its 20th page by following the cursors (or its last
+/// page, when there are fewer).
+async fn twentieth_page(app: &App, team: &Actor, mut query: ReportQuery) -> anyhow::Result<ReportQuery> {
+    for _ in 0..19 {
+        match app.reports(team, &query).await?.next {
+            Some(next) => query.cursor = Some(next),
+            None => break,
+        }
+    }
+    Ok(query)
+}
+
 /// The queue timings at one size, in table order.
 async fn queue_timings(app: &App, team: &Actor, reporter: &Actor, rounds: u32) -> anyhow::Result<Vec<Timing>> {
     let open = ReportQuery { open_only: true, limit: Some(50), ..ReportQuery::default() };
     let mut out = Vec::new();
     out.push(time(rounds, || async { app.reports(team, &open).await.map(drop).map_err(Into::into) }).await?);
-    // The 20th page, by cursor.
-    let mut deep = open.clone();
-    for _ in 0..19 {
-        match app.reports(team, &deep).await?.next {
-            Some(next) => deep.cursor = Some(next),
-            None => break,
-        }
-    }
+    let deep = twentieth_page(app, team, open.clone()).await?;
     out.push(time(rounds, || async { app.reports(team, &deep).await.map(drop).map_err(Into::into) }).await?);
     let rare = ReportQuery { state: Some("acknowledged".into()), limit: Some(50), ..ReportQuery::default() };
     out.push(time(rounds, || async { app.reports(team, &rare).await.map(drop).map_err(Into::into) }).await?);

@@ -21,13 +21,8 @@ pub(super) const ROWS: [&str; 3] = [
 /// The timings of [`ROWS`] at the size loaded now, as the team sees them.
 pub(super) async fn timings(app: &App, team: &Actor, rounds: u32) -> anyhow::Result<Vec<Timing>> {
     let mut out = Vec::new();
-    let mut deep = ReportQuery { open_only: true, deadline_first: true, limit: Some(50), ..ReportQuery::default() };
-    for _ in 0..19 {
-        match app.reports(team, &deep).await?.next {
-            Some(next) => deep.cursor = Some(next),
-            None => break,
-        }
-    }
+    let deadline = ReportQuery { open_only: true, deadline_first: true, limit: Some(50), ..ReportQuery::default() };
+    let deep = super::twentieth_page(app, team, deadline).await?;
     out.push(time(rounds, || async { app.reports(team, &deep).await.map(drop).map_err(Into::into) }).await?);
     // The generated bodies are made of the same 48 words: these two are in nearly every report.
     let common = ReportQuery { q: Some("overflow parser".into()), limit: Some(50), ..ReportQuery::default() };
