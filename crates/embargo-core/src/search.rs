@@ -76,6 +76,12 @@ pub fn cve_term(cve: &str) -> String {
     format!("cve:{}", cve.trim().to_lowercase())
 }
 
+/// Whether a term names a structured field (`cwe:79`, `cve:cve-2026-1234`)
+/// rather than text: only those hold `:`, which no word or pair of words can.
+pub fn is_field(term: &str) -> bool {
+    term.contains(':')
+}
+
 /// A query word's term: the word, cut to [`MAX_PREFIX`] characters.
 fn word_term(word: &str) -> String {
     word.chars().take(MAX_PREFIX).collect()

@@ -237,20 +237,30 @@ where
     }
 
     /// The filter's search terms as the index holds them, and the rarest one
-    /// when few enough reports hold it to drive the query.
+    /// when few enough reports hold it to drive the query (`listing::driver_limit`).
     async fn search_plan(&mut self, filter: &ReportFilter) -> Result<listing::Search, StoreError> {
-        let terms: Vec<Vec<u8>> = filter.search.iter().map(|t| self.sealer.search_term(t)).collect();
+        let terms: Vec<listing::Term> = filter
+            .search
+            .iter()
+            .map(|t| listing::Term { hash: self.sealer.search_term(t), table: crate::search::table_of(t) })
+            .collect();
+        if terms.is_empty() {
+            return Ok(listing::Search::default());
+        }
+        // The reports indexed so far: keys are given in order, so the last one counts them.
+        let indexed = self
+            .fetch_optional(query("SELECT COALESCE(MAX(key), 0) AS n FROM search_reports"))
+            .await?
+            .map(|r| r.int("n"))
+            .transpose()?
+            .unwrap_or(0);
+        let most = listing::driver_limit(filter.limit, indexed);
         let mut driver: Option<(usize, i64)> = None;
         for (i, term) in terms.iter().enumerate() {
-            let row = self
-                .fetch_optional(
-                    query("SELECT COUNT(*) AS n FROM (SELECT 1 FROM report_terms WHERE term = $1 LIMIT $2) c")
-                        .bind(term.clone())
-                        .bind(listing::DRIVER_LIMIT + 1),
-                )
-                .await?;
+            let sql = format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM {} WHERE term = $1 LIMIT $2) c", term.table);
+            let row = self.fetch_optional(built_query(sql, Vec::new()).bind(term.hash.clone()).bind(most + 1)).await?;
             let n = row.map(|r| r.int("n")).transpose()?.unwrap_or(0);
-            if n <= listing::DRIVER_LIMIT && driver.is_none_or(|(_, least)| n < least) {
+            if n <= most && driver.is_none_or(|(_, least)| n < least) {
                 driver = Some((i, n));
             }
         }

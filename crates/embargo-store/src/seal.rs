@@ -22,6 +22,12 @@ const KEY_ID_LEN: usize = 4;
 const NONCE_LEN: usize = 24;
 const HEADER_LEN: usize = MAGIC.len() + KEY_ID_LEN + NONCE_LEN;
 
+/// Bytes of a search term's keyed hash the index keeps (migration 1550; 16
+/// before it). Two different terms share a hash with odds of about one in
+/// 2^64 per pair, so a search is as exact as before, and every index row is
+/// 8 bytes shorter.
+pub(crate) const SEARCH_TERM_BYTES: usize = 8;
+
 /// The instance secret: 32 random bytes, kept outside the database
 /// (`secret.key` in the data directory, or `EMBARGO_SECRET_KEY`).
 #[derive(Clone, PartialEq, Eq)]
@@ -127,10 +133,11 @@ impl Sealer {
     }
 
     /// A search term as the index holds it: HMAC-SHA256 under the search key
-    /// (derived from the instance secret), cut to 16 bytes. Without the secret
-    /// the index says only which reports share a term, never what it is.
+    /// (derived from the instance secret), cut to [`SEARCH_TERM_BYTES`] bytes.
+    /// Without the secret the index says only which reports share a term,
+    /// never what it is.
     pub(crate) fn search_term(&self, term: &str) -> Vec<u8> {
-        hmac_sha256(&self.search_key, term.as_bytes()).get(..16).map(<[u8]>::to_vec).unwrap_or_default()
+        hmac_sha256(&self.search_key, term.as_bytes()).get(..SEARCH_TERM_BYTES).map(<[u8]>::to_vec).unwrap_or_default()
     }
 
     fn aad(place: Place<'_>) -> Vec<u8> {

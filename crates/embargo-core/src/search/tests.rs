@@ -61,3 +61,12 @@ fn bad_queries_are_refused_by_name() {
     assert_eq!(parse("aaa bbb ccc ddd eee fff ggg hhh iii"), Err(SearchError::TooMany));
     assert_eq!(cwe_term(&"CWE-79".parse().unwrap()), "cwe:79");
 }
+
+#[test]
+fn only_filter_terms_name_fields() {
+    for term in text_terms("Overflow in the parser: cve 2026 jinja2's") {
+        assert!(!is_field(&term), "{term:?}");
+    }
+    assert!(is_field(&cwe_term(&"CWE-79".parse().unwrap())));
+    assert!(is_field(&cve_term("CVE-2026-1234")));
+}

@@ -24,25 +24,48 @@
 //! holds the term's keyed hash (`report_terms`). The team's branches match
 //! every source; a reporter's own reports and invitations match only the
 //! report's text and reporter-visible messages (`text`), so nobody learns a
-//! word of a note or field they may not read. When one term is rare (at most
-//! [`DRIVER_LIMIT`] reports hold it), its postings drive the query instead of
-//! the queue indexes: the few reports holding it are checked and sorted.
+//! word of a note or field they may not read. When one term is rare (fewer
+//! reports hold it than [`driver_limit`] allows), its postings drive the
+//! query instead of the queue indexes: the few reports holding it are checked
+//! and sorted. Either way a search reads a bounded number of rows when its
+//! terms go together (two words most reports hold: a page of the queue, each
+//! report probed).
 //!
 //! Only the placeholders and the branches present vary between statements:
 //! every value is bound.
 
 use super::{NO_DEADLINE, ReportFilter, open_states_sql};
+use crate::search::TEXT_SOURCE;
 use crate::sql::{Dialect, Value};
 
-/// A term held by at most this many reports drives a search from its postings.
-pub(super) const DRIVER_LIMIT: i64 = 20_000;
+/// A search term as the index holds it: its keyed hash, and the table holding it.
+#[derive(Debug, Clone)]
+pub(super) struct Term {
+    pub(super) hash: Vec<u8>,
+    /// `report_terms` (words, prefixes, pairs) or `report_field_terms` (`cwe:`, `cve:`).
+    pub(super) table: &'static str,
+}
 
-/// A search as the index holds it: each term's keyed hash, and which term (if
-/// any) is rare enough to drive the query.
+/// A search as the index holds it: its terms, and which term (if any) is
+/// rare enough to drive the query.
 #[derive(Debug, Default)]
 pub(super) struct Search {
-    pub(super) terms: Vec<Vec<u8>>,
+    pub(super) terms: Vec<Term>,
     pub(super) driver: Option<usize>,
+}
+
+/// The most postings a term may have to drive a search over `reports`
+/// indexed reports for a page of `limit`. Driven, a search reads the term's
+/// postings (and their reports) and sorts them: about `n` rows for a term
+/// `n` reports hold. Read from the queue indexes instead, it probes each
+/// report newest first until a page matches: about `limit × reports / n`
+/// rows when the terms go together. Both stay under about
+/// `2 × √(limit × reports)` rows when the rarest term drives below that
+/// bound and the queue indexes drive above it.
+pub(super) fn driver_limit(limit: u32, reports: i64) -> i64 {
+    let balance = (4.0 * f64::from(limit.max(1)) * reports.max(0) as f64).sqrt();
+    // At least a few hundred: below that, any postings are cheap to sort.
+    (balance as i64).max(500)
 }
 
 /// A listing statement and its parameters.
@@ -94,30 +117,46 @@ pub(super) fn id_list(ids: impl Iterator<Item = uuid::Uuid>) -> String {
 }
 
 /// The conditions every branch applies, on alias `r`.
-fn conditions(filter: &ReportFilter, search: &Search, params: &mut Params, keyset: bool, team: bool) -> String {
+///
+/// The caller's own reports and invitations (`team` false) are read from the
+/// reporter's index, or by id: on SQLite, whose planner takes no statistics,
+/// their filter columns are written `+r.column` so that no filter's index (a
+/// project's, an organisation's) is chosen instead, which would walk all of
+/// that project's reports looking for the caller's few (issue 15: the
+/// project filter took 56 ms at 100,000 reports so).
+fn conditions(
+    dialect: Dialect,
+    filter: &ReportFilter,
+    search: &Search,
+    params: &mut Params,
+    keyset: bool,
+    team: bool,
+) -> String {
+    let plus = if !team && dialect == Dialect::Sqlite { "+" } else { "" };
     let mut terms = Vec::new();
-    for hash in &search.terms {
-        let hash = params.add(hash.clone());
-        let source = if team { "" } else { " AND t.source = 'text'" };
+    for term in &search.terms {
+        let (hash, table) = (params.add(term.hash.clone()), term.table);
+        let source = if team { String::new() } else { format!(" AND t.source = {TEXT_SOURCE}") };
         terms.push(format!(
-            "EXISTS (SELECT 1 FROM report_terms t WHERE t.term = {hash} AND t.report_id = r.id{source})"
+            "EXISTS (SELECT 1 FROM search_reports k JOIN {table} t ON t.report = k.key \
+             WHERE k.report_id = r.id AND t.term = {hash}{source})"
         ));
     }
     if let Some(org) = filter.org {
-        terms.push(format!("r.org_id = {}", params.add(org)));
+        terms.push(format!("{plus}r.org_id = {}", params.add(org)));
     }
     if let Some(project) = filter.project {
-        terms.push(format!("r.project_id = {}", params.add(project)));
+        terms.push(format!("{plus}r.project_id = {}", params.add(project)));
     }
     if let Some(state) = filter.state {
-        terms.push(format!("r.state = {}", params.add(state.as_str())));
+        terms.push(format!("{plus}r.state = {}", params.add(state.as_str())));
     }
     if filter.open_only {
-        // Written exactly as the `_open` indexes' condition, so they serve it.
-        terms.push(format!("r.state IN ({})", open_states_sql()));
+        // Written exactly as the `_open` indexes' condition, so they serve it (the team's branches).
+        terms.push(format!("{plus}r.state IN ({})", open_states_sql()));
     }
     if let Some(assignee) = filter.assignee {
-        terms.push(format!("r.assignee_id = {}", params.add(assignee)));
+        terms.push(format!("{plus}r.assignee_id = {}", params.add(assignee)));
     }
     if let Some(lab) = filter.lab {
         let signal = params.add(lab.as_str());
@@ -148,11 +187,11 @@ fn conditions(filter: &ReportFilter, search: &Search, params: &mut Params, keyse
 pub(super) fn listing(dialect: Dialect, filter: &ReportFilter, search: &Search) -> Listing {
     let keyset = keyset(filter);
     let mut params = Params::default();
-    let conds = conditions(filter, search, &mut params, keyset, true);
-    let own_conds = conditions(filter, search, &mut params, keyset, false);
+    let conds = conditions(dialect, filter, search, &mut params, keyset, true);
+    let own_conds = conditions(dialect, filter, search, &mut params, keyset, false);
     let scope = &filter.scope;
     if let Some(driver) = search.driver.and_then(|i| search.terms.get(i)) {
-        return driven(dialect, filter, driver.clone(), params, &conds, &own_conds);
+        return driven(dialect, filter, driver, params, &conds, &own_conds);
     }
     let limit = params.add(i64::from(filter.limit));
     let offset = params.add(i64::from(filter.offset));
@@ -254,7 +293,7 @@ fn outer(filter: &ReportFilter, union: &str, empty: bool, keyset: bool, limit: &
 fn driven(
     dialect: Dialect,
     filter: &ReportFilter,
-    driver: Vec<u8>,
+    driver: &Term,
     mut params: Params,
     conds: &str,
     own_conds: &str,
@@ -263,9 +302,12 @@ fn driven(
     let keyset = keyset(filter);
     let limit = params.add(i64::from(filter.limit));
     let offset = params.add(i64::from(filter.offset));
-    let driver = params.add(driver);
-    // SQLite takes CROSS JOIN's order as given: the postings first.
-    let from = format!("FROM report_terms d CROSS JOIN reports r WHERE d.term = {driver} AND r.id = d.report_id");
+    let (table, driver) = (driver.table, params.add(driver.hash.clone()));
+    // SQLite takes CROSS JOIN's order as given: the postings first, then their reports.
+    let from = format!(
+        "FROM {table} d CROSS JOIN search_reports k CROSS JOIN reports r \
+         WHERE d.term = {driver} AND k.key = d.report AND r.id = k.report_id"
+    );
     let mut team = Vec::new();
     for (column, ids) in [
         ("org_id", id_list(scope.orgs.iter().map(|id| id.as_uuid()))),
@@ -287,11 +329,15 @@ fn driven(
     }
     let mut branches = Vec::new();
     if !team.is_empty() {
-        branches.push(format!("SELECT r.id, r.created_at, r.due_key {from} AND ({}) AND {conds}", team.join(" OR ")));
+        // DISTINCT: a term in a report's text and in its internal notes is two postings.
+        branches.push(format!(
+            "SELECT DISTINCT r.id, r.created_at, r.due_key {from} AND ({}) AND {conds}",
+            team.join(" OR ")
+        ));
     }
     if !own.is_empty() {
         branches.push(format!(
-            "SELECT r.id, r.created_at, r.due_key {from} AND d.source = 'text' AND ({}) AND {own_conds}",
+            "SELECT r.id, r.created_at, r.due_key {from} AND d.source = {TEXT_SOURCE} AND ({}) AND {own_conds}",
             own.join(" OR ")
         ));
     }

@@ -19,7 +19,8 @@ conformance!(
     report_filters_and_paging,
     history_and_thread,
     the_queue_sorts_by_the_deadline_that_matters_now,
-    issue_15_a_new_report_waits_in_the_search_queue_until_indexed
+    issue_15_a_new_report_waits_in_the_search_queue_until_indexed,
+    issue_15_search_pages_agree_whichever_term_drives
 );
 
 fn filter(scope: ReportScope) -> ReportFilter {
@@ -258,4 +259,66 @@ async fn issue_15_a_new_report_waits_in_the_search_queue_until_indexed(db: &Db) 
     both.sort();
     assert_eq!(found, both);
     assert_eq!(db.write(|tx| Box::pin(async move { tx.backfill_search(10).await })).await.unwrap(), 0);
+}
+
+/// Issue 15: a search of words most reports hold is read from the queue's
+/// indexes (each report probed newest first), one with a rare word from that
+/// word's postings; either way a page is the newest matching reports, and the
+/// cursor walks every match once. A query word longer than the indexed
+/// prefixes matches by its prefix; another word does not.
+async fn issue_15_search_pages_agree_whichever_term_drives(db: &Db) {
+    use embargo_store::reports::ReportCursor;
+    let org = db.organisation("pallets").await;
+    let flask = db.project(&org, "flask").await;
+    // More reports than the fewest postings that may drive (500), so the two common words do not.
+    let mut all = Vec::new();
+    for i in 0..520 {
+        let tag = if i % 20 == 0 { "rarebird" } else { "plain" };
+        let (report, _) = db.report(&flask, None, &format!("Lanternflaw overflow {tag} {i}"), i % 97).await;
+        all.push(report);
+    }
+    let (long, _) = db.report(&flask, None, "Deserialisation of the loader", 600).await;
+    // A rare word in a report's text and in its internal note: still one match.
+    let note = Message {
+        id: MessageId::from_uuid(new_uuid()),
+        report_id: all.first().unwrap().id,
+        author_id: None,
+        author_role: AuthorRole::Team,
+        visibility: Visibility::Internal,
+        channel: Channel::Web,
+        body: Private::new("rarebird again".to_owned()),
+        created_at: at(700),
+    };
+    db.write(move |tx| Box::pin(async move { tx.insert_message(&note).await })).await.unwrap();
+    db.write(|tx| Box::pin(async move { tx.backfill_search(1000).await })).await.unwrap();
+    all.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+    let team = filter(ReportScope { orgs: vec![org.id], ..ReportScope::default() });
+    let search = |q: &str| embargo_core::search::parse(q).unwrap().terms;
+    let mut r = db.read().await;
+    for (q, rare) in [("lanternflaw overflow", false), ("overflow rarebird", true)] {
+        let expected: Vec<ReportId> =
+            all.iter().filter(|x| !rare || x.content.expose().title.contains("rarebird")).map(|x| x.id).collect();
+        let page = ReportFilter { search: search(q), limit: 7, ..team.clone() };
+        let first: Vec<ReportId> = r.reports(&page).await.unwrap().iter().map(|x| x.id).collect();
+        assert_eq!(first, expected.get(..7).unwrap(), "{q}");
+        let mut walked = Vec::new();
+        let mut next = page.clone();
+        for _ in 0..100 {
+            let got = r.reports(&next).await.unwrap();
+            walked.extend(got.iter().map(|x| x.id));
+            let Some(last) = got.last() else { break };
+            next.after = Some(ReportCursor::after(last));
+        }
+        assert_eq!(walked, expected, "{q}");
+    }
+    drop(r);
+    let found = |q: &str| {
+        let f = ReportFilter { search: search(q), ..team.clone() };
+        async move { db.read().await.reports(&f).await.unwrap().iter().map(|x| x.id).collect::<Vec<_>>() }
+    };
+    assert_eq!(found("deserialisation").await, [long.id]);
+    assert_eq!(found("deserialis loader").await, [long.id]);
+    assert_eq!(found("\"of the loader\"").await, [long.id]);
+    assert!(found("deserialize").await.is_empty());
+    assert!(found("\"the of\"").await.is_empty());
 }

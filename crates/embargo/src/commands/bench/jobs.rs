@@ -162,7 +162,7 @@ async fn drain_in(scratch: &std::path::Path, notices: u64, concurrency: u64) -> 
     app.run_due_jobs("bench", &subscribers, u32::MAX).await?;
 
     crate::output::note(&format!("filing {notices} reports for the notices ({concurrency} at once)…"));
-    let intake_rate = super::load(&app, &filer, 0, notices, concurrency).await?;
+    let intake_rate = super::load(&app, &filer, 0, notices, concurrency).await?.filing;
     crate::output::note(&format!("draining their notices ({jobs_at_once} jobs at once)…"));
     let start = Instant::now();
     loop {

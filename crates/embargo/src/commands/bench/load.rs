@@ -38,7 +38,7 @@ pub async fn run(app: &App, args: &BenchLoadArgs) -> anyhow::Result<ExitCode> {
     }
     let filer = app.act_as(ADMIN).await.context("no demo administrator: give bench load an instance of its own")?;
     let to = args.start.checked_add(args.add).context("--start + --add is too large")?;
-    let rate = super::load(app, &filer, args.start, to, args.concurrency).await?;
+    let rates = super::load(app, &filer, args.start, to, args.concurrency).await?;
     let advisory = app
         .advisories(&Actor::Anonymous, &AdvisoryQuery::default())
         .await?
@@ -54,7 +54,8 @@ pub async fn run(app: &App, args: &BenchLoadArgs) -> anyhow::Result<ExitCode> {
         "reporter": account(accounts.as_ref().map(|a| &a.reporter)),
         "advisory": advisory,
         "filed": args.add,
-        "reports_per_second": (rate * 10.0).round() / 10.0,
+        "reports_per_second": (rates.filing * 10.0).round() / 10.0,
+        "indexed_per_second": (rates.indexing * 10.0).round() / 10.0,
     });
     println!("{out}");
     Ok(ExitCode::SUCCESS)

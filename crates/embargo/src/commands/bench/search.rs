@@ -12,10 +12,11 @@ use embargo_core::permission::Actor;
 use super::{Timing, time};
 
 /// The rows [`timings`] answers, in order.
-pub(super) const ROWS: [&str; 3] = [
+pub(super) const ROWS: [&str; 4] = [
     "deadline order, 20th page (cursor)",
     "search, two words every report holds (first page)",
     "search, a rare word and a common one",
+    "search, a quoted phrase of two common words",
 ];
 
 /// The timings of [`ROWS`] at the size loaded now, as the team sees them.
@@ -30,6 +31,9 @@ pub(super) async fn timings(app: &App, team: &Actor, rounds: u32) -> anyhow::Res
     // Titles end "(bench N)": "4242" begins the numbers of a few reports only.
     let rare = ReportQuery { q: Some("bench 4242".into()), limit: Some(50), ..ReportQuery::default() };
     out.push(time(rounds, || async { app.reports(team, &rare).await.map(drop).map_err(Into::into) }).await?);
+    // Two of the 48 words side by side, in some of the reports only.
+    let phrase = ReportQuery { q: Some("\"parser overflow\"".into()), limit: Some(50), ..ReportQuery::default() };
+    out.push(time(rounds, || async { app.reports(team, &phrase).await.map(drop).map_err(Into::into) }).await?);
     Ok(out)
 }
 
@@ -47,26 +51,46 @@ pub(super) fn print_rows(small: &[Timing], large: &[Timing]) {
     }
 }
 
-/// Counts filed reports and says how far the loading has come.
+/// Counts filed (or indexed) reports and says how far the loading has come.
 pub(super) struct Progress {
     done: AtomicU64,
     total: u64,
     step: u64,
     start: Instant,
+    /// What is done to the reports: `filed` or `indexed`.
+    what: &'static str,
 }
 
 impl Progress {
     /// Progress over `total` reports.
     pub(super) fn new(total: u64) -> Progress {
-        Progress { done: AtomicU64::new(0), total, step: (total / 10).max(10_000), start: Instant::now() }
+        Progress {
+            done: AtomicU64::new(0),
+            total,
+            step: (total / 10).max(10_000),
+            start: Instant::now(),
+            what: "filed",
+        }
     }
 
-    /// One more report filed; a note at every step.
+    /// The same, saying `what` is done to the reports.
+    pub(super) fn named(self, what: &'static str) -> Progress {
+        Progress { what, ..self }
+    }
+
+    /// One more report done; a note at every step.
     pub(super) fn tick(&self) {
-        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if done.is_multiple_of(self.step) && done < self.total {
+        self.add(1);
+    }
+
+    /// `n` more reports done; a note at every step passed, with the rate so far.
+    pub(super) fn add(&self, n: u64) {
+        let before = self.done.fetch_add(n, Ordering::Relaxed);
+        let done = before + n;
+        if done / self.step > before / self.step && done < self.total {
             let seconds = self.start.elapsed().as_secs_f64().max(1e-9);
-            crate::output::note(&format!("  {done} of {} filed ({:.0} reports/s)", self.total, done as f64 / seconds));
+            let (what, total) = (self.what, self.total);
+            crate::output::note(&format!("  {done} of {total} {what} ({:.0} reports/s)", done as f64 / seconds));
         }
     }
 }
