@@ -291,7 +291,7 @@ async fn issue_15_search_pages_agree_whichever_term_drives(db: &Db) {
     };
     db.write(move |tx| Box::pin(async move { tx.insert_message(&note).await })).await.unwrap();
     db.write(|tx| Box::pin(async move { tx.backfill_search(1000).await })).await.unwrap();
-    all.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+    all.sort_by_key(|x| std::cmp::Reverse((x.created_at, x.id)));
     let team = filter(ReportScope { orgs: vec![org.id], ..ReportScope::default() });
     let search = |q: &str| embargo_core::search::parse(q).unwrap().terms;
     let mut r = db.read().await;
