@@ -148,7 +148,8 @@ pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
-    config: AppConfig,
+    /// Shared, so that cloning an `App` (per request, per job) allocates nothing.
+    config: Arc<AppConfig>,
     osv: Arc<osv::OsvCache>,
     signer: Option<Arc<dyn ClearSigner>>,
     signed: Arc<signing::SignedCache>,
@@ -158,6 +159,14 @@ pub struct App {
 }
 
 impl App {
+    /// 16 fresh random bytes from the injected entropy: a key a process
+    /// draws once (the web layer's request ids are made from it).
+    pub fn random_key(&self) -> Result<[u8; 16], AppError> {
+        let mut key = [0u8; 16];
+        self.entropy.fill(&mut key)?;
+        Ok(key)
+    }
+
     /// Wires an application; it signs nothing until [`App::with_signer`] and
     /// calls nothing outside until [`App::with_outbound`].
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>, config: AppConfig) -> Self {
@@ -165,7 +174,7 @@ impl App {
             store,
             clock,
             entropy,
-            config,
+            config: Arc::new(config),
             osv: Arc::default(),
             signer: None,
             signed: Arc::default(),

@@ -507,10 +507,16 @@ impl App {
         Ok(())
     }
 
-    /// How many notifications reached `recipient` in the last `window`.
-    pub async fn mails_sent_recently(&self, recipient: &Email, window: time::Duration) -> Result<u64, AppError> {
+    /// How many notifications reached `recipient` in the last `window`,
+    /// counted up to `at_most` (the cap it is checked against).
+    pub async fn mails_sent_recently(
+        &self,
+        recipient: &Email,
+        window: time::Duration,
+        at_most: u64,
+    ) -> Result<u64, AppError> {
         let since = self.now() - window;
-        Ok(self.store.reader().await?.mails_sent_since(recipient.as_str(), since).await?)
+        Ok(self.store.reader().await?.mails_sent_since(recipient.as_str(), since, at_most).await?)
     }
 
     /// Notes that the notification of `job` about `report` reached

@@ -4,8 +4,11 @@
 //! when the key store holds its key pair (inside the encryption, or as
 //! `multipart/signed`). Every mail threads back into the report.
 
+mod relay;
+
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use embargo_app::{App, DeliveryError, News, Notice, NoticeMail, Notifier, Recipient, Side, SignupMailKind};
 use embargo_core::Timestamp;
@@ -17,8 +20,7 @@ use embargo_core::text::Email;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::client::{Certificate, TlsParameters};
 use sha2::{Digest, Sha256};
 
 use crate::openpgp;
@@ -76,7 +78,7 @@ pub enum OutboundError {
 #[derive(Debug, Clone)]
 pub struct MailNotifier {
     config: OutboundConfig,
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    relay: Arc<relay::Relay>,
 }
 
 impl MailNotifier {
@@ -103,24 +105,24 @@ impl MailNotifier {
             }
             builder.build_rustls().map_err(setting("host"))
         };
-        let mut builder =
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.clone()).port(config.port);
-        builder = match config.security {
-            Security::None => builder,
-            Security::StartTls => builder.tls(Tls::Required(tls_parameters()?)),
-            Security::Tls => builder.tls(Tls::Wrapper(tls_parameters()?)),
+        let reach = match config.security {
+            Security::None => relay::Reach::Plain,
+            Security::StartTls => relay::Reach::StartTls(tls_parameters()?),
+            Security::Tls => relay::Reach::Tls(tls_parameters()?),
         };
-        if let (Some(user), Some(password)) = (&config.username, &config.password) {
-            builder = builder.credentials(Credentials::new(user.clone(), password.expose().clone()));
-        }
-        Ok(MailNotifier { transport: builder.build(), config })
+        let credentials = match (&config.username, &config.password) {
+            (Some(user), Some(password)) => Some(Credentials::new(user.clone(), password.expose().clone())),
+            _ => None,
+        };
+        let relay = relay::Relay::new(config.host.clone(), config.port, reach, credentials);
+        Ok(MailNotifier { relay: Arc::new(relay), config })
     }
 
     /// Connects to the relay as a delivery does (TLS, credentials) without
     /// sending anything; on failure, says what is wrong and which setting to check.
     pub async fn check(&self) -> Result<(), String> {
         let relay = format!("{}:{}", self.config.host, self.config.port);
-        match self.transport.test_connection().await {
+        match self.relay.check().await {
             Ok(true) => Ok(()),
             Ok(false) => Err(format!("the mail relay {relay} did not answer (check mail.relay.host and port)")),
             Err(e) => Err(match SendFailure::of(&e) {
@@ -517,7 +519,7 @@ impl MailNotifier {
             .body(text)
             .map_err(|e| permanent("composing", e.to_string()))?;
         message.headers_mut().insert_raw(raw_header("Auto-Submitted", "auto-generated"));
-        match self.transport.send(message).await {
+        match self.relay.send(&message).await {
             Ok(_) => {
                 metrics::counter!("embargo_mail_sent_total").increment(1);
                 app.signup_mail_sent(request).await.map_err(temporary)
@@ -572,7 +574,7 @@ impl MailNotifier {
                 .body(text.clone())
                 .map_err(|e| permanent("composing", e.to_string()))?;
             message.headers_mut().insert_raw(raw_header("Auto-Submitted", "auto-generated"));
-            match self.transport.send(message).await {
+            match self.relay.send(&message).await {
                 Ok(_) => metrics::counter!("embargo_mail_sent_total").increment(1),
                 Err(e) => match SendFailure::of(&e) {
                     SendFailure::Relay(why) => return Err(DeliveryError::Temporary(why)),
@@ -619,7 +621,7 @@ impl MailNotifier {
                 .body(text.clone())
                 .map_err(|e| permanent("composing", e.to_string()))?;
             message.headers_mut().insert_raw(raw_header("Auto-Submitted", "auto-generated"));
-            match self.transport.send(message).await {
+            match self.relay.send(&message).await {
                 Ok(_) => metrics::counter!("embargo_mail_sent_total").increment(1),
                 Err(e) => match SendFailure::of(&e) {
                     SendFailure::Relay(why) => return Err(DeliveryError::Temporary(why)),
@@ -669,7 +671,12 @@ enum SendFailure {
 }
 
 impl SendFailure {
-    fn of(error: &lettre::transport::smtp::Error) -> SendFailure {
+    fn of(error: &relay::RelayError) -> SendFailure {
+        let error = match error {
+            // Refused, unreachable or timed out: the relay may be back later.
+            relay::RelayError::Connect(_) => return SendFailure::Temporary,
+            relay::RelayError::Smtp(error) => error,
+        };
         // RFC 4954 section 6: 530 authentication required, 534 mechanism too
         // weak, 535 credentials invalid, 538 encryption required; 454 is a
         // temporary authentication failure.
@@ -736,7 +743,10 @@ impl Notifier for MailNotifier {
             }
             let is_receipt = to.side == Side::Reporter && mail.news == News::Received;
             if is_receipt
-                && app.mails_sent_recently(&to.email, time::Duration::hours(1)).await.map_err(temporary)?
+                && app
+                    .mails_sent_recently(&to.email, time::Duration::hours(1), self.config.receipts_per_hour)
+                    .await
+                    .map_err(temporary)?
                     >= self.config.receipts_per_hour
             {
                 tracing::warn!(report = %mail.report, "receipt not sent: this address got too many mails in the last hour");
@@ -759,7 +769,7 @@ impl Notifier for MailNotifier {
                 metrics::counter!("embargo_mail_in_doubt_total").increment(1);
                 continue;
             }
-            let sent = self.transport.send(message).await;
+            let sent = self.relay.send(&message).await;
             if sent.is_err() {
                 // The relay did not confirm taking it, so a retry may send it. A
                 // connection lost between the end of data and the relay's reply is

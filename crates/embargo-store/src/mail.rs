@@ -203,8 +203,10 @@ pub trait MailReads {
     async fn openpgp_keys(&mut self) -> Result<Vec<StoredKey>, StoreError>;
     /// Whether the notification of `job` already reached `recipient`.
     async fn mail_sent(&mut self, job: JobId, recipient: &str) -> Result<bool, StoreError>;
-    /// How many notifications reached `recipient` at or after `since`.
-    async fn mails_sent_since(&mut self, recipient: &str, since: Timestamp) -> Result<u64, StoreError>;
+    /// How many notifications reached `recipient` at or after `since`,
+    /// counted up to `at_most` (a cap is checked against it: counting stops
+    /// there, however many were sent).
+    async fn mails_sent_since(&mut self, recipient: &str, since: Timestamp, at_most: u64) -> Result<u64, StoreError>;
 }
 
 /// Changing the mail channel's records.
@@ -392,12 +394,16 @@ where
         Ok(row.is_some())
     }
 
-    async fn mails_sent_since(&mut self, recipient: &str, since: Timestamp) -> Result<u64, StoreError> {
+    async fn mails_sent_since(&mut self, recipient: &str, since: Timestamp, at_most: u64) -> Result<u64, StoreError> {
         let row = self
             .fetch_optional(
-                query("SELECT COUNT(*) AS n FROM mail_sent WHERE recipient = $1 AND sent_at >= $2")
-                    .bind(recipient)
-                    .bind(since),
+                query(
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM mail_sent WHERE recipient = $1 AND sent_at >= $2 \
+                     LIMIT $3) AS recent",
+                )
+                .bind(recipient)
+                .bind(since)
+                .bind(i64::try_from(at_most).unwrap_or(i64::MAX)),
             )
             .await?;
         let n = row.map(|r| r.int("n")).transpose()?.unwrap_or(0);

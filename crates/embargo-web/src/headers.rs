@@ -1,7 +1,7 @@
 //! Security headers, set once for every response.
 
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -14,19 +14,28 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 /// `Cache-Control: no-store` unless the handler chose a cache policy.
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    let set = |headers: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
-        headers.insert(name, HeaderValue::from_static(value));
-    };
-    set(headers, header::CONTENT_SECURITY_POLICY, CSP);
-    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(headers, header::X_FRAME_OPTIONS, "DENY");
-    set(headers, header::REFERRER_POLICY, "no-referrer");
-    set(headers, HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
-    set(headers, HeaderName::from_static("cross-origin-resource-policy"), "same-origin");
-    set(headers, HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
-    if !headers.contains_key(header::CACHE_CONTROL) {
-        set(headers, header::CACHE_CONTROL, "no-store");
-    }
+    apply(response.headers_mut());
     response
+}
+
+/// The security headers of [`security_headers`], set on `headers`: the one
+/// list, also used by the public cache for the answers it keeps, which it
+/// serves before this middleware.
+pub(crate) fn apply(headers: &mut HeaderMap) {
+    const PAIRS: [(HeaderName, &str); 7] = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
+        (HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()"),
+    ];
+    headers.reserve(PAIRS.len() + 1);
+    for (name, value) in PAIRS {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
 }

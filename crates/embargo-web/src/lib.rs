@@ -16,6 +16,7 @@ mod osv_api;
 mod pages;
 mod public_cache;
 mod published;
+mod request_id;
 mod telemetry;
 
 use std::sync::Arc;
@@ -29,7 +30,7 @@ use axum::{Router, middleware};
 use embargo_app::App;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi as _;
@@ -81,13 +82,21 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Answers kept for the public (`public_cache.rs`).
     public_cache: Arc<public_cache::PublicCache>,
+    /// Makes `x-request-id`s (`request_id.rs`).
+    request_ids: request_id::RequestIds,
 }
 
 /// The whole HTTP application.
 pub fn router(app: App, config: WebConfig) -> Router {
     let max_body = config.max_body_bytes;
     let public_cache = Arc::new(public_cache::PublicCache::new(config.public_cache.clone()));
-    let state = AppState { app, config: Arc::new(config), public_cache };
+    let key = app.random_key().unwrap_or_else(|e| {
+        // Ids then still differ within this process; only another process could repeat them.
+        tracing::warn!(error = %e, "no randomness for the request ids' key");
+        [0; 16]
+    });
+    let request_ids = request_id::RequestIds::new(key);
+    let state = AppState { app, config: Arc::new(config), public_cache, request_ids: request_ids.clone() };
     let (api, document) =
         OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).merge(api::routes()).split_for_parts();
     let mut document = document;
@@ -104,7 +113,6 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(middleware::from_fn_with_state(state.clone(), public_cache::serve))
         .layer(csrf)
         .layer(middleware::from_fn(headers::security_headers))
         .layer(CatchPanicLayer::custom(panic_response))
@@ -116,7 +124,9 @@ pub fn router(app: App, config: WebConfig) -> Router {
             tracing::info_span!("request", method = %request.method(), path = %path, request_id = %id)
         }))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetRequestIdLayer::x_request_id(request_ids))
+        // Outermost: a kept public answer skips the layers above, and adds what they would (`public_cache.rs`).
+        .layer(middleware::from_fn_with_state(state.clone(), public_cache::serve))
         .with_state(state)
 }
 

@@ -32,9 +32,10 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Instant;
 
 use axum::body::{Body, Bytes, HttpBody};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -213,7 +214,10 @@ fn key_of(method: &Method, uri: &axum::http::Uri, headers: &HeaderMap, body_size
             || path.strip_prefix("/advisories/").is_some_and(single_segment);
         return cacheable.then(|| Key::Get(format!("GET {path}")));
     }
-    if *method == Method::POST && path == "/osv/v1/query" && uri.query().is_none() {
+    // A browser's POST (it says where it comes from) is left to the
+    // stack's cross-site check, which this cache runs before.
+    let from_browser = headers.contains_key(header::ORIGIN) || headers.contains_key("sec-fetch-site");
+    if *method == Method::POST && path == "/osv/v1/query" && uri.query().is_none() && !from_browser {
         return (body_size? <= MAX_KEY_BODY as u64).then_some(Key::Query);
     }
     None
@@ -305,15 +309,31 @@ fn not_modified_since(header: &HeaderValue, last_modified: &HeaderValue) -> bool
     }
 }
 
+/// The request's validators, all an answer from the cache looks at.
+struct Validators {
+    if_none_match: Option<HeaderValue>,
+    if_modified_since: Option<HeaderValue>,
+}
+
+impl Validators {
+    fn of(request: &HeaderMap) -> Self {
+        Validators {
+            if_none_match: request.get(header::IF_NONE_MATCH).cloned(),
+            if_modified_since: request.get(header::IF_MODIFIED_SINCE).cloned(),
+        }
+    }
+}
+
 /// The answer for a kept entry: 304 when the request's validators match
 /// (`If-None-Match` wins over `If-Modified-Since`, RFC 9110 section 13.2.2), else the bytes.
-fn answer(entry: &Entry, method: &Method, request: &HeaderMap, vary_cookie: bool) -> Response {
+fn answer(entry: &Entry, method: &Method, request: &Validators, vary_cookie: bool) -> Response {
     let conditional = *method == Method::GET;
     let not_modified = conditional
-        && match request.get(header::IF_NONE_MATCH) {
+        && match &request.if_none_match {
             Some(tags) => none_match(tags, &entry.etag),
             None => request
-                .get(header::IF_MODIFIED_SINCE)
+                .if_modified_since
+                .as_ref()
                 .zip(entry.last_modified.as_ref())
                 .is_some_and(|(since, modified)| not_modified_since(since, modified)),
         };
@@ -336,8 +356,27 @@ fn answer(entry: &Entry, method: &Method, request: &HeaderMap, vary_cookie: bool
     response
 }
 
+/// What the rest of the middleware stack adds to an answer, added to one
+/// the cache makes: the security headers (`headers::apply`, the same list)
+/// and the request id (`request_id`), then the request is counted and
+/// logged (`telemetry::record`, the same line and metrics).
+fn finish(response: &mut Response, request_id: HeaderValue, seen: &crate::telemetry::Seen<'_>, started: Instant) {
+    let headers = response.headers_mut();
+    crate::headers::apply(headers);
+    headers.insert(crate::request_id::HEADER, request_id.clone());
+    let seen = crate::telemetry::Seen { request_id: Some(&request_id), ..*seen };
+    crate::telemetry::record(&seen, response.status().as_u16(), started);
+}
+
 /// The middleware: serves kept answers, keeps new ones, and notes writes.
+///
+/// It is the outermost layer (`router`): a kept answer goes out without
+/// passing through the rest of the stack (request span, timeout, panic
+/// guard, CSRF check), which cost more than the answer itself; [`finish`]
+/// adds what those layers would have added that a client or an operator
+/// sees. Every other request goes through the whole stack.
 pub(crate) async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
     let cache = Arc::clone(&state.public_cache);
     let method = request.method().clone();
     // OSV queries are POSTs that change nothing.
@@ -382,10 +421,19 @@ pub(crate) async fn serve(State(state): State<AppState>, request: Request, next:
     let Some(sequence) = cache.current(&state).await else {
         return next.run(request).await;
     };
-    let request_headers = request.headers().clone();
+    let validators = Validators::of(request.headers());
     if let Some(entry) = cache.get(&key) {
         metrics::counter!("embargo_public_cache_total", "result" => "hit").increment(1);
-        return answer(&entry, &method, &request_headers, vary_cookie);
+        let mut response = answer(&entry, &method, &validators, vary_cookie);
+        // A client's own id is kept, as `SetRequestIdLayer` keeps it.
+        let request_id = match request.headers().get(crate::request_id::HEADER) {
+            Some(id) => id.clone(),
+            None => state.request_ids.next(),
+        };
+        let route = request.extensions().get::<MatchedPath>();
+        let seen = crate::telemetry::Seen { method: &method, route, path: request.uri().path(), request_id: None };
+        finish(&mut response, request_id, &seen, started);
+        return response;
     }
     metrics::counter!("embargo_public_cache_total", "result" => "miss").increment(1);
     let response = next.run(request).await;
@@ -414,7 +462,13 @@ pub(crate) async fn serve(State(state): State<AppState>, request: Request, next:
         last_modified: parts.headers.get(header::LAST_MODIFIED).cloned(),
         used: AtomicU64::new(cache.tick.fetch_add(1, Ordering::Relaxed)),
     };
-    let response = answer(&entry, &method, &request_headers, vary_cookie);
+    // The stack already logged and counted this answer and gave it its
+    // security headers and request id; the kept form carries the same.
+    let mut response = answer(&entry, &method, &validators, vary_cookie);
+    crate::headers::apply(response.headers_mut());
+    if let Some(id) = parts.headers.get(crate::request_id::HEADER) {
+        response.headers_mut().insert(crate::request_id::HEADER, id.clone());
+    }
     cache.insert(key, entry, sequence, writes);
     response
 }

@@ -39,6 +39,10 @@ const BATCH_BUCKETS: [f64; 9] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 25
 /// The process's recorder handle, once installed.
 static HANDLE: Mutex<Option<PrometheusHandle>> = Mutex::new(None);
 
+/// Whether a recorder is installed: until then the request metrics' labels
+/// are not even built (the macros would drop them).
+static RECORDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Why the metrics recorder could not be installed.
 #[derive(Debug, thiserror::Error)]
 pub enum MetricsError {
@@ -62,6 +66,7 @@ pub fn install() -> Result<PrometheusHandle, MetricsError> {
         .set_buckets_for_metric(Matcher::Full("embargo_sqlite_writer_batch_size".into()), &BATCH_BUCKETS)?
         .install_recorder()?;
     describe();
+    RECORDING.store(true, std::sync::atomic::Ordering::Relaxed);
     *slot = Some(handle.clone());
     Ok(handle)
 }
@@ -156,26 +161,50 @@ fn record_jobs(jobs: &[embargo_store::operations::JobCount]) {
 pub(crate) async fn observe(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let route = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
-    let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
-    let path = crate::loggable_path(request.uri().path()).into_owned();
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let request_id = request.headers().get(crate::request_id::HEADER).cloned();
+    let uri = request.uri().clone();
     let response = next.run(request).await;
+    let seen = Seen { method: &method, route: route.as_ref(), path: uri.path(), request_id: request_id.as_ref() };
+    record(&seen, response.status().as_u16(), started);
+    response
+}
+
+/// What [`record`] says of a request.
+pub(crate) struct Seen<'a> {
+    /// Its method.
+    pub method: &'a axum::http::Method,
+    /// Its route template, when a route matched.
+    pub route: Option<&'a MatchedPath>,
+    /// Its path (redacted here when it holds a private link's secret).
+    pub path: &'a str,
+    /// Its `x-request-id`.
+    pub request_id: Option<&'a axum::http::HeaderValue>,
+}
+
+/// Counts and times one answered request and writes its access-log line:
+/// the one place both are made, for the middleware above and for the
+/// public cache, which answers kept pages before the rest of the stack.
+/// Labels are built only when a recorder is installed, and the line's
+/// fields only when `info` is on for `embargo::access`.
+pub(crate) fn record(seen: &Seen<'_>, status: u16, started: Instant) {
     let elapsed = started.elapsed();
-    let status = response.status().as_u16();
     // Unmatched paths share one label, so a scan cannot grow the label set.
-    let route = route.unwrap_or_else(|| "unmatched".to_owned());
-    let labels = [("method", method.as_str().to_owned()), ("route", route.clone()), ("status", status.to_string())];
-    metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
-    metrics::histogram!(HTTP_DURATION, &labels).record(elapsed.as_secs_f64());
+    let route = seen.route.map_or("unmatched", MatchedPath::as_str);
+    if RECORDING.load(std::sync::atomic::Ordering::Relaxed) {
+        let labels =
+            [("method", seen.method.as_str().to_owned()), ("route", route.to_owned()), ("status", status.to_string())];
+        metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
+        metrics::histogram!(HTTP_DURATION, &labels).record(elapsed.as_secs_f64());
+    }
     tracing::info!(
         target: "embargo::access",
-        method = %method,
+        method = %seen.method,
         route = %route,
-        path = %path,
+        path = %crate::loggable_path(seen.path),
         status,
         ms = elapsed.as_secs_f64() * 1000.0,
-        request_id = %request_id,
+        request_id = %seen.request_id.and_then(|v| v.to_str().ok()).unwrap_or("-"),
         "request"
     );
-    response
 }

@@ -166,9 +166,12 @@ async fn mail_sent_is_recorded_once_per_job_and_recipient(db: &Db) {
     let mut r = db.read().await;
     assert!(r.mail_sent(job, "ada@example.org").await.unwrap());
     assert!(!r.mail_sent(job, "bob@example.org").await.unwrap());
-    assert_eq!(r.mails_sent_since("ada@example.org", at(0)).await.unwrap(), 2);
-    assert_eq!(r.mails_sent_since("ada@example.org", at(10)).await.unwrap(), 1);
-    assert_eq!(r.mails_sent_since("bob@example.org", at(0)).await.unwrap(), 0);
+    assert_eq!(r.mails_sent_since("ada@example.org", at(0), 5).await.unwrap(), 2);
+    assert_eq!(r.mails_sent_since("ada@example.org", at(10), 5).await.unwrap(), 1);
+    assert_eq!(r.mails_sent_since("bob@example.org", at(0), 5).await.unwrap(), 0);
+    // Counting stops at the cap it is checked against.
+    assert_eq!(r.mails_sent_since("ada@example.org", at(0), 1).await.unwrap(), 1);
+    assert_eq!(r.mails_sent_since("ada@example.org", at(0), u64::MAX).await.unwrap(), 2);
 }
 
 async fn begin(db: &Db, job: JobId, recipient: &'static str) -> bool {

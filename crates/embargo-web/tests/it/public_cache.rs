@@ -337,3 +337,33 @@ async fn the_cache_keeps_to_its_budget_issue_15() {
     assert!(!page.header(header::ETAG).is_empty());
     w.finish().await;
 }
+
+#[tokio::test]
+async fn a_kept_answer_has_the_security_headers_and_a_request_id_like_any_other_issue_15() {
+    let w = World::on(Backend::Sqlite).await;
+    let (advisory, _) = published(&w).await;
+    let router = router_of(&w);
+    let path = format!("/osv/v1/vulns/{advisory}");
+    let first = get(&router, &path).await;
+    let kept = get(&router, &path).await;
+    assert_eq!((kept.status, &kept.text), (StatusCode::OK, &first.text));
+    for answer in [&first, &kept] {
+        assert!(answer.header(header::CONTENT_SECURITY_POLICY).starts_with("default-src 'self'"));
+        assert_eq!(answer.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert_eq!(answer.header(header::X_FRAME_OPTIONS), "DENY");
+        assert!(answer.header(header::CACHE_CONTROL).starts_with("public"));
+        let id = answer.header(header::HeaderName::from_static("x-request-id"));
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "a request id, got {id:?}");
+    }
+    let ids = [&first, &kept].map(|a| a.header(header::HeaderName::from_static("x-request-id")));
+    assert_ne!(ids[0], ids[1], "each answer has its own id");
+    // A client's own id comes back, from the cache as from the stack.
+    let mine = send(&router, Method::GET, &path, None, &[("x-request-id", "client-42".into())]).await;
+    assert_eq!(mine.header(header::HeaderName::from_static("x-request-id")), "client-42");
+    // A browser's query goes through the cross-site check, which refuses it from elsewhere.
+    let body = r#"{"package":{"ecosystem":"crates.io","name":"x"}}"#;
+    let cross =
+        send(&router, Method::POST, "/osv/v1/query", Some(body), &[("sec-fetch-site", "cross-site".into())]).await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    w.finish().await;
+}
