@@ -132,6 +132,10 @@ fn connect_options(path: &Path, tuning: Tuning) -> SqliteConnectOptions {
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
+        // A transaction's savepoints keep their undo records in memory, not
+        // in a temporary file opened and removed for each batch
+        // (https://sqlite.org/pragma.html#pragma_temp_store).
+        .pragma("temp_store", "MEMORY")
         .log_statements(tracing::log::LevelFilter::Trace)
 }
 
@@ -168,7 +172,10 @@ impl SqliteStore {
         sqlx::migrate!("migrations/sqlite").run(&mut writer_conn).await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(tuning.sqlite_readers)
-            .min_connections(1)
+            // Readers open when first needed (opening one here checks the
+            // file). Each open parses the whole schema, so a one-shot
+            // command such as `mail ingest` should open no more than it uses.
+            .min_connections(0)
             // A connection to a local file does not go stale the way a
             // network connection does: checking each one before use (a
             // round trip to its thread) would cost every read for nothing.
