@@ -8,11 +8,12 @@ use embargo_core::Timestamp;
 use embargo_core::deadline::{DeadlineKind, reminder_at};
 use embargo_core::report::Report;
 use embargo_store::Writer;
+use embargo_store::jobs::NewJob;
 
 use crate::AppError;
 use crate::entropy::Entropy;
 use crate::events::{Event, emit};
-use crate::timers::{Timer, schedule};
+use crate::timers::{Timer, timer_job};
 
 /// Schedules the reminder and the escalation of each of `kinds` the report
 /// has a deadline for, counting from `now` (when the deadline was set).
@@ -23,16 +24,29 @@ pub(crate) async fn schedule_deadlines(
     report: &Report,
     kinds: &[DeadlineKind],
 ) -> Result<(), AppError> {
+    tx.enqueue_jobs(&deadline_jobs(ids, now, report, kinds)?, now).await?;
+    Ok(())
+}
+
+/// The timers [`schedule_deadlines`] writes, for a use case that writes them
+/// with its other jobs in one statement.
+pub(crate) fn deadline_jobs(
+    ids: &dyn Entropy,
+    now: Timestamp,
+    report: &Report,
+    kinds: &[DeadlineKind],
+) -> Result<Vec<NewJob>, AppError> {
+    let mut jobs = Vec::new();
     for kind in kinds {
         let Some(due) = report.deadlines.of(*kind).filter(|due| *due > now) else { continue };
         let (deadline, at) = ((*kind).into(), due.unix_timestamp());
         let remind = reminder_at(now, due);
         if remind > now {
-            schedule(tx, ids, now, remind, &Timer::DeadlineReminder { report: report.id, deadline, due: at }).await?;
+            jobs.push(timer_job(ids, remind, &Timer::DeadlineReminder { report: report.id, deadline, due: at })?);
         }
-        schedule(tx, ids, now, due, &Timer::DeadlineEscalation { report: report.id, deadline, due: at }).await?;
+        jobs.push(timer_job(ids, due, &Timer::DeadlineEscalation { report: report.id, deadline, due: at })?);
     }
-    Ok(())
+    Ok(jobs)
 }
 
 /// Emits `event` (a deadline near or passed) when the report still waits for

@@ -305,10 +305,16 @@ pub(crate) async fn enqueue(
     kind: &str,
     event: &Event,
 ) -> Result<(), AppError> {
-    let payload = serde_json::to_value(event).map_err(|e| AppError::Internal(format!("event payload: {e}")))?;
-    let job = NewJob { id: ids.job_id()?, kind: kind.to_owned(), payload, run_at: now };
+    let job = event_job(ids, now, kind, event)?;
     tx.enqueue_job(&job, now).await?;
     Ok(())
+}
+
+/// The job of `kind` carrying `event`, due now, for a use case that writes
+/// several jobs at once (`Writer::enqueue_jobs`).
+pub(crate) fn event_job(ids: &dyn Entropy, now: Timestamp, kind: &str, event: &Event) -> Result<NewJob, AppError> {
+    let payload = serde_json::to_value(event).map_err(|e| AppError::Internal(format!("event payload: {e}")))?;
+    Ok(NewJob { id: ids.job_id()?, kind: kind.to_owned(), payload, run_at: now })
 }
 
 /// Serde through a type's canonical `Display` and `FromStr`, for ids and

@@ -79,7 +79,7 @@ pub use lab::{
     LabActions, LabFilter, LabRecord, LabRequest, LabRunView, LabTask, LabView, LineVerdict, MAX_ATTEMPTS,
     MAX_PENDING_PER_PROJECT, flagged as lab_flagged,
 };
-pub use mail_admin::{KeyFor, KeyView, NewKey, RouteView};
+pub use mail_admin::{KeyFor, KeyView, MailKeys, NewKey, RouteView};
 pub use mail_intake::{INTERNAL_SUFFIX, InboundMail, MailOutcome};
 pub use mail_notices::{Details, FloodMail, News, NoticeMail, Recipient, Side};
 pub use operations::OperationsSnapshot;

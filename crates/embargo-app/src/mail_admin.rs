@@ -62,6 +62,15 @@ pub struct NewKey {
     pub secret_key: Option<Private<String>>,
 }
 
+/// The keys an arriving mail is read with ([`App::mail_keys`]).
+#[derive(Debug, Clone, Default)]
+pub struct MailKeys {
+    /// The armored secret keys mail may be encrypted to.
+    pub decryption: Vec<Private<String>>,
+    /// The armored public keys signatures are checked with.
+    pub verification: Vec<String>,
+}
+
 /// Normalises a security address: lower-case, or `*`.
 fn route_address(address: &str) -> Result<String, AppError> {
     let address = address.trim();
@@ -254,11 +263,21 @@ impl App {
         Ok(key.public_key)
     }
 
-    /// The secret keys mail may be encrypted to: every organisation's and project's. For the
-    /// mail channel only (the system decrypting what arrives); no person is served by it.
-    pub async fn decryption_keys(&self) -> Result<Vec<Private<String>>, AppError> {
+    /// The keys an arriving mail is read with, from one read of the key
+    /// store: the secret keys mail may be encrypted to (every organisation's
+    /// and project's) and every public key (people's and projects'), to
+    /// check signatures with. For the mail channel only (the system
+    /// decrypting what arrives); no person is served by it.
+    pub async fn mail_keys(&self) -> Result<MailKeys, AppError> {
         let keys = self.store.reader().await?.openpgp_keys().await?;
-        Ok(keys.into_iter().filter_map(|k| k.secret_key).collect())
+        let mut found = MailKeys::default();
+        for key in keys {
+            found.verification.push(key.public_key);
+            if let Some(secret) = key.secret_key {
+                found.decryption.push(secret);
+            }
+        }
+        Ok(found)
     }
 
     /// The organisation's secret key, which signs the mail sent in its name
@@ -267,12 +286,6 @@ impl App {
     pub async fn mail_signing_key(&self, org: OrgId) -> Result<Option<Private<String>>, AppError> {
         let key = self.store.reader().await?.openpgp_key(&KeyOwner::Organisation(org)).await?;
         Ok(key.and_then(|k| k.secret_key))
-    }
-
-    /// Every public key in the store (people's and projects'), to check signatures with.
-    pub async fn verification_keys(&self) -> Result<Vec<String>, AppError> {
-        let keys = self.store.reader().await?.openpgp_keys().await?;
-        Ok(keys.into_iter().map(|k| k.public_key).collect())
     }
 
     /// What arrived by mail for a report: encryption and signature results, refused parts.

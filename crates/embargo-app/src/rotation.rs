@@ -14,6 +14,7 @@ use embargo_core::report::Report;
 use embargo_core::rotation::{Coordinator, MAX_IDLE_DAYS, Rotation};
 use embargo_core::text::{Email, FieldErrors, TextError};
 use embargo_core::user::{TeamScope, User};
+use embargo_store::jobs::NewJob;
 use embargo_store::{Reader, StoreExt, Writer};
 use serde_json::json;
 
@@ -21,7 +22,7 @@ use crate::audit::record;
 use crate::entropy::Entropy;
 use crate::events::{Event, emit};
 use crate::organisations::find_project;
-use crate::timers::{Timer, schedule};
+use crate::timers::{Timer, schedule, timer_job};
 use crate::{App, AppError, require};
 
 /// A rotation as the team sets it.
@@ -61,16 +62,17 @@ async fn team_members(
     Ok(people)
 }
 
-/// Schedules the auto-assignment of `report` when its project keeps a rotation.
-pub(crate) async fn on_intake(
+/// The timer that auto-assigns a new `report` when its project keeps a
+/// rotation (none otherwise), for intake to write with its other jobs.
+pub(crate) async fn intake_job(
     tx: &mut dyn Writer,
     ids: &dyn Entropy,
     now: Timestamp,
     report: &Report,
-) -> Result<(), AppError> {
-    let Some(rotation) = tx.rotation(report.project_id).await? else { return Ok(()) };
+) -> Result<Option<NewJob>, AppError> {
+    let Some(rotation) = tx.rotation(report.project_id).await? else { return Ok(None) };
     let at = now + time::Duration::days(i64::from(rotation.idle_days));
-    schedule(tx, ids, now, at, &Timer::AutoAssign { report: report.id }).await
+    Ok(Some(timer_job(ids, at, &Timer::AutoAssign { report: report.id })?))
 }
 
 /// Runs the auto-assignment timer of `id`: assigns the next coordinator when

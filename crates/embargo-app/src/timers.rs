@@ -162,9 +162,15 @@ pub(crate) async fn schedule(
     at: Timestamp,
     timer: &Timer,
 ) -> Result<(), AppError> {
-    let payload = serde_json::to_value(timer).map_err(|e| AppError::Internal(format!("timer payload: {e}")))?;
-    tx.enqueue_job(&NewJob { id: ids.job_id()?, kind: TIMER_KIND.to_owned(), payload, run_at: at }, now).await?;
+    tx.enqueue_job(&timer_job(ids, at, timer)?, now).await?;
     Ok(())
+}
+
+/// The job of `timer`, due at `at`, for a use case that writes several jobs
+/// at once (`Writer::enqueue_jobs`).
+pub(crate) fn timer_job(ids: &dyn Entropy, at: Timestamp, timer: &Timer) -> Result<NewJob, AppError> {
+    let payload = serde_json::to_value(timer).map_err(|e| AppError::Internal(format!("timer payload: {e}")))?;
+    Ok(NewJob { id: ids.job_id()?, kind: TIMER_KIND.to_owned(), payload, run_at: at })
 }
 
 /// The report still waits for the answer asked at `asked_at`, locked; `None` when it moved on.

@@ -81,11 +81,16 @@ pub async fn ingest(app: &App, raw: &[u8], envelope: &Envelope, limits: Limits) 
 
 async fn file_mail(app: &App, raw: &[u8], envelope: &Envelope, limits: Limits) -> Result<Ingested, IngestError> {
     let temporary = |e: AppError| IngestError::Temporary(e.to_string());
-    let keyring = Keyring::new(
-        &app.decryption_keys().await.map_err(temporary)?,
-        &app.verification_keys().await.map_err(temporary)?,
-    );
-    let mail = match inbound::read(raw, envelope, &keyring, limits)? {
+    // Most mail is neither encrypted nor signed: it is read without keys,
+    // and read again with every stored key only when the reading asked for
+    // one (so the key store is read and its keys parsed only then).
+    let unkeyed = Keyring::default();
+    let mut reading = inbound::read(raw, envelope, &unkeyed, limits);
+    if unkeyed.consulted() {
+        let keys = app.mail_keys().await.map_err(temporary)?;
+        reading = inbound::read(raw, envelope, &Keyring::new(&keys.decryption, &keys.verification), limits);
+    }
+    let mail = match reading? {
         Reading::Loop(reason) => {
             tracing::info!(?reason, "machine mail dropped without an answer");
             return Ok(Ingested::Dropped(reason));

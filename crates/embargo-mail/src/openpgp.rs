@@ -4,6 +4,7 @@
 //! ([`OpenPgpSigner`], which the binary hands to the app).
 
 use std::io::Cursor;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use embargo_app::{ClearSigner, SignError};
 use embargo_core::Timestamp;
@@ -135,6 +136,9 @@ pub type SignatureCheck = (SignatureState, String);
 pub struct Keyring {
     secret: Vec<SignedSecretKey>,
     public: Vec<SignedPublicKey>,
+    /// Whether anything asked the keyring to decrypt or check a signature
+    /// (see [`Keyring::consulted`]).
+    consulted: AtomicBool,
 }
 
 impl Keyring {
@@ -159,9 +163,22 @@ impl Keyring {
         ring
     }
 
+    /// Whether the keyring was asked to decrypt or to check a signature
+    /// since it was made. A mail read with an empty keyring that never
+    /// consulted it reads the same with every key: `embargo mail ingest`
+    /// loads and parses the stored keys only for mail that needs them.
+    pub fn consulted(&self) -> bool {
+        self.consulted.load(Ordering::Relaxed)
+    }
+
+    fn consult(&self) {
+        self.consulted.store(true, Ordering::Relaxed);
+    }
+
     /// Decrypts an OpenPGP message (armored or binary); answers the plaintext
     /// and, when it was signed inside, the signature check.
     pub fn decrypt(&self, data: &[u8]) -> Result<(Private<Vec<u8>>, Option<SignatureCheck>), PgpError> {
+        self.consult();
         let message = if data.trim_ascii_start().starts_with(b"-----BEGIN PGP") {
             Message::from_armor(Cursor::new(data)).map(|(m, _)| m)
         } else {
@@ -215,6 +232,7 @@ impl Keyring {
 
     /// Checks a detached signature (PGP/MIME `multipart/signed`) over `content`.
     pub fn check_detached(&self, signature: &[u8], content: &[u8]) -> SignatureCheck {
+        self.consult();
         let parsed = DetachedSignature::from_armor_single(Cursor::new(signature))
             .map(|(s, _)| s)
             .or_else(|_| DetachedSignature::from_bytes(Cursor::new(signature)));
@@ -229,6 +247,7 @@ impl Keyring {
 
     /// Checks an inline cleartext-signed text; answers the check and the signed text.
     pub fn check_cleartext(&self, armored: &str) -> Option<((SignatureState, String), String)> {
+        self.consult();
         let (message, _) = CleartextSignedMessage::from_string(armored).ok()?;
         let signature = message.signatures().first()?.clone();
         let check = self.check_signature(&signature, |key| match key {

@@ -9,7 +9,7 @@ use embargo_core::id::JobId;
 
 use crate::StoreError;
 use crate::handle::Handle;
-use crate::sql::{Conn, Dialect, RowRead, query};
+use crate::sql::{Conn, Dialect, RowRead, Value, built_query, query};
 use crate::stored::from_json;
 
 /// A job to enqueue. The payload holds ids, never private text.
@@ -54,6 +54,9 @@ pub trait JobReads {
 pub trait JobWrites {
     /// Adds a job in the current transaction (the outbox).
     async fn enqueue_job(&mut self, job: &NewJob, now: Timestamp) -> Result<(), StoreError>;
+    /// Adds every job of `jobs` in one statement (none: nothing is done), so
+    /// that a use case writing several pays one round trip to the database.
+    async fn enqueue_jobs(&mut self, jobs: &[NewJob], now: Timestamp) -> Result<(), StoreError>;
     /// Leases up to `limit` due jobs to `worker` until `lease_until`, taken
     /// in turns by kind (the oldest due job of each waiting kind, then the
     /// second of each, …) and answered in that order.
@@ -184,6 +187,23 @@ where
         )
         .await
         .map(drop)
+    }
+
+    async fn enqueue_jobs(&mut self, jobs: &[NewJob], now: Timestamp) -> Result<(), StoreError> {
+        let mut params = Vec::with_capacity(jobs.len() * 4 + 1);
+        params.push(Value::from(now));
+        let mut rows = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let payload = serde_json::to_string(&job.payload).map_err(|e| StoreError::Other(e.to_string()))?;
+            let first = params.len() + 1;
+            params.extend([job.id.into(), job.kind.as_str().into(), payload.into(), job.run_at.into()]);
+            rows.push(format!("(${first}, ${}, ${}, ${}, $1)", first + 1, first + 2, first + 3));
+        }
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let sql = format!("INSERT INTO jobs (id, kind, payload, run_at, created_at) VALUES {}", rows.join(", "));
+        self.execute(built_query(sql, params)).await.map(drop)
     }
 
     async fn claim_jobs(

@@ -53,13 +53,18 @@ impl SecretKey {
 /// HMAC-SHA256 with a 32-byte key. The key is zero-padded to the block size,
 /// exactly as RFC 2104 section 2 does, so construction cannot fail.
 pub(crate) fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
+    let mut mac = keyed_mac(key);
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
+/// HMAC-SHA256 keyed with `key`, before any message (see [`hmac_sha256`]).
+fn keyed_mac(key: &[u8; 32]) -> Hmac<Sha256> {
     let mut block = [0u8; 64];
     for (padded, byte) in block.iter_mut().zip(key) {
         *padded = *byte;
     }
-    let mut mac = <Hmac<Sha256> as hmac::digest::KeyInit>::new(&block.into());
-    mac.update(message);
-    mac.finalize().into_bytes().into()
+    <Hmac<Sha256> as hmac::digest::KeyInit>::new(&block.into())
 }
 
 impl fmt::Debug for SecretKey {
@@ -97,7 +102,10 @@ pub struct Sealer {
     key_id: [u8; KEY_ID_LEN],
     audit_key: [u8; 32],
     checkpoint_key: [u8; 32],
-    search_key: [u8; 32],
+    /// HMAC-SHA256 keyed with the search key, its key blocks already hashed:
+    /// each search term clones it (a report's index holds hundreds of terms,
+    /// and keying anew hashed two more blocks for each).
+    search_mac: Hmac<Sha256>,
 }
 
 impl fmt::Debug for Sealer {
@@ -118,7 +126,7 @@ impl Sealer {
             key_id,
             audit_key: secret.derive("embargo/audit/v1"),
             checkpoint_key: secret.derive("embargo/audit-checkpoint/v1"),
-            search_key: secret.derive("embargo/search/v1"),
+            search_mac: keyed_mac(&secret.derive("embargo/search/v1")),
         }
     }
 
@@ -137,7 +145,9 @@ impl Sealer {
     /// Without the secret the index says only which reports share a term,
     /// never what it is.
     pub(crate) fn search_term(&self, term: &str) -> Vec<u8> {
-        hmac_sha256(&self.search_key, term.as_bytes()).get(..SEARCH_TERM_BYTES).map(<[u8]>::to_vec).unwrap_or_default()
+        let mut mac = self.search_mac.clone();
+        mac.update(term.as_bytes());
+        mac.finalize().into_bytes().get(..SEARCH_TERM_BYTES).map(<[u8]>::to_vec).unwrap_or_default()
     }
 
     fn aad(place: Place<'_>) -> Vec<u8> {

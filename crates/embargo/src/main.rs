@@ -22,7 +22,15 @@ fn main() -> ExitCode {
     if matches!(cli.command, cli::Command::Serve(_)) {
         malloc::tune(&args);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // `mail ingest` runs once per received mail (an MTA's pipe) and awaits
+    // one thing at a time: a runtime on this thread starts no worker threads.
+    let one_shot = matches!(cli.command, cli::Command::Mail(cli_mail::MailCommand::Ingest { .. }));
+    let mut builder = if one_shot {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             output::error(&format!("cannot start the runtime: {e}"));

@@ -29,7 +29,7 @@ use super::Receipt;
 use super::limits::{IntakeKeys, ban_refusal, require_may_report};
 use crate::audit::record;
 use crate::entropy::{Entropy, NewIds};
-use crate::events::{Event, emit};
+use crate::events::{EVENT_KIND, Event, emit, event_job};
 use crate::mail_intake::{InboundMail, mail_content, mail_record, sort_attachments};
 use crate::organisations::find_project;
 use crate::policies::project_policy;
@@ -395,10 +395,13 @@ impl App {
                         "notices": report.intake.iter().map(IntakeNotice::code).collect::<Vec<_>>(),
                     });
                     record(tx, now, &actor, "report.submitted", format!("report:{id}"), details).await?;
-                    emit(tx, entropy.as_ref(), now, &Event::ReportSubmitted { report: id, channel }).await?;
+                    // The event, the deadlines' timers and the rotation's: one statement.
+                    let submitted = Event::ReportSubmitted { report: id, channel };
+                    let mut jobs = vec![event_job(entropy.as_ref(), now, EVENT_KIND, &submitted)?];
                     let kinds = [DeadlineKind::Acknowledge, DeadlineKind::Triage];
-                    crate::clocks::schedule_deadlines(tx, entropy.as_ref(), now, &report, &kinds).await?;
-                    crate::rotation::on_intake(tx, entropy.as_ref(), now, &report).await?;
+                    jobs.extend(crate::clocks::deadline_jobs(entropy.as_ref(), now, &report, &kinds)?);
+                    jobs.extend(crate::rotation::intake_job(tx, entropy.as_ref(), now, &report).await?);
+                    tx.enqueue_jobs(&jobs, now).await?;
                     Ok(())
                 })
             })

@@ -17,6 +17,7 @@ conformance!(
     concurrent_claimers_never_share_a_job,
     a_renewed_lease_keeps_a_running_job_and_a_lost_one_cannot_be_renewed,
     claims_take_turns_by_kind_so_a_flood_starves_no_other_kind,
+    jobs_enqueued_together_are_each_stored_as_given,
 );
 
 async fn enqueue(db: &Db, n: usize, minutes: i64) -> Vec<JobId> {
@@ -181,4 +182,43 @@ async fn claims_take_turns_by_kind_so_a_flood_starves_no_other_kind(db: &Db) {
     assert_eq!(rest.len(), 36, "the rest of the flood, nothing twice");
     assert!(rest.iter().all(|(kind, id)| kind == "mail_notices" && !flood[..4].contains(id)));
     assert!(rest.iter().all(|(_, id)| *id != not_due[0]), "not due yet");
+}
+
+async fn jobs_enqueued_together_are_each_stored_as_given(db: &Db) {
+    let ids: Vec<JobId> = (0..3).map(|_| JobId::from_uuid(new_uuid())).collect();
+    let jobs: Vec<NewJob> = ids
+        .iter()
+        .zip([("event", 0), ("timer", 2), ("timer", 1)])
+        .map(|(id, (kind, minutes))| NewJob {
+            id: *id,
+            kind: kind.into(),
+            payload: serde_json::json!({"minutes": minutes}),
+            run_at: at(minutes),
+        })
+        .collect();
+    let given = jobs.clone();
+    db.write(move |tx| {
+        Box::pin(async move {
+            tx.enqueue_jobs(&[], at(0)).await?;
+            tx.enqueue_jobs(&given, at(0)).await
+        })
+    })
+    .await
+    .unwrap();
+    let mut r = db.read().await;
+    let pending = r.pending_jobs(10).await.unwrap();
+    // Pending jobs come in the order they fall due.
+    let stored: Vec<(JobId, String, serde_json::Value, i64)> =
+        pending.iter().map(|j| (j.id, j.kind.clone(), j.payload.clone(), (j.run_at - at(0)).whole_minutes())).collect();
+    let expected: Vec<(JobId, String, serde_json::Value, i64)> = [0, 2, 1]
+        .into_iter()
+        .map(|i| {
+            let job = &jobs[i];
+            (job.id, job.kind.clone(), job.payload.clone(), (job.run_at - at(0)).whole_minutes())
+        })
+        .collect();
+    assert_eq!(stored, expected);
+    drop(r);
+    // Due at minute 1: the event and the first timer, not the one at minute 2.
+    assert_eq!(claim(db, "a", 1, 10).await.len(), 2);
 }

@@ -210,13 +210,22 @@ pub(super) async fn shutdown_signal() {
 /// of terms, so a few at a time keep the writer's other work waiting briefly.
 const BACKGROUND_INDEX_BATCH: u32 = 4;
 
+/// How much longer than a batch took the indexer pauses after it, while a
+/// backlog lasts: it then holds the writer (and a core) at most a fifth of the
+/// time, so that a flood of intake keeps the rest.
+const BACKGROUND_INDEX_PAUSE_FACTOR: u32 = 4;
+
 /// Indexes new reports for search in the background, a small batch at a
-/// time, until told to stop. Between batches it pauses, so that during a
-/// flood the writer serves intake first; a search catches up by itself.
+/// time, until told to stop. Between batches it pauses (at least 20 ms, and
+/// [`BACKGROUND_INDEX_PAUSE_FACTOR`] times what the batch took), so that
+/// during a flood the writer serves intake first; a search catches up by itself.
 async fn index_search(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
+        let started = tokio::time::Instant::now();
         let pause = match app.index_pending_search(BACKGROUND_INDEX_BATCH).await {
-            Ok(n) if n == u64::from(BACKGROUND_INDEX_BATCH) => Duration::from_millis(20),
+            Ok(n) if n == u64::from(BACKGROUND_INDEX_BATCH) => {
+                Duration::from_millis(20).max(started.elapsed() * BACKGROUND_INDEX_PAUSE_FACTOR)
+            }
             Ok(_) => Duration::from_secs(1),
             Err(e) => {
                 tracing::warn!(error = %e, "indexing new reports for search failed");
