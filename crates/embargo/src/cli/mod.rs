@@ -22,8 +22,10 @@ pub use operations::*;
 pub use report::*;
 pub use webhook::*;
 
-/// What `--help` shows after the list of commands.
-const AFTER_HELP: &str = "\
+/// What `--help` shows after the list of commands, in every build.
+macro_rules! after_help {
+    () => {
+        "\
 Examples:
   embargo serve       (127.0.0.1:8080, SQLite in ./embargo-data)
   embargo admin user create --email me@example.org --admin
@@ -37,7 +39,22 @@ Exit codes:
   1  failure (the reason is printed)
   2  usage error
   3  the audit log was tampered with, or no longer extends the checkpoint (audit verify)
-  65, 67, 75  mail ingest: refused, no such address, try again later (sysexits)";
+  65, 67, 75  mail ingest: refused, no such address, try again later (sysexits)"
+    };
+}
+
+/// What `--help` shows after the list of commands.
+#[cfg(feature = "bench")]
+const AFTER_HELP: &str = after_help!();
+
+/// What `--help` shows after the list of commands; this build (the
+/// container image's) says which developer command it leaves out.
+#[cfg(not(feature = "bench"))]
+const AFTER_HELP: &str = concat!(
+    after_help!(),
+    "\n\nThis build leaves out `embargo bench` (the benchmark, a developer's tool): build with the default \
+     features to get it."
+);
 
 /// Embargo: private vulnerability reports in, coordinated advisories out.
 #[derive(Debug, Parser)]
@@ -173,5 +190,6 @@ pub enum Command {
                             Exit 0 when it ran, 1 on an error.\n\n\
                             The whole benchmark, over HTTP beside the ceilings and Request Tracker's figures, is \
                             bench/run in the repository (bench/run --help); it drives `bench load` and `bench bare`.")]
+    #[cfg(feature = "bench")]
     Bench(BenchArgs),
 }

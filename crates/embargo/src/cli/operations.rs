@@ -210,6 +210,7 @@ pub enum AuditCommand {
 }
 
 /// `bench`
+#[cfg(feature = "bench")]
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
@@ -238,6 +239,7 @@ pub struct BenchArgs {
 }
 
 /// `bench …`: the parts `bench/run` drives.
+#[cfg(feature = "bench")]
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// File reports into the configured instance through the intake use case (the demo first, once).
@@ -258,6 +260,7 @@ pub enum BenchCommand {
 }
 
 /// `bench load`
+#[cfg(feature = "bench")]
 #[derive(Debug, Args)]
 pub struct BenchLoadArgs {
     /// Reports to file.
@@ -272,6 +275,7 @@ pub struct BenchLoadArgs {
 }
 
 /// `bench bare`
+#[cfg(feature = "bench")]
 #[derive(Debug, Args)]
 pub struct BenchBareArgs {
     /// Where to listen (the global --listen is Embargo's own address).

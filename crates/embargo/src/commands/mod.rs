@@ -5,6 +5,7 @@ mod admin;
 mod advisory;
 mod audit;
 mod backup;
+#[cfg(feature = "bench")]
 mod bench;
 mod cra;
 pub(crate) mod cve_services;
@@ -46,9 +47,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cvss(args) => return Ok(cvss::run(args)),
         Command::Completions(args) => return manual::completions(args),
         Command::Man(args) => return manual::man(args),
+        #[cfg(feature = "bench")]
         Command::Bench(args) if !matches!(args.command, Some(crate::cli::BenchCommand::Load(_))) => {
             return bench::run(args).await;
         }
+        #[cfg(feature = "bench")]
         Command::Bench(_) => None,
         Command::Init(_)
         | Command::Admin(_)
@@ -107,9 +110,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Man(args) => manual::man(&args),
         Command::Webhook(command) => webhook::run(&open(&config, false).await?, command).await,
         Command::Forge(command) => forge::run(&open(&config, false).await?, command).await,
+        #[cfg(feature = "bench")]
         Command::Bench(crate::cli::BenchArgs { command: Some(crate::cli::BenchCommand::Load(load)), .. }) => {
             bench::load_into(&open(&config, true).await?, &load).await
         }
+        #[cfg(feature = "bench")]
         Command::Bench(args) => bench::run(&args).await,
     }
 }
