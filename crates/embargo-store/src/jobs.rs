@@ -97,13 +97,19 @@ fn job_from(row: &impl RowRead) -> Result<Job, StoreError> {
 // found by skipping through the `jobs_waiting` index (migration 1520), and
 // each kind's candidates are read from it in order, so a claim costs a few
 // index reads per kind, not a scan of the backlog.
+//
+// SQLite, which keeps no statistics here, would find the kinds through
+// `jobs_due (done_at, run_at)` instead, reading every waiting job (timers
+// due in weeks included) once per kind: 166 ms a claim with 17,000 waiting,
+// which held the notices bench at ~30 a second. `INDEXED BY` names the
+// index (1.1 ms for the same claim).
 
 const CLAIM_SQLITE: &str = "UPDATE jobs SET lease_until = $1, leased_by = $2, attempts = attempts + 1 \
      WHERE id IN ( \
        WITH RECURSIVE kinds(kind) AS ( \
-         SELECT MIN(kind) FROM jobs WHERE done_at IS NULL \
+         SELECT MIN(kind) FROM jobs INDEXED BY jobs_waiting WHERE done_at IS NULL \
          UNION ALL \
-         SELECT (SELECT MIN(j.kind) FROM jobs j WHERE j.done_at IS NULL AND j.kind > kinds.kind) \
+         SELECT (SELECT MIN(j.kind) FROM jobs j INDEXED BY jobs_waiting WHERE j.done_at IS NULL AND j.kind > kinds.kind) \
          FROM kinds WHERE kinds.kind IS NOT NULL), \
        turns AS ( \
          SELECT d.id, d.run_at, ROW_NUMBER() OVER (PARTITION BY d.kind ORDER BY d.run_at, d.id) AS turn \
