@@ -33,8 +33,6 @@ use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use utoipa::OpenApi as _;
-use utoipa_axum::router::OpenApiRouter;
 
 pub use error::{ApiError, ErrorBody, FieldError};
 pub use extract::SESSION_COOKIE;
@@ -97,15 +95,10 @@ pub fn router(app: App, config: WebConfig) -> Router {
     });
     let request_ids = request_id::RequestIds::new(key);
     let state = AppState { app, config: Arc::new(config), public_cache, request_ids: request_ids.clone() };
-    let (api, document) =
-        OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).merge(api::routes()).split_for_parts();
-    let mut document = document;
-    openapi::complete(&mut document);
-    let document = Arc::new(document);
     let csrf = csrf_layer(&state.config.public_url);
     Router::new()
-        .merge(api)
-        .route("/api/v1/openapi.json", get(move || openapi::serve(Arc::clone(&document))))
+        .merge(api::routes())
+        .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/metrics", get(telemetry::serve_on_main))
         .merge(osv_api::routes())
         .merge(published::routes())
