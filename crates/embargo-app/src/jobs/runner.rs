@@ -36,6 +36,21 @@ fn batch_len(batch: u32) -> usize {
     usize::try_from(batch).unwrap_or(usize::MAX)
 }
 
+/// A job claimed once more after its last allowed attempt: that attempt
+/// ended without an outcome (a failure of the last attempt abandons the job,
+/// and only earlier ones are retried), because its process stopped or its
+/// task panicked. It is given up instead of run again, so that a job that
+/// stops its process (a panic in the container image, where panics abort;
+/// memory exhausted) does not do so again at every lease's end.
+fn unfinished_runs(job: &Job) -> Option<DeliveryError> {
+    (job.attempts > MAX_ATTEMPTS).then(|| {
+        DeliveryError::Permanent(format!(
+            "tried {MAX_ATTEMPTS} times, and the last run ended without an outcome \
+             (its process stopped or the job panicked)"
+        ))
+    })
+}
+
 /// How a job that ran ended, as its task answers it.
 struct Ended {
     settled: Result<JobsRun, AppError>,
@@ -96,7 +111,10 @@ impl App {
                 let (app, subscribers, worker) = (self.clone(), subscribers.clone(), worker.to_owned());
                 let id = job.id;
                 let handle = tasks.spawn(async move {
-                    let outcome = app.run_job(&worker, &subscribers, &job).await;
+                    let outcome = match unfinished_runs(&job) {
+                        Some(given_up) => Err(given_up),
+                        None => app.run_job(&worker, &subscribers, &job).await,
+                    };
                     Ended { settled: app.settle(&worker, &job, outcome).await }
                 });
                 task_jobs.insert(handle.id(), (id, timer));

@@ -182,3 +182,53 @@ async fn issue_15_a_crashed_runners_batch_is_taken_over_when_its_leases_end() {
         t.finish().await;
     }
 }
+
+/// A notifier whose every delivery panics, counting them: in the container
+/// image a panic stops the whole process, here it ends the job's task; either
+/// way the job's run ends without an outcome.
+#[derive(Debug, Default)]
+struct Panics {
+    runs: Mutex<u32>,
+}
+
+#[async_trait::async_trait]
+impl Notifier for Panics {
+    async fn deliver(&self, _app: &App, _notice: &Notice) -> Result<(), DeliveryError> {
+        Err(DeliveryError::Permanent("the runner names the job".into()))
+    }
+
+    async fn deliver_job(&self, _app: &App, _job: JobId, _notice: &Notice) -> Result<(), DeliveryError> {
+        *self.runs.lock().unwrap() += 1;
+        panic!("a bug in a delivery");
+    }
+}
+
+#[tokio::test]
+async fn issue_13_a_job_whose_runs_never_end_is_given_up_after_its_last_attempt() {
+    for backend in Backend::available() {
+        let t = TestApp::on(backend, WebConfig::default()).await;
+        queue(&t, MAIL, 1).await;
+        let panics = Arc::new(Panics::default());
+        let notifier: Arc<dyn Notifier> = panics.clone();
+        let subs = Subscribers::standard(notifier);
+        let healthy = Arc::new(Jobs::default());
+        let mut given_up = 0;
+        // Each run takes the job again once its lease has ended; it is tried
+        // eight times (the most a failing job is), then given up unrun.
+        for round in 1..=12 {
+            let run = t.app.run_due_jobs("runner", &subs, 10_000).await.unwrap();
+            assert_eq!(run.done, 0, "{backend:?}: round {round}: {run:?}");
+            given_up += run.abandoned;
+            t.clock().advance(embargo_app::DEFAULT_JOB_LEASE + Duration::seconds(1));
+        }
+        assert_eq!(*panics.runs.lock().unwrap(), 8, "{backend:?}: runs of the panicking job");
+        assert_eq!(given_up, 1, "{backend:?}: the job is given up once");
+        assert!(t.app.due_jobs().await.unwrap().is_empty(), "{backend:?}: nothing is left to run");
+        // The runner still runs other jobs.
+        let queued = queue(&t, MAIL, 3).await;
+        let run = t.app.run_due_jobs("runner", &subscribers(&healthy), 10_000).await.unwrap();
+        assert_eq!(run.done, 3, "{backend:?}: {run:?}");
+        assert_eq!(healthy.seen(), queued);
+        t.finish().await;
+    }
+}
