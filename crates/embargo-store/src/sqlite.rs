@@ -344,6 +344,12 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        // The readers close first, so that the writer's connection is the
+        // last one: SQLite folds the write-ahead log into the database file
+        // and removes it when the last connection closes, but a read-only
+        // connection cannot, and left the whole log to the next process to
+        // read back (37 MB after a few hundred `mail ingest` runs).
+        self.readers.close().await;
         // Dropping the last sender lets the writer finish the queue, then stop.
         if let Ok(mut sender) = self.writer.write() {
             sender.take();
@@ -354,6 +360,5 @@ impl Store for SqliteStore {
         {
             tracing::error!("the SQLite writer's thread stopped before it finished");
         }
-        self.readers.close().await;
     }
 }

@@ -84,38 +84,68 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::run(config, args.demo, args.smtp_listen).await,
         Command::Policy(crate::cli::PolicyCommand::Check { file, project }) => policy::check(&file, project),
-        Command::Policy(command) => policy::run(&open(&config, false).await?, command).await,
         Command::Init(args) => init::run(config, args).await,
-        Command::Admin(command) => admin::run(&open(&config, false).await?, command).await,
-        Command::Report(command) => report::run(&open(&config, false).await?, command).await,
-        Command::Advisory(command) => advisory::run(&open(&config, false).await?, command).await,
-        Command::Audit(command) => audit::run(&open(&config, false).await?, command).await,
-        Command::Jobs(command) => jobs::run(&open(&config, false).await?, &config, command).await,
-        Command::Import(command) => import::run(&open(&config, false).await?, command).await,
-        Command::Export(args) => export::run(&open(&config, false).await?, &config, args).await,
-        Command::Cvss(args) => Ok(cvss::run(&args)),
-        Command::Lab(crate::cli::LabCommand::Worker(args)) => {
-            lab::worker(&open(&config, false).await?, &config, args).await
-        }
-        Command::Lab(command) => lab::run(&open(&config, false).await?, command).await,
-        Command::Mail(command) => {
-            let limits = config.settings.mail.limits();
-            mail::run(&open(&config, false).await?, command, limits).await
-        }
         Command::Backup(args) => backup::backup(&config, args).await,
         Command::Restore(args) => backup::restore(&config, args).await,
         Command::Doctor(args) => doctor::run(&config, args).await,
         Command::Healthcheck(args) => healthcheck::run(&config, args).await,
-        Command::Completions(args) => manual::completions(&args),
-        Command::Man(args) => manual::man(&args),
-        Command::Webhook(command) => webhook::run(&open(&config, false).await?, command).await,
-        Command::Forge(command) => forge::run(&open(&config, false).await?, command).await,
+        // The rest work on the database (those that need neither returned above).
+        command => {
+            let mut config = config;
+            if matches!(command, Command::Mail(crate::cli_mail::MailCommand::Ingest { .. })) {
+                // Run once per mail, it reads one thing at a time: one reader
+                // connection, since each connection parses the whole schema.
+                config.settings.performance.sqlite_readers = 1;
+            }
+            #[cfg(feature = "bench")]
+            let create = matches!(command, Command::Bench(_));
+            #[cfg(not(feature = "bench"))]
+            let create = false;
+            let app = open(&config, create).await?;
+            let answer = on_the_database(&app, &config, command).await;
+            // Pending writes committed and every connection closed: SQLite
+            // then folds its write-ahead log into the database file. A
+            // process that ends without closing leaves the log whole, and the
+            // next one to open the database reads all of it back (a mail
+            // ingest read 37 MB of log before this).
+            app.close().await;
+            answer
+        }
+    }
+}
+
+/// Runs a command that works on the database.
+async fn on_the_database(app: &App, config: &Config, command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Policy(command) => policy::run(app, command).await,
+        Command::Admin(command) => admin::run(app, command).await,
+        Command::Report(command) => report::run(app, command).await,
+        Command::Advisory(command) => advisory::run(app, command).await,
+        Command::Audit(command) => audit::run(app, command).await,
+        Command::Jobs(command) => jobs::run(app, config, command).await,
+        Command::Import(command) => import::run(app, command).await,
+        Command::Export(args) => export::run(app, config, args).await,
+        Command::Lab(crate::cli::LabCommand::Worker(args)) => lab::worker(app, config, args).await,
+        Command::Lab(command) => lab::run(app, command).await,
+        Command::Mail(command) => mail::run(app, command, config.settings.mail.limits()).await,
+        Command::Webhook(command) => webhook::run(app, command).await,
+        Command::Forge(command) => forge::run(app, command).await,
         #[cfg(feature = "bench")]
         Command::Bench(crate::cli::BenchArgs { command: Some(crate::cli::BenchCommand::Load(load)), .. }) => {
-            bench::load_into(&open(&config, true).await?, &load).await
+            bench::load_into(app, &load).await
         }
+        // Run above, without an open database.
+        Command::Serve(_)
+        | Command::Init(_)
+        | Command::Cvss(_)
+        | Command::Backup(_)
+        | Command::Restore(_)
+        | Command::Doctor(_)
+        | Command::Healthcheck(_)
+        | Command::Completions(_)
+        | Command::Man(_) => anyhow::bail!("this command does not run on an open database"),
         #[cfg(feature = "bench")]
-        Command::Bench(args) => bench::run(&args).await,
+        Command::Bench(_) => anyhow::bail!("this command does not run on an open database"),
     }
 }
 

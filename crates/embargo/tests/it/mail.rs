@@ -629,3 +629,23 @@ fn sign_up_mails_a_link_to_a_new_address_and_a_note_to_a_known_one_issue_12() {
     let body = r#"{"email":"carol@researcher.example","password":"tulip orbit gravel mosaic"}"#;
     assert_eq!(crate::http(&listen, "POST", "/api/v1/session", &json, body).0, 200);
 }
+
+/// Every command closes the database as it ends, the writer's connection
+/// last, so SQLite folds its write-ahead log into the file and removes it.
+/// Before, every command left the log behind, and the next one (a mail
+/// ingest, once per mail) read all of it back: a few hundred mails in, each
+/// ingest read 37 MB and ran at half its speed.
+#[test]
+fn issue_15_each_command_closes_the_database_and_leaves_no_log_behind() {
+    let (_tmp, dir) = instance();
+    let wal = dir.join("embargo.db-wal");
+    assert!(!wal.exists(), "after the setup commands, a write-ahead log is left: {}", wal.display());
+    let mail = std::fs::read(corpus().join("plain.eml")).unwrap();
+    for round in 0..3 {
+        let out = ingest(&dir, &mail, "security@flask.example");
+        assert!(out.status.success(), "round {round}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(!wal.exists(), "round {round}: mail ingest left its write-ahead log");
+    }
+    assert_eq!(report_ids(&dir).len(), 1, "one report, the same mail twice more is a duplicate");
+    assert!(!wal.exists(), "report list left a write-ahead log");
+}
