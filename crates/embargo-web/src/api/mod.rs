@@ -68,6 +68,16 @@ macro_rules! api {
 
         /// Every API route with its OpenAPI description: what `openapi.json`
         /// is made from (`openapi::tests`).
+        /// Each path's handlers' paths, as their annotations name them:
+        /// `route!` registers a group at its first handler's path, so all
+        /// must be the same (`openapi::tests`).
+        #[cfg(test)]
+        pub(crate) fn path_groups() -> Vec<Vec<String>> {
+            #[allow(unused_imports)]
+            use utoipa::Path as _;
+            vec![$( vec![$( utoipa_axum::paste! { $module::[<__path_ $handler>]::path() } ),+] ),*]
+        }
+
         #[cfg(test)]
         pub(crate) fn documented() -> utoipa_axum::router::OpenApiRouter<AppState> {
             utoipa_axum::router::OpenApiRouter::new()

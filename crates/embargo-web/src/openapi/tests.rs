@@ -44,3 +44,14 @@ fn the_minified_document_is_the_file() {
     assert_eq!(served, kept);
     assert!(!super::DOCUMENT.contains("\n"), "the served document is minified");
 }
+
+/// The handlers listed together in `api/mod.rs` share one path, as the
+/// router registers each group at one path.
+#[test]
+fn each_group_of_handlers_is_one_path() {
+    let groups = crate::api::path_groups();
+    assert!(groups.len() > 50, "{} groups", groups.len());
+    for group in groups {
+        assert!(group.iter().all(|path| *path == group[0]), "handlers of different paths listed together: {group:?}");
+    }
+}
