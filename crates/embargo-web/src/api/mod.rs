@@ -34,7 +34,7 @@ use crate::AppState;
 /// their `#[utoipa::path]` annotation names (`utoipa::Path::path` and
 /// `methods`), so that what is served and what is described cannot differ.
 /// Reads nothing else of the annotation: the description is built only by
-/// [`documented`], and the binary leaves that code out.
+/// `documented`, and the binary leaves that code out.
 macro_rules! route {
     ($router:expr, $($module:ident :: $handler:ident),+) => {{
         #[allow(unused_imports)]
@@ -55,7 +55,7 @@ macro_rules! route {
 }
 
 /// The API's paths, listed once: each group is one path's handlers.
-/// [`routes`] serves them; [`documented`] (tests only) collects their OpenAPI
+/// `routes` serves them; `documented` (tests only) collects their OpenAPI
 /// descriptions for `openapi.json`.
 macro_rules! api {
     ($( ( $($module:ident :: $handler:ident),+ $(,)? ) ),* $(,)?) => {
