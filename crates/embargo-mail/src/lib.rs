@@ -1,10 +1,12 @@
 //! Embargo's e-mail channel: inbound MIME and OpenPGP ([`inbound`],
-//! [`openpgp`]), the built-in SMTP listener ([`listener`]), and notifications
-//! sent through an SMTP relay ([`outbound`]).
+//! [`openpgp`]), the built-in SMTP listener ([`listener`]), the handoff from
+//! `embargo-mailgate` ([`handoff`]), and notifications sent through an SMTP
+//! relay ([`outbound`]).
 //!
 //! [`ingest`] is the one way mail comes in, from `embargo mail ingest` (an
-//! MTA's pipe) and from the listener alike.
+//! MTA's pipe), the handoff and the listener alike.
 
+pub mod handoff;
 pub mod inbound;
 pub mod listener;
 pub mod openpgp;

@@ -9,17 +9,13 @@ use anyhow::Context;
 use embargo_app::{App, KeyFor, NewKey};
 use embargo_core::permission::Actor;
 use embargo_core::private::Private;
+use embargo_mail::handoff::{exit, verdict};
 use embargo_mail::inbound::{Envelope, Limits};
-use embargo_mail::{IngestError, Ingested, ingest, openpgp};
+use embargo_mail::{ingest, openpgp};
 
 use crate::cli_mail::{KeyCommand, MailCommand, RouteCommand};
 use crate::commands::read_text;
 use crate::output::{error, when};
-
-/// sysexits.h codes, which MTAs (Postfix pipe, Exim, sendmail) act on.
-const EX_DATAERR: u8 = 65;
-const EX_NOUSER: u8 = 67;
-const EX_TEMPFAIL: u8 = 75;
 
 /// Runs a mail command.
 pub async fn run(app: &App, command: MailCommand, limits: Limits) -> anyhow::Result<ExitCode> {
@@ -74,35 +70,16 @@ async fn ingest_stdin(app: &App, sender: Option<String>, recipients: Vec<String>
     let cap = u64::try_from(limits.max_bytes).unwrap_or(u64::MAX).saturating_add(1);
     if let Err(e) = std::io::stdin().lock().take(cap).read_to_end(&mut raw) {
         error(&format!("cannot read the mail from standard input: {e}"));
-        return ExitCode::from(EX_TEMPFAIL);
+        return ExitCode::from(exit::TEMPFAIL);
     }
     let envelope = Envelope { sender, recipients };
-    match ingest(app, &raw, &envelope, limits).await {
-        Ok(Ingested::Filed(report)) => {
-            println!("filed as report {report}");
-            ExitCode::SUCCESS
-        }
-        Ok(Ingested::Replied(report, message)) => {
-            println!("filed as message {message} on report {report}");
-            ExitCode::SUCCESS
-        }
-        Ok(Ingested::Duplicate) => {
-            println!("already filed: nothing stored");
-            ExitCode::SUCCESS
-        }
-        Ok(Ingested::Dropped(reason)) => {
-            println!("machine mail ({reason:?}): dropped without an answer");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            error(&e.to_string());
-            ExitCode::from(match e {
-                IngestError::Temporary(_) => EX_TEMPFAIL,
-                IngestError::NoProject(_) => EX_NOUSER,
-                IngestError::Refused(_) | IngestError::Banned(_) | IngestError::Invalid(_) => EX_DATAERR,
-            })
-        }
+    let (code, line) = verdict(&ingest(app, &raw, &envelope, limits).await);
+    if code == exit::OK {
+        println!("{line}");
+    } else {
+        error(&line);
     }
+    ExitCode::from(code)
 }
 
 async fn route(app: &App, command: RouteCommand) -> anyhow::Result<ExitCode> {

@@ -86,8 +86,9 @@ pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> any
             println!("  SMTP:           {addr}");
         }
         let limits = config.settings.mail.limits();
-        tokio::spawn(embargo_mail::listener::serve(app.clone(), smtp_listener, limits, stopped));
+        tokio::spawn(embargo_mail::listener::serve(app.clone(), smtp_listener, limits, stopped.clone()));
     }
+    let handoff = mail_handoff(&config, &app, stopped).await;
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -95,9 +96,35 @@ pub async fn run(config: Config, demo: bool, smtp_listen: Option<String>) -> any
     let _ = stop.send(true);
     let _ = worker.await;
     let _ = indexer.await;
+    if let Some(handoff) = handoff {
+        let _ = handoff.await;
+    }
     app.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Takes mail from `embargo-mailgate` on the socket in the data directory
+/// (`embargo_mail::handoff`). Without it, the gate runs `embargo mail
+/// ingest` itself: mail is still filed, only slower, so a socket that cannot
+/// be opened is said and the server runs on.
+async fn mail_handoff(
+    config: &Config,
+    app: &App,
+    stopped: tokio::sync::watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let path = config.data_dir.join(embargo_mail::handoff::SOCKET_NAME);
+    match embargo_mail::handoff::bind(&path).await {
+        Ok(listener) => {
+            println!("  mail handoff:   {} (embargo-mailgate)", path.display());
+            let limits = config.settings.mail.limits();
+            Some(tokio::spawn(embargo_mail::handoff::serve(app.clone(), listener, path, limits, stopped)))
+        }
+        Err(why) => {
+            tracing::warn!(problem = %why, "embargo-mailgate will run `embargo mail ingest` for each mail");
+            None
+        }
+    }
 }
 
 fn print_setup(public_url: &str, token: &str) {

@@ -43,7 +43,7 @@ pub(crate) fn stdout(out: &Output) -> String {
 }
 
 /// An instance with pallets/flask, its security address, and a team lead.
-fn instance() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn instance() -> (tempfile::TempDir, PathBuf) {
     let (tmp, dir) = data_dir();
     ok(&dir, &["init"]);
     ok(&dir, &["admin", "org", "create", "pallets", "--name", "Pallets"]);
@@ -59,7 +59,7 @@ fn instance() -> (tempfile::TempDir, PathBuf) {
     (tmp, dir)
 }
 
-fn report_ids(dir: &Path) -> Vec<String> {
+pub(crate) fn report_ids(dir: &Path) -> Vec<String> {
     ok(dir, &["report", "list", "--as", "lead@example.org"])
         .lines()
         .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
@@ -70,6 +70,13 @@ fn report_ids(dir: &Path) -> Vec<String> {
 #[test]
 fn the_hostile_corpus_gets_its_expected_exit_codes_and_nothing_is_stored_twice() {
     let (_tmp, dir) = instance();
+    hostile_corpus_through(&dir, |mail, recipient| ingest(&dir, mail, recipient));
+}
+
+/// Delivers the hostile corpus with `deliver` (a mail and its recipient)
+/// into the `instance()` at `dir`, and checks each exit code and what was stored.
+pub(crate) fn hostile_corpus_through(dir: &Path, deliver: impl Fn(&[u8], &str) -> Output) {
+    let dir = dir.to_owned();
     let cases = std::fs::read_to_string(corpus().join("cases.txt")).unwrap();
     let mut filed = 0;
     for line in cases.lines().filter(|l| !l.trim().is_empty()) {
@@ -80,7 +87,7 @@ fn the_hostile_corpus_gets_its_expected_exit_codes_and_nothing_is_stored_twice()
             "generated:huge-headers" => huge_headers(),
             file => std::fs::read(corpus().join(file)).unwrap(),
         };
-        let out = ingest(&dir, &mail, "security@flask.example");
+        let out = deliver(&mail, "security@flask.example");
         let code = out.status.code().unwrap();
         let expected = match outcome {
             "file" | "refused-part" | "loop" => 0,
@@ -99,12 +106,12 @@ fn the_hostile_corpus_gets_its_expected_exit_codes_and_nothing_is_stored_twice()
         }
     }
     assert_eq!(report_ids(&dir).len(), filed, "loops and refusals store nothing");
-    let again = ingest(&dir, &std::fs::read(corpus().join("plain.eml")).unwrap(), "security@flask.example");
+    let again = deliver(&std::fs::read(corpus().join("plain.eml")).unwrap(), "security@flask.example");
     assert_eq!(again.status.code(), Some(0));
     assert!(stdout(&again).contains("already filed"));
     assert_eq!(report_ids(&dir).len(), filed, "a Message-ID is filed once");
     let unrouted = b"From: ada@example.org\r\nSubject: lost\r\nMessage-ID: <unrouted@example.org>\r\n\r\nhello\r\n";
-    let stranger = ingest(&dir, unrouted, "nobody@elsewhere.example");
+    let stranger = deliver(unrouted, "nobody@elsewhere.example");
     assert_eq!(stranger.status.code(), Some(67), "no route: EX_NOUSER");
 }
 
@@ -239,7 +246,7 @@ fn mail_encrypted_with_gnupg_to_the_project_key_is_decrypted_and_its_signature_r
 }
 
 /// A running `embargo serve`, killed on drop.
-struct Serve(Child);
+pub(crate) struct Serve(Child);
 
 impl Drop for Serve {
     fn drop(&mut self) {
@@ -248,7 +255,7 @@ impl Drop for Serve {
     }
 }
 
-fn serve(dir: &Path, smtp: Option<&str>) -> Serve {
+pub(crate) fn serve(dir: &Path, smtp: Option<&str>) -> Serve {
     let listen = format!("127.0.0.1:{}", free_port());
     let mut command = embargo(dir);
     command.args(["serve", "--listen", &listen]).env("EMBARGO_JOB_INTERVAL_SECS", "1");

@@ -24,6 +24,7 @@ mod jobs_crash;
 mod lab;
 mod mail;
 mod mail_flow;
+mod mail_gate;
 mod operations;
 mod pip_audit;
 mod policy;
