@@ -42,8 +42,9 @@ pub(crate) fn query(sql: &'static str) -> Query {
 }
 
 /// Starts a query whose text was put together at run time (the report
-/// listing, whose branches depend on the caller's scope and filters). Its
-/// text holds no value, only `$N` placeholders: values are bound.
+/// listing, whose branches depend on the caller's scope and filters; the
+/// search index's many-row inserts). Its text holds no value, only
+/// placeholders (`$N`, or SQLite's anonymous `?`): values are bound.
 pub(crate) fn built_query(sql: String, params: Vec<Value>) -> Query {
     Query { sql: std::borrow::Cow::Owned(sql), params }
 }
