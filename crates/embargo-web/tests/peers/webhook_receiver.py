@@ -19,6 +19,7 @@ tests run Embargo on a fake clock.
 
 import json
 import sys
+import threading
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -26,6 +27,10 @@ from standardwebhooks.webhooks import Webhook
 
 SECRET_FILE, LOG_FILE, FAIL_FIRST = sys.argv[1], sys.argv[2], int(sys.argv[3])
 SEEN = {"count": 0}
+# Deliveries arrive concurrently (the job runner runs several at once): each
+# request takes its number and writes its log line under this lock, so exactly
+# the first FAIL_FIRST are refused whatever the interleaving.
+LOCK = threading.Lock()
 
 
 def verified(secret, msg_id, timestamp, body, signatures):
@@ -43,11 +48,13 @@ class Handler(BaseHTTPRequestHandler):
         with open(SECRET_FILE, encoding="utf-8") as f:
             secret = f.read().strip()
         ok = verified(secret, msg_id, timestamp, body, signature)
-        SEEN["count"] += 1
-        with open(LOG_FILE, "a", encoding="utf-8") as log:
-            entry = {"id": msg_id, "timestamp": timestamp, "signature": signature, "body": body, "verified": ok}
-            log.write(json.dumps(entry) + "\n")
-        if SEEN["count"] <= FAIL_FIRST:
+        with LOCK:
+            SEEN["count"] += 1
+            number = SEEN["count"]
+            with open(LOG_FILE, "a", encoding="utf-8") as log:
+                entry = {"id": msg_id, "timestamp": timestamp, "signature": signature, "body": body, "verified": ok}
+                log.write(json.dumps(entry) + "\n")
+        if number <= FAIL_FIRST:
             self.answer(503, b"busy, try later")
         elif ok:
             self.answer(200, b"thanks")
