@@ -1,4 +1,5 @@
-//! A thin backend-neutral layer over sqlx so that every query is written once.
+//! A thin backend-neutral layer over the drivers (sqlx for PostgreSQL, SQLite
+//! called directly) so that every query is written once.
 //!
 //! Queries use `$1`-style parameters, which both SQLite and PostgreSQL accept.
 //! Values carry their type even when null, because PostgreSQL needs it.
@@ -134,8 +135,9 @@ impl From<Option<Date>> for Value {
 }
 
 /// Implements [`Conn`] for a sqlx connection type of one dialect, and a
-/// typed column reader `get` for its rows; each dialect module calls it with
-/// its own `arguments` function in scope (binding differs per dialect).
+/// typed column reader `get` for its rows; the dialect module calls it with
+/// its own `arguments` function in scope. PostgreSQL's connections are
+/// sqlx's; SQLite's are called directly (`sqlite/direct.rs`).
 macro_rules! sqlx_conn {
     ($conn:ty, $row:ty, $db:ty, $dialect:expr) => {
         #[async_trait::async_trait]

@@ -1,26 +1,26 @@
 //! The SQLite backend: WAL, foreign keys, a read pool, and one writer task
 //! (on a thread of its own) that batches concurrent use cases into one
 //! transaction, each in its own savepoint, and answers each only after the
-//! batch committed.
+//! batch committed. Readers and writer call SQLite directly (`direct.rs`
+//! says why); sqlx migrates the database (and `backup.rs` copies it).
+
+mod direct;
+mod pool;
 
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteArguments, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
-};
-use sqlx::{ConnectOptions, Connection, Row, SqlitePool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection};
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
-use time::{Date, OffsetDateTime, PrimitiveDateTime};
+use time::{Date, OffsetDateTime};
 use tokio::sync::{mpsc, oneshot};
-use uuid::Uuid;
 
 use crate::handle::Handle;
 use crate::seal::Sealer;
-use crate::sql::{Conn, Dialect, Query, RowRead, Value};
+use crate::sql::{Conn, query};
 use crate::work::{CatchUnwind, Erased, Work, WriteError};
 use crate::{Reader, Store, StoreError, Tuning};
 
@@ -40,67 +40,6 @@ fn format_date(d: Date) -> Result<String, StoreError> {
     d.format(DATE_FORMAT).map_err(|e| StoreError::Other(e.to_string()))
 }
 
-fn arguments(params: Vec<Value>) -> Result<SqliteArguments, StoreError> {
-    use sqlx::Arguments;
-    let mut args = SqliteArguments::default();
-    let add = |args: &mut SqliteArguments, r: Result<(), sqlx::error::BoxDynError>| {
-        r.map_err(|e| StoreError::Other(format!("cannot bind a parameter: {e}"))).map(|()| args.len())
-    };
-    for value in params {
-        let result = match value {
-            Value::Bool(v) => args.add(v),
-            Value::Int(v) => args.add(v),
-            Value::Text(v) => args.add(v),
-            Value::Bytes(v) => args.add(v),
-            Value::Id(v) => args.add(v.map(|u| u.hyphenated().to_string())),
-            Value::Time(v) => args.add(v.map(format_time).transpose()?),
-            Value::Date(v) => args.add(v.map(format_date).transpose()?),
-        };
-        add(&mut args, result)?;
-    }
-    Ok(args)
-}
-
-crate::sql::sqlx_conn!(SqliteConnection, SqliteRow, sqlx::Sqlite, Dialect::Sqlite);
-
-impl RowRead for SqliteRow {
-    fn text(&self, col: &str) -> Result<String, StoreError> {
-        get(self, col)
-    }
-    fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
-        get(self, col)
-    }
-    fn int(&self, col: &str) -> Result<i64, StoreError> {
-        get(self, col)
-    }
-    fn bool(&self, col: &str) -> Result<bool, StoreError> {
-        get(self, col)
-    }
-    fn bytes(&self, col: &str) -> Result<Vec<u8>, StoreError> {
-        get(self, col)
-    }
-    fn opt_bytes(&self, col: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        get(self, col)
-    }
-    fn opt_uuid(&self, col: &str) -> Result<Option<Uuid>, StoreError> {
-        let text: Option<String> = get(self, col)?;
-        text.map(|t| Uuid::try_parse(&t).map_err(|e| StoreError::corrupt(col, e))).transpose()
-    }
-    fn opt_time(&self, col: &str) -> Result<Option<OffsetDateTime>, StoreError> {
-        let text: Option<String> = get(self, col)?;
-        text.map(|t| {
-            PrimitiveDateTime::parse(&t, TIME_FORMAT)
-                .map(PrimitiveDateTime::assume_utc)
-                .map_err(|e| StoreError::corrupt(col, e))
-        })
-        .transpose()
-    }
-    fn opt_date(&self, col: &str) -> Result<Option<Date>, StoreError> {
-        let text: Option<String> = get(self, col)?;
-        text.map(|t| Date::parse(&t, DATE_FORMAT).map_err(|e| StoreError::corrupt(col, e))).transpose()
-    }
-}
-
 /// One queued use case and where to send its result.
 struct Job {
     work: Box<dyn Work>,
@@ -109,7 +48,7 @@ struct Job {
 
 /// The SQLite store.
 pub(crate) struct SqliteStore {
-    readers: SqlitePool,
+    readers: Arc<pool::ReadPool>,
     /// The writer's queue; taken on close so that the writer drains and stops.
     writer: RwLock<Option<mpsc::Sender<Job>>>,
     /// Answered when the writer's thread has committed its last batch and closed its connection.
@@ -123,19 +62,14 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-fn connect_options(path: &Path, tuning: Tuning) -> SqliteConnectOptions {
+/// The connection that creates and migrates the database (sqlx's migrator).
+fn migration_options(path: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
-        // A negative cache size is in KiB (https://sqlite.org/pragma.html#pragma_cache_size).
-        .pragma("cache_size", format!("-{}", tuning.sqlite_cache_kib))
         .filename(path)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
-        // A transaction's savepoints keep their undo records in memory, not
-        // in a temporary file opened and removed for each batch
-        // (https://sqlite.org/pragma.html#pragma_temp_store).
-        .pragma("temp_store", "MEMORY")
         .log_statements(tracing::log::LevelFilter::Trace)
 }
 
@@ -162,26 +96,22 @@ impl SqliteStore {
         if create {
             create_private_file(path)?;
         }
-        let mut writer_conn =
-            connect_options(path, tuning).create_if_missing(create).connect().await.map_err(|e| match e {
-                sqlx::Error::Database(_) | sqlx::Error::Io(_) if !path.exists() => {
-                    StoreError::Unavailable(format!("no database at {}", path.display()))
-                }
-                other => StoreError::from(other),
-            })?;
-        sqlx::migrate!("migrations/sqlite").run(&mut writer_conn).await?;
-        let readers = SqlitePoolOptions::new()
-            .max_connections(tuning.sqlite_readers)
-            // Readers open when first needed (opening one here checks the
-            // file). Each open parses the whole schema, so a one-shot
-            // command such as `mail ingest` should open no more than it uses.
-            .min_connections(0)
-            // A connection to a local file does not go stale the way a
-            // network connection does: checking each one before use (a
-            // round trip to its thread) would cost every read for nothing.
-            .test_before_acquire(false)
-            .connect_with(connect_options(path, tuning).read_only(true))
-            .await?;
+        let mut migrating = migration_options(path).create_if_missing(create).connect().await.map_err(|e| match e {
+            sqlx::Error::Database(_) | sqlx::Error::Io(_) if !path.exists() => {
+                StoreError::Unavailable(format!("no database at {}", path.display()))
+            }
+            other => StoreError::from(other),
+        })?;
+        sqlx::migrate!("migrations/sqlite").run(&mut migrating).await?;
+        // Migrated by sqlx; written from now on through the writer's own
+        // connection, opened first: closing the last connection folds the
+        // write-ahead log into the file (a checkpoint and its fsyncs), which
+        // each one-shot `mail ingest` paid once more here.
+        let writer_conn = direct::DirectConn::open(path, tuning)?;
+        migrating.close().await?;
+        // Readers open when first needed: each open parses the whole schema,
+        // so a one-shot command such as `mail ingest` opens no more than it uses.
+        let readers = pool::ReadPool::new(path, tuning);
         let (tx, rx) = mpsc::channel(4096);
         let writer_done = spawn_writer(writer_conn, rx, Arc::clone(&sealer))?;
         Ok(SqliteStore {
@@ -195,14 +125,13 @@ impl SqliteStore {
 
 /// Starts the writer on a thread of its own, with a runtime of its own.
 ///
-/// Each statement of a use case is a round trip to the connection's SQLite
-/// thread, and the writer runs the use cases of a batch one after the other:
-/// the time it waits to be scheduled after each answer bounds the intake
-/// rate. As a task among the server's request tasks it waited behind them
-/// (on two cores, behind up to 64 connections' work); on its own thread it
-/// runs as soon as its answer arrives.
+/// The writer runs the use cases of a batch one after the other, so the time
+/// it waits to be scheduled bounds the intake rate. As a task among the
+/// server's request tasks it waited behind them (on two cores, behind up to
+/// 64 connections' work); on its own thread, calling SQLite directly, it
+/// waits for nothing but SQLite.
 fn spawn_writer(
-    conn: SqliteConnection,
+    conn: direct::DirectConn,
     queue: mpsc::Receiver<Job>,
     sealer: Arc<Sealer>,
 ) -> Result<oneshot::Receiver<()>, StoreError> {
@@ -223,7 +152,7 @@ fn spawn_writer(
 
 /// The writer: takes every queued use case, runs each in a savepoint of one
 /// transaction, commits once, then answers them all.
-async fn run_writer(mut conn: SqliteConnection, mut queue: mpsc::Receiver<Job>, sealer: Arc<Sealer>) {
+async fn run_writer(mut conn: direct::DirectConn, mut queue: mpsc::Receiver<Job>, sealer: Arc<Sealer>) {
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -237,37 +166,36 @@ async fn run_writer(mut conn: SqliteConnection, mut queue: mpsc::Receiver<Job>, 
         metrics::gauge!("embargo_sqlite_writer_queue_depth").set(queue.len() as f64);
         run_batch(&mut conn, batch, &sealer).await;
     }
-    if let Err(e) = conn.close().await {
+    if let Err(e) = conn.close() {
         tracing::warn!(error = %e, "closing the SQLite writer connection failed");
     }
 }
 
-async fn run_batch(conn: &mut SqliteConnection, batch: Vec<Job>, sealer: &Arc<Sealer>) {
-    let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
-        Ok(tx) => tx,
-        Err(e) => {
-            let error = StoreError::from(e);
-            tracing::error!(error = %error, "cannot begin a write transaction");
-            for job in batch {
-                let _ = job.reply.send(Err(WriteError::Store(StoreError::Unavailable(error.to_string()))));
-            }
-            return;
+async fn run_batch(conn: &mut direct::DirectConn, batch: Vec<Job>, sealer: &Arc<Sealer>) {
+    if let Err(error) = conn.command("BEGIN IMMEDIATE") {
+        tracing::error!(error = %error, "cannot begin a write transaction");
+        for job in batch {
+            let _ = job.reply.send(Err(WriteError::Store(StoreError::Unavailable(error.to_string()))));
         }
-    };
+        return;
+    }
     let mut answers = Vec::with_capacity(batch.len());
     for job in batch {
-        let result = run_in_savepoint(&mut tx, job.work, sealer).await;
+        let result = run_in_savepoint(conn, job.work, sealer).await;
         answers.push((job.reply, result));
     }
-    match tx.commit().await {
+    match conn.command("COMMIT") {
         Ok(()) => {
             for (reply, result) in answers {
                 let _ = reply.send(result);
             }
         }
-        Err(e) => {
-            let error = StoreError::from(e);
+        Err(error) => {
             tracing::error!(error = %error, "committing a write batch failed");
+            // Nothing of the batch stays: the next batch begins afresh.
+            if let Err(e) = conn.command("ROLLBACK") {
+                tracing::warn!(error = %e, "rolling back the failed batch failed");
+            }
             for (reply, _) in answers {
                 let _ = reply.send(Err(WriteError::Store(StoreError::Unavailable(error.to_string()))));
             }
@@ -276,32 +204,31 @@ async fn run_batch(conn: &mut SqliteConnection, batch: Vec<Job>, sealer: &Arc<Se
 }
 
 async fn run_in_savepoint(
-    conn: &mut SqliteConnection,
+    conn: &mut direct::DirectConn,
     work: Box<dyn Work>,
     sealer: &Arc<Sealer>,
 ) -> Result<Erased, WriteError> {
-    let mut savepoint = Connection::begin(conn).await.map_err(|e| WriteError::Store(e.into()))?;
+    let command = |conn: &mut direct::DirectConn, sql| conn.command(sql).map_err(WriteError::Store);
+    command(conn, "SAVEPOINT use_case")?;
     let result = {
-        let mut handle = Handle::new(&mut *savepoint, Arc::clone(sealer));
+        let mut handle = Handle::new(&mut *conn, Arc::clone(sealer));
         CatchUnwind(Box::pin(work.run(&mut handle))).await
     };
-    let result = match result {
-        Ok(result) => result,
-        Err(why) => {
-            // The use case's own changes are undone; the batch's others still commit.
-            tracing::error!(panic = %why, "a use case panicked in the SQLite writer; its changes are rolled back");
-            savepoint.rollback().await.map_err(|e| WriteError::Store(e.into()))?;
-            return Err(WriteError::Store(StoreError::Other(format!("a use case panicked: {why}"))));
-        }
-    };
+    // Undoes the use case's own changes; the batch's others still commit.
+    let undo = "ROLLBACK TO use_case; RELEASE use_case";
     match result {
-        Ok(value) => {
-            savepoint.commit().await.map_err(|e| WriteError::Store(e.into()))?;
+        Ok(Ok(value)) => {
+            command(conn, "RELEASE use_case")?;
             Ok(value)
         }
-        Err(error) => {
-            savepoint.rollback().await.map_err(|e| WriteError::Store(e.into()))?;
+        Ok(Err(error)) => {
+            command(conn, undo)?;
             Err(WriteError::Work(error))
+        }
+        Err(why) => {
+            tracing::error!(panic = %why, "a use case panicked in the SQLite writer; its changes are rolled back");
+            command(conn, undo)?;
+            Err(WriteError::Store(StoreError::Other(format!("a use case panicked: {why}"))))
         }
     }
 }
@@ -323,8 +250,7 @@ impl Store for SqliteStore {
 
     async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.readers.acquire().await?;
-        sqlx::query("SELECT 1").execute(&mut *conn).await?;
-        Ok(())
+        conn.fetch_optional(query("SELECT 1")).await.map(drop)
     }
 
     fn backend(&self) -> &'static str {
@@ -332,11 +258,7 @@ impl Store for SqliteStore {
     }
 
     fn pool_use(&self) -> crate::operations::PoolUse {
-        crate::operations::PoolUse {
-            open: self.readers.size(),
-            idle: u32::try_from(self.readers.num_idle()).unwrap_or(u32::MAX),
-            max: self.readers.options().get_max_connections(),
-        }
+        self.readers.usage()
     }
 
     fn audit_check(&self) -> crate::audit::AuditCheck {
@@ -349,7 +271,7 @@ impl Store for SqliteStore {
         // and removes it when the last connection closes, but a read-only
         // connection cannot, and left the whole log to the next process to
         // read back (37 MB after a few hundred `mail ingest` runs).
-        self.readers.close().await;
+        self.readers.close();
         // Dropping the last sender lets the writer finish the queue, then stop.
         if let Ok(mut sender) = self.writer.write() {
             sender.take();
