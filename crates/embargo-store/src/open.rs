@@ -86,7 +86,7 @@ pub struct Tuning {
 
 impl Default for Tuning {
     fn default() -> Self {
-        Tuning { sqlite_readers: 8, sqlite_cache_kib: 2000 }
+        Tuning { sqlite_readers: 8, sqlite_cache_kib: 4000 }
     }
 }
 

@@ -57,7 +57,7 @@ pub const TEMPLATE: &str = r#"
 # KiB. Memory grows with both (readers x cache); more readers help only with
 # more cores. Between 1 and 64; between 64 and 1048576.
 # sqlite_readers = 8
-# sqlite_cache_kib = 2000
+# sqlite_cache_kib = 4000
 "#;
 
 impl PerformanceSettings {
