@@ -35,7 +35,35 @@ fn arguments(params: Vec<Value>) -> Result<PgArguments, StoreError> {
     Ok(args)
 }
 
-crate::sql::sqlx_conn!(PgConnection, PgRow, sqlx::Postgres, Dialect::Postgres);
+#[async_trait::async_trait]
+impl Conn for PgConnection {
+    type Row = PgRow;
+
+    const DIALECT: Dialect = Dialect::Postgres;
+
+    async fn execute(&mut self, query: Query) -> Result<u64, StoreError> {
+        let args = arguments(query.params)?;
+        Ok(sqlx::query_with(sqlx::AssertSqlSafe(query.sql), args).execute(&mut *self).await?.rows_affected())
+    }
+
+    async fn fetch_optional(&mut self, query: Query) -> Result<Option<PgRow>, StoreError> {
+        let args = arguments(query.params)?;
+        Ok(sqlx::query_with(sqlx::AssertSqlSafe(query.sql), args).fetch_optional(&mut *self).await?)
+    }
+
+    async fn fetch_all(&mut self, query: Query) -> Result<Vec<PgRow>, StoreError> {
+        let args = arguments(query.params)?;
+        Ok(sqlx::query_with(sqlx::AssertSqlSafe(query.sql), args).fetch_all(&mut *self).await?)
+    }
+}
+
+/// A column of a row, decoded; a value that does not decode is corrupt data.
+fn get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(
+    row: &'r PgRow,
+    col: &str,
+) -> Result<T, StoreError> {
+    row.try_get::<T, _>(col).map_err(|e| StoreError::corrupt(col, e))
+}
 
 impl RowRead for PgRow {
     fn text(&self, col: &str) -> Result<String, StoreError> {

@@ -1,5 +1,6 @@
-//! A thin backend-neutral layer over the drivers (sqlx for PostgreSQL, SQLite
-//! called directly) so that every query is written once.
+//! A thin backend-neutral layer over the drivers (sqlx for PostgreSQL in
+//! `postgres.rs`, SQLite called directly in `sqlite/direct.rs`) so that every
+//! query is written once.
 //!
 //! Queries use `$1`-style parameters, which both SQLite and PostgreSQL accept.
 //! Values carry their type even when null, because PostgreSQL needs it.
@@ -133,42 +134,6 @@ impl From<Option<Date>> for Value {
         Value::Date(v)
     }
 }
-
-/// Implements [`Conn`] for a sqlx connection type of one dialect, and a
-/// typed column reader `get` for its rows; the dialect module calls it with
-/// its own `arguments` function in scope. PostgreSQL's connections are
-/// sqlx's; SQLite's are called directly (`sqlite/direct.rs`).
-macro_rules! sqlx_conn {
-    ($conn:ty, $row:ty, $db:ty, $dialect:expr) => {
-        #[async_trait::async_trait]
-        impl Conn for $conn {
-            type Row = $row;
-
-            const DIALECT: Dialect = $dialect;
-
-            async fn execute(&mut self, query: Query) -> Result<u64, StoreError> {
-                let args = arguments(query.params)?;
-                Ok(sqlx::query_with(sqlx::AssertSqlSafe(query.sql), args).execute(&mut *self).await?.rows_affected())
-            }
-
-            async fn fetch_optional(&mut self, query: Query) -> Result<Option<$row>, StoreError> {
-                let args = arguments(query.params)?;
-                Ok(sqlx::query_with(sqlx::AssertSqlSafe(query.sql), args).fetch_optional(&mut *self).await?)
-            }
-
-            async fn fetch_all(&mut self, query: Query) -> Result<Vec<$row>, StoreError> {
-                let args = arguments(query.params)?;
-                Ok(sqlx::query_with(sqlx::AssertSqlSafe(query.sql), args).fetch_all(&mut *self).await?)
-            }
-        }
-
-        /// A column of a row, decoded; a value that does not decode is corrupt data.
-        fn get<'r, T: sqlx::Decode<'r, $db> + sqlx::Type<$db>>(row: &'r $row, col: &str) -> Result<T, StoreError> {
-            row.try_get::<T, _>(col).map_err(|e| StoreError::corrupt(col, e))
-        }
-    };
-}
-pub(crate) use sqlx_conn;
 
 macro_rules! id_values {
     ($($id:ty),*) => {$(
