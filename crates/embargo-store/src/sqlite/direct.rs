@@ -140,7 +140,11 @@ impl DirectConn {
             let Some(value) = n.checked_sub(1).and_then(|i| values.get(i)) else { break };
             statement.raw_bind_parameter(index, value).map_err(store_error)?;
         }
-        let columns: Arc<[String]> = statement.column_names().into_iter().map(str::to_owned).collect();
+        // Column names are copied only for a caller that reads rows.
+        let columns: Arc<[String]> = match wanted {
+            Wanted::Changes => Arc::new([]),
+            Wanted::First | Wanted::All => statement.column_names().into_iter().map(str::to_owned).collect(),
+        };
         let mut found = Vec::new();
         let mut rows = statement.raw_query();
         while let Some(row) = rows.next().map_err(store_error)? {
