@@ -6,6 +6,7 @@
 
 mod direct;
 mod pool;
+mod wal;
 
 use std::path::Path;
 use std::sync::{Arc, RwLock};
@@ -107,7 +108,7 @@ impl SqliteStore {
         // connection, opened first: closing the last connection folds the
         // write-ahead log into the file (a checkpoint and its fsyncs), which
         // each one-shot `mail ingest` paid once more here.
-        let writer_conn = direct::DirectConn::open(path, tuning)?;
+        let writer_conn = direct::DirectConn::open_writer(path, tuning)?;
         migrating.close().await?;
         // Readers open when first needed: each open parses the whole schema,
         // so a one-shot command such as `mail ingest` opens no more than it uses.
@@ -151,8 +152,10 @@ fn spawn_writer(
 }
 
 /// The writer: takes every queued use case, runs each in a savepoint of one
-/// transaction, commits once, then answers them all.
+/// transaction, commits once, then answers them all; then folds the log into
+/// the database file when it is due (`wal.rs`).
 async fn run_writer(mut conn: direct::DirectConn, mut queue: mpsc::Receiver<Job>, sealer: Arc<Sealer>) {
+    let checkpoints = wal::Checkpoints::default();
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -165,6 +168,12 @@ async fn run_writer(mut conn: direct::DirectConn, mut queue: mpsc::Receiver<Job>
         metrics::histogram!("embargo_sqlite_writer_batch_size").record(batch.len() as f64);
         metrics::gauge!("embargo_sqlite_writer_queue_depth").set(queue.len() as f64);
         run_batch(&mut conn, batch, &sealer).await;
+        if checkpoints.due(queue.len()) {
+            if let Err(error) = conn.checkpoint() {
+                tracing::warn!(%error, "folding the SQLite write-ahead log into the database failed");
+            }
+            checkpoints.done();
+        }
     }
     if let Err(e) = conn.close() {
         tracing::warn!(error = %e, "closing the SQLite writer connection failed");
@@ -215,19 +224,22 @@ async fn run_in_savepoint(
         CatchUnwind(Box::pin(work.run(&mut handle))).await
     };
     // Undoes the use case's own changes; the batch's others still commit.
-    let undo = "ROLLBACK TO use_case; RELEASE use_case";
+    let undo = |conn: &mut direct::DirectConn| {
+        command(conn, "ROLLBACK TO use_case")?;
+        command(conn, "RELEASE use_case")
+    };
     match result {
         Ok(Ok(value)) => {
             command(conn, "RELEASE use_case")?;
             Ok(value)
         }
         Ok(Err(error)) => {
-            command(conn, undo)?;
+            undo(conn)?;
             Err(WriteError::Work(error))
         }
         Err(why) => {
             tracing::error!(panic = %why, "a use case panicked in the SQLite writer; its changes are rolled back");
-            command(conn, undo)?;
+            undo(conn)?;
             Err(WriteError::Store(StoreError::Other(format!("a use case panicked: {why}"))))
         }
     }

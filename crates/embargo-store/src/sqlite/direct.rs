@@ -69,6 +69,15 @@ impl DirectConn {
         Self::open_with(path, flags, tuning, &["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL"])
     }
 
+    /// Opens the database for the writer: as [`DirectConn::open`], and the
+    /// log left to the writer to fold in (`wal.rs`).
+    pub(crate) fn open_writer(path: &Path, tuning: Tuning) -> Result<Self, StoreError> {
+        let mut writer = Self::open(path, tuning)?;
+        writer.batch(super::wal::WRITER_PRAGMAS)?;
+        writer.conn.wal_hook(Some(super::wal::log_pages));
+        Ok(writer)
+    }
+
     /// Opens the database for reading only (the read pool's connections).
     pub(crate) fn open_read_only(path: &Path, tuning: Tuning) -> Result<Self, StoreError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -96,9 +105,22 @@ impl DirectConn {
         Ok(direct)
     }
 
-    /// Runs a statement that takes no parameter (`BEGIN IMMEDIATE`, `SAVEPOINT`, `COMMIT` …).
+    /// Runs one statement that takes no parameter and answers no row
+    /// (`BEGIN IMMEDIATE`, `SAVEPOINT`, `COMMIT` …), kept prepared: the
+    /// writer runs a few for every use case.
     pub(crate) fn command(&mut self, sql: &'static str) -> Result<(), StoreError> {
+        self.conn.prepare_cached(sql).and_then(|mut statement| statement.execute([])).map(drop).map_err(store_error)
+    }
+
+    /// Runs statements that take no parameter, such as pragmas (whose rows are dropped).
+    pub(crate) fn batch(&mut self, sql: &'static str) -> Result<(), StoreError> {
         self.conn.execute_batch(sql).map_err(store_error)
+    }
+
+    /// Folds what it can of the write-ahead log into the database file,
+    /// without waiting for the writer or a reader (a passive checkpoint).
+    pub(crate) fn checkpoint(&mut self) -> Result<(), StoreError> {
+        self.batch("PRAGMA wal_checkpoint(PASSIVE)")
     }
 
     /// Closes the connection (the last one folds the write-ahead log into the file).
