@@ -30,11 +30,11 @@ use std::os::raw::c_int;
 use rusqlite::hooks::Wal;
 
 /// From this many pages in the log, the writer checkpoints when idle (SQLite's own threshold).
-pub(super) const IDLE_PAGES: u32 = 1_000;
+const IDLE_PAGES: u32 = 1_000;
 
 /// From this many pages in the log (32 MiB of 4 KiB pages), the writer checkpoints even
 /// while use cases wait.
-pub(super) const BUSY_PAGES: u32 = 8_000;
+const BUSY_PAGES: u32 = 8_000;
 
 /// The pragmas of the writer's connection: no checkpoint inside a commit,
 /// and a log file cut back to 32 MiB when the log starts afresh (a flood's
