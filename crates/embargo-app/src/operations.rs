@@ -1,5 +1,5 @@
-//! What operators watch: unfinished jobs by kind and state, and how busy the
-//! database connections are. Counts only, for `/metrics`; nothing private is
+//! What operators watch: unfinished jobs by kind and state, reports waiting
+//! for the search index, and how busy the database connections are. Counts only, for `/metrics`; nothing private is
 //! read, so no permission is asked: whether `/metrics` answers at all is the
 //! operator's configuration.
 
@@ -16,13 +16,18 @@ pub struct OperationsSnapshot {
     pub pool: PoolUse,
     /// Unfinished jobs by kind and state.
     pub jobs: Vec<JobCount>,
+    /// Reports waiting for the search indexer (filed, not yet searchable
+    /// without a search catching up first).
+    pub search_backlog: u64,
 }
 
 impl App {
     /// Reads the operational counts.
     pub async fn operations_snapshot(&self) -> Result<OperationsSnapshot, AppError> {
         let pool = self.store.pool_use();
-        let jobs = self.store.reader().await?.job_counts(self.clock.now()).await?;
-        Ok(OperationsSnapshot { backend: self.store.backend(), pool, jobs })
+        let mut reader = self.store.reader().await?;
+        let jobs = reader.job_counts(self.clock.now()).await?;
+        let search_backlog = reader.search_pending().await?;
+        Ok(OperationsSnapshot { backend: self.store.backend(), pool, jobs, search_backlog })
     }
 }

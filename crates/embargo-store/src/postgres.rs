@@ -4,6 +4,7 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
@@ -98,6 +99,8 @@ impl RowRead for PgRow {
 /// The PostgreSQL store.
 pub(crate) struct PgStore {
     pool: PgPool,
+    /// Writes asked for so far ([`Store::writes_asked`]).
+    writes_asked: AtomicU64,
     sealer: Arc<Sealer>,
 }
 
@@ -119,7 +122,7 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool, sealer })
+        Ok(PgStore { pool, writes_asked: AtomicU64::new(0), sealer })
     }
 }
 
@@ -131,6 +134,7 @@ impl Store for PgStore {
     }
 
     async fn write_work(&self, work: Box<dyn Work>) -> Result<Erased, WriteError> {
+        self.writes_asked.fetch_add(1, Ordering::Relaxed);
         let mut tx = self.pool.begin().await.map_err(|e| WriteError::Store(e.into()))?;
         let result = {
             let mut handle = Handle::new(&mut *tx, Arc::clone(&self.sealer));
@@ -163,6 +167,10 @@ impl Store for PgStore {
 
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn writes_asked(&self) -> u64 {
+        self.writes_asked.load(Ordering::Relaxed)
     }
 
     fn pool_use(&self) -> crate::operations::PoolUse {

@@ -9,6 +9,7 @@ mod pool;
 mod wal;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -54,6 +55,8 @@ pub(crate) struct SqliteStore {
     writer: RwLock<Option<mpsc::Sender<Job>>>,
     /// Answered when the writer's thread has committed its last batch and closed its connection.
     writer_done: tokio::sync::Mutex<Option<oneshot::Receiver<()>>>,
+    /// Writes asked for so far ([`Store::writes_asked`]).
+    writes_asked: AtomicU64,
     sealer: Arc<Sealer>,
 }
 
@@ -119,6 +122,7 @@ impl SqliteStore {
             readers,
             writer: RwLock::new(Some(tx)),
             writer_done: tokio::sync::Mutex::new(Some(writer_done)),
+            writes_asked: AtomicU64::new(0),
             sealer,
         })
     }
@@ -256,6 +260,7 @@ impl Store for SqliteStore {
         let stopped = || WriteError::Store(StoreError::Unavailable("the store is closed".into()));
         let sender = self.writer.read().map_err(|_| stopped())?.clone().ok_or_else(stopped)?;
         let (reply, answer) = oneshot::channel();
+        self.writes_asked.fetch_add(1, Ordering::Relaxed);
         sender.send(Job { work, reply }).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
@@ -271,6 +276,10 @@ impl Store for SqliteStore {
 
     fn pool_use(&self) -> crate::operations::PoolUse {
         self.readers.usage()
+    }
+
+    fn writes_asked(&self) -> u64 {
+        self.writes_asked.load(Ordering::Relaxed)
     }
 
     fn audit_check(&self) -> crate::audit::AuditCheck {

@@ -110,6 +110,11 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// How busy the connection pool is (for `/metrics`).
     fn pool_use(&self) -> crate::operations::PoolUse;
 
+    /// How many writes this process has asked for since the store opened:
+    /// background work that should yield to the rest (the search indexer)
+    /// reads it twice, and did not wait for anyone when it has not moved.
+    fn writes_asked(&self) -> u64;
+
     /// Finishes pending writes and closes connections.
     async fn close(&self);
 }

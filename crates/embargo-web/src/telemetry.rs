@@ -84,6 +84,7 @@ fn describe() {
     describe_gauge!("embargo_db_pool_connections", "database connections open, by state (idle, in_use)");
     describe_gauge!("embargo_db_pool_max_connections", "the most connections the database pool opens");
     describe_gauge!("embargo_jobs", "unfinished background jobs, by kind and state (pending, running, failed)");
+    describe_gauge!("embargo_search_backlog", "reports waiting for the background search indexer");
     describe_counter!("embargo_mail_received_total", "inbound mails filed (as a report or a message)");
     describe_counter!("embargo_mail_refused_total", "inbound mails refused, by reason");
     describe_counter!("embargo_mail_sent_total", "notification mails the relay accepted");
@@ -118,7 +119,7 @@ pub(crate) async fn serve_on_main(State(state): State<AppState>) -> Response {
     }
 }
 
-/// The job and pool gauges are read at scrape time, then everything is rendered.
+/// The job, search backlog and pool gauges are read at scrape time, then everything is rendered.
 async fn render(app: &App, handle: &PrometheusHandle) -> Response {
     match app.operations_snapshot().await {
         Ok(snapshot) => {
@@ -130,6 +131,8 @@ async fn render(app: &App, handle: &PrometheusHandle) -> Response {
                 .set(f64::from(pool.open.saturating_sub(pool.idle)));
             metrics::gauge!("embargo_db_pool_max_connections", "backend" => backend).set(f64::from(pool.max));
             record_jobs(&snapshot.jobs);
+            #[expect(clippy::cast_precision_loss, reason = "a gauge is a float; a backlog stays far below 2^52")]
+            metrics::gauge!("embargo_search_backlog").set(snapshot.search_backlog as f64);
         }
         Err(e) => tracing::warn!(error = %e, "cannot read the job and pool counts for /metrics"),
     }

@@ -95,6 +95,13 @@ pub const INDEX_BATCH: u32 = 64;
 pub const CATCH_UP_ROUNDS: u64 = 4;
 
 impl crate::App {
+    /// How many writes this process has asked the store for so far
+    /// (`Store::writes_asked`): the background indexer reads it to yield the
+    /// writer to everything else.
+    pub fn writes_asked(&self) -> u64 {
+        self.store.writes_asked()
+    }
+
     /// Indexes up to `batch` reports waiting for the search index (new
     /// reports are queued at intake, see `embargo-store`'s `search.rs`), in
     /// one transaction; answers how many. Housekeeping: `embargo serve` calls

@@ -13,7 +13,8 @@ conformance!(
     a_failed_use_case_changes_nothing,
     concurrent_use_cases_succeed_or_fail_alone,
     an_answered_write_survives_a_restart,
-    issue_9_a_panicking_use_case_fails_alone_and_the_writer_goes_on
+    issue_9_a_panicking_use_case_fails_alone_and_the_writer_goes_on,
+    every_write_asked_for_is_counted_issue_15
 );
 
 fn user(n: usize) -> User {
@@ -117,4 +118,17 @@ async fn issue_9_a_panicking_use_case_fails_alone_and_the_writer_goes_on(db: &Db
     let later = user(200);
     db.write(move |tx| Box::pin(async move { tx.insert_user(&later, None).await })).await.unwrap();
     assert_eq!(db.read().await.count_users().await.unwrap(), 16);
+}
+
+/// The background search indexer yields the writer while this count moves
+/// (`Store::writes_asked`): every write counts, committed or refused, and a
+/// read does not.
+async fn every_write_asked_for_is_counted_issue_15(db: &Db) {
+    let before = db.store().writes_asked();
+    db.write(|tx| Box::pin(async move { tx.insert_user(&user(1), None).await })).await.unwrap();
+    let refused: Result<(), StoreError> =
+        db.write(|_| Box::pin(async move { Err(StoreError::Other("refused by the use case".into())) })).await;
+    assert!(refused.is_err());
+    assert_eq!(db.read().await.count_users().await.unwrap(), 1);
+    assert_eq!(db.store().writes_asked(), before + 2, "two writes were asked for; the read is not one");
 }

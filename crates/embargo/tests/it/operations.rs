@@ -115,6 +115,7 @@ fn metrics_are_served_only_where_the_operator_asks() {
         r#"embargo_db_pool_connections{backend="sqlite",state="idle"}"#,
         "embargo_db_pool_max_connections",
         r#"embargo_osv_queries_total{endpoint="query"} 1"#,
+        "embargo_search_backlog ",
     ] {
         assert!(text.contains(expected), "no {expected} in\n{text}");
     }
@@ -128,6 +129,35 @@ fn metrics_are_served_only_where_the_operator_asks() {
     assert_eq!(status, 200);
     assert!(text.contains("embargo_jobs") || text.contains("embargo_http_requests_total"), "{text}");
     stop(&mut server);
+}
+
+/// Reports filed while no server ran wait for the search index; `serve`
+/// indexes them in the background, with no search asking it to, and
+/// `/metrics` shows the backlog (issue 15).
+#[test]
+fn serve_indexes_waiting_reports_by_itself_and_metrics_show_the_backlog() {
+    let (_tmp, dir) = data_dir();
+    ok(&dir, &["init"]);
+    ok(&dir, &["admin", "org", "create", "pallets", "--name", "Pallets"]);
+    ok(&dir, &["admin", "project", "create", "pallets/flask", "--name", "Flask"]);
+    for n in 0..3 {
+        let title = format!("Waiting report {n}");
+        ok(&dir, &["report", "submit", "pallets/flask", "--title", &title, "--body", "Filed while no server ran."]);
+    }
+    let metrics_addr = format!("127.0.0.1:{}", free_port());
+    let mut server = start_with(&dir, &["--metrics-listen", &metrics_addr]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let backlog = loop {
+        let (status, text) = http(&metrics_addr, "GET", "/metrics", &[], "");
+        assert_eq!(status, 200, "{text}");
+        let backlog = text.lines().find_map(|l| l.strip_prefix("embargo_search_backlog ")).map(str::to_owned);
+        if backlog.as_deref() == Some("0") || Instant::now() > deadline {
+            break backlog;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    stop(&mut server);
+    assert_eq!(backlog.as_deref(), Some("0"), "the three waiting reports were not indexed in 30 s");
 }
 
 /// Runs `serve` with its standard error in a file until `/readyz` answers.
