@@ -1,7 +1,7 @@
 //! What operators watch: unfinished jobs by kind and state, reports waiting
-//! for the search index, and how busy the database connections are. Counts only, for `/metrics`; nothing private is
-//! read, so no permission is asked: whether `/metrics` answers at all is the
-//! operator's configuration.
+//! for the search index, and how busy the database connections are. Counts
+//! only, for `/metrics`; nothing private is read, so no permission is asked:
+//! whether `/metrics` answers at all is the operator's configuration.
 
 use embargo_store::operations::{JobCount, PoolUse};
 

@@ -193,9 +193,8 @@ async fn work_jobs(app: App, subscribers: Subscribers, mut stop: tokio::sync::wa
             }
             continue;
         }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(job_interval())) => {}
-            _ = stop.changed() => return,
+        if !pause(Duration::from_secs(job_interval()), &mut stop).await {
+            return;
         }
     }
 }
