@@ -395,11 +395,12 @@ where
     }
 
     async fn mails_sent_since(&mut self, recipient: &str, since: Timestamp, at_most: u64) -> Result<u64, StoreError> {
+        // The CAST keeps SQLite from preparing the statement again at each bind (see `project_reports_before`).
         let row = self
             .fetch_optional(
                 query(
                     "SELECT COUNT(*) AS n FROM (SELECT 1 FROM mail_sent WHERE recipient = $1 AND sent_at >= $2 \
-                     LIMIT $3) AS recent",
+                     LIMIT CAST($3 AS BIGINT)) AS recent",
                 )
                 .bind(recipient)
                 .bind(since)

@@ -118,11 +118,15 @@ where
         since: Timestamp,
         at_most: u32,
     ) -> Result<u32, StoreError> {
+        // `LIMIT $5` alone made SQLite prepare the statement again at every
+        // bind (a bound LIMIT is a planner input: `sqlite3ExprIsInteger` marks
+        // it so), 6 % of the writer's time at intake (issue 15); behind a CAST
+        // the planner does not read it, and this count's plan does not need it.
         let row = self
             .fetch_optional(
                 query(
                     "SELECT COUNT(*) AS n FROM (SELECT 1 FROM reports WHERE project_id = $1 AND created_at >= $2 \
-                     AND (created_at < $3 OR (created_at = $3 AND id < $4)) LIMIT $5) AS recent",
+                     AND (created_at < $3 OR (created_at = $3 AND id < $4)) LIMIT CAST($5 AS BIGINT)) AS recent",
                 )
                 .bind(project)
                 .bind(since)
