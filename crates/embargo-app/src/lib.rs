@@ -151,6 +151,8 @@ pub struct App {
     /// Shared, so that cloning an `App` (per request, per job) allocates nothing.
     config: Arc<AppConfig>,
     osv: Arc<osv::OsvCache>,
+    /// What intake read per project, while no setting changed (issue 15).
+    targets: Arc<reports::TargetCache>,
     signer: Option<Arc<dyn ClearSigner>>,
     signed: Arc<signing::SignedCache>,
     outbound: Arc<dyn outbound::Outbound>,
@@ -176,6 +178,7 @@ impl App {
             entropy,
             config: Arc::new(config),
             osv: Arc::default(),
+            targets: Arc::default(),
             signer: None,
             signed: Arc::default(),
             outbound: Arc::new(outbound::NoOutbound),

@@ -42,6 +42,11 @@ pub trait OrganisationReads {
     async fn members(&mut self, scope: TeamScope) -> Result<Vec<Member>, StoreError>;
     /// A project's release lines, newest first.
     async fn release_lines(&mut self, project: ProjectId) -> Result<Vec<ReleaseLine>, StoreError>;
+    /// The project settings sequence (migration 1710): a counter that moves in
+    /// the same transaction as every change of an organisation, a project, its
+    /// packages, a policy or a release line. One row, read by intake's cache
+    /// of what it reads per project, on every replica.
+    async fn project_settings_sequence(&mut self) -> Result<i64, StoreError>;
 }
 
 /// Changing organisations and projects.
@@ -231,6 +236,14 @@ where
                 })
             })
             .collect()
+    }
+
+    async fn project_settings_sequence(&mut self) -> Result<i64, StoreError> {
+        let row = self
+            .fetch_optional(query("SELECT value FROM project_settings_sequence WHERE id = 1"))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        row.int("value")
     }
 
     async fn release_lines(&mut self, project: ProjectId) -> Result<Vec<ReleaseLine>, StoreError> {

@@ -13,11 +13,9 @@ use embargo_core::id::{MessageId, ProjectId, ReportId};
 use embargo_core::intake::{IntakeNotice, check_required, notices};
 use embargo_core::lifecycle::ReportState;
 use embargo_core::message::Channel;
-use embargo_core::organisation::Organisation;
 use embargo_core::permission::{Action, Actor, ProjectAccess};
 use embargo_core::policy::Policy;
 use embargo_core::private::Private;
-use embargo_core::project::{Project, ReleaseLine};
 use embargo_core::report::{Report, ReportAttachment, ReportContent, StateChange, Submission};
 use embargo_core::text::{FieldErrors, TextError};
 use embargo_core::throttle;
@@ -27,12 +25,11 @@ use serde_json::json;
 
 use super::Receipt;
 use super::limits::{IntakeKeys, ban_refusal, require_may_report};
+use super::targets::{Target, TargetKey};
 use crate::audit::record;
 use crate::entropy::{Entropy, NewIds};
 use crate::events::{EVENT_KIND, Event, emit, event_job};
 use crate::mail_intake::{InboundMail, mail_content, mail_record, sort_attachments};
-use crate::organisations::find_project;
-use crate::policies::project_policy;
 use crate::secret::{Token, TokenKind};
 use crate::{App, AppError, require};
 
@@ -186,28 +183,14 @@ struct MailFiling {
     record: MailRecord,
 }
 
-/// The project a report is for, read once per intake.
-struct Target {
-    org: Organisation,
-    project: Project,
-    policy: Policy,
-    lines: Vec<ReleaseLine>,
-}
-
 impl App {
-    async fn target(&self, envelope: &Envelope) -> Result<Target, AppError> {
-        let mut reader = self.store.reader().await?;
-        let (org, project) = match envelope {
-            Envelope::Form { org, project, .. } => find_project(reader.as_mut(), org, project).await?,
-            Envelope::Mail { project, .. } => {
-                let project = reader.project(*project).await?.ok_or(AppError::NotFound)?;
-                let org = reader.organisation(project.org_id).await?.ok_or(AppError::NotFound)?;
-                (org, project)
-            }
+    /// The project an intake names, as [`super::targets::TargetCache`] keeps it.
+    async fn target(&self, envelope: &Envelope) -> Result<Arc<Target>, AppError> {
+        let key = match envelope {
+            Envelope::Form { org, project, .. } => TargetKey::Slugs(org.clone(), project.clone()),
+            Envelope::Mail { project, .. } => TargetKey::Project(*project),
         };
-        let policy = project_policy(reader.as_mut(), &org, &project).await?;
-        let lines = reader.release_lines(project.id).await?;
-        Ok(Target { org, project, policy, lines })
+        self.targets.target(self.store.reader().await?.as_mut(), &key).await
     }
 
     /// A form's content and files checked against the policy: all well, or every problem named.
@@ -345,8 +328,8 @@ impl App {
         let receipt = Receipt {
             report_id: id,
             followup,
-            org: target.org,
-            project: target.project,
+            org: target.org.clone(),
+            project: target.project.clone(),
             submitted_at: now,
             acknowledge_by: report.deadlines.acknowledge,
             notices,

@@ -6,6 +6,7 @@ mod cursor;
 mod intake;
 mod limits;
 mod search;
+mod targets;
 pub(crate) mod transition;
 mod triage;
 mod view;
@@ -37,6 +38,7 @@ pub use collaborators::{Invitation, NewCollaborator};
 pub use intake::{Envelope, Upload};
 pub(crate) use intake::{Filing, WriteFailure, attachment_rows, judge_uploads};
 pub use search::INDEX_BATCH;
+pub(crate) use targets::TargetCache;
 pub(crate) use triage::{policy_of, store_message};
 pub use view::QueueChoices;
 

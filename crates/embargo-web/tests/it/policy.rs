@@ -947,3 +947,31 @@ async fn issue_16_the_team_reads_and_edits_its_policy_on_the_pages() {
     assert_eq!(unchanged, now);
     t.finish().await;
 }
+
+/// Intake keeps what it reads about a project in memory (issue 15). A policy
+/// changed elsewhere (another replica, the command line in another process)
+/// holds from the next report on: the project settings sequence moved.
+#[tokio::test]
+async fn intake_follows_a_policy_changed_on_another_replica() {
+    for backend in Backend::available() {
+        let t = TestApp::on(backend, WebConfig::default()).await;
+        t.organisation("orbit-lang").await;
+        t.project("orbit-lang", "orbit").await;
+        let reporter = t.user("reporter@researcher.example", false).await;
+        let path = "/api/v1/projects/orbit-lang/orbit/reports";
+        let body = json!({"title": "Overflow in the parser", "body": "Details follow."});
+        t.post(path, body.clone(), &reporter).await.expect(StatusCode::CREATED);
+
+        let replica = t.replica().await;
+        let project = embargo_app::PolicyTarget::parse("orbit-lang/orbit").unwrap();
+        let operator = embargo_core::permission::Actor::Operator;
+        replica.apply_policy(&operator, &project, "[channels]\napi = false\n").await.unwrap();
+        let closed = t.post(path, body.clone(), &reporter).await.expect(StatusCode::FORBIDDEN);
+        assert_eq!(closed.json["error"], "channel_closed", "{backend:?}");
+
+        replica.apply_policy(&operator, &project, "[channels]\napi = true\n").await.unwrap();
+        t.post(path, body, &reporter).await.expect(StatusCode::CREATED);
+        t.run_jobs().await;
+        t.finish().await;
+    }
+}
